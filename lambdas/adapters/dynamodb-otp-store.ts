@@ -1,0 +1,277 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { StoreThrottledError } from '../domain/errors.ts';
+import type {
+  ConditionalResult,
+  EmailClaim,
+  OtpRecord,
+  OtpStore,
+  VerifyAttempt,
+} from '../domain/otp-record.ts';
+
+type Item = Record<string, AttributeValue>;
+
+const STRING_FIELDS = [
+  'parcelId',
+  'orderId',
+  'issueId',
+  'codeHash',
+  'codeCiphertext',
+  'status',
+  'deliveryDate',
+  'driverId',
+  'recipientEmail',
+  'recipientName',
+  'locale',
+  'timeZone',
+  'emailStatus',
+  'verifiedBy',
+] as const;
+const NUMBER_FIELDS = [
+  'expiresAt',
+  'ttl',
+  'issuedAt',
+  'wrongAttempts',
+  'totalWrongAttempts',
+  'emailClaimedAt',
+  'verifiedAt',
+] as const;
+
+/** Marshals a record to a DynamoDB item (hand-written: keeps util-dynamodb out of every bundle). */
+export function toItem(record: OtpRecord): Item {
+  const item: Item = {};
+  const source = record as unknown as Record<string, string | number | undefined>;
+  for (const field of STRING_FIELDS) {
+    const value = source[field];
+    if (typeof value === 'string') item[field] = { S: value };
+  }
+  for (const field of NUMBER_FIELDS) {
+    const value = source[field];
+    if (typeof value === 'number') item[field] = { N: String(value) };
+  }
+  return item;
+}
+
+/** Unmarshals a DynamoDB item written by {@link toItem}. */
+export function fromItem(item: Item): OtpRecord {
+  const record: Record<string, string | number> = {};
+  for (const field of STRING_FIELDS) {
+    const value = item[field]?.S;
+    if (value !== undefined) record[field] = value;
+  }
+  for (const field of NUMBER_FIELDS) {
+    const value = item[field]?.N;
+    if (value !== undefined) record[field] = Number(value);
+  }
+  return record as unknown as OtpRecord;
+}
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+/** Maps throttling, after the SDK's own retries, to the typed error callers turn into 503. */
+function rethrow(error: unknown): never {
+  if (error instanceof Error && THROTTLING.has(error.name)) throw new StoreThrottledError(error.message);
+  throw error;
+}
+
+/** Runs a conditional write; a failed condition returns the item as it was instead of throwing. */
+async function conditional(run: () => Promise<Item | undefined>): Promise<ConditionalResult> {
+  try {
+    const attributes = await run();
+    return { ok: true, record: fromItem(attributes ?? {}) };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      return { ok: false, current: error.Item ? fromItem(error.Item) : undefined };
+    }
+    return rethrow(error);
+  }
+}
+
+const n = (value: number): AttributeValue => ({ N: String(value) });
+const s = (value: string): AttributeValue => ({ S: value });
+
+/** The conditions under which a code may still be tried by this driver. */
+const OPEN_FOR_DRIVER =
+  '#status = :issued AND expiresAt > :now AND wrongAttempts < :max AND driverId = :driver';
+
+/** DynamoDB implementation of {@link OtpStore}: every limit is a condition on the write itself. */
+export class DynamoDbOtpStore implements OtpStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: toItem(record),
+          ConditionExpression: 'attribute_not_exists(parcelId)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { created: true, record };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException && error.Item) {
+        return { created: false, record: fromItem(error.Item) };
+      }
+      return rethrow(error);
+    }
+  }
+
+  async get(parcelId: string): Promise<OtpRecord | undefined> {
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(parcelId) },
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item ? fromItem(result.Item) : undefined;
+    } catch (error) {
+      return rethrow(error);
+    }
+  }
+
+  async claimEmail(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<EmailClaim> {
+    const result = await conditional(async () => {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(parcelId) },
+          UpdateExpression: 'SET emailStatus = :sending, emailClaimedAt = :now',
+          ConditionExpression:
+            'issueId = :issue AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
+          ExpressionAttributeValues: {
+            ':sending': s('SENDING'),
+            ':issue': s(issueId),
+            ':now': n(nowSeconds),
+            ':stale': n(nowSeconds - leaseSeconds),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes;
+    });
+    if (result.ok) return 'CLAIMED';
+    return result.current?.emailStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+  }
+
+  async markEmailSent(parcelId: string, issueId: string): Promise<void> {
+    await this.setEmailStatus(parcelId, issueId, 'SET emailStatus = :sent', { ':sent': s('SENT') });
+  }
+
+  async releaseEmailClaim(parcelId: string, issueId: string): Promise<void> {
+    await this.setEmailStatus(parcelId, issueId, 'REMOVE emailStatus, emailClaimedAt', {});
+  }
+
+  private async setEmailStatus(
+    parcelId: string,
+    issueId: string,
+    updateExpression: string,
+    values: Item,
+  ): Promise<void> {
+    // Bound to the issue so a stale sender never touches the email state of a newer code.
+    await conditional(async () => {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(parcelId) },
+          UpdateExpression: updateExpression,
+          ConditionExpression: 'issueId = :issue',
+          ExpressionAttributeValues: { ':issue': s(issueId), ...values },
+        }),
+      );
+      return undefined;
+    });
+  }
+
+  async assignDriver(parcelId: string, driverId: string): Promise<boolean> {
+    const result = await conditional(async () => {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(parcelId) },
+          UpdateExpression: 'SET driverId = :driver',
+          ConditionExpression: '#status = :issued',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':driver': s(driverId), ':issued': s('ISSUED') },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return output.Attributes;
+    });
+    return result.ok;
+  }
+
+  verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
+    return conditional(async () => {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(attempt.parcelId) },
+          UpdateExpression: 'SET #status = :verified, verifiedAt = :now, verifiedBy = :driver',
+          ConditionExpression: `codeHash = :hash AND ${OPEN_FOR_DRIVER}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...this.openValues(attempt),
+            ':hash': s(attempt.codeHash),
+            ':verified': s('VERIFIED'),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes;
+    });
+  }
+
+  recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult> {
+    return conditional(async () => {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(attempt.parcelId) },
+          UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
+          // Same code still current, and still open: the bound holds however many requests race.
+          ConditionExpression: `codeHash = :issuedHash AND ${OPEN_FOR_DRIVER}`,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ...this.openValues(attempt),
+            ':issuedHash': s(issuedHash),
+            ':one': n(1),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes;
+    });
+  }
+
+  private openValues(attempt: VerifyAttempt): Item {
+    return {
+      ':issued': s('ISSUED'),
+      ':now': n(attempt.nowSeconds),
+      ':max': n(attempt.maxWrongAttempts),
+      ':driver': s(attempt.driverId),
+    };
+  }
+}

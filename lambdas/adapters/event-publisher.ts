@@ -1,0 +1,32 @@
+import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+
+/** Publishes this product's own events to its bus. */
+export class EventPublisher {
+  constructor(
+    private readonly client: EventBridgeClient,
+    private readonly eventBusName: string,
+    private readonly source: string,
+  ) {}
+
+  /** Puts one event; throws when EventBridge reports the entry as failed (PutEvents does not throw then). */
+  async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
+    const output = await this.client.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.eventBusName,
+            Source: this.source,
+            DetailType: detailType,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    if ((output.FailedEntryCount ?? 0) > 0) {
+      const entry = output.Entries?.[0];
+      throw new Error(
+        `PutEvents failed: ${entry?.ErrorCode ?? 'unknown'} ${entry?.ErrorMessage ?? ''}`.trim(),
+      );
+    }
+  }
+}

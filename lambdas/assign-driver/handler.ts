@@ -1,0 +1,20 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { assignDriver } from '../domain/assignment.ts';
+import { ParcelOutForDeliveryDetailSchema } from '../domain/parcel-events.ts';
+import { createLogger, lambdaHandler, parseEventDetail, requireEnv } from '../shared/runtime.ts';
+
+const logger = createLogger();
+const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+
+/** `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. */
+export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
+  const { detail } = parseEventDetail(ParcelOutForDeliveryDetailSchema, event);
+  const result = await assignDriver({ store }, detail);
+  logger.info(result.bound ? 'Driver assigned' : 'No open code to assign', {
+    parcelId: result.parcelId,
+    driverId: detail.driverId,
+  });
+  return result;
+});

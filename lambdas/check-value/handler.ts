@@ -1,0 +1,44 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { deliveryWindowEnd } from '../domain/delivery-window.ts';
+import { systemClock } from '../domain/otp-record.ts';
+import { type ParcelShippedDetail, ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
+import { decideOtp, type OtpDecision, parseThresholds } from '../domain/value-policy.ts';
+import { createLogger, intEnv, lambdaHandler, parseEventDetail, requireEnv } from '../shared/runtime.ts';
+
+const logger = createLogger();
+const thresholds = parseThresholds(requireEnv('OTP_THRESHOLDS'));
+const maxDaysAhead = intEnv('MAX_DELIVERY_DAYS_AHEAD', 60);
+
+/** Output of the first workflow step: the validated parcel and whether it needs a code. */
+export interface CheckValueResult {
+  readonly parcelId: string;
+  readonly otpRequired: boolean;
+  readonly reason: OtpDecision['reason'];
+  readonly parcel: ParcelShippedDetail;
+}
+
+/** Step 1 of issuing: validates `Parcel Shipped` and applies the value policy. Writes nothing. */
+export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
+  const { detail: parcel } = parseEventDetail(ParcelShippedDetailSchema, event);
+  const decision = decideOtp(parcel, thresholds);
+  // Fail fast on a date that could never yield a valid code, before anything is written.
+  if (decision.required) {
+    deliveryWindowEnd(
+      parcel.expectedDeliveryDate,
+      parcel.destination.timeZone,
+      systemClock.now(),
+      maxDaysAhead,
+    );
+  }
+  logger.info('Value checked', {
+    parcelId: parcel.parcelId,
+    otpRequired: decision.required,
+    reason: decision.reason,
+  });
+  return {
+    parcelId: parcel.parcelId,
+    otpRequired: decision.required,
+    reason: decision.reason,
+    parcel,
+  } satisfies CheckValueResult;
+});

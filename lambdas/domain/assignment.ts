@@ -1,0 +1,21 @@
+import type { OtpStore } from './otp-record.ts';
+import type { ParcelOutForDeliveryDetail } from './parcel-events.ts';
+
+/** Result of binding a parcel's code to the driver taking it out. */
+export interface AssignmentResult {
+  readonly parcelId: string;
+  /** False when the parcel has no open code (low value, already verified or revoked). */
+  readonly bound: boolean;
+}
+
+/**
+ * Binds the parcel's open code to the driver now carrying it. A later Out For Delivery (the parcel was
+ * moved to another route) rebinds it: only the latest driver may verify.
+ */
+export async function assignDriver(
+  deps: { readonly store: OtpStore },
+  detail: ParcelOutForDeliveryDetail,
+): Promise<AssignmentResult> {
+  const bound = await deps.store.assignDriver(detail.parcelId, detail.driverId);
+  return { parcelId: detail.parcelId, bound };
+}

@@ -1,0 +1,27 @@
+import { DeliveryDateOutOfRangeError } from './errors.ts';
+import { endOfDeliveryDay } from './expiry.ts';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant a code for this delivery stops being valid, checked against now: the delivery day must not
+ * be over already, nor lie more than `maxDaysAhead` days ahead (a typo'd year would keep a code alive).
+ */
+export function deliveryWindowEnd(
+  deliveryDate: string,
+  timeZone: string,
+  now: Date,
+  maxDaysAhead: number,
+): Date {
+  const validUntil = endOfDeliveryDay(deliveryDate, timeZone);
+  if (validUntil.getTime() <= now.getTime()) {
+    throw new DeliveryDateOutOfRangeError('detail.expectedDeliveryDate', 'the delivery day is already over');
+  }
+  if (validUntil.getTime() - now.getTime() > (maxDaysAhead + 1) * DAY_MS) {
+    throw new DeliveryDateOutOfRangeError(
+      'detail.expectedDeliveryDate',
+      `must be at most ${maxDaysAhead} days ahead`,
+    );
+  }
+  return validUntil;
+}

@@ -1,0 +1,57 @@
+/**
+ * Typed errors of the domain. Step Functions Retry/Catch and the HTTP handlers match them by `name`,
+ * so every class sets `name` explicitly (minifiers rename classes).
+ */
+export abstract class DomainError extends Error {
+  abstract override readonly name: string;
+}
+
+/** An incoming event failed validation; `field` names the first offending path. */
+export class InvalidParcelEventError extends DomainError {
+  override readonly name = 'InvalidParcelEventError';
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`Invalid parcel event: ${field}: ${reason}`);
+  }
+}
+
+/** The expected delivery day is already over (or too far ahead) in the destination's time zone. */
+export class DeliveryDateOutOfRangeError extends DomainError {
+  override readonly name = 'DeliveryDateOutOfRangeError';
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`Invalid parcel event: ${field}: ${reason}`);
+  }
+}
+
+/** The parcel has no code record (never issued, or low-value parcel). */
+export class OtpNotFoundError extends DomainError {
+  override readonly name = 'OtpNotFoundError';
+  constructor(readonly parcelId: string) {
+    super(`No code for parcel ${parcelId}`);
+  }
+}
+
+/** SES throttled the send; the workflow retries with backoff. */
+export class EmailThrottledError extends DomainError {
+  override readonly name = 'EmailThrottledError';
+}
+
+/** SES failed transiently (5xx, network); the workflow retries with backoff. */
+export class EmailTransientError extends DomainError {
+  override readonly name = 'EmailTransientError';
+}
+
+/** SES rejected the message for good (bad address, unverified sender); retrying cannot help. */
+export class EmailRejectedError extends DomainError {
+  override readonly name = 'EmailRejectedError';
+}
+
+/** The store was throttled; verify answers 503 with Retry-After. */
+export class StoreThrottledError extends DomainError {
+  override readonly name = 'StoreThrottledError';
+}

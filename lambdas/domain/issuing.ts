@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { deliveryWindowEnd } from './delivery-window.ts';
+import { renderOtpEmail } from './email/render.ts';
+import { OtpNotFoundError } from './errors.ts';
+import { toEpochSeconds } from './expiry.ts';
+import { decryptOtpCode, encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
+import type { Clock, Mailer, OtpRecord, OtpStore } from './otp-record.ts';
+import type { ParcelShippedDetail } from './parcel-events.ts';
+
+/** Keys the issuing side holds: the HMAC key for the hash and the AES key for the recoverable copy. */
+export interface IssuingKeys {
+  readonly hashKey: Uint8Array;
+  readonly encryptionKey: Uint8Array;
+}
+
+/** Dependencies of {@link issueOtp}. */
+export interface IssueDeps {
+  readonly store: OtpStore;
+  readonly keys: IssuingKeys;
+  readonly clock: Clock;
+  /** Days an expired record is kept before TTL may delete it. */
+  readonly retentionDays: number;
+  /** How far ahead an expected delivery date may lie. */
+  readonly maxDaysAhead: number;
+}
+
+/** What the issue step hands to the next step: never the code itself. */
+export interface IssueResult {
+  readonly parcelId: string;
+  readonly issueId: string;
+  readonly created: boolean;
+  readonly validUntil: string;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * Issues the parcel's code once: a CSPRNG code, stored only as an HMAC and an AES-GCM ciphertext, valid
+ * until the end of the delivery day. A duplicate event finds the stored record and issues nothing new.
+ */
+export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Promise<IssueResult> {
+  const now = deps.clock.now();
+  const validUntil = deliveryWindowEnd(
+    parcel.expectedDeliveryDate,
+    parcel.destination.timeZone,
+    now,
+    deps.maxDaysAhead,
+  );
+  const nowSeconds = toEpochSeconds(now);
+  const expiresAt = toEpochSeconds(validUntil);
+  const issueId = randomUUID();
+  const code = generateOtpCode();
+  const record: OtpRecord = {
+    parcelId: parcel.parcelId,
+    orderId: parcel.orderId,
+    issueId,
+    codeHash: hashOtpCode(deps.keys.hashKey, parcel.parcelId, code),
+    codeCiphertext: encryptOtpCode(deps.keys.encryptionKey, parcel.parcelId, issueId, code),
+    status: 'ISSUED',
+    expiresAt,
+    ttl: expiresAt + deps.retentionDays * DAY_SECONDS,
+    issuedAt: nowSeconds,
+    deliveryDate: parcel.expectedDeliveryDate,
+    wrongAttempts: 0,
+    totalWrongAttempts: 0,
+    recipientEmail: parcel.recipient.email,
+    recipientName: parcel.recipient.name,
+    locale: parcel.recipient.locale,
+    timeZone: parcel.destination.timeZone,
+  };
+  const stored = await deps.store.createIfAbsent(record);
+  return {
+    parcelId: stored.record.parcelId,
+    issueId: stored.record.issueId,
+    created: stored.created,
+    validUntil: new Date(stored.record.expiresAt * 1000).toISOString(),
+  };
+}
+
+/** Dependencies of {@link sendOtpEmail}. */
+export interface SendDeps {
+  readonly store: OtpStore;
+  readonly mailer: Mailer;
+  readonly encryptionKey: Uint8Array;
+  readonly clock: Clock;
+  /** After this long a SENDING claim is presumed dead (crashed sender) and may be taken over. */
+  readonly claimLeaseSeconds: number;
+}
+
+/** Whether this call sent the email, or found it sent or being sent by a duplicate run. */
+export interface SendResult {
+  readonly parcelId: string;
+  readonly issueId: string;
+  readonly emailSent: boolean;
+  readonly outcome: 'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT';
+}
+
+/**
+ * Emails the parcel's current code once per issue. The code is decrypted here, not passed through the
+ * workflow, so it never appears in execution history. A failed send releases its claim and rethrows
+ * (typed), so the workflow's retry can claim again.
+ */
+export async function sendOtpEmail(
+  deps: SendDeps,
+  input: { parcelId: string; issueId: string },
+): Promise<SendResult> {
+  const record = await deps.store.get(input.parcelId);
+  if (!record || record.issueId !== input.issueId) throw new OtpNotFoundError(input.parcelId);
+  const claim = await deps.store.claimEmail(
+    input.parcelId,
+    input.issueId,
+    toEpochSeconds(deps.clock.now()),
+    deps.claimLeaseSeconds,
+  );
+  if (claim !== 'CLAIMED') return { ...input, emailSent: false, outcome: claim };
+  const code = decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext);
+  const email = renderOtpEmail({
+    locale: record.locale,
+    recipientName: record.recipientName,
+    orderId: record.orderId,
+    parcelId: record.parcelId,
+    code,
+    validUntil: new Date(record.expiresAt * 1000),
+    timeZone: record.timeZone,
+  });
+  try {
+    await deps.mailer.send({ to: record.recipientEmail, ...email });
+  } catch (error) {
+    await deps.store.releaseEmailClaim(input.parcelId, input.issueId);
+    throw error;
+  }
+  await deps.store.markEmailSent(input.parcelId, input.issueId);
+  return { ...input, emailSent: true, outcome: 'SENT' };
+}

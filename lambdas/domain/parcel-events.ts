@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { isValidTimeZone, parseCalendarDate } from './expiry.ts';
+
+/** Parcel ids: a letter or digit, then up to 63 of letters, digits, `.`, `_`, `-` (safe in URL paths). */
+export const PARCEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Driver ids: the same alphabet as parcel ids, up to 128 characters (Cognito `sub` is a UUID). */
+export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Largest declared value accepted, in minor units (10^13 = 100 billion in a two-decimal currency). */
+export const MAX_DECLARED_AMOUNT = 10_000_000_000_000;
+
+const isBcp47 = (value: string): boolean => {
+  try {
+    return Intl.getCanonicalLocales(value).length === 1;
+  } catch {
+    return false;
+  }
+};
+
+export const ParcelIdSchema = z.string().regex(PARCEL_ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 . _ - ');
+export const DriverIdSchema = z.string().regex(DRIVER_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ -');
+export const CalendarDateSchema = z
+  .string()
+  .refine((value) => parseCalendarDate(value) !== undefined, 'must be a calendar date YYYY-MM-DD');
+
+/** Detail of `Parcel Shipped`, as a carrier publishes it. */
+export const ParcelShippedDetailSchema = z.object({
+  parcelId: ParcelIdSchema,
+  orderId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/, 'must be 1-64 of A-Z a-z 0-9 . _ - /'),
+  declaredValue: z.object({
+    amount: z.number().int('must be an integer in minor units').min(0).max(MAX_DECLARED_AMOUNT),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+  }),
+  recipient: z.object({
+    email: z.email('must be an email address').max(254),
+    name: z
+      .string()
+      .max(200)
+      .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+    locale: z.string().max(35).refine(isBcp47, 'must be a BCP 47 language tag'),
+  }),
+  destination: z.object({
+    type: z.enum(['HOME', 'LOCKER', 'PO_BOX', 'PICKUP_POINT']),
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone'),
+  }),
+  deliveryPartner: z.enum(['OWN_FLEET', 'PARTNER']),
+  expectedDeliveryDate: CalendarDateSchema,
+});
+export type ParcelShippedDetail = z.infer<typeof ParcelShippedDetailSchema>;
+
+/** Detail of `Parcel Out For Delivery`. */
+export const ParcelOutForDeliveryDetailSchema = z.object({
+  parcelId: ParcelIdSchema,
+  driverId: DriverIdSchema,
+  deliveryDate: CalendarDateSchema,
+});
+export type ParcelOutForDeliveryDetail = z.infer<typeof ParcelOutForDeliveryDetailSchema>;
+
+/** Detail types this product consumes and emits on the bus. */
+export const DetailType = {
+  ParcelShipped: 'Parcel Shipped',
+  ParcelOutForDelivery: 'Parcel Out For Delivery',
+  OtpIssued: 'Delivery Otp Issued',
+  OtpNotRequired: 'Delivery Otp Not Required',
+  OtpEmailFailed: 'Delivery Otp Email Failed',
+  HandoverVerified: 'Parcel Handover Verified',
+} as const;
+
+/** Turns the first zod issue into a dotted field path and its message. */
+export function firstIssue(error: z.ZodError, prefix = ''): { field: string; reason: string } {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  return { field: [prefix, path].filter(Boolean).join('.') || '(root)', reason: issue?.message ?? 'invalid' };
+}

@@ -1,0 +1,93 @@
+import { toEpochSeconds } from './expiry.ts';
+import { digestsEqual, hashOtpCode } from './otp-code.ts';
+import type { Clock, OtpRecord, OtpStore, VerifyAttempt } from './otp-record.ts';
+
+/** Why a verify attempt was refused; the HTTP handler maps each to a status code. */
+export type VerifyRejection =
+  | 'NOT_FOUND'
+  | 'WRONG_DRIVER'
+  | 'ALREADY_VERIFIED'
+  | 'EXPIRED'
+  | 'REVOKED'
+  | 'LOCKED'
+  | 'WRONG_CODE';
+
+/** Outcome of {@link verifyHandover}. `attemptsRemaining` accompanies WRONG_CODE and LOCKED. */
+export type VerifyOutcome =
+  | { readonly verified: true; readonly record: OtpRecord; readonly verifiedAt: Date }
+  | { readonly verified: false; readonly rejection: VerifyRejection; readonly attemptsRemaining?: number };
+
+/** Dependencies of {@link verifyHandover}. */
+export interface VerifyDeps {
+  readonly store: OtpStore;
+  readonly hashKey: Uint8Array;
+  readonly clock: Clock;
+  /** Wrong codes after which a code is dead. */
+  readonly maxWrongAttempts: number;
+}
+
+/**
+ * Classifies why the verify condition failed, from the item as it was. Order matters: a driver who is
+ * not assigned learns nothing beyond 403; expiry and revocation beat lock-out so the driver knows to stop.
+ * `CODE_MATCHES` means nothing in the image refuses the attempt (a concurrent write changed it).
+ */
+export function classifyRejection(
+  record: OtpRecord | undefined,
+  attempt: VerifyAttempt,
+): VerifyRejection | 'CODE_MATCHES' {
+  if (!record) return 'NOT_FOUND';
+  if (record.driverId !== attempt.driverId) return 'WRONG_DRIVER';
+  if (record.status === 'VERIFIED') return 'ALREADY_VERIFIED';
+  if (record.status === 'REVOKED') return 'REVOKED';
+  if (record.expiresAt <= attempt.nowSeconds) return 'EXPIRED';
+  if (record.wrongAttempts >= attempt.maxWrongAttempts) return 'LOCKED';
+  // Constant-time: the stored hash must not leak through how long the comparison takes.
+  return digestsEqual(record.codeHash, attempt.codeHash) ? 'CODE_MATCHES' : 'WRONG_CODE';
+}
+
+const remaining = (record: OtpRecord, max: number): number => Math.max(0, max - record.wrongAttempts);
+
+/**
+ * Verifies a driver's code. Success is one conditional write that checks hash, status, expiry, attempts
+ * and driver at once. On failure the write's old image says why; only a wrong code costs a second,
+ * conditional write that counts it, bounded so concurrent wrong codes can never exceed the limit.
+ */
+export async function verifyHandover(
+  deps: VerifyDeps,
+  input: { parcelId: string; driverId: string; code: string },
+): Promise<VerifyOutcome> {
+  const verifiedAt = deps.clock.now();
+  const attempt: VerifyAttempt = {
+    parcelId: input.parcelId,
+    driverId: input.driverId,
+    codeHash: hashOtpCode(deps.hashKey, input.parcelId, input.code),
+    nowSeconds: toEpochSeconds(verifiedAt),
+    maxWrongAttempts: deps.maxWrongAttempts,
+  };
+  const verify = await deps.store.verify(attempt);
+  if (verify.ok) return { verified: true, record: verify.record, verifiedAt };
+
+  const rejection = classifyRejection(verify.current, attempt);
+  if (rejection !== 'WRONG_CODE' && rejection !== 'CODE_MATCHES')
+    return refusal(rejection, verify.current, deps);
+  if (rejection === 'CODE_MATCHES' || !verify.current) {
+    // The item changed between the write and its image (a reissue raced us): the driver may simply retry.
+    return { verified: false, rejection: 'WRONG_CODE', attemptsRemaining: deps.maxWrongAttempts };
+  }
+
+  const counted = await deps.store.recordWrongAttempt(attempt, verify.current.codeHash);
+  if (counted.ok) {
+    const left = remaining(counted.record, deps.maxWrongAttempts);
+    return { verified: false, rejection: left === 0 ? 'LOCKED' : 'WRONG_CODE', attemptsRemaining: left };
+  }
+  // Someone else's write won the race (another wrong code, a verify, a reissue): report the state it left.
+  const after = classifyRejection(counted.current, attempt);
+  return refusal(after === 'CODE_MATCHES' ? 'WRONG_CODE' : after, counted.current, deps);
+}
+
+function refusal(rejection: VerifyRejection, record: OtpRecord | undefined, deps: VerifyDeps): VerifyOutcome {
+  if ((rejection === 'WRONG_CODE' || rejection === 'LOCKED') && record) {
+    return { verified: false, rejection, attemptsRemaining: remaining(record, deps.maxWrongAttempts) };
+  }
+  return { verified: false, rejection };
+}

@@ -1,0 +1,128 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { EventPublisher } from '../adapters/event-publisher.ts';
+import { cachedKey } from '../adapters/secrets.ts';
+import { StoreThrottledError } from '../domain/errors.ts';
+import { isWellFormedOtpCode } from '../domain/otp-code.ts';
+import { systemClock } from '../domain/otp-record.ts';
+import { DetailType, DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from '../domain/parcel-events.ts';
+import { type VerifyOutcome, type VerifyRejection, verifyHandover } from '../domain/verification.ts';
+import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
+import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+
+const logger = createLogger();
+const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+const hashKey = cachedKey(new SecretsManagerClient({}), requireEnv('OTP_HASH_SECRET_ARN'), 'otp-hash');
+const events = new EventPublisher(
+  new EventBridgeClient({}),
+  requireEnv('EVENT_BUS_NAME'),
+  requireEnv('EVENT_SOURCE'),
+);
+const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
+
+const REJECTION_STATUS: Record<VerifyRejection, number> = {
+  NOT_FOUND: 404,
+  WRONG_DRIVER: 403,
+  ALREADY_VERIFIED: 409,
+  EXPIRED: 410,
+  REVOKED: 410,
+  LOCKED: 423,
+  WRONG_CODE: 422,
+};
+
+const REJECTION_MESSAGE: Record<VerifyRejection, string> = {
+  NOT_FOUND: 'No code exists for this parcel',
+  WRONG_DRIVER: 'This parcel is not out for delivery with you',
+  ALREADY_VERIFIED: 'This parcel was already handed over',
+  EXPIRED: 'The code has expired',
+  REVOKED: 'The code was revoked',
+  LOCKED: 'Too many wrong codes: the code is locked',
+  WRONG_CODE: 'Wrong code',
+};
+
+/** Validates path, body and caller; everything refused here is a 4xx with a reason. */
+function parseRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): {
+  parcelId: string;
+  driverId: string;
+  code: string;
+} {
+  const parcelId = event.pathParameters?.parcelId ?? '';
+  if (!PARCEL_ID_PATTERN.test(parcelId)) {
+    throw new BadRequestError(400, 'INVALID_PARCEL_ID', 'parcelId must be 1-64 of A-Z a-z 0-9 . _ -');
+  }
+  const driverId = event.requestContext.authorizer?.jwt?.claims?.sub;
+  if (typeof driverId !== 'string' || !DRIVER_ID_PATTERN.test(driverId)) {
+    throw new BadRequestError(401, 'UNAUTHORIZED', 'The token names no driver');
+  }
+  const body = parseJsonBody(event.body, event.isBase64Encoded);
+  if (typeof body.code !== 'string' || !isWellFormedOtpCode(body.code)) {
+    throw new BadRequestError(400, 'INVALID_CODE_FORMAT', 'code must be a string of exactly 6 digits 0-9');
+  }
+  return { parcelId, driverId, code: body.code };
+}
+
+function toResponse(outcome: VerifyOutcome, parcelId: string): APIGatewayProxyResultV2 {
+  if (outcome.verified) {
+    return jsonResponse(200, { code: 'VERIFIED', parcelId, verifiedAt: outcome.verifiedAt.toISOString() });
+  }
+  const extra =
+    outcome.attemptsRemaining === undefined ? {} : { attemptsRemaining: outcome.attemptsRemaining };
+  return jsonResponse(REJECTION_STATUS[outcome.rejection], {
+    code: outcome.rejection,
+    message: REJECTION_MESSAGE[outcome.rejection],
+    ...extra,
+  });
+}
+
+/** `POST /parcels/{parcelId}/verify`: the driver's handover check. */
+export const handler = lambdaHandler(
+  logger,
+  async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyResultV2> => {
+    try {
+      const request = parseRequest(event);
+      const outcome = await verifyHandover(
+        { store, hashKey: await hashKey(), clock: systemClock, maxWrongAttempts },
+        request,
+      );
+      logger.info('Verify', {
+        parcelId: request.parcelId,
+        driverId: request.driverId,
+        outcome: outcome.verified ? 'VERIFIED' : outcome.rejection,
+      });
+      if (outcome.verified) {
+        await publishVerified(request.parcelId, request.driverId, outcome.verifiedAt);
+      }
+      return toResponse(outcome, request.parcelId);
+    } catch (error) {
+      if (error instanceof BadRequestError) {
+        return jsonResponse(error.statusCode, { code: error.code, message: error.message });
+      }
+      if (error instanceof StoreThrottledError) {
+        logger.warn('Verify throttled by the store');
+        return jsonResponse(
+          503,
+          { code: 'TRY_AGAIN', message: 'Busy, try again shortly' },
+          { 'retry-after': '1' },
+        );
+      }
+      logger.error('Verify failed', { errorName: (error as Error).name });
+      return jsonResponse(500, { code: 'INTERNAL_ERROR', message: 'Internal error' });
+    }
+  },
+);
+
+/** The table already records the handover; a lost event must not turn a valid handover into an error. */
+async function publishVerified(parcelId: string, driverId: string, verifiedAt: Date): Promise<void> {
+  try {
+    await events.publish(DetailType.HandoverVerified, {
+      parcelId,
+      driverId,
+      verifiedAt: verifiedAt.toISOString(),
+    });
+  } catch (error) {
+    logger.error('Handover event not published', { parcelId, errorName: (error as Error).name });
+  }
+}
