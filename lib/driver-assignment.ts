@@ -1,0 +1,28 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import type { DeliveryEvents } from './delivery-events.ts';
+import { SecureDeliveryFunction } from './lambda-defaults.ts';
+
+/** Props for {@link DriverAssignment}. */
+export interface DriverAssignmentProps {
+  readonly table: ITable;
+  readonly events: DeliveryEvents;
+}
+
+/** `Parcel Out For Delivery` → binds the parcel's open code to the driver carrying it. */
+export class DriverAssignment extends Construct {
+  /** The function the rule invokes. */
+  public readonly assignFunction: SecureDeliveryFunction;
+
+  constructor(scope: Construct, id: string, props: DriverAssignmentProps) {
+    super(scope, id);
+    this.assignFunction = new SecureDeliveryFunction(this, 'AssignDriver', {
+      handlerName: 'assign-driver',
+      description: 'Secure Delivery: binds a parcel code to its driver',
+      environment: { OTP_TABLE_NAME: props.table.tableName },
+    });
+    props.table.grant(this.assignFunction, 'dynamodb:UpdateItem');
+    props.events.routeToFunction('OutForDeliveryRule', DetailType.ParcelOutForDelivery, this.assignFunction);
+  }
+}

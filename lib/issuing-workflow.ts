@@ -1,0 +1,201 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  Fail,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  Succeed,
+  TaskInput,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { SecureDeliveryFunction } from './lambda-defaults.ts';
+import type { Mail } from './mail.ts';
+
+/** Props for {@link IssuingWorkflow}. */
+export interface IssuingWorkflowProps {
+  readonly table: ITable;
+  readonly hashKeySecret: ISecret;
+  readonly encryptionKeySecret: ISecret;
+  readonly mail: Mail;
+  readonly bus: IEventBus;
+  /** `source` of the events the workflow emits. */
+  readonly ownSource: string;
+  /** Minimum declared value per currency (minor units) that requires a code. */
+  readonly thresholds: Readonly<Record<string, number>>;
+  /**
+   * Days a record is kept after its code expired, before TTL may delete it.
+   * @default 30
+   */
+  readonly recordRetentionDays?: number;
+  /**
+   * How far ahead an expected delivery date may lie.
+   * @default 60
+   */
+  readonly maxDeliveryDaysAhead?: number;
+}
+
+/** SES errors worth retrying; anything else fails the send at once. */
+const RETRYABLE_EMAIL_ERRORS = ['EmailThrottledError', 'EmailTransientError', 'StoreThrottledError'];
+
+/**
+ * Express workflow from `Parcel Shipped` to an emailed code: check value, issue (idempotent), send
+ * (exactly once per issue, retried with backoff), emit. The code never passes through the workflow.
+ */
+export class IssuingWorkflow extends Construct {
+  /** The state machine the `Parcel Shipped` rule starts. */
+  public readonly stateMachine: StateMachine;
+  /** Task functions, by step. */
+  public readonly checkValueFunction: SecureDeliveryFunction;
+  public readonly issueFunction: SecureDeliveryFunction;
+  public readonly sendFunction: SecureDeliveryFunction;
+
+  constructor(scope: Construct, id: string, props: IssuingWorkflowProps) {
+    super(scope, id);
+    const limits = {
+      RECORD_RETENTION_DAYS: String(props.recordRetentionDays ?? 30),
+      MAX_DELIVERY_DAYS_AHEAD: String(props.maxDeliveryDaysAhead ?? 60),
+    };
+    this.checkValueFunction = new SecureDeliveryFunction(this, 'CheckValue', {
+      handlerName: 'check-value',
+      description: 'Secure Delivery: validates Parcel Shipped and applies the value policy',
+      environment: { OTP_THRESHOLDS: JSON.stringify(props.thresholds), ...limits },
+    });
+    this.issueFunction = new SecureDeliveryFunction(this, 'IssueOtp', {
+      handlerName: 'issue-otp',
+      description: 'Secure Delivery: issues a parcel code once',
+      environment: {
+        OTP_TABLE_NAME: props.table.tableName,
+        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        ...limits,
+      },
+    });
+    props.table.grant(this.issueFunction, 'dynamodb:PutItem');
+    props.hashKeySecret.grantRead(this.issueFunction);
+    props.encryptionKeySecret.grantRead(this.issueFunction);
+
+    this.sendFunction = new SecureDeliveryFunction(this, 'SendOtpEmail', {
+      handlerName: 'send-otp-email',
+      description: 'Secure Delivery: emails a parcel code once per issue',
+      environment: {
+        OTP_TABLE_NAME: props.table.tableName,
+        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        SENDER_EMAIL: props.mail.senderEmail,
+        SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+      },
+    });
+    props.table.grant(this.sendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.encryptionKeySecret.grantRead(this.sendFunction);
+    props.mail.grantSend(this.sendFunction);
+
+    const emit = (stateId: string, detailType: string, detail: Record<string, unknown>) =>
+      new EventBridgePutEvents(this, stateId, {
+        entries: [
+          { eventBus: props.bus, source: props.ownSource, detailType, detail: TaskInput.fromObject(detail) },
+        ],
+        resultPath: JsonPath.DISCARD,
+      });
+
+    const checkValue = new LambdaInvoke(this, 'Check value', {
+      lambdaFunction: this.checkValueFunction,
+      payloadResponseOnly: true,
+    });
+    const issue = new LambdaInvoke(this, 'Issue code', {
+      lambdaFunction: this.issueFunction,
+      payloadResponseOnly: true,
+      inputPath: '$.parcel',
+      resultPath: '$.issue',
+    });
+    issue.addRetry({
+      errors: ['StoreThrottledError'],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 4,
+    });
+    const send = new LambdaInvoke(this, 'Send code email', {
+      lambdaFunction: this.sendFunction,
+      payloadResponseOnly: true,
+      inputPath: '$.issue',
+      resultPath: '$.send',
+    });
+    send.addRetry({
+      errors: RETRYABLE_EMAIL_ERRORS,
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+    });
+
+    const emailFailed = emit('Emit email failed', DetailType.OtpEmailFailed, {
+      parcelId: JsonPath.stringAt('$.parcelId'),
+      error: JsonPath.stringAt('$.error.Error'),
+      reason: JsonPath.stringAt('$.error.Cause'),
+    }).next(
+      new Fail(this, 'Email failed', { error: 'EmailFailed', cause: 'The code email could not be sent' }),
+    );
+    send.addCatch(emailFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const done = new Succeed(this, 'Done');
+    const definition = checkValue.next(
+      new Choice(this, 'Code required?')
+        .when(
+          Condition.booleanEquals('$.otpRequired', true),
+          issue.next(send).next(
+            new Choice(this, 'Sent by this run?')
+              .when(
+                Condition.booleanEquals('$.send.emailSent', true),
+                emit('Emit issued', DetailType.OtpIssued, {
+                  parcelId: JsonPath.stringAt('$.parcelId'),
+                  validUntil: JsonPath.stringAt('$.issue.validUntil'),
+                }).next(done),
+              )
+              .otherwise(done),
+          ),
+        )
+        .otherwise(
+          emit('Emit not required', DetailType.OtpNotRequired, {
+            parcelId: JsonPath.stringAt('$.parcelId'),
+            reason: JsonPath.stringAt('$.reason'),
+          }).next(new Succeed(this, 'Not required')),
+        ),
+    );
+
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineType: StateMachineType.EXPRESS,
+      definitionBody: DefinitionBody.fromChainable(definition),
+      timeout: Duration.minutes(5),
+      tracingEnabled: true,
+      logs: {
+        // Execution data stays out of the logs: inputs carry the recipient's email.
+        destination: new LogGroup(this, 'Logs', {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
+        level: LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+    Validations.of(this.stateMachine.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray and CloudWatch Logs vended delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.',
+    });
+    for (const fn of [this.checkValueFunction, this.issueFunction, this.sendFunction]) {
+      const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction);
+      Validations.of(this.stateMachine.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: "Invoking a task function's own versions and aliases; the grant names that function only.",
+      });
+    }
+  }
+}

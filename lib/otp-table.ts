@@ -1,0 +1,36 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Props for {@link OtpTable}. */
+export interface OtpTableProps {
+  /**
+   * What happens to the table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One item per parcel holding its current code (hash and ciphertext only), expiry, counters and driver.
+ * TTL only tidies up: validity is decided by `expiresAt` in every condition.
+ */
+export class OtpTable extends Construct {
+  /** The table. */
+  public readonly table: Table;
+  /** Name of the TTL attribute (epoch seconds). */
+  public readonly ttlAttribute = 'ttl';
+
+  constructor(scope: Construct, id: string, props: OtpTableProps = {}) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'parcelId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: this.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+}

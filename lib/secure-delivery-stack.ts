@@ -1,0 +1,78 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { readConfig, type SecureDeliveryConfig } from './config.ts';
+import { DeliveryEvents } from './delivery-events.ts';
+import { DriverAssignment } from './driver-assignment.ts';
+import { DriverPool } from './driver-pool.ts';
+import { IssuingWorkflow } from './issuing-workflow.ts';
+import { Mail } from './mail.ts';
+import { OtpSecrets } from './otp-secrets.ts';
+import { OtpTable } from './otp-table.ts';
+import { VerifyApi } from './verify-api.ts';
+
+/** Props for {@link SecureDeliveryStack}. */
+export interface SecureDeliveryStackProps extends StackProps {
+  /**
+   * Settings; anything not given is read from cdk.json context, then defaults.
+   * @default readConfig(this.node)
+   */
+  readonly config?: Partial<SecureDeliveryConfig>;
+}
+
+/** Secure Delivery: from a shipped high-value parcel to an emailed code and a verified handover. */
+export class SecureDeliveryStack extends Stack {
+  public readonly events: DeliveryEvents;
+  public readonly otpTable: OtpTable;
+  public readonly workflow: IssuingWorkflow;
+  public readonly verifyApi: VerifyApi;
+  public readonly driverPool: DriverPool;
+
+  constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
+    super(scope, id, props);
+    const config = { ...readConfig(this.node), ...props.config };
+
+    this.events = new DeliveryEvents(this, 'Events', { carrierSource: config.eventSource });
+    this.otpTable = new OtpTable(this, 'OtpTable');
+    const secrets = new OtpSecrets(this, 'Secrets');
+    const mail = new Mail(this, 'Mail', {
+      senderEmail: config.senderEmail,
+      createIdentity: config.createSenderIdentity,
+    });
+    this.driverPool = new DriverPool(this, 'Drivers');
+
+    this.workflow = new IssuingWorkflow(this, 'Issuing', {
+      table: this.otpTable.table,
+      hashKeySecret: secrets.hashKeySecret,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      mail,
+      bus: this.events.bus,
+      ownSource: this.events.ownSource,
+      thresholds: config.otpThresholds,
+      recordRetentionDays: config.recordRetentionDays,
+    });
+    this.events.routeToStateMachine(
+      'ParcelShippedRule',
+      DetailType.ParcelShipped,
+      this.workflow.stateMachine,
+    );
+
+    new DriverAssignment(this, 'Assignment', { table: this.otpTable.table, events: this.events });
+
+    this.verifyApi = new VerifyApi(this, 'VerifyApi', {
+      table: this.otpTable.table,
+      hashKeySecret: secrets.hashKeySecret,
+      bus: this.events.bus,
+      ownSource: this.events.ownSource,
+      driverPool: this.driverPool.userPool,
+      handheldClient: this.driverPool.handheldClient,
+      maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
+    });
+
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'EventSource', { value: this.events.carrierSource });
+    new CfnOutput(this, 'VerifyApiUrl', { value: this.verifyApi.url });
+    new CfnOutput(this, 'DriverUserPoolId', { value: this.driverPool.userPool.userPoolId });
+    new CfnOutput(this, 'DriverClientId', { value: this.driverPool.handheldClient.userPoolClientId });
+  }
+}
