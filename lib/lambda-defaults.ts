@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -44,7 +44,7 @@ export class SecureDeliveryFunction extends NodejsFunction {
         new PolicyStatement({
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           // A log group's Arn attribute already ends in `:*`, covering its streams.
-          resources: [logGroup.logGroupArn],
+          resources: [logGroup.logGroupRef.logGroupArn],
         }),
       );
     }
@@ -78,10 +78,7 @@ export class SecureDeliveryFunction extends NodejsFunction {
         ...bundling,
       },
     });
-    (this.node.defaultChild as { addMetadata(key: string, value: unknown): void }).addMetadata(
-      HANDLER_SOURCE_METADATA,
-      source,
-    );
+    (this.node.defaultChild as CfnFunction).addMetadata(HANDLER_SOURCE_METADATA, source);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
