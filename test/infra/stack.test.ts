@@ -1,0 +1,201 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+const ENV = { account: '123456789012', region: 'eu-central-1' };
+// Bundling is skipped: these tests assert the template, not the bundles.
+const newApp = (context: Record<string, unknown> = {}) =>
+  new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  const stack = new SecureDeliveryStack(newApp(), 'Test', { env: ENV });
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+const logicalIdOf = (type: string, predicate: (resource: Resource) => boolean = () => true) =>
+  Object.entries(resources).find(([, resource]) => resource.Type === type && predicate(resource))?.[0];
+
+const functionByHandler = (handlerName: string) =>
+  logicalIdOf('AWS::Lambda::Function', (resource) =>
+    JSON.stringify(resource.Properties.Environment).includes(`"POWERTOOLS_SERVICE_NAME":"${handlerName}"`),
+  ) as string;
+
+/** Statements of the IAM policies attached to a function's role. */
+function statementsFor(functionId: string): Statement[] {
+  const role = (resources[functionId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ][0];
+  return Object.values(resources)
+    .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+    .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role))
+    .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
+
+describe('SecureDeliveryStack', () => {
+  it('routes Parcel Shipped from carrier.dispatch to the Express issuing workflow, with a dead-letter queue', () => {
+    const stateMachineId = logicalIdOf('AWS::StepFunctions::StateMachine') as string;
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['carrier.dispatch'], 'detail-type': ['Parcel Shipped'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { Ref: stateMachineId },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'EXPRESS',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ALL' }),
+    });
+  });
+
+  it('reads the rule source and thresholds from context', () => {
+    const stack = new SecureDeliveryStack(
+      newApp({
+        'secureDelivery:eventSource': 'acme.parcels',
+        'secureDelivery:otpThresholds': { SEK: 500000 },
+      }),
+      'Custom',
+      { env: ENV },
+    );
+    const custom = Template.fromStack(stack);
+
+    custom.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['acme.parcels'], 'detail-type': ['Parcel Shipped'] },
+    });
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ OTP_THRESHOLDS: '{"SEK":500000}' }) },
+    });
+  });
+
+  it('gives every rule target a dead-letter queue, and alarms on it', () => {
+    const rules = Object.values(resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
+
+    expect(rules.length).toBeGreaterThanOrEqual(2);
+    for (const rule of rules) {
+      for (const target of rule.Properties.Targets as { DeadLetterConfig?: unknown }[]) {
+        expect(target.DeadLetterConfig).toBeDefined();
+      }
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+    });
+  });
+
+  it('keeps codes in a table with TTL for clean-up and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'parcelId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+    });
+  });
+
+  it('protects the verify route with a JWT authorizer backed by the driver pool', () => {
+    const authorizerId = logicalIdOf('AWS::ApiGatewayV2::Authorizer') as string;
+    const poolId = logicalIdOf('AWS::Cognito::UserPool') as string;
+    const clientId = logicalIdOf('AWS::Cognito::UserPoolClient') as string;
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'POST /parcels/{parcelId}/verify',
+      AuthorizationType: 'JWT',
+      AuthorizerId: { Ref: authorizerId },
+    });
+    const authorizer = resources[authorizerId]?.Properties as {
+      JwtConfiguration: { Audience: unknown; Issuer: unknown };
+    };
+    expect(authorizer.JwtConfiguration.Audience).toEqual([{ Ref: clientId }]);
+    expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain('cognito-idp');
+    expect(JSON.stringify(authorizer.JwtConfiguration.Issuer)).toContain(poolId);
+    template.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    });
+  });
+
+  it('writes API access logs and throttles the stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: Match.anyValue() }),
+    });
+  });
+
+  it('runs every function on arm64 Node.js 22+ with tracing and JSON logs', () => {
+    const functions = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function',
+    );
+
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) {
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(Number(String(fn.Properties.Runtime).replace(/^nodejs(\d+).*$/, '$1'))).toBeGreaterThanOrEqual(
+        22,
+      );
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+    }
+  });
+
+  it('grants no wildcard actions anywhere', () => {
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+    for (const action of actionsOf(statements)) expect(action).not.toMatch(/(^\*$|:\*$)/);
+  });
+
+  it('lets verify update the table and read the hash key, but never read the encryption key or send email', () => {
+    const verify = statementsFor(functionByHandler('verify-otp'));
+    const hashSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
+      String(r.Properties.Description).includes('HMAC'),
+    );
+    const encryptionSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
+      String(r.Properties.Description).includes('AES'),
+    );
+
+    const dynamoActions = actionsOf(verify).filter((action) => action.startsWith('dynamodb:'));
+    expect(dynamoActions).toEqual(['dynamodb:UpdateItem']);
+    expect(JSON.stringify(verify)).toContain(hashSecret as string);
+    expect(JSON.stringify(verify)).not.toContain(encryptionSecret as string);
+    expect(actionsOf(verify)).not.toContain('ses:SendEmail');
+  });
+
+  it('lets only the send step email, from the configured sender only', () => {
+    const send = statementsFor(functionByHandler('send-otp-email'));
+    const issue = statementsFor(functionByHandler('issue-otp'));
+    const check = statementsFor(functionByHandler('check-value'));
+
+    const sesStatement = send.find((statement) =>
+      actionsOf([statement]).includes('ses:SendEmail'),
+    ) as Statement & {
+      Condition?: unknown;
+    };
+    expect(sesStatement.Condition).toEqual({
+      StringEquals: { 'ses:FromAddress': 'no-reply@secure-delivery.example.com' },
+    });
+    expect(actionsOf(issue)).not.toContain('ses:SendEmail');
+    expect(actionsOf(issue).filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
+    expect(actionsOf(check).some((action) => /^(dynamodb|ses|secretsmanager):/.test(action))).toBe(false);
+  });
+
+  it('synthesizes clean under cdk-nag AwsSolutions checks', () => {
+    const app = newApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    new SecureDeliveryStack(app, 'Nagged', { env: ENV });
+
+    expect(() => app.synth()).not.toThrow();
+  });
+});
