@@ -7,14 +7,15 @@ export default class CountReporter implements Reporter {
     let failed = 0;
     let skipped = 0;
     for (const testModule of testModules) {
+      let failedHere = 0;
       for (const test of testModule.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      // A file that fails to load has no tests; count it so a broken import is never green.
-      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0) failed++;
+      // A file that fails to load or whose setup throws fails no single test; count it so it is never green.
+      failed += testModule.state() === 'failed' && failedHere === 0 ? 1 : failedHere;
     }
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);

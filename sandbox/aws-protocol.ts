@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An AWS JSON-protocol error: the SDK reads `__type` to pick the exception class. */
+export class AwsJsonError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly statusCode = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** Largest request body any sandbox endpoint reads (EventBridge's PutEvents limit is 1 MiB). */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Reads a request body, refusing anything over the limit. */
+export async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new AwsJsonError('ValidationException', 'Request body too large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Writes a JSON response. */
+export function sendJson(
+  response: ServerResponse,
+  statusCode: number,
+  body: unknown,
+  contentType = 'application/json',
+): void {
+  const text = JSON.stringify(body);
+  response.writeHead(statusCode, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** Writes an AWS JSON-protocol error. */
+export function sendAwsError(response: ServerResponse, error: AwsJsonError, contentType: string): void {
+  sendJson(response, error.statusCode, { __type: error.type, message: error.message }, contentType);
+}

@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
+import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
+import type { SandboxLog } from './log.ts';
+import type { LocalStepFunctions } from './stepfunctions.ts';
+import type { TemplateResolver } from './template.ts';
+
+type Operation = (body: Record<string, unknown>) => unknown;
+
+/** A secret as Secrets Manager holds it. */
+interface LocalSecret {
+  readonly arn: string;
+  readonly name: string;
+  readonly value: string;
+  readonly created: Date;
+}
+
+/** Generates each template secret's value the way GenerateSecretString would (alphanumeric here). */
+function generateSecrets(resolver: TemplateResolver): LocalSecret[] {
+  return resolver.resourcesOfType('AWS::SecretsManager::Secret').map(([logicalId, resource]) => {
+    const spec = (resource.Properties?.GenerateSecretString ?? {}) as { PasswordLength?: number };
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    const bytes = randomBytes(spec.PasswordLength ?? 32);
+    const value = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join('');
+    return { arn: resolver.arn(logicalId), name: logicalId, value, created: new Date() };
+  });
+}
+
+/**
+ * One loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
+ * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`) and Secrets Manager (`secretsmanager.*`),
+ * dispatched on X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
+ */
+export function createAwsServer(options: {
+  resolver: TemplateResolver;
+  bus: LocalEventBus;
+  stepFunctions: LocalStepFunctions;
+  log: SandboxLog;
+  fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+}): Server {
+  const { bus, stepFunctions, log } = options;
+  const secrets = generateSecrets(options.resolver);
+  const findSecret = (id: unknown): LocalSecret => {
+    const secret = secrets.find((candidate) => candidate.arn === id || candidate.name === id);
+    if (!secret)
+      throw new AwsJsonError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    return secret;
+  };
+  const describe = (arn: unknown) => {
+    const execution = stepFunctions.executions.get(String(arn));
+    if (!execution)
+      throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
+    return {
+      executionArn: execution.executionArn,
+      stateMachineArn: execution.stateMachineArn,
+      name: execution.name,
+      status: execution.status,
+      startDate: execution.startDate.getTime() / 1000,
+      ...(execution.stopDate ? { stopDate: execution.stopDate.getTime() / 1000 } : {}),
+      input: execution.input,
+      ...(execution.output ? { output: execution.output } : {}),
+      ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+    };
+  };
+
+  const operations: Record<string, Operation> = {
+    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
+    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
+    'AWSStepFunctions.StartExecution': (body) => {
+      const execution = stepFunctions.startExecution(
+        String(body.stateMachineArn),
+        JSON.parse(String(body.input ?? '{}')),
+        body.name as string | undefined,
+      );
+      return { executionArn: execution.executionArn, startDate: execution.startDate.getTime() / 1000 };
+    },
+    'AWSStepFunctions.DescribeExecution': (body) => describe(body.executionArn),
+    'AWSStepFunctions.ListExecutions': (body) => ({
+      executions: [...stepFunctions.executions.values()]
+        .filter((execution) => execution.stateMachineArn === body.stateMachineArn)
+        .filter((execution) => !body.statusFilter || execution.status === body.statusFilter)
+        .map((execution) => {
+          const {
+            input: _input,
+            output: _output,
+            error: _error,
+            cause: _cause,
+            ...summary
+          } = describe(execution.executionArn);
+          return summary;
+        }),
+    }),
+    'AWSStepFunctions.ListStateMachines': () => ({
+      stateMachines: stepFunctions.stateMachineArns.map((arn) => ({
+        stateMachineArn: arn,
+        name: arn.split(':').pop(),
+        type: 'EXPRESS',
+        creationDate: 0,
+      })),
+    }),
+    'secretsmanager.GetSecretValue': (body) => {
+      const secret = findSecret(body.SecretId);
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        SecretString: secret.value,
+        VersionId: 'sandbox-v1',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: secret.created.getTime() / 1000,
+      };
+    },
+  };
+
+  return createServer((request, response) => {
+    void (async () => {
+      const target = String(request.headers['x-amz-target'] ?? '');
+      const contentType = target.startsWith('AWSStepFunctions')
+        ? 'application/x-amz-json-1.0'
+        : 'application/x-amz-json-1.1';
+      try {
+        const body = await readBody(request);
+        if (!target) {
+          if (!(await options.fallback(request, response, body)))
+            sendJson(response, 404, { message: 'Not Found' });
+          return;
+        }
+        const operation = operations[target];
+        if (!operation)
+          throw new AwsJsonError('UnknownOperationException', `The sandbox does not implement ${target}`);
+        let parsed: Record<string, unknown>;
+        try {
+          parsed = JSON.parse(body.toString('utf8') || '{}');
+        } catch {
+          throw new AwsJsonError('SerializationException', 'Request body is not JSON');
+        }
+        sendJson(response, 200, await operation(parsed), contentType);
+      } catch (error) {
+        const failure =
+          error instanceof AwsJsonError ? error : new AwsJsonError('InternalFailure', 'Internal error', 500);
+        if (!(error instanceof AwsJsonError)) log.line('aws', `${target} failed: ${(error as Error).name}`);
+        sendAwsError(response, failure, contentType);
+      }
+    })();
+  });
+}

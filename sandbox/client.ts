@@ -1,0 +1,111 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { SandboxEndpoints } from './sandbox.ts';
+
+/** A `Parcel Shipped` detail with sensible defaults, for demos and tests. */
+export function shippedDetail(
+  parcelId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  return {
+    parcelId,
+    orderId: `O-${parcelId}`,
+    declaredValue: { amount: 129900, currency: 'EUR' },
+    recipient: { email: `${parcelId.toLowerCase()}@example.com`, name: 'Alex Example', locale: 'de-DE' },
+    destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
+    deliveryPartner: 'OWN_FLEET',
+    expectedDeliveryDate: tomorrow,
+    ...overrides,
+  };
+}
+
+/** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */
+export class SandboxClient {
+  readonly events: EventBridgeClient;
+
+  constructor(readonly endpoints: SandboxEndpoints) {
+    this.events = new EventBridgeClient({
+      endpoint: endpoints.eventsEndpoint,
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+    });
+  }
+
+  /** Publishes carrier events (one PutEvents call); throws if any entry failed. */
+  async publish(entries: { detailType: string; detail: unknown }[]): Promise<string[]> {
+    const output = await this.events.send(
+      new PutEventsCommand({
+        Entries: entries.map((entry) => ({
+          EventBusName: this.endpoints.eventBusName,
+          Source: this.endpoints.eventSource,
+          DetailType: entry.detailType,
+          Detail: JSON.stringify(entry.detail),
+        })),
+      }),
+    );
+    if (output.FailedEntryCount) throw new Error(`PutEvents failed: ${JSON.stringify(output.Entries)}`);
+    return (output.Entries ?? []).map((entry) => entry.EventId ?? '');
+  }
+
+  /** A driver's JWT from the local issuer. */
+  async driverToken(driverId: string): Promise<string> {
+    const response = await fetch(this.endpoints.driverTokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ driverId }),
+    });
+    if (!response.ok) throw new Error(`Token request failed: ${response.status}`);
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  /** POST /parcels/{id}/verify as the handheld does. */
+  async verify(
+    parcelId: string,
+    body: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.endpoints.apiUrl}/parcels/${encodeURIComponent(parcelId)}/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /** Emails the SES emulator holds for `to`. */
+  async emailsTo(to: string): Promise<{ subject: string; text: string; html: string }[]> {
+    const response = await fetch(`${this.endpoints.sesEndpoint}/store`);
+    const store = (await response.json()) as {
+      emails: { destination: { to: string[] }; subject: string; body: { text?: string; html?: string } }[];
+    };
+    return store.emails
+      .filter((email) => email.destination.to.includes(to))
+      .map((email) => ({ subject: email.subject, text: email.body.text ?? '', html: email.body.html ?? '' }));
+  }
+
+  /** Waits until `to` has at least `count` emails (or the timeout passes) and returns them. */
+  async waitForEmails(
+    to: string,
+    count = 1,
+    timeoutMs = 10_000,
+  ): Promise<{ subject: string; text: string; html: string }[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const emails = await this.emailsTo(to);
+      if (emails.length >= count || Date.now() > deadline) return emails;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Events the bus accepted (the sandbox's inspection endpoint). */
+  async busEvents(): Promise<{ 'detail-type': string; source: string; detail: Record<string, unknown> }[]> {
+    const response = await fetch(this.endpoints.inspectUrl);
+    return ((await response.json()) as { events: never[] }).events;
+  }
+}
+
+/** The 6-digit code in an email body (the line after the code label). */
+export function codeFromEmail(text: string): string | undefined {
+  return /\b(\d{6})\b/.exec(text)?.[1];
+}

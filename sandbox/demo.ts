@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { codeFromEmail, SandboxClient, shippedDetail } from './client.ts';
+import { REPO_ROOT, type SandboxEndpoints } from './sandbox.ts';
+
+const step = (n: number, text: string) => process.stdout.write(`\n${n}. ${text}\n`);
+const outcome = (text: string) => process.stdout.write(`   → ${text}\n`);
+
+/** `npm run demo`: walks a running sandbox through the whole flow, as a carrier and a driver would. */
+async function demo(): Promise<void> {
+  let endpoints: SandboxEndpoints;
+  try {
+    endpoints = JSON.parse(readFileSync(join(REPO_ROOT, '.sandbox', 'endpoints.json'), 'utf8'));
+  } catch {
+    throw new Error(
+      'No .sandbox/endpoints.json: start the sandbox first with `npm start` in another terminal.',
+    );
+  }
+  const client = new SandboxClient(endpoints);
+  const run = Date.now().toString(36).toUpperCase();
+  const high = `DEMO-${run}-HIGH`;
+  const low = `DEMO-${run}-LOW`;
+  const driverId = 'D-DEMO';
+
+  step(1, `Carrier publishes Parcel Shipped: ${high} (EUR 1,299.00, home) and ${low} (EUR 19.99)`);
+  const highDetail = shippedDetail(high);
+  await client.publish([
+    { detailType: 'Parcel Shipped', detail: highDetail },
+    {
+      detailType: 'Parcel Shipped',
+      detail: shippedDetail(low, { declaredValue: { amount: 1999, currency: 'EUR' } }),
+    },
+  ]);
+  outcome('both events accepted by EventBridge');
+
+  step(2, 'The recipient’s inbox');
+  const recipient = (highDetail.recipient as { email: string }).email;
+  const [email] = await client.waitForEmails(recipient);
+  const code = codeFromEmail(email?.text ?? '');
+  if (!email || !code) throw new Error('No code email arrived within 10 s: see the sandbox log.');
+  outcome(
+    `email arrived: "${email.subject}" (code ••••${code.slice(4)}; see it in full at ${endpoints.sesEndpoint}/)`,
+  );
+  const lowEmails = await client.emailsTo((shippedDetail(low).recipient as { email: string }).email);
+  outcome(`${low}: ${lowEmails.length} email(s), below the threshold`);
+
+  step(3, `Carrier publishes Parcel Out For Delivery with driver ${driverId}`);
+  await client.publish([
+    {
+      detailType: 'Parcel Out For Delivery',
+      detail: { parcelId: high, driverId, deliveryDate: highDetail.expectedDeliveryDate },
+    },
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  outcome('code bound to the driver');
+
+  step(4, 'Driver signs in and enters a wrong code, then the right one');
+  const token = await client.driverToken(driverId);
+  const wrong = await client.verify(high, { code: code === '000000' ? '111111' : '000000' }, token);
+  outcome(`wrong code: ${wrong.status} ${JSON.stringify(wrong.body)}`);
+  const right = await client.verify(high, { code }, token);
+  outcome(`right code: ${right.status} ${JSON.stringify(right.body)}`);
+  const again = await client.verify(high, { code }, token);
+  outcome(`same code again: ${again.status} ${String(again.body.code)}`);
+
+  process.stdout.write(`\nDone. Events on the bus: ${endpoints.inspectUrl}\n`);
+}
+
+demo().catch((error: unknown) => {
+  process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,150 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DeleteItemCommand,
+  DynamoDBClient,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import type { SandboxLog } from './log.ts';
+import type { TemplateResolver } from './template.ts';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * dynalite predates `ReturnValuesOnConditionCheckFailure`: it strips the parameter and returns no item.
+ * Real DynamoDB returns the item as it was; the verify path relies on that, so teach dynalite the same.
+ */
+function patchDynalite(): void {
+  const db = require('dynalite/db/index.js') as {
+    checkConditional: (
+      data: Record<string, unknown>,
+      existing: unknown,
+    ) => (Error & { body?: object }) | null;
+    __returnValuesPatched?: boolean;
+  };
+  if (db.__returnValuesPatched) return;
+  const original = db.checkConditional;
+  db.checkConditional = (data, existing) => {
+    const error = original(data, existing);
+    if (error?.body && data.ReturnValuesOnConditionCheckFailure === 'ALL_OLD' && existing) {
+      error.body = { ...error.body, Item: existing };
+    }
+    return error;
+  };
+  for (const action of ['putItem', 'updateItem', 'deleteItem']) {
+    const validation = require(`dynalite/validations/${action}.js`) as { types: Record<string, unknown> };
+    validation.types.ReturnValuesOnConditionCheckFailure = { type: 'String', enum: ['ALL_OLD', 'NONE'] };
+  }
+  db.__returnValuesPatched = true;
+}
+
+/** A running DynamoDB emulator with the template's tables and a TTL sweeper. */
+export interface LocalDynamoDb {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+  /** Deletes items whose TTL attribute has passed (what DynamoDB does lazily, within ~48 h). */
+  sweepExpired(nowSeconds?: number): Promise<number>;
+}
+
+/** Starts dynalite on `port`, creates each `AWS::DynamoDB::Table` of the template, and sweeps TTL. */
+export async function startDynamoDb(
+  resolver: TemplateResolver,
+  port: number,
+  log: SandboxLog,
+  listen: (server: Server, port: number, name: string) => Promise<number>,
+  sweepIntervalMs = 5_000,
+): Promise<LocalDynamoDb> {
+  patchDynalite();
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const actualPort = await listen(server, port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
+  const endpoint = `http://127.0.0.1:${actualPort}`;
+  // dynalite checks no signature; any credentials will do, but the SDK insists on some.
+  const client = new DynamoDBClient({
+    endpoint,
+    region: resolver.env.region,
+    credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
+  });
+  const ttlAttributes = new Map<string, string>();
+
+  for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
+    const properties = resolver.resolve(resource.Properties ?? {}) as Record<string, unknown> & {
+      TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+    };
+    const tableName = resolver.ref(logicalId);
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        KeySchema: properties.KeySchema,
+        AttributeDefinitions: properties.AttributeDefinitions,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...(properties.GlobalSecondaryIndexes
+          ? { GlobalSecondaryIndexes: properties.GlobalSecondaryIndexes }
+          : {}),
+      } as CreateTableCommandInput),
+    );
+    if (properties.TimeToLiveSpecification?.Enabled) {
+      ttlAttributes.set(tableName, properties.TimeToLiveSpecification.AttributeName);
+    }
+    log.line(
+      'ddb',
+      `table ${tableName} created${ttlAttributes.has(tableName) ? ' (TTL emulated by sweep)' : ''}`,
+    );
+  }
+
+  const sweepExpired = async (nowSeconds = Math.floor(Date.now() / 1000)): Promise<number> => {
+    let deleted = 0;
+    for (const [tableName, attribute] of ttlAttributes) {
+      const keyNames = (
+        resolver.resolve(
+          resolver.resource(resolver.logicalIdOf(tableName) as string).Properties?.KeySchema,
+        ) as { AttributeName: string }[]
+      ).map((key) => key.AttributeName);
+      let startKey: Record<string, never> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: '#ttl < :now',
+            ExpressionAttributeNames: { '#ttl': attribute },
+            ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const key = Object.fromEntries(keyNames.map((name) => [name, item[name]]));
+          await client
+            .send(
+              new DeleteItemCommand({
+                TableName: tableName,
+                Key: key as never,
+                // Only if it is still expired: a concurrent write may have extended it.
+                ConditionExpression: '#ttl < :now',
+                ExpressionAttributeNames: { '#ttl': attribute },
+                ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+              }),
+            )
+            .then(() => deleted++)
+            .catch(() => undefined);
+        }
+        startKey = page.LastEvaluatedKey as Record<string, never> | undefined;
+      } while (startKey);
+    }
+    if (deleted > 0) log.line('ddb', `TTL sweep deleted ${deleted} expired item(s)`);
+    return deleted;
+  };
+
+  const timer = setInterval(() => void sweepExpired().catch(() => undefined), sweepIntervalMs);
+  timer.unref();
+  return {
+    endpoint,
+    sweepExpired,
+    stop: async () => {
+      clearInterval(timer);
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

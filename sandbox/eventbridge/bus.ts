@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { AwsJsonError } from '../aws-protocol.ts';
+import type { SandboxLog } from '../log.ts';
+import type { TemplateResolver } from '../template.ts';
+import {
+  type CompiledPattern,
+  InvalidEventPatternError,
+  matchesEventPattern,
+  parseEventPattern,
+} from './event-pattern.ts';
+
+/** An event as EventBridge delivers it to targets. */
+export interface BusEvent {
+  readonly version: '0';
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account: string;
+  readonly time: string;
+  readonly region: string;
+  readonly resources: string[];
+  readonly detail: Record<string, unknown>;
+  /** Sandbox bookkeeping: the bus it was put on (not part of the delivered event). */
+  readonly busName: string;
+}
+
+/** A PutEvents request entry. */
+export interface PutEventsEntry {
+  readonly Source?: string;
+  readonly DetailType?: string;
+  readonly Detail?: string;
+  readonly EventBusName?: string;
+  readonly Resources?: string[];
+  readonly Time?: string | number;
+}
+
+/** Delivers a matched event to one rule target. */
+export type TargetInvoker = (targetArn: string, input: unknown) => Promise<void>;
+
+interface RuleTarget {
+  readonly arn: string;
+  readonly input?: string;
+  readonly inputPath?: string;
+  readonly dlqArn?: string;
+  readonly maxAttempts: number;
+}
+
+interface BusRule {
+  readonly name: string;
+  readonly busName: string;
+  readonly pattern: CompiledPattern;
+  readonly targets: RuleTarget[];
+}
+
+const MAX_ENTRY_BYTES = 256 * 1024;
+
+/**
+ * The template's event buses and rules: PutEvents validates entries as EventBridge does, records every
+ * event, evaluates each rule's pattern and delivers to its targets with retries, then a dead-letter list.
+ */
+export class LocalEventBus {
+  /** Every event accepted, in order (the sandbox's inspection endpoint serves it). */
+  readonly events: BusEvent[] = [];
+  /** Deliveries that failed every attempt, with the target they were for. */
+  readonly deadLetters: { event: BusEvent; targetArn: string; error: string }[] = [];
+  private readonly rules: BusRule[] = [];
+  private readonly busNames = new Map<string, string>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly resolver: TemplateResolver,
+    private readonly invokeTarget: TargetInvoker,
+    private readonly log: SandboxLog,
+    private readonly retryDelayMs = 200,
+  ) {
+    this.busNames.set('default', 'default');
+    this.busNames.set(
+      `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:event-bus/default`,
+      'default',
+    );
+    for (const [logicalId] of resolver.resourcesOfType('AWS::Events::EventBus')) {
+      const name = resolver.ref(logicalId);
+      this.busNames.set(name, name);
+      this.busNames.set(resolver.arn(logicalId), name);
+    }
+    for (const [logicalId, resource] of resolver.resourcesOfType('AWS::Events::Rule')) {
+      const properties = resolver.resolve(resource.Properties ?? {}) as {
+        EventBusName?: string;
+        EventPattern?: unknown;
+        State?: string;
+        Targets?: {
+          Arn: string;
+          Input?: string;
+          InputPath?: string;
+          DeadLetterConfig?: { Arn: string };
+          RetryPolicy?: { MaximumRetryAttempts?: number };
+        }[];
+      };
+      if (properties.State === 'DISABLED' || properties.EventPattern === undefined) continue;
+      this.rules.push({
+        name: logicalId,
+        busName: this.busName(properties.EventBusName ?? 'default'),
+        pattern: parseEventPattern(properties.EventPattern),
+        targets: (properties.Targets ?? []).map((target) => ({
+          arn: target.Arn,
+          ...(target.Input ? { input: target.Input } : {}),
+          ...(target.InputPath ? { inputPath: target.InputPath } : {}),
+          ...(target.DeadLetterConfig ? { dlqArn: target.DeadLetterConfig.Arn } : {}),
+          // The sandbox retries quickly and a few times; the deployed policy is in the template.
+          maxAttempts: Math.min(3, (target.RetryPolicy?.MaximumRetryAttempts ?? 185) + 1),
+        })),
+      });
+    }
+  }
+
+  /** Name of the bus an EventBusName (name or ARN) denotes; throws when there is none. */
+  busName(nameOrArn: string): string {
+    const name = this.busNames.get(nameOrArn);
+    if (!name) throw new AwsJsonError('ResourceNotFoundException', `Event bus ${nameOrArn} does not exist.`);
+    return name;
+  }
+
+  /** PutEvents: one result per entry, failed entries carry ErrorCode/ErrorMessage as EventBridge does. */
+  putEvents(entries: readonly PutEventsEntry[]): { FailedEntryCount: number; Entries: object[] } {
+    if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
+      throw new AwsJsonError('ValidationException', 'Entries must hold 1 to 10 entries');
+    }
+    const results = entries.map((entry) => {
+      try {
+        return { EventId: this.accept(entry) };
+      } catch (error) {
+        const failure =
+          error instanceof AwsJsonError ? error : new AwsJsonError('InternalException', String(error));
+        return { ErrorCode: failure.type, ErrorMessage: failure.message };
+      }
+    });
+    return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  /** Resolves when every delivery started so far has finished (tests and shutdown wait on it). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private accept(entry: PutEventsEntry): string {
+    if (!entry.Source)
+      throw new AwsJsonError(
+        'InvalidArgument',
+        'Parameter Source is not valid. Reason: Source is a required argument.',
+      );
+    if (!entry.DetailType)
+      throw new AwsJsonError(
+        'InvalidArgument',
+        'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
+      );
+    if (entry.Detail === undefined)
+      throw new AwsJsonError(
+        'InvalidArgument',
+        'Parameter Detail is not valid. Reason: Detail is a required argument.',
+      );
+    if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
+      throw new AwsJsonError('InvalidArgument', 'Entry exceeds the 256 KB size limit');
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail);
+    } catch {
+      throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');
+    }
+    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
+      throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');
+    }
+    const busName = this.busName(entry.EventBusName ?? 'default');
+    const time =
+      entry.Time === undefined
+        ? new Date()
+        : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
+    const event: BusEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: this.resolver.env.accountId,
+      time: (Number.isNaN(time.getTime()) ? new Date() : time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.resolver.env.region,
+      resources: entry.Resources ?? [],
+      detail: detail as Record<string, unknown>,
+      busName,
+    };
+    this.events.push(event);
+    const parcelId = typeof event.detail.parcelId === 'string' ? ` parcel=${event.detail.parcelId}` : '';
+    this.log.line('events', `${event.source} "${event['detail-type']}"${parcelId} id=${event.id}`);
+    this.route(event);
+    return event.id;
+  }
+
+  private route(event: BusEvent): void {
+    const { busName, ...delivered } = event;
+    for (const rule of this.rules) {
+      if (rule.busName !== busName || !matchesEventPattern(rule.pattern, delivered)) continue;
+      for (const target of rule.targets) {
+        const input = target.input
+          ? JSON.parse(target.input)
+          : target.inputPath === '$.detail'
+            ? delivered.detail
+            : delivered;
+        const delivery = this.deliver(rule.name, target, input, event);
+        this.inFlight.add(delivery);
+        void delivery.finally(() => this.inFlight.delete(delivery));
+      }
+    }
+  }
+
+  private async deliver(
+    ruleName: string,
+    target: RuleTarget,
+    input: unknown,
+    event: BusEvent,
+  ): Promise<void> {
+    let lastError = '';
+    for (let attempt = 1; attempt <= target.maxAttempts; attempt++) {
+      try {
+        await this.invokeTarget(target.arn, input);
+        return;
+      } catch (error) {
+        lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        if (attempt < target.maxAttempts)
+          await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * attempt));
+      }
+    }
+    this.deadLetters.push({ event, targetArn: target.arn, error: lastError });
+    this.log.line(
+      'events',
+      `rule ${ruleName} could not deliver id=${event.id}: ${lastError} -> dead-letter queue`,
+    );
+  }
+}
+
+/** TestEventPattern: true/false, or InvalidEventPatternException for an invalid pattern. */
+export function testEventPatternRequest(body: { EventPattern?: unknown; Event?: unknown }): {
+  Result: boolean;
+} {
+  let pattern: CompiledPattern;
+  try {
+    pattern = parseEventPattern(body.EventPattern);
+  } catch (error) {
+    if (error instanceof InvalidEventPatternError)
+      throw new AwsJsonError('InvalidEventPatternException', error.message);
+    throw error;
+  }
+  let event: unknown;
+  try {
+    event = typeof body.Event === 'string' ? JSON.parse(body.Event) : body.Event;
+  } catch {
+    throw new AwsJsonError('InvalidEventPatternException', 'Event is not valid JSON.');
+  }
+  if (typeof event !== 'object' || event === null)
+    throw new AwsJsonError('ValidationException', 'Event must be a JSON object');
+  return { Result: matchesEventPattern(pattern, event) };
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { readBody, sendJson } from './aws-protocol.ts';
+import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
+import type { SandboxLog } from './log.ts';
+import type { TemplateResolver } from './template.ts';
+
+interface ApiRoute {
+  readonly routeKey: string;
+  readonly functionId: string;
+  readonly authorizer?: {
+    readonly issuer: string;
+    readonly audiences: string[];
+    readonly local: LocalJwtIssuer;
+  };
+}
+
+/**
+ * API Gateway HTTP API from the template: each `AWS::ApiGatewayV2::Route` is mapped to the Lambda its
+ * integration names, called with the payload 2.0 event; JWT authorizers are enforced against the local
+ * issuer standing in for their Cognito pool, so a missing or bad token gets 401 before any handler runs.
+ */
+export function createHttpApiServer(options: {
+  resolver: TemplateResolver;
+  invoke: (functionId: string, event: unknown) => Promise<unknown>;
+  issuers: ReadonlyMap<string, LocalJwtIssuer>;
+  log: SandboxLog;
+}): Server {
+  const { resolver, log } = options;
+  const [apiId] = resolver.resourcesOfType('AWS::ApiGatewayV2::Api').map(([id]) => id);
+  const routes: ApiRoute[] = resolver.resourcesOfType('AWS::ApiGatewayV2::Route').map(([, resource]) => {
+    const route = resolver.resolve(resource.Properties ?? {}) as {
+      RouteKey: string;
+      Target?: string;
+      AuthorizationType?: string;
+      AuthorizerId?: string;
+    };
+    const integration = resolver.resolve(
+      resolver.resource(String(route.Target).replace(/^integrations\//, '')).Properties ?? {},
+    ) as { IntegrationUri: string };
+    const functionId = resolver.logicalIdOf(String(integration.IntegrationUri));
+    if (!functionId) throw new Error(`Route ${route.RouteKey} integrates no template function`);
+    if (route.AuthorizationType !== 'JWT') return { routeKey: route.RouteKey, functionId };
+    const authorizer = resolver.resolve(resolver.resource(String(route.AuthorizerId)).Properties ?? {}) as {
+      JwtConfiguration: { Audience: string[]; Issuer: string };
+    };
+    const local = options.issuers.get(authorizer.JwtConfiguration.Issuer);
+    if (!local) throw new Error(`No local issuer stands in for ${authorizer.JwtConfiguration.Issuer}`);
+    return {
+      routeKey: route.RouteKey,
+      functionId,
+      authorizer: { issuer: local.issuerUrl, audiences: authorizer.JwtConfiguration.Audience, local },
+    };
+  });
+  const routeKeys = routes.map((route) => route.routeKey);
+
+  return createServer((request, response) => {
+    void (async () => {
+      const started = Date.now();
+      const url = new URL(request.url ?? '/', 'http://sandbox');
+      const method = request.method ?? 'GET';
+      let status = 500;
+      try {
+        const body = await readBody(request);
+        const match = matchRoute(routeKeys, method, url.pathname);
+        const route = match && routes.find((candidate) => candidate.routeKey === match.routeKey);
+        if (!match || !route) {
+          status = 404;
+          sendJson(response, 404, { message: 'Not Found' });
+          return;
+        }
+        let claims: Record<string, unknown> | undefined;
+        if (route.authorizer) {
+          try {
+            claims = await authorizeJwt(request.headers.authorization, {
+              issuer: route.authorizer.issuer,
+              audiences: route.authorizer.audiences,
+              jwks: route.authorizer.local.jwks(),
+            });
+          } catch (error) {
+            if (!(error instanceof JwtAuthorizerError)) throw error;
+            status = 401;
+            sendJson(response, 401, { message: 'Unauthorized' }, 'application/json');
+            return;
+          }
+        }
+        const event = buildEventV2({
+          method,
+          rawPath: url.pathname,
+          rawQueryString: url.search.replace(/^\?/, ''),
+          headers: request.headers,
+          body,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          route: match,
+          apiId: apiId ?? 'sandbox',
+          accountId: resolver.env.accountId,
+          domainName: request.headers.host ?? '127.0.0.1',
+          ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+        });
+        let result: unknown;
+        try {
+          result = await options.invoke(route.functionId, event);
+        } catch {
+          // API Gateway hides the function's error: a 500 with a fixed body.
+          status = 500;
+          sendJson(response, 500, { message: 'Internal Server Error' });
+          return;
+        }
+        const mapped = toHttpResponse(result);
+        status = mapped.statusCode;
+        response.writeHead(mapped.statusCode, { ...mapped.headers, 'apigw-requestid': randomUUID() });
+        response.end(mapped.body);
+      } catch {
+        status = 500;
+        if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+      } finally {
+        log.line('http', `${method} ${url.pathname} -> ${status} (${Date.now() - started} ms)`);
+      }
+    })();
+  });
+}

@@ -1,0 +1,43 @@
+import { REPO_ROOT, startSandbox } from './sandbox.ts';
+
+/** `npm start`: the whole system on loopback until Ctrl-C. */
+async function main(): Promise<void> {
+  const started = Date.now();
+  const progress = (message: string) => process.stdout.write(`  … ${message}\n`);
+  process.stdout.write('Secure Delivery sandbox: starting\n');
+  const sandbox = await startSandbox({ progress, endpointsDir: REPO_ROOT });
+  const { endpoints: e } = sandbox;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`
+┌ Secure Delivery sandbox ready in ${seconds} s ─────────────────────────────
+│ HTTP API (drivers)     ${e.apiUrl}/parcels/{parcelId}/verify
+│ EventBridge            ${e.eventsEndpoint}   bus ${e.eventBusName}, source ${e.eventSource}
+│ Driver tokens          POST ${e.driverTokenUrl}  {"driverId":"D-1"}
+│ SES inbox (web)        ${e.sesEndpoint}/
+│ DynamoDB               ${e.dynamodbEndpoint}
+│ Events on the bus      ${e.inspectUrl}
+│ Endpoints file         .sandbox/endpoints.json
+│
+│ Try it:   npm run demo          (in a second terminal)
+│ Token:    curl -s -X POST ${e.driverTokenUrl} -d '{"driverId":"D-1"}'
+│ Verify:   curl -s -X POST ${e.apiUrl}/parcels/P-1/verify -H "authorization: Bearer $TOKEN" -d '{"code":"123456"}'
+└ Ctrl-C stops it.
+`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nSecure Delivery sandbox: stopping\n');
+    await sandbox.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `Secure Delivery sandbox failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,311 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import * as sesModule from 'aws-ses-v2-local';
+import { createAwsServer } from './aws-server.ts';
+import { startDynamoDb } from './dynamodb.ts';
+import { LocalEventBus } from './eventbridge/bus.ts';
+import { LocalFunctions } from './functions.ts';
+import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { createHttpApiServer } from './http-api-server.ts';
+import { SandboxLog } from './log.ts';
+import { close, listen, REPO_ROOT } from './net.ts';
+import { LocalStepFunctions } from './stepfunctions.ts';
+import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
+
+/** Ports the sandbox listens on; 0 picks a free one (tests). */
+export interface SandboxPorts {
+  readonly api: number;
+  readonly aws: number;
+  readonly dynamodb: number;
+  readonly ses: number;
+}
+
+/** Default ports, each overridable by its environment variable. */
+export const DEFAULT_PORTS: SandboxPorts = { api: 4000, aws: 4010, dynamodb: 4011, ses: 4012 };
+
+/** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT, SANDBOX_DYNAMODB_PORT, SANDBOX_SES_PORT. */
+export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`${name} must be a port number, got ${raw}`);
+    return port;
+  };
+  return {
+    api: read('SANDBOX_API_PORT', DEFAULT_PORTS.api),
+    aws: read('SANDBOX_AWS_PORT', DEFAULT_PORTS.aws),
+    dynamodb: read('SANDBOX_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
+    ses: read('SANDBOX_SES_PORT', DEFAULT_PORTS.ses),
+  };
+}
+
+/** The contract `.sandbox/endpoints.json` holds. */
+export interface SandboxEndpoints {
+  readonly region: string;
+  readonly eventBusName: string;
+  readonly eventSource: string;
+  readonly eventsEndpoint: string;
+  readonly apiUrl: string;
+  readonly sesEndpoint: string;
+  readonly dynamodbEndpoint: string;
+  readonly driverTokenUrl: string;
+  readonly stepFunctionsEndpoint: string;
+  readonly secretsManagerEndpoint: string;
+  readonly inspectUrl: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Options of {@link startSandbox}. */
+export interface SandboxOptions {
+  readonly ports?: SandboxPorts;
+  /** Where log lines go; defaults to stdout. */
+  readonly write?: (line: string) => void;
+  /** Progress messages while starting. */
+  readonly progress?: (message: string) => void;
+  /** Retry waits of workflows and bus targets in ms (tests shorten them); default keeps the template's. */
+  readonly retryDelayMs?: number;
+  /** Write `.sandbox/endpoints.json` under this folder. */
+  readonly endpointsDir?: string;
+  /** cdk.json-style context overrides for the synthesized stack. */
+  readonly context?: Record<string, unknown>;
+}
+
+/** A running sandbox. */
+export interface Sandbox {
+  readonly endpoints: SandboxEndpoints;
+  readonly log: SandboxLog;
+  readonly bus: LocalEventBus;
+  readonly stepFunctions: LocalStepFunctions;
+  /** Waits until every event delivery and workflow started so far has finished. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SANDBOX_ENV: SandboxEnv = {
+  region: 'eu-central-1',
+  accountId: '000000000000',
+  stackName: 'SecureDelivery',
+};
+const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox-secret' };
+
+/**
+ * Starts the whole system on loopback from the synthesized template: dynalite, aws-ses-v2-local, the
+ * EventBridge / Step Functions / Secrets Manager endpoint, the HTTP API with local JWT issuer, and the
+ * real handlers. Handlers reach them through the standard AWS_ENDPOINT_URL_* variables.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const ports = options.ports ?? portsFromEnv();
+  const progress = options.progress ?? (() => undefined);
+  const log = new SandboxLog(options.write);
+  const servers: Server[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    progress('synthesizing the stack');
+    const template = synthesizeTemplate(SANDBOX_ENV, options.context);
+
+    // Reserve the front-door ports first so the resolver can name the real issuer and API URLs.
+    progress('starting SES (aws-ses-v2-local)');
+    // CommonJS default export: reached through `.default` under some loaders.
+    type StartSes = (config: { host: string; port: number }) => Promise<Server>;
+    const sesExport = sesModule.default as unknown as StartSes | { default: StartSes };
+    const startSes = typeof sesExport === 'function' ? sesExport : sesExport.default;
+    const sesServer = await startSes({ host: '127.0.0.1', port: ports.ses }).catch(
+      (error: NodeJS.ErrnoException) => {
+        throw error.code === 'EADDRINUSE'
+          ? new Error(
+              `Port ${ports.ses} for SES (SANDBOX_SES_PORT) is already in use: stop what holds it or set another port.`,
+            )
+          : error;
+      },
+    );
+    servers.push(sesServer);
+    const sesPort = (sesServer.address() as AddressInfo).port;
+
+    const pending: { aws?: Server } = {};
+    const awsPort = await reservePort(ports.aws, 'AWS services (SANDBOX_AWS_PORT)', (server) => {
+      pending.aws = server;
+    });
+    const awsBase = `http://127.0.0.1:${awsPort}`;
+
+    const overrides: Record<string, string> = {};
+    const issuers = new Map<string, LocalJwtIssuer>();
+    const resolver0 = new TemplateResolver(template, SANDBOX_ENV);
+    for (const [poolId] of resolver0.resourcesOfType('AWS::Cognito::UserPool')) {
+      const clients = resolver0
+        .resourcesOfType('AWS::Cognito::UserPoolClient')
+        .filter(
+          ([, client]) => JSON.stringify(client.Properties?.UserPoolId) === JSON.stringify({ Ref: poolId }),
+        )
+        .map(([clientId]) => clientId);
+      const issuer = await LocalJwtIssuer.create({
+        issuerUrl: `${awsBase}/cognito/${resolver0.ref(poolId)}`,
+        audience: clients[0] ?? poolId,
+      });
+      issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver0.ref(poolId)}`, issuer);
+    }
+    const resolver = new TemplateResolver(template, SANDBOX_ENV, overrides);
+
+    progress('starting DynamoDB (dynalite)');
+    const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen);
+    stops.push(dynamodb.stop);
+
+    Object.assign(process.env, {
+      AWS_REGION: SANDBOX_ENV.region,
+      AWS_DEFAULT_REGION: SANDBOX_ENV.region,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+      AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${sesPort}`,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: awsBase,
+      AWS_ENDPOINT_URL_SFN: awsBase,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    });
+    delete process.env.AWS_PROFILE;
+
+    progress('loading the handlers');
+    const functions = new LocalFunctions(resolver, REPO_ROOT, log);
+    let stepFunctions: LocalStepFunctions | undefined;
+    const bus = new LocalEventBus(
+      resolver,
+      async (targetArn, input) => {
+        if (targetArn.includes(':states:') && stepFunctions) {
+          stepFunctions.startExecution(targetArn, input);
+          return;
+        }
+        const functionId = resolver.logicalIdOf(targetArn);
+        if (!functionId) throw new Error(`Unknown target ${targetArn}`);
+        await functions.invoke(functionId, input);
+      },
+      log,
+      options.retryDelayMs ?? 200,
+    );
+    stepFunctions = new LocalStepFunctions(
+      resolver,
+      {
+        invokeFunction: (logicalId, payload) => functions.invoke(logicalId, payload),
+        putEvents: (entries) =>
+          bus.putEvents(
+            entries.map((entry) => ({
+              ...entry,
+              Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
+            })),
+          ),
+      },
+      log,
+      options.retryDelayMs,
+    );
+    await functions.warmAll();
+
+    const awsServer = createAwsServer({
+      resolver,
+      bus,
+      stepFunctions,
+      log,
+      fallback: async (request, response, body) => {
+        const url = new URL(request.url ?? '/', awsBase);
+        if (url.pathname === '/_sandbox/events') {
+          const { events } = bus;
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ events: events.map(({ busName: _bus, ...event }) => event) }));
+          return true;
+        }
+        if (!url.pathname.startsWith('/cognito/')) return false;
+        const path = url.pathname === '/cognito/token' ? '/token' : url.pathname;
+        for (const issuer of issuers.values()) {
+          const answer = handleIssuerRequest(issuer, request.method ?? 'GET', path, body.toString('utf8'));
+          if (answer) {
+            sendJsonAnswer(response, answer.status, answer.body);
+            return true;
+          }
+        }
+        return false;
+      },
+    });
+    if (pending.aws) await close(pending.aws);
+    await listen(awsServer, awsPort, 'AWS services (SANDBOX_AWS_PORT)');
+    servers.push(awsServer);
+
+    progress('starting the HTTP API');
+    const apiServer = createHttpApiServer({
+      resolver,
+      invoke: (id, event) => functions.invoke(id, event),
+      issuers,
+      log,
+    });
+    const apiPort = await listen(apiServer, ports.api, 'HTTP API (SANDBOX_API_PORT)');
+    servers.push(apiServer);
+
+    const [busId] = resolver.resourcesOfType('AWS::Events::EventBus').map(([id]) => id);
+    const [ruleSource] = resolver
+      .resourcesOfType('AWS::Events::Rule')
+      .map(([, rule]) => (rule.Properties?.EventPattern as { source?: string[] } | undefined)?.source?.[0])
+      .filter(Boolean);
+    const endpoints: SandboxEndpoints = {
+      region: SANDBOX_ENV.region,
+      eventBusName: busId ? resolver.ref(busId) : 'default',
+      eventSource: ruleSource ?? 'carrier.dispatch',
+      eventsEndpoint: awsBase,
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      sesEndpoint: `http://127.0.0.1:${sesPort}`,
+      dynamodbEndpoint: dynamodb.endpoint,
+      driverTokenUrl: `${awsBase}/cognito/token`,
+      stepFunctionsEndpoint: awsBase,
+      secretsManagerEndpoint: awsBase,
+      inspectUrl: `${awsBase}/_sandbox/events`,
+      credentials: CREDENTIALS,
+    };
+    if (options.endpointsDir) {
+      mkdirSync(join(options.endpointsDir, '.sandbox'), { recursive: true });
+      writeFileSync(
+        join(options.endpointsDir, '.sandbox', 'endpoints.json'),
+        `${JSON.stringify(endpoints, null, 2)}\n`,
+      );
+    }
+    const settled = async () => {
+      for (let round = 0; round < 50; round++) {
+        await bus.settled();
+        await stepFunctions?.settled();
+        const before = bus.events.length;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (bus.events.length === before) return;
+      }
+    };
+    return {
+      endpoints,
+      log,
+      bus,
+      stepFunctions,
+      settled,
+      stop: async () => {
+        await settled().catch(() => undefined);
+        for (const server of servers.reverse()) await close(server);
+        for (const stop of stops) await stop();
+      },
+    };
+  } catch (error) {
+    for (const server of servers) await close(server);
+    for (const stop of stops) await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+function sendJsonAnswer(response: import('node:http').ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+/** Binds a placeholder server to learn (and hold) the port before the real server exists. */
+async function reservePort(port: number, name: string, hold: (server: Server) => void): Promise<number> {
+  const { createServer } = await import('node:http');
+  const placeholder = createServer();
+  const actual = await listen(placeholder, port, name);
+  hold(placeholder);
+  return actual;
+}
+
+export { listen, REPO_ROOT };

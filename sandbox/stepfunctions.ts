@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
+import { AwsJsonError } from './aws-protocol.ts';
+import type { SandboxLog } from './log.ts';
+import type { TemplateResolver } from './template.ts';
+
+// aws-local-stepfunctions declares Node >= 22 for this API (used when a Task runs); polyfill it on Node 20.
+const promiseWithResolvers = Promise as unknown as { withResolvers?: unknown };
+promiseWithResolvers.withResolvers ??= <T>() => {
+  let resolve!: (value: T) => void;
+  let reject!: (reason?: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+};
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** How a Task state's Resource is carried out in the sandbox. */
+export interface TaskResources {
+  /** Invokes a template function by logical id. */
+  invokeFunction(logicalId: string, payload: unknown): Promise<unknown>;
+  /** The `events:putEvents` service integration. */
+  putEvents(
+    entries: { Detail?: unknown; DetailType?: string; Source?: string; EventBusName?: string }[],
+  ): unknown;
+}
+
+/** One execution, as DescribeExecution reports it. */
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  readonly startDate: Date;
+  stopDate?: Date;
+  readonly input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+  done: Promise<void>;
+}
+
+interface MachineSpec {
+  readonly logicalId: string;
+  readonly arn: string;
+  readonly definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
+}
+
+/**
+ * Runs the template's state machines with aws-local-stepfunctions: the synthesized definition as is,
+ * Retry and Catch intact, each Task state bound to the real handler or service integration it names.
+ */
+export class LocalStepFunctions {
+  readonly executions = new Map<string, ExecutionRecord>();
+  private readonly machines = new Map<string, MachineSpec>();
+
+  constructor(
+    private readonly resolver: TemplateResolver,
+    private readonly resources: TaskResources,
+    private readonly log: SandboxLog,
+    /** Retry waits in ms instead of the definition's seconds (tests shorten them); undefined keeps them. */
+    private readonly retryDelayMs?: number,
+  ) {
+    for (const [logicalId, resource] of resolver.resourcesOfType('AWS::StepFunctions::StateMachine')) {
+      const definition = JSON.parse(String(resolver.resolve(resource.Properties?.DefinitionString)));
+      this.machines.set(resolver.arn(logicalId), { logicalId, arn: resolver.arn(logicalId), definition });
+    }
+  }
+
+  /** ARNs of the state machines. */
+  get stateMachineArns(): string[] {
+    return [...this.machines.keys()];
+  }
+
+  /** Starts an execution and returns at once (as StartExecution does); `done` settles when it ends. */
+  startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine)
+      throw new AwsJsonError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
+    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    if (this.executions.has(executionArn))
+      throw new AwsJsonError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn,
+      name,
+      status: 'RUNNING',
+      startDate: new Date(),
+      input: JSON.stringify(input ?? {}),
+      done: Promise.resolve(),
+    };
+    this.executions.set(executionArn, record);
+    record.done = this.run(machine, record, input as Json);
+    return record;
+  }
+
+  /** Resolves when every execution started so far has ended. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.executions.values()].map((execution) => execution.done));
+  }
+
+  private async run(machine: MachineSpec, record: ExecutionRecord, input: Json): Promise<void> {
+    const shortName = record.name.slice(0, 8);
+    this.log.line('sfn', `${machine.logicalId} ${shortName} started`);
+    const stateMachine = new StateMachine(machine.definition as never, {
+      validationOptions: { checkPaths: false },
+    });
+    const execution = stateMachine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers: this.taskHandlers(machine),
+        ...(this.retryDelayMs === undefined ? {} : { retryIntervalOverrides: this.retryOverrides(machine) }),
+      },
+    });
+    const logging = (async () => {
+      for await (const event of execution.eventLogs) {
+        const state = 'state' in event ? event.state.name : '';
+        if (event.type === 'StateExited')
+          this.log.line('sfn', `${machine.logicalId} ${shortName} ${state}: done`);
+        if (event.type === 'StateRetried')
+          this.log.line('sfn', `${machine.logicalId} ${shortName} ${state}: retry ${event.retry.attempt}`);
+        if (event.type === 'StateFailed' || event.type === 'StateCaught') {
+          const error = 'Error' in event ? String(event.Error) : '';
+          this.log.line(
+            'sfn',
+            `${machine.logicalId} ${shortName} ${state}: ${event.type === 'StateCaught' ? 'caught' : 'failed'} ${error}`,
+          );
+        }
+      }
+    })().catch(() => undefined);
+    try {
+      const output = await execution.result;
+      record.status = 'SUCCEEDED';
+      record.output = JSON.stringify(output);
+    } catch (error) {
+      record.status = 'FAILED';
+      const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+      if (error instanceof ExecutionError && cause) {
+        record.error = cause.name ?? 'Error';
+        record.cause = cause.message ?? '';
+      } else {
+        record.error = error instanceof Error ? error.name : 'Error';
+        record.cause = error instanceof Error ? error.message : String(error);
+      }
+    } finally {
+      record.stopDate = new Date();
+      await logging;
+      const why = record.status === 'FAILED' ? ` ${record.error}: ${record.cause}` : '';
+      this.log.line('sfn', `${machine.logicalId} ${shortName} ${record.status}${why}`);
+    }
+  }
+
+  private taskHandlers(machine: MachineSpec): Record<string, (input: Json) => Promise<Json>> {
+    const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+    for (const [stateName, state] of Object.entries(machine.definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const resource = String(state.Resource);
+      handlers[stateName] = async (input) => {
+        if (resource.endsWith(':states:::events:putEvents')) {
+          return this.resources.putEvents((input as { Entries: never[] }).Entries) as Json;
+        }
+        if (resource.endsWith(':states:::lambda:invoke')) {
+          const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
+          const payload = await this.resources.invokeFunction(this.functionId(FunctionName), Payload);
+          return { Payload: payload, StatusCode: 200 } as Json;
+        }
+        return (await this.resources.invokeFunction(this.functionId(resource), input)) as Json;
+      };
+    }
+    return handlers;
+  }
+
+  private functionId(arnOrName: string): string {
+    const logicalId = this.resolver.logicalIdOf(arnOrName.replace(/:(\$LATEST|\d+)$/, ''));
+    if (!logicalId) throw new AwsJsonError('ResourceNotFoundException', `Function not found: ${arnOrName}`);
+    return logicalId;
+  }
+
+  private retryOverrides(machine: MachineSpec): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(machine.definition.States)
+        .filter(([, state]) => Array.isArray(state.Retry))
+        .map(([name]) => [name, this.retryDelayMs as number]),
+    );
+  }
+}

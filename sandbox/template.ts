@@ -1,0 +1,174 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { SecureDeliveryStack } from '../lib/secure-delivery-stack.ts';
+
+/** A CloudFormation resource as synthesized. */
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly Metadata?: Record<string, unknown>;
+}
+
+/** A synthesized CloudFormation template. */
+export interface Template {
+  readonly Resources: Record<string, TemplateResource>;
+}
+
+/** Where the sandbox pretends to run. */
+export interface SandboxEnv {
+  readonly region: string;
+  readonly accountId: string;
+  readonly stackName: string;
+}
+
+/**
+ * Synthesizes the real stack in-process, skipping asset bundling (the sandbox runs handler sources
+ * directly), and returns its template.
+ */
+export function synthesizeTemplate(env: SandboxEnv, context: Record<string, unknown> = {}): Template {
+  const app = new App({
+    outdir: mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
+    context: { 'aws:cdk:bundling-stacks': [], ...context },
+  });
+  new SecureDeliveryStack(app, env.stackName, { env: { account: env.accountId, region: env.region } });
+  return app.synth().getStackByName(env.stackName).template as Template;
+}
+
+/** Resolves CloudFormation intrinsics against the sandbox's physical names. */
+export class TemplateResolver {
+  constructor(
+    readonly template: Template,
+    readonly env: SandboxEnv,
+    private readonly overrides: Record<string, string> = {},
+  ) {}
+
+  /** Logical ids of all resources of a type. */
+  resourcesOfType(type: string): [string, TemplateResource][] {
+    return Object.entries(this.template.Resources).filter(([, resource]) => resource.Type === type);
+  }
+
+  resource(logicalId: string): TemplateResource {
+    const resource = this.template.Resources[logicalId];
+    if (!resource) throw new Error(`No resource ${logicalId} in the template`);
+    return resource;
+  }
+
+  /** The value `Ref` yields for a resource, following each type's CloudFormation contract. */
+  ref(logicalId: string): string {
+    const pseudo: Record<string, string> = {
+      'AWS::Region': this.env.region,
+      'AWS::AccountId': this.env.accountId,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': this.env.stackName,
+      'AWS::NoValue': '',
+    };
+    if (logicalId in pseudo) return pseudo[logicalId] as string;
+    if (this.overrides[logicalId]) return this.overrides[logicalId];
+    const { Type } = this.resource(logicalId);
+    switch (Type) {
+      case 'AWS::SecretsManager::Secret':
+      case 'AWS::StepFunctions::StateMachine':
+        return this.arn(logicalId);
+      case 'AWS::Cognito::UserPool':
+        return `${this.env.region}_${logicalId}`;
+      case 'AWS::SQS::Queue':
+        return `https://sqs.${this.env.region}.amazonaws.com/${this.env.accountId}/${logicalId}`;
+      default:
+        return logicalId;
+    }
+  }
+
+  /** ARN of a resource, in the shape its service uses. */
+  arn(logicalId: string): string {
+    const { Type } = this.resource(logicalId);
+    const prefix = (service: string) => `arn:aws:${service}:${this.env.region}:${this.env.accountId}`;
+    switch (Type) {
+      case 'AWS::Lambda::Function':
+        return `${prefix('lambda')}:function:${logicalId}`;
+      case 'AWS::DynamoDB::Table':
+        return `${prefix('dynamodb')}:table/${logicalId}`;
+      case 'AWS::Events::EventBus':
+        return `${prefix('events')}:event-bus/${logicalId}`;
+      case 'AWS::Events::Rule':
+        return `${prefix('events')}:rule/${logicalId}`;
+      case 'AWS::SecretsManager::Secret':
+        return `${prefix('secretsmanager')}:secret:${logicalId}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return `${prefix('states')}:stateMachine:${logicalId}`;
+      case 'AWS::SQS::Queue':
+        return `${prefix('sqs')}:${logicalId}`;
+      case 'AWS::Logs::LogGroup':
+        return `${prefix('logs')}:log-group:${logicalId}:*`;
+      case 'AWS::Cognito::UserPool':
+        return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
+      default:
+        return `${prefix('sandbox')}:${Type}:${logicalId}`;
+    }
+  }
+
+  getAtt(logicalId: string, attribute: string): string {
+    if (attribute === 'Arn') return this.arn(logicalId);
+    if (attribute === 'Name') return this.ref(logicalId);
+    if (attribute === 'ProviderURL' || attribute === 'ProviderName') return this.ref(logicalId);
+    if (attribute === 'ApiEndpoint') return this.overrides[`${logicalId}.ApiEndpoint`] ?? '';
+    if (attribute === 'QueueUrl') return this.ref(logicalId);
+    return `${logicalId}.${attribute}`;
+  }
+
+  /** Resolves every intrinsic in `value` (Ref, GetAtt, Join, Sub, Select, Split). */
+  resolve(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((item) => this.resolve(item));
+    if (typeof value !== 'object' || value === null) return value;
+    const entries = Object.entries(value);
+    if (entries.length === 1) {
+      const [key, arg] = entries[0] as [string, unknown];
+      switch (key) {
+        case 'Ref':
+          return this.ref(arg as string);
+        case 'Fn::GetAtt': {
+          const [id, attribute] = Array.isArray(arg) ? arg : String(arg).split('.');
+          return this.getAtt(String(id), String(attribute));
+        }
+        case 'Fn::Join': {
+          const [separator, parts] = arg as [string, unknown[]];
+          return (this.resolve(parts) as unknown[]).join(separator);
+        }
+        case 'Fn::Select': {
+          const [index, list] = arg as [number, unknown];
+          return (this.resolve(list) as unknown[])[Number(index)];
+        }
+        case 'Fn::Split': {
+          const [separator, source] = arg as [string, unknown];
+          return String(this.resolve(source)).split(separator);
+        }
+        case 'Fn::Sub':
+          return this.sub(arg);
+      }
+    }
+    return Object.fromEntries(entries.map(([key, item]) => [key, this.resolve(item)]));
+  }
+
+  private sub(arg: unknown): string {
+    const [text, variables] = Array.isArray(arg)
+      ? (arg as [string, Record<string, unknown>])
+      : [String(arg), {}];
+    return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+      if (name in variables) return String(this.resolve(variables[name]));
+      const [id, attribute] = name.split('.');
+      return attribute ? this.getAtt(id as string, attribute) : this.ref(id as string);
+    });
+  }
+
+  /** Logical id of the resource an ARN or name denotes, if any. */
+  logicalIdOf(arnOrName: string): string | undefined {
+    for (const logicalId of Object.keys(this.template.Resources)) {
+      const type = this.template.Resources[logicalId]?.Type ?? '';
+      if (logicalId === arnOrName || this.ref(logicalId) === arnOrName) return logicalId;
+      if (!type.startsWith('AWS::IAM') && this.arn(logicalId) === arnOrName) return logicalId;
+    }
+    return undefined;
+  }
+}

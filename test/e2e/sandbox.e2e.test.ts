@@ -1,0 +1,233 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeExecutionCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeFromEmail, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
+
+const FREE_PORTS = { api: 0, aws: 0, dynamodb: 0, ses: 0 };
+
+let sandbox: Sandbox;
+let client: SandboxClient;
+const logLines: string[] = [];
+const originalWrite = process.stdout.write.bind(process.stdout);
+
+beforeAll(async () => {
+  // Every line the process prints (sandbox and handlers alike) is kept for the secrets scan.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logLines.push(String(chunk));
+    return (originalWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  sandbox = await startSandbox({ ports: FREE_PORTS, retryDelayMs: 5, write: (line) => logLines.push(line) });
+  client = new SandboxClient(sandbox.endpoints);
+}, 60_000);
+
+afterAll(async () => {
+  await sandbox?.stop();
+  process.stdout.write = originalWrite;
+});
+
+/** Ships a parcel and waits for the workflow to finish; returns the recipient's emails. */
+async function ship(parcelId: string, overrides: Record<string, unknown> = {}) {
+  const detail = shippedDetail(parcelId, overrides);
+  await client.publish([{ detailType: 'Parcel Shipped', detail }]);
+  await sandbox.settled();
+  const recipient = (detail.recipient as { email: string }).email;
+  return { recipient, emails: await client.emailsTo(recipient) };
+}
+
+/** Ships a high-value parcel, binds it to a driver and returns its code and the driver's token. */
+async function readyForHandover(parcelId: string, driverId = 'D-1') {
+  const { emails, recipient } = await ship(parcelId);
+  const code = codeFromEmail(emails[0]?.text ?? '');
+  if (!code) throw new Error('no code emailed');
+  await client.publish([
+    { detailType: 'Parcel Out For Delivery', detail: { parcelId, driverId, deliveryDate: '2026-12-01' } },
+  ]);
+  await sandbox.settled();
+  return { code, recipient, token: await client.driverToken(driverId) };
+}
+
+const wrongCodeFor = (code: string) => (code === '000000' ? '111111' : '000000');
+
+describe('sandbox end to end', () => {
+  it('emails exactly one code for a high-value home delivery, never in the subject', async () => {
+    const { emails } = await ship('E2E-HIGH-1');
+
+    expect(emails).toHaveLength(1);
+    const code = codeFromEmail(emails[0]?.text ?? '');
+    expect(code).toMatch(/^\d{6}$/);
+    expect(emails[0]?.subject).not.toContain(code);
+    expect(emails[0]?.html).toContain(code);
+  });
+
+  it('sends no email for a low-value parcel or a locker delivery, and says why on the bus', async () => {
+    const low = await ship('E2E-LOW-1', { declaredValue: { amount: 1999, currency: 'EUR' } });
+    const locker = await ship('E2E-LOCKER-1', { destination: { type: 'LOCKER', timeZone: 'Europe/Berlin' } });
+
+    expect(low.emails).toHaveLength(0);
+    expect(locker.emails).toHaveLength(0);
+    const notRequired = (await client.busEvents()).filter(
+      (event) => event['detail-type'] === 'Delivery Otp Not Required',
+    );
+    expect(notRequired.map((event) => event.detail)).toEqual(
+      expect.arrayContaining([
+        { parcelId: 'E2E-LOW-1', reason: 'BELOW_THRESHOLD' },
+        { parcelId: 'E2E-LOCKER-1', reason: 'DESTINATION_NOT_HOME' },
+      ]),
+    );
+  });
+
+  it('issues one code and sends one email when Parcel Shipped arrives several times', async () => {
+    const detail = shippedDetail('E2E-DUP-1');
+    const entry = { detailType: 'Parcel Shipped', detail };
+
+    await client.publish([entry, entry, entry]);
+    await client.publish([entry]);
+    await sandbox.settled();
+
+    const emails = await client.emailsTo((detail.recipient as { email: string }).email);
+    expect(emails).toHaveLength(1);
+    const issued = (await client.busEvents()).filter(
+      (event) => event['detail-type'] === 'Delivery Otp Issued' && event.detail.parcelId === 'E2E-DUP-1',
+    );
+    expect(issued).toHaveLength(1);
+  });
+
+  it('answers a wrong code with 422 and the attempts remaining', async () => {
+    const { code, token } = await readyForHandover('E2E-WRONG-1');
+
+    const response = await client.verify('E2E-WRONG-1', { code: wrongCodeFor(code) }, token);
+
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ code: 'WRONG_CODE', attemptsRemaining: 4 });
+  });
+
+  it('verifies the right code with 200 and puts Parcel Handover Verified on the bus; a replay gets 409', async () => {
+    const { code, token } = await readyForHandover('E2E-RIGHT-1', 'D-7');
+
+    const first = await client.verify('E2E-RIGHT-1', { code }, token);
+    await sandbox.settled();
+    const replay = await client.verify('E2E-RIGHT-1', { code }, token);
+
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ code: 'VERIFIED', parcelId: 'E2E-RIGHT-1' });
+    const verified = (await client.busEvents()).filter(
+      (event) =>
+        event['detail-type'] === 'Parcel Handover Verified' && event.detail.parcelId === 'E2E-RIGHT-1',
+    );
+    expect(verified).toHaveLength(1);
+    expect(verified[0]?.detail).toMatchObject({ parcelId: 'E2E-RIGHT-1', driverId: 'D-7' });
+    expect(JSON.stringify(verified[0])).not.toContain(code);
+    expect(replay.status).toBe(409);
+  });
+
+  it('refuses another driver with 403, even with the right code', async () => {
+    const { code } = await readyForHandover('E2E-OTHER-1', 'D-1');
+    const otherToken = await client.driverToken('D-2');
+
+    const response = await client.verify('E2E-OTHER-1', { code }, otherToken);
+
+    expect(response.status).toBe(403);
+  });
+
+  it('answers 401 without a token or with a forged one', async () => {
+    const { code, token } = await readyForHandover('E2E-NOTOKEN-1');
+    const [header, payload] = token.split('.');
+
+    const missing = await client.verify('E2E-NOTOKEN-1', { code });
+    const forged = await client.verify('E2E-NOTOKEN-1', { code }, `${header}.${payload}.c2lnbmF0dXJl`);
+
+    expect(missing.status).toBe(401);
+    expect(forged.status).toBe(401);
+  });
+
+  it('locks the code with 423 after five wrong codes, and then refuses the right code too', async () => {
+    const { code, token } = await readyForHandover('E2E-LOCK-1');
+    const statuses: number[] = [];
+
+    for (let attempt = 0; attempt < 5; attempt++) {
+      statuses.push((await client.verify('E2E-LOCK-1', { code: wrongCodeFor(code) }, token)).status);
+    }
+    const right = await client.verify('E2E-LOCK-1', { code }, token);
+
+    expect(statuses).toEqual([422, 422, 422, 422, 423]);
+    expect(right.status).toBe(423);
+    expect(right.body).toMatchObject({ code: 'LOCKED' });
+  });
+
+  it('answers malformed requests with 4xx and a reason', async () => {
+    const token = await client.driverToken('D-1');
+
+    const badJson = await client.verify('E2E-ANY', '{"code":', token);
+    const shortCode = await client.verify('E2E-ANY', { code: '12345' }, token);
+    const unicodeDigits = await client.verify('E2E-ANY', { code: '١٢٣٤٥٦' }, token);
+    const unknownParcel = await client.verify('E2E-NONE', { code: '123456' }, token);
+
+    expect([badJson.status, shortCode.status, unicodeDigits.status]).toEqual([400, 400, 400]);
+    expect(shortCode.body.code).toBe('INVALID_CODE_FORMAT');
+    expect(unknownParcel.status).toBe(404);
+  });
+
+  it('fails a malformed Parcel Shipped at its first step with a typed error naming the field, writing nothing', async () => {
+    const sfn = new SFNClient({
+      endpoint: sandbox.endpoints.stepFunctionsEndpoint,
+      region: sandbox.endpoints.region,
+      credentials: sandbox.endpoints.credentials,
+    });
+    const ddb = new DynamoDBClient({
+      endpoint: sandbox.endpoints.dynamodbEndpoint,
+      region: sandbox.endpoints.region,
+      credentials: sandbox.endpoints.credentials,
+    });
+    const detail = shippedDetail('E2E-BAD-1', { declaredValue: { amount: -5, currency: 'EUR' } });
+
+    await client.publish([{ detailType: 'Parcel Shipped', detail }]);
+    await sandbox.settled();
+
+    const [machine] = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
+    const failed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machine?.stateMachineArn, statusFilter: 'FAILED' }),
+    );
+    const causes = await Promise.all(
+      (failed.executions ?? []).map((execution) =>
+        sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn })),
+      ),
+    );
+    const failure = causes.find((execution) => execution.input?.includes('E2E-BAD-1'));
+    expect(failure?.error).toBe('InvalidParcelEventError');
+    expect(failure?.cause).toContain('detail.declaredValue.amount');
+    expect(await client.emailsTo((detail.recipient as { email: string }).email)).toHaveLength(0);
+    const item = await ddb.send(
+      new GetItemCommand({ TableName: await otpTableName(), Key: { parcelId: { S: 'E2E-BAD-1' } } }),
+    );
+    expect(item.Item).toBeUndefined();
+  });
+
+  it('never logs a code or a recipient email address', async () => {
+    const { code, recipient } = await readyForHandover('E2E-LOGS-1');
+    await client.verify('E2E-LOGS-1', { code: wrongCodeFor(code) }, await client.driverToken('D-1'));
+    await client.verify('E2E-LOGS-1', { code }, await client.driverToken('D-1'));
+    await sandbox.settled();
+
+    const leaks = logLines.filter((line) => line.includes(code) || line.includes(recipient));
+
+    expect(logLines.length).toBeGreaterThan(10);
+    expect(leaks).toEqual([]);
+  });
+});
+
+async function otpTableName(): Promise<string> {
+  const { DynamoDBClient: Client, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
+  const ddb = new Client({
+    endpoint: sandbox.endpoints.dynamodbEndpoint,
+    region: sandbox.endpoints.region,
+    credentials: sandbox.endpoints.credentials,
+  });
+  const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
+  return tables.find((name) => name.startsWith('OtpTable')) ?? '';
+}

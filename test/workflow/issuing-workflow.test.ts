@@ -1,0 +1,165 @@
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { shippedDetail } from '../../sandbox/client.ts';
+import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/dynamodb.ts';
+import { LocalFunctions } from '../../sandbox/functions.ts';
+import { SandboxLog } from '../../sandbox/log.ts';
+import { listen, REPO_ROOT } from '../../sandbox/net.ts';
+import { LocalStepFunctions } from '../../sandbox/stepfunctions.ts';
+import { synthesizeTemplate, TemplateResolver } from '../../sandbox/template.ts';
+
+// The synthesized definition runs as is; DynamoDB is dynalite, SES and Secrets Manager are mocked here
+// so each test can script SES's answers.
+const env = { region: 'eu-central-1', accountId: '000000000000', stackName: 'WorkflowTest' };
+const ses = mockClient(SESClient);
+const secrets = mockClient(SecretsManagerClient);
+let dynamodb: LocalDynamoDb;
+let ddb: DynamoDBClient;
+let workflow: LocalStepFunctions;
+let tableName: string;
+const emitted: { DetailType?: string; Detail?: unknown }[] = [];
+
+beforeAll(async () => {
+  const resolver = new TemplateResolver(synthesizeTemplate(env), env);
+  const log = new SandboxLog(() => undefined);
+  dynamodb = await startDynamoDb(resolver, 0, log, listen);
+  Object.assign(process.env, {
+    AWS_REGION: env.region,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
+  });
+  ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint });
+  tableName = resolver.ref(resolver.resourcesOfType('AWS::DynamoDB::Table')[0]?.[0] as string);
+  const functions = new LocalFunctions(resolver, REPO_ROOT, log);
+  workflow = new LocalStepFunctions(
+    resolver,
+    {
+      invokeFunction: (id, payload) => functions.invoke(id, payload),
+      putEvents: (entries) => {
+        emitted.push(...entries);
+        return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: 'e' })) };
+      },
+    },
+    log,
+    1,
+  );
+});
+
+afterAll(async () => {
+  await dynamodb?.stop();
+  ses.restore();
+  secrets.restore();
+});
+
+beforeEach(() => {
+  ses.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
+  emitted.length = 0;
+});
+
+const sesError = (name: string, status: number) =>
+  Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+async function runShipped(parcelId: string, overrides: Record<string, unknown> = {}) {
+  const [arn] = workflow.stateMachineArns;
+  const event = {
+    version: '0',
+    id: `evt-${parcelId}`,
+    'detail-type': 'Parcel Shipped',
+    source: 'carrier.dispatch',
+    account: env.accountId,
+    time: new Date().toISOString(),
+    region: env.region,
+    resources: [],
+    detail: shippedDetail(parcelId, overrides),
+  };
+  const execution = workflow.startExecution(arn as string, event);
+  await execution.done;
+  return execution;
+}
+
+const item = async (parcelId: string) =>
+  (await ddb.send(new GetItemCommand({ TableName: tableName, Key: { parcelId: { S: parcelId } } }))).Item;
+
+describe('issuing workflow (synthesized definition, real handlers)', () => {
+  it('issues, emails once and emits Delivery Otp Issued without the code', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+
+    const execution = await runShipped('WF-OK-1');
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    expect(emitted.map((entry) => entry.DetailType)).toEqual(['Delivery Otp Issued']);
+    expect((await item('WF-OK-1'))?.emailStatus?.S).toBe('SENT');
+  });
+
+  it('retries SES throttling with backoff and still sends exactly one email', async () => {
+    ses
+      .on(SendEmailCommand)
+      .rejectsOnce(sesError('Throttling', 400))
+      .rejectsOnce(sesError('ServiceUnavailable', 503))
+      .resolves({ MessageId: 'm-2' });
+
+    const execution = await runShipped('WF-RETRY-1');
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(3);
+    expect(emitted.filter((entry) => entry.DetailType === 'Delivery Otp Issued')).toHaveLength(1);
+  });
+
+  it('fails visibly and emits Delivery Otp Email Failed when SES rejects the message, keeping the record intact', async () => {
+    ses.on(SendEmailCommand).rejects(sesError('MessageRejected', 400));
+
+    const execution = await runShipped('WF-REJECT-1');
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('EmailFailed');
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+    const failed = emitted.find((entry) => entry.DetailType === 'Delivery Otp Email Failed');
+    expect(failed?.Detail).toMatchObject({ parcelId: 'WF-REJECT-1', error: 'EmailRejectedError' });
+    const record = await item('WF-REJECT-1');
+    expect(record?.status?.S).toBe('ISSUED');
+    expect(record?.emailStatus).toBeUndefined();
+  });
+
+  it('gives up after the retry budget when SES keeps failing transiently', async () => {
+    ses.on(SendEmailCommand).rejects(sesError('ServiceUnavailable', 503));
+
+    const execution = await runShipped('WF-DOWN-1');
+
+    expect(execution.status).toBe('FAILED');
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(7);
+    expect(emitted.map((entry) => entry.DetailType)).toEqual(['Delivery Otp Email Failed']);
+  });
+
+  it('fails a malformed event at the first step with a typed error naming the field, writing and sending nothing', async () => {
+    const execution = await runShipped('WF-BAD-1', {
+      recipient: { email: 'not-an-email', name: 'X', locale: 'en-GB' },
+    });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('InvalidParcelEventError');
+    expect(execution.cause).toContain('detail.recipient.email');
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(await item('WF-BAD-1')).toBeUndefined();
+    expect(emitted).toEqual([]);
+  });
+
+  it('ends as not required for a low-value parcel and says why', async () => {
+    const execution = await runShipped('WF-LOW-1', { declaredValue: { amount: 100, currency: 'EUR' } });
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(emitted).toEqual([
+      expect.objectContaining({
+        DetailType: 'Delivery Otp Not Required',
+        Detail: { parcelId: 'WF-LOW-1', reason: 'BELOW_THRESHOLD' },
+      }),
+    ]);
+    expect(await item('WF-LOW-1')).toBeUndefined();
+  });
+});
