@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { codeFromEmail, SandboxClient, shippedDetail } from './client.ts';
-import { REPO_ROOT, type SandboxEndpoints } from './sandbox.ts';
+import type { SandboxEndpoints } from './sandbox.ts';
+
+// Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { codeFromEmail, SandboxClient, shippedDetail } = await import('./client.ts');
+const { REPO_ROOT } = await import('./net.ts');
 
 const step = (n: number, text: string) => process.stdout.write(`\n${n}. ${text}\n`);
 const outcome = (text: string) => process.stdout.write(`   → ${text}\n`);

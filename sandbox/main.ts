@@ -1,4 +1,6 @@
-import { REPO_ROOT, startSandbox } from './sandbox.ts';
+// Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { REPO_ROOT, startSandbox } = await import('./sandbox.ts');
 
 /** `npm start`: the whole system on loopback until Ctrl-C. */
 async function main(): Promise<void> {

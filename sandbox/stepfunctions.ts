@@ -47,6 +47,8 @@ interface MachineSpec {
   readonly logicalId: string;
   readonly arn: string;
   readonly definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
+  /** Built once: construction validates the whole definition, which takes hundreds of ms. */
+  readonly machine: StateMachine;
 }
 
 /**
@@ -66,7 +68,8 @@ export class LocalStepFunctions {
   ) {
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::StepFunctions::StateMachine')) {
       const definition = JSON.parse(String(resolver.resolve(resource.Properties?.DefinitionString)));
-      this.machines.set(resolver.arn(logicalId), { logicalId, arn: resolver.arn(logicalId), definition });
+      const machine = new StateMachine(definition, { validationOptions: { checkPaths: false } });
+      this.machines.set(resolver.arn(logicalId), { logicalId, arn: resolver.arn(logicalId), definition, machine });
     }
   }
 

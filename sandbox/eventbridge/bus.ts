@@ -221,6 +221,7 @@ export class LocalEventBus {
     for (let attempt = 1; attempt <= target.maxAttempts; attempt++) {
       try {
         await this.invokeTarget(target.arn, input);
+        this.log.line('events', `rule ${ruleName} -> ${target.arn.split(/[:/]/).pop()} id=${event.id}`);
         return;
       } catch (error) {
         lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

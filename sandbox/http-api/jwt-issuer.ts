@@ -177,7 +177,7 @@ export async function authorizeJwt(
 function extractToken(authorizationHeader: string | undefined): string {
   const value = authorizationHeader?.trim() ?? '';
   // The identity source may hold the token alone or prefixed with `Bearer `.
-  const token = value.replace(/^Bearer\s+/i, '');
+  const token = value.replace(/^Bearer(?:\s+|$)/i, '');
   if (token === '') throw new JwtAuthorizerError('missing token');
   return token;
 }
