@@ -95,7 +95,7 @@ export function createHttpApiServer(options: {
           route: match,
           apiId: apiId ?? 'sandbox',
           accountId: resolver.env.accountId,
-          domainName: request.headers.host ?? '127.0.0.1',
+          domainName: (request.headers.host ?? '127.0.0.1').replace(/:\d+$/, ''),
           ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
         });
         let result: unknown;
@@ -109,7 +109,11 @@ export function createHttpApiServer(options: {
         }
         const mapped = toHttpResponse(result);
         status = mapped.statusCode;
-        response.writeHead(mapped.statusCode, { ...mapped.headers, 'apigw-requestid': randomUUID() });
+        response.writeHead(mapped.statusCode, {
+          ...mapped.headers,
+          ...(mapped.cookies.length > 0 ? { 'set-cookie': mapped.cookies } : {}),
+          'apigw-requestid': randomUUID(),
+        });
         response.end(mapped.body);
       } catch {
         status = 500;

@@ -69,7 +69,12 @@ export class LocalStepFunctions {
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::StepFunctions::StateMachine')) {
       const definition = JSON.parse(String(resolver.resolve(resource.Properties?.DefinitionString)));
       const machine = new StateMachine(definition, { validationOptions: { checkPaths: false } });
-      this.machines.set(resolver.arn(logicalId), { logicalId, arn: resolver.arn(logicalId), definition, machine });
+      this.machines.set(resolver.arn(logicalId), {
+        logicalId,
+        arn: resolver.arn(logicalId),
+        definition,
+        machine,
+      });
     }
   }
 
