@@ -6,6 +6,7 @@ import * as sesModule from 'aws-ses-v2-local';
 import { createAwsServer } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
+import { FaultProxy } from './fault-proxy.ts';
 import { LocalFunctions } from './functions.ts';
 import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 import { createHttpApiServer } from './http-api-server.ts';
@@ -80,6 +81,8 @@ export interface Sandbox {
   readonly log: SandboxLog;
   readonly bus: LocalEventBus;
   readonly stepFunctions: LocalStepFunctions;
+  /** Fault injection at the DynamoDB and SES endpoints the handlers call. */
+  readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
   /** Waits until every event delivery and workflow started so far has finished. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -104,6 +107,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const servers: Server[] = [];
   const stops: (() => Promise<void>)[] = [];
   try {
+    await assertPortsFree(ports);
     progress('synthesizing the stack');
     const template = synthesizeTemplate(SANDBOX_ENV, options.context);
 
@@ -153,13 +157,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen);
     stops.push(dynamodb.stop);
 
+    // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
+    const faults = {
+      dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log),
+      ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log),
+    };
+    const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
+    const sesProxyPort = await listen(faults.ses.server, 0, 'SES fault proxy');
+    servers.push(faults.dynamodb.server, faults.ses.server);
+
     Object.assign(process.env, {
       AWS_REGION: SANDBOX_ENV.region,
       AWS_DEFAULT_REGION: SANDBOX_ENV.region,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
-      AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${sesPort}`,
+      AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbProxyPort}`,
+      AWS_ENDPOINT_URL_SES: `http://127.0.0.1:${sesProxyPort}`,
       AWS_ENDPOINT_URL_EVENTBRIDGE: awsBase,
       AWS_ENDPOINT_URL_SFN: awsBase,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
@@ -280,6 +293,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log,
       bus,
       stepFunctions,
+      faults,
       settled,
       stop: async () => {
         await settled().catch(() => undefined);
@@ -297,6 +311,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 function sendJsonAnswer(response: import('node:http').ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
+}
+
+/** Checks every fixed port before anything starts, so a clash is reported by name and changes nothing. */
+async function assertPortsFree(ports: SandboxPorts): Promise<void> {
+  const { createServer } = await import('node:http');
+  const names: [keyof SandboxPorts, string][] = [
+    ['api', 'HTTP API (SANDBOX_API_PORT)'],
+    ['aws', 'AWS services (SANDBOX_AWS_PORT)'],
+    ['dynamodb', 'DynamoDB (SANDBOX_DYNAMODB_PORT)'],
+    ['ses', 'SES (SANDBOX_SES_PORT)'],
+  ];
+  for (const [key, name] of names) {
+    if (ports[key] === 0) continue;
+    const probe = createServer();
+    await listen(probe, ports[key], name);
+    await close(probe);
+  }
 }
 
 /** Binds a placeholder server to learn (and hold) the port before the real server exists. */

@@ -1,0 +1,27 @@
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { close, listen } from '../../sandbox/net.ts';
+import { portsFromEnv, startSandbox } from '../../sandbox/sandbox.ts';
+
+describe('sandbox start-up', () => {
+  it('refuses a port already in use with an error that names the port and its variable', async () => {
+    const holder = createServer();
+    const port = await listen(holder, 0, 'test holder');
+
+    const start = startSandbox({ ports: { api: port, aws: 0, dynamodb: 0, ses: 0 }, write: () => undefined });
+
+    await expect(start).rejects.toThrow(`Port ${port} for HTTP API (SANDBOX_API_PORT) is already in use`);
+    await close(holder);
+  });
+
+  it('uses fixed default ports and lets each be overridden by its environment variable', () => {
+    const defaults = portsFromEnv({});
+    const overridden = portsFromEnv({ SANDBOX_API_PORT: '5000', SANDBOX_SES_PORT: '0' });
+
+    expect(defaults).toEqual({ api: 4000, aws: 4010, dynamodb: 4011, ses: 4012 });
+    expect(overridden).toMatchObject({ api: 5000, aws: 4010, ses: 0 });
+    expect(() => portsFromEnv({ SANDBOX_AWS_PORT: 'http' })).toThrow(
+      'SANDBOX_AWS_PORT must be a port number',
+    );
+  });
+});
