@@ -14,6 +14,8 @@ export interface SecureDeliveryConfig {
   readonly maxWrongAttemptsPerParcel: number;
   /** Days a record is kept after its code expired. */
   readonly recordRetentionDays: number;
+  /** Resends of one code the recipient may ask for. */
+  readonly maxResendsPerCode: number;
   /** Create the SES sender identity in the stack. */
   readonly createSenderIdentity: boolean;
 }
@@ -26,6 +28,7 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   maxWrongAttemptsPerCode: 5,
   maxWrongAttemptsPerParcel: 10,
   recordRetentionDays: 30,
+  maxResendsPerCode: 3,
   createSenderIdentity: true,
 };
 
@@ -41,6 +44,7 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     maxWrongAttemptsPerCode: Number(read('maxWrongAttemptsPerCode')),
     maxWrongAttemptsPerParcel: Number(read('maxWrongAttemptsPerParcel')),
     recordRetentionDays: Number(read('recordRetentionDays')),
+    maxResendsPerCode: Number(read('maxResendsPerCode')),
     createSenderIdentity: String(read('createSenderIdentity')) !== 'false',
   };
   for (const [currency, amount] of Object.entries(config.otpThresholds)) {

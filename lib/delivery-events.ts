@@ -3,6 +3,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -69,25 +70,39 @@ export class DeliveryEvents extends Construct {
     });
   }
 
-  /** Starts `stateMachine` for every carrier event of `detailType`. */
-  routeToStateMachine(id: string, detailType: string, stateMachine: IStateMachine): Rule {
-    return this.rule(id, detailType, new SfnStateMachine(stateMachine, this.targetSettings()));
+  /** Starts `stateMachine` for every carrier event of the given detail types. */
+  routeToStateMachine(id: string, detailTypes: string | string[], stateMachine: IStateMachine): Rule {
+    return this.rule(
+      id,
+      [detailTypes].flat(),
+      this.carrierSource,
+      new SfnStateMachine(stateMachine, this.targetSettings()),
+    );
   }
 
-  /** Invokes `fn` asynchronously for every carrier event of `detailType`. */
-  routeToFunction(id: string, detailType: string, fn: IFunction): Rule {
-    return this.rule(id, detailType, new LambdaFunction(fn, this.targetSettings()));
+  /**
+   * Invokes `fn` asynchronously for every event of `detailType` from `source` (default: the carriers').
+   * A function that keeps failing after Lambda's own two retries also ends in the dead-letter queue.
+   */
+  routeToFunction(id: string, detailType: string, fn: IFunction, source = this.carrierSource): Rule {
+    fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue), retryAttempts: 2 });
+    return this.rule(id, [detailType], source, new LambdaFunction(fn, this.targetSettings()));
   }
 
   private targetSettings() {
     return { deadLetterQueue: this.deadLetterQueue, maxEventAge: this.maxEventAge, retryAttempts: 185 };
   }
 
-  private rule(id: string, detailType: string, target: SfnStateMachine | LambdaFunction): Rule {
+  private rule(
+    id: string,
+    detailTypes: string[],
+    source: string,
+    target: SfnStateMachine | LambdaFunction,
+  ): Rule {
     return new Rule(this, id, {
       eventBus: this.bus,
-      description: `Secure Delivery: ${detailType}`,
-      eventPattern: { source: [this.carrierSource], detailType: [detailType] },
+      description: `Secure Delivery: ${detailTypes.join(', ')}`,
+      eventPattern: { source: [source], detailType: detailTypes },
       targets: [target],
     });
   }

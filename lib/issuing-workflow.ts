@@ -21,6 +21,7 @@ import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
+import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
 
 /** Props for {@link IssuingWorkflow}. */
 export interface IssuingWorkflowProps {
@@ -44,9 +45,6 @@ export interface IssuingWorkflowProps {
    */
   readonly maxDeliveryDaysAhead?: number;
 }
-
-/** SES errors worth retrying; anything else fails the send at once. */
-const RETRYABLE_EMAIL_ERRORS = ['EmailThrottledError', 'EmailTransientError', 'StoreThrottledError'];
 
 /**
  * Express workflow from `Parcel Shipped` to an emailed code: check value, issue (idempotent), send
@@ -99,14 +97,7 @@ export class IssuingWorkflow extends Construct {
     props.encryptionKeySecret.grantRead(this.sendFunction);
     props.mail.grantSend(this.sendFunction);
 
-    const emit = (stateId: string, detailType: string, detail: Record<string, unknown>) =>
-      new EventBridgePutEvents(this, stateId, {
-        entries: [
-          { eventBus: props.bus, source: props.ownSource, detailType, detail: TaskInput.fromObject(detail) },
-        ],
-        resultPath: JsonPath.DISCARD,
-      });
-
+    const events = { bus: props.bus, source: props.ownSource };
     const checkValue = new LambdaInvoke(this, 'Check value', {
       lambdaFunction: this.checkValueFunction,
       payloadResponseOnly: true,
@@ -123,27 +114,7 @@ export class IssuingWorkflow extends Construct {
       backoffRate: 2,
       maxAttempts: 4,
     });
-    const send = new LambdaInvoke(this, 'Send code email', {
-      lambdaFunction: this.sendFunction,
-      payloadResponseOnly: true,
-      inputPath: '$.issue',
-      resultPath: '$.send',
-    });
-    send.addRetry({
-      errors: RETRYABLE_EMAIL_ERRORS,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-    });
-
-    const emailFailed = emit('Emit email failed', DetailType.OtpEmailFailed, {
-      parcelId: JsonPath.stringAt('$.parcelId'),
-      error: JsonPath.stringAt('$.error.Error'),
-      reason: JsonPath.stringAt('$.error.Cause'),
-    }).next(
-      new Fail(this, 'Email failed', { error: 'EmailFailed', cause: 'The code email could not be sent' }),
-    );
-    send.addCatch(emailFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const send = sendCodeEmailStep(this, this.sendFunction, events);
 
     const done = new Succeed(this, 'Done');
     const definition = checkValue.next(
@@ -154,7 +125,7 @@ export class IssuingWorkflow extends Construct {
             new Choice(this, 'Sent by this run?')
               .when(
                 Condition.booleanEquals('$.send.emailSent', true),
-                emit('Emit issued', DetailType.OtpIssued, {
+                emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
                   parcelId: JsonPath.stringAt('$.parcelId'),
                   validUntil: JsonPath.stringAt('$.issue.validUntil'),
                 }).next(done),
@@ -163,39 +134,17 @@ export class IssuingWorkflow extends Construct {
           ),
         )
         .otherwise(
-          emit('Emit not required', DetailType.OtpNotRequired, {
+          emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {
             parcelId: JsonPath.stringAt('$.parcelId'),
             reason: JsonPath.stringAt('$.reason'),
           }).next(new Succeed(this, 'Not required')),
         ),
     );
 
-    this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineType: StateMachineType.EXPRESS,
-      definitionBody: DefinitionBody.fromChainable(definition),
-      timeout: Duration.minutes(5),
-      tracingEnabled: true,
-      logs: {
-        // Execution data stays out of the logs: inputs carry the recipient's email.
-        destination: new LogGroup(this, 'Logs', {
-          retention: RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
-    });
-    Validations.of(this.stateMachine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray and CloudWatch Logs vended delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.',
-    });
-    for (const fn of [this.checkValueFunction, this.issueFunction, this.sendFunction]) {
-      const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction);
-      Validations.of(this.stateMachine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason: "Invoking a task function's own versions and aliases; the grant names that function only.",
-      });
-    }
+    this.stateMachine = expressWorkflow(this, definition, [
+      this.checkValueFunction,
+      this.issueFunction,
+      this.sendFunction,
+    ]);
   }
 }

@@ -3,12 +3,15 @@ import type { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
 import { DeliveryEvents } from './delivery-events.ts';
+import { DeliveryLifecycle } from './delivery-lifecycle.ts';
 import { DriverAssignment } from './driver-assignment.ts';
 import { DriverPool } from './driver-pool.ts';
+import { HandoverReceipt } from './handover-receipt.ts';
 import { IssuingWorkflow } from './issuing-workflow.ts';
 import { Mail } from './mail.ts';
 import { OtpSecrets } from './otp-secrets.ts';
 import { OtpTable } from './otp-table.ts';
+import { RecipientApi } from './recipient-api.ts';
 import { VerifyApi } from './verify-api.ts';
 
 /** Props for {@link SecureDeliveryStack}. */
@@ -27,6 +30,8 @@ export class SecureDeliveryStack extends Stack {
   public readonly workflow: IssuingWorkflow;
   public readonly verifyApi: VerifyApi;
   public readonly driverPool: DriverPool;
+  public readonly lifecycle: DeliveryLifecycle;
+  public readonly recipientApi: RecipientApi;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -67,7 +72,26 @@ export class SecureDeliveryStack extends Stack {
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
       maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
+      maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
     });
+
+    this.lifecycle = new DeliveryLifecycle(this, 'Lifecycle', {
+      table: this.otpTable.table,
+      hashKeySecret: secrets.hashKeySecret,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      events: this.events,
+      sendFunction: this.workflow.sendFunction,
+      maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
+      recordRetentionDays: config.recordRetentionDays,
+    });
+    this.recipientApi = new RecipientApi(this, 'RecipientApi', {
+      httpApi: this.verifyApi.httpApi,
+      table: this.otpTable.table,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      mail,
+      maxResendsPerCode: config.maxResendsPerCode,
+    });
+    new HandoverReceipt(this, 'Receipt', { table: this.otpTable.table, events: this.events, mail });
 
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventSource', { value: this.events.carrierSource });

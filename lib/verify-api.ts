@@ -25,6 +25,11 @@ export interface VerifyApiProps {
    */
   readonly maxWrongAttemptsPerCode?: number;
   /**
+   * Wrong codes across all of a parcel's codes after which none verifies.
+   * @default 10
+   */
+  readonly maxWrongAttemptsPerParcel?: number;
+  /**
    * Steady-state request rate for the whole API, per second.
    * @default 200
    */
@@ -56,6 +61,7 @@ export class VerifyApi extends Construct {
         EVENT_BUS_NAME: props.bus.eventBusName,
         EVENT_SOURCE: props.ownSource,
         MAX_WRONG_ATTEMPTS_PER_CODE: String(props.maxWrongAttemptsPerCode ?? 5),
+        MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
       },
     });
     // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.

@@ -1,4 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { executeApiSigner } from './http-api/sigv4.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
 
 /** A `Parcel Shipped` detail with sensible defaults, for demos and tests. */
@@ -69,6 +70,33 @@ export class SandboxClient {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /**
+   * Calls a recipient route as the shop backend does: SigV4-signed (service execute-api) with the
+   * recipient in `X-Recipient-Email`. `signed: false` sends it unsigned.
+   */
+  async recipientRequest(
+    method: 'GET' | 'POST',
+    path: string,
+    recipientEmail: string,
+    signed = true,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const url = new URL(path, this.endpoints.apiUrl);
+    const headers: Record<string, string> = { host: url.host, 'x-recipient-email': recipientEmail };
+    const request = signed
+      ? await executeApiSigner(this.endpoints.iam, this.endpoints.region).sign({
+          method,
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: Number(url.port),
+          path: url.pathname,
+          headers,
+        })
+      : { headers };
+    const response = await fetch(url, { method, headers: request.headers });
     const text = await response.text();
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   }

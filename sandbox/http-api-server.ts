@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readBody, sendJson } from './aws-protocol.ts';
 import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer } from './http-api/jwt-issuer.ts';
-import { buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
+import { type AuthorizerInput, buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
+import { type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -14,6 +15,7 @@ interface ApiRoute {
     readonly audiences: string[];
     readonly local: LocalJwtIssuer;
   };
+  readonly iam?: boolean;
 }
 
 /**
@@ -25,6 +27,8 @@ export function createHttpApiServer(options: {
   resolver: TemplateResolver;
   invoke: (functionId: string, event: unknown) => Promise<unknown>;
   issuers: ReadonlyMap<string, LocalJwtIssuer>;
+  /** Credentials whose SigV4 signatures AWS_IAM routes accept. */
+  iam: IamCredentials;
   log: SandboxLog;
 }): Server {
   const { resolver, log } = options;
@@ -41,6 +45,7 @@ export function createHttpApiServer(options: {
     ) as { IntegrationUri: string };
     const functionId = resolver.logicalIdOf(String(integration.IntegrationUri));
     if (!functionId) throw new Error(`Route ${route.RouteKey} integrates no template function`);
+    if (route.AuthorizationType === 'AWS_IAM') return { routeKey: route.RouteKey, functionId, iam: true };
     if (route.AuthorizationType !== 'JWT') return { routeKey: route.RouteKey, functionId };
     const authorizer = resolver.resolve(resolver.resource(String(route.AuthorizerId)).Properties ?? {}) as {
       JwtConfiguration: { Audience: string[]; Issuer: string };
@@ -70,14 +75,30 @@ export function createHttpApiServer(options: {
           sendJson(response, 404, { message: 'Not Found' });
           return;
         }
-        let claims: Record<string, unknown> | undefined;
+        let authorizer: AuthorizerInput | undefined;
+        if (route.iam) {
+          try {
+            const { accessKeyId } = await verifySigV4(
+              { method, path: url.pathname, query: url.searchParams, headers: request.headers, body },
+              options.iam,
+              resolver.env.region,
+            );
+            authorizer = { iam: iamContext(accessKeyId, resolver.env.accountId) };
+          } catch (error) {
+            if (!(error instanceof SigV4Error)) throw error;
+            status = 403;
+            sendJson(response, 403, { message: 'Forbidden' });
+            return;
+          }
+        }
         if (route.authorizer) {
           try {
-            claims = await authorizeJwt(request.headers.authorization, {
+            const claims = await authorizeJwt(request.headers.authorization, {
               issuer: route.authorizer.issuer,
               audiences: route.authorizer.audiences,
               jwks: route.authorizer.local.jwks(),
             });
+            authorizer = { jwt: { claims, scopes: null } };
           } catch (error) {
             if (!(error instanceof JwtAuthorizerError)) throw error;
             status = 401;
@@ -96,7 +117,7 @@ export function createHttpApiServer(options: {
           apiId: apiId ?? 'sandbox',
           accountId: resolver.env.accountId,
           domainName: (request.headers.host ?? '127.0.0.1').replace(/:\d+$/, ''),
-          ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
+          ...(authorizer ? { authorizer } : {}),
         });
         let result: unknown;
         try {
@@ -123,4 +144,17 @@ export function createHttpApiServer(options: {
       }
     })();
   });
+}
+
+/** `requestContext.authorizer.iam` for a caller signing with the sandbox's shop-backend key. */
+function iamContext(accessKey: string, accountId: string) {
+  return {
+    accessKey,
+    accountId,
+    callerId: 'AIDASANDBOXSHOPBACKEND',
+    cognitoIdentity: null,
+    principalOrgId: '',
+    userArn: `arn:aws:iam::${accountId}:user/shop-backend`,
+    userId: 'AIDASANDBOXSHOPBACKEND',
+  };
 }

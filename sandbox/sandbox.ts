@@ -58,6 +58,8 @@ export interface SandboxEndpoints {
   readonly secretsManagerEndpoint: string;
   readonly inspectUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
+  readonly iam: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** Options of {@link startSandbox}. */
@@ -94,6 +96,10 @@ const SANDBOX_ENV: SandboxEnv = {
   stackName: 'SecureDelivery',
 };
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox-secret' };
+const SHOP_BACKEND_CREDENTIALS = {
+  accessKeyId: 'AKIASANDBOXSHOP00001',
+  secretAccessKey: 'sandbox-shop-backend-secret',
+};
 
 /**
  * Starts the whole system on loopback from the synthesized template: dynalite, aws-ses-v2-local, the
@@ -248,6 +254,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       resolver,
       invoke: (id, event) => functions.invoke(id, event),
       issuers,
+      iam: SHOP_BACKEND_CREDENTIALS,
       log,
     });
     const apiPort = await listen(apiServer, ports.api, 'HTTP API (SANDBOX_API_PORT)');
@@ -271,6 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       secretsManagerEndpoint: awsBase,
       inspectUrl: `${awsBase}/_sandbox/events`,
       credentials: CREDENTIALS,
+      iam: SHOP_BACKEND_CREDENTIALS,
     };
     if (options.endpointsDir) {
       mkdirSync(join(options.endpointsDir, '.sandbox'), { recursive: true });

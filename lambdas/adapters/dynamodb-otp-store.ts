@@ -10,8 +10,9 @@ import { StoreThrottledError } from '../domain/errors.ts';
 import type {
   ConditionalResult,
   EmailClaim,
+  LifecycleStore,
   OtpRecord,
-  OtpStore,
+  ReissueFields,
   VerifyAttempt,
 } from '../domain/otp-record.ts';
 
@@ -32,6 +33,8 @@ const STRING_FIELDS = [
   'timeZone',
   'emailStatus',
   'verifiedBy',
+  'previousCodeHash',
+  'receiptStatus',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -41,6 +44,11 @@ const NUMBER_FIELDS = [
   'totalWrongAttempts',
   'emailClaimedAt',
   'verifiedAt',
+  'issueCount',
+  'closedAt',
+  'revokedAt',
+  'resendCount',
+  'receiptClaimedAt',
 ] as const;
 
 /** Marshals a record to a DynamoDB item (hand-written: keeps util-dynamodb out of every bundle). */
@@ -101,11 +109,12 @@ const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
 
 /** The conditions under which a code may still be tried by this driver. */
-const OPEN_FOR_DRIVER =
-  '#status = :issued AND expiresAt > :now AND wrongAttempts < :max AND driverId = :driver';
+const openForDriver = (attempt: VerifyAttempt): string =>
+  '#status = :issued AND expiresAt > :now AND wrongAttempts < :max AND driverId = :driver' +
+  (attempt.maxWrongAttemptsPerParcel === undefined ? '' : ' AND totalWrongAttempts < :parcelMax');
 
 /** DynamoDB implementation of {@link OtpStore}: every limit is a condition on the write itself. */
-export class DynamoDbOtpStore implements OtpStore {
+export class DynamoDbOtpStore implements LifecycleStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -151,118 +160,68 @@ export class DynamoDbOtpStore implements OtpStore {
     nowSeconds: number,
     leaseSeconds: number,
   ): Promise<EmailClaim> {
-    const result = await conditional(async () => {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { parcelId: s(parcelId) },
-          UpdateExpression: 'SET emailStatus = :sending, emailClaimedAt = :now',
-          ConditionExpression:
-            'issueId = :issue AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
-          ExpressionAttributeValues: {
-            ':sending': s('SENDING'),
-            ':issue': s(issueId),
-            ':now': n(nowSeconds),
-            ':stale': n(nowSeconds - leaseSeconds),
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return output.Attributes;
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET emailStatus = :sending, emailClaimedAt = :now',
+      ConditionExpression:
+        'issueId = :issue AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
+      ExpressionAttributeValues: {
+        ':sending': s('SENDING'),
+        ':issue': s(issueId),
+        ':now': n(nowSeconds),
+        ':stale': n(nowSeconds - leaseSeconds),
+      },
     });
     if (result.ok) return 'CLAIMED';
     return result.current?.emailStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
   }
 
   async markEmailSent(parcelId: string, issueId: string): Promise<void> {
-    await this.setEmailStatus(parcelId, issueId, 'SET emailStatus = :sent', { ':sent': s('SENT') });
+    // Bound to the issue so a stale sender never touches the email state of a newer code.
+    await this.update(parcelId, {
+      UpdateExpression: 'SET emailStatus = :sent',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT') },
+    });
   }
 
   async releaseEmailClaim(parcelId: string, issueId: string): Promise<void> {
-    await this.setEmailStatus(parcelId, issueId, 'REMOVE emailStatus, emailClaimedAt', {});
-  }
-
-  private async setEmailStatus(
-    parcelId: string,
-    issueId: string,
-    updateExpression: string,
-    values: Item,
-  ): Promise<void> {
-    // Bound to the issue so a stale sender never touches the email state of a newer code.
-    await conditional(async () => {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { parcelId: s(parcelId) },
-          UpdateExpression: updateExpression,
-          ConditionExpression: 'issueId = :issue',
-          ExpressionAttributeValues: { ':issue': s(issueId), ...values },
-        }),
-      );
-      return undefined;
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE emailStatus, emailClaimedAt',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': s(issueId) },
     });
   }
 
   async assignDriver(parcelId: string, driverId: string): Promise<boolean> {
-    const result = await conditional(async () => {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { parcelId: s(parcelId) },
-          UpdateExpression: 'SET driverId = :driver',
-          ConditionExpression: '#status = :issued',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':driver': s(driverId), ':issued': s('ISSUED') },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return output.Attributes;
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET driverId = :driver',
+      ConditionExpression: '#status = :issued',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':driver': s(driverId), ':issued': s('ISSUED') },
     });
     return result.ok;
   }
 
   verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
-    return conditional(async () => {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { parcelId: s(attempt.parcelId) },
-          UpdateExpression: 'SET #status = :verified, verifiedAt = :now, verifiedBy = :driver',
-          ConditionExpression: `codeHash = :hash AND ${OPEN_FOR_DRIVER}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...this.openValues(attempt),
-            ':hash': s(attempt.codeHash),
-            ':verified': s('VERIFIED'),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return output.Attributes;
+    return this.update(attempt.parcelId, {
+      UpdateExpression: 'SET #status = :verified, verifiedAt = :now, verifiedBy = :driver',
+      ConditionExpression: `codeHash = :hash AND ${openForDriver(attempt)}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ...this.openValues(attempt),
+        ':hash': s(attempt.codeHash),
+        ':verified': s('VERIFIED'),
+      },
     });
   }
 
   recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult> {
-    return conditional(async () => {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: { parcelId: s(attempt.parcelId) },
-          UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
-          // Same code still current, and still open: the bound holds however many requests race.
-          ConditionExpression: `codeHash = :issuedHash AND ${OPEN_FOR_DRIVER}`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ...this.openValues(attempt),
-            ':issuedHash': s(issuedHash),
-            ':one': n(1),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return output.Attributes;
+    return this.update(attempt.parcelId, {
+      UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
+      // Same code still current, and still open: the bound holds however many requests race.
+      ConditionExpression: `codeHash = :issuedHash AND ${openForDriver(attempt)}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...this.openValues(attempt), ':issuedHash': s(issuedHash), ':one': n(1) },
     });
   }
 
@@ -272,6 +231,143 @@ export class DynamoDbOtpStore implements OtpStore {
       ':now': n(attempt.nowSeconds),
       ':max': n(attempt.maxWrongAttempts),
       ':driver': s(attempt.driverId),
+      ...(attempt.maxWrongAttemptsPerParcel === undefined
+        ? {}
+        : { ':parcelMax': n(attempt.maxWrongAttemptsPerParcel) }),
     };
+  }
+
+  reissue(
+    parcelId: string,
+    expectedIssueId: string,
+    fields: ReissueFields,
+    maxWrongPerParcel: number,
+  ): Promise<ConditionalResult> {
+    return this.update(parcelId, {
+      UpdateExpression:
+        'SET issueId = :issue, previousCodeHash = codeHash, codeHash = :hash, codeCiphertext = :sealed, ' +
+        'expiresAt = :expires, #ttl = :ttl, issuedAt = :issuedAt, deliveryDate = :date, #status = :issued, ' +
+        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one ' +
+        'REMOVE driverId, emailStatus, emailClaimedAt, revokedAt',
+      // Each reissue must move to a later day: a redelivered event for the same day issues nothing.
+      ConditionExpression:
+        'issueId = :expected AND #status <> :verified AND attribute_not_exists(closedAt) ' +
+        'AND totalWrongAttempts < :parcelMax AND deliveryDate < :date',
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':issue': s(fields.issueId),
+        ':hash': s(fields.codeHash),
+        ':sealed': s(fields.codeCiphertext),
+        ':expires': n(fields.expiresAt),
+        ':ttl': n(fields.ttl),
+        ':issuedAt': n(fields.issuedAt),
+        ':date': s(fields.deliveryDate),
+        ':issued': s('ISSUED'),
+        ':verified': s('VERIFIED'),
+        ':zero': n(0),
+        ':one': n(1),
+        ':expected': s(expectedIssueId),
+        ':parcelMax': n(maxWrongPerParcel),
+      },
+    });
+  }
+
+  revoke(parcelId: string, nowSeconds: number, close: boolean): Promise<ConditionalResult> {
+    return this.update(parcelId, {
+      UpdateExpression: `SET #status = :revoked, revokedAt = :now${close ? ', closedAt = :now' : ''}`,
+      ConditionExpression: 'attribute_exists(parcelId) AND #status <> :verified',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':revoked': s('REVOKED'),
+        ':verified': s('VERIFIED'),
+        ':now': n(nowSeconds),
+      },
+    });
+  }
+
+  countResend(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    maxResends: number,
+  ): Promise<ConditionalResult> {
+    return this.update(parcelId, {
+      UpdateExpression: 'ADD resendCount :one',
+      ConditionExpression:
+        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        'AND (attribute_not_exists(resendCount) OR resendCount < :max)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':one': n(1),
+        ':issue': s(issueId),
+        ':issued': s('ISSUED'),
+        ':now': n(nowSeconds),
+        ':max': n(maxResends),
+      },
+    });
+  }
+
+  async uncountResend(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'ADD resendCount :minusOne',
+      ConditionExpression: 'issueId = :issue AND resendCount > :zero',
+      ExpressionAttributeValues: { ':minusOne': n(-1), ':issue': s(issueId), ':zero': n(0) },
+    });
+  }
+
+  async claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim> {
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET receiptStatus = :sending, receiptClaimedAt = :now',
+      ConditionExpression:
+        '#status = :verified AND (attribute_not_exists(receiptStatus) OR (receiptStatus = :sending AND receiptClaimedAt < :stale))',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':sending': s('SENDING'),
+        ':verified': s('VERIFIED'),
+        ':now': n(nowSeconds),
+        ':stale': n(nowSeconds - leaseSeconds),
+      },
+    });
+    if (result.ok) return 'CLAIMED';
+    return result.current?.receiptStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+  }
+
+  async markReceiptSent(parcelId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'SET receiptStatus = :sent',
+      ExpressionAttributeValues: { ':sent': s('SENT') },
+    });
+  }
+
+  async releaseReceiptClaim(parcelId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE receiptStatus, receiptClaimedAt',
+      ConditionExpression: 'receiptStatus = :sending',
+      ExpressionAttributeValues: { ':sending': s('SENDING') },
+    });
+  }
+
+  /** A conditional UpdateItem returning the new item, or the old one when the condition failed. */
+  private update(
+    parcelId: string,
+    input: {
+      UpdateExpression: string;
+      ConditionExpression?: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Item;
+    },
+  ): Promise<ConditionalResult> {
+    return conditional(async () => {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { parcelId: s(parcelId) },
+          ...input,
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return output.Attributes;
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { renderOtpEmail } from './email/render.ts';
+import { renderOtpEmail, renderOtpReissuedEmail } from './email/render.ts';
 import { OtpNotFoundError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
@@ -63,6 +63,7 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
     deliveryDate: parcel.expectedDeliveryDate,
     wrongAttempts: 0,
     totalWrongAttempts: 0,
+    issueCount: 1,
     recipientEmail: parcel.recipient.email,
     recipientName: parcel.recipient.name,
     locale: parcel.recipient.locale,
@@ -114,7 +115,9 @@ export async function sendOtpEmail(
   );
   if (claim !== 'CLAIMED') return { ...input, emailSent: false, outcome: claim };
   const code = decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext);
-  const email = renderOtpEmail({
+  // A code that replaced an earlier one says so, so the recipient discards the old email.
+  const render = (record.issueCount ?? 1) > 1 ? renderOtpReissuedEmail : renderOtpEmail;
+  const email = render({
     locale: record.locale,
     recipientName: record.recipientName,
     orderId: record.orderId,

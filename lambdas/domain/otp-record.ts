@@ -27,6 +27,17 @@ export interface OtpRecord {
   readonly emailClaimedAt?: number;
   readonly verifiedAt?: number;
   readonly verifiedBy?: string;
+  /** 1 for the first code, +1 with every reissue (picks the email template). */
+  readonly issueCount?: number;
+  /** Hash of the code a reissue replaced, so that code is refused as revoked, not counted as wrong. */
+  readonly previousCodeHash?: string;
+  /** Set when the parcel was returned or cancelled: no code is ever issued again. */
+  readonly closedAt?: number;
+  readonly revokedAt?: number;
+  /** Resends of the current code (reset by a reissue). */
+  readonly resendCount?: number;
+  readonly receiptStatus?: 'SENDING' | 'SENT';
+  readonly receiptClaimedAt?: number;
 }
 
 /** Outcome of claiming the right to send a code's email. */
@@ -39,6 +50,8 @@ export interface VerifyAttempt {
   readonly codeHash: string;
   readonly nowSeconds: number;
   readonly maxWrongAttempts: number;
+  /** Cap on wrong codes across all of the parcel's codes; unchecked when omitted. */
+  readonly maxWrongAttemptsPerParcel?: number;
 }
 
 /** Result of a conditional store write: success, or the item as it was when the condition failed. */
@@ -67,6 +80,46 @@ export interface OtpStore {
   verify(attempt: VerifyAttempt): Promise<ConditionalResult>;
   /** Counts one wrong code iff the code is still open for this driver with tries left. */
   recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult>;
+}
+
+/** Fields a reissue replaces. */
+export interface ReissueFields {
+  readonly issueId: string;
+  readonly codeHash: string;
+  readonly codeCiphertext: string;
+  readonly expiresAt: number;
+  readonly ttl: number;
+  readonly issuedAt: number;
+  readonly deliveryDate: string;
+}
+
+/** What the lifecycle and recipient paths need beyond {@link OtpStore}. */
+export interface LifecycleStore extends OtpStore {
+  /**
+   * Replaces the code iff the record still holds `expectedIssueId`, is neither verified nor closed, the
+   * parcel's wrong codes are under `maxWrongPerParcel` and `fields.deliveryDate` is later than the current one.
+   */
+  reissue(
+    parcelId: string,
+    expectedIssueId: string,
+    fields: ReissueFields,
+    maxWrongPerParcel: number,
+  ): Promise<ConditionalResult>;
+  /** Revokes the code unless verified; `close` also bars any future code. */
+  revoke(parcelId: string, nowSeconds: number, close: boolean): Promise<ConditionalResult>;
+  /** Counts one resend iff the code is still the one given, open, and under `maxResends`. */
+  countResend(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    maxResends: number,
+  ): Promise<ConditionalResult>;
+  /** Gives a resend back after SES failed to take the email. */
+  uncountResend(parcelId: string, issueId: string): Promise<void>;
+  /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
+  claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim>;
+  markReceiptSent(parcelId: string): Promise<void>;
+  releaseReceiptClaim(parcelId: string): Promise<void>;
 }
 
 /** Sends rendered emails; the SES adapter implements it. */

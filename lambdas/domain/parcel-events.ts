@@ -59,7 +59,13 @@ export type ParcelOutForDeliveryDetail = z.infer<typeof ParcelOutForDeliveryDeta
 export const DetailType = {
   ParcelShipped: 'Parcel Shipped',
   ParcelOutForDelivery: 'Parcel Out For Delivery',
+  DeliveryAttemptFailed: 'Delivery Attempt Failed',
+  ParcelReturned: 'Parcel Returned',
+  ShipmentCancelled: 'Shipment Cancelled',
   OtpIssued: 'Delivery Otp Issued',
+  OtpReissued: 'Delivery Otp Reissued',
+  OtpRevoked: 'Delivery Otp Revoked',
+  OtpLocked: 'Delivery Otp Locked',
   OtpNotRequired: 'Delivery Otp Not Required',
   OtpEmailFailed: 'Delivery Otp Email Failed',
   HandoverVerified: 'Parcel Handover Verified',

@@ -24,6 +24,8 @@ export interface VerifyDeps {
   readonly clock: Clock;
   /** Wrong codes after which a code is dead. */
   readonly maxWrongAttempts: number;
+  /** Wrong codes across all of a parcel's codes after which none verifies; unchecked when omitted. */
+  readonly maxWrongAttemptsPerParcel?: number;
 }
 
 /**
@@ -41,8 +43,18 @@ export function classifyRejection(
   if (record.status === 'REVOKED') return 'REVOKED';
   if (record.expiresAt <= attempt.nowSeconds) return 'EXPIRED';
   if (record.wrongAttempts >= attempt.maxWrongAttempts) return 'LOCKED';
+  if (
+    attempt.maxWrongAttemptsPerParcel !== undefined &&
+    record.totalWrongAttempts >= attempt.maxWrongAttemptsPerParcel
+  ) {
+    return 'LOCKED';
+  }
   // Constant-time: the stored hash must not leak through how long the comparison takes.
-  return digestsEqual(record.codeHash, attempt.codeHash) ? 'CODE_MATCHES' : 'WRONG_CODE';
+  if (digestsEqual(record.codeHash, attempt.codeHash)) return 'CODE_MATCHES';
+  // A code a reissue replaced is refused as revoked, and not counted as a guess.
+  if (record.previousCodeHash !== undefined && digestsEqual(record.previousCodeHash, attempt.codeHash))
+    return 'REVOKED';
+  return 'WRONG_CODE';
 }
 
 const remaining = (record: OtpRecord, max: number): number => Math.max(0, max - record.wrongAttempts);
@@ -63,6 +75,9 @@ export async function verifyHandover(
     codeHash: hashOtpCode(deps.hashKey, input.parcelId, input.code),
     nowSeconds: toEpochSeconds(verifiedAt),
     maxWrongAttempts: deps.maxWrongAttempts,
+    ...(deps.maxWrongAttemptsPerParcel === undefined
+      ? {}
+      : { maxWrongAttemptsPerParcel: deps.maxWrongAttemptsPerParcel }),
   };
   const verify = await deps.store.verify(attempt);
   if (verify.ok) return { verified: true, record: verify.record, verifiedAt };

@@ -1,4 +1,5 @@
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { PARCEL_ID_PATTERN } from '../domain/parcel-events.ts';
 
 /** A JSON response with the machine-readable `code` every answer of this API carries. */
 export function jsonResponse(
@@ -46,4 +47,28 @@ export function parseJsonBody(body: string | undefined, isBase64Encoded: boolean
     throw new BadRequestError(400, 'MALFORMED_REQUEST', 'Body must be a JSON object');
   }
   return parsed as Record<string, unknown>;
+}
+
+/** The `{parcelId}` path parameter, or a 400 naming the rule. */
+export function parseParcelId(event: Pick<APIGatewayProxyEventV2, 'pathParameters'>): string {
+  const parcelId = event.pathParameters?.parcelId ?? '';
+  if (!PARCEL_ID_PATTERN.test(parcelId)) {
+    throw new BadRequestError(400, 'INVALID_PARCEL_ID', 'parcelId must be 1-64 of A-Z a-z 0-9 . _ -');
+  }
+  return parcelId;
+}
+
+/** Maps a refused request or an internal failure to a response; nothing internal leaks. */
+export function errorResponse(error: unknown, onInternal: (error: unknown) => void): APIGatewayProxyResultV2 {
+  if (error instanceof BadRequestError)
+    return jsonResponse(error.statusCode, { code: error.code, message: error.message });
+  if (error instanceof Error && error.name === 'StoreThrottledError') {
+    return jsonResponse(
+      503,
+      { code: 'TRY_AGAIN', message: 'Busy, try again shortly' },
+      { 'retry-after': '1' },
+    );
+  }
+  onInternal(error);
+  return jsonResponse(500, { code: 'INTERNAL_ERROR', message: 'Internal error' });
 }

@@ -8,9 +8,15 @@ import { cachedKey } from '../adapters/secrets.ts';
 import { StoreThrottledError } from '../domain/errors.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { DetailType, DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from '../domain/parcel-events.ts';
+import { DetailType, DRIVER_ID_PATTERN } from '../domain/parcel-events.ts';
 import { type VerifyOutcome, type VerifyRejection, verifyHandover } from '../domain/verification.ts';
-import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
+import {
+  BadRequestError,
+  errorResponse,
+  jsonResponse,
+  parseJsonBody,
+  parseParcelId,
+} from '../shared/http.ts';
 import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
 
 const logger = createLogger();
@@ -22,6 +28,7 @@ const events = new EventPublisher(
   requireEnv('EVENT_SOURCE'),
 );
 const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
+const maxWrongAttemptsPerParcel = intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10);
 
 const REJECTION_STATUS: Record<VerifyRejection, number> = {
   NOT_FOUND: 404,
@@ -49,10 +56,7 @@ function parseRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): {
   driverId: string;
   code: string;
 } {
-  const parcelId = event.pathParameters?.parcelId ?? '';
-  if (!PARCEL_ID_PATTERN.test(parcelId)) {
-    throw new BadRequestError(400, 'INVALID_PARCEL_ID', 'parcelId must be 1-64 of A-Z a-z 0-9 . _ -');
-  }
+  const parcelId = parseParcelId(event);
   const driverId = event.requestContext.authorizer?.jwt?.claims?.sub;
   if (typeof driverId !== 'string' || !DRIVER_ID_PATTERN.test(driverId)) {
     throw new BadRequestError(401, 'UNAUTHORIZED', 'The token names no driver');
@@ -84,7 +88,7 @@ export const handler = lambdaHandler(
     try {
       const request = parseRequest(event);
       const outcome = await verifyHandover(
-        { store, hashKey: await hashKey(), clock: systemClock, maxWrongAttempts },
+        { store, hashKey: await hashKey(), clock: systemClock, maxWrongAttempts, maxWrongAttemptsPerParcel },
         request,
       );
       logger.info('Verify', {

@@ -1,58 +1,22 @@
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
   ListStateMachinesCommand,
   SFNClient,
 } from '@aws-sdk/client-sfn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeFromEmail, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
-import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codeFromEmail, type SandboxClient, shippedDetail } from '../../sandbox/client.ts';
+import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { useSandbox, wrongCodeFor } from './harness.ts';
 
-const FREE_PORTS = { api: 0, aws: 0, dynamodb: 0, ses: 0 };
-
+const e2e = useSandbox();
+const { logLines, ship, readyForHandover } = e2e;
 let sandbox: Sandbox;
 let client: SandboxClient;
-const logLines: string[] = [];
-const originalWrite = process.stdout.write.bind(process.stdout);
-
-beforeAll(async () => {
-  // Every line the process prints (sandbox and handlers alike) is kept for the secrets scan.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logLines.push(String(chunk));
-    return (originalWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  sandbox = await startSandbox({ ports: FREE_PORTS, retryDelayMs: 5, write: (line) => logLines.push(line) });
-  client = new SandboxClient(sandbox.endpoints);
-}, 60_000);
-
-afterAll(async () => {
-  await sandbox?.stop();
-  process.stdout.write = originalWrite;
+beforeAll(() => {
+  sandbox = e2e.sandbox;
+  client = e2e.client;
 });
-
-/** Ships a parcel and waits for the workflow to finish; returns the recipient's emails. */
-async function ship(parcelId: string, overrides: Record<string, unknown> = {}) {
-  const detail = shippedDetail(parcelId, overrides);
-  await client.publish([{ detailType: 'Parcel Shipped', detail }]);
-  await sandbox.settled();
-  const recipient = (detail.recipient as { email: string }).email;
-  return { recipient, emails: await client.emailsTo(recipient) };
-}
-
-/** Ships a high-value parcel, binds it to a driver and returns its code and the driver's token. */
-async function readyForHandover(parcelId: string, driverId = 'D-1') {
-  const { emails, recipient } = await ship(parcelId);
-  const code = codeFromEmail(emails[0]?.text ?? '');
-  if (!code) throw new Error('no code emailed');
-  await client.publish([
-    { detailType: 'Parcel Out For Delivery', detail: { parcelId, driverId, deliveryDate: '2026-12-01' } },
-  ]);
-  await sandbox.settled();
-  return { code, recipient, token: await client.driverToken(driverId) };
-}
-
-const wrongCodeFor = (code: string) => (code === '000000' ? '111111' : '000000');
 
 describe('sandbox end to end', () => {
   it('emails exactly one code for a high-value home delivery, never in the subject', async () => {
@@ -179,17 +143,14 @@ describe('sandbox end to end', () => {
       region: sandbox.endpoints.region,
       credentials: sandbox.endpoints.credentials,
     });
-    const ddb = new DynamoDBClient({
-      endpoint: sandbox.endpoints.dynamodbEndpoint,
-      region: sandbox.endpoints.region,
-      credentials: sandbox.endpoints.credentials,
-    });
     const detail = shippedDetail('E2E-BAD-1', { declaredValue: { amount: -5, currency: 'EUR' } });
 
     await client.publish([{ detailType: 'Parcel Shipped', detail }]);
     await sandbox.settled();
 
-    const [machine] = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
+    const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find((candidate) =>
+      candidate.name?.startsWith('Issuing'),
+    );
     const failed = await sfn.send(
       new ListExecutionsCommand({ stateMachineArn: machine?.stateMachineArn, statusFilter: 'FAILED' }),
     );
@@ -202,10 +163,7 @@ describe('sandbox end to end', () => {
     expect(failure?.error).toBe('InvalidParcelEventError');
     expect(failure?.cause).toContain('detail.declaredValue.amount');
     expect(await client.emailsTo((detail.recipient as { email: string }).email)).toHaveLength(0);
-    const item = await ddb.send(
-      new GetItemCommand({ TableName: await otpTableName(), Key: { parcelId: { S: 'E2E-BAD-1' } } }),
-    );
-    expect(item.Item).toBeUndefined();
+    expect(await e2e.item('E2E-BAD-1')).toBeUndefined();
   });
 
   it('never logs a code or a recipient email address', async () => {
@@ -220,14 +178,3 @@ describe('sandbox end to end', () => {
     expect(leaks).toEqual([]);
   });
 });
-
-async function otpTableName(): Promise<string> {
-  const { DynamoDBClient: Client, ListTablesCommand } = await import('@aws-sdk/client-dynamodb');
-  const ddb = new Client({
-    endpoint: sandbox.endpoints.dynamodbEndpoint,
-    region: sandbox.endpoints.region,
-    credentials: sandbox.endpoints.credentials,
-  });
-  const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-  return tables.find((name) => name.startsWith('OtpTable')) ?? '';
-}

@@ -66,7 +66,7 @@ const sesError = (name: string, status: number) =>
   Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 
 async function runShipped(parcelId: string, overrides: Record<string, unknown> = {}) {
-  const [arn] = workflow.stateMachineArns;
+  const arn = workflow.stateMachineArns.find((candidate) => candidate.includes('Issuing'));
   const event = {
     version: '0',
     id: `evt-${parcelId}`,

@@ -1,0 +1,47 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { cachedKey } from '../adapters/secrets.ts';
+import { InvalidParcelEventError } from '../domain/errors.ts';
+import {
+  DeliveryAttemptFailedDetailSchema,
+  handleDeliveryAttemptFailed,
+  ParcelClosedDetailSchema,
+  revokeCode,
+} from '../domain/lifecycle.ts';
+import { systemClock } from '../domain/otp-record.ts';
+import { DetailType } from '../domain/parcel-events.ts';
+import { createLogger, intEnv, lambdaHandler, parseEventDetail, requireEnv } from '../shared/runtime.ts';
+
+const logger = createLogger();
+const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+const secrets = new SecretsManagerClient({});
+const hashKey = cachedKey(secrets, requireEnv('OTP_HASH_SECRET_ARN'), 'otp-hash');
+const encryptionKey = cachedKey(secrets, requireEnv('OTP_ENCRYPTION_SECRET_ARN'), 'otp-encryption');
+const limits = {
+  retentionDays: intEnv('RECORD_RETENTION_DAYS', 30),
+  maxDaysAhead: intEnv('MAX_DELIVERY_DAYS_AHEAD', 60),
+  maxWrongAttemptsPerParcel: intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10),
+};
+
+/** Lifecycle step: a failed attempt reissues or revokes; a return or cancellation closes the parcel. */
+export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
+  const detailType = (event as { 'detail-type'?: unknown })['detail-type'];
+  let result: Awaited<ReturnType<typeof revokeCode>>;
+  if (detailType === DetailType.DeliveryAttemptFailed) {
+    const { detail } = parseEventDetail(DeliveryAttemptFailedDetailSchema, event);
+    const [hash, encryption] = await Promise.all([hashKey(), encryptionKey()]);
+    result = await handleDeliveryAttemptFailed(
+      { store, keys: { hashKey: hash, encryptionKey: encryption }, clock: systemClock, ...limits },
+      detail,
+    );
+  } else if (detailType === DetailType.ParcelReturned || detailType === DetailType.ShipmentCancelled) {
+    const { detail } = parseEventDetail(ParcelClosedDetailSchema, event);
+    result = await revokeCode({ store, clock: systemClock }, detail.parcelId, true);
+  } else {
+    throw new InvalidParcelEventError('detail-type', `not a lifecycle event: ${String(detailType)}`);
+  }
+  logger.info('Lifecycle applied', { parcelId: result.parcelId, detailType, outcome: result.outcome });
+  return result;
+});

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { renderHandoverReceipt, renderOtpEmail } from './email/render.ts';
+import { toEpochSeconds } from './expiry.ts';
+import { decryptOtpCode, digestsEqual } from './otp-code.ts';
+import type { Clock, LifecycleStore, Mailer, OtpRecord } from './otp-record.ts';
+
+/** Constant-time, case-insensitive match of the stored recipient and the one the shop vouches for. */
+export function sameRecipient(stored: string, claimed: string): boolean {
+  const digest = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+  return digestsEqual(digest(stored), digest(claimed));
+}
+
+/** Why the recipient routes refuse; a wrong recipient is NOT_FOUND, so the routes are no oracle. */
+export type RecipientRefusal = 'NOT_FOUND' | 'ALREADY_VERIFIED' | 'REVOKED' | 'EXPIRED' | 'TOO_MANY_RESENDS';
+
+/** Finds the record the recipient may see, or why not. */
+function openRecordFor(
+  record: OtpRecord | undefined,
+  recipientEmail: string,
+  nowSeconds: number,
+): { record: OtpRecord } | { refusal: RecipientRefusal } {
+  if (!record || !sameRecipient(record.recipientEmail, recipientEmail)) return { refusal: 'NOT_FOUND' };
+  if (record.status === 'VERIFIED') return { refusal: 'ALREADY_VERIFIED' };
+  if (record.status === 'REVOKED') return { refusal: 'REVOKED' };
+  if (record.expiresAt <= nowSeconds) return { refusal: 'EXPIRED' };
+  return { record };
+}
+
+/** Dependencies of the recipient operations. */
+export interface RecipientDeps {
+  readonly store: LifecycleStore;
+  readonly encryptionKey: Uint8Array;
+  readonly clock: Clock;
+}
+
+/** Track Package: the current code and until when it is valid, for the parcel's own recipient only. */
+export async function trackCode(
+  deps: RecipientDeps,
+  input: { parcelId: string; recipientEmail: string },
+): Promise<{ code: string; validUntil: string } | { refusal: RecipientRefusal }> {
+  const found = openRecordFor(
+    await deps.store.get(input.parcelId),
+    input.recipientEmail,
+    toEpochSeconds(deps.clock.now()),
+  );
+  if ('refusal' in found) return found;
+  const { record } = found;
+  return {
+    code: decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext),
+    validUntil: new Date(record.expiresAt * 1000).toISOString(),
+  };
+}
+
+/**
+ * Emails the current code again (never a new one), at most `maxResends` times per code; the count is a
+ * condition on the write, and given back when SES did not take the email.
+ */
+export async function resendCode(
+  deps: RecipientDeps & { readonly mailer: Mailer; readonly maxResends: number },
+  input: { parcelId: string; recipientEmail: string },
+): Promise<{ resendsRemaining: number } | { refusal: RecipientRefusal }> {
+  const nowSeconds = toEpochSeconds(deps.clock.now());
+  const found = openRecordFor(await deps.store.get(input.parcelId), input.recipientEmail, nowSeconds);
+  if ('refusal' in found) return found;
+  const { record } = found;
+  const counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
+  if (!counted.ok) {
+    const again = openRecordFor(counted.current, input.recipientEmail, nowSeconds);
+    return 'refusal' in again ? again : { refusal: 'TOO_MANY_RESENDS' };
+  }
+  const code = decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext);
+  const email = renderOtpEmail({
+    locale: record.locale,
+    recipientName: record.recipientName,
+    orderId: record.orderId,
+    parcelId: record.parcelId,
+    code,
+    validUntil: new Date(record.expiresAt * 1000),
+    timeZone: record.timeZone,
+  });
+  try {
+    await deps.mailer.send({ to: record.recipientEmail, ...email });
+  } catch (error) {
+    await deps.store.uncountResend(record.parcelId, record.issueId);
+    throw error;
+  }
+  return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };
+}
+
+/**
+ * After a verified handover, emails the recipient a receipt (once per parcel): parcel, time, and what to
+ * do if it was not them, which catches a driver who took the code and kept the parcel.
+ */
+export async function sendHandoverReceipt(
+  deps: {
+    readonly store: LifecycleStore;
+    readonly mailer: Mailer;
+    readonly clock: Clock;
+    readonly leaseSeconds: number;
+  },
+  parcelId: string,
+): Promise<'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'NOT_VERIFIED'> {
+  const record = await deps.store.get(parcelId);
+  if (!record || record.status !== 'VERIFIED' || record.verifiedAt === undefined) return 'NOT_VERIFIED';
+  const claim = await deps.store.claimReceipt(parcelId, toEpochSeconds(deps.clock.now()), deps.leaseSeconds);
+  if (claim !== 'CLAIMED') return claim;
+  const email = renderHandoverReceipt({
+    locale: record.locale,
+    recipientName: record.recipientName,
+    orderId: record.orderId,
+    parcelId: record.parcelId,
+    handedOverAt: new Date(record.verifiedAt * 1000),
+    timeZone: record.timeZone,
+  });
+  try {
+    await deps.mailer.send({ to: record.recipientEmail, ...email });
+  } catch (error) {
+    await deps.store.releaseReceiptClaim(parcelId);
+    throw error;
+  }
+  await deps.store.markReceiptSent(parcelId);
+  return 'SENT';
+}

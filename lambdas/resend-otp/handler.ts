@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { cachedKey } from '../adapters/secrets.ts';
+import { SesMailer } from '../adapters/ses-mailer.ts';
+import { systemClock } from '../domain/otp-record.ts';
+import { resendCode } from '../domain/recipient.ts';
+import { errorResponse, jsonResponse } from '../shared/http.ts';
+import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
+import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+
+const logger = createLogger();
+const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+const mailer = new SesMailer(
+  new SESClient({}),
+  requireEnv('SENDER_EMAIL'),
+  process.env.SES_CONFIGURATION_SET,
+);
+const encryptionKey = cachedKey(
+  new SecretsManagerClient({}),
+  requireEnv('OTP_ENCRYPTION_SECRET_ARN'),
+  'otp-encryption',
+);
+const maxResends = intEnv('MAX_RESENDS_PER_CODE', 3);
+
+/** `POST /parcels/{parcelId}/otp/resend`: emails the current code again, at most three times per code. */
+export const handler = lambdaHandler(
+  logger,
+  async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+    try {
+      const request = parseRecipientRequest(event);
+      const result = await resendCode(
+        { store, mailer, encryptionKey: await encryptionKey(), clock: systemClock, maxResends },
+        request,
+      );
+      logger.info('Resend', {
+        parcelId: request.parcelId,
+        outcome: 'refusal' in result ? result.refusal : 'RESENT',
+      });
+      if ('refusal' in result) return refusalResponse(result.refusal);
+      return jsonResponse(202, { code: 'RESENT', resendsRemaining: result.resendsRemaining });
+    } catch (error) {
+      if (error instanceof Error && error.name.startsWith('Email')) {
+        logger.warn('Resend email failed', { errorName: error.name });
+        return jsonResponse(
+          503,
+          { code: 'TRY_AGAIN', message: 'Email could not be sent, try again shortly' },
+          { 'retry-after': '5' },
+        );
+      }
+      return errorResponse(error, () => logger.error('Resend failed', { errorName: (error as Error).name }));
+    }
+  },
+);

@@ -1,0 +1,32 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { z } from 'zod';
+import type { RecipientRefusal } from '../domain/recipient.ts';
+import { BadRequestError, jsonResponse, parseParcelId } from './http.ts';
+
+const RecipientEmailSchema = z.email().max(254);
+
+/** Parcel and recipient of a shop-backend request (`X-Recipient-Email`, SigV4-authorized upstream). */
+export function parseRecipientRequest(event: APIGatewayProxyEventV2): {
+  parcelId: string;
+  recipientEmail: string;
+} {
+  const parcelId = parseParcelId(event);
+  const recipientEmail = event.headers?.['x-recipient-email'] ?? '';
+  if (!RecipientEmailSchema.safeParse(recipientEmail).success) {
+    throw new BadRequestError(400, 'INVALID_RECIPIENT', 'X-Recipient-Email must be an email address');
+  }
+  return { parcelId, recipientEmail };
+}
+
+const REFUSAL_STATUS: Record<RecipientRefusal, number> = {
+  NOT_FOUND: 404,
+  ALREADY_VERIFIED: 409,
+  REVOKED: 410,
+  EXPIRED: 410,
+  TOO_MANY_RESENDS: 429,
+};
+
+/** A refused recipient request; a wrong recipient reads exactly like a missing parcel. */
+export function refusalResponse(refusal: RecipientRefusal): APIGatewayProxyResultV2 {
+  return jsonResponse(REFUSAL_STATUS[refusal], { code: refusal });
+}

@@ -1,0 +1,104 @@
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import type { DeliveryEvents } from './delivery-events.ts';
+import { SecureDeliveryFunction } from './lambda-defaults.ts';
+import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
+
+/** Props for {@link DeliveryLifecycle}. */
+export interface DeliveryLifecycleProps {
+  readonly table: ITable;
+  readonly hashKeySecret: ISecret;
+  readonly encryptionKeySecret: ISecret;
+  readonly events: DeliveryEvents;
+  /** The issuing workflow's send function: a reissued code is emailed by the same step. */
+  readonly sendFunction: IFunction;
+  /**
+   * Wrong codes across all of a parcel's codes after which no new code is issued.
+   * @default 10
+   */
+  readonly maxWrongAttemptsPerParcel?: number;
+  /**
+   * Days a record is kept after its code expired.
+   * @default 30
+   */
+  readonly recordRetentionDays?: number;
+}
+
+/**
+ * After the first attempt: `Delivery Attempt Failed` reissues (next date) or revokes (none);
+ * `Parcel Returned` and `Shipment Cancelled` close the parcel. An Express workflow, so a reissued code
+ * is emailed by the same retried, idempotent send step as the first one.
+ */
+export class DeliveryLifecycle extends Construct {
+  /** The lifecycle state machine. */
+  public readonly stateMachine: StateMachine;
+  /** Its first step. */
+  public readonly applyFunction: SecureDeliveryFunction;
+
+  constructor(scope: Construct, id: string, props: DeliveryLifecycleProps) {
+    super(scope, id);
+    this.applyFunction = new SecureDeliveryFunction(this, 'ApplyLifecycle', {
+      handlerName: 'apply-lifecycle',
+      description: 'Secure Delivery: reissues, revokes or closes a parcel code',
+      environment: {
+        OTP_TABLE_NAME: props.table.tableName,
+        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
+        RECORD_RETENTION_DAYS: String(props.recordRetentionDays ?? 30),
+      },
+    });
+    props.table.grant(this.applyFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.hashKeySecret.grantRead(this.applyFunction);
+    props.encryptionKeySecret.grantRead(this.applyFunction);
+
+    const events = { bus: props.events.bus, source: props.events.ownSource };
+    const done = new Succeed(this, 'Done');
+    const parcel = { parcelId: JsonPath.stringAt('$.parcelId') };
+    const apply = new LambdaInvoke(this, 'Apply lifecycle event', {
+      lambdaFunction: this.applyFunction,
+      payloadResponseOnly: true,
+    });
+    const definition = apply.next(
+      new Choice(this, 'Outcome?')
+        .when(
+          Condition.stringEquals('$.outcome', 'REISSUED'),
+          // The outcome itself carries parcelId and issueId, all the send step reads.
+          sendCodeEmailStep(this, props.sendFunction, events, '$').next(
+            new Choice(this, 'Sent by this run?')
+              .when(
+                Condition.booleanEquals('$.send.emailSent', true),
+                emitEvent(this, 'Emit reissued', events, DetailType.OtpReissued, {
+                  ...parcel,
+                  validUntil: JsonPath.stringAt('$.validUntil'),
+                }).next(done),
+              )
+              .otherwise(done),
+          ),
+        )
+        .when(
+          Condition.stringEquals('$.outcome', 'LOCKED'),
+          emitEvent(this, 'Emit locked', events, DetailType.OtpLocked, {
+            ...parcel,
+            totalWrongAttempts: JsonPath.numberAt('$.totalWrongAttempts'),
+          }).next(done),
+        )
+        .when(
+          Condition.stringEquals('$.outcome', 'REVOKED'),
+          emitEvent(this, 'Emit revoked', events, DetailType.OtpRevoked, parcel).next(done),
+        )
+        .otherwise(done),
+    );
+    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction]);
+    props.events.routeToStateMachine(
+      'LifecycleRule',
+      [DetailType.DeliveryAttemptFailed, DetailType.ParcelReturned, DetailType.ShipmentCancelled],
+      this.stateMachine,
+    );
+  }
+}

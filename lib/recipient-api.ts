@@ -1,0 +1,89 @@
+import { Stack } from 'aws-cdk-lib';
+import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SecureDeliveryFunction } from './lambda-defaults.ts';
+import type { Mail } from './mail.ts';
+
+/** Props for {@link RecipientApi}. */
+export interface RecipientApiProps {
+  /** The API the routes are added to (the drivers' API: one endpoint, per-route authorizers). */
+  readonly httpApi: HttpApi;
+  readonly table: ITable;
+  readonly encryptionKeySecret: ISecret;
+  readonly mail: Mail;
+  /**
+   * Resends allowed per code.
+   * @default 3
+   */
+  readonly maxResendsPerCode?: number;
+}
+
+/**
+ * The recipient's side, called by the shop's backend with SigV4 (IAM) on behalf of its signed-in
+ * customer: `GET /parcels/{parcelId}/otp` (Track Package) and `POST /parcels/{parcelId}/otp/resend`.
+ */
+export class RecipientApi extends Construct {
+  public readonly trackFunction: SecureDeliveryFunction;
+  public readonly resendFunction: SecureDeliveryFunction;
+  private readonly httpApi: HttpApi;
+
+  constructor(scope: Construct, id: string, props: RecipientApiProps) {
+    super(scope, id);
+    this.httpApi = props.httpApi;
+    const common = {
+      OTP_TABLE_NAME: props.table.tableName,
+      OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+    };
+    this.trackFunction = new SecureDeliveryFunction(this, 'Track', {
+      handlerName: 'track-otp',
+      description: 'Secure Delivery: shows the recipient their current code',
+      environment: common,
+    });
+    props.table.grant(this.trackFunction, 'dynamodb:GetItem');
+    props.encryptionKeySecret.grantRead(this.trackFunction);
+
+    this.resendFunction = new SecureDeliveryFunction(this, 'Resend', {
+      handlerName: 'resend-otp',
+      description: 'Secure Delivery: emails the current code again',
+      environment: {
+        ...common,
+        SENDER_EMAIL: props.mail.senderEmail,
+        SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+        MAX_RESENDS_PER_CODE: String(props.maxResendsPerCode ?? 3),
+      },
+    });
+    props.table.grant(this.resendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.encryptionKeySecret.grantRead(this.resendFunction);
+    props.mail.grantSend(this.resendFunction);
+
+    const authorizer = new HttpIamAuthorizer();
+    props.httpApi.addRoutes({
+      path: '/parcels/{parcelId}/otp',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('TrackIntegration', this.trackFunction),
+      authorizer,
+    });
+    props.httpApi.addRoutes({
+      path: '/parcels/{parcelId}/otp/resend',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('ResendIntegration', this.resendFunction),
+      authorizer,
+    });
+  }
+
+  /** Lets the shop backend's role call the recipient routes (and only those). */
+  grantInvoke(grantee: IGrantable): void {
+    const api = `arn:${Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Stack.of(this).account}:${this.httpApi.apiId}`;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [`${api}/$default/GET/parcels/*/otp`, `${api}/$default/POST/parcels/*/otp/resend`],
+      }),
+    );
+  }
+}

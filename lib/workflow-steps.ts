@@ -1,0 +1,116 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  type Chain,
+  DefinitionBody,
+  Fail,
+  type IChainable,
+  type INextable,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  TaskInput,
+} from 'aws-cdk-lib/aws-stepfunctions';
+import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/parcel-events.ts';
+
+/** Where workflow steps emit the product's events. */
+export interface EventTarget {
+  readonly bus: IEventBus;
+  readonly source: string;
+}
+
+/** A Task state that puts one of the product's events on the bus (no Lambda, no code in it). */
+export function emitEvent(
+  scope: Construct,
+  stateId: string,
+  target: EventTarget,
+  detailType: string,
+  detail: Record<string, unknown>,
+): EventBridgePutEvents {
+  return new EventBridgePutEvents(scope, stateId, {
+    entries: [
+      { eventBus: target.bus, source: target.source, detailType, detail: TaskInput.fromObject(detail) },
+    ],
+    resultPath: JsonPath.DISCARD,
+  });
+}
+
+/** Errors worth retrying when emailing a code; anything else fails the send at once. */
+const RETRYABLE_EMAIL_ERRORS = ['EmailThrottledError', 'EmailTransientError', 'StoreThrottledError'];
+
+/**
+ * The send-code-email step both workflows share: input at `inputPath` ({parcelId, issueId}), result at
+ * `$.send`; SES throttling and transient errors retried with backoff; a final failure emits
+ * `Delivery Otp Email Failed` and fails the execution visibly.
+ */
+export function sendCodeEmailStep(
+  scope: Construct,
+  sendFunction: IFunction,
+  events: EventTarget,
+  inputPath = '$.issue',
+): LambdaInvoke & INextable {
+  const send = new LambdaInvoke(scope, 'Send code email', {
+    lambdaFunction: sendFunction,
+    payloadResponseOnly: true,
+    inputPath,
+    resultPath: '$.send',
+  });
+  send.addRetry({
+    errors: RETRYABLE_EMAIL_ERRORS,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 6,
+  });
+  const failed: Chain = emitEvent(scope, 'Emit email failed', events, DetailType.OtpEmailFailed, {
+    parcelId: JsonPath.stringAt('$.parcelId'),
+    error: JsonPath.stringAt('$.error.Error'),
+    reason: JsonPath.stringAt('$.error.Cause'),
+  }).next(
+    new Fail(scope, 'Email failed', { error: 'EmailFailed', cause: 'The code email could not be sent' }),
+  );
+  send.addCatch(failed as IChainable, { errors: ['States.ALL'], resultPath: '$.error' });
+  return send;
+}
+
+/**
+ * An Express state machine with the house settings: X-Ray tracing, full logging without execution data
+ * (inputs carry recipient emails), a 5-minute cap, and the cdk-nag findings its role cannot avoid.
+ */
+export function expressWorkflow(
+  scope: Construct,
+  definition: IChainable,
+  taskFunctions: IFunction[],
+): StateMachine {
+  const stateMachine = new StateMachine(scope, 'StateMachine', {
+    stateMachineType: StateMachineType.EXPRESS,
+    definitionBody: DefinitionBody.fromChainable(definition),
+    timeout: Duration.minutes(5),
+    tracingEnabled: true,
+    logs: {
+      destination: new LogGroup(scope, 'Logs', {
+        retention: RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      level: LogLevel.ALL,
+      includeExecutionData: false,
+    },
+  });
+  Validations.of(stateMachine.role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray and CloudWatch Logs vended delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.',
+  });
+  for (const fn of taskFunctions) {
+    const logicalId = Stack.of(scope).getLogicalId(fn.node.defaultChild as CfnFunction);
+    Validations.of(stateMachine.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+      reason: "Invoking a task function's own versions and aliases; the grant names that function only.",
+    });
+  }
+  return stateMachine;
+}
