@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { codeFromEmail } from '../../sandbox/client.ts';
+import { useSandbox, wrongCodeFor } from './harness.ts';
+
+const e2e = useSandbox();
+const tomorrowPlus = (days: number) =>
+  new Date(Date.now() + (1 + days) * 86_400_000).toISOString().slice(0, 10);
+
+/** Publishes Delivery Attempt Failed (with or without a next date) and waits for the lifecycle workflow. */
+async function failAttempt(parcelId: string, nextAttemptDate?: string, reason = 'NOBODY_HOME') {
+  await e2e.publish('Delivery Attempt Failed', {
+    parcelId,
+    driverId: 'D-1',
+    reason,
+    ...(nextAttemptDate ? { nextAttemptDate } : {}),
+  });
+}
+
+const busEvents = async (detailType: string, parcelId: string) =>
+  (await e2e.client.busEvents()).filter(
+    (event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId,
+  );
+
+describe('delivery lifecycle', () => {
+  it('reissues a fresh code for the next attempt date; the previous code stops verifying at once', async () => {
+    const { code: first, recipient } = await e2e.readyForHandover('LC-REISSUE-1');
+
+    await failAttempt('LC-REISSUE-1', tomorrowPlus(1));
+    const emails = await e2e.client.emailsTo(recipient);
+    const second = codeFromEmail(emails[1]?.text ?? '') as string;
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-REISSUE-1',
+      driverId: 'D-1',
+      deliveryDate: tomorrowPlus(1),
+    });
+    const token = await e2e.client.driverToken('D-1');
+    const old = await e2e.client.verify('LC-REISSUE-1', { code: first }, token);
+    const fresh = await e2e.client.verify('LC-REISSUE-1', { code: second }, token);
+
+    expect(emails).toHaveLength(2);
+    expect(emails[1]?.subject).toContain('neuer Zustellcode');
+    expect(emails[1]?.subject).not.toContain(second);
+    expect(old.status).toBe(first === second ? 200 : 410);
+    expect(fresh.status).toBe(first === second ? 409 : 200);
+    expect(await busEvents('Delivery Otp Reissued', 'LC-REISSUE-1')).toHaveLength(1);
+    expect((await e2e.item('LC-REISSUE-1'))?.deliveryDate?.S).toBe(tomorrowPlus(1));
+  });
+
+  it('issues nothing new when the same Delivery Attempt Failed arrives twice', async () => {
+    const { recipient } = await e2e.readyForHandover('LC-DUP-1');
+
+    await failAttempt('LC-DUP-1', tomorrowPlus(1));
+    await failAttempt('LC-DUP-1', tomorrowPlus(1));
+
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(2);
+    expect(await busEvents('Delivery Otp Reissued', 'LC-DUP-1')).toHaveLength(1);
+  });
+
+  it('gives a reissued code a fresh limit of five wrong codes', async () => {
+    const { code, recipient, token } = await e2e.readyForHandover('LC-FRESH-1');
+    for (let attempt = 0; attempt < 5; attempt++)
+      await e2e.client.verify('LC-FRESH-1', { code: wrongCodeFor(code) }, token);
+
+    await failAttempt('LC-FRESH-1', tomorrowPlus(1), 'OTP_LOCKED');
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-FRESH-1',
+      driverId: 'D-1',
+      deliveryDate: tomorrowPlus(1),
+    });
+    const second = codeFromEmail((await e2e.client.emailsTo(recipient))[1]?.text ?? '') as string;
+    const wrong = await e2e.client.verify(
+      'LC-FRESH-1',
+      { code: wrongCodeFor(second) === code ? '222222' : wrongCodeFor(second) },
+      token,
+    );
+
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.attemptsRemaining).toBe(4);
+    expect((await e2e.item('LC-FRESH-1'))?.totalWrongAttempts?.N).toBe('6');
+  });
+
+  it('stops reissuing past ten wrong codes across all codes and emits Delivery Otp Locked', async () => {
+    const { recipient, token } = await e2e.readyForHandover('LC-CAP-1');
+    const wrongRound = async () => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const codes = (await e2e.client.emailsTo(recipient)).map((email) => codeFromEmail(email.text));
+        const wrong = ['000000', '111111', '222222'].find(
+          (candidate) => !codes.includes(candidate),
+        ) as string;
+        await e2e.client.verify('LC-CAP-1', { code: wrong }, token);
+      }
+    };
+    await wrongRound();
+    await failAttempt('LC-CAP-1', tomorrowPlus(1), 'OTP_LOCKED');
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-CAP-1',
+      driverId: 'D-1',
+      deliveryDate: tomorrowPlus(1),
+    });
+    await wrongRound();
+
+    await failAttempt('LC-CAP-1', tomorrowPlus(2), 'OTP_LOCKED');
+
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(2);
+    expect(await busEvents('Delivery Otp Locked', 'LC-CAP-1')).toEqual([
+      expect.objectContaining({ detail: { parcelId: 'LC-CAP-1', totalWrongAttempts: 10 } }),
+    ]);
+    expect((await e2e.item('LC-CAP-1'))?.totalWrongAttempts?.N).toBe('10');
+  });
+
+  it('revokes the code when an attempt fails without a next date: verify answers 410', async () => {
+    const { code, token } = await e2e.readyForHandover('LC-REVOKE-1');
+
+    await failAttempt('LC-REVOKE-1', undefined, 'REFUSED');
+    const response = await e2e.client.verify('LC-REVOKE-1', { code }, token);
+
+    expect(response.status).toBe(410);
+    expect(response.body.code).toBe('REVOKED');
+  });
+
+  it.each(['Parcel Returned', 'Shipment Cancelled'])(
+    '%s revokes the code and no further code is issued',
+    async (detailType) => {
+      const parcelId = `LC-CLOSE-${detailType.split(' ')[1]}`;
+      const { code, token, recipient } = await e2e.readyForHandover(parcelId);
+
+      await e2e.publish(detailType, { parcelId });
+      await failAttempt(parcelId, tomorrowPlus(1));
+      const response = await e2e.client.verify(parcelId, { code }, token);
+
+      expect(response.status).toBe(410);
+      expect(await e2e.client.emailsTo(recipient)).toHaveLength(1);
+      expect((await e2e.item(parcelId))?.closedAt?.N).toBeDefined();
+    },
+  );
+});
+
+describe('recipient routes', () => {
+  it('shows the current code under Track Package to the parcel’s recipient', async () => {
+    const { code, recipient } = await e2e.readyForHandover('RC-TRACK-1');
+
+    const response = await e2e.client.recipientRequest(
+      'GET',
+      '/parcels/RC-TRACK-1/otp',
+      recipient.toUpperCase(),
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.body.code).toBe(code);
+    expect(Date.parse(String(response.body.validUntil))).toBeGreaterThan(Date.now());
+  });
+
+  it('answers a wrong recipient exactly like a missing parcel (404), so the route is no oracle', async () => {
+    await e2e.readyForHandover('RC-ORACLE-1');
+
+    const wrongRecipient = await e2e.client.recipientRequest(
+      'GET',
+      '/parcels/RC-ORACLE-1/otp',
+      'someone@example.com',
+    );
+    const missing = await e2e.client.recipientRequest('GET', '/parcels/RC-NOPE-1/otp', 'someone@example.com');
+
+    expect(wrongRecipient).toEqual(missing);
+    expect(missing.status).toBe(404);
+  });
+
+  it('refuses unsigned or wrongly signed requests with 403', async () => {
+    const { recipient } = await e2e.readyForHandover('RC-SIGN-1');
+
+    const unsigned = await e2e.client.recipientRequest('GET', '/parcels/RC-SIGN-1/otp', recipient, false);
+
+    expect(unsigned.status).toBe(403);
+  });
+
+  it('resends the same code at most three times; the fourth gets 429', async () => {
+    const { code, recipient } = await e2e.readyForHandover('RC-RESEND-1');
+
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      statuses.push(
+        (await e2e.client.recipientRequest('POST', '/parcels/RC-RESEND-1/otp/resend', recipient)).status,
+      );
+    }
+    const emails = await e2e.client.emailsTo(recipient);
+
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    expect(emails).toHaveLength(4);
+    expect(emails.map((email) => codeFromEmail(email.text))).toEqual([code, code, code, code]);
+  });
+
+  it('emails the recipient a receipt after the handover, in their language', async () => {
+    const { code, token, recipient } = await e2e.readyForHandover('RC-RECEIPT-1');
+
+    await e2e.client.verify('RC-RECEIPT-1', { code }, token);
+    await e2e.sandbox.settled();
+    const emails = await e2e.client.emailsTo(recipient);
+
+    expect(emails).toHaveLength(2);
+    expect(emails[1]?.subject).toBe('Ihr Paket zur Bestellung O-RC-RECEIPT-1 wurde übergeben');
+    expect(emails[1]?.text).toContain('RC-RECEIPT-1');
+    expect(emails[1]?.text).toContain('Falls Sie das nicht waren');
+    expect(emails[1]?.text).not.toContain(code);
+    expect((await e2e.item('RC-RECEIPT-1'))?.receiptStatus?.S).toBe('SENT');
+  });
+});
