@@ -64,6 +64,7 @@ export class SecureDeliveryFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: handlerName,
+        POWERTOOLS_METRICS_NAMESPACE: 'SecureDelivery',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         ...environment,
       },

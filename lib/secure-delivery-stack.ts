@@ -9,6 +9,7 @@ import { DriverPool } from './driver-pool.ts';
 import { HandoverReceipt } from './handover-receipt.ts';
 import { IssuingWorkflow } from './issuing-workflow.ts';
 import { Mail } from './mail.ts';
+import { Operations } from './operations.ts';
 import { OtpSecrets } from './otp-secrets.ts';
 import { OtpTable } from './otp-table.ts';
 import { RecipientApi } from './recipient-api.ts';
@@ -32,6 +33,7 @@ export class SecureDeliveryStack extends Stack {
   public readonly driverPool: DriverPool;
   public readonly lifecycle: DeliveryLifecycle;
   public readonly recipientApi: RecipientApi;
+  public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -92,6 +94,12 @@ export class SecureDeliveryStack extends Stack {
       maxResendsPerCode: config.maxResendsPerCode,
     });
     new HandoverReceipt(this, 'Receipt', { table: this.otpTable.table, events: this.events, mail });
+    this.operations = new Operations(this, 'Operations', {
+      events: this.events,
+      workflows: [this.workflow.stateMachine, this.lifecycle.stateMachine],
+      httpApi: this.verifyApi.httpApi,
+      verifyLogGroup: this.verifyApi.verifyFunction.logGroup,
+    });
 
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventSource', { value: this.events.carrierSource });

@@ -1,3 +1,5 @@
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -20,6 +22,8 @@ import {
 import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
 
 const logger = createLogger();
+// Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
+const metrics = new Metrics();
 const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
 const hashKey = cachedKey(new SecretsManagerClient({}), requireEnv('OTP_HASH_SECRET_ARN'), 'otp-hash');
 const events = new EventPublisher(
@@ -91,32 +95,21 @@ export const handler = lambdaHandler(
         { store, hashKey: await hashKey(), clock: systemClock, maxWrongAttempts, maxWrongAttemptsPerParcel },
         request,
       );
-      logger.info('Verify', {
-        parcelId: request.parcelId,
-        driverId: request.driverId,
-        outcome: outcome.verified ? 'VERIFIED' : outcome.rejection,
-      });
+      const outcomeName = outcome.verified ? 'VERIFIED' : outcome.rejection;
+      // driverId + outcome per line: the per-driver brute-force rule (Contributor Insights) counts these.
+      logger.info('Verify', { parcelId: request.parcelId, driverId: request.driverId, outcome: outcomeName });
+      metrics.addDimension('outcome', outcomeName);
+      metrics.addMetric('VerifyOutcome', MetricUnit.Count, 1);
       if (outcome.verified) {
         await publishVerified(request.parcelId, request.driverId, outcome.verifiedAt);
       }
       return toResponse(outcome, request.parcelId);
     } catch (error) {
-      if (error instanceof BadRequestError) {
-        return jsonResponse(error.statusCode, { code: error.code, message: error.message });
-      }
-      if (error instanceof StoreThrottledError) {
-        logger.warn('Verify throttled by the store');
-        return jsonResponse(
-          503,
-          { code: 'TRY_AGAIN', message: 'Busy, try again shortly' },
-          { 'retry-after': '1' },
-        );
-      }
-      logger.error('Verify failed', { errorName: (error as Error).name });
-      return jsonResponse(500, { code: 'INTERNAL_ERROR', message: 'Internal error' });
+      if (error instanceof StoreThrottledError) logger.warn('Verify throttled by the store');
+      return errorResponse(error, () => logger.error('Verify failed', { errorName: (error as Error).name }));
     }
   },
-);
+).use(logMetrics(metrics));
 
 /** The table already records the handover; a lost event must not turn a valid handover into an error. */
 async function publishVerified(parcelId: string, driverId: string, verifiedAt: Date): Promise<void> {

@@ -83,8 +83,10 @@ describe('SecureDeliveryStack', () => {
   it('gives every rule target a dead-letter queue, and alarms on it', () => {
     const rules = Object.values(resources).filter((resource) => resource.Type === 'AWS::Events::Rule');
 
-    expect(rules.length).toBeGreaterThanOrEqual(2);
-    for (const rule of rules) {
+    // Rules without targets only count events for alarms; every rule that delivers has a DLQ.
+    const delivering = rules.filter((rule) => rule.Properties.Targets !== undefined);
+    expect(delivering.length).toBeGreaterThanOrEqual(4);
+    for (const rule of delivering) {
       for (const target of rule.Properties.Targets as { DeadLetterConfig?: unknown }[]) {
         expect(target.DeadLetterConfig).toBeDefined();
       }
@@ -138,7 +140,7 @@ describe('SecureDeliveryStack', () => {
       (resource) => resource.Type === 'AWS::Lambda::Function',
     );
 
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(9);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(Number(String(fn.Properties.Runtime).replace(/^nodejs(\d+).*$/, '$1'))).toBeGreaterThanOrEqual(
@@ -189,6 +191,84 @@ describe('SecureDeliveryStack', () => {
     expect(actionsOf(issue)).not.toContain('ses:SendEmail');
     expect(actionsOf(issue).filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
     expect(actionsOf(check).some((action) => /^(dynamodb|ses|secretsmanager):/.test(action))).toBe(false);
+  });
+
+  it('routes the lifecycle events to the lifecycle workflow and the handover to the receipt function', () => {
+    const lifecycle = logicalIdOf('AWS::StepFunctions::StateMachine', (r) =>
+      JSON.stringify(r.Properties).includes('Apply lifecycle event'),
+    );
+    const receipt = functionByHandler('send-receipt');
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['carrier.dispatch'],
+        'detail-type': ['Delivery Attempt Failed', 'Parcel Returned', 'Shipment Cancelled'],
+      },
+      Targets: [Match.objectLike({ Arn: { Ref: lifecycle } })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['secure-delivery'], 'detail-type': ['Parcel Handover Verified'] },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [receipt, 'Arn'] } })],
+    });
+  });
+
+  it('puts the recipient routes behind IAM authorization and the driver route behind JWT', () => {
+    const routes = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::ApiGatewayV2::Route',
+    );
+    const byKey = Object.fromEntries(
+      routes.map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]),
+    );
+
+    expect(byKey).toEqual({
+      'POST /parcels/{parcelId}/verify': 'JWT',
+      'GET /parcels/{parcelId}/otp': 'AWS_IAM',
+      'POST /parcels/{parcelId}/otp/resend': 'AWS_IAM',
+    });
+  });
+
+  it('keeps the encryption key away from verify and the HMAC key away from the recipient routes', () => {
+    const hashSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
+      String(r.Properties.Description).includes('HMAC'),
+    ) as string;
+
+    for (const handler of ['track-otp', 'resend-otp', 'send-receipt']) {
+      expect(JSON.stringify(statementsFor(functionByHandler(handler)))).not.toContain(hashSecret);
+    }
+    expect(
+      actionsOf(statementsFor(functionByHandler('track-otp'))).filter((a) => a.startsWith('dynamodb:')),
+    ).toEqual(['dynamodb:GetItem']);
+  });
+
+  it('alarms on failed executions, email failures, lockouts, verify 5xx, per-driver brute force and dead letters', () => {
+    const descriptions = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .map((alarm) => String(alarm.Properties.AlarmDescription));
+
+    for (const expected of [
+      'workflow execution failed',
+      'email could not be sent',
+      'locked',
+      '5xx',
+      'One driver',
+      'could not be delivered',
+    ]) {
+      expect(descriptions.some((description) => description.includes(expected))).toBe(true);
+    }
+    const insightRule = Object.values(resources).find(
+      (resource) => resource.Type === 'AWS::CloudWatch::InsightRule',
+    );
+    const [, parts] = (insightRule?.Properties.RuleBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const ruleBody = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ref')).join(''));
+    expect(ruleBody.Contribution).toEqual({
+      Keys: ['$.driverId'],
+      Filters: [{ Match: '$.outcome', In: ['WRONG_CODE', 'LOCKED'] }],
+    });
+    const verifyLogGroup = (
+      resources[functionByHandler('verify-otp')]?.Properties.LoggingConfig as { LogGroup: unknown }
+    ).LogGroup;
+    expect(parts).toContainEqual(verifyLogGroup);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
   it('synthesizes clean under cdk-nag AwsSolutions checks', () => {
