@@ -67,6 +67,11 @@ export function createAwsServer(options: {
   const operations: Record<string, Operation> = {
     'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
     'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
+    'AWSEvents.ListRules': (body) => bus.listRules(body.EventBusName as string | undefined),
+    'AWSEvents.DisableRule': (body) =>
+      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, false),
+    'AWSEvents.EnableRule': (body) =>
+      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, true),
     'AWSStepFunctions.StartExecution': (body) => {
       const execution = stepFunctions.startExecution(
         String(body.stateMachineArn),

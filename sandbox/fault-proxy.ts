@@ -17,6 +17,8 @@ export interface Fault {
 export interface ProxyStats {
   requests: number;
   faultsInjected: number;
+  /** Requests per operation (e.g. `DynamoDB_20120810.UpdateItem`, `SendEmail`). */
+  byOperation: Record<string, number>;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ProxyStats {
  * tests inject faults at the service endpoint the handlers call, not by mocking the handlers.
  */
 export class FaultProxy {
-  readonly stats: ProxyStats = { requests: 0, faultsInjected: 0 };
+  readonly stats: ProxyStats = { requests: 0, faultsInjected: 0, byOperation: {} };
   private faults: { fault: Fault; left: number }[] = [];
   readonly server: Server;
 
@@ -39,6 +41,7 @@ export class FaultProxy {
         const body = await readBody(request);
         this.stats.requests++;
         const operation = this.operationOf(request, body);
+        this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
         const entry = this.faults.find(
           ({ fault, left }) => left > 0 && (!fault.operation || fault.operation === operation),
         );

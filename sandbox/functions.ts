@@ -29,6 +29,8 @@ export class FunctionError extends Error {
  * handlers read configuration at init, so concurrent invocations of different functions never mix.
  */
 export class LocalFunctions {
+  /** Invocations and their summed duration per function (the bench prices them). */
+  readonly stats = new Map<string, { invocations: number; durationMs: number; memoryMb: number }>();
   private readonly specs = new Map<string, FunctionSpec>();
   private readonly handlers = new Map<string, Promise<Handler>>();
   private loading: Promise<unknown> = Promise.resolve();
@@ -97,6 +99,7 @@ export class LocalFunctions {
         spec.timeoutSeconds * 1000,
       );
     });
+    const started = performance.now();
     try {
       return await Promise.race([handler(event, context), timeout]);
     } catch (error) {
@@ -105,6 +108,10 @@ export class LocalFunctions {
       throw new FunctionError(name, error instanceof Error ? error.message : String(error));
     } finally {
       clearTimeout(timer);
+      const stat = this.stats.get(logicalId) ?? { invocations: 0, durationMs: 0, memoryMb: spec.memoryMb };
+      stat.invocations++;
+      stat.durationMs += performance.now() - started;
+      this.stats.set(logicalId, stat);
     }
   }
 

@@ -85,6 +85,8 @@ export interface Sandbox {
   readonly stepFunctions: LocalStepFunctions;
   /** Fault injection at the DynamoDB and SES endpoints the handlers call. */
   readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
+  /** The template's functions as the sandbox runs them (invocation counts and durations). */
+  readonly functions: LocalFunctions;
   /** Waits until every event delivery and workflow started so far has finished. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -302,6 +304,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       bus,
       stepFunctions,
       faults,
+      functions,
       settled,
       stop: async () => {
         await settled().catch(() => undefined);

@@ -1,5 +1,4 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -98,8 +97,10 @@ export const handler = lambdaHandler(
       const outcomeName = outcome.verified ? 'VERIFIED' : outcome.rejection;
       // driverId + outcome per line: the per-driver brute-force rule (Contributor Insights) counts these.
       logger.info('Verify', { parcelId: request.parcelId, driverId: request.driverId, outcome: outcomeName });
-      metrics.addDimension('outcome', outcomeName);
-      metrics.addMetric('VerifyOutcome', MetricUnit.Count, 1);
+      // A single metric publishes at once with its own dimension, so outcomes never mix between requests.
+      const metric = metrics.singleMetric();
+      metric.addDimension('outcome', outcomeName);
+      metric.addMetric('VerifyOutcome', MetricUnit.Count, 1);
       if (outcome.verified) {
         await publishVerified(request.parcelId, request.driverId, outcome.verifiedAt);
       }
@@ -109,7 +110,7 @@ export const handler = lambdaHandler(
       return errorResponse(error, () => logger.error('Verify failed', { errorName: (error as Error).name }));
     }
   },
-).use(logMetrics(metrics));
+);
 
 /** The table already records the handover; a lost event must not turn a valid handover into an error. */
 async function publishVerified(parcelId: string, driverId: string, verifiedAt: Date): Promise<void> {

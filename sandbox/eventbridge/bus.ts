@@ -47,6 +47,7 @@ interface RuleTarget {
 
 interface BusRule {
   readonly name: string;
+  enabled: boolean;
   readonly busName: string;
   readonly pattern: CompiledPattern;
   readonly targets: RuleTarget[];
@@ -96,9 +97,10 @@ export class LocalEventBus {
           RetryPolicy?: { MaximumRetryAttempts?: number };
         }[];
       };
-      if (properties.State === 'DISABLED' || properties.EventPattern === undefined) continue;
+      if (properties.EventPattern === undefined) continue;
       this.rules.push({
-        name: logicalId,
+        name: resolver.ref(logicalId),
+        enabled: properties.State !== 'DISABLED',
         busName: this.busName(properties.EventBusName ?? 'default'),
         pattern: parseEventPattern(properties.EventPattern),
         targets: (properties.Targets ?? []).map((target) => ({
@@ -135,6 +137,36 @@ export class LocalEventBus {
       }
     });
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  /** EnableRule / DisableRule: a disabled rule matches nothing until enabled again. */
+  setRuleState(name: string, busNameOrArn: string | undefined, enabled: boolean): Record<string, never> {
+    const busName = this.busName(busNameOrArn ?? 'default');
+    const rule = this.rules.find((candidate) => candidate.name === name && candidate.busName === busName);
+    if (!rule)
+      throw new AwsJsonError(
+        'ResourceNotFoundException',
+        `Rule ${name} does not exist on EventBus ${busName}.`,
+      );
+    rule.enabled = enabled;
+    this.log.line('events', `rule ${name} ${enabled ? 'enabled' : 'disabled'}`);
+    return {};
+  }
+
+  /** ListRules: the bus's rules with their state. */
+  listRules(busNameOrArn: string | undefined): {
+    Rules: { Name: string; State: string; EventBusName: string }[];
+  } {
+    const busName = this.busName(busNameOrArn ?? 'default');
+    return {
+      Rules: this.rules
+        .filter((rule) => rule.busName === busName)
+        .map((rule) => ({
+          Name: rule.name,
+          State: rule.enabled ? 'ENABLED' : 'DISABLED',
+          EventBusName: busName,
+        })),
+    };
   }
 
   /** Resolves when every delivery started so far has finished (tests and shutdown wait on it). */
@@ -197,7 +229,8 @@ export class LocalEventBus {
   private route(event: BusEvent): void {
     const { busName, ...delivered } = event;
     for (const rule of this.rules) {
-      if (rule.busName !== busName || !matchesEventPattern(rule.pattern, delivered)) continue;
+      if (!rule.enabled || rule.busName !== busName || !matchesEventPattern(rule.pattern, delivered))
+        continue;
       for (const target of rule.targets) {
         const input = target.input
           ? JSON.parse(target.input)

@@ -1,3 +1,10 @@
+import { readFileSync } from 'node:fs';
+import {
+  DisableRuleCommand,
+  EnableRuleCommand,
+  ListRulesCommand,
+  TestEventPatternCommand,
+} from '@aws-sdk/client-eventbridge';
 import {
   DescribeExecutionCommand,
   ListExecutionsCommand,
@@ -176,5 +183,44 @@ describe('sandbox end to end', () => {
 
     expect(logLines.length).toBeGreaterThan(10);
     expect(leaks).toEqual([]);
+  });
+
+  it('answers TestEventPattern through the SDK for every conformance case, as EventBridge does', async () => {
+    const cases = JSON.parse(
+      readFileSync(
+        new URL('../../../shared/conformance/eventbridge-patterns/cases.json', import.meta.url),
+        'utf8',
+      ),
+    ) as { name: string; expect: 'match' | 'no-match' | 'invalid'; event: unknown; pattern: unknown }[];
+    const outcomes: string[] = [];
+
+    for (const testCase of cases) {
+      const command = new TestEventPatternCommand({
+        EventPattern: JSON.stringify(testCase.pattern),
+        Event: JSON.stringify(testCase.event),
+      });
+      const outcome = await client.events.send(command).then(
+        (output) => (output.Result ? 'match' : 'no-match'),
+        (error: Error) => (error.name === 'InvalidEventPatternException' ? 'invalid' : error.name),
+      );
+      outcomes.push(`${testCase.name}: ${outcome}`);
+    }
+
+    expect(cases).toHaveLength(127);
+    expect(outcomes).toEqual(cases.map((testCase) => `${testCase.name}: ${testCase.expect}`));
+  });
+
+  it('stops delivering a disabled rule until it is enabled again', async () => {
+    const { eventBusName } = sandbox.endpoints;
+    const { Rules = [] } = await client.events.send(new ListRulesCommand({ EventBusName: eventBusName }));
+    const shippedRule = Rules.find((rule) => rule.Name?.includes('ParcelShipped'))?.Name as string;
+
+    await client.events.send(new DisableRuleCommand({ Name: shippedRule, EventBusName: eventBusName }));
+    const whileDisabled = await ship('E2E-DISABLED-1');
+    await client.events.send(new EnableRuleCommand({ Name: shippedRule, EventBusName: eventBusName }));
+    const afterEnabled = await ship('E2E-DISABLED-2');
+
+    expect(whileDisabled.emails).toHaveLength(0);
+    expect(afterEnabled.emails).toHaveLength(1);
   });
 });

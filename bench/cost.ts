@@ -1,0 +1,151 @@
+import type { SandboxClient } from '../sandbox/client.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { prepareParcels } from './flow.ts';
+import { itemBytes } from './item-size.ts';
+import { EXPRESS_MEMORY_GB, PRICING } from './pricing.ts';
+
+/** What the sandbox counted over a run, all of it billable. */
+export interface UsageSnapshot {
+  readonly events: number;
+  readonly emails: number;
+  readonly dynamodb: Record<string, number>;
+  readonly lambda: Record<string, { invocations: number; durationMs: number; memoryMb: number }>;
+  readonly expressExecutions: number;
+  /** Billed Express GB-seconds (100 ms steps at 64 MB). */
+  readonly expressGbSeconds: number;
+}
+
+/** Reads the sandbox's counters. */
+export function snapshot(sandbox: Sandbox): UsageSnapshot {
+  const executions = [...sandbox.stepFunctions.executions.values()];
+  return {
+    events: sandbox.bus.events.length,
+    emails: sandbox.faults.ses.stats.byOperation.SendEmail ?? 0,
+    dynamodb: { ...sandbox.faults.dynamodb.stats.byOperation },
+    lambda: Object.fromEntries([...sandbox.functions.stats].map(([id, stat]) => [id, { ...stat }])),
+    expressExecutions: executions.length,
+    expressGbSeconds: executions.reduce((sum, execution) => {
+      const ms = (execution.stopDate ?? new Date()).getTime() - execution.startDate.getTime();
+      return sum + Math.max(1, Math.ceil(ms / 100)) * 0.1 * EXPRESS_MEMORY_GB;
+    }, 0),
+  };
+}
+
+/** A cost line: what, how many per parcel, dollars per parcel. */
+export interface CostLine {
+  readonly item: string;
+  readonly perParcel: number;
+  readonly usdPerParcel: number;
+}
+
+const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem'];
+const READS = ['GetItem', 'Query', 'Scan'];
+
+/**
+ * Prices the difference between two snapshots per parcel. `receiptFunctionIds` are the functions of the
+ * handover receipt, reported separately because the receipt is a second email by design.
+ */
+export function price(
+  before: UsageSnapshot,
+  after: UsageSnapshot,
+  parcels: number,
+  httpRequests: number,
+  itemBytes: number,
+): CostLine[] {
+  const per = (value: number) => value / parcels;
+  const delta = (a: Record<string, number>, b: Record<string, number>, names: string[]) =>
+    Object.entries(b)
+      .filter(([operation]) => names.some((name) => operation.endsWith(`.${name}`)))
+      .reduce((sum, [operation, count]) => sum + count - (a[operation] ?? 0), 0);
+  const writeUnits = delta(before.dynamodb, after.dynamodb, WRITES) * Math.ceil(itemBytes / 1024);
+  const readUnits = delta(before.dynamodb, after.dynamodb, READS) * Math.ceil(itemBytes / 4096);
+  let invocations = 0;
+  let gbSeconds = 0;
+  for (const [id, stat] of Object.entries(after.lambda)) {
+    const earlier = before.lambda[id] ?? { invocations: 0, durationMs: 0 };
+    invocations += stat.invocations - earlier.invocations;
+    gbSeconds += ((stat.durationMs - earlier.durationMs) / 1000) * (stat.memoryMb / 1024);
+  }
+  const executions = after.expressExecutions - before.expressExecutions;
+  const expressGbSeconds = after.expressGbSeconds - before.expressGbSeconds;
+  const emails = after.emails - before.emails;
+  const events = after.events - before.events;
+  return [
+    { item: 'SES emails', perParcel: per(emails), usdPerParcel: per(emails) * PRICING.sesPerEmail },
+    {
+      item: 'EventBridge events',
+      perParcel: per(events),
+      usdPerParcel: per(events) * PRICING.eventBridgePerCustomEvent,
+    },
+    {
+      item: 'DynamoDB write units',
+      perParcel: per(writeUnits),
+      usdPerParcel: per(writeUnits) * PRICING.dynamodbPerWriteUnit,
+    },
+    {
+      item: 'DynamoDB read units',
+      perParcel: per(readUnits),
+      usdPerParcel: per(readUnits) * PRICING.dynamodbPerReadUnit,
+    },
+    {
+      item: 'Lambda requests',
+      perParcel: per(invocations),
+      usdPerParcel: per(invocations) * PRICING.lambdaPerRequest,
+    },
+    {
+      item: 'Lambda GB-s (arm64)',
+      perParcel: per(gbSeconds),
+      usdPerParcel: per(gbSeconds) * PRICING.lambdaArmPerGbSecond,
+    },
+    {
+      item: 'Express requests',
+      perParcel: per(executions),
+      usdPerParcel: per(executions) * PRICING.stepFunctionsExpressPerRequest,
+    },
+    {
+      item: 'Express GB-s',
+      perParcel: per(expressGbSeconds),
+      usdPerParcel: per(expressGbSeconds) * PRICING.stepFunctionsExpressPerGbSecond,
+    },
+    {
+      item: 'HTTP API requests',
+      perParcel: per(httpRequests),
+      usdPerParcel: per(httpRequests) * PRICING.httpApiPerRequest,
+    },
+  ];
+}
+
+/** The floor: one email plus the minimal writes (store the code, mark it verified). */
+export const FLOOR_USD_PER_PARCEL = PRICING.sesPerEmail + 2 * PRICING.dynamodbPerWriteUnit;
+
+/** Runs whole protected deliveries (ship, email, out for delivery, verify, receipt) and prices them. */
+export async function measureCost(sandbox: Sandbox, client: SandboxClient, parcels: number) {
+  const before = snapshot(sandbox);
+  const ready = await prepareParcels(sandbox, client, 'COST', parcels);
+  for (const parcel of ready) {
+    const response = await client.verify(parcel.parcelId, { code: parcel.code }, parcel.token);
+    if (response.status !== 200) throw new Error(`verify answered ${response.status}`);
+  }
+  await sandbox.settled();
+  const after = snapshot(sandbox);
+  const item = await itemBytes(sandbox, ready[0]?.parcelId ?? '');
+  const lines = price(before, after, parcels, parcels, item);
+  const total = lines.reduce((sum, line) => sum + line.usdPerParcel, 0);
+  // The receipt is one more email per parcel on purpose: report the code path without it as well
+  // (its email, its invocation and duration, its read and two writes).
+  const receipt = Object.entries(after.lambda).find(([id]) => id.includes('Receipt'))?.[1];
+  const receiptGbSeconds = receipt ? (receipt.durationMs / 1000 / parcels) * (receipt.memoryMb / 1024) : 0;
+  const receiptCost =
+    PRICING.sesPerEmail +
+    PRICING.lambdaPerRequest +
+    receiptGbSeconds * PRICING.lambdaArmPerGbSecond +
+    2 * Math.ceil(item / 1024) * PRICING.dynamodbPerWriteUnit +
+    PRICING.dynamodbPerReadUnit;
+  const withoutReceipt = total - receiptCost;
+  return {
+    lines,
+    totalPerMillion: total * 1e6,
+    withoutReceiptPerMillion: withoutReceipt * 1e6,
+    itemBytes: item,
+  };
+}

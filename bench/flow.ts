@@ -1,0 +1,76 @@
+import { codeFromEmail, type SandboxClient, shippedDetail } from '../sandbox/client.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+
+/** A parcel shipped, emailed and bound to a driver: ready for the driver to verify. */
+export interface ReadyParcel {
+  readonly parcelId: string;
+  readonly code: string;
+  readonly token: string;
+}
+
+const BATCH = 10;
+
+/** Publishes entries in PutEvents batches of ten (the API's limit). */
+export async function publishAll(
+  client: SandboxClient,
+  entries: { detailType: string; detail: unknown }[],
+): Promise<void> {
+  for (let index = 0; index < entries.length; index += BATCH) {
+    await client.publish(entries.slice(index, index + BATCH));
+  }
+}
+
+/**
+ * Ships `count` high-value parcels, reads each code from its email and binds all to one driver, as a
+ * carrier and a recipient would; returns what the driver needs to verify.
+ */
+export async function prepareParcels(
+  sandbox: Sandbox,
+  client: SandboxClient,
+  prefix: string,
+  count: number,
+): Promise<ReadyParcel[]> {
+  const ids = Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+  await publishAll(
+    client,
+    ids.map((parcelId) => ({ detailType: 'Parcel Shipped', detail: shippedDetail(parcelId) })),
+  );
+  await sandbox.settled();
+  const deliveryDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  await publishAll(
+    client,
+    ids.map((parcelId) => ({
+      detailType: 'Parcel Out For Delivery',
+      detail: { parcelId, driverId: 'D-BENCH', deliveryDate },
+    })),
+  );
+  await sandbox.settled();
+  const token = await client.driverToken('D-BENCH');
+  const store = (await (await fetch(`${sandbox.endpoints.sesEndpoint}/store`)).json()) as {
+    emails: { destination: { to: string[] }; body: { text?: string } }[];
+  };
+  const codes = new Map(
+    store.emails.map((email) => [email.destination.to[0], codeFromEmail(email.body.text ?? '')]),
+  );
+  return ids.map((parcelId) => {
+    const code = codes.get(`${parcelId.toLowerCase()}@example.com`);
+    if (!code) throw new Error(`no code emailed for ${parcelId}`);
+    return { parcelId, code, token };
+  });
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight. */
+export async function runConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}

@@ -1,0 +1,185 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+// Before the SDK and Powertools load: quiet upgrade notices; handler log lines are dropped below.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const { SandboxClient } = await import('../sandbox/client.ts');
+const { REPO_ROOT } = await import('../sandbox/net.ts');
+const { startSandbox } = await import('../sandbox/sandbox.ts');
+const { FLOOR_USD_PER_PARCEL, measureCost } = await import('./cost.ts');
+const { measureColdStarts } = await import('./cold-start.ts');
+const { PRICING } = await import('./pricing.ts');
+const { round } = await import('./stats.ts');
+const { measureIssuing } = await import('./throughput.ts');
+const { measureVerify } = await import('./verify.ts');
+
+const quick = process.argv.includes('--quick');
+const sizes = quick
+  ? {
+      costParcels: 10,
+      verifySamples: 30,
+      initRuns: 3,
+      levels: [
+        [1, 5],
+        [8, 16],
+        [64, 64],
+      ],
+    }
+  : {
+      costParcels: 50,
+      verifySamples: 200,
+      initRuns: 7,
+      levels: [
+        [1, 20],
+        [8, 80],
+        [64, 256],
+      ],
+    };
+
+/** `npm run bench`: cost, verify path, cold start and issuing throughput, each beside its baseline. */
+async function main(): Promise<void> {
+  const say = (text: string) => process.stderr.write(`bench: ${text}\n`);
+  const write = process.stdout.write.bind(process.stdout);
+  // Handlers log JSON lines to stdout; the bench keeps its own output readable.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) =>
+    String(chunk).startsWith('{')
+      ? true
+      : (write as (...args: unknown[]) => boolean)(chunk, ...rest)) as typeof process.stdout.write;
+
+  say('starting the sandbox');
+  const sandbox = await startSandbox({
+    ports: { api: 0, aws: 0, dynamodb: 0, ses: 0 },
+    write: () => undefined,
+  });
+  const client = new SandboxClient(sandbox.endpoints);
+  try {
+    say(`cost: ${sizes.costParcels} protected deliveries end to end`);
+    const cost = await measureCost(sandbox, client, sizes.costParcels);
+    say(`verify: ${sizes.verifySamples} verifies beside the baseline, then throughput`);
+    const verify = await measureVerify(sandbox, client, sizes.verifySamples);
+    const issuing = [];
+    for (const [concurrency, parcels] of sizes.levels as [number, number][]) {
+      say(`issuing at concurrency ${concurrency}`);
+      issuing.push(await measureIssuing(sandbox, client, concurrency, parcels, cost.itemBytes));
+    }
+    await sandbox.stop();
+    say('cold start: bundling and timing module init');
+    const cold = await measureColdStarts(sizes.initRuns);
+
+    const floorPerMillion = FLOOR_USD_PER_PARCEL * 1e6;
+    const worstInit = cold.rows.reduce((worst, row) => (row.ratio > worst.ratio ? row : worst));
+    const figures = {
+      cost_per_million_parcels_usd: {
+        value: round(cost.totalPerMillion, 2),
+        unit: 'USD',
+        baseline: round(floorPerMillion, 2),
+        ratio: round(cost.totalPerMillion / floorPerMillion),
+      },
+      cost_per_million_parcels_without_receipt_usd: {
+        value: round(cost.withoutReceiptPerMillion, 2),
+        unit: 'USD',
+        baseline: round(floorPerMillion, 2),
+        ratio: round(cost.withoutReceiptPerMillion / floorPerMillion),
+      },
+      twilio_verify_per_million_usd: { value: PRICING.twilioVerifyPerVerification * 1e6, unit: 'USD' },
+      verify_ddb_round_trips_success: { value: verify.roundTripsSuccess, unit: 'requests' },
+      verify_ddb_round_trips_failure: { value: verify.roundTripsFailure, unit: 'requests' },
+      verify_latency_p50_ratio: {
+        value: round(verify.verifyP50 / verify.baselineP50),
+        unit: 'ratio',
+        baseline: round(verify.baselineP50, 2),
+        ratio: round(verify.verifyP50 / verify.baselineP50),
+      },
+      verify_latency_p99_ratio: {
+        value: round(verify.verifyP99 / verify.baselineP99),
+        unit: 'ratio',
+        baseline: round(verify.baselineP99, 2),
+        ratio: round(verify.verifyP99 / verify.baselineP99),
+      },
+      verify_latency_p50_ms: { value: round(verify.verifyP50, 2), unit: 'ms' },
+      verify_throughput_per_s: { value: round(verify.throughputPerSecond, 1), unit: 'requests/s' },
+      cold_start_init_ratio_max: {
+        value: round(worstInit.ratio),
+        unit: 'ratio',
+        baseline: round(worstInit.baselineInitMs, 1),
+        ratio: round(worstInit.ratio),
+      },
+      issue_throughput_parcels_per_s: {
+        value: round(Math.max(...issuing.map((level) => level.parcelsPerSecond)), 1),
+        unit: 'parcels/s',
+      },
+    };
+    const machine = {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    };
+    const result = {
+      generatedAt: new Date().toISOString(),
+      machine,
+      quick,
+      figures,
+      detail: { cost, verify, issuing, coldStart: cold },
+    };
+    mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(REPO_ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+    const out: string[] = [];
+    out.push(
+      '',
+      'Cost per protected parcel (us-east-1 on-demand)',
+      '  item                      per parcel    USD per million parcels',
+    );
+    for (const line of cost.lines)
+      out.push(
+        `  ${line.item.padEnd(24)} ${round(line.perParcel, 4).toString().padStart(10)}    ${round(
+          line.usdPerParcel * 1e6,
+          2,
+        )
+          .toString()
+          .padStart(10)}`,
+      );
+    out.push(
+      `  total: $${round(cost.totalPerMillion, 2)} per M (${round(cost.totalPerMillion / floorPerMillion)}x the $${round(floorPerMillion, 2)} floor); without the receipt $${round(cost.withoutReceiptPerMillion, 2)} (${round(cost.withoutReceiptPerMillion / floorPerMillion)}x); Twilio Verify $50,000`,
+    );
+    out.push('', 'Verify path');
+    out.push(
+      `  DynamoDB round trips: ${verify.roundTripsSuccess} on success, ${verify.roundTripsFailure} on a wrong code`,
+    );
+    out.push(
+      `  latency p50 ${round(verify.verifyP50, 2)} ms vs baseline ${round(verify.baselineP50, 2)} ms (${figures.verify_latency_p50_ratio.ratio}x); p99 ${round(verify.verifyP99, 2)} vs ${round(verify.baselineP99, 2)} ms (${figures.verify_latency_p99_ratio.ratio}x)`,
+    );
+    out.push(`  throughput at concurrency 8: ${round(verify.throughputPerSecond, 1)} verifies/s`);
+    out.push('', 'Cold start (minified ESM bundle, module init in a fresh Node process, median)');
+    out.push(`  baseline (one DynamoDB client): ${round(cold.baselineBytes / 1024, 1)} KiB`);
+    for (const row of cold.rows)
+      out.push(
+        `  ${row.name.padEnd(16)} ${round(row.bytes / 1024, 1)
+          .toString()
+          .padStart(
+            7,
+          )} KiB  init ${round(row.initMs, 1).toString().padStart(6)} ms vs ${round(row.baselineInitMs, 1)} ms  ${round(row.ratio)}x`,
+      );
+    out.push('', 'Issuing (PutEvents -> email)');
+    for (const level of issuing)
+      out.push(
+        `  concurrency ${String(level.concurrency).padStart(2)}: ${round(level.parcelsPerSecond, 1)} parcels/s, p50 ${round(level.p50Ms, 1)} ms, p99 ${round(level.p99Ms, 1)} ms, $${round(level.usdPerMillion, 2)} per M`,
+      );
+    out.push(
+      '',
+      `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+      'written: bench/results/latest.json',
+      '',
+    );
+    write(out.join('\n'));
+  } finally {
+    await sandbox.stop().catch(() => undefined);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

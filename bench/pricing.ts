@@ -1,0 +1,23 @@
+/**
+ * us-east-1 on-demand prices used by the bench. Source: the AWS pricing pages for each service
+ * (aws.amazon.com/<service>/pricing), as given in the benchmark issue; recorded 2026-11-26.
+ */
+export const PRICING = {
+  source: 'AWS public on-demand pricing pages, us-east-1, as recorded in the benchmark issue',
+  recorded: '2026-11-26',
+  stepFunctionsStandardPerTransition: 0.025 / 1000,
+  stepFunctionsExpressPerRequest: 1.0 / 1e6,
+  stepFunctionsExpressPerGbSecond: 0.00001667,
+  lambdaPerRequest: 0.2 / 1e6,
+  lambdaArmPerGbSecond: 0.0000133334,
+  dynamodbPerWriteUnit: 0.625 / 1e6,
+  dynamodbPerReadUnit: 0.125 / 1e6,
+  sesPerEmail: 0.1 / 1000,
+  httpApiPerRequest: 1.0 / 1e6,
+  eventBridgePerCustomEvent: 1.0 / 1e6,
+  /** Twilio Verify, per successful verification. */
+  twilioVerifyPerVerification: 0.05,
+} as const;
+
+/** Express bills duration in 100 ms steps at 64 MB per execution (minimum). */
+export const EXPRESS_MEMORY_GB = 64 / 1024;

@@ -1,0 +1,52 @@
+import { type SandboxClient, shippedDetail } from '../sandbox/client.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { price, snapshot } from './cost.ts';
+import { runConcurrently } from './flow.ts';
+import { percentile } from './stats.ts';
+
+/** Waits until the bus carries `Delivery Otp Issued` for the parcel (emitted right after its email). */
+async function emailed(sandbox: Sandbox, parcelId: string, fromIndex: number): Promise<void> {
+  for (;;) {
+    const events = sandbox.bus.events;
+    for (let index = fromIndex; index < events.length; index++) {
+      const event = events[index];
+      if (event?.['detail-type'] === 'Delivery Otp Issued' && event.detail.parcelId === parcelId) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * Issuing at a given concurrency: `parcels` parcels, `concurrency` carriers each publishing one
+ * Parcel Shipped and waiting for its email. Latency is PutEvents → email; cost per parcel from the counters.
+ */
+export async function measureIssuing(
+  sandbox: Sandbox,
+  client: SandboxClient,
+  concurrency: number,
+  parcels: number,
+  itemBytes: number,
+) {
+  const ids = Array.from({ length: parcels }, (_, index) => `TPUT-${concurrency}-${index}`);
+  const latencies: number[] = [];
+  const before = snapshot(sandbox);
+  const fromIndex = sandbox.bus.events.length;
+  const started = performance.now();
+  await runConcurrently(ids, concurrency, async (parcelId) => {
+    const sent = performance.now();
+    await client.publish([{ detailType: 'Parcel Shipped', detail: shippedDetail(parcelId) }]);
+    await emailed(sandbox, parcelId, fromIndex);
+    latencies.push(performance.now() - sent);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await sandbox.settled();
+  const lines = price(before, snapshot(sandbox), parcels, 0, itemBytes);
+  return {
+    concurrency,
+    parcels,
+    parcelsPerSecond: parcels / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    usdPerMillion: lines.reduce((sum, line) => sum + line.usdPerParcel, 0) * 1e6,
+  };
+}

@@ -1,0 +1,128 @@
+import { createServer } from 'node:http';
+import {
+  DynamoDBClient,
+  ListTablesCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import type { SandboxClient } from '../sandbox/client.ts';
+import { close, listen } from '../sandbox/net.ts';
+import type { Sandbox } from '../sandbox/sandbox.ts';
+import { prepareParcels, runConcurrently } from './flow.ts';
+import { percentile } from './stats.ts';
+
+/**
+ * DynamoDB requests made while `action` ran, with every other rule disabled (through the EventBridge API)
+ * so the handover receipt a verify triggers does not count as the verify's own round trips.
+ */
+async function dynamodbRequestsDuring(
+  sandbox: Sandbox,
+  client: SandboxClient,
+  action: () => Promise<unknown>,
+): Promise<number> {
+  const { eventBusName } = sandbox.endpoints;
+  const rules = (await client.events.send(new ListRulesCommand({ EventBusName: eventBusName }))).Rules ?? [];
+  for (const rule of rules)
+    await client.events.send(new DisableRuleCommand({ Name: rule.Name, EventBusName: eventBusName }));
+  await sandbox.settled();
+  const before = sandbox.faults.dynamodb.stats.requests;
+  await action();
+  await sandbox.settled();
+  const requests = sandbox.faults.dynamodb.stats.requests - before;
+  for (const rule of rules)
+    await client.events.send(new EnableRuleCommand({ Name: rule.Name, EventBusName: eventBusName }));
+  return requests;
+}
+
+/**
+ * The baseline: an HTTP endpoint whose handler does one bare conditional UpdateItem on the same dynalite,
+ * through the same endpoint the handlers use. No authorizer, no validation, no event.
+ */
+async function startBaseline(sandbox: Sandbox): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { endpoints } = sandbox;
+  const client = new DynamoDBClient({
+    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+  });
+  const table = ((await client.send(new ListTablesCommand({}))).TableNames ?? []).find((name) =>
+    name.startsWith('OtpTable'),
+  );
+  await client.send(
+    new PutItemCommand({ TableName: table, Item: { parcelId: { S: 'BASELINE' }, hits: { N: '0' } } }),
+  );
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      client
+        .send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { parcelId: { S: 'BASELINE' } },
+            UpdateExpression: 'ADD hits :one',
+            ConditionExpression: 'attribute_exists(parcelId)',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          }),
+        )
+        .then(() => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end('{"code":"OK"}');
+        })
+        .catch(() => {
+          response.writeHead(500);
+          response.end();
+        });
+    });
+  });
+  const port = await listen(server, 0, 'baseline');
+  return { url: `http://127.0.0.1:${port}/`, stop: () => close(server) };
+}
+
+/** Verify-path figures: round trips, latency side by side with the baseline, throughput. */
+export async function measureVerify(sandbox: Sandbox, client: SandboxClient, samples: number) {
+  const [success, failure, ...ready] = await prepareParcels(sandbox, client, 'VERIFY', samples * 2 + 2);
+  if (!success || !failure) throw new Error('no parcels prepared');
+  const roundTripsSuccess = await dynamodbRequestsDuring(sandbox, client, () =>
+    client.verify(success.parcelId, { code: success.code }, success.token),
+  );
+  const wrong = failure.code === '000000' ? '111111' : '000000';
+  const roundTripsFailure = await dynamodbRequestsDuring(sandbox, client, () =>
+    client.verify(failure.parcelId, { code: wrong }, failure.token),
+  );
+
+  const baseline = await startBaseline(sandbox);
+  const verifyMs: number[] = [];
+  const baselineMs: number[] = [];
+  // Interleaved one by one, so both see the same machine noise.
+  for (const parcel of ready.slice(0, samples)) {
+    let started = performance.now();
+    await fetch(baseline.url, { method: 'POST', body: '{"code":"123456"}' }).then((response) =>
+      response.text(),
+    );
+    baselineMs.push(performance.now() - started);
+    started = performance.now();
+    const response = await client.verify(parcel.parcelId, { code: parcel.code }, parcel.token);
+    verifyMs.push(performance.now() - started);
+    if (response.status !== 200) throw new Error(`verify answered ${response.status}`);
+  }
+  await baseline.stop();
+
+  const throughputParcels = ready.slice(samples);
+  const started = performance.now();
+  await runConcurrently(throughputParcels, 8, async (parcel) => {
+    await client.verify(parcel.parcelId, { code: parcel.code }, parcel.token);
+  });
+  const throughput = throughputParcels.length / ((performance.now() - started) / 1000);
+  await sandbox.settled();
+
+  return {
+    roundTripsSuccess,
+    roundTripsFailure,
+    verifyP50: percentile(verifyMs, 50),
+    verifyP99: percentile(verifyMs, 99),
+    baselineP50: percentile(baselineMs, 50),
+    baselineP99: percentile(baselineMs, 99),
+    throughputPerSecond: throughput,
+  };
+}
