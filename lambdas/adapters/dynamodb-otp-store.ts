@@ -187,8 +187,9 @@ export class DynamoDbOtpStore implements LifecycleStore {
   async releaseEmailClaim(parcelId: string, issueId: string): Promise<void> {
     await this.update(parcelId, {
       UpdateExpression: 'REMOVE emailStatus, emailClaimedAt',
-      ConditionExpression: 'issueId = :issue',
-      ExpressionAttributeValues: { ':issue': s(issueId) },
+      // Only a claim still in flight: a sender that outlived its lease must not wipe SENT.
+      ConditionExpression: 'issueId = :issue AND emailStatus = :sending',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':sending': s('SENDING') },
     });
   }
 
@@ -335,6 +336,8 @@ export class DynamoDbOtpStore implements LifecycleStore {
   async markReceiptSent(parcelId: string): Promise<void> {
     await this.update(parcelId, {
       UpdateExpression: 'SET receiptStatus = :sent',
+      // Never create an item: the record may have been deleted meanwhile.
+      ConditionExpression: 'attribute_exists(parcelId)',
       ExpressionAttributeValues: { ':sent': s('SENT') },
     });
   }

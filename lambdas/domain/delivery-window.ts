@@ -1,5 +1,5 @@
 import { DeliveryDateOutOfRangeError } from './errors.ts';
-import { endOfDeliveryDay } from './expiry.ts';
+import { endOfDeliveryDay, localDate, parseCalendarDate } from './expiry.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -17,7 +17,10 @@ export function deliveryWindowEnd(
   if (validUntil.getTime() <= now.getTime()) {
     throw new DeliveryDateOutOfRangeError('detail.expectedDeliveryDate', 'the delivery day is already over');
   }
-  if (validUntil.getTime() - now.getTime() > (maxDaysAhead + 1) * DAY_MS) {
+  // Calendar days in the destination's zone, not elapsed hours: a DST change must not move the limit.
+  const today = parseCalendarDate(localDate(now, timeZone)) as number;
+  const daysAhead = Math.round(((parseCalendarDate(deliveryDate) as number) - today) / DAY_MS);
+  if (daysAhead > maxDaysAhead) {
     throw new DeliveryDateOutOfRangeError(
       'detail.expectedDeliveryDate',
       `must be at most ${maxDaysAhead} days ahead`,

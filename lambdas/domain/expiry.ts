@@ -64,13 +64,12 @@ function zoneOffsetMs(timeZone: string, instantMs: number): number {
  * Where midnight falls in a DST gap (America/Santiago), the day starts at the jump; where it occurs
  * twice, at the first one. Either way: the earliest instant whose wall clock lies on that day.
  */
-function startOfLocalDay(dayUtcMidnightMs: number, timeZone: string): number {
-  // The answer is midnight minus one of the offsets in force around it.
-  const offsets = new Set([
-    zoneOffsetMs(timeZone, dayUtcMidnightMs - DAY_MS / 2),
-    zoneOffsetMs(timeZone, dayUtcMidnightMs),
-    zoneOffsetMs(timeZone, dayUtcMidnightMs + DAY_MS / 2),
-  ]);
+function startOfLocalDay(dayUtcMidnightMs: number, timeZone: string, depth = 0): number {
+  // The answer is midnight minus one of the offsets in force around it; offsets reach ±14 h, so sample
+  // wide enough to see a change on either side (Tonga moved its clocks a whole day's worth of hours).
+  const offsets = new Set(
+    [-26, -14, -7, 0, 7, 14, 26].map((hours) => zoneOffsetMs(timeZone, dayUtcMidnightMs + hours * 3_600_000)),
+  );
   let earliest = Number.POSITIVE_INFINITY;
   for (const offset of offsets) {
     const candidate = dayUtcMidnightMs - offset;
@@ -78,6 +77,10 @@ function startOfLocalDay(dayUtcMidnightMs: number, timeZone: string): number {
     if (wallClock >= dayUtcMidnightMs && wallClock < dayUtcMidnightMs + DAY_MS) {
       earliest = Math.min(earliest, candidate);
     }
+  }
+  // A calendar day the zone skipped entirely (Samoa, 2011-12-30): the next day starts where it would have.
+  if (earliest === Number.POSITIVE_INFINITY && depth < 2) {
+    return startOfLocalDay(dayUtcMidnightMs + DAY_MS, timeZone, depth + 1);
   }
   return earliest;
 }
@@ -90,7 +93,9 @@ export function endOfDeliveryDay(deliveryDate: string, timeZone: string): Date {
   const dayUtc = parseCalendarDate(deliveryDate);
   if (dayUtc === undefined) throw new RangeError(`Not a calendar date: ${deliveryDate}`);
   if (!isValidTimeZone(timeZone)) throw new RangeError(`Unknown time zone: ${timeZone}`);
-  return new Date(startOfLocalDay(dayUtc + DAY_MS, timeZone));
+  const end = startOfLocalDay(dayUtc + DAY_MS, timeZone);
+  if (!Number.isFinite(end)) throw new RangeError(`No end of day for ${deliveryDate} in ${timeZone}`);
+  return new Date(end);
 }
 
 /** Epoch seconds for DynamoDB number attributes (expiry, TTL). */

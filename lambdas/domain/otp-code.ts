@@ -64,7 +64,8 @@ export function decryptOtpCode(key: Uint8Array, parcelId: string, issueId: strin
   const raw = Buffer.from(sealed, 'base64');
   const iv = raw.subarray(0, GCM_IV_BYTES);
   const tag = raw.subarray(GCM_IV_BYTES, GCM_IV_BYTES + GCM_TAG_BYTES);
-  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  // A full 16-byte tag only: a shorter one would weaken the authentication.
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
   decipher.setAAD(Buffer.from(`${parcelId}\u0000${issueId}`, 'utf8'));
   decipher.setAuthTag(tag);
   return Buffer.concat([

@@ -57,7 +57,15 @@ export function classifyRejection(
   return 'WRONG_CODE';
 }
 
-const remaining = (record: OtpRecord, max: number): number => Math.max(0, max - record.wrongAttempts);
+/** Tries left: the smaller of the code's and the parcel's remaining budget. */
+const remaining = (record: OtpRecord, deps: VerifyDeps): number =>
+  Math.max(
+    0,
+    Math.min(
+      deps.maxWrongAttempts - record.wrongAttempts,
+      (deps.maxWrongAttemptsPerParcel ?? Number.POSITIVE_INFINITY) - record.totalWrongAttempts,
+    ),
+  );
 
 /**
  * Verifies a driver's code. Success is one conditional write that checks hash, status, expiry, attempts
@@ -92,7 +100,7 @@ export async function verifyHandover(
 
   const counted = await deps.store.recordWrongAttempt(attempt, verify.current.codeHash);
   if (counted.ok) {
-    const left = remaining(counted.record, deps.maxWrongAttempts);
+    const left = remaining(counted.record, deps);
     return { verified: false, rejection: left === 0 ? 'LOCKED' : 'WRONG_CODE', attemptsRemaining: left };
   }
   // Someone else's write won the race (another wrong code, a verify, a reissue): report the state it left.
@@ -102,7 +110,7 @@ export async function verifyHandover(
 
 function refusal(rejection: VerifyRejection, record: OtpRecord | undefined, deps: VerifyDeps): VerifyOutcome {
   if ((rejection === 'WRONG_CODE' || rejection === 'LOCKED') && record) {
-    return { verified: false, rejection, attemptsRemaining: remaining(record, deps.maxWrongAttempts) };
+    return { verified: false, rejection, attemptsRemaining: remaining(record, deps) };
   }
   return { verified: false, rejection };
 }

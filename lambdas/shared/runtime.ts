@@ -28,6 +28,9 @@ export function createLogger(): Logger {
   return new Logger();
 }
 
+// Built once per detail schema: zod compiles a schema on first use, which is costly on every invocation.
+const envelopes = new WeakMap<z.ZodType, z.ZodType>();
+
 /**
  * Validates an EventBridge event and its detail with the Powertools schema, throwing a typed error that
  * names the first offending field (e.g. `detail.declaredValue.amount`), so the workflow fails at once.
@@ -36,7 +39,12 @@ export function parseEventDetail<Detail extends z.ZodType>(
   schema: Detail,
   event: unknown,
 ): z.infer<typeof EventBridgeSchema> & { detail: z.infer<Detail> } {
-  const result = EventBridgeSchema.extend({ detail: schema }).safeParse(event);
+  let envelope = envelopes.get(schema);
+  if (!envelope) {
+    envelope = EventBridgeSchema.extend({ detail: schema });
+    envelopes.set(schema, envelope);
+  }
+  const result = envelope.safeParse(event);
   if (!result.success) {
     const { field, reason } = firstIssue(result.error);
     throw new InvalidParcelEventError(field, reason);

@@ -1,0 +1,472 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbOtpStore, fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { StoreThrottledError } from '../../lambdas/domain/errors.ts';
+import type { OtpRecord, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
+
+const TABLE = 'otp-table';
+const ddb = mockClient(DynamoDBClient);
+const store = new DynamoDbOtpStore(new DynamoDBClient({ region: 'eu-central-1' }), TABLE);
+
+const HASH = 'a'.repeat(64);
+
+function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
+  return {
+    parcelId: 'PCL-789',
+    orderId: '123-456',
+    issueId: '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab',
+    codeHash: HASH,
+    codeCiphertext: 'c2VhbGVk',
+    status: 'ISSUED',
+    expiresAt: 1_796_166_000,
+    ttl: 1_798_758_000,
+    issuedAt: 1_796_119_200,
+    deliveryDate: '2026-12-01',
+    wrongAttempts: 0,
+    totalWrongAttempts: 0,
+    driverId: 'driver-1',
+    recipientEmail: 'erika@example.com',
+    recipientName: 'Erika Mustermann',
+    locale: 'en-GB',
+    timeZone: 'Europe/Berlin',
+    ...overrides,
+  };
+}
+
+const ATTEMPT: VerifyAttempt = {
+  parcelId: 'PCL-789',
+  driverId: 'driver-1',
+  codeHash: 'b'.repeat(64),
+  nowSeconds: 1_796_130_000,
+  maxWrongAttempts: 5,
+};
+
+function conditionFailed(item?: OtpRecord): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400 },
+    ...(item ? { Item: toItem(item) } : {}),
+  });
+}
+
+function throttled(): ProvisionedThroughputExceededException {
+  return new ProvisionedThroughputExceededException({
+    message: 'Rate of requests exceeds the allowed throughput',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+beforeEach(() => {
+  ddb.reset();
+});
+
+describe('toItem / fromItem', () => {
+  it('round-trips a record with every optional field', () => {
+    // Prepare
+    const full = record({
+      emailStatus: 'SENT',
+      emailClaimedAt: 1_796_119_300,
+      status: 'VERIFIED',
+      verifiedAt: 1_796_130_000,
+      verifiedBy: 'driver-1',
+      wrongAttempts: 2,
+      totalWrongAttempts: 7,
+    });
+
+    // Act
+    const roundTripped = fromItem(toItem(full));
+
+    // Assess
+    expect(roundTripped).toEqual(full);
+  });
+
+  it('round-trips a record without optional fields and writes no attribute for them', () => {
+    // Prepare
+    const { driverId: _driver, ...minimal } = record();
+
+    // Act
+    const item = toItem(minimal);
+
+    // Assess
+    expect(fromItem(item)).toEqual(minimal);
+    expect(Object.keys(item)).not.toContain('driverId');
+    expect(Object.keys(item)).not.toContain('emailStatus');
+    expect(Object.keys(item)).not.toContain('verifiedAt');
+  });
+
+  it('writes strings as S and numbers as N', () => {
+    // Act
+    const item = toItem(record({ wrongAttempts: 3 }));
+
+    // Assess
+    expect(item.parcelId).toEqual({ S: 'PCL-789' });
+    expect(item.codeHash).toEqual({ S: HASH });
+    expect(item.wrongAttempts).toEqual({ N: '3' });
+    expect(item.expiresAt).toEqual({ N: '1796166000' });
+  });
+});
+
+describe('DynamoDbOtpStore.createIfAbsent', () => {
+  it('puts the item only if the parcel has none, asking for the old item on failure', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+    const fresh = record();
+
+    // Act
+    const result = await store.createIfAbsent(fresh);
+
+    // Assess
+    expect(result).toEqual({ created: true, record: fresh });
+    const calls = ddb.commandCalls(PutItemCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Item: toItem(fresh),
+      ConditionExpression: 'attribute_not_exists(parcelId)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    });
+  });
+
+  it('returns created false and the existing record when the parcel already has one', async () => {
+    // Prepare
+    const existing = record({ issueId: '11111111-2222-4333-8444-555555555555', codeHash: 'e'.repeat(64) });
+    ddb.on(PutItemCommand).rejects(conditionFailed(existing));
+
+    // Act
+    const result = await store.createIfAbsent(record());
+
+    // Assess
+    expect(result).toEqual({ created: false, record: existing });
+  });
+
+  it('turns ProvisionedThroughputExceededException into StoreThrottledError', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).rejects(throttled());
+
+    // Act
+    const create = store.createIfAbsent(record());
+
+    // Assess
+    await expect(create).rejects.toBeInstanceOf(StoreThrottledError);
+  });
+});
+
+describe('DynamoDbOtpStore.get', () => {
+  it('reads consistently by parcel id and unmarshals the item', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({ Item: toItem(record()) });
+
+    // Act
+    const found = await store.get('PCL-789');
+
+    // Assess
+    expect(found).toEqual(record());
+    expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { parcelId: { S: 'PCL-789' } },
+      ConsistentRead: true,
+    });
+  });
+
+  it('returns undefined when there is no item', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({});
+
+    // Act
+    const found = await store.get('PCL-unknown');
+
+    // Assess
+    expect(found).toBeUndefined();
+  });
+
+  it('turns ThrottlingException into StoreThrottledError', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+
+    // Act
+    const get = store.get('PCL-789');
+
+    // Assess
+    await expect(get).rejects.toMatchObject({ name: 'StoreThrottledError' });
+  });
+
+  it('passes other errors through unchanged', async () => {
+    // Prepare
+    const failure = Object.assign(new Error('no such table'), { name: 'ResourceNotFoundException' });
+    ddb.on(GetItemCommand).rejects(failure);
+
+    // Act
+    const get = store.get('PCL-789');
+
+    // Assess
+    await expect(get).rejects.toBe(failure);
+  });
+});
+
+describe('DynamoDbOtpStore.verify', () => {
+  it('sends ONE UpdateItem whose condition checks hash, status, expiry, attempts and driver', async () => {
+    // Prepare
+    const verified = record({ status: 'VERIFIED', verifiedAt: ATTEMPT.nowSeconds, verifiedBy: 'driver-1' });
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(verified) });
+
+    // Act
+    const result = await store.verify(ATTEMPT);
+
+    // Assess
+    expect(result).toEqual({ ok: true, record: verified });
+    expect(ddb.calls()).toHaveLength(1);
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      TableName: TABLE,
+      Key: { parcelId: { S: 'PCL-789' } },
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':hash': { S: ATTEMPT.codeHash },
+        ':issued': { S: 'ISSUED' },
+        ':now': { N: String(ATTEMPT.nowSeconds) },
+        ':max': { N: '5' },
+        ':driver': { S: 'driver-1' },
+        ':verified': { S: 'VERIFIED' },
+      },
+    });
+    const condition = input?.ConditionExpression ?? '';
+    for (const clause of [
+      'codeHash = :hash',
+      '#status = :issued',
+      'expiresAt > :now',
+      'wrongAttempts < :max',
+      'driverId = :driver',
+    ]) {
+      expect(condition).toContain(clause);
+    }
+    expect(condition).not.toMatch(/\bOR\b/);
+    expect(input?.UpdateExpression).toContain('#status = :verified');
+  });
+
+  it('adds the per-parcel cap to the condition only when the attempt carries one', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ status: 'VERIFIED' })) });
+
+    // Act
+    await store.verify({ ...ATTEMPT, maxWrongAttemptsPerParcel: 10 });
+    await store.verify(ATTEMPT);
+
+    // Assess
+    const [capped, uncapped] = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+    expect(capped?.ConditionExpression).toContain('totalWrongAttempts < :parcelMax');
+    expect(capped?.ExpressionAttributeValues?.[':parcelMax']).toEqual({ N: '10' });
+    expect(uncapped?.ConditionExpression).not.toContain('totalWrongAttempts');
+    expect(uncapped?.ExpressionAttributeValues).not.toHaveProperty(':parcelMax');
+  });
+
+  it('returns the item as it was when the condition fails', async () => {
+    // Prepare
+    const current = record({ wrongAttempts: 2 });
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(current));
+
+    // Act
+    const result = await store.verify(ATTEMPT);
+
+    // Assess
+    expect(result).toEqual({ ok: false, current });
+  });
+
+  it('returns no item when the condition fails on a missing parcel', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+
+    // Act
+    const result = await store.verify(ATTEMPT);
+
+    // Assess
+    expect(result).toEqual({ ok: false, current: undefined });
+  });
+
+  it("turns 'ProvisionedThroughputExceededException' into StoreThrottledError", async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(throttled());
+
+    // Act
+    const verify = store.verify(ATTEMPT);
+
+    // Assess
+    await expect(verify).rejects.toBeInstanceOf(StoreThrottledError);
+    await expect(verify).rejects.toMatchObject({ name: 'StoreThrottledError' });
+  });
+});
+
+describe('DynamoDbOtpStore.recordWrongAttempt', () => {
+  it('adds one to both counters only while the same code is still open for the driver', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .resolves({ Attributes: toItem(record({ wrongAttempts: 1, totalWrongAttempts: 1 })) });
+
+    // Act
+    const result = await store.recordWrongAttempt(ATTEMPT, HASH);
+
+    // Assess
+    expect(result).toEqual({ ok: true, record: record({ wrongAttempts: 1, totalWrongAttempts: 1 }) });
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toBe('ADD wrongAttempts :one, totalWrongAttempts :one');
+    expect(input?.ExpressionAttributeValues).toMatchObject({
+      ':issuedHash': { S: HASH },
+      ':one': { N: '1' },
+      ':max': { N: '5' },
+      ':driver': { S: 'driver-1' },
+      ':now': { N: String(ATTEMPT.nowSeconds) },
+    });
+    for (const clause of [
+      'codeHash = :issuedHash',
+      '#status = :issued',
+      'expiresAt > :now',
+      'wrongAttempts < :max',
+      'driverId = :driver',
+    ]) {
+      expect(input?.ConditionExpression).toContain(clause);
+    }
+    expect(input?.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
+  it('returns the item as it was when another write won the race', async () => {
+    // Prepare
+    const locked = record({ wrongAttempts: 5 });
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(locked));
+
+    // Act
+    const result = await store.recordWrongAttempt(ATTEMPT, HASH);
+
+    // Assess
+    expect(result).toEqual({ ok: false, current: locked });
+  });
+});
+
+describe('DynamoDbOtpStore email claim', () => {
+  it('claims the email of the issue when unclaimed or when the claim is older than the lease', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ emailStatus: 'SENDING' })) });
+
+    // Act
+    const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+
+    // Assess
+    expect(claim).toBe('CLAIMED');
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input?.UpdateExpression).toBe('SET emailStatus = :sending, emailClaimedAt = :now');
+    expect(input?.ConditionExpression).toBe(
+      'issueId = :issue AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
+    );
+    expect(input?.ExpressionAttributeValues).toEqual({
+      ':sending': { S: 'SENDING' },
+      ':issue': { S: 'issue-1' },
+      ':now': { N: '1000' },
+      ':stale': { N: '880' },
+    });
+  });
+
+  it('answers ALREADY_SENT when the email was sent', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(record({ emailStatus: 'SENT' })));
+
+    // Act
+    const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+
+    // Assess
+    expect(claim).toBe('ALREADY_SENT');
+  });
+
+  it('answers IN_FLIGHT when another sender holds a fresh claim', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(conditionFailed(record({ emailStatus: 'SENDING', emailClaimedAt: 990 })));
+
+    // Act
+    const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+
+    // Assess
+    expect(claim).toBe('IN_FLIGHT');
+  });
+
+  it('marks the email sent, bound to the issue', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({});
+
+    // Act
+    await store.markEmailSent('PCL-789', 'issue-1');
+
+    // Assess
+    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      UpdateExpression: 'SET emailStatus = :sent',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': { S: 'issue-1' }, ':sent': { S: 'SENT' } },
+    });
+  });
+
+  it('releases the claim with a REMOVE bound to the issue', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({});
+
+    // Act
+    await store.releaseEmailClaim('PCL-789', 'issue-1');
+
+    // Assess
+    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      Key: { parcelId: { S: 'PCL-789' } },
+      UpdateExpression: 'REMOVE emailStatus, emailClaimedAt',
+      ConditionExpression: 'issueId = :issue AND emailStatus = :sending',
+      ExpressionAttributeValues: { ':issue': { S: 'issue-1' }, ':sending': { S: 'SENDING' } },
+    });
+  });
+
+  it('leaves the email state of a newer issue alone without failing', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(record({ issueId: 'issue-2' })));
+
+    // Act
+    const release = store.releaseEmailClaim('PCL-789', 'issue-1');
+
+    // Assess
+    await expect(release).resolves.toBeUndefined();
+  });
+});
+
+describe('DynamoDbOtpStore.assignDriver', () => {
+  it('binds the driver only while the code is ISSUED', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ driverId: 'driver-9' })) });
+
+    // Act
+    const bound = await store.assignDriver('PCL-789', 'driver-9');
+
+    // Assess
+    expect(bound).toBe(true);
+    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+      UpdateExpression: 'SET driverId = :driver',
+      ConditionExpression: '#status = :issued',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':driver': { S: 'driver-9' }, ':issued': { S: 'ISSUED' } },
+    });
+  });
+
+  it('returns false when there is no open code', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+
+    // Act
+    const bound = await store.assignDriver('PCL-789', 'driver-9');
+
+    // Assess
+    expect(bound).toBe(false);
+  });
+});

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import {
+  firstIssue,
+  MAX_DECLARED_AMOUNT,
+  ParcelOutForDeliveryDetailSchema,
+  ParcelShippedDetailSchema,
+} from '../../lambdas/domain/parcel-events.ts';
+
+function validDetail(): Record<string, unknown> {
+  return {
+    parcelId: 'PCL-789',
+    orderId: '123-456/A',
+    declaredValue: { amount: 129_900, currency: 'EUR' },
+    recipient: { email: 'erika@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
+    destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
+    deliveryPartner: 'OWN_FLEET',
+    expectedDeliveryDate: '2026-12-01',
+  };
+}
+
+/** The valid detail with one field, at a dotted path, replaced. */
+function detailWith(path: string, value: unknown): Record<string, unknown> {
+  const detail = structuredClone(validDetail());
+  const keys = path.split('.');
+  const last = keys.pop() ?? '';
+  let target = detail;
+  for (const key of keys) target = target[key] as Record<string, unknown>;
+  target[last] = value;
+  return detail;
+}
+
+function firstIssueOf(detail: unknown): { field: string; reason: string } | undefined {
+  const result = ParcelShippedDetailSchema.safeParse(detail);
+  return result.success ? undefined : firstIssue(result.error, 'detail');
+}
+
+describe('ParcelShippedDetailSchema', () => {
+  it('accepts a valid Parcel Shipped detail unchanged', () => {
+    // Prepare
+    const detail = validDetail();
+
+    // Act
+    const result = ParcelShippedDetailSchema.safeParse(detail);
+
+    // Assess
+    expect(result.success).toBe(true);
+    expect(result.data).toEqual(detail);
+  });
+
+  it.each([
+    ['an empty recipient name', 'recipient.name', ''],
+    ['the largest declared amount', 'declaredValue.amount', MAX_DECLARED_AMOUNT],
+    ['a zero declared amount', 'declaredValue.amount', 0],
+    ['a 64-character parcel id', 'parcelId', `P${'x'.repeat(63)}`],
+    ['a parcel id with . _ -', 'parcelId', 'a.b_c-d'],
+    ['a non-ASCII name', 'recipient.name', 'Zoë Ðorđević 王秀英'],
+    ['an English locale', 'recipient.locale', 'en'],
+    ['a LOCKER destination', 'destination.type', 'LOCKER'],
+    ['a PARTNER delivery', 'deliveryPartner', 'PARTNER'],
+    ['a leap day', 'expectedDeliveryDate', '2028-02-29'],
+  ])('accepts %s', (_label, path, value) => {
+    // Act
+    const issue = firstIssueOf(detailWith(path, value));
+
+    // Assess
+    expect(issue).toBeUndefined();
+  });
+
+  it.each([
+    ['a negative amount', 'declaredValue.amount', -1],
+    ['a fractional amount', 'declaredValue.amount', 1299.5],
+    ['an amount above the maximum', 'declaredValue.amount', MAX_DECLARED_AMOUNT + 1],
+    ['a huge amount', 'declaredValue.amount', Number.MAX_SAFE_INTEGER],
+    ['an amount as a string', 'declaredValue.amount', '129900'],
+    ['a missing amount', 'declaredValue.amount', undefined],
+    ['a lowercase currency', 'declaredValue.currency', 'eur'],
+    ['a four-letter currency', 'declaredValue.currency', 'EURO'],
+    ['an invalid email', 'recipient.email', 'erika-at-example.com'],
+    ['an email with a display name', 'recipient.email', 'Erika <erika@example.com>'],
+    [
+      'an email longer than 254 characters',
+      'recipient.email',
+      `${'a'.repeat(64)}@${'b'.repeat(190)}.example`,
+    ],
+    ['a name with a control character', 'recipient.name', 'Erika\u0007'],
+    ['a name with a newline', 'recipient.name', 'Erika\nBcc: x@example.com'],
+    ['a name longer than 200 characters', 'recipient.name', 'E'.repeat(201)],
+    ['an invalid locale', 'recipient.locale', 'not a locale!!'],
+    ['an empty locale', 'recipient.locale', ''],
+    ['an invalid time zone', 'destination.timeZone', 'Mars/Olympus'],
+    ['an empty time zone', 'destination.timeZone', ''],
+    ['an impossible date', 'expectedDeliveryDate', '2026-02-30'],
+    ['a date with a time', 'expectedDeliveryDate', '2026-12-01T10:00:00Z'],
+    ['an unknown destination type', 'destination.type', 'OFFICE'],
+    ['a lowercase destination type', 'destination.type', 'home'],
+    ['an unknown partner', 'deliveryPartner', 'DHL'],
+    ['a parcel id with a slash', 'parcelId', 'PCL/789'],
+    ['a parcel id of 65 characters', 'parcelId', `P${'x'.repeat(64)}`],
+    ['an empty parcel id', 'parcelId', ''],
+    ['a parcel id starting with a dot', 'parcelId', '.PCL'],
+    ['a parcel id with path traversal', 'parcelId', '..'],
+    ['an order id of 65 characters', 'orderId', `O${'x'.repeat(64)}`],
+  ])('rejects %s and names detail.%s', (_label, path, value) => {
+    // Act
+    const issue = firstIssueOf(detailWith(path, value));
+
+    // Assess
+    expect(issue?.field).toBe(`detail.${path}`);
+    expect(issue?.reason).toEqual(expect.any(String));
+  });
+
+  it('explains a bad currency with the schema message', () => {
+    // Act
+    const issue = firstIssueOf(detailWith('declaredValue.currency', 'eur'));
+
+    // Assess
+    expect(issue).toEqual({ field: 'detail.declaredValue.currency', reason: 'must be an ISO 4217 code' });
+  });
+
+  it('explains a fractional amount as not being in minor units', () => {
+    // Act
+    const issue = firstIssueOf(detailWith('declaredValue.amount', 0.5));
+
+    // Assess
+    expect(issue).toEqual({
+      field: 'detail.declaredValue.amount',
+      reason: 'must be an integer in minor units',
+    });
+  });
+
+  it('rejects a missing nested object at its own path', () => {
+    // Act
+    const issue = firstIssueOf(detailWith('recipient', undefined));
+
+    // Assess
+    expect(issue?.field).toBe('detail.recipient');
+  });
+});
+
+describe('ParcelOutForDeliveryDetailSchema', () => {
+  it('accepts a parcel, a Cognito sub as driver and a delivery date', () => {
+    // Act
+    const result = ParcelOutForDeliveryDetailSchema.safeParse({
+      parcelId: 'PCL-789',
+      driverId: '3f1c2a9e-8b7d-4c6e-9f00-123456789abc',
+      deliveryDate: '2026-12-01',
+    });
+
+    // Assess
+    expect(result.success).toBe(true);
+  });
+
+  it('rejects a driver id with a space and names detail.driverId', () => {
+    // Act
+    const result = ParcelOutForDeliveryDetailSchema.safeParse({
+      parcelId: 'PCL-789',
+      driverId: 'driver 1',
+      deliveryDate: '2026-12-01',
+    });
+
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.error && firstIssue(result.error, 'detail').field).toBe('detail.driverId');
+  });
+});
+
+describe('firstIssue', () => {
+  it('names the root when the value itself is wrong', () => {
+    // Prepare
+    const result = ParcelShippedDetailSchema.safeParse('not an object');
+
+    // Act
+    const issue = result.error ? firstIssue(result.error) : undefined;
+
+    // Assess
+    expect(issue?.field).toBe('(root)');
+  });
+
+  it('prefixes the path when a prefix is given and leaves it bare otherwise', () => {
+    // Prepare
+    const result = ParcelShippedDetailSchema.safeParse(detailWith('parcelId', ''));
+
+    // Act
+    const bare = result.error ? firstIssue(result.error).field : undefined;
+    const prefixed = result.error ? firstIssue(result.error, 'detail').field : undefined;
+
+    // Assess
+    expect(bare).toBe('parcelId');
+    expect(prefixed).toBe('detail.parcelId');
+  });
+});

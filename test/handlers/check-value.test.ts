@@ -1,0 +1,175 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { captureOutput, lambdaContext, stubCommonEnv } from './support.ts';
+
+type Handler = typeof import('../../lambdas/check-value/handler.ts')['handler'];
+
+// 2026-12-01 11:00 in Berlin.
+const NOW = new Date('2026-12-01T10:00:00Z');
+const clients = [
+  mockClient(DynamoDBClient),
+  mockClient(EventBridgeClient),
+  mockClient(SecretsManagerClient),
+  mockClient(SESClient),
+];
+
+let handler: Handler;
+let output: ReturnType<typeof captureOutput>;
+
+beforeAll(async () => {
+  stubCommonEnv();
+  vi.stubEnv('OTP_THRESHOLDS', JSON.stringify({ EUR: 50_000, GBP: 40_000, USD: 50_000, CHF: 50_000 }));
+  vi.stubEnv('MAX_DELIVERY_DAYS_AHEAD', '60');
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'check-value');
+  ({ handler } = await import('../../lambdas/check-value/handler.ts'));
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+beforeEach(() => {
+  for (const client of clients) client.reset();
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  output = captureOutput();
+});
+
+afterEach(() => {
+  output.restore();
+  vi.useRealTimers();
+});
+
+function detail(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    parcelId: 'PCL-789',
+    orderId: '123-456',
+    declaredValue: { amount: 129_900, currency: 'EUR' },
+    recipient: { email: 'erika.mustermann@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
+    destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
+    deliveryPartner: 'OWN_FLEET',
+    expectedDeliveryDate: '2026-12-01',
+    ...overrides,
+  };
+}
+
+function shipped(body: Record<string, unknown>): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+    'detail-type': 'Parcel Shipped',
+    source: 'carrier.dispatch',
+    account: '123456789012',
+    time: '2026-12-01T10:00:00Z',
+    region: 'eu-central-1',
+    resources: [],
+    detail: body,
+  };
+}
+
+const invoke = (event: EventBridgeEvent<string, unknown>) => handler(event, lambdaContext('check-value'));
+const awsCalls = () => clients.reduce((total, client) => total + client.calls().length, 0);
+
+describe('check-value handler', () => {
+  it('requires a code for a high-value HOME delivery by our own fleet (EUR 1299.00)', async () => {
+    // Act
+    const result = await invoke(shipped(detail()));
+
+    // Assess
+    expect(result).toEqual({
+      parcelId: 'PCL-789',
+      otpRequired: true,
+      reason: 'AT_OR_ABOVE_THRESHOLD',
+      parcel: detail(),
+    });
+    expect(awsCalls()).toBe(0);
+  });
+
+  it('does not require a code for a LOCKER destination', async () => {
+    // Act
+    const result = await invoke(
+      shipped(detail({ destination: { type: 'LOCKER', timeZone: 'Europe/Berlin' } })),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ otpRequired: false, reason: 'DESTINATION_NOT_HOME' });
+  });
+
+  it('does not require a code below the threshold', async () => {
+    // Act
+    const result = await invoke(shipped(detail({ declaredValue: { amount: 49_999, currency: 'EUR' } })));
+
+    // Assess
+    expect(result).toMatchObject({ otpRequired: false, reason: 'BELOW_THRESHOLD' });
+  });
+
+  it('requires a code for a currency without a configured threshold', async () => {
+    // Act
+    const result = await invoke(shipped(detail({ declaredValue: { amount: 100, currency: 'JPY' } })));
+
+    // Assess
+    expect(result).toMatchObject({ otpRequired: true, reason: 'NO_THRESHOLD_FOR_CURRENCY' });
+  });
+
+  it("throws InvalidParcelEventError naming detail.declaredValue.amount for amount '12', and calls no AWS API", async () => {
+    // Act
+    const run = invoke(shipped(detail({ declaredValue: { amount: '12', currency: 'EUR' } })));
+
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: 'InvalidParcelEventError',
+      field: 'detail.declaredValue.amount',
+      message: expect.stringContaining('detail.declaredValue.amount'),
+    });
+    expect(awsCalls()).toBe(0);
+  });
+
+  it('throws InvalidParcelEventError naming the envelope field when the event is not an EventBridge event', async () => {
+    // Prepare
+    const { time: _time, ...withoutTime } = shipped(detail());
+
+    // Act
+    const run = invoke(withoutTime as EventBridgeEvent<string, unknown>);
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+  });
+
+  it('fails fast with DeliveryDateOutOfRangeError for a code-requiring parcel whose delivery day is over', async () => {
+    // Act
+    const run = invoke(shipped(detail({ expectedDeliveryDate: '2026-11-30' })));
+
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: 'DeliveryDateOutOfRangeError',
+      field: 'detail.expectedDeliveryDate',
+    });
+  });
+
+  it('does not check the delivery date of a parcel that needs no code', async () => {
+    // Act
+    const result = await invoke(
+      shipped(detail({ expectedDeliveryDate: '2026-11-30', deliveryPartner: 'PARTNER' })),
+    );
+
+    // Assess
+    expect(result).toMatchObject({ otpRequired: false, reason: 'PARTNER_DELIVERY' });
+  });
+
+  it('logs the decision without the recipient email or name', async () => {
+    // Act
+    await invoke(shipped(detail()));
+
+    // Assess
+    const logs = output.text();
+    expect(logs).toContain('Value checked');
+    expect(logs).toContain('AT_OR_ABOVE_THRESHOLD');
+    expect(logs).not.toContain('erika.mustermann@example.com');
+    expect(logs).not.toContain('Erika Mustermann');
+  });
+});

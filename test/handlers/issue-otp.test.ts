@@ -1,0 +1,204 @@
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { deriveKey } from '../../lambdas/domain/keys.ts';
+import { decryptOtpCode, hashOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
+import {
+  captureOutput,
+  ENCRYPTION_SECRET,
+  ENCRYPTION_SECRET_ARN,
+  HASH_SECRET_ARN,
+  lambdaContext,
+  otpRecord,
+  SECRET,
+  stubCommonEnv,
+  TABLE,
+} from './support.ts';
+
+type Handler = typeof import('../../lambdas/issue-otp/handler.ts')['handler'];
+
+// 2026-12-01 11:00 in Berlin.
+const NOW = new Date('2026-12-01T10:00:00Z');
+const HASH_KEY = deriveKey(SECRET, 'otp-hash');
+const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
+
+const ddb = mockClient(DynamoDBClient);
+const secrets = mockClient(SecretsManagerClient);
+
+let handler: Handler;
+let output: ReturnType<typeof captureOutput>;
+
+beforeAll(async () => {
+  stubCommonEnv();
+  vi.stubEnv('OTP_TABLE_NAME', TABLE);
+  vi.stubEnv('OTP_HASH_SECRET_ARN', HASH_SECRET_ARN);
+  vi.stubEnv('OTP_ENCRYPTION_SECRET_ARN', ENCRYPTION_SECRET_ARN);
+  vi.stubEnv('RECORD_RETENTION_DAYS', '30');
+  vi.stubEnv('MAX_DELIVERY_DAYS_AHEAD', '60');
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'issue-otp');
+  ({ handler } = await import('../../lambdas/issue-otp/handler.ts'));
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+beforeEach(() => {
+  ddb.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand, { SecretId: HASH_SECRET_ARN }).resolves({ SecretString: SECRET });
+  secrets
+    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
+    .resolves({ SecretString: ENCRYPTION_SECRET });
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  output = captureOutput();
+});
+
+afterEach(() => {
+  output.restore();
+  vi.useRealTimers();
+});
+
+const PARCEL = {
+  parcelId: 'PCL-789',
+  orderId: '123-456',
+  declaredValue: { amount: 129_900, currency: 'EUR' },
+  recipient: { email: 'erika.mustermann@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
+  destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
+  deliveryPartner: 'OWN_FLEET',
+  expectedDeliveryDate: '2026-12-01',
+};
+
+const invoke = (input: unknown) => handler(input, lambdaContext('issue-otp'));
+
+function putItem() {
+  const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
+  if (!item) throw new Error('no PutItem');
+  return item;
+}
+
+describe('issue-otp handler', () => {
+  it('puts an item with codeHash and codeCiphertext, and no attribute that is a six-digit code', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+
+    // Act
+    const result = await invoke(PARCEL);
+
+    // Assess
+    const item = putItem();
+    expect(item.codeHash?.S).toMatch(/^[0-9a-f]{64}$/);
+    expect(item.codeCiphertext?.S).toEqual(expect.any(String));
+    const values = Object.values(item).map((value) => value.S ?? value.N ?? '');
+    expect(values.filter((value) => /^[0-9]{6}$/.test(value))).toEqual([]);
+    // The stored ciphertext opens, with the encryption secret, to the code the stored hash was made from.
+    const code = decryptOtpCode(ENCRYPTION_KEY, 'PCL-789', result.issueId, item.codeCiphertext?.S ?? '');
+    expect(isWellFormedOtpCode(code)).toBe(true);
+    expect(item.codeHash?.S).toBe(hashOtpCode(HASH_KEY, 'PCL-789', code));
+    expect(values).not.toContain(code);
+  });
+
+  it('writes the item only if the parcel has none, valid to the end of the Berlin delivery day', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+
+    // Act
+    const result = await invoke(PARCEL);
+
+    // Assess
+    const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    expect(input?.TableName).toBe(TABLE);
+    expect(input?.ConditionExpression).toBe('attribute_not_exists(parcelId)');
+    const endOfDay = Date.parse('2026-12-01T23:00:00Z') / 1000;
+    expect(fromItem(putItem())).toMatchObject({
+      parcelId: 'PCL-789',
+      status: 'ISSUED',
+      expiresAt: endOfDay,
+      ttl: endOfDay + 30 * 86_400,
+      issuedAt: NOW.getTime() / 1000,
+      issueCount: 1,
+      wrongAttempts: 0,
+    });
+    expect(result).toEqual({
+      parcelId: 'PCL-789',
+      issueId: putItem().issueId?.S,
+      created: true,
+      validUntil: '2026-12-01T23:00:00.000Z',
+    });
+  });
+
+  it('returns the existing issue, created false, for a duplicate event', async () => {
+    // Prepare
+    const existing = otpRecord({ issueId: '11111111-2222-4333-8444-555555555555' });
+    ddb
+      .on(PutItemCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: toItem(existing) }),
+      );
+
+    // Act
+    const result = await invoke(PARCEL);
+
+    // Assess
+    expect(result).toEqual({
+      parcelId: 'PCL-789',
+      issueId: '11111111-2222-4333-8444-555555555555',
+      created: false,
+      validUntil: '2026-12-01T23:00:00.000Z',
+    });
+  });
+
+  it('reads each secret from its own ARN', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+
+    // Act
+    await invoke(PARCEL);
+    await invoke(PARCEL);
+
+    // Assess: keys are cached per container, so at most one read per secret in this file.
+    const ids = secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id === HASH_SECRET_ARN || id === ENCRYPTION_SECRET_ARN)).toBe(true);
+  });
+
+  it('throws InvalidParcelEventError for a malformed input and writes nothing', async () => {
+    // Act
+    const run = invoke({ ...PARCEL, recipient: { ...PARCEL.recipient, locale: 'not a locale!!' } });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'recipient.locale' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('throws DeliveryDateOutOfRangeError for a delivery day that is over and writes nothing', async () => {
+    // Act
+    const run = invoke({ ...PARCEL, expectedDeliveryDate: '2026-11-30' });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'DeliveryDateOutOfRangeError' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('logs the issue without the code, its hash or the recipient email', async () => {
+    // Prepare
+    ddb.on(PutItemCommand).resolves({});
+
+    // Act
+    const result = await invoke(PARCEL);
+
+    // Assess
+    const item = putItem();
+    const code = decryptOtpCode(ENCRYPTION_KEY, 'PCL-789', result.issueId, item.codeCiphertext?.S ?? '');
+    // The function ARN holds a 12-digit account id; a random code could match a run of it by chance.
+    const logs = output.text().replaceAll(lambdaContext('issue-otp').invokedFunctionArn, '<arn>');
+    expect(logs).toContain('Code issued');
+    expect(logs).not.toContain(code);
+    expect(logs).not.toContain(item.codeHash?.S ?? '<no hash>');
+    expect(logs).not.toContain(item.codeCiphertext?.S ?? '<no ciphertext>');
+    expect(logs).not.toContain('erika.mustermann@example.com');
+  });
+});

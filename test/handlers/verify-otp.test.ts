@@ -1,0 +1,483 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { deriveKey } from '../../lambdas/domain/keys.ts';
+import { hashOtpCode } from '../../lambdas/domain/otp-code.ts';
+import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import {
+  captureOutput,
+  HASH_SECRET_ARN,
+  lambdaContext,
+  otpRecord,
+  SECRET,
+  structured,
+  stubCommonEnv,
+  TABLE,
+} from './support.ts';
+
+type Handler = typeof import('../../lambdas/verify-otp/handler.ts')['handler'];
+
+const PARCEL = 'PCL-789';
+const DRIVER = 'driver-1';
+const CODE = '482913';
+const WRONG = '135790';
+const HASH_KEY = deriveKey(SECRET, 'otp-hash');
+const CODE_HASH = hashOtpCode(HASH_KEY, PARCEL, CODE);
+const WRONG_HASH = hashOtpCode(HASH_KEY, PARCEL, WRONG);
+// 2026-12-01 14:00 in Berlin, on the delivery day.
+const NOW = new Date('2026-12-01T13:00:00Z');
+
+const ddb = mockClient(DynamoDBClient);
+const eventBridge = mockClient(EventBridgeClient);
+const secrets = mockClient(SecretsManagerClient);
+
+let handler: Handler;
+let output: ReturnType<typeof captureOutput>;
+/** Codes and hashes that must never reach a log line or a response body. */
+const SECRETS = [CODE, WRONG, '97531', '٤٨٢٩١٣', '４８２９１３', CODE_HASH, WRONG_HASH];
+const RECIPIENT = 'erika.mustermann@example.com';
+/** Response bodies of the running test. */
+let responseBodies: string[] = [];
+
+beforeAll(async () => {
+  stubCommonEnv();
+  vi.stubEnv('OTP_TABLE_NAME', TABLE);
+  vi.stubEnv('OTP_HASH_SECRET_ARN', HASH_SECRET_ARN);
+  vi.stubEnv('EVENT_BUS_NAME', 'secure-delivery-bus');
+  vi.stubEnv('EVENT_SOURCE', 'secure-delivery');
+  vi.stubEnv('MAX_WRONG_ATTEMPTS_PER_CODE', '5');
+  vi.stubEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', '10');
+  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'SecureDelivery');
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'verify-otp');
+  ({ handler } = await import('../../lambdas/verify-otp/handler.ts'));
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+beforeEach(() => {
+  ddb.reset();
+  eventBridge.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+  responseBodies = [];
+  output = captureOutput();
+});
+
+afterEach(() => {
+  output.restore();
+  vi.useRealTimers();
+  // Guard for every test: no code, hash or recipient email in the logs or in a response body.
+  const logs = output.text();
+  const bodies = responseBodies.join('\n');
+  for (const secret of [...SECRETS, RECIPIENT]) {
+    expect(logs).not.toContain(secret);
+    expect(bodies).not.toContain(secret);
+  }
+});
+
+function verifyEvent(
+  body: string | undefined,
+  options: { parcelId?: string; sub?: string | undefined; isBase64Encoded?: boolean } = {},
+): APIGatewayProxyEventV2WithJWTAuthorizer {
+  const parcelId = options.parcelId ?? PARCEL;
+  const claims: Record<string, string> = 'sub' in options ? {} : { sub: DRIVER };
+  if (options.sub !== undefined) claims.sub = options.sub;
+  return {
+    version: '2.0',
+    routeKey: 'POST /parcels/{parcelId}/verify',
+    rawPath: `/parcels/${parcelId}/verify`,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    pathParameters: { parcelId },
+    isBase64Encoded: options.isBase64Encoded ?? false,
+    ...(body === undefined ? {} : { body }),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api1234567',
+      domainName: 'api1234567.execute-api.eu-central-1.amazonaws.com',
+      domainPrefix: 'api1234567',
+      http: {
+        method: 'POST',
+        path: `/parcels/${parcelId}/verify`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: 'driver-app/1.0',
+      },
+      requestId: 'req-1',
+      routeKey: 'POST /parcels/{parcelId}/verify',
+      stage: '$default',
+      time: '01/Dec/2026:13:00:00 +0000',
+      timeEpoch: NOW.getTime(),
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: null } },
+    },
+  };
+}
+
+async function invoke(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
+  const result = structured(await handler(event, lambdaContext('verify-otp')));
+  const body = JSON.parse(result.body ?? '{}') as Record<string, unknown>;
+  responseBodies.push(result.body ?? '');
+  return { statusCode: result.statusCode, headers: result.headers ?? {}, body, raw: result.body ?? '' };
+}
+
+const codeBody = (code: unknown) => JSON.stringify({ code });
+
+function conditionFailed(item?: OtpRecord): ConditionalCheckFailedException {
+  return new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400 },
+    ...(item ? { Item: toItem(item) } : {}),
+  });
+}
+
+/** The stored record: the hash of CODE, assigned to DRIVER, open until the end of the day. */
+const stored = (overrides: Partial<OtpRecord> = {}) => otpRecord({ codeHash: CODE_HASH, ...overrides });
+
+describe('verify-otp handler: malformed requests', () => {
+  it.each([
+    ['bad JSON', '{"code": 482913', 'MALFORMED_REQUEST'],
+    ['a JSON array', '["482913"]', 'MALFORMED_REQUEST'],
+    ['an empty body', '', 'MALFORMED_REQUEST'],
+    ['five digits', codeBody('97531'), 'INVALID_CODE_FORMAT'],
+    ['seven digits', codeBody('1234567'), 'INVALID_CODE_FORMAT'],
+    ['Arabic-Indic digits', codeBody('٤٨٢٩١٣'), 'INVALID_CODE_FORMAT'],
+    ['fullwidth digits', codeBody('４８２９１３'), 'INVALID_CODE_FORMAT'],
+    ['a code as a number', '{"code":482913}', 'INVALID_CODE_FORMAT'],
+    ['a code with spaces', codeBody(' 482913 '), 'INVALID_CODE_FORMAT'],
+    ['no code', '{}', 'INVALID_CODE_FORMAT'],
+  ])('answers 400 for %s, without touching the store or the secret', async (_label, body, code) => {
+    // Act
+    const response = await invoke(verifyEvent(body));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body.code).toBe(code);
+    expect(ddb.calls()).toHaveLength(0);
+    expect(secrets.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['a slash', 'PCL/789'],
+    ['65 characters', `P${'x'.repeat(64)}`],
+    ['an empty id', ''],
+    ['path traversal', '..'],
+  ])('answers 400 INVALID_PARCEL_ID for a parcel id with %s', async (_label, parcelId) => {
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE), { parcelId }));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body.code).toBe('INVALID_PARCEL_ID');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('answers 413 for a body over 1024 bytes', async () => {
+    // Prepare
+    const body = JSON.stringify({ code: CODE, padding: 'x'.repeat(1100) });
+
+    // Act
+    const response = await invoke(verifyEvent(body));
+
+    // Assess
+    expect(response.statusCode).toBe(413);
+    expect(response.body.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('answers 413 for a base64 body that decodes to more than 1024 bytes', async () => {
+    // Prepare
+    const body = Buffer.from(JSON.stringify({ code: CODE, padding: 'é'.repeat(600) })).toString('base64');
+
+    // Act
+    const response = await invoke(verifyEvent(body, { isBase64Encoded: true }));
+
+    // Assess
+    expect(response.statusCode).toBe(413);
+  });
+
+  it('answers 401 when the token names no driver', async () => {
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE), { sub: undefined }));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.body.code).toBe('UNAUTHORIZED');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('verify-otp handler: verification', () => {
+  it('answers 200 VERIFIED after one conditional write and publishes Parcel Handover Verified without the code', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: toItem(
+        stored({ status: 'VERIFIED', verifiedAt: NOW.getTime() / 1000, verifiedBy: DRIVER }),
+      ),
+    });
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toEqual({ code: 'VERIFIED', parcelId: PARCEL, verifiedAt: NOW.toISOString() });
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    });
+    const updates = ddb.commandCalls(UpdateItemCommand);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.args[0].input).toMatchObject({
+      TableName: TABLE,
+      Key: { parcelId: { S: PARCEL } },
+      ExpressionAttributeValues: {
+        ':hash': { S: CODE_HASH },
+        ':driver': { S: DRIVER },
+        ':max': { N: '5' },
+        ':parcelMax': { N: '10' },
+      },
+    });
+    expect(updates[0]?.args[0].input.ConditionExpression).toContain('totalWrongAttempts < :parcelMax');
+    const published = eventBridge.commandCalls(PutEventsCommand);
+    expect(published).toHaveLength(1);
+    const entry = published[0]?.args[0].input.Entries?.[0];
+    expect(entry).toMatchObject({
+      DetailType: 'Parcel Handover Verified',
+      EventBusName: 'secure-delivery-bus',
+      Source: 'secure-delivery',
+    });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toEqual({
+      parcelId: PARCEL,
+      driverId: DRIVER,
+      verifiedAt: NOW.toISOString(),
+    });
+    expect(entry?.Detail).not.toContain(CODE);
+    expect(entry?.Detail).not.toContain(CODE_HASH);
+    expect(entry?.Detail).not.toContain('erika.mustermann@example.com');
+  });
+
+  it('still answers 200 when the handover event cannot be published', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(stored({ status: 'VERIFIED' })) });
+    eventBridge.on(PutEventsCommand).rejects(new Error('EventBridge down'));
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(output.text()).toContain('Handover event not published');
+  });
+
+  it('answers 422 with attemptsRemaining after a wrong code, counting it with a second conditional write', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
+      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 2, totalWrongAttempts: 2 })) });
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(WRONG)));
+
+    // Assess
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toEqual({ code: 'WRONG_CODE', message: 'Wrong code', attemptsRemaining: 3 });
+    const updates = ddb.commandCalls(UpdateItemCommand);
+    expect(updates).toHaveLength(2);
+    expect(updates[0]?.args[0].input.ExpressionAttributeValues?.[':hash']).toEqual({ S: WRONG_HASH });
+    expect(updates[1]?.args[0].input).toMatchObject({
+      UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
+      ExpressionAttributeValues: { ':issuedHash': { S: CODE_HASH } },
+    });
+    expect(eventBridge.calls()).toHaveLength(0);
+  });
+
+  it('answers 423 with attemptsRemaining 0 for the wrong code that uses up the last try', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(stored({ wrongAttempts: 4 })))
+      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 5 })) });
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(WRONG)));
+
+    // Assess
+    expect(response.statusCode).toBe(423);
+    expect(response.body).toMatchObject({ code: 'LOCKED', attemptsRemaining: 0 });
+  });
+
+  it('answers 423 for the right code once five wrong codes were counted, in one round trip', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(stored({ wrongAttempts: 5 })));
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(423);
+    expect(response.body).toMatchObject({ code: 'LOCKED', attemptsRemaining: 0 });
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+  });
+
+  it.each([
+    ['403 WRONG_DRIVER for another driver', stored({ driverId: 'driver-2' }), 403, 'WRONG_DRIVER'],
+    ['409 ALREADY_VERIFIED for a used code', stored({ status: 'VERIFIED' }), 409, 'ALREADY_VERIFIED'],
+    ['410 EXPIRED after the delivery day', stored({ expiresAt: NOW.getTime() / 1000 }), 410, 'EXPIRED'],
+    ['410 REVOKED for a revoked code', stored({ status: 'REVOKED' }), 410, 'REVOKED'],
+  ])('answers %s', async (_label, current, status, code) => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(current));
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.body.code).toBe(code);
+    expect(response.body).not.toHaveProperty('attemptsRemaining');
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+  });
+
+  it('emits one VerifyOutcome metric per request, with the outcome as dimension', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(stored({ driverId: 'driver-2' })));
+
+    // Act
+    await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    const metricLines = output
+      .lines()
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(metricLines).toEqual([
+      expect.objectContaining({ outcome: 'WRONG_DRIVER', VerifyOutcome: 1, service: 'verify-otp' }),
+    ]);
+  });
+
+  it('answers 404 when the condition fails and there is no item', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(404);
+    expect(response.body).toEqual({ code: 'NOT_FOUND', message: 'No code exists for this parcel' });
+  });
+
+  it('answers 503 with retry-after when the store is throttled', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(
+      new ProvisionedThroughputExceededException({
+        message: 'slow down',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(response.body.code).toBe('TRY_AGAIN');
+  });
+
+  it('answers 500 without details for an unexpected store error', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(Object.assign(new Error(`boom ${CODE_HASH}`), { name: 'InternalServerError' }));
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(500);
+    expect(response.body).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error' });
+  });
+});
+
+describe('verify-otp handler: secrets stay secret', () => {
+  it('logs the outcome per request, but never the code, the hash or the recipient email', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(stored()))
+      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 1 })) })
+      .resolvesOnce({ Attributes: toItem(stored({ status: 'VERIFIED', verifiedBy: DRIVER })) });
+
+    // Act
+    await invoke(verifyEvent(codeBody(WRONG)));
+    await invoke(verifyEvent(codeBody(CODE)));
+    await invoke(verifyEvent(codeBody('97531')));
+
+    // Assess
+    const lines = output
+      .lines()
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          message: 'Verify',
+          parcelId: PARCEL,
+          driverId: DRIVER,
+          outcome: 'WRONG_CODE',
+        }),
+        expect.objectContaining({
+          message: 'Verify',
+          parcelId: PARCEL,
+          driverId: DRIVER,
+          outcome: 'VERIFIED',
+        }),
+      ]),
+    );
+    const logs = output.text();
+    for (const secret of [CODE, WRONG, '97531', CODE_HASH, WRONG_HASH, 'erika.mustermann@example.com']) {
+      expect(logs).not.toContain(secret);
+    }
+  });
+
+  it('never puts the submitted code, its hash or the recipient email into a response body', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(stored()))
+      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 1 })) })
+      .resolvesOnce({ Attributes: toItem(stored({ status: 'VERIFIED', verifiedBy: DRIVER })) })
+      .rejectsOnce(conditionFailed(stored({ status: 'VERIFIED' })))
+      .rejectsOnce(conditionFailed())
+      .rejectsOnce(new ProvisionedThroughputExceededException({ message: 'slow', $metadata: {} }));
+    const requests = [WRONG, CODE, CODE, CODE, CODE, '97531', '٤٨٢٩١٣', '４８２９１３'];
+
+    // Act
+    const responses = [];
+    for (const code of requests) responses.push(await invoke(verifyEvent(codeBody(code))));
+
+    // Assess
+    expect(responses.map((response) => response.statusCode)).toEqual([
+      422, 200, 409, 404, 503, 400, 400, 400,
+    ]);
+    for (const response of responses) {
+      for (const secret of [...SECRETS, RECIPIENT]) expect(response.raw).not.toContain(secret);
+    }
+  });
+});
