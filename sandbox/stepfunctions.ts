@@ -116,10 +116,7 @@ export class LocalStepFunctions {
   private async run(machine: MachineSpec, record: ExecutionRecord, input: Json): Promise<void> {
     const shortName = record.name.slice(0, 8);
     this.log.line('sfn', `${machine.logicalId} ${shortName} started`);
-    const stateMachine = new StateMachine(machine.definition as never, {
-      validationOptions: { checkPaths: false },
-    });
-    const execution = stateMachine.run(input, {
+    const execution = machine.machine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(machine),
         ...(this.retryDelayMs === undefined ? {} : { retryIntervalOverrides: this.retryOverrides(machine) }),
