@@ -1,8 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
-import { cachedKey } from '../adapters/secrets.ts';
 import { InvalidParcelEventError } from '../domain/errors.ts';
 import {
   DeliveryAttemptFailedDetailSchema,
@@ -12,13 +8,13 @@ import {
 } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { DetailType } from '../domain/parcel-events.ts';
-import { createLogger, intEnv, lambdaHandler, parseEventDetail, requireEnv } from '../shared/runtime.ts';
+import { createLogger, intEnv, lambdaHandler, parseEventDetail } from '../shared/runtime.ts';
+import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
-const secrets = new SecretsManagerClient({});
-const hashKey = cachedKey(secrets, requireEnv('OTP_HASH_SECRET_ARN'), 'otp-hash');
-const encryptionKey = cachedKey(secrets, requireEnv('OTP_ENCRYPTION_SECRET_ARN'), 'otp-encryption');
+const store = otpStoreFromEnv();
+const hashKey = keyFromEnv('otp-hash');
+const encryptionKey = keyFromEnv('otp-encryption');
 const limits = {
   retentionDays: intEnv('RECORD_RETENTION_DAYS', 30),
   maxDaysAhead: intEnv('MAX_DELIVERY_DAYS_AHEAD', 60),

@@ -1,12 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
 import { assignDriver } from '../domain/assignment.ts';
 import { ParcelOutForDeliveryDetailSchema } from '../domain/parcel-events.ts';
-import { createLogger, lambdaHandler, parseEventDetail, requireEnv } from '../shared/runtime.ts';
+import { createLogger, lambdaHandler, parseEventDetail } from '../shared/runtime.ts';
+import { otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+const store = otpStoreFromEnv();
 
 /** `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {

@@ -101,7 +101,7 @@ export async function sendHandoverReceipt(
   parcelId: string,
 ): Promise<'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'NOT_VERIFIED'> {
   const record = await deps.store.get(parcelId);
-  if (!record || record.status !== 'VERIFIED' || record.verifiedAt === undefined) return 'NOT_VERIFIED';
+  if (record?.status !== 'VERIFIED' || record.verifiedAt === undefined) return 'NOT_VERIFIED';
   const claim = await deps.store.claimReceipt(parcelId, toEpochSeconds(deps.clock.now()), deps.leaseSeconds);
   if (claim !== 'CLAIMED') return claim;
   const email = renderHandoverReceipt({

@@ -1,17 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
-import { cachedKey } from '../adapters/secrets.ts';
 import { issueOtp } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
-import { createLogger, intEnv, lambdaHandler, parseInput, requireEnv } from '../shared/runtime.ts';
+import { createLogger, intEnv, lambdaHandler, parseInput } from '../shared/runtime.ts';
+import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
-const secrets = new SecretsManagerClient({});
-const hashKey = cachedKey(secrets, requireEnv('OTP_HASH_SECRET_ARN'), 'otp-hash');
-const encryptionKey = cachedKey(secrets, requireEnv('OTP_ENCRYPTION_SECRET_ARN'), 'otp-encryption');
+const store = otpStoreFromEnv();
+const hashKey = keyFromEnv('otp-hash');
+const encryptionKey = keyFromEnv('otp-encryption');
 const retentionDays = intEnv('RECORD_RETENTION_DAYS', 30);
 const maxDaysAhead = intEnv('MAX_DELIVERY_DAYS_AHEAD', 60);
 

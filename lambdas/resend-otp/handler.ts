@@ -1,28 +1,15 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESClient } from '@aws-sdk/client-ses';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
-import { cachedKey } from '../adapters/secrets.ts';
-import { SesMailer } from '../adapters/ses-mailer.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
 import { errorResponse, jsonResponse } from '../shared/http.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
-import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
+import { keyFromEnv, mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
-const mailer = new SesMailer(
-  new SESClient({}),
-  requireEnv('SENDER_EMAIL'),
-  process.env.SES_CONFIGURATION_SET,
-);
-const encryptionKey = cachedKey(
-  new SecretsManagerClient({}),
-  requireEnv('OTP_ENCRYPTION_SECRET_ARN'),
-  'otp-encryption',
-);
+const store = otpStoreFromEnv();
+const mailer = mailerFromEnv();
+const encryptionKey = keyFromEnv('otp-encryption');
 const maxResends = intEnv('MAX_RESENDS_PER_CODE', 3);
 
 /** `POST /parcels/{parcelId}/otp/resend`: emails the current code again, at most three times per code. */

@@ -1,21 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
-import { cachedKey } from '../adapters/secrets.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { trackCode } from '../domain/recipient.ts';
 import { errorResponse, jsonResponse } from '../shared/http.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
-import { createLogger, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
-const encryptionKey = cachedKey(
-  new SecretsManagerClient({}),
-  requireEnv('OTP_ENCRYPTION_SECRET_ARN'),
-  'otp-encryption',
-);
+const store = otpStoreFromEnv();
+const encryptionKey = keyFromEnv('otp-encryption');
 
 /** `GET /parcels/{parcelId}/otp`: Track Package shows the recipient their current code. */
 export const handler = lambdaHandler(

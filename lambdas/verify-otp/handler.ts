@@ -1,11 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
-import { cachedKey } from '../adapters/secrets.ts';
 import { StoreThrottledError } from '../domain/errors.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
 import { systemClock } from '../domain/otp-record.ts';
@@ -19,12 +15,13 @@ import {
   parseParcelId,
 } from '../shared/http.ts';
 import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
 const metrics = new Metrics();
-const store = new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
-const hashKey = cachedKey(new SecretsManagerClient({}), requireEnv('OTP_HASH_SECRET_ARN'), 'otp-hash');
+const store = otpStoreFromEnv();
+const hashKey = keyFromEnv('otp-hash');
 const events = new EventPublisher(
   new EventBridgeClient({}),
   requireEnv('EVENT_BUS_NAME'),

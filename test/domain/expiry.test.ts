@@ -30,7 +30,7 @@ function wallClock(instant: Date, timeZone: string): string {
   return `${part('year')}-${part('month')}-${part('day')} ${part('hour')}:${part('minute')}:${part('second')}.${part('fractionalSecond')} ${offset}`;
 }
 
-const before = (instant: Date): Date => new Date(instant.getTime() - 1);
+const justBefore = (instant: Date): Date => new Date(instant.getTime() - 1);
 
 describe('endOfDeliveryDay', () => {
   it.each([
@@ -166,7 +166,7 @@ describe('endOfDeliveryDay', () => {
     // Assess
     expect(validUntil.toISOString()).toBe(end);
     expect(wallClock(validUntil, zone)).toBe(at);
-    expect(wallClock(before(validUntil), zone)).toBe(last);
+    expect(wallClock(justBefore(validUntil), zone)).toBe(last);
   });
 
   it('ends every day of 2024-2035 in DST-observing and odd-offset zones exactly when the next local day starts', () => {
@@ -200,7 +200,7 @@ describe('endOfDeliveryDay', () => {
       fc.property(fc.integer({ min: 0, max: days - 1 }), fc.constantFrom(...zones), (offset, zone) => {
         const date = new Date(firstDay + offset * 86_400_000).toISOString().slice(0, 10);
         const validUntil = endOfDeliveryDay(date, zone);
-        expect(intlDate(before(validUntil), zone)).toBe(date);
+        expect(intlDate(justBefore(validUntil), zone)).toBe(date);
         expect(intlDate(validUntil, zone) > date).toBe(true);
       }),
       { numRuns: 5_000 },

@@ -29,9 +29,16 @@ const functionByHandler = (handlerName: string) =>
     JSON.stringify(resource.Properties.Environment).includes(`"POWERTOOLS_SERVICE_NAME":"${handlerName}"`),
   ) as string;
 
+/** The resource with this logical id (throws when there is none). */
+function resourceById(logicalId: string): Resource {
+  const resource = resources[logicalId];
+  if (!resource) throw new Error(`no resource ${logicalId}`);
+  return resource;
+}
+
 /** Statements of the IAM policies attached to a function's role. */
 function statementsFor(functionId: string): Statement[] {
-  const role = (resources[functionId]?.Properties.Role as { 'Fn::GetAtt': [string, string] })[
+  const role = (resourceById(functionId).Properties.Role as { 'Fn::GetAtt': [string, string] })[
     'Fn::GetAtt'
   ][0];
   return Object.values(resources)
@@ -255,17 +262,15 @@ describe('SecureDeliveryStack', () => {
     ]) {
       expect(descriptions.some((description) => description.includes(expected))).toBe(true);
     }
-    const insightRule = Object.values(resources).find(
-      (resource) => resource.Type === 'AWS::CloudWatch::InsightRule',
-    );
-    const [, parts] = (insightRule?.Properties.RuleBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const insightRule = resourceById(logicalIdOf('AWS::CloudWatch::InsightRule') as string);
+    const [, parts] = (insightRule.Properties.RuleBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
     const ruleBody = JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ref')).join(''));
     expect(ruleBody.Contribution).toEqual({
       Keys: ['$.driverId'],
       Filters: [{ Match: '$.outcome', In: ['WRONG_CODE', 'LOCKED'] }],
     });
     const verifyLogGroup = (
-      resources[functionByHandler('verify-otp')]?.Properties.LoggingConfig as { LogGroup: unknown }
+      resourceById(functionByHandler('verify-otp')).Properties.LoggingConfig as { LogGroup: unknown }
     ).LogGroup;
     expect(parts).toContainEqual(verifyLogGroup);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

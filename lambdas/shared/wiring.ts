@@ -1,0 +1,35 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { cachedKey } from '../adapters/secrets.ts';
+import { SesMailer } from '../adapters/ses-mailer.ts';
+import type { KeyPurpose } from '../domain/keys.ts';
+import { requireEnv } from './runtime.ts';
+
+/** The code table named by OTP_TABLE_NAME. Call at handler init. */
+export function otpStoreFromEnv(): DynamoDbOtpStore {
+  return new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+}
+
+/**
+ * The SES mailer sending from SENDER_EMAIL through SES_CONFIGURATION_SET. Call at handler init.
+ * @param sdkMaxAttempts SDK attempts per send; 1 where the workflow retries instead.
+ */
+export function mailerFromEnv(sdkMaxAttempts?: number): SesMailer {
+  const client = new SESClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });
+  return new SesMailer(client, requireEnv('SENDER_EMAIL'), process.env.SES_CONFIGURATION_SET);
+}
+
+const SECRET_ENV: Record<KeyPurpose, string> = {
+  'otp-hash': 'OTP_HASH_SECRET_ARN',
+  'otp-encryption': 'OTP_ENCRYPTION_SECRET_ARN',
+};
+
+let secretsClient: SecretsManagerClient | undefined;
+
+/** The key for `purpose`, from the secret its environment variable names; fetched once. Call at handler init. */
+export function keyFromEnv(purpose: KeyPurpose): () => Promise<Uint8Array> {
+  secretsClient ??= new SecretsManagerClient({});
+  return cachedKey(secretsClient, requireEnv(SECRET_ENV[purpose]), purpose);
+}
