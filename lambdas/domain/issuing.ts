@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { codeEmailFor, sendOrRollBack } from './code-email.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { renderOtpEmail, renderOtpReissuedEmail } from './email/render.ts';
 import { OtpNotFoundError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
-import { decryptOtpCode, encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
+import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
 import type { Clock, Mailer, OtpRecord, OtpStore } from './otp-record.ts';
 import type { ParcelShippedDetail } from './parcel-events.ts';
 
@@ -114,24 +114,9 @@ export async function sendOtpEmail(
     deps.claimLeaseSeconds,
   );
   if (claim !== 'CLAIMED') return { ...input, emailSent: false, outcome: claim };
-  const code = decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext);
-  // A code that replaced an earlier one says so, so the recipient discards the old email.
-  const render = (record.issueCount ?? 1) > 1 ? renderOtpReissuedEmail : renderOtpEmail;
-  const email = render({
-    locale: record.locale,
-    recipientName: record.recipientName,
-    orderId: record.orderId,
-    parcelId: record.parcelId,
-    code,
-    validUntil: new Date(record.expiresAt * 1000),
-    timeZone: record.timeZone,
-  });
-  try {
-    await deps.mailer.send({ to: record.recipientEmail, ...email });
-  } catch (error) {
-    await deps.store.releaseEmailClaim(input.parcelId, input.issueId);
-    throw error;
-  }
+  await sendOrRollBack(deps.mailer, codeEmailFor(record, deps.encryptionKey), () =>
+    deps.store.releaseEmailClaim(input.parcelId, input.issueId),
+  );
   await deps.store.markEmailSent(input.parcelId, input.issueId);
   return { ...input, emailSent: true, outcome: 'SENT' };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { renderHandoverReceipt, renderOtpEmail } from './email/render.ts';
+import { codeEmailFor, sendOrRollBack } from './code-email.ts';
+import { renderHandoverReceipt } from './email/render.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, digestsEqual } from './otp-code.ts';
 import type { Clock, LifecycleStore, Mailer, OtpRecord } from './otp-record.ts';
@@ -68,22 +69,9 @@ export async function resendCode(
     const again = openRecordFor(counted.current, input.recipientEmail, nowSeconds);
     return 'refusal' in again ? again : { refusal: 'TOO_MANY_RESENDS' };
   }
-  const code = decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext);
-  const email = renderOtpEmail({
-    locale: record.locale,
-    recipientName: record.recipientName,
-    orderId: record.orderId,
-    parcelId: record.parcelId,
-    code,
-    validUntil: new Date(record.expiresAt * 1000),
-    timeZone: record.timeZone,
-  });
-  try {
-    await deps.mailer.send({ to: record.recipientEmail, ...email });
-  } catch (error) {
-    await deps.store.uncountResend(record.parcelId, record.issueId);
-    throw error;
-  }
+  await sendOrRollBack(deps.mailer, codeEmailFor(record, deps.encryptionKey), () =>
+    deps.store.uncountResend(record.parcelId, record.issueId),
+  );
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };
 }
 
@@ -112,12 +100,9 @@ export async function sendHandoverReceipt(
     handedOverAt: new Date(record.verifiedAt * 1000),
     timeZone: record.timeZone,
   });
-  try {
-    await deps.mailer.send({ to: record.recipientEmail, ...email });
-  } catch (error) {
-    await deps.store.releaseReceiptClaim(parcelId);
-    throw error;
-  }
+  await sendOrRollBack(deps.mailer, { to: record.recipientEmail, ...email }, () =>
+    deps.store.releaseReceiptClaim(parcelId),
+  );
   await deps.store.markReceiptSent(parcelId);
   return 'SENT';
 }
