@@ -1,5 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { InvalidParcelEventError } from '../domain/errors.ts';
+import { DetailType } from '../domain/identifiers.ts';
 import {
   DeliveryAttemptFailedDetailSchema,
   handleDeliveryAttemptFailed,
@@ -7,8 +8,8 @@ import {
   revokeCode,
 } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { DetailType } from '../domain/parcel-events.ts';
-import { createLogger, intEnv, lambdaHandler, parseEventDetail } from '../shared/runtime.ts';
+import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();

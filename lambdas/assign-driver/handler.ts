@@ -1,7 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { assignDriver } from '../domain/assignment.ts';
 import { ParcelOutForDeliveryDetailSchema } from '../domain/parcel-events.ts';
-import { createLogger, lambdaHandler, parseEventDetail } from '../shared/runtime.ts';
+import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();

@@ -3,7 +3,8 @@ import { deliveryWindowEnd } from '../domain/delivery-window.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { type ParcelShippedDetail, ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
 import { decideOtp, type OtpDecision, parseThresholds } from '../domain/value-policy.ts';
-import { createLogger, intEnv, lambdaHandler, parseEventDetail, requireEnv } from '../shared/runtime.ts';
+import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
 
 const logger = createLogger();
 const thresholds = parseThresholds(requireEnv('OTP_THRESHOLDS'));

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { isValidTimeZone, parseCalendarDate } from './expiry.ts';
+import { DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
 
-/** Parcel ids: a letter or digit, then up to 63 of letters, digits, `.`, `_`, `-` (safe in URL paths). */
-export const PARCEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Driver ids: the same alphabet as parcel ids, up to 128 characters (Cognito `sub` is a UUID). */
-export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export { DetailType, DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
+
 /** Largest declared value accepted, in minor units (10^13 = 100 billion in a two-decimal currency). */
 export const MAX_DECLARED_AMOUNT = 10_000_000_000_000;
 
@@ -54,22 +53,6 @@ export const ParcelOutForDeliveryDetailSchema = z.object({
   deliveryDate: CalendarDateSchema,
 });
 export type ParcelOutForDeliveryDetail = z.infer<typeof ParcelOutForDeliveryDetailSchema>;
-
-/** Detail types this product consumes and emits on the bus. */
-export const DetailType = {
-  ParcelShipped: 'Parcel Shipped',
-  ParcelOutForDelivery: 'Parcel Out For Delivery',
-  DeliveryAttemptFailed: 'Delivery Attempt Failed',
-  ParcelReturned: 'Parcel Returned',
-  ShipmentCancelled: 'Shipment Cancelled',
-  OtpIssued: 'Delivery Otp Issued',
-  OtpReissued: 'Delivery Otp Reissued',
-  OtpRevoked: 'Delivery Otp Revoked',
-  OtpLocked: 'Delivery Otp Locked',
-  OtpNotRequired: 'Delivery Otp Not Required',
-  OtpEmailFailed: 'Delivery Otp Email Failed',
-  HandoverVerified: 'Parcel Handover Verified',
-} as const;
 
 /** Turns the first zod issue into a dotted field path and its message. */
 export function firstIssue(error: z.ZodError, prefix = ''): { field: string; reason: string } {

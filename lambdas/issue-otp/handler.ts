@@ -1,7 +1,8 @@
 import { issueOtp } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
-import { createLogger, intEnv, lambdaHandler, parseInput } from '../shared/runtime.ts';
+import { parseInput } from '../shared/event-parsing.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { sendOtpEmail } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';
-import { createLogger, intEnv, lambdaHandler, parseInput } from '../shared/runtime.ts';
+import { parseInput } from '../shared/event-parsing.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();

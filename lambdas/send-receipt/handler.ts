@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
-import { createLogger, intEnv, lambdaHandler, parseEventDetail } from '../shared/runtime.ts';
+import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { PARCEL_ID_PATTERN } from '../domain/parcel-events.ts';
+import { PARCEL_ID_PATTERN } from '../domain/identifiers.ts';
 
 /** A JSON response with the machine-readable `code` every answer of this API carries. */
 export function jsonResponse(

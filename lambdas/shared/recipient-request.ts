@@ -1,9 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import { isEmailAddress } from '../domain/identifiers.ts';
 import type { RecipientRefusal } from '../domain/recipient.ts';
 import { BadRequestError, jsonResponse, parseParcelId } from './http.ts';
-
-const RecipientEmailSchema = z.email().max(254);
 
 /** Parcel and recipient of a shop-backend request (`X-Recipient-Email`, SigV4-authorized upstream). */
 export function parseRecipientRequest(event: APIGatewayProxyEventV2): {
@@ -12,7 +10,7 @@ export function parseRecipientRequest(event: APIGatewayProxyEventV2): {
 } {
   const parcelId = parseParcelId(event);
   const recipientEmail = event.headers?.['x-recipient-email'] ?? '';
-  if (!RecipientEmailSchema.safeParse(recipientEmail).success) {
+  if (!isEmailAddress(recipientEmail)) {
     throw new BadRequestError(400, 'INVALID_RECIPIENT', 'X-Recipient-Email must be an email address');
   }
   return { parcelId, recipientEmail };

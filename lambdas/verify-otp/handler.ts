@@ -3,9 +3,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { EventPublisher } from '../adapters/event-publisher.ts';
 import { StoreThrottledError } from '../domain/errors.ts';
+import { DetailType, DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { DetailType, DRIVER_ID_PATTERN } from '../domain/parcel-events.ts';
 import { type VerifyOutcome, type VerifyRejection, verifyHandover } from '../domain/verification.ts';
 import {
   BadRequestError,

@@ -1,0 +1,27 @@
+// Kept free of zod so handlers that only check identifiers load fast.
+
+/** Parcel ids: a letter or digit, then up to 63 of letters, digits, `.`, `_`, `-` (safe in URL paths). */
+export const PARCEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Driver ids: the same alphabet as parcel ids, up to 128 characters (Cognito `sub` is a UUID). */
+export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** A plausible email address: one @, no spaces, a dot in the domain, at most 254 characters. */
+export function isEmailAddress(value: string): boolean {
+  return value.length <= 254 && /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/.test(value);
+}
+
+/** Detail types this product consumes and emits on the bus. */
+export const DetailType = {
+  ParcelShipped: 'Parcel Shipped',
+  ParcelOutForDelivery: 'Parcel Out For Delivery',
+  DeliveryAttemptFailed: 'Delivery Attempt Failed',
+  ParcelReturned: 'Parcel Returned',
+  ShipmentCancelled: 'Shipment Cancelled',
+  OtpIssued: 'Delivery Otp Issued',
+  OtpReissued: 'Delivery Otp Reissued',
+  OtpRevoked: 'Delivery Otp Revoked',
+  OtpLocked: 'Delivery Otp Locked',
+  OtpNotRequired: 'Delivery Otp Not Required',
+  OtpEmailFailed: 'Delivery Otp Email Failed',
+  HandoverVerified: 'Parcel Handover Verified',
+} as const;
