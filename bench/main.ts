@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -174,9 +174,21 @@ async function main(): Promise<void> {
       '',
     );
     write(out.join('\n'));
+    updateReadme(out.join('\n'), result.generatedAt);
   } finally {
     await sandbox.stop().catch(() => undefined);
   }
+}
+
+/** Replaces the README's results block with this run's table, so the README always shows the latest numbers. */
+function updateReadme(table: string, generatedAt: string): void {
+  const path = join(REPO_ROOT, 'README.md');
+  const readme = readFileSync(path, 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (!readme.includes(start) || !readme.includes(end)) return;
+  const block = `${start}\nLatest run (${generatedAt}${quick ? ', --quick' : ''}):\n\n\`\`\`${table}\`\`\`\n${end}`;
+  writeFileSync(path, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), block));
 }
 
 main().catch((error: unknown) => {
