@@ -58,7 +58,13 @@ async function demo(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 300));
   outcome('code bound to the driver');
 
-  step(4, 'Driver signs in and enters a wrong code, then the right one');
+  step(4, 'The shop shows the code under Track Package (SigV4-signed request on the recipient’s behalf)');
+  const tracked = await client.recipientRequest('GET', `/parcels/${high}/otp`, recipient);
+  outcome(
+    `${tracked.status}: code ${tracked.body.code === code ? 'matches the email' : 'MISMATCH'}, valid until ${String(tracked.body.validUntil)}`,
+  );
+
+  step(5, 'Driver signs in and enters a wrong code, then the right one');
   const token = await client.driverToken(driverId);
   const wrong = await client.verify(high, { code: code === '000000' ? '111111' : '000000' }, token);
   outcome(`wrong code: ${wrong.status} ${JSON.stringify(wrong.body)}`);
@@ -66,6 +72,10 @@ async function demo(): Promise<void> {
   outcome(`right code: ${right.status} ${JSON.stringify(right.body)}`);
   const again = await client.verify(high, { code }, token);
   outcome(`same code again: ${again.status} ${String(again.body.code)}`);
+
+  step(6, 'The recipient gets a handover receipt');
+  const receipt = (await client.waitForEmails(recipient, 2))[1];
+  outcome(receipt ? `email arrived: "${receipt.subject}"` : 'no receipt within 10 s: see the sandbox log');
 
   process.stdout.write(`\nDone. Events on the bus: ${endpoints.inspectUrl}\n`);
 }
