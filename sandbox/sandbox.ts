@@ -87,6 +87,8 @@ export interface Sandbox {
   readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
   /** The template's functions as the sandbox runs them (invocation counts and durations). */
   readonly functions: LocalFunctions;
+  /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
+  sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
   settled(): Promise<void>;
   stop(): Promise<void>;
@@ -305,6 +307,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stepFunctions,
       faults,
       functions,
+      sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {
         await settled().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DynamoDBClient, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DisableRuleCommand,
   EnableRuleCommand,
@@ -223,4 +224,58 @@ describe('sandbox end to end', () => {
     expect(whileDisabled.emails).toHaveLength(0);
     expect(afterEnabled.emails).toHaveLength(1);
   });
+
+  it('decides expiry by the expiresAt attribute, never by TTL: an expired item TTL has not removed yet answers 410', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await putRawItem({ parcelId: 'E2E-EXPIRED-1', expiresAt: now - 60, ttl: now + 86_400 });
+
+    const response = await client.verify(
+      'E2E-EXPIRED-1',
+      { code: '123456' },
+      await client.driverToken('D-1'),
+    );
+
+    expect(response.status).toBe(410);
+    expect(response.body.code).toBe('EXPIRED');
+  });
+
+  it('emulates TTL: the sweep deletes items whose ttl has passed and keeps the rest', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await putRawItem({ parcelId: 'E2E-TTL-GONE', expiresAt: now - 90_000, ttl: now - 10 });
+    await putRawItem({ parcelId: 'E2E-TTL-KEPT', expiresAt: now - 90_000, ttl: now + 3_600 });
+
+    await sandbox.sweepExpired(now);
+
+    expect(await e2e.item('E2E-TTL-GONE')).toBeUndefined();
+    expect(await e2e.item('E2E-TTL-KEPT')).toBeDefined();
+  });
 });
+
+/** Writes a code record straight into the table, as an earlier run would have left it. */
+async function putRawItem(fields: { parcelId: string; expiresAt: number; ttl: number }): Promise<void> {
+  const { endpoints } = e2e.sandbox;
+  const ddb = new DynamoDBClient({
+    endpoint: endpoints.dynamodbEndpoint,
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+  });
+  const table = ((await ddb.send(new ListTablesCommand({}))).TableNames ?? []).find((name) =>
+    name.startsWith('OtpTable'),
+  );
+  await ddb.send(
+    new PutItemCommand({
+      TableName: table,
+      Item: {
+        parcelId: { S: fields.parcelId },
+        issueId: { S: 'issue-raw' },
+        codeHash: { S: 'not-a-real-hash' },
+        status: { S: 'ISSUED' },
+        driverId: { S: 'D-1' },
+        expiresAt: { N: String(fields.expiresAt) },
+        ttl: { N: String(fields.ttl) },
+        wrongAttempts: { N: '0' },
+        totalWrongAttempts: { N: '0' },
+      },
+    }),
+  );
+}
