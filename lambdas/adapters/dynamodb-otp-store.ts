@@ -89,6 +89,9 @@ const THROTTLING = new Set([
 /** Maps throttling, after the SDK's own retries, to the typed error callers turn into 503. */
 function rethrow(error: unknown): never {
   if (error instanceof Error && THROTTLING.has(error.name)) throw new StoreThrottledError(error.message);
+  // The caller's deadline ran out, in practice while the SDK was backing off from throttling.
+  if (error instanceof Error && error.name === 'AbortError')
+    throw new StoreThrottledError('deadline reached');
   throw error;
 }
 
@@ -118,7 +121,13 @@ export class DynamoDbOtpStore implements LifecycleStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly abortSignal?: AbortSignal,
   ) {}
+
+  /** The same store, its requests abandoned once `signal` aborts (a handler's deadline). */
+  withAbortSignal(signal: AbortSignal): DynamoDbOtpStore {
+    return new DynamoDbOtpStore(this.client, this.tableName, signal);
+  }
 
   async createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }> {
     try {
@@ -129,6 +138,7 @@ export class DynamoDbOtpStore implements LifecycleStore {
           ConditionExpression: 'attribute_not_exists(parcelId)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        { abortSignal: this.abortSignal },
       );
       return { created: true, record };
     } catch (error) {
@@ -147,6 +157,7 @@ export class DynamoDbOtpStore implements LifecycleStore {
           Key: { parcelId: s(parcelId) },
           ConsistentRead: true,
         }),
+        { abortSignal: this.abortSignal },
       );
       return result.Item ? fromItem(result.Item) : undefined;
     } catch (error) {
@@ -369,6 +380,7 @@ export class DynamoDbOtpStore implements LifecycleStore {
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        { abortSignal: this.abortSignal },
       );
       return output.Attributes;
     });

@@ -7,9 +7,13 @@ import { SesMailer } from '../adapters/ses-mailer.ts';
 import type { KeyPurpose } from '../domain/keys.ts';
 import { requireEnv } from './runtime.ts';
 
-/** The code table named by OTP_TABLE_NAME. Call at handler init. */
-export function otpStoreFromEnv(): DynamoDbOtpStore {
-  return new DynamoDbOtpStore(new DynamoDBClient({}), requireEnv('OTP_TABLE_NAME'));
+/**
+ * The code table named by OTP_TABLE_NAME. Call at handler init.
+ * @param sdkMaxAttempts SDK attempts per request; fewer where a caller waits on the answer.
+ */
+export function otpStoreFromEnv(sdkMaxAttempts?: number): DynamoDbOtpStore {
+  const client = new DynamoDBClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });
+  return new DynamoDbOtpStore(client, requireEnv('OTP_TABLE_NAME'));
 }
 
 /**

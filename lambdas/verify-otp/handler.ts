@@ -20,7 +20,10 @@ import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
 const metrics = new Metrics();
-const store = otpStoreFromEnv();
+// A driver waits on this answer: few SDK retries, and a deadline (below) that leaves time to say 503.
+const store = otpStoreFromEnv(3);
+/** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
+const DEADLINE_MARGIN_MS = 1500;
 const hashKey = keyFromEnv('otp-hash');
 const events = new EventPublisher(
   new EventBridgeClient({}),
@@ -84,11 +87,20 @@ function toResponse(outcome: VerifyOutcome, parcelId: string): APIGatewayProxyRe
 /** `POST /parcels/{parcelId}/verify`: the driver's handover check. */
 export const handler = lambdaHandler(
   logger,
-  async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyResultV2> => {
+  async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context): Promise<APIGatewayProxyResultV2> => {
     try {
       const request = parseRequest(event);
+      const deadline = AbortSignal.timeout(
+        Math.max(500, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
+      );
       const outcome = await verifyHandover(
-        { store, hashKey: await hashKey(), clock: systemClock, maxWrongAttempts, maxWrongAttemptsPerParcel },
+        {
+          store: store.withAbortSignal(deadline),
+          hashKey: await hashKey(),
+          clock: systemClock,
+          maxWrongAttempts,
+          maxWrongAttemptsPerParcel,
+        },
         request,
       );
       const outcomeName = outcome.verified ? 'VERIFIED' : outcome.rejection;
