@@ -44,6 +44,7 @@ const NUMBER_FIELDS = [
   'totalWrongAttempts',
   'emailClaimedAt',
   'verifiedAt',
+  'boundAt',
   'issueCount',
   'closedAt',
   'revokedAt',
@@ -173,17 +174,31 @@ export class DynamoDbOtpStore implements LifecycleStore {
   ): Promise<EmailClaim> {
     const result = await this.update(parcelId, {
       UpdateExpression: 'SET emailStatus = :sending, emailClaimedAt = :now',
+      // Only while the code is open: a code revoked or expired meanwhile is never emailed.
       ConditionExpression:
-        'issueId = :issue AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
+        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        'AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
+      ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':sending': s('SENDING'),
         ':issue': s(issueId),
+        ':issued': s('ISSUED'),
         ':now': n(nowSeconds),
         ':stale': n(nowSeconds - leaseSeconds),
       },
     });
     if (result.ok) return 'CLAIMED';
-    return result.current?.emailStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+    const current = result.current;
+    if (current?.emailStatus === 'SENT') return 'ALREADY_SENT';
+    if (
+      !current ||
+      current.issueId !== issueId ||
+      current.status !== 'ISSUED' ||
+      current.expiresAt <= nowSeconds
+    ) {
+      return 'CODE_CLOSED';
+    }
+    return 'IN_FLIGHT';
   }
 
   async markEmailSent(parcelId: string, issueId: string): Promise<void> {
@@ -204,12 +219,13 @@ export class DynamoDbOtpStore implements LifecycleStore {
     });
   }
 
-  async assignDriver(parcelId: string, driverId: string): Promise<boolean> {
+  async assignDriver(parcelId: string, driverId: string, eventSeconds: number): Promise<boolean> {
     const result = await this.update(parcelId, {
-      UpdateExpression: 'SET driverId = :driver',
-      ConditionExpression: '#status = :issued',
+      UpdateExpression: 'SET driverId = :driver, boundAt = :at',
+      // Events arrive late and out of order: one older than the last (re)binding or reissue changes nothing.
+      ConditionExpression: '#status = :issued AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':driver': s(driverId), ':issued': s('ISSUED') },
+      ExpressionAttributeValues: { ':driver': s(driverId), ':issued': s('ISSUED'), ':at': n(eventSeconds) },
     });
     return result.ok;
   }
@@ -259,7 +275,8 @@ export class DynamoDbOtpStore implements LifecycleStore {
       UpdateExpression:
         'SET issueId = :issue, previousCodeHash = codeHash, codeHash = :hash, codeCiphertext = :sealed, ' +
         'expiresAt = :expires, #ttl = :ttl, issuedAt = :issuedAt, deliveryDate = :date, #status = :issued, ' +
-        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one ' +
+        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one, ' +
+        'boundAt = :issuedAt ' +
         'REMOVE driverId, emailStatus, emailClaimedAt, revokedAt',
       // Each reissue must move to a later day: a redelivered event for the same day issues nothing.
       ConditionExpression:
@@ -327,7 +344,11 @@ export class DynamoDbOtpStore implements LifecycleStore {
     });
   }
 
-  async claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim> {
+  async claimReceipt(
+    parcelId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<Exclude<EmailClaim, 'CODE_CLOSED'>> {
     const result = await this.update(parcelId, {
       UpdateExpression: 'SET receiptStatus = :sending, receiptClaimedAt = :now',
       ConditionExpression:

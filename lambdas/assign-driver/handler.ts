@@ -10,9 +10,10 @@ const store = otpStoreFromEnv();
 
 /** `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
-  const { detail } = parseEventDetail(ParcelOutForDeliveryDetailSchema, event);
-  const result = await assignDriver({ store }, detail);
-  logger.info(result.bound ? 'Driver assigned' : 'No open code to assign', {
+  const { detail, time } = parseEventDetail(ParcelOutForDeliveryDetailSchema, event);
+  // The event's own time orders bindings: a late or replayed event cannot undo a newer one.
+  const result = await assignDriver({ store }, detail, new Date(time));
+  logger.info(result.bound ? 'Driver assigned' : 'No open code to assign, or a stale event', {
     parcelId: result.parcelId,
     driverId: detail.driverId,
   });

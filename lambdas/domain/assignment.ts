@@ -4,7 +4,7 @@ import type { ParcelOutForDeliveryDetail } from './parcel-events.ts';
 /** Result of binding a parcel's code to the driver taking it out. */
 export interface AssignmentResult {
   readonly parcelId: string;
-  /** False when the parcel has no open code (low value, already verified or revoked). */
+  /** False when the parcel has no open code (low value, verified, revoked) or the event is stale. */
   readonly bound: boolean;
 }
 
@@ -15,7 +15,12 @@ export interface AssignmentResult {
 export async function assignDriver(
   deps: { readonly store: OtpStore },
   detail: ParcelOutForDeliveryDetail,
+  eventTime: Date,
 ): Promise<AssignmentResult> {
-  const bound = await deps.store.assignDriver(detail.parcelId, detail.driverId);
+  const bound = await deps.store.assignDriver(
+    detail.parcelId,
+    detail.driverId,
+    Math.floor(eventTime.getTime() / 1000),
+  );
   return { parcelId: detail.parcelId, bound };
 }

@@ -46,6 +46,11 @@ export class EmailTransientError extends DomainError {
   override readonly name = 'EmailTransientError';
 }
 
+/** Another attempt holds the email's claim; retry later, when the claim is done or its lease has run out. */
+export class EmailInFlightError extends DomainError {
+  override readonly name = 'EmailInFlightError';
+}
+
 /** SES rejected the message for good (bad address, unverified sender); retrying cannot help. */
 export class EmailRejectedError extends DomainError {
   override readonly name = 'EmailRejectedError';

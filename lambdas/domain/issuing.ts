@@ -93,7 +93,7 @@ export interface SendResult {
   readonly parcelId: string;
   readonly issueId: string;
   readonly emailSent: boolean;
-  readonly outcome: 'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT';
+  readonly outcome: 'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED';
 }
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { deliveryWindowEnd } from './delivery-window.ts';
+import { DeliveryDateOutOfRangeError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
@@ -92,7 +93,20 @@ async function reissueCode(
   }
 
   const now = deps.clock.now();
-  const validUntil = deliveryWindowEnd(nextAttemptDate, record.timeZone, now, deps.maxDaysAhead);
+  let validUntil: Date;
+  try {
+    validUntil = deliveryWindowEnd(
+      nextAttemptDate,
+      record.timeZone,
+      now,
+      deps.maxDaysAhead,
+      'detail.nextAttemptDate',
+    );
+  } catch (error) {
+    // No new code for an impossible date, but the failed attempt's code must still stop verifying.
+    if (!(error instanceof DeliveryDateOutOfRangeError)) throw error;
+    return revokeCode(deps, parcelId, false);
+  }
   const issueId = randomUUID();
   const code = generateOtpCode();
   const expiresAt = toEpochSeconds(validUntil);

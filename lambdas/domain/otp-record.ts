@@ -19,6 +19,8 @@ export interface OtpRecord {
   readonly wrongAttempts: number;
   readonly totalWrongAttempts: number;
   readonly driverId?: string;
+  /** Epoch seconds of the event that last bound or unbound the driver; older events cannot rebind. */
+  readonly boundAt?: number;
   readonly recipientEmail: string;
   readonly recipientName: string;
   readonly locale: string;
@@ -41,7 +43,7 @@ export interface OtpRecord {
 }
 
 /** Outcome of claiming the right to send a code's email. */
-export type EmailClaim = 'CLAIMED' | 'ALREADY_SENT' | 'IN_FLIGHT';
+export type EmailClaim = 'CLAIMED' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED';
 
 /** Condition values for a verify attempt; the store checks all of them in one conditional write. */
 export interface VerifyAttempt {
@@ -64,7 +66,10 @@ export interface OtpStore {
   /** Writes the record unless the parcel already has one; returns the record that is stored now. */
   createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }>;
   get(parcelId: string): Promise<OtpRecord | undefined>;
-  /** Claims the email of `issueId`; a stale SENDING claim older than the lease may be taken over. */
+  /**
+   * Claims the email of `issueId` while that code is still open (issued, unexpired); a SENDING claim
+   * older than the lease may be taken over. CODE_CLOSED: revoked, verified or expired meanwhile.
+   */
   claimEmail(
     parcelId: string,
     issueId: string,
@@ -74,8 +79,11 @@ export interface OtpStore {
   markEmailSent(parcelId: string, issueId: string): Promise<void>;
   /** Drops a claim after a failed send so a retry can claim again. */
   releaseEmailClaim(parcelId: string, issueId: string): Promise<void>;
-  /** Binds the current, still-issued code to a driver; false when there is no such code. */
-  assignDriver(parcelId: string, driverId: string): Promise<boolean>;
+  /**
+   * Binds the current, still-issued code to a driver, unless a newer event (by `eventSeconds`) already
+   * bound or unbound it; false when there is no such code or the event is stale.
+   */
+  assignDriver(parcelId: string, driverId: string, eventSeconds: number): Promise<boolean>;
   /** Marks the code verified iff hash, status, expiry, attempts and driver all hold. */
   verify(attempt: VerifyAttempt): Promise<ConditionalResult>;
   /** Counts one wrong code iff the code is still open for this driver with tries left. */
@@ -117,7 +125,11 @@ export interface LifecycleStore extends OtpStore {
   /** Gives a resend back after SES failed to take the email. */
   uncountResend(parcelId: string, issueId: string): Promise<void>;
   /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
-  claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim>;
+  claimReceipt(
+    parcelId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<Exclude<EmailClaim, 'CODE_CLOSED'>>;
   markReceiptSent(parcelId: string): Promise<void>;
   releaseReceiptClaim(parcelId: string): Promise<void>;
 }

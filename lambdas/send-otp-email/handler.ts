@@ -11,7 +11,7 @@ const store = otpStoreFromEnv();
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
 const mailer = mailerFromEnv(1);
 const encryptionKey = keyFromEnv('otp-encryption');
-const claimLeaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 120);
+const claimLeaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
 
 const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() });
 

@@ -1,5 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { z } from 'zod';
+import { EmailInFlightError } from '../domain/errors.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
@@ -10,7 +11,7 @@ import { mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 const logger = createLogger();
 const store = otpStoreFromEnv();
 const mailer = mailerFromEnv();
-const leaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 120);
+const leaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
 
 const HandoverVerifiedSchema = z.object({ parcelId: ParcelIdSchema });
 
@@ -22,5 +23,8 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
     detail.parcelId,
   );
   logger.info('Handover receipt', { parcelId: detail.parcelId, outcome });
+  // A claim still in flight may be this event's own earlier, timed-out try: fail so Lambda retries
+  // after the lease, instead of reporting success for a receipt nobody sent.
+  if (outcome === 'IN_FLIGHT') throw new EmailInFlightError(`Receipt for ${detail.parcelId} is in flight`);
   return { parcelId: detail.parcelId, outcome };
 });

@@ -364,11 +364,13 @@ describe('DynamoDbOtpStore email claim', () => {
     const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
     expect(input?.UpdateExpression).toBe('SET emailStatus = :sending, emailClaimedAt = :now');
     expect(input?.ConditionExpression).toBe(
-      'issueId = :issue AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
+      'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        'AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
     );
     expect(input?.ExpressionAttributeValues).toEqual({
       ':sending': { S: 'SENDING' },
       ':issue': { S: 'issue-1' },
+      ':issued': { S: 'ISSUED' },
       ':now': { N: '1000' },
       ':stale': { N: '880' },
     });
@@ -389,13 +391,28 @@ describe('DynamoDbOtpStore email claim', () => {
     // Prepare
     ddb
       .on(UpdateItemCommand)
-      .rejects(conditionFailed(record({ emailStatus: 'SENDING', emailClaimedAt: 990 })));
+      .rejects(conditionFailed(record({ issueId: 'issue-1', emailStatus: 'SENDING', emailClaimedAt: 990 })));
 
     // Act
     const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
 
     // Assess
     expect(claim).toBe('IN_FLIGHT');
+  });
+
+  it('answers CODE_CLOSED when the code was revoked or replaced meanwhile, so it is never emailed', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(record({ issueId: 'issue-1', status: 'REVOKED' })))
+      .rejectsOnce(conditionFailed(record({ issueId: 'issue-2' })));
+
+    // Act
+    const revoked = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+    const replaced = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+
+    // Assess
+    expect([revoked, replaced]).toEqual(['CODE_CLOSED', 'CODE_CLOSED']);
   });
 
   it('marks the email sent, bound to the issue', async () => {
@@ -442,20 +459,24 @@ describe('DynamoDbOtpStore email claim', () => {
 });
 
 describe('DynamoDbOtpStore.assignDriver', () => {
-  it('binds the driver only while the code is ISSUED', async () => {
+  it('binds the driver only while the code is ISSUED and no newer event has bound it', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ driverId: 'driver-9' })) });
 
     // Act
-    const bound = await store.assignDriver('PCL-789', 'driver-9');
+    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000);
 
     // Assess
     expect(bound).toBe(true);
     expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
-      UpdateExpression: 'SET driverId = :driver',
-      ConditionExpression: '#status = :issued',
+      UpdateExpression: 'SET driverId = :driver, boundAt = :at',
+      ConditionExpression: '#status = :issued AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':driver': { S: 'driver-9' }, ':issued': { S: 'ISSUED' } },
+      ExpressionAttributeValues: {
+        ':driver': { S: 'driver-9' },
+        ':issued': { S: 'ISSUED' },
+        ':at': { N: '1790000000' },
+      },
     });
   });
 
@@ -464,7 +485,7 @@ describe('DynamoDbOtpStore.assignDriver', () => {
     ddb.on(UpdateItemCommand).rejects(conditionFailed());
 
     // Act
-    const bound = await store.assignDriver('PCL-789', 'driver-9');
+    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000);
 
     // Assess
     expect(bound).toBe(false);

@@ -71,16 +71,21 @@ export class FakeOtpStore implements OtpStore {
     this.calls.push('claimEmail');
     const item = this.items.get(parcelId);
     const stale = nowSeconds - leaseSeconds;
-    const claimable =
+    const open =
       item !== undefined &&
       item.issueId === issueId &&
+      item.status === 'ISSUED' &&
+      item.expiresAt > nowSeconds;
+    const claimable =
+      open &&
       (item.emailStatus === undefined ||
         (item.emailStatus === 'SENDING' && item.emailClaimedAt !== undefined && item.emailClaimedAt < stale));
     if (claimable) {
       this.items.set(parcelId, { ...item, emailStatus: 'SENDING', emailClaimedAt: nowSeconds });
       return 'CLAIMED';
     }
-    return item?.emailStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+    if (item?.emailStatus === 'SENT') return 'ALREADY_SENT';
+    return open ? 'IN_FLIGHT' : 'CODE_CLOSED';
   }
 
   async markEmailSent(parcelId: string, issueId: string): Promise<void> {
@@ -101,11 +106,12 @@ export class FakeOtpStore implements OtpStore {
     }
   }
 
-  async assignDriver(parcelId: string, driverId: string): Promise<boolean> {
+  async assignDriver(parcelId: string, driverId: string, eventSeconds = 0): Promise<boolean> {
     this.calls.push('assignDriver');
     const item = this.items.get(parcelId);
     if (item?.status !== 'ISSUED') return false;
-    this.items.set(parcelId, { ...item, driverId });
+    if (item.boundAt !== undefined && item.boundAt > eventSeconds) return false;
+    this.items.set(parcelId, { ...item, driverId, boundAt: eventSeconds });
     return true;
   }
 

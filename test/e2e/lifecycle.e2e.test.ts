@@ -1,3 +1,4 @@
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { codeFromEmail } from '../../sandbox/client.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
@@ -133,6 +134,67 @@ describe('delivery lifecycle', () => {
       expect((await e2e.item(parcelId))?.closedAt?.N).toBeDefined();
     },
   );
+});
+
+describe('delivery lifecycle: late and impossible events', () => {
+  it('ignores a late Out For Delivery from before the reissue: the old driver cannot take the new code', async () => {
+    const { recipient } = await e2e.readyForHandover('LC-STALE-1', 'D-OLD');
+    const staleTime = new Date(Date.now() - 3_600_000);
+    await failAttempt('LC-STALE-1', tomorrowPlus(1));
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-STALE-1',
+      driverId: 'D-NEW',
+      deliveryDate: tomorrowPlus(1),
+    });
+    const fresh = codeFromEmail((await e2e.client.emailsTo(recipient))[1]?.text ?? '') as string;
+
+    await e2e.client.events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: e2e.sandbox.endpoints.eventBusName,
+            Source: e2e.sandbox.endpoints.eventSource,
+            DetailType: 'Parcel Out For Delivery',
+            Detail: JSON.stringify({
+              parcelId: 'LC-STALE-1',
+              driverId: 'D-OLD',
+              deliveryDate: tomorrowPlus(0),
+            }),
+            Time: staleTime,
+          },
+        ],
+      }),
+    );
+    await e2e.sandbox.settled();
+    const oldDriver = await e2e.client.verify(
+      'LC-STALE-1',
+      { code: fresh },
+      await e2e.client.driverToken('D-OLD'),
+    );
+    const newDriver = await e2e.client.verify(
+      'LC-STALE-1',
+      { code: fresh },
+      await e2e.client.driverToken('D-NEW'),
+    );
+
+    expect(oldDriver.status).toBe(403);
+    expect(newDriver.status).toBe(200);
+  });
+
+  it('revokes the code when the next attempt date is impossible, and issues none', async () => {
+    const { code, token, recipient } = await e2e.readyForHandover('LC-FAR-1');
+
+    await failAttempt('LC-FAR-1', tomorrowPlus(400));
+    const response = await e2e.client.verify('LC-FAR-1', { code }, token);
+
+    expect(response.status).toBe(410);
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(1);
+    expect(
+      (await e2e.client.busEvents()).some(
+        (event) => event['detail-type'] === 'Delivery Otp Revoked' && event.detail.parcelId === 'LC-FAR-1',
+      ),
+    ).toBe(true);
+  });
 });
 
 describe('recipient routes', () => {

@@ -49,7 +49,7 @@ function outForDelivery(detail: Record<string, unknown>): EventBridgeEvent<strin
 const invoke = (event: EventBridgeEvent<string, unknown>) => handler(event, lambdaContext('assign-driver'));
 
 describe('assign-driver handler', () => {
-  it('binds the open code to the driver with a write conditioned on ISSUED', async () => {
+  it('binds the open code to the driver with a write conditioned on ISSUED and on the event being the newest', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(otpRecord({ driverId: 'driver-9' })) });
 
@@ -63,9 +63,13 @@ describe('assign-driver handler', () => {
     expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: TABLE,
       Key: { parcelId: { S: 'PCL-789' } },
-      UpdateExpression: 'SET driverId = :driver',
-      ConditionExpression: '#status = :issued',
-      ExpressionAttributeValues: { ':driver': { S: 'driver-9' }, ':issued': { S: 'ISSUED' } },
+      UpdateExpression: 'SET driverId = :driver, boundAt = :at',
+      ConditionExpression: '#status = :issued AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
+      ExpressionAttributeValues: {
+        ':driver': { S: 'driver-9' },
+        ':issued': { S: 'ISSUED' },
+        ':at': expect.anything(),
+      },
     });
   });
 
