@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
@@ -101,6 +101,10 @@ export class IssuingWorkflow extends Construct {
       backoffRate: 2,
       maxAttempts: 4,
     });
+    // Later steps need ids only: the recipient's details leave the state once the code is issued.
+    const forgetRecipient = new Pass(this, 'Keep ids only', {
+      parameters: { 'parcelId.$': '$.parcelId', 'issue.$': '$.issue' },
+    });
     const send = sendCodeEmailStep(this, this.sendFunction, events);
 
     const done = new Succeed(this, 'Done');
@@ -108,17 +112,20 @@ export class IssuingWorkflow extends Construct {
       new Choice(this, 'Code required?')
         .when(
           Condition.booleanEquals('$.otpRequired', true),
-          issue.next(send).next(
-            new Choice(this, 'Sent by this run?')
-              .when(
-                Condition.booleanEquals('$.send.emailSent', true),
-                emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
-                  parcelId: JsonPath.stringAt('$.parcelId'),
-                  validUntil: JsonPath.stringAt('$.issue.validUntil'),
-                }).next(done),
-              )
-              .otherwise(done),
-          ),
+          issue
+            .next(forgetRecipient)
+            .next(send)
+            .next(
+              new Choice(this, 'Sent by this run?')
+                .when(
+                  Condition.booleanEquals('$.send.emailSent', true),
+                  emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
+                    parcelId: JsonPath.stringAt('$.parcelId'),
+                    validUntil: JsonPath.stringAt('$.issue.validUntil'),
+                  }).next(done),
+                )
+                .otherwise(done),
+            ),
         )
         .otherwise(
           emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {

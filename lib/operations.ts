@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -64,7 +64,7 @@ export class Operations extends Construct {
     const codesLocked = verifyOutcome('LOCKED');
     this.alarm(
       'Lockouts',
-      'Codes locked after too many wrong codes',
+      'More than 5 locked answers or parcel lockouts in 5 minutes',
       sum([parcelLocked, codesLocked], 'Lockouts'),
       5,
     );
@@ -73,7 +73,7 @@ export class Operations extends Construct {
     this.alarm('Verify5xx', 'The verify API answered 5xx', serverErrors, 0);
 
     this.wrongCodesPerDriverRule = new CfnInsightRule(this, 'WrongCodesPerDriver', {
-      ruleName: `${id}-wrong-codes-per-driver`,
+      ruleName: `${Stack.of(this).stackName}-wrong-codes-per-driver`,
       ruleState: 'ENABLED',
       ruleBody: JSON.stringify({
         Schema: { Name: 'CloudWatchLogRule', Version: 1 },

@@ -5,9 +5,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/identifiers.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
 /** Props for {@link VerifyApi}. */
@@ -67,7 +69,19 @@ export class VerifyApi extends Construct {
     // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
     props.table.grant(this.verifyFunction, 'dynamodb:UpdateItem');
     props.hashKeySecret.grantRead(this.verifyFunction);
-    props.bus.grantPutEventsTo(this.verifyFunction);
+    // Only its own event: a compromised verify cannot forge carrier events (e.g. a rebinding Out For Delivery).
+    this.verifyFunction.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+        conditions: {
+          StringEquals: {
+            'events:source': props.ownSource,
+            'events:detail-type': DetailType.HandoverVerified,
+          },
+        },
+      }),
+    );
 
     this.httpApi = new HttpApi(this, 'Api', {
       description: 'Secure Delivery: driver handover verification',

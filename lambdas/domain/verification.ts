@@ -94,8 +94,9 @@ export async function verifyHandover(
   if (rejection !== 'WRONG_CODE' && rejection !== 'CODE_MATCHES')
     return refusal(rejection, verify.current, deps);
   if (rejection === 'CODE_MATCHES' || !verify.current) {
-    // The item changed between the write and its image (a reissue raced us): the driver may simply retry.
-    return { verified: false, rejection: 'WRONG_CODE', attemptsRemaining: deps.maxWrongAttempts };
+    // DynamoDB returns the very item its condition refused, so this means a malformed record: fail loudly
+    // (500, alarmed) rather than answer a right code with "wrong code".
+    throw new Error('Verify condition failed on a record that satisfies it');
   }
 
   const counted = await deps.store.recordWrongAttempt(attempt, verify.current.codeHash);

@@ -79,6 +79,12 @@ export async function verifySigV4(
   if (Math.abs(nowMs - signingDate.getTime()) > MAX_SKEW_MS) throw new SigV4Error('Signature expired');
 
   const signedHeaders = (signedHeaderList as string).split(';');
+  // API Gateway requires the host to be signed and the payload hash, when sent, to be the body's.
+  if (!signedHeaders.includes('host')) throw new SigV4Error('host must be a signed header');
+  const contentHash = request.headers['x-amz-content-sha256'];
+  if (contentHash !== undefined && contentHash !== createHash('sha256').update(request.body).digest('hex')) {
+    throw new SigV4Error('x-amz-content-sha256 does not match the body');
+  }
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = request.headers[name];

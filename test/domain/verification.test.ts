@@ -497,3 +497,22 @@ describe('classifyRejection', () => {
     expect(rejection).toBe(expected);
   });
 });
+
+describe('verifyHandover on an inconsistent store answer', () => {
+  it('fails loudly instead of answering a right code as wrong when the refused image would have passed', async () => {
+    // Prepare: a store whose condition refuses an item that satisfies it (a malformed record).
+    const satisfying = record({ driverId: DRIVER });
+    const broken = Object.assign(Object.create(FakeOtpStore.prototype), {
+      verify: async () => ({ ok: false, current: satisfying }),
+    }) as FakeOtpStore;
+
+    // Act
+    const outcome = verifyHandover(
+      { ...deps(), store: broken },
+      { parcelId: PARCEL, driverId: DRIVER, code: CODE },
+    );
+
+    // Assess
+    await expect(outcome).rejects.toThrow('Verify condition failed on a record that satisfies it');
+  });
+});

@@ -180,6 +180,14 @@ describe('SecureDeliveryStack', () => {
     expect(JSON.stringify(verify)).toContain(hashSecret as string);
     expect(JSON.stringify(verify)).not.toContain(encryptionSecret as string);
     expect(actionsOf(verify)).not.toContain('ses:SendEmail');
+    const putEvents = verify.find((statement) =>
+      actionsOf([statement]).includes('events:PutEvents'),
+    ) as Statement & {
+      Condition?: unknown;
+    };
+    expect(putEvents.Condition).toEqual({
+      StringEquals: { 'events:source': 'secure-delivery', 'events:detail-type': 'Parcel Handover Verified' },
+    });
   });
 
   it('lets only the send step email, from the configured sender only', () => {
@@ -255,7 +263,7 @@ describe('SecureDeliveryStack', () => {
     for (const expected of [
       'workflow execution failed',
       'email could not be sent',
-      'locked',
+      'locked answers',
       '5xx',
       'One driver',
       'could not be delivered',

@@ -96,6 +96,8 @@ describe('issuing workflow (synthesized definition, real handlers)', () => {
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
     expect(emitted.map((entry) => entry.DetailType)).toEqual(['Delivery Otp Issued']);
     expect((await item('WF-OK-1'))?.emailStatus?.S).toBe('SENT');
+    // Past the issue step the state holds ids only: no recipient address reaches the later steps.
+    expect(execution.output).not.toContain('@example.com');
   });
 
   it('retries SES throttling with backoff and still sends exactly one email', async () => {
