@@ -103,7 +103,7 @@ export class IssuingWorkflow extends Construct {
     });
     // Later steps need ids only: the recipient's details leave the state once the code is issued.
     const forgetRecipient = new Pass(this, 'Keep ids only', {
-      parameters: { 'parcelId.$': '$.parcelId', 'issue.$': '$.issue' },
+      parameters: { 'parcelId.$': '$.parcelId', 'otpRequired.$': '$.otpRequired', 'issue.$': '$.issue' },
     });
     const send = sendCodeEmailStep(this, this.sendFunction, events);
 
