@@ -52,7 +52,6 @@ export function price(
   httpRequests: number,
   itemBytes: number,
 ): CostLine[] {
-  const per = (value: number) => value / parcels;
   const delta = (a: Record<string, number>, b: Record<string, number>, names: string[]) =>
     Object.entries(b)
       .filter(([operation]) => names.some((name) => operation.endsWith(`.${name}`)))
@@ -70,48 +69,21 @@ export function price(
   const expressGbSeconds = after.expressGbSeconds - before.expressGbSeconds;
   const emails = after.emails - before.emails;
   const events = after.events - before.events;
+  const line = (item: string, total: number, unitPrice: number): CostLine => ({
+    item,
+    perParcel: total / parcels,
+    usdPerParcel: (total / parcels) * unitPrice,
+  });
   return [
-    { item: 'SES emails', perParcel: per(emails), usdPerParcel: per(emails) * PRICING.sesPerEmail },
-    {
-      item: 'EventBridge events',
-      perParcel: per(events),
-      usdPerParcel: per(events) * PRICING.eventBridgePerCustomEvent,
-    },
-    {
-      item: 'DynamoDB write units',
-      perParcel: per(writeUnits),
-      usdPerParcel: per(writeUnits) * PRICING.dynamodbPerWriteUnit,
-    },
-    {
-      item: 'DynamoDB read units',
-      perParcel: per(readUnits),
-      usdPerParcel: per(readUnits) * PRICING.dynamodbPerReadUnit,
-    },
-    {
-      item: 'Lambda requests',
-      perParcel: per(invocations),
-      usdPerParcel: per(invocations) * PRICING.lambdaPerRequest,
-    },
-    {
-      item: 'Lambda GB-s (arm64)',
-      perParcel: per(gbSeconds),
-      usdPerParcel: per(gbSeconds) * PRICING.lambdaArmPerGbSecond,
-    },
-    {
-      item: 'Express requests',
-      perParcel: per(executions),
-      usdPerParcel: per(executions) * PRICING.stepFunctionsExpressPerRequest,
-    },
-    {
-      item: 'Express GB-s',
-      perParcel: per(expressGbSeconds),
-      usdPerParcel: per(expressGbSeconds) * PRICING.stepFunctionsExpressPerGbSecond,
-    },
-    {
-      item: 'HTTP API requests',
-      perParcel: per(httpRequests),
-      usdPerParcel: per(httpRequests) * PRICING.httpApiPerRequest,
-    },
+    line('SES emails', emails, PRICING.sesPerEmail),
+    line('EventBridge events', events, PRICING.eventBridgePerCustomEvent),
+    line('DynamoDB write units', writeUnits, PRICING.dynamodbPerWriteUnit),
+    line('DynamoDB read units', readUnits, PRICING.dynamodbPerReadUnit),
+    line('Lambda requests', invocations, PRICING.lambdaPerRequest),
+    line('Lambda GB-s (arm64)', gbSeconds, PRICING.lambdaArmPerGbSecond),
+    line('Express requests', executions, PRICING.stepFunctionsExpressPerRequest),
+    line('Express GB-s', expressGbSeconds, PRICING.stepFunctionsExpressPerGbSecond),
+    line('HTTP API requests', httpRequests, PRICING.httpApiPerRequest),
   ];
 }
 
