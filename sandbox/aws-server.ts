@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
 import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
 import type { SandboxLog } from './log.ts';
@@ -28,17 +28,17 @@ function generateSecrets(resolver: TemplateResolver): LocalSecret[] {
 }
 
 /**
- * One loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
+ * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
  * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`) and Secrets Manager (`secretsmanager.*`),
  * dispatched on X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
  */
-export function createAwsServer(options: {
+export function createAwsRequestHandler(options: {
   resolver: TemplateResolver;
   bus: LocalEventBus;
   stepFunctions: LocalStepFunctions;
   log: SandboxLog;
   fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
-}): Server {
+}): RequestListener {
   const { bus, stepFunctions, log } = options;
   const secrets = generateSecrets(options.resolver);
   const findSecret = (id: unknown): LocalSecret => {
@@ -117,7 +117,7 @@ export function createAwsServer(options: {
     },
   };
 
-  return createServer((request, response) => {
+  return (request, response) => {
     void (async () => {
       const target = String(request.headers['x-amz-target'] ?? '');
       const contentType = target.startsWith('AWSStepFunctions')
@@ -147,5 +147,5 @@ export function createAwsServer(options: {
         sendAwsError(response, failure, contentType);
       }
     })();
-  });
+  };
 }

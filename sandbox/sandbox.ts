@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
-import { createAwsServer } from './aws-server.ts';
+import { createAwsRequestHandler } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
 import { FaultProxy } from './fault-proxy.ts';
@@ -139,29 +139,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     servers.push(sesServer);
     const sesPort = (sesServer.address() as AddressInfo).port;
 
-    const pending: { aws?: Server } = {};
-    const awsPort = await reservePort(ports.aws, 'AWS services (SANDBOX_AWS_PORT)', (server) => {
-      pending.aws = server;
-    });
+    // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
+    let awsHandler: RequestListener | undefined;
+    const awsServer = createServer((request, response) => awsHandler?.(request, response));
+    const awsPort = await listen(awsServer, ports.aws, 'AWS services (SANDBOX_AWS_PORT)');
+    servers.push(awsServer);
     const awsBase = `http://127.0.0.1:${awsPort}`;
 
-    const overrides: Record<string, string> = {};
+    const resolver = new TemplateResolver(template, SANDBOX_ENV);
     const issuers = new Map<string, LocalJwtIssuer>();
-    const resolver0 = new TemplateResolver(template, SANDBOX_ENV);
-    for (const [poolId] of resolver0.resourcesOfType('AWS::Cognito::UserPool')) {
-      const clients = resolver0
+    for (const [poolId] of resolver.resourcesOfType('AWS::Cognito::UserPool')) {
+      const clients = resolver
         .resourcesOfType('AWS::Cognito::UserPoolClient')
         .filter(
           ([, client]) => JSON.stringify(client.Properties?.UserPoolId) === JSON.stringify({ Ref: poolId }),
         )
         .map(([clientId]) => clientId);
       const issuer = await LocalJwtIssuer.create({
-        issuerUrl: `${awsBase}/cognito/${resolver0.ref(poolId)}`,
+        issuerUrl: `${awsBase}/cognito/${resolver.ref(poolId)}`,
         audience: clients[0] ?? poolId,
       });
-      issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver0.ref(poolId)}`, issuer);
+      issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
-    const resolver = new TemplateResolver(template, SANDBOX_ENV, overrides);
 
     progress('starting DynamoDB (dynalite)');
     const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen);
@@ -224,7 +223,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
     await functions.warmAll();
 
-    const awsServer = createAwsServer({
+    awsHandler = createAwsRequestHandler({
       resolver,
       bus,
       stepFunctions,
@@ -249,9 +248,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return false;
       },
     });
-    if (pending.aws) await close(pending.aws);
-    await listen(awsServer, awsPort, 'AWS services (SANDBOX_AWS_PORT)');
-    servers.push(awsServer);
 
     progress('starting the HTTP API');
     const apiServer = createHttpApiServer({
@@ -322,14 +318,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
-function sendJsonAnswer(response: import('node:http').ServerResponse, status: number, body: unknown): void {
+function sendJsonAnswer(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 }
 
 /** Checks every fixed port before anything starts, so a clash is reported by name and changes nothing. */
 async function assertPortsFree(ports: SandboxPorts): Promise<void> {
-  const { createServer } = await import('node:http');
   const names: [keyof SandboxPorts, string][] = [
     ['api', 'HTTP API (SANDBOX_API_PORT)'],
     ['aws', 'AWS services (SANDBOX_AWS_PORT)'],
@@ -342,15 +337,6 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
     await listen(probe, ports[key], name);
     await close(probe);
   }
-}
-
-/** Binds a placeholder server to learn (and hold) the port before the real server exists. */
-async function reservePort(port: number, name: string, hold: (server: Server) => void): Promise<number> {
-  const { createServer } = await import('node:http');
-  const placeholder = createServer();
-  const actual = await listen(placeholder, port, name);
-  hold(placeholder);
-  return actual;
 }
 
 export { listen, REPO_ROOT };

@@ -41,7 +41,6 @@ export class TemplateResolver {
   constructor(
     readonly template: Template,
     readonly env: SandboxEnv,
-    private readonly overrides: Record<string, string> = {},
   ) {}
 
   /** Logical ids of all resources of a type. */
@@ -66,7 +65,6 @@ export class TemplateResolver {
       'AWS::NoValue': '',
     };
     if (logicalId in pseudo) return pseudo[logicalId] as string;
-    if (this.overrides[logicalId]) return this.overrides[logicalId];
     const { Type } = this.resource(logicalId);
     switch (Type) {
       case 'AWS::SecretsManager::Secret':
@@ -113,7 +111,8 @@ export class TemplateResolver {
     if (attribute === 'Arn') return this.arn(logicalId);
     if (attribute === 'Name') return this.ref(logicalId);
     if (attribute === 'ProviderURL' || attribute === 'ProviderName') return this.ref(logicalId);
-    if (attribute === 'ApiEndpoint') return this.overrides[`${logicalId}.ApiEndpoint`] ?? '';
+    if (attribute === 'ApiEndpoint')
+      return `https://${logicalId}.execute-api.${this.env.region}.amazonaws.com`;
     if (attribute === 'QueueUrl') return this.ref(logicalId);
     return `${logicalId}.${attribute}`;
   }
