@@ -63,14 +63,22 @@ export async function resendCode(
   const nowSeconds = toEpochSeconds(deps.clock.now());
   const found = openRecordFor(await deps.store.get(input.parcelId), input.recipientEmail, nowSeconds);
   if ('refusal' in found) return found;
-  const { record } = found;
-  const counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
+  let record = found.record;
+  let counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
+  if (!counted.ok && counted.current && counted.current.issueId !== record.issueId) {
+    // A reissue between our read and our write: the new code has its own budget, so try it once.
+    const reissued = openRecordFor(counted.current, input.recipientEmail, nowSeconds);
+    if ('refusal' in reissued) return reissued;
+    record = reissued.record;
+    counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
+  }
   if (!counted.ok) {
     const again = openRecordFor(counted.current, input.recipientEmail, nowSeconds);
     return 'refusal' in again ? again : { refusal: 'TOO_MANY_RESENDS' };
   }
-  await sendOrRollBack(deps.mailer, codeEmailFor(record, deps.encryptionKey), () =>
-    deps.store.uncountResend(record.parcelId, record.issueId),
+  const sent = record;
+  await sendOrRollBack(deps.mailer, codeEmailFor(sent, deps.encryptionKey), () =>
+    deps.store.uncountResend(sent.parcelId, sent.issueId),
   );
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };
 }

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { deriveKey } from '../../lambdas/domain/keys.ts';
+import { encryptOtpCode, hashOtpCode } from '../../lambdas/domain/otp-code.ts';
+import type { ConditionalResult, LifecycleStore, OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { resendCode, sameRecipient, trackCode } from '../../lambdas/domain/recipient.ts';
+
+const HASH_KEY = deriveKey('h'.repeat(64), 'otp-hash');
+const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
+const NOW = new Date('2026-12-01T13:00:00Z');
+const clock = { now: () => NOW };
+
+function record(issueId: string, code: string, overrides: Partial<OtpRecord> = {}): OtpRecord {
+  return {
+    parcelId: 'PCL-1',
+    orderId: 'ORD-1',
+    issueId,
+    codeHash: hashOtpCode(HASH_KEY, 'PCL-1', code),
+    codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, 'PCL-1', issueId, code),
+    status: 'ISSUED',
+    expiresAt: Date.parse('2026-12-01T23:00:00Z') / 1000,
+    ttl: Date.parse('2026-12-31T23:00:00Z') / 1000,
+    issuedAt: Date.parse('2026-11-30T08:00:00Z') / 1000,
+    deliveryDate: '2026-12-01',
+    wrongAttempts: 0,
+    totalWrongAttempts: 0,
+    recipientEmail: 'Alex@Example.com',
+    recipientName: 'Alex',
+    locale: 'en-GB',
+    timeZone: 'Europe/Berlin',
+    ...overrides,
+  };
+}
+
+/** A store that answers scripted values; only what these operations use. */
+function scriptedStore(script: { get: OtpRecord | undefined; countResend?: ConditionalResult[] }) {
+  const counts = [...(script.countResend ?? [])];
+  const calls: string[] = [];
+  const store = {
+    get: async () => script.get,
+    countResend: async (_parcelId: string, issueId: string) => {
+      calls.push(`countResend:${issueId}`);
+      return counts.shift() ?? { ok: false, current: undefined };
+    },
+    uncountResend: async (_parcelId: string, issueId: string) => {
+      calls.push(`uncountResend:${issueId}`);
+    },
+  } as unknown as LifecycleStore;
+  return { store, calls };
+}
+
+describe('sameRecipient', () => {
+  it('matches regardless of case and surrounding spaces, and nothing else', () => {
+    expect(sameRecipient('Alex@Example.com', ' alex@example.COM ')).toBe(true);
+    expect(sameRecipient('alex@example.com', 'alex@example.org')).toBe(false);
+  });
+});
+
+describe('trackCode', () => {
+  it('shows the current code to the parcel’s recipient', async () => {
+    const { store } = scriptedStore({ get: record('issue-1', '123456') });
+
+    const result = await trackCode(
+      { store, encryptionKey: ENCRYPTION_KEY, clock },
+      { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
+    );
+
+    expect(result).toEqual({ code: '123456', validUntil: '2026-12-01T23:00:00.000Z' });
+  });
+
+  it('answers a wrong recipient exactly like a missing parcel', async () => {
+    const wrong = await trackCode(
+      {
+        store: scriptedStore({ get: record('issue-1', '123456') }).store,
+        encryptionKey: ENCRYPTION_KEY,
+        clock,
+      },
+      { parcelId: 'PCL-1', recipientEmail: 'mallory@example.com' },
+    );
+    const missing = await trackCode(
+      { store: scriptedStore({ get: undefined }).store, encryptionKey: ENCRYPTION_KEY, clock },
+      { parcelId: 'PCL-1', recipientEmail: 'mallory@example.com' },
+    );
+
+    expect(wrong).toEqual({ refusal: 'NOT_FOUND' });
+    expect(missing).toEqual(wrong);
+  });
+});
+
+describe('resendCode', () => {
+  it('resends the new code when a reissue lands between its read and its write, instead of answering 429', async () => {
+    const old = record('issue-1', '111111');
+    const reissued = record('issue-2', '222222');
+    const { store, calls } = scriptedStore({
+      get: old,
+      countResend: [
+        { ok: false, current: reissued },
+        { ok: true, record: { ...reissued, resendCount: 1 } },
+      ],
+    });
+    const sent: string[] = [];
+    const mailer = {
+      send: async (message: { text: string }) => {
+        sent.push(message.text);
+        return { messageId: 'm' };
+      },
+    };
+
+    const result = await resendCode(
+      { store, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
+    );
+
+    expect(result).toEqual({ resendsRemaining: 2 });
+    expect(calls).toEqual(['countResend:issue-1', 'countResend:issue-2']);
+    expect(sent[0]).toContain('222222');
+  });
+
+  it('answers TOO_MANY_RESENDS when the same code has used its resends', async () => {
+    const current = record('issue-1', '111111', { resendCount: 3 });
+    const { store } = scriptedStore({ get: current, countResend: [{ ok: false, current }] });
+    const mailer = { send: async () => ({ messageId: 'm' }) };
+
+    const result = await resendCode(
+      { store, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
+    );
+
+    expect(result).toEqual({ refusal: 'TOO_MANY_RESENDS' });
+  });
+
+  it('gives the resend back when SES does not take the email', async () => {
+    const current = record('issue-1', '111111');
+    const { store, calls } = scriptedStore({
+      get: current,
+      countResend: [{ ok: true, record: { ...current, resendCount: 1 } }],
+    });
+    const mailer = {
+      send: async () => {
+        throw Object.assign(new Error('throttled'), { name: 'EmailThrottledError' });
+      },
+    };
+
+    const result = resendCode(
+      { store, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
+    );
+
+    await expect(result).rejects.toThrow('throttled');
+    expect(calls).toEqual(['countResend:issue-1', 'uncountResend:issue-1']);
+  });
+});
