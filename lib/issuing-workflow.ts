@@ -66,7 +66,8 @@ export class IssuingWorkflow extends Construct {
         ...limits,
       },
     });
-    props.table.grant(this.issueFunction, 'dynamodb:PutItem');
+    // One conditional UpdateItem creates the record (keeping an early driver binding).
+    props.table.grant(this.issueFunction, 'dynamodb:UpdateItem');
     props.hashKeySecret.grantRead(this.issueFunction);
     props.encryptionKeySecret.grantRead(this.issueFunction);
 
@@ -100,6 +101,11 @@ export class IssuingWorkflow extends Construct {
       interval: Duration.seconds(1),
       backoffRate: 2,
       maxAttempts: 4,
+    });
+    // Returned or cancelled before the code existed: nothing to issue, and nothing failed.
+    issue.addCatch(new Succeed(this, 'Parcel closed'), {
+      errors: ['ParcelClosedError'],
+      resultPath: JsonPath.DISCARD,
     });
     // Later steps need ids only: the recipient's details leave the state once the code is issued.
     const forgetRecipient = new Pass(this, 'Keep ids only', {

@@ -3,10 +3,9 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { StoreThrottledError } from '../domain/errors.ts';
+import { ParcelClosedError, StoreThrottledError } from '../domain/errors.ts';
 import type {
   ConditionalResult,
   EmailClaim,
@@ -102,12 +101,21 @@ async function conditional(run: () => Promise<Item | undefined>): Promise<Condit
     const attributes = await run();
     return { ok: true, record: fromItem(attributes ?? {}) };
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) {
-      return { ok: false, current: error.Item ? fromItem(error.Item) : undefined };
-    }
+    if (error instanceof ConditionalCheckFailedException) return { ok: false, current: recordOf(error.Item) };
     return rethrow(error);
   }
 }
+
+/**
+ * A parcel's item holds a code record once issued. Before that it may hold only what arrived early: a
+ * driver binding (Out For Delivery) or a closure (Returned, Cancelled). Such a placeholder is no record.
+ */
+function recordOf(item: Item | undefined): OtpRecord | undefined {
+  return item?.issueId ? fromItem(item) : undefined;
+}
+
+/** Placeholders tidy themselves up: TTL two weeks after the event that created them. */
+const PLACEHOLDER_TTL_SECONDS = 14 * 86_400;
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
@@ -131,23 +139,19 @@ export class DynamoDbOtpStore implements LifecycleStore {
   }
 
   async createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: toItem(record),
-          ConditionExpression: 'attribute_not_exists(parcelId)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-        { abortSignal: this.abortSignal },
-      );
-      return { created: true, record };
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException && error.Item) {
-        return { created: false, record: fromItem(error.Item) };
-      }
-      return rethrow(error);
-    }
+    // An update, not a put: a placeholder's early driver binding is kept, a closure refuses the code.
+    const { parcelId: _key, ...fields } = toItem(record);
+    const entries = Object.entries(fields);
+    const result = await this.update(record.parcelId, {
+      UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
+      ConditionExpression: 'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], index) => [`:f${index}`, value])),
+    });
+    if (result.ok) return { created: true, record: result.record };
+    if (!result.current)
+      throw new ParcelClosedError(`Parcel ${record.parcelId} was closed before its code was issued`);
+    return { created: false, record: result.current };
   }
 
   async get(parcelId: string): Promise<OtpRecord | undefined> {
@@ -160,7 +164,7 @@ export class DynamoDbOtpStore implements LifecycleStore {
         }),
         { abortSignal: this.abortSignal },
       );
-      return result.Item ? fromItem(result.Item) : undefined;
+      return recordOf(result.Item);
     } catch (error) {
       return rethrow(error);
     }
@@ -221,11 +225,19 @@ export class DynamoDbOtpStore implements LifecycleStore {
 
   async assignDriver(parcelId: string, driverId: string, eventSeconds: number): Promise<boolean> {
     const result = await this.update(parcelId, {
-      UpdateExpression: 'SET driverId = :driver, boundAt = :at',
+      UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
       // Events arrive late and out of order: one older than the last (re)binding or reissue changes nothing.
-      ConditionExpression: '#status = :issued AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':driver': s(driverId), ':issued': s('ISSUED'), ':at': n(eventSeconds) },
+      // Before the code exists the binding waits in a placeholder, which the issued code then keeps.
+      ConditionExpression:
+        '((attribute_not_exists(issueId) AND attribute_not_exists(closedAt)) OR #status = :issued) ' +
+        'AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':driver': s(driverId),
+        ':issued': s('ISSUED'),
+        ':at': n(eventSeconds),
+        ':placeholderTtl': n(eventSeconds + PLACEHOLDER_TTL_SECONDS),
+      },
     });
     return result.ok;
   }
@@ -302,14 +314,20 @@ export class DynamoDbOtpStore implements LifecycleStore {
   }
 
   revoke(parcelId: string, nowSeconds: number, close: boolean): Promise<ConditionalResult> {
+    // Closing also works before the code exists: the placeholder it leaves bars the code for good.
     return this.update(parcelId, {
-      UpdateExpression: `SET #status = :revoked, revokedAt = :now${close ? ', closedAt = :now' : ''}`,
-      ConditionExpression: 'attribute_exists(parcelId) AND #status <> :verified',
-      ExpressionAttributeNames: { '#status': 'status' },
+      UpdateExpression: close
+        ? 'SET #status = :revoked, revokedAt = :now, closedAt = :now, #ttl = if_not_exists(#ttl, :placeholderTtl)'
+        : 'SET #status = :revoked, revokedAt = :now',
+      ConditionExpression: close
+        ? '(attribute_not_exists(issueId) OR #status <> :verified)'
+        : 'attribute_exists(issueId) AND #status <> :verified',
+      ExpressionAttributeNames: { '#status': 'status', ...(close ? { '#ttl': 'ttl' } : {}) },
       ExpressionAttributeValues: {
         ':revoked': s('REVOKED'),
         ':verified': s('VERIFIED'),
         ':now': n(nowSeconds),
+        ...(close ? { ':placeholderTtl': n(nowSeconds + PLACEHOLDER_TTL_SECONDS) } : {}),
       },
     });
   }

@@ -46,6 +46,11 @@ export class EmailTransientError extends DomainError {
   override readonly name = 'EmailTransientError';
 }
 
+/** The parcel was returned or cancelled (possibly before its code was issued): no code may be issued. */
+export class ParcelClosedError extends DomainError {
+  override readonly name = 'ParcelClosedError';
+}
+
 /** Another attempt holds the email's claim; retry later, when the claim is done or its lease has run out. */
 export class EmailInFlightError extends DomainError {
   override readonly name = 'EmailInFlightError';

@@ -3,7 +3,6 @@ import {
   DynamoDBClient,
   GetItemCommand,
   ProvisionedThroughputExceededException,
-  PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -115,30 +114,76 @@ describe('toItem / fromItem', () => {
 });
 
 describe('DynamoDbOtpStore.createIfAbsent', () => {
-  it('puts the item only if the parcel has none, asking for the old item on failure', async () => {
+  it('writes every field only if the parcel has no code and is not closed, asking for the old item on failure', async () => {
     // Prepare
-    ddb.on(PutItemCommand).resolves({});
     const fresh = record();
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(fresh) });
 
     // Act
     const result = await store.createIfAbsent(fresh);
 
     // Assess
     expect(result).toEqual({ created: true, record: fresh });
-    const calls = ddb.commandCalls(PutItemCommand);
+    const calls = ddb.commandCalls(UpdateItemCommand);
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.args[0].input).toEqual({
+    const input = calls[0]?.args[0].input;
+    expect(input).toMatchObject({
       TableName: TABLE,
-      Item: toItem(fresh),
-      ConditionExpression: 'attribute_not_exists(parcelId)',
+      Key: { parcelId: { S: fresh.parcelId } },
+      ConditionExpression: 'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
+      ReturnValues: 'ALL_NEW',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
+    const written = Object.fromEntries(
+      Object.entries(input?.ExpressionAttributeNames ?? {}).map(([alias, name]) => [
+        name,
+        input?.ExpressionAttributeValues?.[alias.replace('#', ':')],
+      ]),
+    );
+    const { parcelId: _key, ...fields } = toItem(fresh);
+    expect(written).toEqual(fields);
+  });
+
+  it('keeps a driver bound before the code existed: the update leaves driverId and boundAt alone', async () => {
+    // Prepare
+    const fresh = record({ driverId: undefined });
+    ddb
+      .on(UpdateItemCommand)
+      .resolves({ Attributes: toItem({ ...fresh, driverId: 'early-driver', boundAt: 1_700 }) });
+
+    // Act
+    const result = await store.createIfAbsent(fresh);
+
+    // Assess
+    expect(result.record).toMatchObject({ driverId: 'early-driver', boundAt: 1_700 });
+    const names = Object.values(
+      ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input.ExpressionAttributeNames ?? {},
+    );
+    expect(names).not.toContain('driverId');
+    expect(names).not.toContain('boundAt');
+  });
+
+  it('refuses with ParcelClosedError when the parcel was closed before its code existed', async () => {
+    // Prepare: a placeholder holds only the closure.
+    ddb.on(UpdateItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'closed',
+        $metadata: {},
+        Item: { parcelId: { S: 'PCL-789' }, status: { S: 'REVOKED' }, closedAt: { N: '1700' } },
+      }),
+    );
+
+    // Act
+    const create = store.createIfAbsent(record());
+
+    // Assess
+    await expect(create).rejects.toMatchObject({ name: 'ParcelClosedError' });
   });
 
   it('returns created false and the existing record when the parcel already has one', async () => {
     // Prepare
     const existing = record({ issueId: '11111111-2222-4333-8444-555555555555', codeHash: 'e'.repeat(64) });
-    ddb.on(PutItemCommand).rejects(conditionFailed(existing));
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(existing));
 
     // Act
     const result = await store.createIfAbsent(record());
@@ -149,7 +194,7 @@ describe('DynamoDbOtpStore.createIfAbsent', () => {
 
   it('turns ProvisionedThroughputExceededException into StoreThrottledError', async () => {
     // Prepare
-    ddb.on(PutItemCommand).rejects(throttled());
+    ddb.on(UpdateItemCommand).rejects(throttled());
 
     // Act
     const create = store.createIfAbsent(record());
@@ -459,7 +504,7 @@ describe('DynamoDbOtpStore email claim', () => {
 });
 
 describe('DynamoDbOtpStore.assignDriver', () => {
-  it('binds the driver only while the code is ISSUED and no newer event has bound it', async () => {
+  it('binds the driver while the code is ISSUED, or early in a placeholder, unless a newer event has bound it', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ driverId: 'driver-9' })) });
 
@@ -469,13 +514,16 @@ describe('DynamoDbOtpStore.assignDriver', () => {
     // Assess
     expect(bound).toBe(true);
     expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
-      UpdateExpression: 'SET driverId = :driver, boundAt = :at',
-      ConditionExpression: '#status = :issued AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
-      ExpressionAttributeNames: { '#status': 'status' },
+      UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
+      ConditionExpression:
+        '((attribute_not_exists(issueId) AND attribute_not_exists(closedAt)) OR #status = :issued) ' +
+        'AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
+      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
       ExpressionAttributeValues: {
         ':driver': { S: 'driver-9' },
         ':issued': { S: 'ISSUED' },
         ':at': { N: '1790000000' },
+        ':placeholderTtl': { N: String(1_790_000_000 + 14 * 86_400) },
       },
     });
   });

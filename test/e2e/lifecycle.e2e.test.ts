@@ -197,6 +197,53 @@ describe('delivery lifecycle: late and impossible events', () => {
   });
 });
 
+describe('delivery lifecycle: events that arrive before the code', () => {
+  it('keeps an Out For Delivery that arrives before the code is issued: the driver can verify without another', async () => {
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-EARLY-1',
+      driverId: 'D-EARLY',
+      deliveryDate: tomorrowPlus(0),
+    });
+
+    const { emails } = await e2e.ship('LC-EARLY-1');
+    const code = codeFromEmail(emails[0]?.text ?? '') as string;
+    const response = await e2e.client.verify('LC-EARLY-1', { code }, await e2e.client.driverToken('D-EARLY'));
+
+    expect(emails).toHaveLength(1);
+    expect(response.status).toBe(200);
+  });
+
+  it('issues no code for a parcel cancelled before its Parcel Shipped was processed', async () => {
+    await e2e.publish('Shipment Cancelled', { parcelId: 'LC-EARLYCANCEL-1' });
+
+    const { emails } = await e2e.ship('LC-EARLYCANCEL-1');
+    const executions = [...e2e.sandbox.stepFunctions.executions.values()].filter(
+      (execution) =>
+        execution.input.includes('LC-EARLYCANCEL-1') && execution.input.includes('Parcel Shipped'),
+    );
+
+    expect(emails).toHaveLength(0);
+    expect(executions.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
+    expect((await e2e.item('LC-EARLYCANCEL-1'))?.issueId).toBeUndefined();
+  });
+
+  it('answers 404 for a parcel that only has an early binding, and never crashes on it', async () => {
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-PLACEHOLDER-1',
+      driverId: 'D-1',
+      deliveryDate: tomorrowPlus(0),
+    });
+
+    const response = await e2e.client.verify(
+      'LC-PLACEHOLDER-1',
+      { code: '123456' },
+      await e2e.client.driverToken('D-1'),
+    );
+
+    expect(response.status).toBe(404);
+  });
+});
+
 describe('recipient routes', () => {
   it('shows the current code under Track Package to the parcel’s recipient', async () => {
     const { code, recipient } = await e2e.readyForHandover('RC-TRACK-1');

@@ -63,13 +63,15 @@ describe('assign-driver handler', () => {
     expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: TABLE,
       Key: { parcelId: { S: 'PCL-789' } },
-      UpdateExpression: 'SET driverId = :driver, boundAt = :at',
-      ConditionExpression: '#status = :issued AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
-      ExpressionAttributeValues: {
+      UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
+      ConditionExpression:
+        '((attribute_not_exists(issueId) AND attribute_not_exists(closedAt)) OR #status = :issued) ' +
+        'AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
+      ExpressionAttributeValues: expect.objectContaining({
         ':driver': { S: 'driver-9' },
         ':issued': { S: 'ISSUED' },
         ':at': expect.anything(),
-      },
+      }),
     });
   });
 

@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -74,16 +80,29 @@ const PARCEL = {
 
 const invoke = (input: unknown) => handler(input, lambdaContext('issue-otp'));
 
+/** The item an UpdateItem writes: key plus every `#name = :value` it sets. */
+function itemOf(input: UpdateItemCommandInput): Record<string, AttributeValue> {
+  const fields = Object.entries(input.ExpressionAttributeNames ?? {}).map(([alias, name]) => [
+    name,
+    input.ExpressionAttributeValues?.[alias.replace('#', ':')] as AttributeValue,
+  ]);
+  return { ...input.Key, ...Object.fromEntries(fields) };
+}
+
+/** DynamoDB answering the create as it would: ALL_NEW is what was written. */
+const acceptWrites = () =>
+  ddb.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => ({ Attributes: itemOf(input) }));
+
 function putItem() {
-  const item = ddb.commandCalls(PutItemCommand)[0]?.args[0].input.Item;
-  if (!item) throw new Error('no PutItem');
-  return item;
+  const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+  if (!input) throw new Error('no UpdateItem');
+  return itemOf(input);
 }
 
 describe('issue-otp handler', () => {
-  it('puts an item with codeHash and codeCiphertext, and no attribute that is a six-digit code', async () => {
+  it('writes an item with codeHash and codeCiphertext, and no attribute that is a six-digit code', async () => {
     // Prepare
-    ddb.on(PutItemCommand).resolves({});
+    acceptWrites();
 
     // Act
     const result = await invoke(PARCEL);
@@ -103,15 +122,17 @@ describe('issue-otp handler', () => {
 
   it('writes the item only if the parcel has none, valid to the end of the Berlin delivery day', async () => {
     // Prepare
-    ddb.on(PutItemCommand).resolves({});
+    acceptWrites();
 
     // Act
     const result = await invoke(PARCEL);
 
     // Assess
-    const input = ddb.commandCalls(PutItemCommand)[0]?.args[0].input;
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
     expect(input?.TableName).toBe(TABLE);
-    expect(input?.ConditionExpression).toBe('attribute_not_exists(parcelId)');
+    expect(input?.ConditionExpression).toBe(
+      'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
+    );
     const endOfDay = Date.parse('2026-12-01T23:00:00Z') / 1000;
     expect(fromItem(putItem())).toMatchObject({
       parcelId: 'PCL-789',
@@ -134,7 +155,7 @@ describe('issue-otp handler', () => {
     // Prepare
     const existing = otpRecord({ issueId: '11111111-2222-4333-8444-555555555555' });
     ddb
-      .on(PutItemCommand)
+      .on(UpdateItemCommand)
       .rejects(
         new ConditionalCheckFailedException({ message: 'exists', $metadata: {}, Item: toItem(existing) }),
       );
@@ -153,7 +174,7 @@ describe('issue-otp handler', () => {
 
   it('reads each secret from its own ARN', async () => {
     // Prepare
-    ddb.on(PutItemCommand).resolves({});
+    acceptWrites();
 
     // Act
     await invoke(PARCEL);
@@ -185,7 +206,7 @@ describe('issue-otp handler', () => {
 
   it('logs the issue without the code, its hash or the recipient email', async () => {
     // Prepare
-    ddb.on(PutItemCommand).resolves({});
+    acceptWrites();
 
     // Act
     const result = await invoke(PARCEL);

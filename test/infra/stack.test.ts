@@ -204,7 +204,9 @@ describe('SecureDeliveryStack', () => {
       StringEquals: { 'ses:FromAddress': 'no-reply@secure-delivery.example.com' },
     });
     expect(actionsOf(issue)).not.toContain('ses:SendEmail');
-    expect(actionsOf(issue).filter((action) => action.startsWith('dynamodb:'))).toEqual(['dynamodb:PutItem']);
+    expect(actionsOf(issue).filter((action) => action.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:UpdateItem',
+    ]);
     expect(actionsOf(check).some((action) => /^(dynamodb|ses|secretsmanager):/.test(action))).toBe(false);
   });
 
