@@ -114,8 +114,11 @@ function recordOf(item: Item | undefined): OtpRecord | undefined {
   return item?.issueId ? fromItem(item) : undefined;
 }
 
-/** Placeholders tidy themselves up: TTL two weeks after the event that created them. */
-const PLACEHOLDER_TTL_SECONDS = 14 * 86_400;
+/**
+ * A closure must outlive any redelivery or replay of its Parcel Shipped: kept as long as a code could
+ * live (60 days ahead) plus the record retention, then TTL removes it.
+ */
+const CLOSURE_TTL_SECONDS = 90 * 86_400;
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
@@ -223,7 +226,12 @@ export class DynamoDbOtpStore implements LifecycleStore {
     });
   }
 
-  async assignDriver(parcelId: string, driverId: string, eventSeconds: number): Promise<boolean> {
+  async assignDriver(
+    parcelId: string,
+    driverId: string,
+    eventSeconds: number,
+    placeholderTtl: number,
+  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
     const result = await this.update(parcelId, {
       UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
       // Events arrive late and out of order: one older than the last (re)binding or reissue changes nothing.
@@ -236,10 +244,11 @@ export class DynamoDbOtpStore implements LifecycleStore {
         ':driver': s(driverId),
         ':issued': s('ISSUED'),
         ':at': n(eventSeconds),
-        ':placeholderTtl': n(eventSeconds + PLACEHOLDER_TTL_SECONDS),
+        ':placeholderTtl': n(placeholderTtl),
       },
     });
-    return result.ok;
+    if (!result.ok) return 'REFUSED';
+    return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
   }
 
   verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
@@ -327,7 +336,7 @@ export class DynamoDbOtpStore implements LifecycleStore {
         ':revoked': s('REVOKED'),
         ':verified': s('VERIFIED'),
         ':now': n(nowSeconds),
-        ...(close ? { ':placeholderTtl': n(nowSeconds + PLACEHOLDER_TTL_SECONDS) } : {}),
+        ...(close ? { ':placeholderTtl': n(nowSeconds + CLOSURE_TTL_SECONDS) } : {}),
       },
     });
   }

@@ -1,5 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { assignDriver } from '../domain/assignment.ts';
+import { systemClock } from '../domain/otp-record.ts';
 import { ParcelOutForDeliveryDetailSchema } from '../domain/parcel-events.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
@@ -12,10 +13,11 @@ const store = otpStoreFromEnv();
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
   const { detail, time } = parseEventDetail(ParcelOutForDeliveryDetailSchema, event);
   // The event's own time orders bindings: a late or replayed event cannot undo a newer one.
-  const result = await assignDriver({ store }, detail, new Date(time));
-  logger.info(result.bound ? 'Driver assigned' : 'No open code to assign, or a stale event', {
+  const result = await assignDriver({ store, clock: systemClock }, detail, new Date(time));
+  logger.info('Driver assignment', {
     parcelId: result.parcelId,
     driverId: detail.driverId,
+    outcome: result.outcome,
   });
   return result;
 });

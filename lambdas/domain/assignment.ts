@@ -1,26 +1,30 @@
-import type { OtpStore } from './otp-record.ts';
+import type { Clock, OtpStore } from './otp-record.ts';
 import type { ParcelOutForDeliveryDetail } from './parcel-events.ts';
 
 /** Result of binding a parcel's code to the driver taking it out. */
 export interface AssignmentResult {
   readonly parcelId: string;
-  /** False when the parcel has no open code (low value, verified, revoked) or the event is stale. */
-  readonly bound: boolean;
+  /** WAITING_FOR_CODE: no code yet (not issued yet, or low value); REFUSED: verified, revoked or stale event. */
+  readonly outcome: 'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED';
 }
+
+/** How long an early binding waits for its code; counted from now, not from the event's own time. */
+const WAITING_BINDING_TTL_SECONDS = 14 * 86_400;
 
 /**
  * Binds the parcel's open code to the driver now carrying it. A later Out For Delivery (the parcel was
  * moved to another route) rebinds it: only the latest driver may verify.
  */
 export async function assignDriver(
-  deps: { readonly store: OtpStore },
+  deps: { readonly store: OtpStore; readonly clock: Clock },
   detail: ParcelOutForDeliveryDetail,
   eventTime: Date,
 ): Promise<AssignmentResult> {
-  const bound = await deps.store.assignDriver(
+  const outcome = await deps.store.assignDriver(
     detail.parcelId,
     detail.driverId,
     Math.floor(eventTime.getTime() / 1000),
+    Math.floor(deps.clock.now().getTime() / 1000) + WAITING_BINDING_TTL_SECONDS,
   );
-  return { parcelId: detail.parcelId, bound };
+  return { parcelId: detail.parcelId, outcome };
 }

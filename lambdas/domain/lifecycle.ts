@@ -69,7 +69,12 @@ export async function revokeCode(
   close: boolean,
 ): Promise<LifecycleOutcome> {
   const result = await deps.store.revoke(parcelId, toEpochSeconds(deps.clock.now()), close);
-  if (result.ok) return { outcome: 'REVOKED', parcelId, closed: close };
+  // A closure before any code exists only bars the code: there is nothing revoked to announce.
+  if (result.ok) {
+    return result.record.issueId
+      ? { outcome: 'REVOKED', parcelId, closed: close }
+      : { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
+  }
   return { outcome: 'IGNORED', parcelId, reason: result.current ? 'VERIFIED' : 'NOT_FOUND' };
 }
 

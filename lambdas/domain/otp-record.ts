@@ -81,9 +81,15 @@ export interface OtpStore {
   releaseEmailClaim(parcelId: string, issueId: string): Promise<void>;
   /**
    * Binds the current, still-issued code to a driver, unless a newer event (by `eventSeconds`) already
-   * bound or unbound it; false when there is no such code or the event is stale.
+   * bound or unbound it. Before the code exists the binding waits in a placeholder that expires at
+   * `placeholderTtl`. REFUSED: verified, revoked, closed, or a stale event.
    */
-  assignDriver(parcelId: string, driverId: string, eventSeconds: number): Promise<boolean>;
+  assignDriver(
+    parcelId: string,
+    driverId: string,
+    eventSeconds: number,
+    placeholderTtl: number,
+  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'>;
   /** Marks the code verified iff hash, status, expiry, attempts and driver all hold. */
   verify(attempt: VerifyAttempt): Promise<ConditionalResult>;
   /** Counts one wrong code iff the code is still open for this driver with tries left. */

@@ -509,10 +509,10 @@ describe('DynamoDbOtpStore.assignDriver', () => {
     ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ driverId: 'driver-9' })) });
 
     // Act
-    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000);
+    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
 
     // Assess
-    expect(bound).toBe(true);
+    expect(bound).toBe('BOUND');
     expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
       UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
       ConditionExpression:
@@ -523,19 +523,32 @@ describe('DynamoDbOtpStore.assignDriver', () => {
         ':driver': { S: 'driver-9' },
         ':issued': { S: 'ISSUED' },
         ':at': { N: '1790000000' },
-        ':placeholderTtl': { N: String(1_790_000_000 + 14 * 86_400) },
+        ':placeholderTtl': { N: '1791000000' },
       },
     });
   });
 
-  it('returns false when there is no open code', async () => {
+  it('answers REFUSED when the code is closed or the event is stale', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).rejects(conditionFailed());
 
     // Act
-    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000);
+    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
 
     // Assess
-    expect(bound).toBe(false);
+    expect(bound).toBe('REFUSED');
+  });
+
+  it('answers WAITING_FOR_CODE when the binding went into a placeholder', async () => {
+    // Prepare: the item DynamoDB returns has no code yet.
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: { parcelId: { S: 'PCL-789' }, driverId: { S: 'driver-9' }, boundAt: { N: '1790000000' } },
+    });
+
+    // Act
+    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
+
+    // Assess
+    expect(bound).toBe('WAITING_FOR_CODE');
   });
 });

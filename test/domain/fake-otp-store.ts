@@ -106,13 +106,17 @@ export class FakeOtpStore implements OtpStore {
     }
   }
 
-  async assignDriver(parcelId: string, driverId: string, eventSeconds = 0): Promise<boolean> {
+  async assignDriver(
+    parcelId: string,
+    driverId: string,
+    eventSeconds = 0,
+  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
     this.calls.push('assignDriver');
     const item = this.items.get(parcelId);
-    if (item?.status !== 'ISSUED') return false;
-    if (item.boundAt !== undefined && item.boundAt > eventSeconds) return false;
+    if (item?.status !== 'ISSUED') return 'REFUSED';
+    if (item.boundAt !== undefined && item.boundAt > eventSeconds) return 'REFUSED';
     this.items.set(parcelId, { ...item, driverId, boundAt: eventSeconds });
-    return true;
+    return 'BOUND';
   }
 
   async verify(attempt: VerifyAttempt): Promise<ConditionalResult> {

@@ -225,6 +225,8 @@ describe('delivery lifecycle: events that arrive before the code', () => {
     expect(emails).toHaveLength(0);
     expect(executions.map((execution) => execution.status)).toEqual(['SUCCEEDED']);
     expect((await e2e.item('LC-EARLYCANCEL-1'))?.issueId).toBeUndefined();
+    // Nothing was revoked: no code existed to announce.
+    expect(await busEvents('Delivery Otp Revoked', 'LC-EARLYCANCEL-1')).toEqual([]);
   });
 
   it('answers 404 for a parcel that only has an early binding, and never crashes on it', async () => {

@@ -59,7 +59,7 @@ describe('assign-driver handler', () => {
     );
 
     // Assess
-    expect(result).toEqual({ parcelId: 'PCL-789', bound: true });
+    expect(result).toEqual({ parcelId: 'PCL-789', outcome: 'BOUND' });
     expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
       TableName: TABLE,
       Key: { parcelId: { S: 'PCL-789' } },
@@ -75,7 +75,7 @@ describe('assign-driver handler', () => {
     });
   });
 
-  it('answers bound false, without throwing, for a parcel with no open code', async () => {
+  it('answers REFUSED, without throwing, for a parcel whose code is closed', async () => {
     // Prepare
     ddb
       .on(UpdateItemCommand)
@@ -89,8 +89,8 @@ describe('assign-driver handler', () => {
     );
 
     // Assess
-    expect(result).toEqual({ parcelId: 'PCL-low', bound: false });
-    expect(output.text()).toContain('No open code to assign');
+    expect(result).toEqual({ parcelId: 'PCL-low', outcome: 'REFUSED' });
+    expect(output.text()).toContain('"outcome":"REFUSED"');
   });
 
   it('throws InvalidParcelEventError naming detail.driverId for a bad driver id, and writes nothing', async () => {
