@@ -4,115 +4,18 @@
  * Every line the process prints (sandbox log, handler logs on stdout and stderr) is captured.
  */
 import { createHash } from 'node:crypto';
-import {
-  type AttributeValue,
-  DynamoDBClient,
-  GetItemCommand,
-  ListTablesCommand,
-  ScanCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
   ListExecutionsCommand,
-  ListStateMachinesCommand,
-  SFNClient,
 } from '@aws-sdk/client-sfn';
-import { codeFromEmail, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
-import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
+import { codeFromEmail, shippedDetail } from '../../sandbox/client.ts';
+import type { Harness, Item } from '../support/sandbox-harness.ts';
 
-export type Item = Record<string, AttributeValue>;
-
-/** What a test file works with. */
-export interface Harness {
-  readonly sandbox: Sandbox;
-  readonly client: SandboxClient;
-  readonly ddb: DynamoDBClient;
-  readonly sfn: SFNClient;
-  readonly secrets: SecretsManagerClient;
-  /** Every captured line, in order: sandbox log lines and whatever the process wrote to stdout/stderr. */
-  readonly logs: string[];
-  readonly tableName: string;
-  readonly stateMachineArn: string;
-  stop(): Promise<void>;
-}
-
-const originalStdout = process.stdout.write.bind(process.stdout);
-const originalStderr = process.stderr.write.bind(process.stderr);
-
-/** Prints one figure line to the real stdout (the capture swallows everything else). */
-export function printFigure(line: string): void {
-  originalStdout(`${line}\n`);
-}
-
-const chunkText = (chunk: unknown): string =>
-  typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-
-/** Boots the sandbox on free ports with short retry waits and captures every line printed meanwhile. */
-export async function startHarness(): Promise<Harness> {
-  const logs: string[] = [];
-  // Handlers log through Powertools to stdout; keep every chunk, split into lines, and print none of it.
-  const capture = (chunk: unknown, ...rest: unknown[]): boolean => {
-    for (const line of chunkText(chunk).split('\n')) if (line !== '') logs.push(line);
-    const callback = rest.find((value) => typeof value === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  };
-  process.stdout.write = capture as typeof process.stdout.write;
-  process.stderr.write = capture as typeof process.stderr.write;
-  try {
-    const sandbox = await startSandbox({
-      ports: { api: 0, aws: 0, dynamodb: 0, ses: 0 },
-      retryDelayMs: 5,
-      write: (line) => logs.push(line),
-    });
-    const { endpoints } = sandbox;
-    const config = { region: endpoints.region, credentials: endpoints.credentials };
-    // Reads go straight to dynalite, not through the handlers' fault proxy, so injected faults never hide state.
-    const ddb = new DynamoDBClient({ ...config, endpoint: endpoints.dynamodbEndpoint });
-    const sfn = new SFNClient({ ...config, endpoint: endpoints.stepFunctionsEndpoint });
-    const secrets = new SecretsManagerClient({ ...config, endpoint: endpoints.secretsManagerEndpoint });
-    const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-    const tableName = tables.find((name) => name.startsWith('OtpTable'));
-    if (!tableName) throw new Error(`No OtpTable among ${tables.join(', ')}`);
-    const machines = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
-    const machine =
-      machines.find((candidate) => /Issuing/i.test(candidate.stateMachineArn ?? '')) ?? machines[0];
-    if (!machine?.stateMachineArn) throw new Error('No state machine');
-    return {
-      sandbox,
-      client: new SandboxClient(endpoints),
-      ddb,
-      sfn,
-      secrets,
-      logs,
-      tableName,
-      stateMachineArn: machine.stateMachineArn,
-      stop: async () => {
-        try {
-          await sandbox.stop();
-        } finally {
-          process.stdout.write = originalStdout;
-          process.stderr.write = originalStderr;
-        }
-      },
-    };
-  } catch (error) {
-    process.stdout.write = originalStdout;
-    process.stderr.write = originalStderr;
-    throw error;
-  }
-}
-
-/** The parcel's item as DynamoDB holds it now (strongly consistent), or undefined. */
-export async function itemOf(h: Harness, parcelId: string): Promise<Item | undefined> {
-  const output = await h.ddb.send(
-    new GetItemCommand({ TableName: h.tableName, Key: { parcelId: { S: parcelId } }, ConsistentRead: true }),
-  );
-  return output.Item;
-}
+export * from '../support/sandbox-harness.ts';
 
 /** Number of items in the OTP table. */
 export async function itemCount(h: Harness): Promise<number> {
@@ -204,41 +107,6 @@ export async function putShipped(
     ...(entry.ErrorCode ? { errorCode: entry.ErrorCode } : {}),
   }));
 }
-
-export const recipientOf = (detail: Record<string, unknown>): string =>
-  (detail.recipient as { email: string }).email;
-
-/** Ships a high-value parcel and waits until its workflow is done; returns the detail and its emails. */
-export async function ship(h: Harness, parcelId: string, overrides: Record<string, unknown> = {}) {
-  const detail = shippedDetail(parcelId, overrides);
-  await h.client.publish([{ detailType: 'Parcel Shipped', detail }]);
-  await h.sandbox.settled();
-  const recipient = recipientOf(detail);
-  return { detail, recipient, emails: await h.client.emailsTo(recipient) };
-}
-
-/** Publishes `Parcel Out For Delivery` binding the parcel to `driverId` and waits until it is applied. */
-export async function outForDelivery(h: Harness, parcelId: string, driverId: string): Promise<void> {
-  const deliveryDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-  await h.client.publish([
-    { detailType: 'Parcel Out For Delivery', detail: { parcelId, driverId, deliveryDate } },
-  ]);
-  await h.sandbox.settled();
-}
-
-/** Ships a high-value parcel, binds it to `driverId`; returns its code, recipient and the driver's token. */
-export async function readyForHandover(h: Harness, parcelId: string, driverId: string) {
-  const { emails, recipient, detail } = await ship(h, parcelId);
-  const code = codeFromEmail(emails[0]?.text ?? '');
-  if (!code || emails.length !== 1)
-    throw new Error(`expected one code email for ${parcelId}, got ${emails.length}`);
-  await outForDelivery(h, parcelId, driverId);
-  return { code, recipient, detail, token: await h.client.driverToken(driverId) };
-}
-
-/** A well-formed code that is certainly not `code`. */
-export const wrongCodeFor = (code: string, offset = 1): string =>
-  String((Number(code) + offset) % 1_000_000).padStart(6, '0');
 
 /** An HTTP answer: status, headers, body text and the body parsed as JSON when it is JSON. */
 export interface Answer {
