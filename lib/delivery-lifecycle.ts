@@ -94,7 +94,15 @@ export class DeliveryLifecycle extends Construct {
         )
         .otherwise(done),
     );
-    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction]);
+    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], {
+      ...events,
+      detailTypes: [
+        DetailType.OtpReissued,
+        DetailType.OtpLocked,
+        DetailType.OtpRevoked,
+        DetailType.OtpEmailFailed,
+      ],
+    });
     props.events.routeToStateMachine(
       'LifecycleRule',
       [DetailType.DeliveryAttemptFailed, DetailType.ParcelReturned, DetailType.ShipmentCancelled],

@@ -141,10 +141,14 @@ export class IssuingWorkflow extends Construct {
         ),
     );
 
-    this.stateMachine = expressWorkflow(this, definition, [
-      this.checkValueFunction,
-      this.issueFunction,
-      this.sendFunction,
-    ]);
+    this.stateMachine = expressWorkflow(
+      this,
+      definition,
+      [this.checkValueFunction, this.issueFunction, this.sendFunction],
+      {
+        ...events,
+        detailTypes: [DetailType.OtpIssued, DetailType.OtpNotRequired, DetailType.OtpEmailFailed],
+      },
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -85,6 +86,7 @@ export function expressWorkflow(
   scope: Construct,
   definition: IChainable,
   taskFunctions: IFunction[],
+  emits: EventTarget & { readonly detailTypes: readonly string[] },
 ): StateMachine {
   const stateMachine = new StateMachine(scope, 'StateMachine', {
     stateMachineType: StateMachineType.EXPRESS,
@@ -100,6 +102,24 @@ export function expressWorkflow(
       includeExecutionData: false,
     },
   });
+  // The PutEvents task grants the whole bus; deny anything but this workflow's own events, so it can
+  // never forge a carrier event (a rebinding Out For Delivery, a cancellation).
+  stateMachine.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.DENY,
+      actions: ['events:PutEvents'],
+      resources: [emits.bus.eventBusArn],
+      conditions: { StringNotEquals: { 'events:source': emits.source } },
+    }),
+  );
+  stateMachine.addToRolePolicy(
+    new PolicyStatement({
+      effect: Effect.DENY,
+      actions: ['events:PutEvents'],
+      resources: [emits.bus.eventBusArn],
+      conditions: { StringNotEquals: { 'events:detail-type': [...emits.detailTypes] } },
+    }),
+  );
   Validations.of(stateMachine.role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:

@@ -286,6 +286,40 @@ describe('SecureDeliveryStack', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
+  it('lets each workflow put only its own events on the bus, never a carrier event', () => {
+    const machines = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+    );
+    const policies = Object.values(resources).filter((resource) => resource.Type === 'AWS::IAM::Policy');
+
+    expect(machines).toHaveLength(2);
+    for (const machine of machines) {
+      const role = (machine.Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const statements = policies
+        .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role))
+        .flatMap(
+          (policy) =>
+            (
+              policy.Properties.PolicyDocument as {
+                Statement: (Statement & { Condition?: Record<string, Record<string, unknown>> })[];
+              }
+            ).Statement,
+        );
+      const denies = statements.filter(
+        (statement) => statement.Effect === 'Deny' && actionsOf([statement]).includes('events:PutEvents'),
+      );
+      expect(
+        denies.map((deny) => deny.Condition?.StringNotEquals?.['events:source']).filter(Boolean),
+      ).toEqual(['secure-delivery']);
+      const allowedTypes = denies
+        .map((deny) => deny.Condition?.StringNotEquals?.['events:detail-type'])
+        .find(Boolean) as string[];
+      expect(allowedTypes).toContain('Delivery Otp Email Failed');
+      expect(allowedTypes).not.toContain('Parcel Out For Delivery');
+      expect(allowedTypes).not.toContain('Shipment Cancelled');
+    }
+  });
+
   it('synthesizes clean under cdk-nag AwsSolutions checks', () => {
     const app = newApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
