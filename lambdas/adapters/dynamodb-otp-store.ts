@@ -291,18 +291,22 @@ export class DynamoDbOtpStore implements LifecycleStore {
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
+    binding: { readonly unboundAt: number; readonly keepBindingAt?: number },
   ): Promise<ConditionalResult> {
+    const keep = binding.keepBindingAt !== undefined;
     return this.update(parcelId, {
       UpdateExpression:
         'SET issueId = :issue, previousCodeHash = codeHash, codeHash = :hash, codeCiphertext = :sealed, ' +
         'expiresAt = :expires, #ttl = :ttl, issuedAt = :issuedAt, deliveryDate = :date, #status = :issued, ' +
-        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one, ' +
-        'boundAt = :issuedAt ' +
-        'REMOVE driverId, emailStatus, emailClaimedAt, revokedAt',
+        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one' +
+        (keep ? ' REMOVE' : ', boundAt = :binding REMOVE driverId,') +
+        ' emailStatus, emailClaimedAt, revokedAt',
       // Each reissue must move to a later day: a redelivered event for the same day issues nothing.
+      // The binding must still be the one the decision to keep or drop it was made on.
       ConditionExpression:
         'issueId = :expected AND #status <> :verified AND attribute_not_exists(closedAt) ' +
-        'AND totalWrongAttempts < :parcelMax AND deliveryDate < :date',
+        'AND totalWrongAttempts < :parcelMax AND deliveryDate < :date AND ' +
+        (keep ? 'boundAt = :binding' : '(attribute_not_exists(boundAt) OR boundAt <= :binding)'),
       ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
       ExpressionAttributeValues: {
         ':issue': s(fields.issueId),
@@ -318,6 +322,7 @@ export class DynamoDbOtpStore implements LifecycleStore {
         ':one': n(1),
         ':expected': s(expectedIssueId),
         ':parcelMax': n(maxWrongPerParcel),
+        ':binding': n(binding.keepBindingAt ?? binding.unboundAt),
       },
     });
   }

@@ -27,11 +27,13 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
   const detailType = (event as { 'detail-type'?: unknown })['detail-type'];
   let result: Awaited<ReturnType<typeof revokeCode>>;
   if (detailType === DetailType.DeliveryAttemptFailed) {
-    const { detail } = parseEventDetail(DeliveryAttemptFailedDetailSchema, event);
+    const { detail, time } = parseEventDetail(DeliveryAttemptFailedDetailSchema, event);
     const [hash, encryption] = await Promise.all([hashKey(), encryptionKey()]);
+    // The failure's own event time orders it against Out For Delivery events (they arrive unordered).
     result = await handleDeliveryAttemptFailed(
       { store, keys: { hashKey: hash, encryptionKey: encryption }, clock: systemClock, ...limits },
       detail,
+      new Date(time),
     );
   } else if (detailType === DetailType.ParcelReturned || detailType === DetailType.ShipmentCancelled) {
     const { detail } = parseEventDetail(ParcelClosedDetailSchema, event);

@@ -5,7 +5,7 @@ import { DeliveryDateOutOfRangeError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
-import type { Clock, LifecycleStore } from './otp-record.ts';
+import type { Clock, LifecycleStore, OtpRecord } from './otp-record.ts';
 import { CalendarDateSchema, DriverIdSchema, ParcelIdSchema } from './parcel-events.ts';
 
 /** Detail of `Delivery Attempt Failed`. */
@@ -57,9 +57,10 @@ const DAY_SECONDS = 86_400;
 export async function handleDeliveryAttemptFailed(
   deps: LifecycleDeps,
   detail: DeliveryAttemptFailedDetail,
+  failedAt: Date,
 ): Promise<LifecycleOutcome> {
   if (!detail.nextAttemptDate) return revokeCode(deps, detail.parcelId, false);
-  return reissueCode(deps, detail.parcelId, detail.nextAttemptDate);
+  return reissueCode(deps, detail.parcelId, detail.nextAttemptDate, toEpochSeconds(failedAt));
 }
 
 /** Revokes the parcel's code; `close` (returned, cancelled) also bars any further code. */
@@ -82,6 +83,7 @@ async function reissueCode(
   deps: LifecycleDeps,
   parcelId: string,
   nextAttemptDate: string,
+  failedAtSeconds: number,
 ): Promise<LifecycleOutcome> {
   const record = await deps.store.get(parcelId);
   if (!record) return { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
@@ -115,20 +117,28 @@ async function reissueCode(
   const issueId = randomUUID();
   const code = generateOtpCode();
   const expiresAt = toEpochSeconds(validUntil);
-  const result = await deps.store.reissue(
-    parcelId,
-    record.issueId,
-    {
-      issueId,
-      codeHash: hashOtpCode(deps.keys.hashKey, parcelId, code),
-      codeCiphertext: encryptOtpCode(deps.keys.encryptionKey, parcelId, issueId, code),
-      expiresAt,
-      ttl: expiresAt + deps.retentionDays * DAY_SECONDS,
-      issuedAt: toEpochSeconds(now),
-      deliveryDate: nextAttemptDate,
-    },
-    deps.maxWrongAttemptsPerParcel,
-  );
+  const fields = {
+    issueId,
+    codeHash: hashOtpCode(deps.keys.hashKey, parcelId, code),
+    codeCiphertext: encryptOtpCode(deps.keys.encryptionKey, parcelId, issueId, code),
+    expiresAt,
+    ttl: expiresAt + deps.retentionDays * DAY_SECONDS,
+    issuedAt: toEpochSeconds(now),
+    deliveryDate: nextAttemptDate,
+  };
+  // A binding newer than the failure belongs to the next attempt (its Out For Delivery came first): keep it.
+  const write = (seen: OtpRecord) =>
+    deps.store.reissue(parcelId, seen.issueId, fields, deps.maxWrongAttemptsPerParcel, {
+      unboundAt: failedAtSeconds,
+      ...(seen.boundAt !== undefined && seen.boundAt > failedAtSeconds
+        ? { keepBindingAt: seen.boundAt }
+        : {}),
+    });
+  let result = await write(record);
+  if (!result.ok && result.current?.issueId === record.issueId && result.current.boundAt !== record.boundAt) {
+    // Only the binding moved between our read and our write: decide again on what is there now.
+    result = await write(result.current);
+  }
   if (result.ok) return reissued(parcelId, issueId, expiresAt);
   const current = result.current;
   // A concurrent duplicate won the race: report its code, so this run's send step stays idempotent.

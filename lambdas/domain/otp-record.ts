@@ -112,12 +112,15 @@ export interface LifecycleStore extends OtpStore {
   /**
    * Replaces the code iff the record still holds `expectedIssueId`, is neither verified nor closed, the
    * parcel's wrong codes are under `maxWrongPerParcel` and `fields.deliveryDate` is later than the current one.
+   * `binding.keepBindingAt`: a binding newer than the failure stays (and must still be the one seen);
+   * otherwise the driver is unbound as of `binding.unboundAt`, unless a newer binding appeared meanwhile.
    */
   reissue(
     parcelId: string,
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
+    binding: { readonly unboundAt: number; readonly keepBindingAt?: number },
   ): Promise<ConditionalResult>;
   /** Revokes the code unless verified; `close` also bars any future code. */
   revoke(parcelId: string, nowSeconds: number, close: boolean): Promise<ConditionalResult>;

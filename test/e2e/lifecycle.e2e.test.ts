@@ -17,6 +17,25 @@ async function failAttempt(parcelId: string, nextAttemptDate?: string, reason = 
   });
 }
 
+/** Publishes one carrier event carrying its own (earlier) event time, as a late delivery would. */
+async function publishAt(detailType: string, detail: Record<string, unknown>, time: Date): Promise<void> {
+  const { eventBusName, eventSource } = e2e.sandbox.endpoints;
+  await e2e.client.events.send(
+    new PutEventsCommand({
+      Entries: [
+        {
+          EventBusName: eventBusName,
+          Source: eventSource,
+          DetailType: detailType,
+          Detail: JSON.stringify(detail),
+          Time: time,
+        },
+      ],
+    }),
+  );
+  await e2e.sandbox.settled();
+}
+
 const busEvents = async (detailType: string, parcelId: string) =>
   (await e2e.client.busEvents()).filter(
     (event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId,
@@ -148,22 +167,10 @@ describe('delivery lifecycle: late and impossible events', () => {
     });
     const fresh = codeFromEmail((await e2e.client.emailsTo(recipient))[1]?.text ?? '') as string;
 
-    await e2e.client.events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: e2e.sandbox.endpoints.eventBusName,
-            Source: e2e.sandbox.endpoints.eventSource,
-            DetailType: 'Parcel Out For Delivery',
-            Detail: JSON.stringify({
-              parcelId: 'LC-STALE-1',
-              driverId: 'D-OLD',
-              deliveryDate: tomorrowPlus(0),
-            }),
-            Time: staleTime,
-          },
-        ],
-      }),
+    await publishAt(
+      'Parcel Out For Delivery',
+      { parcelId: 'LC-STALE-1', driverId: 'D-OLD', deliveryDate: tomorrowPlus(0) },
+      staleTime,
     );
     await e2e.sandbox.settled();
     const oldDriver = await e2e.client.verify(
@@ -179,6 +186,35 @@ describe('delivery lifecycle: late and impossible events', () => {
 
     expect(oldDriver.status).toBe(403);
     expect(newDriver.status).toBe(200);
+  });
+
+  it('keeps the next attempt’s driver when its Out For Delivery arrived before the late Delivery Attempt Failed', async () => {
+    const { recipient } = await e2e.readyForHandover('LC-LATEFAIL-1', 'D-FIRST');
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-LATEFAIL-1',
+      driverId: 'D-NEXT',
+      deliveryDate: tomorrowPlus(1),
+    });
+
+    await publishAt(
+      'Delivery Attempt Failed',
+      {
+        parcelId: 'LC-LATEFAIL-1',
+        driverId: 'D-FIRST',
+        reason: 'NOBODY_HOME',
+        nextAttemptDate: tomorrowPlus(1),
+      },
+      new Date(Date.now() - 60_000),
+    );
+    const fresh = codeFromEmail((await e2e.client.emailsTo(recipient))[1]?.text ?? '') as string;
+    const response = await e2e.client.verify(
+      'LC-LATEFAIL-1',
+      { code: fresh },
+      await e2e.client.driverToken('D-NEXT'),
+    );
+
+    expect(fresh).toMatch(/^\d{6}$/);
+    expect(response.status).toBe(200);
   });
 
   it('revokes the code when the next attempt date is impossible, and issues none', async () => {
