@@ -3,7 +3,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { captureOutput, lambdaContext, otpRecord, stubCommonEnv, TABLE } from './support.ts';
+import { captureOutput, lambdaContext, loadHandler, otpRecord, TABLE } from './support.ts';
 
 type Handler = typeof import('../../lambdas/assign-driver/handler.ts')['handler'];
 
@@ -13,10 +13,9 @@ let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stubCommonEnv();
-  vi.stubEnv('OTP_TABLE_NAME', TABLE);
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'assign-driver');
-  ({ handler } = await import('../../lambdas/assign-driver/handler.ts'));
+  handler = await loadHandler<Handler>('assign-driver', {
+    OTP_TABLE_NAME: TABLE,
+  });
 });
 
 afterAll(() => {

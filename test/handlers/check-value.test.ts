@@ -5,7 +5,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext, stubCommonEnv } from './support.ts';
+import { captureOutput, lambdaContext, loadHandler } from './support.ts';
 
 type Handler = typeof import('../../lambdas/check-value/handler.ts')['handler'];
 
@@ -22,11 +22,10 @@ let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stubCommonEnv();
-  vi.stubEnv('OTP_THRESHOLDS', JSON.stringify({ EUR: 50_000, GBP: 40_000, USD: 50_000, CHF: 50_000 }));
-  vi.stubEnv('MAX_DELIVERY_DAYS_AHEAD', '60');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'check-value');
-  ({ handler } = await import('../../lambdas/check-value/handler.ts'));
+  handler = await loadHandler<Handler>('check-value', {
+    OTP_THRESHOLDS: JSON.stringify({ EUR: 50_000, GBP: 40_000, USD: 50_000, CHF: 50_000 }),
+    MAX_DELIVERY_DAYS_AHEAD: '60',
+  });
 });
 
 afterAll(() => {

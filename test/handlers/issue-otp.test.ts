@@ -17,9 +17,9 @@ import {
   ENCRYPTION_SECRET_ARN,
   HASH_SECRET_ARN,
   lambdaContext,
+  loadHandler,
   otpRecord,
   SECRET,
-  stubCommonEnv,
   TABLE,
 } from './support.ts';
 
@@ -37,14 +37,13 @@ let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stubCommonEnv();
-  vi.stubEnv('OTP_TABLE_NAME', TABLE);
-  vi.stubEnv('OTP_HASH_SECRET_ARN', HASH_SECRET_ARN);
-  vi.stubEnv('OTP_ENCRYPTION_SECRET_ARN', ENCRYPTION_SECRET_ARN);
-  vi.stubEnv('RECORD_RETENTION_DAYS', '30');
-  vi.stubEnv('MAX_DELIVERY_DAYS_AHEAD', '60');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'issue-otp');
-  ({ handler } = await import('../../lambdas/issue-otp/handler.ts'));
+  handler = await loadHandler<Handler>('issue-otp', {
+    OTP_TABLE_NAME: TABLE,
+    OTP_HASH_SECRET_ARN: HASH_SECRET_ARN,
+    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
+    RECORD_RETENTION_DAYS: '30',
+    MAX_DELIVERY_DAYS_AHEAD: '60',
+  });
 });
 
 afterAll(() => {

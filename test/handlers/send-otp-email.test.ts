@@ -16,8 +16,8 @@ import {
   ENCRYPTION_SECRET,
   ENCRYPTION_SECRET_ARN,
   lambdaContext,
+  loadHandler,
   otpRecord,
-  stubCommonEnv,
   TABLE,
 } from './support.ts';
 
@@ -45,14 +45,13 @@ let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stubCommonEnv();
-  vi.stubEnv('OTP_TABLE_NAME', TABLE);
-  vi.stubEnv('OTP_ENCRYPTION_SECRET_ARN', ENCRYPTION_SECRET_ARN);
-  vi.stubEnv('SENDER_EMAIL', SENDER);
-  vi.stubEnv('SES_CONFIGURATION_SET', 'secure-delivery');
-  vi.stubEnv('EMAIL_CLAIM_LEASE_SECONDS', '120');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'send-otp-email');
-  ({ handler } = await import('../../lambdas/send-otp-email/handler.ts'));
+  handler = await loadHandler<Handler>('send-otp-email', {
+    OTP_TABLE_NAME: TABLE,
+    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
+    SENDER_EMAIL: SENDER,
+    SES_CONFIGURATION_SET: 'secure-delivery',
+    EMAIL_CLAIM_LEASE_SECONDS: '120',
+  });
 });
 
 afterAll(() => {

@@ -21,6 +21,18 @@ export function stubCommonEnv(): void {
   vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'INFO');
 }
 
+/**
+ * Sets the common and the handler's own environment, then imports `lambdas/<name>/handler.ts` (handlers
+ * read their configuration at init, so the environment must be in place first).
+ */
+export async function loadHandler<H>(name: string, env: Record<string, string>): Promise<H> {
+  stubCommonEnv();
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', name);
+  for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  const module = (await import(`../../lambdas/${name}/handler.ts`)) as { handler: H };
+  return module.handler;
+}
+
 /** A minimal Lambda context: what middy and the Powertools logger read. */
 export function lambdaContext(functionName: string): Context {
   return {

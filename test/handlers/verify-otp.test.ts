@@ -17,10 +17,10 @@ import {
   captureOutput,
   HASH_SECRET_ARN,
   lambdaContext,
+  loadHandler,
   otpRecord,
   SECRET,
   structured,
-  stubCommonEnv,
   TABLE,
 } from './support.ts';
 
@@ -49,16 +49,15 @@ const RECIPIENT = 'erika.mustermann@example.com';
 let responseBodies: string[] = [];
 
 beforeAll(async () => {
-  stubCommonEnv();
-  vi.stubEnv('OTP_TABLE_NAME', TABLE);
-  vi.stubEnv('OTP_HASH_SECRET_ARN', HASH_SECRET_ARN);
-  vi.stubEnv('EVENT_BUS_NAME', 'secure-delivery-bus');
-  vi.stubEnv('EVENT_SOURCE', 'secure-delivery');
-  vi.stubEnv('MAX_WRONG_ATTEMPTS_PER_CODE', '5');
-  vi.stubEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', '10');
-  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'SecureDelivery');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'verify-otp');
-  ({ handler } = await import('../../lambdas/verify-otp/handler.ts'));
+  handler = await loadHandler<Handler>('verify-otp', {
+    OTP_TABLE_NAME: TABLE,
+    OTP_HASH_SECRET_ARN: HASH_SECRET_ARN,
+    EVENT_BUS_NAME: 'secure-delivery-bus',
+    EVENT_SOURCE: 'secure-delivery',
+    MAX_WRONG_ATTEMPTS_PER_CODE: '5',
+    MAX_WRONG_ATTEMPTS_PER_PARCEL: '10',
+    POWERTOOLS_METRICS_NAMESPACE: 'SecureDelivery',
+  });
 });
 
 afterAll(() => {
