@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { DeliveryDateOutOfRangeError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
@@ -13,7 +13,7 @@ export const DeliveryAttemptFailedDetailSchema = z.object({
   parcelId: ParcelIdSchema,
   driverId: DriverIdSchema,
   reason: z.enum(['NOBODY_HOME', 'OTP_NOT_AVAILABLE', 'OTP_LOCKED', 'REFUSED', 'OTHER']),
-  nextAttemptDate: CalendarDateSchema.optional(),
+  nextAttemptDate: z.optional(CalendarDateSchema),
 });
 export type DeliveryAttemptFailedDetail = z.infer<typeof DeliveryAttemptFailedDetailSchema>;
 

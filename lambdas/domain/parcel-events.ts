@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the same validation at a fraction of the load time of zod's classic API (cold starts).
+import * as z from 'zod/mini';
 import { isValidTimeZone, parseCalendarDate } from './expiry.ts';
 import { DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
 
@@ -15,31 +16,36 @@ const isBcp47 = (value: string): boolean => {
   }
 };
 
-export const ParcelIdSchema = z.string().regex(PARCEL_ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 . _ - ');
-export const DriverIdSchema = z.string().regex(DRIVER_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ -');
+export const ParcelIdSchema = z
+  .string()
+  .check(z.regex(PARCEL_ID_PATTERN, 'must be 1-64 of A-Z a-z 0-9 . _ - '));
+export const DriverIdSchema = z
+  .string()
+  .check(z.regex(DRIVER_ID_PATTERN, 'must be 1-128 of A-Z a-z 0-9 . _ -'));
 export const CalendarDateSchema = z
   .string()
-  .refine((value) => parseCalendarDate(value) !== undefined, 'must be a calendar date YYYY-MM-DD');
+  .check(z.refine((value) => parseCalendarDate(value) !== undefined, 'must be a calendar date YYYY-MM-DD'));
 
 /** Detail of `Parcel Shipped`, as a carrier publishes it. */
 export const ParcelShippedDetailSchema = z.object({
   parcelId: ParcelIdSchema,
-  orderId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/, 'must be 1-64 of A-Z a-z 0-9 . _ - /'),
+  orderId: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$/, 'must be 1-64 of A-Z a-z 0-9 . _ - /')),
   declaredValue: z.object({
-    amount: z.number().int('must be an integer in minor units').min(0).max(MAX_DECLARED_AMOUNT),
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
+    amount: z
+      .number()
+      .check(z.int('must be an integer in minor units'), z.minimum(0), z.maximum(MAX_DECLARED_AMOUNT)),
+    currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')),
   }),
   recipient: z.object({
-    email: z.email('must be an email address').max(254),
-    name: z
-      .string()
-      .max(200)
-      .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
-    locale: z.string().max(35).refine(isBcp47, 'must be a BCP 47 language tag'),
+    email: z.email('must be an email address').check(z.maxLength(254)),
+    name: z.string().check(z.maxLength(200), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')),
+    locale: z.string().check(z.maxLength(35), z.refine(isBcp47, 'must be a BCP 47 language tag')),
   }),
   destination: z.object({
     type: z.enum(['HOME', 'LOCKER', 'PO_BOX', 'PICKUP_POINT']),
-    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone'),
+    timeZone: z.string().check(z.refine(isValidTimeZone, 'must be an IANA time zone')),
   }),
   deliveryPartner: z.enum(['OWN_FLEET', 'PARTNER']),
   expectedDeliveryDate: CalendarDateSchema,
@@ -54,9 +60,18 @@ export const ParcelOutForDeliveryDetailSchema = z.object({
 });
 export type ParcelOutForDeliveryDetail = z.infer<typeof ParcelOutForDeliveryDetailSchema>;
 
-/** Turns the first zod issue into a dotted field path and its message. */
-export function firstIssue(error: z.ZodError, prefix = ''): { field: string; reason: string } {
-  const issue = error.issues[0];
-  const path = issue?.path.map(String).join('.') ?? '';
+/** A validation issue as zod (and any Standard Schema) reports it. */
+export interface SchemaIssue {
+  readonly path?: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** Turns the first issue (of a zod error, or a list of issues) into a dotted field path and its message. */
+export function firstIssue(
+  source: readonly SchemaIssue[] | { readonly issues: readonly SchemaIssue[] },
+  prefix = '',
+): { field: string; reason: string } {
+  const issue = ('issues' in source ? source.issues : source)[0];
+  const path = issue?.path?.map(String).join('.') ?? '';
   return { field: [prefix, path].filter(Boolean).join('.') || '(root)', reason: issue?.message ?? 'invalid' };
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { sendOtpEmail } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';

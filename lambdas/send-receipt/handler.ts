@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { EmailInFlightError } from '../domain/errors.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';
