@@ -1,4 +1,5 @@
-import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { otpTableName } from '../sandbox/client.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 
 /** Size of a parcel's item by DynamoDB's rules (names + values; numbers ~1 byte per 2 digits + 1). */
@@ -9,9 +10,7 @@ export async function itemBytes(sandbox: Sandbox, parcelId: string): Promise<num
     region: endpoints.region,
     credentials: endpoints.credentials,
   });
-  const table = ((await client.send(new ListTablesCommand({}))).TableNames ?? []).find((name) =>
-    name.startsWith('OtpTable'),
-  );
+  const table = await otpTableName(client);
   const item =
     (await client.send(new GetItemCommand({ TableName: table, Key: { parcelId: { S: parcelId } } }))).Item ??
     {};

@@ -1,12 +1,7 @@
 import { createServer } from 'node:http';
-import {
-  DynamoDBClient,
-  ListTablesCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
-import type { SandboxClient } from '../sandbox/client.ts';
+import { otpTableName, type SandboxClient } from '../sandbox/client.ts';
 import { close, listen } from '../sandbox/net.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
 import { prepareParcels, runConcurrently } from './flow.ts';
@@ -46,9 +41,7 @@ async function startBaseline(sandbox: Sandbox): Promise<{ url: string; stop: () 
     region: endpoints.region,
     credentials: endpoints.credentials,
   });
-  const table = ((await client.send(new ListTablesCommand({}))).TableNames ?? []).find((name) =>
-    name.startsWith('OtpTable'),
-  );
+  const table = await otpTableName(client);
   await client.send(
     new PutItemCommand({ TableName: table, Item: { parcelId: { S: 'BASELINE' }, hits: { N: '0' } } }),
   );

@@ -1,3 +1,4 @@
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { executeApiSigner } from './http-api/sigv4.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
@@ -18,6 +19,14 @@ export function shippedDetail(
     expectedDeliveryDate: tomorrow,
     ...overrides,
   };
+}
+
+/** Name of the code table (the template's OtpTable), as ListTables reports it. */
+export async function otpTableName(ddb: DynamoDBClient): Promise<string> {
+  const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
+  const name = tables.find((candidate) => candidate.startsWith('OtpTable'));
+  if (!name) throw new Error(`No OtpTable among ${tables.join(', ')}`);
+  return name;
 }
 
 /** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DynamoDBClient, ListTablesCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DisableRuleCommand,
   EnableRuleCommand,
@@ -13,7 +13,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeFromEmail, type SandboxClient, shippedDetail } from '../../sandbox/client.ts';
+import { codeFromEmail, otpTableName, type SandboxClient, shippedDetail } from '../../sandbox/client.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
@@ -259,9 +259,7 @@ async function putRawItem(fields: { parcelId: string; expiresAt: number; ttl: nu
     region: endpoints.region,
     credentials: endpoints.credentials,
   });
-  const table = ((await ddb.send(new ListTablesCommand({}))).TableNames ?? []).find((name) =>
-    name.startsWith('OtpTable'),
-  );
+  const table = await otpTableName(ddb);
   await ddb.send(
     new PutItemCommand({
       TableName: table,

@@ -3,15 +3,10 @@
  * SDK clients, HTTP and the fault proxies. Every line the process prints (sandbox log, handler logs on
  * stdout and stderr) is captured and kept out of the test output.
  */
-import {
-  type AttributeValue,
-  DynamoDBClient,
-  GetItemCommand,
-  ListTablesCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { codeFromEmail, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
+import { codeFromEmail, otpTableName, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 
 export type Item = Record<string, AttributeValue>;
@@ -64,9 +59,7 @@ export async function startHarness(logs: string[] = []): Promise<Harness> {
     const ddb = new DynamoDBClient({ ...config, endpoint: endpoints.dynamodbEndpoint });
     const sfn = new SFNClient({ ...config, endpoint: endpoints.stepFunctionsEndpoint });
     const secrets = new SecretsManagerClient({ ...config, endpoint: endpoints.secretsManagerEndpoint });
-    const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-    const tableName = tables.find((name) => name.startsWith('OtpTable'));
-    if (!tableName) throw new Error(`No OtpTable among ${tables.join(', ')}`);
+    const tableName = await otpTableName(ddb);
     const machines = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
     const machine =
       machines.find((candidate) => /Issuing/i.test(candidate.stateMachineArn ?? '')) ?? machines[0];
