@@ -58,11 +58,6 @@ export class LocalFunctions {
     }
   }
 
-  /** Logical ids of the functions this runtime can run. */
-  get logicalIds(): string[] {
-    return [...this.specs.keys()];
-  }
-
   /** Loads every handler up front so the first request pays no import cost. */
   async warmAll(): Promise<void> {
     for (const logicalId of this.specs.keys()) await this.handlerFor(logicalId);

@@ -1,22 +1,10 @@
 /** One line per event, workflow step and request; never a code, hash or email address. */
 export class SandboxLog {
-  private readonly listeners: ((line: string) => void)[] = [];
-
-  constructor(
-    private readonly write: ((line: string) => void) | undefined = (line) =>
-      process.stdout.write(`${line}\n`),
-  ) {}
+  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
 
   /** Logs `message` under `component`, redacting anything shaped like an email address or a code. */
   line(component: string, message: string): void {
-    const text = `${new Date().toISOString()} ${component.padEnd(7)} ${redact(message)}`;
-    this.write?.(text);
-    for (const listener of this.listeners) listener(text);
-  }
-
-  /** Receives every line (tests scan them). */
-  onLine(listener: (line: string) => void): void {
-    this.listeners.push(listener);
+    this.write(`${new Date().toISOString()} ${component.padEnd(7)} ${redact(message)}`);
   }
 }
 
