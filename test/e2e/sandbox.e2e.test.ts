@@ -188,10 +188,7 @@ describe('sandbox end to end', () => {
 
   it('answers TestEventPattern through the SDK for every conformance case, as EventBridge does', async () => {
     const cases = JSON.parse(
-      readFileSync(
-        new URL('../../../shared/conformance/eventbridge-patterns/cases.json', import.meta.url),
-        'utf8',
-      ),
+      readFileSync(new URL('../fixtures/eventbridge-patterns/cases.json', import.meta.url), 'utf8'),
     ) as { name: string; expect: 'match' | 'no-match' | 'invalid'; event: unknown; pattern: unknown }[];
     const outcomes: string[] = [];
 

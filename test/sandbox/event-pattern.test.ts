@@ -16,7 +16,7 @@ interface ConformanceCase {
 }
 
 // shared/ is a sibling of the repository checkout, both locally and in CI.
-const casesUrl = new URL('../../../shared/conformance/eventbridge-patterns/cases.json', import.meta.url);
+const casesUrl = new URL('../fixtures/eventbridge-patterns/cases.json', import.meta.url);
 const cases = JSON.parse(readFileSync(casesUrl, 'utf8')) as ConformanceCase[];
 
 describe('EventBridge conformance cases', () => {
