@@ -62,7 +62,7 @@ export interface Jwks {
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
-/** Issues RS256 ID-token-like JWTs shaped like Cognito's, signed by a key pair that lives only in memory. */
+/** Issues RS256 ID and access tokens shaped like Cognito's, signed by a key pair that lives only in memory. */
 export class LocalJwtIssuer {
   readonly issuerUrl: string;
   readonly audience: string;
