@@ -30,6 +30,7 @@ const INIT_ENV = {
   SENDER_EMAIL: 'a@example.com',
   EVENT_BUS_NAME: 'bus',
   EVENT_SOURCE: 'secure-delivery',
+  ACCESS_TOKEN_SCOPES: 'secure-delivery/verify',
   POWERTOOLS_SERVICE_NAME: 'bench',
 };
 

@@ -1,3 +1,4 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 
 /** Operator settings, from cdk.json context (`secureDelivery:*`). */
@@ -18,6 +19,14 @@ export interface SecureDeliveryConfig {
   readonly maxResendsPerCode: number;
   /** Create the SES sender identity in the stack. */
   readonly createSenderIdentity: boolean;
+  /** Minutes a driver's access and ID tokens stay valid (5 to 1440): how long a cut-off driver can still verify. */
+  readonly driverAccessTokenMinutes: number;
+  /** Hours a driver's refresh token stays valid (a shift, 1 to 87600); sign-in again after that. */
+  readonly driverRefreshTokenHours: number;
+  /** Days the verify function's logs and the API access logs (the audit trail) are kept. */
+  readonly auditLogRetentionDays: number;
+  /** Email address subscribed to the alarm topic; none when empty. */
+  readonly alarmEmail: string;
 }
 
 /** Defaults for every setting not in context. */
@@ -30,7 +39,16 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   recordRetentionDays: 30,
   maxResendsPerCode: 3,
   createSenderIdentity: true,
+  driverAccessTokenMinutes: 60,
+  driverRefreshTokenHours: 12,
+  auditLogRetentionDays: 365,
+  alarmEmail: '',
 };
+
+/** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
+const LOG_RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
+  (days): days is RetentionDays => typeof days === 'number' && days !== RetentionDays.INFINITE,
+);
 
 /** Reads `secureDelivery:<key>` context values over the defaults, failing synth on a bad value. */
 export function readConfig(node: Node): SecureDeliveryConfig {
@@ -46,6 +64,10 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     recordRetentionDays: Number(read('recordRetentionDays')),
     maxResendsPerCode: Number(read('maxResendsPerCode')),
     createSenderIdentity: String(read('createSenderIdentity')) !== 'false',
+    driverAccessTokenMinutes: Number(read('driverAccessTokenMinutes')),
+    driverRefreshTokenHours: Number(read('driverRefreshTokenHours')),
+    auditLogRetentionDays: Number(read('auditLogRetentionDays')),
+    alarmEmail: String(read('alarmEmail')),
   };
   for (const [currency, amount] of Object.entries(config.otpThresholds)) {
     if (!/^[A-Z]{3}$/.test(currency) || !Number.isSafeInteger(amount) || amount < 0) {
@@ -62,5 +84,17 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     if (!Number.isSafeInteger(config[key]) || config[key] < 1)
       throw new Error(`secureDelivery:${key} must be >= 1`);
   }
+  // Cognito's limits: access/ID tokens 5 minutes to 1 day, refresh tokens 1 hour to 10 years and not shorter.
+  const { driverAccessTokenMinutes: access, driverRefreshTokenHours: refresh } = config;
+  if (!Number.isSafeInteger(access) || access < 5 || access > 1440)
+    throw new Error('secureDelivery:driverAccessTokenMinutes must be an integer from 5 to 1440');
+  if (!Number.isSafeInteger(refresh) || refresh < 1 || refresh > 87600 || refresh * 60 < access)
+    throw new Error(
+      'secureDelivery:driverRefreshTokenHours must be an integer from 1 to 87600, not shorter than the access token',
+    );
+  if (!LOG_RETENTION_DAYS.includes(config.auditLogRetentionDays))
+    throw new Error(`secureDelivery:auditLogRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+  if (config.alarmEmail !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))
+    throw new Error('secureDelivery:alarmEmail must be an email address, or empty for none');
   return config;
 }

@@ -2,20 +2,31 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
+  ResourceServerScope,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  UserPoolOperation,
+  type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
 /** Props for {@link DriverPool}. */
 export interface DriverPoolProps {
   /**
-   * How long a driver's access and id tokens live (a shift).
+   * How long a driver's access and ID tokens live: an issued access token keeps verifying this long after the
+   * driver is disabled and signed out (API Gateway checks only signature and expiry).
+   * @default Duration.minutes(60)
+   */
+  readonly accessTokenValidity?: Duration;
+  /**
+   * How long a driver's refresh token lives (a shift); after that the driver signs in again.
    * @default Duration.hours(12)
    */
-  readonly tokenValidity?: Duration;
+  readonly refreshTokenValidity?: Duration;
   /**
    * What happens to the pool when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -23,23 +34,37 @@ export interface DriverPoolProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Cognito user pool of drivers (operator-provisioned, MFA required); a token's `sub` is the driverId. */
+/** Identifier of the pool's resource server; scopes are named `<identifier>/<scope>`. */
+export const DRIVER_RESOURCE_SERVER = 'secure-delivery';
+
+/**
+ * Cognito user pool of drivers (operator-provisioned, MFA required); a token's `sub` is the driverId.
+ * The handheld signs in with SRP (no OAuth flow is enabled); a V2 pre-token-generation trigger adds the
+ * verify scope to its access tokens, so only access tokens pass the verify route (ID tokens carry no scope).
+ */
 export class DriverPool extends Construct {
   /** The pool. */
   public readonly userPool: UserPool;
-  /** The app client the drivers' handhelds sign in with; its id is the JWT audience. */
+  /** The app client the drivers' handhelds sign in with; its id is the JWT audience (`client_id`). */
   public readonly handheldClient: UserPoolClient;
   /** The pool's token issuer URL. */
   public readonly issuerUrl: string;
+  /** The resource server that defines the verify scope. */
+  public readonly resourceServer: UserPoolResourceServer;
+  /** The scope the verify route requires, `secure-delivery/verify`. */
+  public readonly verifyScope: string;
+  /** The pre-token-generation (V2) trigger that adds {@link verifyScope} to access tokens. */
+  public readonly tokenScopeFunction: SecureDeliveryFunction;
 
   constructor(scope: Construct, id: string, props: DriverPoolProps = {}) {
     super(scope, id);
-    const tokenValidity = props.tokenValidity ?? Duration.hours(12);
+    const accessTokenValidity = props.accessTokenValidity ?? Duration.minutes(60);
     this.userPool = new UserPool(this, 'Pool', {
       selfSignUpEnabled: false,
       signInAliases: { username: true },
       mfa: Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
+      // Plus (or Essentials) is what lets the V2 trigger customize access tokens.
       featurePlan: FeaturePlan.PLUS,
       standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       passwordPolicy: {
@@ -52,13 +77,40 @@ export class DriverPool extends Construct {
       accountRecovery: AccountRecovery.NONE,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    const verify = new ResourceServerScope({
+      scopeName: 'verify',
+      scopeDescription: 'Verify a handover code at the door',
+    });
+    this.resourceServer = this.userPool.addResourceServer('Api', {
+      identifier: DRIVER_RESOURCE_SERVER,
+      userPoolResourceServerName: 'Secure Delivery driver API',
+      scopes: [verify],
+    });
+    // A literal, not `OAuthScope.resourceServer(...)` (a Ref): the pool, and so the server, depends on the trigger.
+    this.verifyScope = `${DRIVER_RESOURCE_SERVER}/${verify.scopeName}`;
+
+    this.tokenScopeFunction = new SecureDeliveryFunction(this, 'TokenScope', {
+      handlerName: 'add-token-scope',
+      description: 'Secure Delivery: adds the verify scope to drivers access tokens',
+      environment: { ACCESS_TOKEN_SCOPES: this.verifyScope },
+    });
+    this.userPool.addTrigger(
+      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.tokenScopeFunction,
+      LambdaVersion.V2_0,
+    );
+
     this.handheldClient = this.userPool.addClient('Handheld', {
+      // The handheld signs in through Cognito's API (InitiateAuth, USER_SRP_AUTH) and refreshes; nothing else.
       authFlows: { userSrp: true },
+      // No OAuth flow (no implicit or code grant, no callback URL): nothing goes live if a domain is added.
+      disableOAuth: true,
       generateSecret: false,
       preventUserExistenceErrors: true,
-      accessTokenValidity: tokenValidity,
-      idTokenValidity: tokenValidity,
-      refreshTokenValidity: Duration.days(1),
+      enableTokenRevocation: true,
+      accessTokenValidity,
+      idTokenValidity: accessTokenValidity,
+      refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(12),
     });
     this.issuerUrl = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
   }

@@ -20,6 +20,11 @@ export interface SecureDeliveryFunctionProps extends Omit<NodejsFunctionProps, '
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * What happens to the function's log group when the stack is deleted.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -28,13 +33,13 @@ export interface SecureDeliveryFunctionProps extends Omit<NodejsFunctionProps, '
  */
 export class SecureDeliveryFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: SecureDeliveryFunctionProps) {
-    const { handlerName, logRetention, environment, bundling, ...rest } = props;
+    const { handlerName, logRetention, logRemovalPolicy, environment, bundling, ...rest } = props;
     const source = `lambdas/${handlerName}/handler.ts`;
     const logGroup =
       rest.logGroup ??
       new LogGroup(scope, `${id}Logs`, {
         retention: logRetention ?? RetentionDays.ONE_MONTH,
-        removalPolicy: RemovalPolicy.DESTROY,
+        removalPolicy: logRemovalPolicy ?? RemovalPolicy.DESTROY,
       });
     // An own role instead of the managed basic-execution policy: logs go to this function's group only.
     const role =

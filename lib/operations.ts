@@ -1,7 +1,8 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration, type IAspect, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
+  AlarmBase,
   CfnInsightRule,
   ComparisonOperator,
   Dashboard,
@@ -11,10 +12,15 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 
@@ -30,23 +36,67 @@ export interface OperationsProps {
    * @default 15
    */
   readonly wrongCodesPerDriverThreshold?: number;
+  /**
+   * Email address subscribed to the alarm topic (it must confirm the subscription); none when empty.
+   * @default no subscription
+   */
+  readonly alarmEmail?: string;
 }
 
 const PERIOD = Duration.minutes(5);
 
 /**
  * What an operator watches: alarms on failed executions, email failures, lockouts, verify 5xx and
- * per-driver brute force (a Contributor Insights rule over the verify logs), and one dashboard.
+ * per-driver brute force (a Contributor Insights rule over the verify logs), and one dashboard. Every alarm
+ * in the stack, wherever it is defined, notifies {@link alarmTopic} when it fires and when it clears.
  */
 export class Operations extends Construct {
-  /** Every alarm, for wiring to an SNS topic or pager. */
+  /** The alarms defined here (every alarm in the stack gets the topic's actions, these and any other). */
   public readonly alarms: Alarm[] = [];
+  /** The encrypted topic every alarm in the stack notifies (alarm and OK); subscribe pagers here. */
+  public readonly alarmTopic: ITopic;
   public readonly dashboard: Dashboard;
   /** Contributor Insights rule counting wrong and locked codes per driver. */
   public readonly wrongCodesPerDriverRule: CfnInsightRule;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
+    // CloudWatch cannot use the AWS-managed SNS key (its policy cannot name cloudwatch.amazonaws.com): a CMK.
+    const topicKey = new Key(this, 'AlarmTopicKey', {
+      description: 'Secure Delivery: encrypts the alarm topic',
+      enableKeyRotation: true,
+    });
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Secure Delivery alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    // Only this account's alarms, in this region, may use the key and publish (no confused deputy).
+    const { account, region, partition } = Stack.of(this);
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+    topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOwnAlarms,
+      }),
+    );
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
+    if (props.alarmEmail) topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    this.alarmTopic = topic;
+    Aspects.of(Stack.of(this)).add(new NotifyOnEveryAlarm(topic));
     const failedExecutions = props.workflows.map((workflow) =>
       workflow.metricFailed({ period: PERIOD, statistic: 'Sum' }),
     );
@@ -159,6 +209,26 @@ export class Operations extends Construct {
   }
 }
 
+/**
+ * Gives every alarm in the scope the topic as alarm and OK action, once; an alarm added anywhere later (another
+ * construct's dead-letter alarm) is covered without wiring of its own.
+ */
+export class NotifyOnEveryAlarm implements IAspect {
+  readonly #action: SnsAction;
+  readonly #done = new WeakSet<AlarmBase>();
+
+  constructor(topic: ITopic) {
+    this.#action = new SnsAction(topic);
+  }
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof AlarmBase) || this.#done.has(node)) return;
+    this.#done.add(node);
+    node.addAlarmAction(this.#action);
+    node.addOkAction(this.#action);
+  }
+}
+
 /** The verify handler's EMF metric for one outcome. */
 function verifyOutcome(outcome: string): Metric {
   return new Metric({
@@ -171,11 +241,13 @@ function verifyOutcome(outcome: string): Metric {
   });
 }
 
-/** Sum of several metrics as one alarmable expression. */
+/** Sum of several sparse metrics as one alarmable expression; a series with no data counts as 0, not a gap. */
 function sum(metrics: IMetric[], label: string): IMetric {
   const usingMetrics = Object.fromEntries(metrics.map((metric, index) => [`m${index}`, metric]));
   return new MathExpression({
-    expression: Object.keys(usingMetrics).join(' + '),
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
     usingMetrics,
     period: PERIOD,
     label,

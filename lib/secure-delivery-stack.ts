@@ -1,4 +1,5 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
@@ -46,7 +47,10 @@ export class SecureDeliveryStack extends Stack {
       senderEmail: config.senderEmail,
       createIdentity: config.createSenderIdentity,
     });
-    this.driverPool = new DriverPool(this, 'Drivers');
+    this.driverPool = new DriverPool(this, 'Drivers', {
+      accessTokenValidity: Duration.minutes(config.driverAccessTokenMinutes),
+      refreshTokenValidity: Duration.hours(config.driverRefreshTokenHours),
+    });
 
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
@@ -73,6 +77,8 @@ export class SecureDeliveryStack extends Stack {
       ownSource: this.events.ownSource,
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
+      verifyScope: this.driverPool.verifyScope,
+      auditLogRetention: config.auditLogRetentionDays as RetentionDays,
       maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
     });
@@ -99,6 +105,7 @@ export class SecureDeliveryStack extends Stack {
       workflows: [this.workflow.stateMachine, this.lifecycle.stateMachine],
       httpApi: this.verifyApi.httpApi,
       verifyLogGroup: this.verifyApi.verifyFunction.logGroup,
+      alarmEmail: config.alarmEmail,
     });
 
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
@@ -106,5 +113,6 @@ export class SecureDeliveryStack extends Stack {
     new CfnOutput(this, 'VerifyApiUrl', { value: this.verifyApi.url });
     new CfnOutput(this, 'DriverUserPoolId', { value: this.driverPool.userPool.userPoolId });
     new CfnOutput(this, 'DriverClientId', { value: this.driverPool.handheldClient.userPoolClientId });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
   }
 }

@@ -21,6 +21,14 @@ export interface VerifyApiProps {
   readonly ownSource: string;
   readonly driverPool: UserPool;
   readonly handheldClient: UserPoolClient;
+  /** The scope a token must carry to verify (only access tokens carry scopes), e.g. `secure-delivery/verify`. */
+  readonly verifyScope: string;
+  /**
+   * How long the verify function's logs and the access logs (the audit trail of every handover attempt) are
+   * kept; both are retained when the stack is deleted.
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly auditLogRetention?: RetentionDays;
   /**
    * Wrong codes after which a code is dead.
    * @default 5
@@ -54,9 +62,12 @@ export class VerifyApi extends Construct {
 
   constructor(scope: Construct, id: string, props: VerifyApiProps) {
     super(scope, id);
+    const auditLogRetention = props.auditLogRetention ?? RetentionDays.ONE_YEAR;
     this.verifyFunction = new SecureDeliveryFunction(this, 'Verify', {
       handlerName: 'verify-otp',
       description: 'Secure Delivery: verifies a driver-entered code',
+      logRetention: auditLogRetention,
+      logRemovalPolicy: RemovalPolicy.RETAIN,
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
         OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
@@ -98,8 +109,8 @@ export class VerifyApi extends Construct {
       accessLogSettings: {
         destination: new LogGroupLogDestination(
           new LogGroup(this, 'AccessLogs', {
-            retention: RetentionDays.ONE_MONTH,
-            removalPolicy: RemovalPolicy.DESTROY,
+            retention: auditLogRetention,
+            removalPolicy: RemovalPolicy.RETAIN,
           }),
         ),
       },
@@ -108,6 +119,8 @@ export class VerifyApi extends Construct {
       path: '/parcels/{parcelId}/verify',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('VerifyIntegration', this.verifyFunction),
+      // ID tokens carry no scope, so requiring one admits only the handheld's access tokens.
+      authorizationScopes: [props.verifyScope],
     });
     this.url = stage.url;
   }

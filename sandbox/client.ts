@@ -57,12 +57,19 @@ export class SandboxClient {
     return (output.Entries ?? []).map((entry) => entry.EventId ?? '');
   }
 
-  /** A driver's JWT from the local issuer. */
-  async driverToken(driverId: string): Promise<string> {
+  /**
+   * A driver's access token from the local issuer, as signing in to the pool gives it (the pool's
+   * pre-token-generation trigger adds the verify scope); `tokenUse: 'id'` asks for the ID token instead,
+   * and `claims` overrides claims of the signed token (`null` removes one).
+   */
+  async driverToken(
+    driverId: string,
+    options: { tokenUse?: 'access' | 'id'; claims?: Record<string, unknown> } = {},
+  ): Promise<string> {
     const response = await fetch(this.endpoints.driverTokenUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ driverId }),
+      body: JSON.stringify({ driverId, ...options }),
     });
     if (!response.ok) throw new Error(`Token request failed: ${response.status}`);
     return ((await response.json()) as { token: string }).token;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readBody, sendJson } from './aws-protocol.ts';
-import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer, tokenScopes } from './http-api/jwt-issuer.ts';
 import { type AuthorizerInput, buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
 import { type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
 import type { SandboxLog } from './log.ts';
@@ -14,6 +14,8 @@ interface ApiRoute {
     readonly issuer: string;
     readonly audiences: string[];
     readonly local: LocalJwtIssuer;
+    /** The route's `AuthorizationScopes`; empty when it sets none. */
+    readonly scopes: string[];
   };
   readonly iam?: boolean;
 }
@@ -21,7 +23,8 @@ interface ApiRoute {
 /**
  * API Gateway HTTP API from the template: each `AWS::ApiGatewayV2::Route` is mapped to the Lambda its
  * integration names, called with the payload 2.0 event; JWT authorizers are enforced against the local
- * issuer standing in for their Cognito pool, so a missing or bad token gets 401 before any handler runs.
+ * issuer standing in for their Cognito pool, so a missing or bad token gets 401, and a token without one of
+ * the route's `AuthorizationScopes` 403, before any handler runs.
  */
 export function createHttpApiServer(options: {
   resolver: TemplateResolver;
@@ -39,6 +42,7 @@ export function createHttpApiServer(options: {
       Target?: string;
       AuthorizationType?: string;
       AuthorizerId?: string;
+      AuthorizationScopes?: string[];
     };
     const integration = resolver.resolve(
       resolver.resource(String(route.Target).replace(/^integrations\//, '')).Properties ?? {},
@@ -55,7 +59,12 @@ export function createHttpApiServer(options: {
     return {
       routeKey: route.RouteKey,
       functionId,
-      authorizer: { issuer: local.issuerUrl, audiences: authorizer.JwtConfiguration.Audience, local },
+      authorizer: {
+        issuer: local.issuerUrl,
+        audiences: authorizer.JwtConfiguration.Audience,
+        local,
+        scopes: route.AuthorizationScopes ?? [],
+      },
     };
   });
   const routeKeys = routes.map((route) => route.routeKey);
@@ -97,12 +106,20 @@ export function createHttpApiServer(options: {
               issuer: route.authorizer.issuer,
               audiences: route.authorizer.audiences,
               jwks: route.authorizer.local.jwks(),
+              scopes: route.authorizer.scopes,
             });
-            authorizer = { jwt: { claims, scopes: null } };
+            const scopes = route.authorizer.scopes.length > 0 ? tokenScopes(claims) : null;
+            authorizer = { jwt: { claims, scopes } };
           } catch (error) {
             if (!(error instanceof JwtAuthorizerError)) throw error;
-            status = 401;
-            sendJson(response, 401, { message: 'Unauthorized' }, 'application/json');
+            // A bad token is 401; a good one without the route's scopes is 403, as API Gateway answers.
+            status = error.status;
+            sendJson(
+              response,
+              status,
+              { message: status === 403 ? 'Forbidden' : 'Unauthorized' },
+              'application/json',
+            );
             return;
           }
         }

@@ -155,9 +155,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ([, client]) => JSON.stringify(client.Properties?.UserPoolId) === JSON.stringify({ Ref: poolId }),
         )
         .map(([clientId]) => clientId);
+      const trigger = resolver.resolve(resolver.resource(poolId).Properties?.LambdaConfig ?? {}) as {
+        PreTokenGenerationConfig?: { LambdaArn: string; LambdaVersion: string };
+      };
+      const preTokenFunction = preTokenGenerationFunction(resolver, trigger.PreTokenGenerationConfig);
       const issuer = await LocalJwtIssuer.create({
         issuerUrl: `${awsBase}/cognito/${resolver.ref(poolId)}`,
         audience: clients[0] ?? poolId,
+        userPoolId: resolver.ref(poolId),
+        region: SANDBOX_ENV.region,
+        // Bound late: the handlers load after the issuers exist, and no token is asked for before.
+        ...(preTokenFunction
+          ? { preTokenGeneration: (event) => functions.invoke(preTokenFunction, event) }
+          : {}),
       });
       issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
@@ -239,7 +249,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         if (!url.pathname.startsWith('/cognito/')) return false;
         const path = url.pathname === '/cognito/token' ? '/token' : url.pathname;
         for (const issuer of issuers.values()) {
-          const answer = handleIssuerRequest(issuer, request.method ?? 'GET', path, body.toString('utf8'));
+          const answer = await handleIssuerRequest(
+            issuer,
+            request.method ?? 'GET',
+            path,
+            body.toString('utf8'),
+          );
           if (answer) {
             sendJsonAnswer(response, answer.status, answer.body);
             return true;
@@ -340,3 +355,17 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
 }
 
 export { listen, REPO_ROOT };
+
+/** The function of a pool's V2 pre-token-generation trigger; a V1 trigger is refused (the sandbox has none). */
+function preTokenGenerationFunction(
+  resolver: TemplateResolver,
+  config: { LambdaArn: string; LambdaVersion: string } | undefined,
+): string | undefined {
+  if (!config) return undefined;
+  if (config.LambdaVersion !== 'V2_0') {
+    throw new Error(`Pre-token-generation trigger version ${config.LambdaVersion} is not emulated (V2_0 is)`);
+  }
+  const functionId = resolver.logicalIdOf(String(config.LambdaArn));
+  if (!functionId) throw new Error('The pre-token-generation trigger names no template function');
+  return functionId;
+}

@@ -60,7 +60,12 @@ function parseRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): {
   code: string;
 } {
   const parcelId = parseParcelId(event);
-  const driverId = event.requestContext.authorizer?.jwt?.claims?.sub;
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  // The route's scope already keeps ID tokens out; this holds even if a scope ever reached one.
+  if (claims?.token_use !== 'access') {
+    throw new BadRequestError(401, 'UNAUTHORIZED', 'Only an access token may verify');
+  }
+  const driverId = claims.sub;
   if (typeof driverId !== 'string' || !DRIVER_ID_PATTERN.test(driverId)) {
     throw new BadRequestError(401, 'UNAUTHORIZED', 'The token names no driver');
   }

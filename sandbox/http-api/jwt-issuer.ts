@@ -6,9 +6,15 @@
  * token from the identity source, raw or prefixed with `Bearer `; signature checked with the issuer's JWKS,
  * RSA-based algorithms only; `kid` must name a JWKS key; `iss` must equal the configured issuer; `aud` must
  * contain a configured audience, or `client_id` must when there is no `aud`; `exp` after now; `nbf` and `iat`
- * not after now. Scopes are not checked because no route configures any.
+ * not after now; when the route has `AuthorizationScopes`, the token's `scope` (or `scp`) claim must hold at
+ * least one of them, else 403 (a valid token without the scope is forbidden, not unauthenticated).
+ *
+ * The issuer signs Cognito-shaped access tokens (`token_use: access`, `client_id`, `scope`, `username`, no
+ * `aud`) and ID tokens (`token_use: id`, `aud`, no scope); a pool's V2 pre-token-generation trigger may add or
+ * suppress access-token scopes and claims, as Cognito applies it.
  */
 import { KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
+import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import {
   base64url,
   compactVerify,
@@ -27,9 +33,21 @@ export interface LocalJwtIssuerOptions {
   audience: string;
   /** The `kid` header and JWKS key id; random when omitted. */
   keyId?: string;
+  /**
+   * The pool's pre-token-generation trigger (event version V2_0): called with the V2 event for every token
+   * the `/token` endpoint issues; its `response.claimsAndScopeOverrideDetails` is applied as Cognito does.
+   */
+  preTokenGeneration?: PreTokenGenerationHook;
+  /** `userPoolId` in the trigger event. */
+  userPoolId?: string;
+  /** `region` in the trigger event. */
+  region?: string;
 }
 
-/** Options for {@link LocalJwtIssuer.issueToken}. */
+/** Invokes a V2 pre-token-generation trigger with `event` and resolves to what it returned. */
+export type PreTokenGenerationHook = (event: PreTokenGenerationV2TriggerEvent) => Promise<unknown>;
+
+/** Options for {@link LocalJwtIssuer.issueToken} and {@link LocalJwtIssuer.issueAccessToken}. */
 export interface IssueTokenOptions {
   /** Lifetime from now; negative values give an already expired token. Default 3600. */
   expiresInSeconds?: number;
@@ -44,20 +62,26 @@ export interface Jwks {
 
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
-/** Issues RS256 ID-token-like JWTs shaped like Cognito's, signed by a key pair that lives only in memory. */
+/** Issues RS256 ID and access tokens shaped like Cognito's, signed by a key pair that lives only in memory. */
 export class LocalJwtIssuer {
   readonly issuerUrl: string;
   readonly audience: string;
   readonly keyId: string;
   readonly #privateKey: KeyObject;
   readonly #publicJwk: JWK;
+  readonly #options: LocalJwtIssuerOptions;
 
-  private constructor(options: Required<LocalJwtIssuerOptions>, privateKey: KeyObject, publicJwk: JWK) {
+  private constructor(
+    options: LocalJwtIssuerOptions & { keyId: string },
+    privateKey: KeyObject,
+    publicJwk: JWK,
+  ) {
     this.issuerUrl = options.issuerUrl;
     this.audience = options.audience;
     this.keyId = options.keyId;
     this.#privateKey = privateKey;
     this.#publicJwk = publicJwk;
+    this.#options = options;
   }
 
   /** Generates a fresh RS256 key pair; tokens from a previous instance stop verifying, like a rotated pool. */
@@ -79,9 +103,84 @@ export class LocalJwtIssuer {
     return this.issueTokenSync(subject, options);
   }
 
+  /**
+   * Signs a Cognito-shaped access token for `subject`: claims `sub`, `iss`, `client_id` (the audience),
+   * `token_use: 'access'`, `scope` (space-separated `scopes`), `auth_time`, `iat`, `exp`, `username`, `jti`,
+   * `origin_jti`, `event_id`, `version: 2`, no `aud`; then `extraClaims`.
+   * @param scopes what Cognito's API sign-in gives is `aws.cognito.signin.user.admin` alone.
+   */
+  issueAccessToken(
+    subject: string,
+    scopes: readonly string[] = [COGNITO_USER_ADMIN_SCOPE],
+    options: IssueTokenOptions = {},
+  ): string {
+    return this.issueTokenSync(subject, {
+      ...options,
+      extraClaims: {
+        aud: undefined,
+        'cognito:username': undefined,
+        client_id: this.audience,
+        token_use: 'access',
+        scope: scopes.join(' '),
+        username: subject,
+        origin_jti: randomUUID(),
+        event_id: randomUUID(),
+        version: 2,
+        ...options.extraClaims,
+      },
+    });
+  }
+
+  /**
+   * What the `/token` endpoint issues: an access token (scope `aws.cognito.signin.user.admin`) or an ID token,
+   * each passed through the pool's pre-token-generation trigger when there is one, as a Cognito sign-in is.
+   */
+  async signIn(subject: string, tokenUse: 'access' | 'id'): Promise<string> {
+    const scopes = [COGNITO_USER_ADMIN_SCOPE];
+    const hook = this.#options.preTokenGeneration;
+    if (!hook) {
+      return tokenUse === 'access' ? this.issueAccessToken(subject, scopes) : this.issueTokenSync(subject);
+    }
+    const event: PreTokenGenerationV2TriggerEvent = {
+      version: '2',
+      triggerSource: 'TokenGeneration_Authentication',
+      region: this.#options.region ?? 'us-east-1',
+      userPoolId: this.#options.userPoolId ?? 'local_pool',
+      userName: subject,
+      callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: this.audience },
+      request: {
+        userAttributes: { sub: subject, 'cognito:user_status': 'CONFIRMED' },
+        groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
+        scopes,
+      },
+      response: { claimsAndScopeOverrideDetails: {} },
+    };
+    const result = (await hook(event)) as Partial<PreTokenGenerationV2TriggerEvent> | null | undefined;
+    const overrides = result?.response?.claimsAndScopeOverrideDetails ?? {};
+    if (tokenUse === 'id') {
+      const id = overrides.idTokenGeneration ?? {};
+      return this.issueTokenSync(subject, { extraClaims: claimChanges(id) });
+    }
+    const access = overrides.accessTokenGeneration ?? {};
+    const suppressed = new Set(access.scopesToSuppress ?? []);
+    const granted = [...new Set([...scopes, ...(access.scopesToAdd ?? [])])].filter(
+      (s) => !suppressed.has(s),
+    );
+    return this.issueAccessToken(subject, granted, { extraClaims: claimChanges(access) });
+  }
+
   /** The public JWKS (one key, with `kid`, `alg` and `use: 'sig'`). */
   jwks(): Jwks {
     return { keys: [{ ...this.#publicJwk }] };
+  }
+
+  /** Signs `token`'s claims again with `overrides` applied (`null` removes a claim); for tests only. */
+  resign(token: string, overrides: Record<string, unknown>): string {
+    const claims = JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1] ?? '')));
+    const changed = Object.fromEntries(
+      Object.entries(overrides).map(([name, value]) => [name, value === null ? undefined : value]),
+    );
+    return this.sign({ ...claims, ...changed });
   }
 
   /** @internal Synchronous core of {@link issueToken}, shared with {@link handleIssuerRequest}. */
@@ -91,8 +190,7 @@ export class LocalJwtIssuer {
     const expiresIn = options.expiresInSeconds ?? DEFAULT_EXPIRES_IN_SECONDS;
     if (!Number.isFinite(expiresIn)) throw new TypeError('expiresInSeconds must be a finite number');
     const now = Math.floor(Date.now() / 1000);
-    const header = { alg: 'RS256', kid: this.keyId, typ: 'JWT' };
-    const claims = {
+    const claims: Record<string, unknown> = {
       sub: subject,
       iss: this.issuerUrl,
       aud: this.audience,
@@ -104,6 +202,12 @@ export class LocalJwtIssuer {
       jti: randomUUID(),
       ...options.extraClaims,
     };
+    return this.sign(claims);
+  }
+
+  private sign(claims: Record<string, unknown>): string {
+    const header = { alg: 'RS256', kid: this.keyId, typ: 'JWT' };
+    // JSON.stringify drops `undefined` values, so an override of `undefined` removes the claim.
     const signingInput = `${encodeJson(header)}.${encodeJson(claims)}`;
     // RSA keys sign with RSASSA-PKCS1-v1_5 by default, which is what RS256 means.
     const signature = sign('sha256', Buffer.from(signingInput), this.#privateKey);
@@ -111,12 +215,61 @@ export class LocalJwtIssuer {
   }
 }
 
-/** A token the JWT authorizer refuses; API Gateway answers such requests 401 `{"message":"Unauthorized"}`. */
+// Claims a pre-token-generation trigger cannot add, override or suppress (Cognito keeps its own values).
+const RESERVED_CLAIMS: ReadonlySet<string> = new Set([
+  'acr',
+  'amr',
+  'aud',
+  'auth_time',
+  'azp',
+  'client_id',
+  'cognito:username',
+  'event_id',
+  'exp',
+  'iat',
+  'identities',
+  'iss',
+  'jti',
+  'nbf',
+  'nonce',
+  'origin_jti',
+  'scope',
+  'sub',
+  'token_use',
+  'username',
+  'version',
+]);
+
+/** A trigger's claim additions and suppressions for one token, minus the reserved claims. */
+function claimChanges(details: {
+  claimsToAddOrOverride?: Record<string, unknown>;
+  claimsToSuppress?: string[];
+}): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(details.claimsToAddOrOverride ?? {})) {
+    if (!RESERVED_CLAIMS.has(name)) changes[name] = value;
+  }
+  for (const name of details.claimsToSuppress ?? []) {
+    if (!RESERVED_CLAIMS.has(name)) changes[name] = undefined;
+  }
+  return changes;
+}
+
+/**
+ * A token the JWT authorizer refuses; API Gateway answers 401 `{"message":"Unauthorized"}` for a missing or
+ * invalid token and 403 `{"message":"Forbidden"}` for a valid one without the route's scopes.
+ */
 export class JwtAuthorizerError extends Error {
   override readonly name = 'JwtAuthorizerError';
 
-  /** @param reason short, log-safe reason (never contains the token). */
-  constructor(readonly reason: string) {
+  /**
+   * @param reason short, log-safe reason (never contains the token).
+   * @param status 401 for an invalid token, 403 for missing scopes.
+   */
+  constructor(
+    readonly reason: string,
+    readonly status: 401 | 403 = 401,
+  ) {
     super(reason);
   }
 }
@@ -127,7 +280,12 @@ export interface JwtAuthorizerConfig {
   audiences: readonly string[];
   /** The issuer's key set, as fetched from its `jwks_uri`. */
   jwks: Jwks;
+  /** The route's `AuthorizationScopes`: the token needs at least one; none configured means no scope check. */
+  scopes?: readonly string[];
 }
+
+/** The scope of an access token from Cognito's API sign-in (InitiateAuth), which authorizes self-service calls. */
+export const COGNITO_USER_ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
 
 // The authorizer documents "only RSA-based algorithms"; that excludes `none`, HS* (secret-key) and ES*.
 const RSA_ALGORITHMS: ReadonlySet<string> = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);
@@ -171,7 +329,24 @@ export async function authorizeJwt(
   checkIssuer(claims, config.issuer);
   checkAudience(claims, config.audiences);
   checkTimes(claims, nowSeconds);
+  checkScopes(claims, config.scopes ?? []);
   return claims;
+}
+
+/** The scopes a token carries: its `scope` claim (space-separated), else `scp` (a string or an array). */
+export function tokenScopes(claims: Record<string, unknown>): string[] {
+  const value = claims.scope ?? claims.scp;
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  if (Array.isArray(value)) return value.filter((scope): scope is string => typeof scope === 'string');
+  return [];
+}
+
+function checkScopes(claims: Record<string, unknown>, required: readonly string[]): void {
+  if (required.length === 0) return;
+  const held = tokenScopes(claims);
+  if (!required.some((scope) => held.includes(scope))) {
+    throw new JwtAuthorizerError('token lacks the route scopes', 403);
+  }
 }
 
 function extractToken(authorizationHeader: string | undefined): string {
@@ -259,19 +434,21 @@ export interface IssuerResponse {
 export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
- * Serves the issuer's HTTP endpoints, or returns `undefined` for paths it does not own:
+ * Serves the issuer's HTTP endpoints, or resolves to `undefined` for paths it does not own:
  * - `GET <issuer path>/.well-known/jwks.json`: the JWKS;
  * - `GET <issuer path>/.well-known/openid-configuration`: a minimal OIDC discovery document;
- * - `POST /token` with `{"driverId":"D-1"}`: `{ token }` (a sandbox shortcut for the Cognito sign-in flow).
+ * - `POST /token` with `{"driverId":"D-1"}`: `{ token }`, the driver's access token as a Cognito sign-in gives
+ *   it (a sandbox shortcut for the SRP and MFA flow); `"tokenUse":"id"` gives the ID token instead, and
+ *   `"claims":{...}` overrides claims after signing-in (a test's stand-in for a misconfigured pool).
  *
  * `path` may carry a query string, which is ignored. Wrong methods on served paths get 405.
  */
-export function handleIssuerRequest(
+export async function handleIssuerRequest(
   issuer: LocalJwtIssuer,
   method: string,
   path: string,
   body: string,
-): IssuerResponse | undefined {
+): Promise<IssuerResponse | undefined> {
   const pathname = path.split('?', 1)[0] ?? '';
   const base = issuerBasePath(issuer.issuerUrl);
   const verb = method.toUpperCase();
@@ -282,7 +459,7 @@ export function handleIssuerRequest(
     return verb === 'GET' ? { status: 200, body: discoveryDocument(issuer) } : methodNotAllowed();
   }
   if (pathname === '/token') {
-    return verb === 'POST' ? tokenResponse(issuer, body) : methodNotAllowed();
+    return verb === 'POST' ? await tokenResponse(issuer, body) : methodNotAllowed();
   }
   return undefined;
 }
@@ -303,21 +480,28 @@ function discoveryDocument(issuer: LocalJwtIssuer): Record<string, unknown> {
   };
 }
 
-function tokenResponse(issuer: LocalJwtIssuer, body: string): IssuerResponse {
+async function tokenResponse(issuer: LocalJwtIssuer, body: string): Promise<IssuerResponse> {
   let request: unknown;
   try {
     request = JSON.parse(body);
   } catch {
     return { status: 400, body: { message: 'Request body must be JSON' } };
   }
-  const driverId =
-    typeof request === 'object' && request !== null
-      ? (request as Record<string, unknown>).driverId
-      : undefined;
+  const fields: Record<string, unknown> =
+    typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
+  const { driverId, tokenUse = 'access', claims } = fields;
   if (typeof driverId !== 'string' || !DRIVER_ID_PATTERN.test(driverId)) {
     return { status: 400, body: { message: 'driverId must match /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/' } };
   }
-  return { status: 200, body: { token: issuer.issueTokenSync(driverId) } };
+  if (tokenUse !== 'access' && tokenUse !== 'id') {
+    return { status: 400, body: { message: 'tokenUse must be "access" or "id"' } };
+  }
+  if (claims !== undefined && (typeof claims !== 'object' || claims === null || Array.isArray(claims))) {
+    return { status: 400, body: { message: 'claims must be a JSON object' } };
+  }
+  const token = await issuer.signIn(driverId, tokenUse);
+  if (claims === undefined) return { status: 200, body: { token } };
+  return { status: 200, body: { token: issuer.resign(token, claims as Record<string, unknown>) } };
 }
 
 function methodNotAllowed(): IssuerResponse {

@@ -90,11 +90,21 @@ afterEach(() => {
 
 function verifyEvent(
   body: string | undefined,
-  options: { parcelId?: string; sub?: string | undefined; isBase64Encoded?: boolean } = {},
+  options: {
+    parcelId?: string;
+    sub?: string | undefined;
+    isBase64Encoded?: boolean;
+    claims?: Record<string, string | undefined>;
+  } = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const parcelId = options.parcelId ?? PARCEL;
   const claims: Record<string, string> = 'sub' in options ? {} : { sub: DRIVER };
   if (options.sub !== undefined) claims.sub = options.sub;
+  claims.token_use = 'access';
+  for (const [name, value] of Object.entries(options.claims ?? {})) {
+    if (value === undefined) delete claims[name];
+    else claims[name] = value;
+  }
   return {
     version: '2.0',
     routeKey: 'POST /parcels/{parcelId}/verify',
@@ -215,6 +225,23 @@ describe('verify-otp handler: malformed requests', () => {
     // Assess
     expect(response.statusCode).toBe(401);
     expect(response.body.code).toBe('UNAUTHORIZED');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'an ID token that somehow carries the verify scope',
+      { token_use: 'id', scope: 'secure-delivery/verify' },
+    ],
+    ['a token without token_use', { token_use: undefined }],
+    ['a token_use in another case', { token_use: 'Access' }],
+  ])('answers 401 with a reason for %s, and reads nothing', async (_title, claims) => {
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE), { claims }));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHORIZED', message: 'Only an access token may verify' });
     expect(ddb.calls()).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authorizeJwt,
@@ -21,8 +21,8 @@ beforeAll(async () => {
   server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const answer = handleIssuerRequest(
+    request.on('end', async () => {
+      const answer = await handleIssuerRequest(
         issuer,
         request.method ?? 'GET',
         request.url ?? '/',
@@ -84,7 +84,7 @@ describe('handleIssuerRequest over HTTP', () => {
     expect(verified.payload.sub).toBe('D-1');
   });
 
-  it('issues a token for a driver that the JWT authorizer accepts with the served JWKS', async () => {
+  it('issues a Cognito-shaped access token for a driver that the JWT authorizer accepts with the served JWKS', async () => {
     // Prepare
     const jwks = (await (await fetch(`${issuerUrl}/.well-known/jwks.json`)).json()) as Jwks;
 
@@ -98,7 +98,51 @@ describe('handleIssuerRequest over HTTP', () => {
 
     // Assess
     expect(status).toBe(200);
-    expect(claims).toMatchObject({ sub: 'D-1', 'cognito:username': 'D-1', token_use: 'id' });
+    expect(claims).toMatchObject({
+      sub: 'D-1',
+      username: 'D-1',
+      client_id: AUDIENCE,
+      token_use: 'access',
+      scope: 'aws.cognito.signin.user.admin',
+    });
+    expect(claims).not.toHaveProperty('aud');
+    expect(claims).not.toHaveProperty('cognito:username');
+  });
+
+  it('issues the ID token, with aud and no scope, for tokenUse "id"', async () => {
+    // Act
+    const { status, json } = await postToken('{"driverId":"D-1","tokenUse":"id"}');
+
+    // Assess
+    expect(status).toBe(200);
+    const claims = decodeJwt(String(json.token));
+    expect(claims).toMatchObject({ sub: 'D-1', aud: AUDIENCE, token_use: 'id', 'cognito:username': 'D-1' });
+    expect(claims).not.toHaveProperty('scope');
+  });
+
+  it('applies claims from the request after signing in, and drops a claim given as null', async () => {
+    // Act
+    const { status, json } = await postToken(
+      '{"driverId":"D-1","tokenUse":"id","claims":{"scope":"secure-delivery/verify","cognito:username":null}}',
+    );
+
+    // Assess
+    expect(status).toBe(200);
+    const claims = decodeJwt(String(json.token));
+    expect(claims).toMatchObject({ token_use: 'id', scope: 'secure-delivery/verify' });
+    expect(claims).not.toHaveProperty('cognito:username');
+  });
+
+  it.each([
+    ['an unknown tokenUse', '{"driverId":"D-1","tokenUse":"refresh"}', /tokenUse/],
+    ['claims that are not an object', '{"driverId":"D-1","claims":["scope"]}', /claims/],
+  ])('answers 400 with a message for %s', async (_title, body, message) => {
+    // Act
+    const { status, json } = await postToken(body);
+
+    // Assess
+    expect(status).toBe(400);
+    expect(json.message).toMatch(message);
   });
 
   it('accepts a driverId of the maximum 128 characters', async () => {
@@ -139,33 +183,33 @@ describe('handleIssuerRequest over HTTP', () => {
 });
 
 describe('handleIssuerRequest routing', () => {
-  it('returns undefined for paths it does not serve', () => {
+  it('returns undefined for paths it does not serve', async () => {
     // Act
-    const answers = [
+    const answers = await Promise.all([
       handleIssuerRequest(issuer, 'GET', '/parcels/P-1/otp', ''),
       handleIssuerRequest(issuer, 'GET', '/other_pool/.well-known/jwks.json', ''),
       handleIssuerRequest(issuer, 'GET', '/.well-known/jwks.json', ''),
       handleIssuerRequest(issuer, 'POST', '/local_pool/token', '{"driverId":"D-1"}'),
-    ];
+    ]);
 
     // Assess
     expect(answers).toEqual([undefined, undefined, undefined, undefined]);
   });
 
-  it('ignores a query string on a served path', () => {
+  it('ignores a query string on a served path', async () => {
     // Act
-    const answer = handleIssuerRequest(issuer, 'GET', '/local_pool/.well-known/jwks.json?x=1', '');
+    const answer = await handleIssuerRequest(issuer, 'GET', '/local_pool/.well-known/jwks.json?x=1', '');
 
     // Assess
     expect(answer).toEqual({ status: 200, body: issuer.jwks() });
   });
 
-  it('answers 405 for a wrong method on a served path', () => {
+  it('answers 405 for a wrong method on a served path', async () => {
     // Act
-    const answers = [
+    const answers = await Promise.all([
       handleIssuerRequest(issuer, 'GET', '/token', ''),
       handleIssuerRequest(issuer, 'POST', '/local_pool/.well-known/jwks.json', ''),
-    ];
+    ]);
 
     // Assess
     expect(answers.map((answer) => answer?.status)).toEqual([405, 405]);
@@ -176,7 +220,7 @@ describe('handleIssuerRequest routing', () => {
     const rootIssuer = await LocalJwtIssuer.create({ issuerUrl: 'http://127.0.0.1:9', audience: AUDIENCE });
 
     // Act
-    const answer = handleIssuerRequest(rootIssuer, 'GET', '/.well-known/openid-configuration', '');
+    const answer = await handleIssuerRequest(rootIssuer, 'GET', '/.well-known/openid-configuration', '');
 
     // Assess
     expect(answer?.status).toBe(200);

@@ -1,3 +1,4 @@
+import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -5,6 +6,7 @@ import {
   type JwtAuthorizerConfig,
   JwtAuthorizerError,
   LocalJwtIssuer,
+  tokenScopes,
 } from '../../../sandbox/http-api/jwt-issuer.ts';
 
 const ISSUER_URL = 'http://127.0.0.1:4566/local_pool';
@@ -343,5 +345,176 @@ describe('authorizeJwt', () => {
 
     // Assess
     expect(error.reason).toBe('token has no kid');
+  });
+});
+
+describe('authorizeJwt with route scopes', () => {
+  const VERIFY_SCOPE = 'secure-delivery/verify';
+  const scoped = (): JwtAuthorizerConfig => ({ ...config, scopes: [VERIFY_SCOPE] });
+
+  it('accepts an access token whose scope claim holds one of the route scopes among others', async () => {
+    // Prepare
+    const token = issuer.issueAccessToken('D-1', ['aws.cognito.signin.user.admin', VERIFY_SCOPE]);
+
+    // Act
+    const claims = await authorizeJwt(`Bearer ${token}`, scoped());
+
+    // Assess
+    expect(claims).toMatchObject({ sub: 'D-1', token_use: 'access', client_id: AUDIENCE });
+    expect(tokenScopes(claims)).toEqual(['aws.cognito.signin.user.admin', VERIFY_SCOPE]);
+  });
+
+  it('accepts the scope from an scp array claim', async () => {
+    // Prepare
+    const token = issuer.issueAccessToken('D-1', [], {
+      extraClaims: { scope: undefined, scp: [VERIFY_SCOPE] },
+    });
+
+    // Act
+    const claims = await authorizeJwt(token, scoped());
+
+    // Assess
+    expect(claims.scp).toEqual([VERIFY_SCOPE]);
+  });
+
+  it('refuses with 403 an ID token, which carries no scope, though its audience and signature are good', async () => {
+    // Prepare
+    const token = await issuer.issueToken('D-1');
+
+    // Act
+    const error = await rejection(authorizeJwt(token, scoped()));
+
+    // Assess
+    expect(error.status).toBe(403);
+    expect(error.reason).toBe('token lacks the route scopes');
+  });
+
+  it('refuses with 403 an access token with only the Cognito self-service scope', async () => {
+    // Prepare
+    const token = issuer.issueAccessToken('D-1');
+
+    // Act
+    const error = await rejection(authorizeJwt(token, scoped()));
+
+    // Assess
+    expect(error.status).toBe(403);
+  });
+
+  it('refuses a scope that only contains the route scope as a substring', async () => {
+    // Prepare
+    const token = issuer.issueAccessToken('D-1', [`${VERIFY_SCOPE}-all`, `x${VERIFY_SCOPE}`]);
+
+    // Act
+    const error = await rejection(authorizeJwt(token, scoped()));
+
+    // Assess
+    expect(error.status).toBe(403);
+  });
+
+  it('checks the token before the scopes: a bad token with the scope is 401', async () => {
+    // Prepare
+    const token = issuer.issueAccessToken('D-1', [VERIFY_SCOPE], { expiresInSeconds: -1 });
+
+    // Act
+    const error = await rejection(authorizeJwt(token, scoped()));
+
+    // Assess
+    expect(error.status).toBe(401);
+    expect(error.reason).toBe('token expired');
+  });
+
+  it('checks no scope when the route configures none', async () => {
+    // Prepare
+    const token = await issuer.issueToken('D-1');
+
+    // Act
+    const claims = await authorizeJwt(token, { ...config, scopes: [] });
+
+    // Assess
+    expect(claims.token_use).toBe('id');
+  });
+});
+
+describe('LocalJwtIssuer.signIn with a V2 pre-token-generation trigger', () => {
+  const VERIFY_SCOPE = 'secure-delivery/verify';
+
+  it('passes the V2 event to the trigger and applies its access-token scopes and claims, not reserved claims', async () => {
+    // Prepare
+    const events: PreTokenGenerationV2TriggerEvent[] = [];
+    const pooled = await LocalJwtIssuer.create({
+      issuerUrl: ISSUER_URL,
+      audience: AUDIENCE,
+      userPoolId: 'eu-central-1_pool',
+      region: 'eu-central-1',
+      preTokenGeneration: async (event) => {
+        events.push(structuredClone(event));
+        event.response = {
+          claimsAndScopeOverrideDetails: {
+            accessTokenGeneration: {
+              scopesToAdd: [VERIFY_SCOPE],
+              claimsToAddOrOverride: { shift: 'early', sub: 'D-999', token_use: 'id' },
+            },
+            idTokenGeneration: { claimsToAddOrOverride: { scope: VERIFY_SCOPE } },
+          },
+        };
+        return event;
+      },
+    });
+
+    // Act
+    const access = decodeJwt(await pooled.signIn('D-1', 'access'));
+    const id = decodeJwt(await pooled.signIn('D-1', 'id'));
+
+    // Assess
+    expect(events[0]).toMatchObject({
+      version: '2',
+      triggerSource: 'TokenGeneration_Authentication',
+      region: 'eu-central-1',
+      userPoolId: 'eu-central-1_pool',
+      userName: 'D-1',
+      callerContext: { clientId: AUDIENCE },
+      request: { scopes: ['aws.cognito.signin.user.admin'] },
+    });
+    expect(access).toMatchObject({
+      sub: 'D-1',
+      token_use: 'access',
+      scope: `aws.cognito.signin.user.admin ${VERIFY_SCOPE}`,
+      shift: 'early',
+    });
+    expect(id).toMatchObject({ sub: 'D-1', token_use: 'id' });
+    expect(id).not.toHaveProperty('scope');
+  });
+
+  it('removes the scopes the trigger suppresses', async () => {
+    // Prepare
+    const pooled = await LocalJwtIssuer.create({
+      issuerUrl: ISSUER_URL,
+      audience: AUDIENCE,
+      preTokenGeneration: async (event) => ({
+        ...event,
+        response: {
+          claimsAndScopeOverrideDetails: {
+            accessTokenGeneration: {
+              scopesToAdd: [VERIFY_SCOPE],
+              scopesToSuppress: ['aws.cognito.signin.user.admin'],
+            },
+          },
+        },
+      }),
+    });
+
+    // Act
+    const access = decodeJwt(await pooled.signIn('D-1', 'access'));
+
+    // Assess
+    expect(access.scope).toBe(VERIFY_SCOPE);
+  });
+
+  it('gives only the Cognito self-service scope when the pool has no trigger', async () => {
+    // Act
+    const access = decodeJwt(await issuer.signIn('D-1', 'access'));
+
+    // Assess
+    expect(access.scope).toBe('aws.cognito.signin.user.admin');
   });
 });

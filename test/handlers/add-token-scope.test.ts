@@ -1,0 +1,54 @@
+import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { lambdaContext, loadHandler } from './support.ts';
+
+type Handler = typeof import('../../lambdas/add-token-scope/handler.ts')['handler'];
+
+let handler: Handler;
+
+beforeAll(async () => {
+  handler = await loadHandler<Handler>('add-token-scope', { ACCESS_TOKEN_SCOPES: 'secure-delivery/verify' });
+});
+
+afterAll(() => {
+  vi.unstubAllEnvs();
+});
+
+function triggerEvent(
+  triggerSource: PreTokenGenerationV2TriggerEvent['triggerSource'],
+): PreTokenGenerationV2TriggerEvent {
+  return {
+    version: '2',
+    triggerSource,
+    region: 'eu-central-1',
+    userPoolId: 'eu-central-1_Pool1',
+    userName: 'D-1',
+    callerContext: { awsSdkVersion: 'aws-sdk-js-3', clientId: 'handheld-client' },
+    request: {
+      userAttributes: { sub: 'D-1', 'cognito:user_status': 'CONFIRMED' },
+      groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
+      scopes: ['aws.cognito.signin.user.admin'],
+    },
+    response: { claimsAndScopeOverrideDetails: {} },
+  } as PreTokenGenerationV2TriggerEvent;
+}
+
+describe('add-token-scope handler (pre-token-generation V2)', () => {
+  it.each([
+    'TokenGeneration_Authentication',
+    'TokenGeneration_RefreshTokens',
+    'TokenGeneration_NewPasswordChallenge',
+  ] as const)(
+    'adds the verify scope to the access token on %s and leaves the ID token alone',
+    async (source) => {
+      // Act
+      const result = await handler(triggerEvent(source), lambdaContext('add-token-scope'));
+
+      // Assess
+      expect(result.response.claimsAndScopeOverrideDetails).toEqual({
+        accessTokenGeneration: { scopesToAdd: ['secure-delivery/verify'] },
+      });
+      expect(result.userName).toBe('D-1');
+    },
+  );
+});
