@@ -12,6 +12,8 @@ import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.
 /** Props for {@link DeliveryLifecycle}. */
 export interface DeliveryLifecycleProps {
   readonly table: ITable;
+  /** Who each code is for (email, name, locale): a table apart from the code table. */
+  readonly recipientTable: ITable;
   readonly hashKeySecret: ISecret;
   readonly encryptionKeySecret: ISecret;
   readonly events: DeliveryEvents;
@@ -47,6 +49,7 @@ export class DeliveryLifecycle extends Construct {
       description: 'Secure Delivery: reissues, revokes or closes a parcel code',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
         OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
@@ -54,6 +57,8 @@ export class DeliveryLifecycle extends Construct {
       },
     });
     props.table.grant(this.applyFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // A reissue extends the recipient's ttl; a closure deletes the recipient. It never reads them.
+    props.recipientTable.grant(this.applyFunction, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.hashKeySecret.grantRead(this.applyFunction);
     props.encryptionKeySecret.grantRead(this.applyFunction);
 

@@ -8,6 +8,8 @@ import type { Mail } from './mail.ts';
 /** Props for {@link HandoverReceipt}. */
 export interface HandoverReceiptProps {
   readonly table: ITable;
+  /** Who each code is for (email, name, locale): a table apart from the code table. */
+  readonly recipientTable: ITable;
   readonly events: DeliveryEvents;
   readonly mail: Mail;
 }
@@ -23,11 +25,13 @@ export class HandoverReceipt extends Construct {
       description: 'Secure Delivery: emails the handover receipt',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
         SENDER_EMAIL: props.mail.senderEmail,
         SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
       },
     });
     props.table.grant(this.receiptFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.recipientTable.grant(this.receiptFunction, 'dynamodb:GetItem');
     props.mail.grantSend(this.receiptFunction);
     props.events.routeToFunction(
       'HandoverVerifiedRule',

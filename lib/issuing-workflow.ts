@@ -13,6 +13,8 @@ import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.
 /** Props for {@link IssuingWorkflow}. */
 export interface IssuingWorkflowProps {
   readonly table: ITable;
+  /** Who each code is for (email, name, locale): a table apart from the code table. */
+  readonly recipientTable: ITable;
   readonly hashKeySecret: ISecret;
   readonly encryptionKeySecret: ISecret;
   readonly mail: Mail;
@@ -61,6 +63,7 @@ export class IssuingWorkflow extends Construct {
       description: 'Secure Delivery: issues a parcel code once',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
         OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         ...limits,
@@ -68,6 +71,8 @@ export class IssuingWorkflow extends Construct {
     });
     // One conditional UpdateItem creates the record (keeping an early driver binding).
     props.table.grant(this.issueFunction, 'dynamodb:UpdateItem');
+    // Conditional updates keep the recipient (first write wins, ttl only later); a closed parcel's is deleted.
+    props.recipientTable.grant(this.issueFunction, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     props.hashKeySecret.grantRead(this.issueFunction);
     props.encryptionKeySecret.grantRead(this.issueFunction);
 
@@ -76,12 +81,14 @@ export class IssuingWorkflow extends Construct {
       description: 'Secure Delivery: emails a parcel code once per issue',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         SENDER_EMAIL: props.mail.senderEmail,
         SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
       },
     });
     props.table.grant(this.sendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.recipientTable.grant(this.sendFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.sendFunction);
     props.mail.grantSend(this.sendFunction);
 

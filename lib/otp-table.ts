@@ -34,3 +34,37 @@ export class OtpTable extends Construct {
     });
   }
 }
+
+/** Props for {@link RecipientTable}. */
+export interface RecipientTableProps {
+  /**
+   * What happens to the table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * One item per parcel holding who its code is for (`email`, `name`, `locale`), apart from the code table
+ * so that functions without a grant on it (verify, assign-driver) are never handed them. Its `ttl` is
+ * never earlier than the code record's; a closed parcel's item is deleted at once.
+ */
+export class RecipientTable extends Construct {
+  /** The table. */
+  public readonly table: Table;
+  /** Name of the TTL attribute (epoch seconds). */
+  public readonly ttlAttribute = 'ttl';
+
+  constructor(scope: Construct, id: string, props: RecipientTableProps = {}) {
+    super(scope, id);
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: 'parcelId', type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: this.ttlAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+}

@@ -14,6 +14,8 @@ export interface RecipientApiProps {
   /** The API the routes are added to (the drivers' API: one endpoint, per-route authorizers). */
   readonly httpApi: HttpApi;
   readonly table: ITable;
+  /** Who each code is for (email, name, locale): a table apart from the code table. */
+  readonly recipientTable: ITable;
   readonly encryptionKeySecret: ISecret;
   readonly mail: Mail;
   /**
@@ -37,6 +39,7 @@ export class RecipientApi extends Construct {
     this.httpApi = props.httpApi;
     const common = {
       OTP_TABLE_NAME: props.table.tableName,
+      RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
       OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
     };
     this.trackFunction = new SecureDeliveryFunction(this, 'Track', {
@@ -45,6 +48,7 @@ export class RecipientApi extends Construct {
       environment: common,
     });
     props.table.grant(this.trackFunction, 'dynamodb:GetItem');
+    props.recipientTable.grant(this.trackFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.trackFunction);
 
     this.resendFunction = new SecureDeliveryFunction(this, 'Resend', {
@@ -58,6 +62,7 @@ export class RecipientApi extends Construct {
       },
     });
     props.table.grant(this.resendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.recipientTable.grant(this.resendFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.resendFunction);
     props.mail.grantSend(this.resendFunction);
 

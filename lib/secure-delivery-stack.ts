@@ -12,7 +12,7 @@ import { IssuingWorkflow } from './issuing-workflow.ts';
 import { Mail } from './mail.ts';
 import { Operations } from './operations.ts';
 import { OtpSecrets } from './otp-secrets.ts';
-import { OtpTable } from './otp-table.ts';
+import { OtpTable, RecipientTable } from './otp-table.ts';
 import { RecipientApi } from './recipient-api.ts';
 import { VerifyApi } from './verify-api.ts';
 
@@ -29,6 +29,8 @@ export interface SecureDeliveryStackProps extends StackProps {
 export class SecureDeliveryStack extends Stack {
   public readonly events: DeliveryEvents;
   public readonly otpTable: OtpTable;
+  /** Who each code is for; verify and assign-driver have no grant on it. */
+  public readonly recipientTable: RecipientTable;
   public readonly workflow: IssuingWorkflow;
   public readonly verifyApi: VerifyApi;
   public readonly driverPool: DriverPool;
@@ -42,6 +44,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.events = new DeliveryEvents(this, 'Events', { carrierSource: config.eventSource });
     this.otpTable = new OtpTable(this, 'OtpTable');
+    this.recipientTable = new RecipientTable(this, 'RecipientTable');
     const secrets = new OtpSecrets(this, 'Secrets');
     const mail = new Mail(this, 'Mail', {
       senderEmail: config.senderEmail,
@@ -54,6 +57,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
       hashKeySecret: secrets.hashKeySecret,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
@@ -85,6 +89,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.lifecycle = new DeliveryLifecycle(this, 'Lifecycle', {
       table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
       hashKeySecret: secrets.hashKeySecret,
       encryptionKeySecret: secrets.encryptionKeySecret,
       events: this.events,
@@ -95,11 +100,17 @@ export class SecureDeliveryStack extends Stack {
     this.recipientApi = new RecipientApi(this, 'RecipientApi', {
       httpApi: this.verifyApi.httpApi,
       table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
       maxResendsPerCode: config.maxResendsPerCode,
     });
-    new HandoverReceipt(this, 'Receipt', { table: this.otpTable.table, events: this.events, mail });
+    new HandoverReceipt(this, 'Receipt', {
+      table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
+      events: this.events,
+      mail,
+    });
     this.operations = new Operations(this, 'Operations', {
       events: this.events,
       workflows: [this.workflow.stateMachine, this.lifecycle.stateMachine],

@@ -29,6 +29,14 @@ export async function otpTableName(ddb: DynamoDBClient): Promise<string> {
   return name;
 }
 
+/** Name of the recipient table (the template's RecipientTable), as ListTables reports it. */
+export async function recipientTableName(ddb: DynamoDBClient): Promise<string> {
+  const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
+  const name = tables.find((candidate) => candidate.startsWith('RecipientTable'));
+  if (!name) throw new Error(`No RecipientTable among ${tables.join(', ')}`);
+  return name;
+}
+
 /** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */
 export class SandboxClient {
   readonly events: EventBridgeClient;

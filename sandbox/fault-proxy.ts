@@ -13,6 +13,15 @@ export interface Fault {
   readonly times: number;
 }
 
+/** One forwarded request and the answer the service gave, as {@link FaultProxy.record} keeps them. */
+export interface Exchange {
+  /** e.g. `DynamoDB_20120810.UpdateItem`. */
+  readonly operation: string;
+  readonly request: string;
+  readonly status: number;
+  readonly response: string;
+}
+
 /** Counts of what passed through a proxy, for the figures tests print. */
 export interface ProxyStats {
   requests: number;
@@ -28,6 +37,7 @@ export interface ProxyStats {
 export class FaultProxy {
   readonly stats: ProxyStats = { requests: 0, faultsInjected: 0, byOperation: {} };
   private faults: { fault: Fault; left: number }[] = [];
+  private readonly recorders = new Set<Exchange[]>();
   readonly server: Server;
 
   constructor(
@@ -69,7 +79,7 @@ export class FaultProxy {
           }
           return;
         }
-        this.forward(request, body, response);
+        this.forward(request, body, response, operation);
       })().catch(() => {
         response.writeHead(502);
         response.end();
@@ -80,6 +90,16 @@ export class FaultProxy {
   /** Adds a fault; faults apply in the order added. */
   inject(fault: Fault): void {
     this.faults.push({ fault, left: fault.times });
+  }
+
+  /**
+   * Keeps every forwarded request and the service's answer until `stop()`, so a test can check what a
+   * caller was handed (e.g. that an item returned on a failed condition holds no recipient details).
+   */
+  record(): { readonly exchanges: readonly Exchange[]; stop(): void } {
+    const exchanges: Exchange[] = [];
+    this.recorders.add(exchanges);
+    return { exchanges, stop: () => this.recorders.delete(exchanges) };
   }
 
   /** Removes every fault. */
@@ -97,6 +117,7 @@ export class FaultProxy {
     request: IncomingMessage,
     body: Buffer,
     response: import('node:http').ServerResponse,
+    operation: string,
   ): void {
     const url = new URL(request.url ?? '/', this.target);
     const upstream = httpRequest(
@@ -104,6 +125,20 @@ export class FaultProxy {
       { method: request.method, headers: { ...request.headers, host: url.host } },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (this.recorders.size > 0) {
+          const recorders = [...this.recorders];
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => {
+            const exchange: Exchange = {
+              operation,
+              request: body.toString('utf8'),
+              status: answer.statusCode ?? 502,
+              response: Buffer.concat(chunks).toString('utf8'),
+            };
+            for (const exchanges of recorders) exchanges.push(exchange);
+          });
+        }
         answer.pipe(response);
       },
     );

@@ -26,9 +26,6 @@ const STRING_FIELDS = [
   'status',
   'deliveryDate',
   'driverId',
-  'recipientEmail',
-  'recipientName',
-  'locale',
   'timeZone',
   'emailStatus',
   'verifiedBy',
@@ -87,7 +84,7 @@ const THROTTLING = new Set([
 ]);
 
 /** Maps throttling, after the SDK's own retries, to the typed error callers turn into 503. */
-function rethrow(error: unknown): never {
+export function rethrow(error: unknown): never {
   if (error instanceof Error && THROTTLING.has(error.name)) throw new StoreThrottledError(error.message);
   // The caller's deadline ran out, in practice while the SDK was backing off from throttling.
   if (error instanceof Error && error.name === 'AbortError')

@@ -10,10 +10,11 @@ import {
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
 const hashKey = keyFromEnv('otp-hash');
 const encryptionKey = keyFromEnv('otp-encryption');
 const limits = {
@@ -31,13 +32,19 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
     const [hash, encryption] = await Promise.all([hashKey(), encryptionKey()]);
     // The failure's own event time orders it against Out For Delivery events (they arrive unordered).
     result = await handleDeliveryAttemptFailed(
-      { store, keys: { hashKey: hash, encryptionKey: encryption }, clock: systemClock, ...limits },
+      {
+        store,
+        recipients,
+        keys: { hashKey: hash, encryptionKey: encryption },
+        clock: systemClock,
+        ...limits,
+      },
       detail,
       new Date(time),
     );
   } else if (detailType === DetailType.ParcelReturned || detailType === DetailType.ShipmentCancelled) {
     const { detail } = parseEventDetail(ParcelClosedDetailSchema, event);
-    result = await revokeCode({ store, clock: systemClock }, detail.parcelId, true);
+    result = await revokeCode({ store, recipients, clock: systemClock }, detail.parcelId, true);
   } else {
     throw new InvalidParcelEventError('detail-type', `not a lifecycle event: ${String(detailType)}`);
   }

@@ -1,23 +1,27 @@
 import { type RenderedEmail, renderOtpEmail, renderOtpReissuedEmail } from './email/render.ts';
 import { decryptOtpCode } from './otp-code.ts';
-import type { Mailer, OtpRecord } from './otp-record.ts';
+import type { Mailer, OtpRecord, RecipientRecord } from './otp-record.ts';
 
 /**
  * The email carrying a record's current code, decrypted here and nowhere earlier. A code that replaced an
  * earlier one says so, so the recipient discards the old email.
  */
-export function codeEmailFor(record: OtpRecord, encryptionKey: Uint8Array): RenderedEmail & { to: string } {
+export function codeEmailFor(
+  record: OtpRecord,
+  recipient: RecipientRecord,
+  encryptionKey: Uint8Array,
+): RenderedEmail & { to: string } {
   const render = (record.issueCount ?? 1) > 1 ? renderOtpReissuedEmail : renderOtpEmail;
   const email = render({
-    locale: record.locale,
-    recipientName: record.recipientName,
+    locale: recipient.locale,
+    recipientName: recipient.name,
     orderId: record.orderId,
     parcelId: record.parcelId,
     code: decryptOtpCode(encryptionKey, record.parcelId, record.issueId, record.codeCiphertext),
     validUntil: new Date(record.expiresAt * 1000),
     timeZone: record.timeZone,
   });
-  return { to: record.recipientEmail, ...email };
+  return { to: recipient.email, ...email };
 }
 
 /** Sends `message`; if the mailer fails, undoes what was reserved for it (`rollback`) and rethrows. */

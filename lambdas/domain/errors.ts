@@ -36,6 +36,14 @@ export class OtpNotFoundError extends DomainError {
   }
 }
 
+/** The parcel has a code but no recipient to send it to (closed meanwhile, or its item was lost). */
+export class RecipientNotFoundError extends DomainError {
+  override readonly name = 'RecipientNotFoundError';
+  constructor(readonly parcelId: string) {
+    super(`No recipient for parcel ${parcelId}`);
+  }
+}
+
 /** SES throttled the send; the workflow retries with backoff. */
 export class EmailThrottledError extends DomainError {
   override readonly name = 'EmailThrottledError';

@@ -1,10 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { codeEmailFor, sendOrRollBack } from './code-email.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { OtpNotFoundError } from './errors.ts';
+import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
-import type { Clock, Mailer, OtpRecord, OtpStore } from './otp-record.ts';
+import type {
+  Clock,
+  Mailer,
+  OtpRecord,
+  OtpStore,
+  RecipientReader,
+  RecipientRecord,
+  RecipientWriter,
+} from './otp-record.ts';
 import type { ParcelShippedDetail } from './parcel-events.ts';
 
 /** Keys the issuing side holds: the HMAC key for the hash and the AES key for the recoverable copy. */
@@ -16,6 +24,8 @@ export interface IssuingKeys {
 /** Dependencies of {@link issueOtp}. */
 export interface IssueDeps {
   readonly store: OtpStore;
+  /** Where the recipient's details go: a table the verify path cannot read. */
+  readonly recipients: Pick<RecipientWriter, 'save' | 'delete'>;
   readonly keys: IssuingKeys;
   readonly clock: Clock;
   /** Days an expired record is kept before TTL may delete it. */
@@ -64,12 +74,26 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
     wrongAttempts: 0,
     totalWrongAttempts: 0,
     issueCount: 1,
-    recipientEmail: parcel.recipient.email,
-    recipientName: parcel.recipient.name,
-    locale: parcel.recipient.locale,
     timeZone: parcel.destination.timeZone,
   };
-  const stored = await deps.store.createIfAbsent(record);
+  const recipient: RecipientRecord = {
+    parcelId: parcel.parcelId,
+    email: parcel.recipient.email,
+    name: parcel.recipient.name,
+    locale: parcel.recipient.locale,
+    ttl: record.ttl,
+  };
+  // Recipient first: a crash between the writes leaves a recipient no reader reaches without its code,
+  // and the redelivery writes both; the other order could leave a code nobody can email.
+  await deps.recipients.save(recipient, nowSeconds);
+  let stored: { created: boolean; record: OtpRecord };
+  try {
+    stored = await deps.store.createIfAbsent(record);
+  } catch (error) {
+    // Returned or cancelled before the code existed: no code will ever need the recipient.
+    if (error instanceof ParcelClosedError) await deps.recipients.delete(parcel.parcelId);
+    throw error;
+  }
   return {
     parcelId: stored.record.parcelId,
     issueId: stored.record.issueId,
@@ -81,6 +105,7 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
 /** Dependencies of {@link sendOtpEmail}. */
 export interface SendDeps {
   readonly store: OtpStore;
+  readonly recipients: RecipientReader;
   readonly mailer: Mailer;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
@@ -105,7 +130,10 @@ export async function sendOtpEmail(
   deps: SendDeps,
   input: { parcelId: string; issueId: string },
 ): Promise<SendResult> {
-  const record = await deps.store.get(input.parcelId);
+  const [record, recipient] = await Promise.all([
+    deps.store.get(input.parcelId),
+    deps.recipients.get(input.parcelId),
+  ]);
   if (!record || record.issueId !== input.issueId) throw new OtpNotFoundError(input.parcelId);
   const claim = await deps.store.claimEmail(
     input.parcelId,
@@ -114,7 +142,17 @@ export async function sendOtpEmail(
     deps.claimLeaseSeconds,
   );
   if (claim !== 'CLAIMED') return { ...input, emailSent: false, outcome: claim };
-  await sendOrRollBack(deps.mailer, codeEmailFor(record, deps.encryptionKey), () =>
+  if (!recipient) {
+    // Issuing writes the recipient before the code and only a closure deletes it: a closure that raced
+    // this claim revoked the code (nothing to send); anything else is a broken invariant, so fail loudly.
+    await deps.store.releaseEmailClaim(input.parcelId, input.issueId);
+    const now = await deps.store.get(input.parcelId);
+    if (now?.issueId !== input.issueId || now.status !== 'ISSUED') {
+      return { ...input, emailSent: false, outcome: 'CODE_CLOSED' };
+    }
+    throw new RecipientNotFoundError(input.parcelId);
+  }
+  await sendOrRollBack(deps.mailer, codeEmailFor(record, recipient, deps.encryptionKey), () =>
     deps.store.releaseEmailClaim(input.parcelId, input.issueId),
   );
   await deps.store.markEmailSent(input.parcelId, input.issueId);

@@ -5,7 +5,7 @@ import { DeliveryDateOutOfRangeError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
-import type { Clock, LifecycleStore, OtpRecord } from './otp-record.ts';
+import type { Clock, LifecycleStore, OtpRecord, RecipientWriter } from './otp-record.ts';
 import { CalendarDateSchema, DriverIdSchema, ParcelIdSchema } from './parcel-events.ts';
 
 /** Detail of `Delivery Attempt Failed`. */
@@ -39,6 +39,8 @@ export type LifecycleOutcome =
 /** Dependencies of the lifecycle operations. */
 export interface LifecycleDeps {
   readonly store: LifecycleStore;
+  /** The recipient's table: a reissue extends its ttl, a closure deletes it. */
+  readonly recipients: Pick<RecipientWriter, 'extendTtl' | 'delete'>;
   readonly keys: IssuingKeys;
   readonly clock: Clock;
   readonly retentionDays: number;
@@ -65,11 +67,13 @@ export async function handleDeliveryAttemptFailed(
 
 /** Revokes the parcel's code; `close` (returned, cancelled) also bars any further code. */
 export async function revokeCode(
-  deps: Pick<LifecycleDeps, 'store' | 'clock'>,
+  deps: Pick<LifecycleDeps, 'store' | 'clock' | 'recipients'>,
   parcelId: string,
   close: boolean,
 ): Promise<LifecycleOutcome> {
   const result = await deps.store.revoke(parcelId, toEpochSeconds(deps.clock.now()), close);
+  // A closed parcel gets no code ever again, so nobody needs its recipient: forget them now, not at TTL.
+  if (result.ok && close) await deps.recipients.delete(parcelId);
   // A closure before any code exists only bars the code: there is nothing revoked to announce.
   if (result.ok) {
     return result.record.issueId
@@ -134,6 +138,8 @@ async function reissueCode(
         ? { keepBindingAt: seen.boundAt }
         : {}),
     });
+  // The recipient must outlive the new code: extend first, so a crash before the reissue only keeps it longer.
+  await deps.recipients.extendTtl(parcelId, fields.ttl);
   let result = await write(record);
   if (!result.ok && result.current?.issueId === record.issueId && result.current.boundAt !== record.boundAt) {
     // Only the binding moved between our read and our write: decide again on what is there now.

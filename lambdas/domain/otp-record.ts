@@ -1,7 +1,10 @@
 /** Lifecycle state of a parcel's current code. Locked is derived from the attempt counters. */
 export type OtpStatus = 'ISSUED' | 'VERIFIED' | 'REVOKED';
 
-/** One parcel's code record as the store holds it (one item per parcel). */
+/**
+ * One parcel's code record as the store holds it (one item per parcel). It holds no recipient details:
+ * those are a {@link RecipientRecord}, in a table the verify path cannot read.
+ */
 export interface OtpRecord {
   readonly parcelId: string;
   readonly orderId: string;
@@ -21,9 +24,6 @@ export interface OtpRecord {
   readonly driverId?: string;
   /** Epoch seconds of the event that last bound or unbound the driver; older events cannot rebind. */
   readonly boundAt?: number;
-  readonly recipientEmail: string;
-  readonly recipientName: string;
-  readonly locale: string;
   readonly timeZone: string;
   readonly emailStatus?: 'SENDING' | 'SENT';
   readonly emailClaimedAt?: number;
@@ -141,6 +141,34 @@ export interface LifecycleStore extends OtpStore {
   ): Promise<Exclude<EmailClaim, 'CODE_CLOSED'>>;
   markReceiptSent(parcelId: string): Promise<void>;
   releaseReceiptClaim(parcelId: string): Promise<void>;
+}
+
+/** Who a parcel's code is for: kept apart from the code record, where the verify path cannot read it. */
+export interface RecipientRecord {
+  readonly parcelId: string;
+  readonly email: string;
+  readonly name: string;
+  readonly locale: string;
+  /** Epoch seconds for DynamoDB TTL; never earlier than the ttl of the parcel's code record. */
+  readonly ttl: number;
+}
+
+/** Reads a parcel's recipient; for the functions that email the recipient or match them. */
+export interface RecipientReader {
+  get(parcelId: string): Promise<RecipientRecord | undefined>;
+}
+
+/** Writes a parcel's recipient; for issuing and the lifecycle (they never read it). */
+export interface RecipientWriter {
+  /**
+   * Keeps `recipient` for the parcel. The first one written wins while it lives (a duplicate event cannot
+   * redirect the code); one whose ttl has passed is replaced. The ttl only ever moves later.
+   */
+  save(recipient: RecipientRecord, nowSeconds: number): Promise<void>;
+  /** Moves the recipient's ttl up to `ttl`, never earlier; nothing if there is no recipient. */
+  extendTtl(parcelId: string, ttl: number): Promise<void>;
+  /** Forgets the recipient (the parcel was returned or cancelled). */
+  delete(parcelId: string): Promise<void>;
 }
 
 /** Sends rendered emails; the SES adapter implements it. */

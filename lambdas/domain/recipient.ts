@@ -3,7 +3,14 @@ import { codeEmailFor, sendOrRollBack } from './code-email.ts';
 import { renderHandoverReceipt } from './email/render.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, digestsEqual } from './otp-code.ts';
-import type { Clock, LifecycleStore, Mailer, OtpRecord } from './otp-record.ts';
+import type {
+  Clock,
+  LifecycleStore,
+  Mailer,
+  OtpRecord,
+  RecipientReader,
+  RecipientRecord,
+} from './otp-record.ts';
 
 /** Constant-time, case-insensitive match of the stored recipient and the one the shop vouches for. */
 export function sameRecipient(stored: string, claimed: string): boolean {
@@ -14,22 +21,26 @@ export function sameRecipient(stored: string, claimed: string): boolean {
 /** Why the recipient routes refuse; a wrong recipient is NOT_FOUND, so the routes are no oracle. */
 export type RecipientRefusal = 'NOT_FOUND' | 'ALREADY_VERIFIED' | 'REVOKED' | 'EXPIRED' | 'TOO_MANY_RESENDS';
 
-/** Finds the record the recipient may see, or why not. */
+/** Finds the record the recipient may see, or why not; `recipient` is the parcel's, from its own table. */
 function openRecordFor(
   record: OtpRecord | undefined,
+  recipient: RecipientRecord | undefined,
   recipientEmail: string,
   nowSeconds: number,
-): { record: OtpRecord } | { refusal: RecipientRefusal } {
-  if (!record || !sameRecipient(record.recipientEmail, recipientEmail)) return { refusal: 'NOT_FOUND' };
+): { record: OtpRecord; recipient: RecipientRecord } | { refusal: RecipientRefusal } {
+  if (!record || !recipient || !sameRecipient(recipient.email, recipientEmail)) {
+    return { refusal: 'NOT_FOUND' };
+  }
   if (record.status === 'VERIFIED') return { refusal: 'ALREADY_VERIFIED' };
   if (record.status === 'REVOKED') return { refusal: 'REVOKED' };
   if (record.expiresAt <= nowSeconds) return { refusal: 'EXPIRED' };
-  return { record };
+  return { record, recipient };
 }
 
 /** Dependencies of the recipient operations. */
 export interface RecipientDeps {
   readonly store: LifecycleStore;
+  readonly recipients: RecipientReader;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
 }
@@ -39,11 +50,11 @@ export async function trackCode(
   deps: RecipientDeps,
   input: { parcelId: string; recipientEmail: string },
 ): Promise<{ code: string; validUntil: string } | { refusal: RecipientRefusal }> {
-  const found = openRecordFor(
-    await deps.store.get(input.parcelId),
-    input.recipientEmail,
-    toEpochSeconds(deps.clock.now()),
-  );
+  const [stored, recipient] = await Promise.all([
+    deps.store.get(input.parcelId),
+    deps.recipients.get(input.parcelId),
+  ]);
+  const found = openRecordFor(stored, recipient, input.recipientEmail, toEpochSeconds(deps.clock.now()));
   if ('refusal' in found) return found;
   const { record } = found;
   return {
@@ -61,23 +72,27 @@ export async function resendCode(
   input: { parcelId: string; recipientEmail: string },
 ): Promise<{ resendsRemaining: number } | { refusal: RecipientRefusal }> {
   const nowSeconds = toEpochSeconds(deps.clock.now());
-  const found = openRecordFor(await deps.store.get(input.parcelId), input.recipientEmail, nowSeconds);
+  const [stored, recipient] = await Promise.all([
+    deps.store.get(input.parcelId),
+    deps.recipients.get(input.parcelId),
+  ]);
+  const found = openRecordFor(stored, recipient, input.recipientEmail, nowSeconds);
   if ('refusal' in found) return found;
   let record = found.record;
   let counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
   if (!counted.ok && counted.current && counted.current.issueId !== record.issueId) {
     // A reissue between our read and our write: the new code has its own budget, so try it once.
-    const reissued = openRecordFor(counted.current, input.recipientEmail, nowSeconds);
+    const reissued = openRecordFor(counted.current, recipient, input.recipientEmail, nowSeconds);
     if ('refusal' in reissued) return reissued;
     record = reissued.record;
     counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
   }
   if (!counted.ok) {
-    const again = openRecordFor(counted.current, input.recipientEmail, nowSeconds);
+    const again = openRecordFor(counted.current, recipient, input.recipientEmail, nowSeconds);
     return 'refusal' in again ? again : { refusal: 'TOO_MANY_RESENDS' };
   }
   const sent = record;
-  await sendOrRollBack(deps.mailer, codeEmailFor(sent, deps.encryptionKey), () =>
+  await sendOrRollBack(deps.mailer, codeEmailFor(sent, found.recipient, deps.encryptionKey), () =>
     deps.store.uncountResend(sent.parcelId, sent.issueId),
   );
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };
@@ -90,25 +105,28 @@ export async function resendCode(
 export async function sendHandoverReceipt(
   deps: {
     readonly store: LifecycleStore;
+    readonly recipients: RecipientReader;
     readonly mailer: Mailer;
     readonly clock: Clock;
     readonly leaseSeconds: number;
   },
   parcelId: string,
-): Promise<'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'NOT_VERIFIED'> {
-  const record = await deps.store.get(parcelId);
+): Promise<'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'NOT_VERIFIED' | 'NO_RECIPIENT'> {
+  const [record, recipient] = await Promise.all([deps.store.get(parcelId), deps.recipients.get(parcelId)]);
   if (record?.status !== 'VERIFIED' || record.verifiedAt === undefined) return 'NOT_VERIFIED';
+  // Kept as long as the code record; gone only if TTL removed it first: nobody left to tell.
+  if (!recipient) return 'NO_RECIPIENT';
   const claim = await deps.store.claimReceipt(parcelId, toEpochSeconds(deps.clock.now()), deps.leaseSeconds);
   if (claim !== 'CLAIMED') return claim;
   const email = renderHandoverReceipt({
-    locale: record.locale,
-    recipientName: record.recipientName,
+    locale: recipient.locale,
+    recipientName: recipient.name,
     orderId: record.orderId,
     parcelId: record.parcelId,
     handedOverAt: new Date(record.verifiedAt * 1000),
     timeZone: record.timeZone,
   });
-  await sendOrRollBack(deps.mailer, { to: record.recipientEmail, ...email }, () =>
+  await sendOrRollBack(deps.mailer, { to: recipient.email, ...email }, () =>
     deps.store.releaseReceiptClaim(parcelId),
   );
   await deps.store.markReceiptSent(parcelId);

@@ -3,10 +3,11 @@ import { systemClock } from '../domain/otp-record.ts';
 import { ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
 const hashKey = keyFromEnv('otp-hash');
 const encryptionKey = keyFromEnv('otp-encryption');
 const retentionDays = intEnv('RECORD_RETENTION_DAYS', 30);
@@ -19,6 +20,7 @@ export const handler = lambdaHandler(logger, async (input: unknown) => {
   const result = await issueOtp(
     {
       store,
+      recipients,
       keys: { hashKey: hash, encryptionKey: encryption },
       clock: systemClock,
       retentionDays,

@@ -4,10 +4,11 @@ import { resendCode } from '../domain/recipient.ts';
 import { errorResponse, jsonResponse } from '../shared/http.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
 const mailer = mailerFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 const maxResends = intEnv('MAX_RESENDS_PER_CODE', 3);
@@ -19,7 +20,14 @@ export const handler = lambdaHandler(
     try {
       const request = parseRecipientRequest(event);
       const result = await resendCode(
-        { store, mailer, encryptionKey: await encryptionKey(), clock: systemClock, maxResends },
+        {
+          store,
+          recipients,
+          mailer,
+          encryptionKey: await encryptionKey(),
+          clock: systemClock,
+          maxResends,
+        },
         request,
       );
       logger.info('Resend', {

@@ -4,10 +4,11 @@ import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
 const mailer = mailerFromEnv(1);
 const encryptionKey = keyFromEnv('otp-encryption');
@@ -20,7 +21,14 @@ export const handler = lambdaHandler(logger, async (input: unknown) => {
   const request = parseInput(SendInputSchema, input);
   try {
     const result = await sendOtpEmail(
-      { store, mailer, encryptionKey: await encryptionKey(), clock: systemClock, claimLeaseSeconds },
+      {
+        store,
+        recipients,
+        mailer,
+        encryptionKey: await encryptionKey(),
+        clock: systemClock,
+        claimLeaseSeconds,
+      },
       request,
     );
     logger.info('Code email', { parcelId: result.parcelId, outcome: result.outcome });

@@ -6,10 +6,11 @@ import { ParcelIdSchema } from '../domain/parcel-events.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { mailerFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
 const mailer = mailerFromEnv();
 const leaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
 
@@ -19,7 +20,7 @@ const HandoverVerifiedSchema = z.object({ parcelId: ParcelIdSchema });
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
   const { detail } = parseEventDetail(HandoverVerifiedSchema, event);
   const outcome = await sendHandoverReceipt(
-    { store, mailer, clock: systemClock, leaseSeconds },
+    { store, recipients, mailer, clock: systemClock, leaseSeconds },
     detail.parcelId,
   );
   logger.info('Handover receipt', { parcelId: detail.parcelId, outcome });

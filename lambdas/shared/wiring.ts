@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
 import { cachedKey } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import type { KeyPurpose } from '../domain/keys.ts';
@@ -36,4 +37,9 @@ let secretsClient: SecretsManagerClient | undefined;
 export function keyFromEnv(purpose: KeyPurpose): () => Promise<Uint8Array> {
   secretsClient ??= new SecretsManagerClient({});
   return cachedKey(secretsClient, requireEnv(SECRET_ENV[purpose]), purpose);
+}
+
+/** The recipient table named by RECIPIENT_TABLE_NAME. Call at handler init. */
+export function recipientStoreFromEnv(): DynamoDbRecipientStore {
+  return new DynamoDbRecipientStore(new DynamoDBClient({}), requireEnv('RECIPIENT_TABLE_NAME'));
 }

@@ -4,10 +4,11 @@ import { trackCode } from '../domain/recipient.ts';
 import { errorResponse, jsonResponse } from '../shared/http.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 
 /** `GET /parcels/{parcelId}/otp`: Track Package shows the recipient their current code. */
@@ -17,7 +18,7 @@ export const handler = lambdaHandler(
     try {
       const request = parseRecipientRequest(event);
       const result = await trackCode(
-        { store, encryptionKey: await encryptionKey(), clock: systemClock },
+        { store, recipients, encryptionKey: await encryptionKey(), clock: systemClock },
         request,
       );
       logger.info('Track', {

@@ -32,9 +32,6 @@ function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
     wrongAttempts: 0,
     totalWrongAttempts: 0,
     driverId: 'driver-1',
-    recipientEmail: 'erika@example.com',
-    recipientName: 'Erika Mustermann',
-    locale: 'en-GB',
     timeZone: 'Europe/Berlin',
     ...overrides,
   };

@@ -1,11 +1,16 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryDateOutOfRangeError, OtpNotFoundError } from '../../lambdas/domain/errors.ts';
+import {
+  DeliveryDateOutOfRangeError,
+  OtpNotFoundError,
+  ParcelClosedError,
+} from '../../lambdas/domain/errors.ts';
 import { type IssuingKeys, issueOtp, sendOtpEmail } from '../../lambdas/domain/issuing.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { decryptOtpCode, hashOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, Mailer, OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import type { ParcelShippedDetail } from '../../lambdas/domain/parcel-events.ts';
 import { FakeOtpStore } from './fake-otp-store.ts';
+import { FakeRecipientStore } from './fake-recipient-store.ts';
 
 const SECRET = 'k'.repeat(64);
 const KEYS: IssuingKeys = {
@@ -67,18 +72,28 @@ class FakeMailer implements Mailer {
 }
 
 let store: FakeOtpStore;
+let recipients: FakeRecipientStore;
 let clock: TestClock;
 let mailer: FakeMailer;
 
 beforeEach(() => {
   store = new FakeOtpStore();
+  recipients = new FakeRecipientStore();
   clock = new TestClock(NOW);
   mailer = new FakeMailer();
 });
 
-const issueDeps = () => ({ store, keys: KEYS, clock, retentionDays: RETENTION_DAYS, maxDaysAhead: 60 });
+const issueDeps = () => ({
+  store,
+  recipients,
+  keys: KEYS,
+  clock,
+  retentionDays: RETENTION_DAYS,
+  maxDaysAhead: 60,
+});
 const sendDeps = () => ({
   store,
+  recipients,
   mailer,
   encryptionKey: KEYS.encryptionKey,
   clock,
@@ -123,9 +138,6 @@ describe('issueOtp', () => {
       wrongAttempts: 0,
       totalWrongAttempts: 0,
       issueCount: 1,
-      recipientEmail: 'erika@example.com',
-      recipientName: 'Erika Mustermann',
-      locale: 'en-GB',
       timeZone: 'Europe/Berlin',
       deliveryDate: '2026-12-01',
     });
@@ -195,6 +207,93 @@ describe('issueOtp', () => {
     // Assess
     await expect(issue).rejects.toBeInstanceOf(DeliveryDateOutOfRangeError);
     expect(store.callCount()).toBe(0);
+  });
+});
+
+describe('issueOtp and the recipient', () => {
+  it('keeps email, name and locale in the recipient store, none of them in the code record', async () => {
+    // Act
+    await issueOtp(issueDeps(), PARCEL);
+
+    // Assess
+    const record = storedRecord();
+    expect(recipients.peek(PARCEL.parcelId)).toEqual({
+      parcelId: 'PCL-789',
+      email: 'erika@example.com',
+      name: 'Erika Mustermann',
+      locale: 'en-GB',
+      ttl: record.ttl,
+    });
+    const stored = JSON.stringify(record);
+    for (const detail of ['erika@example.com', 'Erika Mustermann', 'en-GB'])
+      expect(stored).not.toContain(detail);
+  });
+
+  it('writes the recipient before the code: a crash between them leaves no code without a recipient', async () => {
+    // Prepare: the code write fails as a crashed or timed-out Lambda would.
+    const crashing = Object.assign(Object.create(store) as FakeOtpStore, {
+      createIfAbsent: async () => {
+        throw new Error('crashed');
+      },
+    });
+
+    // Act
+    await expect(issueOtp({ ...issueDeps(), store: crashing }, PARCEL)).rejects.toThrow('crashed');
+    const retried = await issueOtp(issueDeps(), PARCEL);
+
+    // Assess
+    expect(recipients.peek(PARCEL.parcelId)?.email).toBe('erika@example.com');
+    expect(retried.created).toBe(true);
+    expect(recipients.peek(PARCEL.parcelId)?.ttl).toBe(storedRecord().ttl);
+  });
+
+  it('keeps the first recipient: a duplicate Parcel Shipped naming another one does not redirect the code', async () => {
+    // Prepare
+    await issueOtp(issueDeps(), PARCEL);
+
+    // Act
+    await issueOtp(issueDeps(), {
+      ...PARCEL,
+      recipient: { ...PARCEL.recipient, email: 'mallory@example.com' },
+    });
+
+    // Assess
+    expect(recipients.peek(PARCEL.parcelId)?.email).toBe('erika@example.com');
+  });
+
+  it('moves the recipient ttl up to the code a later redelivery creates, so it never expires first', async () => {
+    // Prepare: the first run wrote the recipient, then crashed before the code.
+    const crashing = Object.assign(Object.create(store) as FakeOtpStore, {
+      createIfAbsent: async () => {
+        throw new Error('crashed');
+      },
+    });
+    await issueOtp({ ...issueDeps(), store: crashing }, PARCEL).catch(() => undefined);
+    const firstTtl = recipients.peek(PARCEL.parcelId)?.ttl ?? 0;
+
+    // Act: redelivered days later, for a later delivery date.
+    clock.advanceSeconds(3 * 86_400);
+    await issueOtp(issueDeps(), { ...PARCEL, expectedDeliveryDate: '2026-12-10' });
+
+    // Assess
+    expect(storedRecord().ttl).toBeGreaterThan(firstTtl);
+    expect(recipients.peek(PARCEL.parcelId)?.ttl).toBe(storedRecord().ttl);
+  });
+
+  it('keeps no recipient for a parcel closed before its code was issued', async () => {
+    // Prepare: the code table refuses the code, as it does for a returned or cancelled parcel.
+    const closed = Object.assign(Object.create(store) as FakeOtpStore, {
+      createIfAbsent: async () => {
+        throw new ParcelClosedError('closed');
+      },
+    });
+
+    // Act
+    const issue = issueOtp({ ...issueDeps(), store: closed }, PARCEL);
+
+    // Assess
+    await expect(issue).rejects.toMatchObject({ name: 'ParcelClosedError' });
+    expect(recipients.peek(PARCEL.parcelId)).toBeUndefined();
   });
 });
 
@@ -348,6 +447,40 @@ describe('sendOtpEmail', () => {
     // Assess
     await expect(stale).rejects.toBeInstanceOf(OtpNotFoundError);
     expect(store.callCount('claimEmail')).toBe(0);
+    expect(mailer.attempts).toBe(0);
+  });
+
+  it('sends nothing and fails with RecipientNotFoundError when an open code has no recipient', async () => {
+    // Prepare
+    const { parcelId, issueId } = await issueOtp(issueDeps(), PARCEL);
+    await recipients.delete(parcelId);
+
+    // Act
+    const send = sendOtpEmail(sendDeps(), { parcelId, issueId });
+
+    // Assess: the claim is given back, so a retry after a repair can send.
+    await expect(send).rejects.toMatchObject({ name: 'RecipientNotFoundError', parcelId });
+    expect(mailer.attempts).toBe(0);
+    expect(storedRecord().emailStatus).toBeUndefined();
+  });
+
+  it('sends nothing (CODE_CLOSED) when a closure revoked the code and deleted its recipient mid-send', async () => {
+    // Prepare: the closure lands between the send step's read and its claim.
+    const { parcelId, issueId } = await issueOtp(issueDeps(), PARCEL);
+    const racing = Object.assign(Object.create(store) as FakeOtpStore, {
+      claimEmail: async (...args: Parameters<FakeOtpStore['claimEmail']>) => {
+        const claim = await store.claimEmail(...args);
+        store.seed({ ...storedRecord(), status: 'REVOKED' });
+        return claim;
+      },
+    });
+    await recipients.delete(parcelId);
+
+    // Act
+    const result = await sendOtpEmail({ ...sendDeps(), store: racing }, { parcelId, issueId });
+
+    // Assess
+    expect(result).toMatchObject({ emailSent: false, outcome: 'CODE_CLOSED' });
     expect(mailer.attempts).toBe(0);
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { encryptOtpCode, hashOtpCode } from '../../lambdas/domain/otp-code.ts';
-import type { ConditionalResult, LifecycleStore, OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import type {
+  ConditionalResult,
+  LifecycleStore,
+  OtpRecord,
+  RecipientReader,
+  RecipientRecord,
+} from '../../lambdas/domain/otp-record.ts';
 import { resendCode, sameRecipient, trackCode } from '../../lambdas/domain/recipient.ts';
 
 const HASH_KEY = deriveKey('h'.repeat(64), 'otp-hash');
@@ -23,13 +29,20 @@ function record(issueId: string, code: string, overrides: Partial<OtpRecord> = {
     deliveryDate: '2026-12-01',
     wrongAttempts: 0,
     totalWrongAttempts: 0,
-    recipientEmail: 'Alex@Example.com',
-    recipientName: 'Alex',
-    locale: 'en-GB',
     timeZone: 'Europe/Berlin',
     ...overrides,
   };
 }
+
+const RECIPIENT: RecipientRecord = {
+  parcelId: 'PCL-1',
+  email: 'Alex@Example.com',
+  name: 'Alex',
+  locale: 'en-GB',
+  ttl: Date.parse('2026-12-31T23:00:00Z') / 1000,
+};
+/** The recipient table holding {@link RECIPIENT}. */
+const recipients: RecipientReader = { get: async () => RECIPIENT };
 
 /** A store that answers scripted values; only what these operations use. */
 function scriptedStore(script: { get: OtpRecord | undefined; countResend?: ConditionalResult[] }) {
@@ -60,7 +73,7 @@ describe('trackCode', () => {
     const { store } = scriptedStore({ get: record('issue-1', '123456') });
 
     const result = await trackCode(
-      { store, encryptionKey: ENCRYPTION_KEY, clock },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
@@ -71,18 +84,33 @@ describe('trackCode', () => {
     const wrong = await trackCode(
       {
         store: scriptedStore({ get: record('issue-1', '123456') }).store,
+        recipients,
         encryptionKey: ENCRYPTION_KEY,
         clock,
       },
       { parcelId: 'PCL-1', recipientEmail: 'mallory@example.com' },
     );
     const missing = await trackCode(
-      { store: scriptedStore({ get: undefined }).store, encryptionKey: ENCRYPTION_KEY, clock },
+      { store: scriptedStore({ get: undefined }).store, recipients, encryptionKey: ENCRYPTION_KEY, clock },
       { parcelId: 'PCL-1', recipientEmail: 'mallory@example.com' },
     );
 
     expect(wrong).toEqual({ refusal: 'NOT_FOUND' });
     expect(missing).toEqual(wrong);
+  });
+
+  it('matches the email against the recipient table: a code without a recipient is NOT_FOUND', async () => {
+    const result = await trackCode(
+      {
+        store: scriptedStore({ get: record('issue-1', '123456') }).store,
+        recipients: { get: async () => undefined },
+        encryptionKey: ENCRYPTION_KEY,
+        clock,
+      },
+      { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
+    );
+
+    expect(result).toEqual({ refusal: 'NOT_FOUND' });
   });
 });
 
@@ -106,7 +134,7 @@ describe('resendCode', () => {
     };
 
     const result = await resendCode(
-      { store, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
@@ -121,7 +149,7 @@ describe('resendCode', () => {
     const mailer = { send: async () => ({ messageId: 'm' }) };
 
     const result = await resendCode(
-      { store, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
@@ -141,7 +169,7 @@ describe('resendCode', () => {
     };
 
     const result = resendCode(
-      { store, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 

@@ -33,9 +33,6 @@ function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
     wrongAttempts: 0,
     totalWrongAttempts: 0,
     driverId: DRIVER,
-    recipientEmail: 'erika@example.com',
-    recipientName: 'Erika Mustermann',
-    locale: 'en-GB',
     timeZone: 'Europe/Berlin',
     ...overrides,
   };

@@ -19,6 +19,7 @@ import {
   lambdaContext,
   loadHandler,
   otpRecord,
+  RECIPIENT_TABLE,
   SECRET,
   TABLE,
 } from './support.ts';
@@ -39,6 +40,7 @@ let output: ReturnType<typeof captureOutput>;
 beforeAll(async () => {
   handler = await loadHandler<Handler>('issue-otp', {
     OTP_TABLE_NAME: TABLE,
+    RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
     OTP_HASH_SECRET_ARN: HASH_SECRET_ARN,
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     RECORD_RETENTION_DAYS: '30',
@@ -92,8 +94,15 @@ function itemOf(input: UpdateItemCommandInput): Record<string, AttributeValue> {
 const acceptWrites = () =>
   ddb.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => ({ Attributes: itemOf(input) }));
 
+/** The UpdateItem calls on `table`, in order. */
+const updatesOf = (table: string) =>
+  ddb
+    .commandCalls(UpdateItemCommand)
+    .map((call) => call.args[0].input)
+    .filter((input) => input.TableName === table);
+
 function putItem() {
-  const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+  const input = updatesOf(TABLE)[0];
   if (!input) throw new Error('no UpdateItem');
   return itemOf(input);
 }
@@ -127,8 +136,7 @@ describe('issue-otp handler', () => {
     const result = await invoke(PARCEL);
 
     // Assess
-    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
-    expect(input?.TableName).toBe(TABLE);
+    const input = updatesOf(TABLE)[0];
     expect(input?.ConditionExpression).toBe(
       'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
     );
@@ -148,6 +156,30 @@ describe('issue-otp handler', () => {
       created: true,
       validUntil: '2026-12-01T23:00:00.000Z',
     });
+  });
+
+  it('writes email, name and locale to the recipient table first, and none of them to the code table', async () => {
+    // Prepare
+    acceptWrites();
+
+    // Act
+    await invoke(PARCEL);
+
+    // Assess
+    const tables = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input.TableName);
+    expect(tables).toEqual([RECIPIENT_TABLE, TABLE]);
+    const recipient = updatesOf(RECIPIENT_TABLE)[0];
+    expect(recipient?.ConditionExpression).toBe('attribute_not_exists(parcelId) OR #ttl < :now');
+    expect(recipient?.ExpressionAttributeValues).toMatchObject({
+      ':email': { S: 'erika.mustermann@example.com' },
+      ':name': { S: 'Erika Mustermann' },
+      ':locale': { S: 'de-DE' },
+      ':ttl': putItem().ttl,
+    });
+    const codeItem = JSON.stringify(putItem());
+    for (const detail of ['erika.mustermann@example.com', 'Erika Mustermann', 'de-DE']) {
+      expect(codeItem).not.toContain(detail);
+    }
   });
 
   it('returns the existing issue, created false, for a duplicate event', async () => {

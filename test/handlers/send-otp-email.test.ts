@@ -18,6 +18,7 @@ import {
   lambdaContext,
   loadHandler,
   otpRecord,
+  RECIPIENT_TABLE,
   TABLE,
 } from './support.ts';
 
@@ -34,8 +35,14 @@ const STORED = otpRecord({
   parcelId: PARCEL,
   issueId: ISSUE,
   codeCiphertext: encryptOtpCode(deriveKey(ENCRYPTION_SECRET, 'otp-encryption'), PARCEL, ISSUE, CODE),
-  recipientEmail: RECIPIENT,
 });
+const RECIPIENT_ITEM = {
+  parcelId: { S: PARCEL },
+  email: { S: RECIPIENT },
+  name: { S: 'Erika Mustermann' },
+  locale: { S: 'en-GB' },
+  ttl: { N: String(STORED.ttl) },
+};
 
 const ddb = mockClient(DynamoDBClient);
 const ses = mockClient(SESClient);
@@ -47,6 +54,7 @@ let output: ReturnType<typeof captureOutput>;
 beforeAll(async () => {
   handler = await loadHandler<Handler>('send-otp-email', {
     OTP_TABLE_NAME: TABLE,
+    RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     SENDER_EMAIL: SENDER,
     SES_CONFIGURATION_SET: 'secure-delivery',
@@ -63,7 +71,8 @@ beforeEach(() => {
   ses.reset();
   secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: ENCRYPTION_SECRET });
-  ddb.on(GetItemCommand).resolves({ Item: toItem(STORED) });
+  ddb.on(GetItemCommand, { TableName: TABLE }).resolves({ Item: toItem(STORED) });
+  ddb.on(GetItemCommand, { TableName: RECIPIENT_TABLE }).resolves({ Item: RECIPIENT_ITEM });
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
   output = captureOutput();

@@ -8,6 +8,7 @@ export const SECRET = 'Zq8vN3xK5pL7wR2tY9bC4mF6hJ1dG0sA'.repeat(2);
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
 
 export const TABLE = 'secure-delivery-otp';
+export const RECIPIENT_TABLE = 'secure-delivery-recipients';
 export const HASH_SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-hash-AbCdEf';
 export const ENCRYPTION_SECRET_ARN =
   'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-encryption-GhIjKl';
@@ -90,9 +91,6 @@ export function otpRecord(overrides: Partial<OtpRecord> = {}): OtpRecord {
     wrongAttempts: 0,
     totalWrongAttempts: 0,
     driverId: 'driver-1',
-    recipientEmail: 'erika.mustermann@example.com',
-    recipientName: 'Erika Mustermann',
-    locale: 'en-GB',
     timeZone: 'Europe/Berlin',
     ...overrides,
   };

@@ -48,6 +48,23 @@ function statementsFor(functionId: string): Statement[] {
 }
 const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
 
+/** Logical id of the DynamoDB table whose id starts with `prefix` (`OtpTable`, `RecipientTable`). */
+function tableId(prefix: string): string {
+  const id = Object.keys(resources).find(
+    (logicalId) => logicalId.startsWith(prefix) && resources[logicalId]?.Type === 'AWS::DynamoDB::Table',
+  );
+  if (!id) throw new Error(`no table ${prefix}`);
+  return id;
+}
+
+/** The actions a function's role is granted on the table `table` (a logical id), sorted. */
+const tableActionsOf = (handlerName: string, table: string) =>
+  actionsOf(
+    statementsFor(functionByHandler(handlerName)).filter((statement) =>
+      JSON.stringify(statement.Resource).includes(`"${table}"`),
+    ),
+  ).sort();
+
 describe('SecureDeliveryStack', () => {
   it('routes Parcel Shipped from carrier.dispatch to the Express issuing workflow, with a dead-letter queue', () => {
     const stateMachineId = logicalIdOf('AWS::StepFunctions::StateMachine') as string;
@@ -204,9 +221,7 @@ describe('SecureDeliveryStack', () => {
       StringEquals: { 'ses:FromAddress': 'no-reply@secure-delivery.example.com' },
     });
     expect(actionsOf(issue)).not.toContain('ses:SendEmail');
-    expect(actionsOf(issue).filter((action) => action.startsWith('dynamodb:'))).toEqual([
-      'dynamodb:UpdateItem',
-    ]);
+    expect(tableActionsOf('issue-otp', tableId('OtpTable'))).toEqual(['dynamodb:UpdateItem']);
     expect(actionsOf(check).some((action) => /^(dynamodb|ses|secretsmanager):/.test(action))).toBe(false);
   });
 
@@ -252,9 +267,45 @@ describe('SecureDeliveryStack', () => {
     for (const handler of ['track-otp', 'resend-otp', 'send-receipt']) {
       expect(JSON.stringify(statementsFor(functionByHandler(handler)))).not.toContain(hashSecret);
     }
-    expect(
-      actionsOf(statementsFor(functionByHandler('track-otp'))).filter((a) => a.startsWith('dynamodb:')),
-    ).toEqual(['dynamodb:GetItem']);
+    expect(tableActionsOf('track-otp', tableId('OtpTable'))).toEqual(['dynamodb:GetItem']);
+  });
+
+  it('keeps recipient details in a table of their own, kept like the code table (PITR, TTL, encrypted, retained)', () => {
+    const recipients = resourceById(tableId('RecipientTable'));
+
+    expect(tableId('RecipientTable')).not.toBe(tableId('OtpTable'));
+    expect(recipients.Properties).toMatchObject({
+      KeySchema: [{ AttributeName: 'parcelId', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+    expect(recipients).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('gives verify and assign-driver no statement and no name of the recipient table', () => {
+    const recipients = tableId('RecipientTable');
+
+    for (const handler of ['verify-otp', 'assign-driver']) {
+      expect(JSON.stringify(statementsFor(functionByHandler(handler)))).not.toContain(recipients);
+      expect(JSON.stringify(resourceById(functionByHandler(handler)).Properties.Environment)).not.toContain(
+        recipients,
+      );
+    }
+  });
+
+  it('grants each function only the recipient-table actions it uses: readers GetItem, writers no read', () => {
+    const recipients = tableId('RecipientTable');
+
+    for (const reader of ['send-otp-email', 'track-otp', 'resend-otp', 'send-receipt']) {
+      expect(tableActionsOf(reader, recipients)).toEqual(['dynamodb:GetItem']);
+    }
+    for (const writer of ['issue-otp', 'apply-lifecycle']) {
+      expect(tableActionsOf(writer, recipients)).toEqual(['dynamodb:DeleteItem', 'dynamodb:UpdateItem']);
+    }
+    expect(tableActionsOf('check-value', recipients)).toEqual([]);
   });
 
   it('alarms on failed executions, email failures, lockouts, verify 5xx, per-driver brute force and dead letters', () => {
