@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { DeliveryDateOutOfRangeError, ResendInFlightError } from './errors.ts';
+import { DeliveryDateOutOfRangeError, InvalidParcelEventError, ResendInFlightError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
@@ -48,6 +48,8 @@ export interface LifecycleDeps {
 }
 
 const DAY_SECONDS = 86_400;
+/** How far ahead of our clock a carrier's event time may be. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * A failed attempt with a next date gets a fresh code valid to the end of that day, also when the
@@ -61,6 +63,10 @@ export async function handleDeliveryAttemptFailed(
   detail: DeliveryAttemptFailedDetail,
   failedAt: Date,
 ): Promise<LifecycleOutcome> {
+  // A failure stamped ahead of now would make every genuine later event look stale until that time.
+  if (failedAt.getTime() > deps.clock.now().getTime() + MAX_CLOCK_SKEW_MS) {
+    throw new InvalidParcelEventError('time', 'must not be in the future');
+  }
   const order: LifecycleOrder = {
     eventAt: toEpochSeconds(failedAt),
     // Names the event, not the recipient: a redelivery has the same time and the same key.

@@ -158,6 +158,18 @@ describe('lifecycle events are ordered by event time', () => {
     expect(after).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'CLOSED' });
     expect(store.peek(PARCEL)).toMatchObject({ status: 'REVOKED', deliveryDate: TOMORROW });
   });
+  it('refuses a failure stamped in the future, which would make every genuine later event look stale', async () => {
+    // Prepare
+    const seeded = firstCode();
+    store.seed(seeded);
+
+    // Act
+    const outcome = failed(new Date(NOW.getTime() + 3_600_000), TOMORROW);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+    expect(store.peek(PARCEL)).toEqual(seeded);
+  });
 });
 
 describe('a same-day retry', () => {

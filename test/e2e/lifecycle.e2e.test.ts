@@ -274,6 +274,27 @@ describe('delivery lifecycle: late and impossible events', () => {
     expect(await busEvents('Delivery Otp Revoked', 'LC-LATEREVOKE-1')).toEqual([]);
   });
 
+  it('issues no code for a late dated failure older than the failure that revoked the code', async () => {
+    const { code, token, recipient } = await e2e.readyForHandover('LC-LATEREISSUE-1');
+    await failAttempt('LC-LATEREISSUE-1', undefined, 'REFUSED');
+
+    await publishAt(
+      'Delivery Attempt Failed',
+      {
+        parcelId: 'LC-LATEREISSUE-1',
+        driverId: 'D-1',
+        reason: 'NOBODY_HOME',
+        nextAttemptDate: tomorrowPlus(1),
+      },
+      new Date(Date.now() - 3_600_000),
+    );
+    const response = await e2e.client.verify('LC-LATEREISSUE-1', { code }, token);
+
+    expect(response.status).toBe(410);
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(1);
+    expect(await busEvents('Delivery Otp Reissued', 'LC-LATEREISSUE-1')).toEqual([]);
+  });
+
   it('revokes the code when the next attempt date is impossible, and issues none', async () => {
     const { code, token, recipient } = await e2e.readyForHandover('LC-FAR-1');
 
