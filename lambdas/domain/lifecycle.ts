@@ -98,8 +98,7 @@ export async function revokeCode(
   const current = result.current;
   if (!current) return { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
   if (current.status === 'VERIFIED') return { outcome: 'IGNORED', parcelId, reason: 'VERIFIED' };
-  if (order && !newerThanLastLifecycle(current, order))
-    return { outcome: 'IGNORED', parcelId, reason: 'STALE' };
+  if (order && !newerThanLastLifecycle(current, order)) return alreadyApplied(current, order);
   throw resendInFlight(parcelId);
 }
 
@@ -191,15 +190,24 @@ async function reissueCode(
 }
 
 /**
- * The record has already seen this event or a later one. If this very event reissued the code that is
- * still current, report that code, so a redelivered run's send step stays idempotent (one email).
+ * The record has already seen this event or a later one. If this very event is what the record still
+ * shows, report what it did again: its reissued code (the send step is idempotent, one email), or its
+ * revocation (a redelivery whose first run died before emitting still announces it). Otherwise STALE.
  */
-function alreadyApplied(record: OtpRecord, order: LifecycleOrder, nextAttemptDate: string): LifecycleOutcome {
+function alreadyApplied(
+  record: OtpRecord,
+  order: LifecycleOrder,
+  nextAttemptDate?: string,
+): LifecycleOutcome {
   const sameEvent = record.lastLifecycleAt === order.eventAt && record.lastLifecycleEvent === order.eventKey;
+  const { parcelId } = record;
   if (sameEvent && record.status === 'ISSUED' && record.deliveryDate === nextAttemptDate) {
-    return reissued(record.parcelId, record.issueId, record.expiresAt);
+    return reissued(parcelId, record.issueId, record.expiresAt);
   }
-  return { outcome: 'IGNORED', parcelId: record.parcelId, reason: 'STALE' };
+  if (sameEvent && record.status === 'REVOKED' && record.closedAt === undefined) {
+    return { outcome: 'REVOKED', parcelId, closed: false };
+  }
+  return { outcome: 'IGNORED', parcelId, reason: 'STALE' };
 }
 
 const reissued = (parcelId: string, issueId: string, expiresAt: number): LifecycleOutcome => ({

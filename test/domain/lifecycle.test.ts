@@ -131,6 +131,21 @@ describe('lifecycle events are ordered by event time', () => {
     expect(store.peek(PARCEL)).toMatchObject({ status: 'REVOKED', issueId: FIRST_ISSUE });
   });
 
+  it('reports the revocation again when the same failure without a date is delivered twice, and changes nothing', async () => {
+    // Prepare
+    store.seed(firstCode());
+    const at = minutesBefore(10);
+    await failed(at, undefined, 'D-1', 'REFUSED');
+    const revoked = store.peek(PARCEL);
+
+    // Act
+    const again = await failed(at, undefined, 'D-1', 'REFUSED');
+
+    // Assess
+    expect(again).toEqual({ outcome: 'REVOKED', parcelId: PARCEL, closed: false });
+    expect(store.peek(PARCEL)).toEqual(revoked);
+  });
+
   it('applies two different failures stamped in the same second, in the order they arrive', async () => {
     // Prepare
     store.seed(firstCode());
