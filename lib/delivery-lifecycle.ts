@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -68,6 +69,13 @@ export class DeliveryLifecycle extends Construct {
     const apply = new LambdaInvoke(this, 'Apply lifecycle event', {
       lambdaFunction: this.applyFunction,
       payloadResponseOnly: true,
+    });
+    // A resend holds the code for at most ~15 s (RecipientApi); these waits add up to a minute.
+    apply.addRetry({
+      errors: ['ResendInFlightError'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 5,
     });
     const definition = apply.next(
       new Choice(this, 'Outcome?')

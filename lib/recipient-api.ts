@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -8,6 +8,9 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
+
+/** How much longer than the resend function's timeout its hold on the code lasts. */
+const RESEND_LEASE_MARGIN_SECONDS = 5;
 
 /** Props for {@link RecipientApi}. */
 export interface RecipientApiProps {
@@ -51,14 +54,18 @@ export class RecipientApi extends Construct {
     props.recipientTable.grant(this.trackFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.trackFunction);
 
+    const resendTimeout = Duration.seconds(10);
     this.resendFunction = new SecureDeliveryFunction(this, 'Resend', {
       handlerName: 'resend-otp',
       description: 'Secure Delivery: emails the current code again',
+      timeout: resendTimeout,
       environment: {
         ...common,
         SENDER_EMAIL: props.mail.senderEmail,
         SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
         MAX_RESENDS_PER_CODE: String(props.maxResendsPerCode ?? 3),
+        // A resend holds the code (no reissue, no revoke) for longer than it can possibly run.
+        RESEND_LEASE_SECONDS: String(resendTimeout.toSeconds() + RESEND_LEASE_MARGIN_SECONDS),
       },
     });
     props.table.grant(this.resendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');

@@ -38,6 +38,7 @@ export class FaultProxy {
   readonly stats: ProxyStats = { requests: 0, faultsInjected: 0, byOperation: {} };
   private faults: { fault: Fault; left: number }[] = [];
   private readonly recorders = new Set<Exchange[]>();
+  private holds: { operation: string; arrived: () => void; released: Promise<void> }[] = [];
   readonly server: Server;
 
   constructor(
@@ -52,6 +53,12 @@ export class FaultProxy {
         this.stats.requests++;
         const operation = this.operationOf(request, body);
         this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+        const held = this.holds.findIndex((hold) => hold.operation === operation);
+        if (held >= 0) {
+          const [hold] = this.holds.splice(held, 1);
+          hold?.arrived();
+          await hold?.released;
+        }
         const entry = this.faults.find(
           ({ fault, left }) => left > 0 && (!fault.operation || fault.operation === operation),
         );
@@ -100,6 +107,23 @@ export class FaultProxy {
     const exchanges: Exchange[] = [];
     this.recorders.add(exchanges);
     return { exchanges, stop: () => this.recorders.delete(exchanges) };
+  }
+
+  /**
+   * Holds the next `operation` request (a slow service, at the exact point a test chooses) until
+   * `release()`; `arrived` resolves once that request is being held.
+   */
+  hold(operation: string): { arrived: Promise<void>; release: () => void } {
+    let onArrival = (): void => undefined;
+    let release = (): void => undefined;
+    const arrived = new Promise<void>((resolve) => {
+      onArrival = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ operation, arrived: onArrival, released });
+    return { arrived, release };
   }
 
   /** Removes every fault. */

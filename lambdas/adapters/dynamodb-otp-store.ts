@@ -9,6 +9,7 @@ import { ParcelClosedError, StoreThrottledError } from '../domain/errors.ts';
 import type {
   ConditionalResult,
   EmailClaim,
+  LifecycleOrder,
   LifecycleStore,
   OtpRecord,
   ReissueFields,
@@ -31,6 +32,7 @@ const STRING_FIELDS = [
   'verifiedBy',
   'previousCodeHash',
   'receiptStatus',
+  'lastLifecycleEvent',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -46,6 +48,8 @@ const NUMBER_FIELDS = [
   'revokedAt',
   'resendCount',
   'receiptClaimedAt',
+  'lastLifecycleAt',
+  'resendLeaseUntil',
 ] as const;
 
 /** Marshals a record to a DynamoDB item (hand-written: keeps util-dynamodb out of every bundle). */
@@ -119,6 +123,19 @@ const CLOSURE_TTL_SECONDS = 90 * 86_400;
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
+
+/** No lifecycle event at or after this one was applied: older events and redeliveries change nothing. */
+const NEWER_THAN_LAST_LIFECYCLE =
+  '(attribute_not_exists(lastLifecycleAt) OR lastLifecycleAt < :eventAt ' +
+  'OR (lastLifecycleAt = :eventAt AND lastLifecycleEvent <> :eventKey))';
+
+/** No resend of the current code may be on its way to SES (its email must carry a current code). */
+const NO_RESEND_IN_FLIGHT = '(attribute_not_exists(resendLeaseUntil) OR resendLeaseUntil <= :now)';
+
+const orderValues = (order: LifecycleOrder): Item => ({
+  ':eventAt': n(order.eventAt),
+  ':eventKey': s(order.eventKey),
+});
 
 /** The conditions under which a code may still be tried by this driver. */
 const openForDriver = (attempt: VerifyAttempt): string =>
@@ -288,21 +305,23 @@ export class DynamoDbOtpStore implements LifecycleStore {
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
-    binding: { readonly unboundAt: number; readonly keepBindingAt?: number },
+    order: LifecycleOrder & { readonly nowSeconds: number; readonly keepBindingAt?: number },
   ): Promise<ConditionalResult> {
-    const keep = binding.keepBindingAt !== undefined;
+    const keep = order.keepBindingAt !== undefined;
     return this.update(parcelId, {
       UpdateExpression:
         'SET issueId = :issue, previousCodeHash = codeHash, codeHash = :hash, codeCiphertext = :sealed, ' +
         'expiresAt = :expires, #ttl = :ttl, issuedAt = :issuedAt, deliveryDate = :date, #status = :issued, ' +
-        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one' +
+        'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one, ' +
+        'lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey' +
         (keep ? ' REMOVE' : ', boundAt = :binding REMOVE driverId,') +
-        ' emailStatus, emailClaimedAt, revokedAt',
-      // Each reissue must move to a later day: a redelivered event for the same day issues nothing.
-      // The binding must still be the one the decision to keep or drop it was made on.
+        ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil',
+      // Ordered by the failure's event time, not by delivery date: a same-day retry gets a fresh code, a
+      // redelivered or older event issues nothing. The binding must still be the one the decision to keep
+      // or drop it was made on.
       ConditionExpression:
         'issueId = :expected AND #status <> :verified AND attribute_not_exists(closedAt) ' +
-        'AND totalWrongAttempts < :parcelMax AND deliveryDate < :date AND ' +
+        `AND totalWrongAttempts < :parcelMax AND ${NEWER_THAN_LAST_LIFECYCLE} AND ${NO_RESEND_IN_FLIGHT} AND ` +
         (keep ? 'boundAt = :binding' : '(attribute_not_exists(boundAt) OR boundAt <= :binding)'),
       ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
       ExpressionAttributeValues: {
@@ -319,26 +338,37 @@ export class DynamoDbOtpStore implements LifecycleStore {
         ':one': n(1),
         ':expected': s(expectedIssueId),
         ':parcelMax': n(maxWrongPerParcel),
-        ':binding': n(binding.keepBindingAt ?? binding.unboundAt),
+        ':binding': n(order.keepBindingAt ?? order.eventAt),
+        ':now': n(order.nowSeconds),
+        ...orderValues(order),
       },
     });
   }
 
-  revoke(parcelId: string, nowSeconds: number, close: boolean): Promise<ConditionalResult> {
+  revoke(
+    parcelId: string,
+    nowSeconds: number,
+    close: boolean,
+    order?: LifecycleOrder,
+  ): Promise<ConditionalResult> {
     // Closing also works before the code exists: the placeholder it leaves bars the code for good.
+    const ordered = order ? `, lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey` : '';
     return this.update(parcelId, {
       UpdateExpression: close
-        ? 'SET #status = :revoked, revokedAt = :now, closedAt = :now, #ttl = if_not_exists(#ttl, :placeholderTtl)'
-        : 'SET #status = :revoked, revokedAt = :now',
-      ConditionExpression: close
-        ? '(attribute_not_exists(issueId) OR #status <> :verified)'
-        : 'attribute_exists(issueId) AND #status <> :verified',
+        ? `SET #status = :revoked, revokedAt = :now, closedAt = :now, #ttl = if_not_exists(#ttl, :placeholderTtl)${ordered}`
+        : `SET #status = :revoked, revokedAt = :now${ordered}`,
+      ConditionExpression:
+        (close
+          ? '(attribute_not_exists(issueId) OR #status <> :verified)'
+          : 'attribute_exists(issueId) AND #status <> :verified') +
+        ` AND ${NO_RESEND_IN_FLIGHT}${order ? ` AND ${NEWER_THAN_LAST_LIFECYCLE}` : ''}`,
       ExpressionAttributeNames: { '#status': 'status', ...(close ? { '#ttl': 'ttl' } : {}) },
       ExpressionAttributeValues: {
         ':revoked': s('REVOKED'),
         ':verified': s('VERIFIED'),
         ':now': n(nowSeconds),
         ...(close ? { ':placeholderTtl': n(nowSeconds + CLOSURE_TTL_SECONDS) } : {}),
+        ...(order ? orderValues(order) : {}),
       },
     });
   }
@@ -348,12 +378,14 @@ export class DynamoDbOtpStore implements LifecycleStore {
     issueId: string,
     nowSeconds: number,
     maxResends: number,
+    leaseUntil: number,
   ): Promise<ConditionalResult> {
     return this.update(parcelId, {
-      UpdateExpression: 'ADD resendCount :one',
+      UpdateExpression: 'ADD resendCount :one SET resendLeaseUntil = :lease',
+      // One resend in flight at a time: a second one must not end the first one's hold on the code.
       ConditionExpression:
         'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
-        'AND (attribute_not_exists(resendCount) OR resendCount < :max)',
+        `AND (attribute_not_exists(resendCount) OR resendCount < :max) AND ${NO_RESEND_IN_FLIGHT}`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ':one': n(1),
@@ -361,15 +393,28 @@ export class DynamoDbOtpStore implements LifecycleStore {
         ':issued': s('ISSUED'),
         ':now': n(nowSeconds),
         ':max': n(maxResends),
+        ':lease': n(leaseUntil),
       },
     });
   }
 
-  async uncountResend(parcelId: string, issueId: string): Promise<void> {
+  async releaseResend(
+    parcelId: string,
+    issueId: string,
+    leaseUntil: number,
+    uncount: boolean,
+  ): Promise<void> {
+    // Only this resend's own hold: one whose lease ran out and was taken over leaves the new one alone.
     await this.update(parcelId, {
-      UpdateExpression: 'ADD resendCount :minusOne',
-      ConditionExpression: 'issueId = :issue AND resendCount > :zero',
-      ExpressionAttributeValues: { ':minusOne': n(-1), ':issue': s(issueId), ':zero': n(0) },
+      UpdateExpression: uncount
+        ? 'REMOVE resendLeaseUntil ADD resendCount :minusOne'
+        : 'REMOVE resendLeaseUntil',
+      ConditionExpression: `issueId = :issue AND resendLeaseUntil = :lease${uncount ? ' AND resendCount > :zero' : ''}`,
+      ExpressionAttributeValues: {
+        ':issue': s(issueId),
+        ':lease': n(leaseUntil),
+        ...(uncount ? { ':minusOne': n(-1), ':zero': n(0) } : {}),
+      },
     });
   }
 

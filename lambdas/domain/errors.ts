@@ -73,3 +73,11 @@ export class EmailRejectedError extends DomainError {
 export class StoreThrottledError extends DomainError {
   override readonly name = 'StoreThrottledError';
 }
+
+/**
+ * A resend of the current code is on its way to SES: a reissue or revoke now would let that email carry
+ * a code that is no longer current. The lifecycle workflow retries after the resend's short lease.
+ */
+export class ResendInFlightError extends DomainError {
+  override readonly name = 'ResendInFlightError';
+}

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { DeliveryDateOutOfRangeError } from './errors.ts';
+import { DeliveryDateOutOfRangeError, InvalidParcelEventError, ResendInFlightError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
-import type { Clock, LifecycleStore, OtpRecord, RecipientWriter } from './otp-record.ts';
+import type { Clock, LifecycleOrder, LifecycleStore, OtpRecord, RecipientWriter } from './otp-record.ts';
 import { CalendarDateSchema, DriverIdSchema, ParcelIdSchema } from './parcel-events.ts';
 
 /** Detail of `Delivery Attempt Failed`. */
@@ -50,28 +50,47 @@ export interface LifecycleDeps {
 }
 
 const DAY_SECONDS = 86_400;
+/** How far ahead of our clock a carrier's event time may be. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * A failed attempt with a next date gets a fresh code valid to the end of that day (the previous one
- * stops verifying at once, and a fresh per-code limit applies); without one, the code is revoked. Past
- * the parcel's cap of wrong codes nothing is reissued: the parcel is locked for an operator.
+ * A failed attempt with a next date gets a fresh code valid to the end of that day, also when the
+ * retry is the same day (the previous one stops verifying at once, the failed driver is unbound, and a
+ * fresh per-code limit applies); without one, the code is revoked. Past the parcel's cap of wrong codes
+ * nothing is reissued: the parcel is locked for an operator. Every change is ordered by `failedAt`, the
+ * failure's event time: an older or redelivered failure changes nothing.
  */
 export async function handleDeliveryAttemptFailed(
   deps: LifecycleDeps,
   detail: DeliveryAttemptFailedDetail,
   failedAt: Date,
 ): Promise<LifecycleOutcome> {
-  if (!detail.nextAttemptDate) return revokeCode(deps, detail.parcelId, false);
-  return reissueCode(deps, detail.parcelId, detail.nextAttemptDate, toEpochSeconds(failedAt));
+  // A failure stamped ahead of now would make every genuine later event look stale until that time.
+  if (failedAt.getTime() > deps.clock.now().getTime() + MAX_CLOCK_SKEW_MS) {
+    throw new InvalidParcelEventError('time', 'must not be in the future');
+  }
+  const order: LifecycleOrder = {
+    eventAt: toEpochSeconds(failedAt),
+    // Names the event, not the recipient: a redelivery has the same time and the same key.
+    eventKey: ['FAILED', detail.driverId, detail.reason, detail.nextAttemptDate ?? ''].join('|'),
+  };
+  if (!detail.nextAttemptDate) return revokeCode(deps, detail.parcelId, false, order);
+  return reissueCode(deps, detail.parcelId, detail.nextAttemptDate, order);
 }
 
-/** Revokes the parcel's code; `close` (returned, cancelled) also bars any further code. */
+/**
+ * Revokes the parcel's code; `close` (returned, cancelled) also bars any further code, whatever the
+ * closure's time. With `order`, only if no later lifecycle event was applied. Waits (throws
+ * {@link ResendInFlightError}) while a resend of the code is on its way.
+ */
 export async function revokeCode(
   deps: Pick<LifecycleDeps, 'store' | 'clock' | 'recipients'>,
   parcelId: string,
   close: boolean,
+  order?: LifecycleOrder,
 ): Promise<LifecycleOutcome> {
-  const result = await deps.store.revoke(parcelId, toEpochSeconds(deps.clock.now()), close);
+  const nowSeconds = toEpochSeconds(deps.clock.now());
+  const result = await deps.store.revoke(parcelId, nowSeconds, close, order);
   // A closed parcel gets no code ever again, so nobody needs its recipient: forget them now, not at TTL.
   if (result.ok && close) await deps.recipients.delete(parcelId);
   // A closure before any code exists only bars the code: there is nothing revoked to announce.
@@ -80,26 +99,40 @@ export async function revokeCode(
       ? { outcome: 'REVOKED', parcelId, closed: close }
       : { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
   }
-  return { outcome: 'IGNORED', parcelId, reason: result.current ? 'VERIFIED' : 'NOT_FOUND' };
+  const current = result.current;
+  if (!current) return { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
+  if (current.status === 'VERIFIED') return { outcome: 'IGNORED', parcelId, reason: 'VERIFIED' };
+  if (order && !newerThanLastLifecycle(current, order)) return alreadyApplied(current, order);
+  throw resendInFlight(parcelId);
 }
+
+/** Whether `order` comes after the last lifecycle event applied to `record` (and is not that event). */
+function newerThanLastLifecycle(record: OtpRecord, order: LifecycleOrder): boolean {
+  const last = record.lastLifecycleAt;
+  return (
+    last === undefined ||
+    last < order.eventAt ||
+    (last === order.eventAt && record.lastLifecycleEvent !== order.eventKey)
+  );
+}
+
+const resendInFlight = (parcelId: string) =>
+  new ResendInFlightError(`A resend of parcel ${parcelId}'s code is in flight; retry after its lease`);
 
 async function reissueCode(
   deps: LifecycleDeps,
   parcelId: string,
   nextAttemptDate: string,
-  failedAtSeconds: number,
+  order: LifecycleOrder,
 ): Promise<LifecycleOutcome> {
   const record = await deps.store.get(parcelId);
   if (!record) return { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
   if (record.status === 'VERIFIED') return { outcome: 'IGNORED', parcelId, reason: 'VERIFIED' };
   if (record.closedAt !== undefined) return { outcome: 'IGNORED', parcelId, reason: 'CLOSED' };
-  if (record.deliveryDate === nextAttemptDate && record.status === 'ISSUED') {
-    // The same event again (at-least-once): the code it issued stands; the send step is idempotent.
-    return reissued(parcelId, record.issueId, record.expiresAt);
-  }
-  if (record.deliveryDate >= nextAttemptDate) return { outcome: 'IGNORED', parcelId, reason: 'STALE' };
+  if (!newerThanLastLifecycle(record, order)) return alreadyApplied(record, order, nextAttemptDate);
   if (record.totalWrongAttempts >= deps.maxWrongAttemptsPerParcel) {
-    await deps.store.revoke(parcelId, toEpochSeconds(deps.clock.now()), false);
+    const revoked = await revokeCode(deps, parcelId, false, order);
+    if (revoked.outcome !== 'REVOKED') return revoked;
     return { outcome: 'LOCKED', parcelId, totalWrongAttempts: record.totalWrongAttempts };
   }
 
@@ -116,27 +149,28 @@ async function reissueCode(
   } catch (error) {
     // No new code for an impossible date, but the failed attempt's code must still stop verifying.
     if (!(error instanceof DeliveryDateOutOfRangeError)) throw error;
-    return revokeCode(deps, parcelId, false);
+    return revokeCode(deps, parcelId, false, order);
   }
   const issueId = randomUUID();
   const code = generateOtpCode();
   const expiresAt = toEpochSeconds(validUntil);
+  const nowSeconds = toEpochSeconds(now);
   const fields = {
     issueId,
     codeHash: hashOtpCode(deps.keys.hashKey, parcelId, code),
     codeCiphertext: encryptOtpCode(deps.keys.encryptionKey, parcelId, issueId, code),
     expiresAt,
     ttl: expiresAt + deps.retentionDays * DAY_SECONDS,
-    issuedAt: toEpochSeconds(now),
+    issuedAt: nowSeconds,
     deliveryDate: nextAttemptDate,
   };
-  // A binding newer than the failure belongs to the next attempt (its Out For Delivery came first): keep it.
+  // A binding newer than the failure belongs to the next attempt (its Out For Delivery came first): keep
+  // it. Any other binding (the failed driver's own, or an older one) is dropped.
   const write = (seen: OtpRecord) =>
     deps.store.reissue(parcelId, seen.issueId, fields, deps.maxWrongAttemptsPerParcel, {
-      unboundAt: failedAtSeconds,
-      ...(seen.boundAt !== undefined && seen.boundAt > failedAtSeconds
-        ? { keepBindingAt: seen.boundAt }
-        : {}),
+      ...order,
+      nowSeconds,
+      ...(seen.boundAt !== undefined && seen.boundAt > order.eventAt ? { keepBindingAt: seen.boundAt } : {}),
     });
   // The recipient must outlive the new code: extend first, so a crash before the reissue only keeps it longer.
   await deps.recipients.extendTtl(parcelId, fields.ttl);
@@ -147,14 +181,39 @@ async function reissueCode(
   }
   if (result.ok) return reissued(parcelId, issueId, expiresAt);
   const current = result.current;
-  // A concurrent duplicate won the race: report its code, so this run's send step stays idempotent.
-  if (current?.deliveryDate === nextAttemptDate && current.status === 'ISSUED') {
-    return reissued(parcelId, current.issueId, current.expiresAt);
-  }
+  if (current?.status === 'VERIFIED') return { outcome: 'IGNORED', parcelId, reason: 'VERIFIED' };
+  if (current?.closedAt !== undefined) return { outcome: 'IGNORED', parcelId, reason: 'CLOSED' };
+  // A concurrent duplicate or a newer event won the race.
+  if (current && !newerThanLastLifecycle(current, order))
+    return alreadyApplied(current, order, nextAttemptDate);
   if (current && current.totalWrongAttempts >= deps.maxWrongAttemptsPerParcel) {
     return { outcome: 'LOCKED', parcelId, totalWrongAttempts: current.totalWrongAttempts };
   }
-  return { outcome: 'IGNORED', parcelId, reason: current?.status === 'VERIFIED' ? 'VERIFIED' : 'STALE' };
+  if (current && current.issueId === record.issueId && (current.resendLeaseUntil ?? 0) > nowSeconds) {
+    throw resendInFlight(parcelId);
+  }
+  return { outcome: 'IGNORED', parcelId, reason: 'STALE' };
+}
+
+/**
+ * The record has already seen this event or a later one. If this very event is what the record still
+ * shows, report what it did again: its reissued code (the send step is idempotent, one email), or its
+ * revocation (a redelivery whose first run died before emitting still announces it). Otherwise STALE.
+ */
+function alreadyApplied(
+  record: OtpRecord,
+  order: LifecycleOrder,
+  nextAttemptDate?: string,
+): LifecycleOutcome {
+  const sameEvent = record.lastLifecycleAt === order.eventAt && record.lastLifecycleEvent === order.eventKey;
+  const { parcelId } = record;
+  if (sameEvent && record.status === 'ISSUED' && record.deliveryDate === nextAttemptDate) {
+    return reissued(parcelId, record.issueId, record.expiresAt);
+  }
+  if (sameEvent && record.status === 'REVOKED' && record.closedAt === undefined) {
+    return { outcome: 'REVOKED', parcelId, closed: false };
+  }
+  return { outcome: 'IGNORED', parcelId, reason: 'STALE' };
 }
 
 const reissued = (parcelId: string, issueId: string, expiresAt: number): LifecycleOutcome => ({

@@ -40,6 +40,12 @@ export interface OtpRecord {
   readonly resendCount?: number;
   readonly receiptStatus?: 'SENDING' | 'SENT';
   readonly receiptClaimedAt?: number;
+  /** Event time (epoch seconds) of the last lifecycle event applied; older events change nothing. */
+  readonly lastLifecycleAt?: number;
+  /** Which event that was ({@link LifecycleOrder.eventKey}), so a redelivery of it changes nothing. */
+  readonly lastLifecycleEvent?: string;
+  /** Epoch seconds until which a resend of the current code may be on its way to SES. */
+  readonly resendLeaseUntil?: number;
 }
 
 /** Outcome of claiming the right to send a code's email. */
@@ -107,32 +113,56 @@ export interface ReissueFields {
   readonly deliveryDate: string;
 }
 
+/**
+ * Where a lifecycle event stands in time: its EventBridge event time (epoch seconds) and a key naming the
+ * event (not a secret), so a redelivery or replay of the same event (same time, same key) is told apart
+ * from another event stamped in the same second.
+ */
+export interface LifecycleOrder {
+  readonly eventAt: number;
+  readonly eventKey: string;
+}
+
 /** What the lifecycle and recipient paths need beyond {@link OtpStore}. */
 export interface LifecycleStore extends OtpStore {
   /**
    * Replaces the code iff the record still holds `expectedIssueId`, is neither verified nor closed, the
-   * parcel's wrong codes are under `maxWrongPerParcel` and `fields.deliveryDate` is later than the current one.
-   * `binding.keepBindingAt`: a binding newer than the failure stays (and must still be the one seen);
-   * otherwise the driver is unbound as of `binding.unboundAt`, unless a newer binding appeared meanwhile.
+   * parcel's wrong codes are under `maxWrongPerParcel`, no lifecycle event at or after `order` was
+   * applied yet, and no resend of the current code is in flight (`resendLeaseUntil` > `nowSeconds`).
+   * `keepBindingAt`: a binding newer than the failure stays (and must still be the one seen); otherwise
+   * the driver is unbound as of `order.eventAt`, unless a newer binding appeared meanwhile.
    */
   reissue(
     parcelId: string,
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
-    binding: { readonly unboundAt: number; readonly keepBindingAt?: number },
+    order: LifecycleOrder & { readonly nowSeconds: number; readonly keepBindingAt?: number },
   ): Promise<ConditionalResult>;
-  /** Revokes the code unless verified; `close` also bars any future code. */
-  revoke(parcelId: string, nowSeconds: number, close: boolean): Promise<ConditionalResult>;
-  /** Counts one resend iff the code is still the one given, open, and under `maxResends`. */
+  /**
+   * Revokes the code unless verified or a resend of it is in flight; `close` (returned, cancelled) also
+   * bars any future code and applies whatever its time (a closure is final). With `order`, only if no
+   * lifecycle event at or after it was applied yet.
+   */
+  revoke(
+    parcelId: string,
+    nowSeconds: number,
+    close: boolean,
+    order?: LifecycleOrder,
+  ): Promise<ConditionalResult>;
+  /**
+   * Counts one resend iff the code is still the one given, open, under `maxResends` and no other resend
+   * is in flight; holds the code until `leaseUntil` (a reissue or revoke waits) or until released.
+   */
   countResend(
     parcelId: string,
     issueId: string,
     nowSeconds: number,
     maxResends: number,
+    leaseUntil: number,
   ): Promise<ConditionalResult>;
-  /** Gives a resend back after SES failed to take the email. */
-  uncountResend(parcelId: string, issueId: string): Promise<void>;
+  /** Ends a resend's hold on the code; `uncount` gives the resend back (SES did not take the email). */
+  releaseResend(parcelId: string, issueId: string, leaseUntil: number, uncount: boolean): Promise<void>;
   /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
   claimReceipt(
     parcelId: string,

@@ -19,7 +19,14 @@ export function sameRecipient(stored: string, claimed: string): boolean {
 }
 
 /** Why the recipient routes refuse; a wrong recipient is NOT_FOUND, so the routes are no oracle. */
-export type RecipientRefusal = 'NOT_FOUND' | 'ALREADY_VERIFIED' | 'REVOKED' | 'EXPIRED' | 'TOO_MANY_RESENDS';
+export type RecipientRefusal =
+  | 'NOT_FOUND'
+  | 'ALREADY_VERIFIED'
+  | 'REVOKED'
+  | 'EXPIRED'
+  | 'TOO_MANY_RESENDS'
+  /** Another resend of this code is being sent right now; try again in a few seconds. */
+  | 'RESEND_IN_FLIGHT';
 
 /** Finds the record the recipient may see, or why not; `recipient` is the parcel's, from its own table. */
 function openRecordFor(
@@ -65,13 +72,20 @@ export async function trackCode(
 
 /**
  * Emails the current code again (never a new one), at most `maxResends` times per code; the count is a
- * condition on the write, and given back when SES did not take the email.
+ * condition on the write, and given back when SES did not take the email. The same write holds the code
+ * for `leaseSeconds` (longer than the function can run): a reissue or revoke waits until the email is
+ * with SES, so the email always carries the code that is current when it is sent.
  */
 export async function resendCode(
-  deps: RecipientDeps & { readonly mailer: Mailer; readonly maxResends: number },
+  deps: RecipientDeps & {
+    readonly mailer: Mailer;
+    readonly maxResends: number;
+    readonly leaseSeconds: number;
+  },
   input: { parcelId: string; recipientEmail: string },
 ): Promise<{ resendsRemaining: number } | { refusal: RecipientRefusal }> {
   const nowSeconds = toEpochSeconds(deps.clock.now());
+  const leaseUntil = nowSeconds + deps.leaseSeconds;
   const [stored, recipient] = await Promise.all([
     deps.store.get(input.parcelId),
     deps.recipients.get(input.parcelId),
@@ -79,22 +93,29 @@ export async function resendCode(
   const found = openRecordFor(stored, recipient, input.recipientEmail, nowSeconds);
   if ('refusal' in found) return found;
   let record = found.record;
-  let counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
+  const count = (issueId: string) =>
+    deps.store.countResend(record.parcelId, issueId, nowSeconds, deps.maxResends, leaseUntil);
+  let counted = await count(record.issueId);
   if (!counted.ok && counted.current && counted.current.issueId !== record.issueId) {
     // A reissue between our read and our write: the new code has its own budget, so try it once.
     const reissued = openRecordFor(counted.current, recipient, input.recipientEmail, nowSeconds);
     if ('refusal' in reissued) return reissued;
     record = reissued.record;
-    counted = await deps.store.countResend(record.parcelId, record.issueId, nowSeconds, deps.maxResends);
+    counted = await count(record.issueId);
   }
   if (!counted.ok) {
     const again = openRecordFor(counted.current, recipient, input.recipientEmail, nowSeconds);
-    return 'refusal' in again ? again : { refusal: 'TOO_MANY_RESENDS' };
+    if ('refusal' in again) return again;
+    const inFlight = (again.record.resendLeaseUntil ?? 0) > nowSeconds;
+    return { refusal: inFlight ? 'RESEND_IN_FLIGHT' : 'TOO_MANY_RESENDS' };
   }
+  // `record` is the issue the count was conditioned on: the code held until the email is with SES.
   const sent = record;
   await sendOrRollBack(deps.mailer, codeEmailFor(sent, found.recipient, deps.encryptionKey), () =>
-    deps.store.uncountResend(sent.parcelId, sent.issueId),
+    deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true),
   );
+  // Best effort: if this write is lost, the hold simply runs out at `leaseUntil`.
+  await deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, false).catch(() => undefined);
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };
 }
 

@@ -12,6 +12,8 @@ const recipients = recipientStoreFromEnv();
 const mailer = mailerFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 const maxResends = intEnv('MAX_RESENDS_PER_CODE', 3);
+// Longer than this function can run: once it runs out, no email of this resend can still be on its way.
+const leaseSeconds = intEnv('RESEND_LEASE_SECONDS', 15);
 
 /** `POST /parcels/{parcelId}/otp/resend`: emails the current code again, at most three times per code. */
 export const handler = lambdaHandler(
@@ -27,6 +29,7 @@ export const handler = lambdaHandler(
           encryptionKey: await encryptionKey(),
           clock: systemClock,
           maxResends,
+          leaseSeconds,
         },
         request,
       );

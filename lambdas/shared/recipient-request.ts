@@ -22,9 +22,17 @@ const REFUSAL_STATUS: Record<RecipientRefusal, number> = {
   REVOKED: 410,
   EXPIRED: 410,
   TOO_MANY_RESENDS: 429,
+  RESEND_IN_FLIGHT: 503,
 };
 
 /** A refused recipient request; a wrong recipient reads exactly like a missing parcel. */
 export function refusalResponse(refusal: RecipientRefusal): APIGatewayProxyResultV2 {
+  if (refusal === 'RESEND_IN_FLIGHT') {
+    return jsonResponse(
+      503,
+      { code: 'TRY_AGAIN', message: 'A resend of this code is in progress, try again shortly' },
+      { 'retry-after': '5' },
+    );
+  }
   return jsonResponse(REFUSAL_STATUS[refusal], { code: refusal });
 }

@@ -1,15 +1,16 @@
 import type {
   ConditionalResult,
   EmailClaim,
+  LifecycleStore,
   OtpRecord,
   OtpStore,
   VerifyAttempt,
 } from '../../lambdas/domain/otp-record.ts';
 
 /** Name of a store operation, as counted by {@link FakeOtpStore.calls}. */
-export type StoreOperation = keyof OtpStore;
+export type StoreOperation = keyof LifecycleStore;
 
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * In-memory {@link OtpStore} with the same conditional semantics as `DynamoDbOtpStore`:
@@ -23,7 +24,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  * Every call is counted so tests can assert round trips.
  */
 export class FakeOtpStore implements OtpStore {
-  private readonly items = new Map<string, OtpRecord>();
+  protected readonly items = new Map<string, OtpRecord>();
   /** Operations in the order they were called. */
   readonly calls: StoreOperation[] = [];
 

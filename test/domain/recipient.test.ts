@@ -54,8 +54,8 @@ function scriptedStore(script: { get: OtpRecord | undefined; countResend?: Condi
       calls.push(`countResend:${issueId}`);
       return counts.shift() ?? { ok: false, current: undefined };
     },
-    uncountResend: async (_parcelId: string, issueId: string) => {
-      calls.push(`uncountResend:${issueId}`);
+    releaseResend: async (_parcelId: string, issueId: string, _leaseUntil: number, uncount: boolean) => {
+      calls.push(`releaseResend:${issueId}${uncount ? ':uncount' : ''}`);
     },
   } as unknown as LifecycleStore;
   return { store, calls };
@@ -134,12 +134,12 @@ describe('resendCode', () => {
     };
 
     const result = await resendCode(
-      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3, leaseSeconds: 15 },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
     expect(result).toEqual({ resendsRemaining: 2 });
-    expect(calls).toEqual(['countResend:issue-1', 'countResend:issue-2']);
+    expect(calls).toEqual(['countResend:issue-1', 'countResend:issue-2', 'releaseResend:issue-2']);
     expect(sent[0]).toContain('222222');
   });
 
@@ -149,7 +149,7 @@ describe('resendCode', () => {
     const mailer = { send: async () => ({ messageId: 'm' }) };
 
     const result = await resendCode(
-      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3, leaseSeconds: 15 },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
@@ -169,11 +169,11 @@ describe('resendCode', () => {
     };
 
     const result = resendCode(
-      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3 },
+      { store, recipients, encryptionKey: ENCRYPTION_KEY, clock, mailer, maxResends: 3, leaseSeconds: 15 },
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
     await expect(result).rejects.toThrow('throttled');
-    expect(calls).toEqual(['countResend:issue-1', 'uncountResend:issue-1']);
+    expect(calls).toEqual(['countResend:issue-1', 'releaseResend:issue-1:uncount']);
   });
 });

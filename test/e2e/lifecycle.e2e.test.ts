@@ -66,14 +66,46 @@ describe('delivery lifecycle', () => {
     expect((await e2e.item('LC-REISSUE-1'))?.deliveryDate?.S).toBe(tomorrowPlus(1));
   });
 
-  it('issues nothing new when the same Delivery Attempt Failed arrives twice', async () => {
-    const { recipient } = await e2e.readyForHandover('LC-DUP-1');
+  it.each([
+    ['next-day', 1],
+    ['same-day', 0],
+  ])('issues nothing new when the same %s Delivery Attempt Failed arrives twice', async (kind, days) => {
+    const parcelId = `LC-DUP-${kind}`;
+    const { recipient } = await e2e.readyForHandover(parcelId);
+    // A redelivery (bus retry, DLQ redrive, archive replay) carries the event's own time.
+    const failure = { parcelId, driverId: 'D-1', reason: 'NOBODY_HOME', nextAttemptDate: tomorrowPlus(days) };
+    const failedAt = new Date();
 
-    await failAttempt('LC-DUP-1', tomorrowPlus(1));
-    await failAttempt('LC-DUP-1', tomorrowPlus(1));
+    await publishAt('Delivery Attempt Failed', failure, failedAt);
+    await publishAt('Delivery Attempt Failed', failure, failedAt);
 
     expect(await e2e.client.emailsTo(recipient)).toHaveLength(2);
-    expect(await busEvents('Delivery Otp Reissued', 'LC-DUP-1')).toHaveLength(1);
+    expect(await busEvents('Delivery Otp Reissued', parcelId)).toHaveLength(1);
+  });
+
+  it('reissues a fresh code for a same-day retry: the failed driver is unbound and the old code stops verifying', async () => {
+    const { code: first, recipient, token } = await e2e.readyForHandover('LC-SAMEDAY-1', 'D-1');
+
+    await failAttempt('LC-SAMEDAY-1', tomorrowPlus(0));
+    const emails = await e2e.client.emailsTo(recipient);
+    const second = codeFromEmail(emails[1]?.text ?? '') as string;
+    const failedDriver = await e2e.client.verify('LC-SAMEDAY-1', { code: first }, token);
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-SAMEDAY-1',
+      driverId: 'D-2',
+      deliveryDate: tomorrowPlus(0),
+    });
+    const nextDriver = await e2e.client.driverToken('D-2');
+    const old = await e2e.client.verify('LC-SAMEDAY-1', { code: first }, nextDriver);
+    const fresh = await e2e.client.verify('LC-SAMEDAY-1', { code: second }, nextDriver);
+
+    expect(emails).toHaveLength(2);
+    expect(emails[1]?.subject).toContain('neuer Zustellcode');
+    expect(failedDriver.status).toBe(403);
+    expect(old.status).toBe(first === second ? 200 : 410);
+    expect(fresh.status).toBe(first === second ? 409 : 200);
+    expect(await busEvents('Delivery Otp Reissued', 'LC-SAMEDAY-1')).toHaveLength(1);
+    expect((await e2e.item('LC-SAMEDAY-1'))?.deliveryDate?.S).toBe(tomorrowPlus(0));
   });
 
   it('gives a reissued code a fresh limit of five wrong codes', async () => {
@@ -217,6 +249,52 @@ describe('delivery lifecycle: late and impossible events', () => {
     expect(response.status).toBe(200);
   });
 
+  it('leaves the reissued code working when a failure without a date, older than the reissue, arrives late', async () => {
+    const { recipient } = await e2e.readyForHandover('LC-LATEREVOKE-1', 'D-1');
+    await failAttempt('LC-LATEREVOKE-1', tomorrowPlus(1));
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'LC-LATEREVOKE-1',
+      driverId: 'D-2',
+      deliveryDate: tomorrowPlus(1),
+    });
+    const fresh = codeFromEmail((await e2e.client.emailsTo(recipient))[1]?.text ?? '') as string;
+
+    await publishAt(
+      'Delivery Attempt Failed',
+      { parcelId: 'LC-LATEREVOKE-1', driverId: 'D-1', reason: 'REFUSED' },
+      new Date(Date.now() - 3_600_000),
+    );
+    const response = await e2e.client.verify(
+      'LC-LATEREVOKE-1',
+      { code: fresh },
+      await e2e.client.driverToken('D-2'),
+    );
+
+    expect(response.status).toBe(200);
+    expect(await busEvents('Delivery Otp Revoked', 'LC-LATEREVOKE-1')).toEqual([]);
+  });
+
+  it('issues no code for a late dated failure older than the failure that revoked the code', async () => {
+    const { code, token, recipient } = await e2e.readyForHandover('LC-LATEREISSUE-1');
+    await failAttempt('LC-LATEREISSUE-1', undefined, 'REFUSED');
+
+    await publishAt(
+      'Delivery Attempt Failed',
+      {
+        parcelId: 'LC-LATEREISSUE-1',
+        driverId: 'D-1',
+        reason: 'NOBODY_HOME',
+        nextAttemptDate: tomorrowPlus(1),
+      },
+      new Date(Date.now() - 3_600_000),
+    );
+    const response = await e2e.client.verify('LC-LATEREISSUE-1', { code }, token);
+
+    expect(response.status).toBe(410);
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(1);
+    expect(await busEvents('Delivery Otp Reissued', 'LC-LATEREISSUE-1')).toEqual([]);
+  });
+
   it('revokes the code when the next attempt date is impossible, and issues none', async () => {
     const { code, token, recipient } = await e2e.readyForHandover('LC-FAR-1');
 
@@ -333,6 +411,57 @@ describe('recipient routes', () => {
     expect(statuses).toEqual([202, 202, 202, 429]);
     expect(emails).toHaveLength(4);
     expect(emails.map((email) => codeFromEmail(email.text))).toEqual([code, code, code, code]);
+  });
+
+  it('never lets a resend that races a reissue email the replaced code: the newest email carries the code that verifies', async () => {
+    const parcelId = 'RC-RACE-1';
+    const { code: first, recipient, token } = await e2e.readyForHandover(parcelId);
+    const issueBefore = (await e2e.item(parcelId))?.issueId?.S;
+    const failure = { parcelId, driverId: 'D-1', reason: 'NOBODY_HOME', nextAttemptDate: tomorrowPlus(1) };
+    const failedAt = new Date();
+    // The resend has counted and its email is on its way to SES, held there at this exact point.
+    const ses = e2e.sandbox.faults.ses.hold('SendEmail');
+    const resend = e2e.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, recipient);
+    await ses.arrived;
+
+    // The failure arrives meanwhile; the sandbox's short retries give up before SES is released.
+    await publishAt('Delivery Attempt Failed', failure, failedAt);
+    const issueWhileResending = (await e2e.item(parcelId))?.issueId?.S;
+    ses.release();
+    const resent = await resend;
+    // The same event again, as the bus's retry or a DLQ redrive delivers it.
+    await publishAt('Delivery Attempt Failed', failure, failedAt);
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId,
+      driverId: 'D-1',
+      deliveryDate: tomorrowPlus(1),
+    });
+    const codes = (await e2e.client.emailsTo(recipient)).map((email) => codeFromEmail(email.text));
+    const newest = codes.at(-1) as string;
+    const response = await e2e.client.verify(parcelId, { code: newest }, token);
+
+    expect(resent.status).toBe(202);
+    expect(issueWhileResending).toBe(issueBefore);
+    expect(codes).toEqual([first, first, newest]);
+    expect(response.status).toBe(200);
+    expect(await busEvents('Delivery Otp Reissued', parcelId)).toHaveLength(1);
+  });
+
+  it('answers 503 TRY_AGAIN to a second resend while the first is being sent, and emails once', async () => {
+    const parcelId = 'RC-RACE-2';
+    const { recipient } = await e2e.readyForHandover(parcelId);
+    const ses = e2e.sandbox.faults.ses.hold('SendEmail');
+    const first = e2e.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, recipient);
+    await ses.arrived;
+
+    const second = await e2e.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, recipient);
+    ses.release();
+
+    expect(second.status).toBe(503);
+    expect(second.body.code).toBe('TRY_AGAIN');
+    expect((await first).status).toBe(202);
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(2);
+    expect((await e2e.item(parcelId))?.resendCount?.N).toBe('1');
   });
 
   it('emails the recipient a receipt after the handover, in their language', async () => {
