@@ -103,13 +103,14 @@ export function expressWorkflow(
     },
   });
   // The PutEvents task grants the whole bus; deny anything but this workflow's own events, so it can
-  // never forge a carrier event (a rebinding Out For Delivery, a cancellation).
+  // never forge a carrier event (a rebinding Out For Delivery, a cancellation). The keys are multi-valued
+  // (one value per entry), so a batch with any foreign entry is denied.
   stateMachine.addToRolePolicy(
     new PolicyStatement({
       effect: Effect.DENY,
       actions: ['events:PutEvents'],
       resources: [emits.bus.eventBusArn],
-      conditions: { StringNotEquals: { 'events:source': emits.source } },
+      conditions: { 'ForAnyValue:StringNotEquals': { 'events:source': [emits.source] } },
     }),
   );
   stateMachine.addToRolePolicy(
@@ -117,7 +118,7 @@ export function expressWorkflow(
       effect: Effect.DENY,
       actions: ['events:PutEvents'],
       resources: [emits.bus.eventBusArn],
-      conditions: { StringNotEquals: { 'events:detail-type': [...emits.detailTypes] } },
+      conditions: { 'ForAnyValue:StringNotEquals': { 'events:detail-type': [...emits.detailTypes] } },
     }),
   );
   Validations.of(stateMachine.role).acknowledge({
