@@ -18,10 +18,13 @@ export const handler = lambdaHandler(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
       const request = parseRecipientRequest(event);
-      const result = await resendCode(
-        { store, mailer, encryptionKey: await encryptionKey(), clock: systemClock, maxResends },
-        request,
-      );
+      const result =
+        'refusal' in request
+          ? request
+          : await resendCode(
+              { store, mailer, encryptionKey: await encryptionKey(), clock: systemClock, maxResends },
+              request,
+            );
       logger.info('Resend', {
         parcelId: request.parcelId,
         outcome: 'refusal' in result ? result.refusal : 'RESENT',

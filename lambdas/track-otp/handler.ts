@@ -16,10 +16,10 @@ export const handler = lambdaHandler(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
       const request = parseRecipientRequest(event);
-      const result = await trackCode(
-        { store, encryptionKey: await encryptionKey(), clock: systemClock },
-        request,
-      );
+      const result =
+        'refusal' in request
+          ? request
+          : await trackCode({ store, encryptionKey: await encryptionKey(), clock: systemClock }, request);
       logger.info('Track', {
         parcelId: request.parcelId,
         outcome: 'refusal' in result ? result.refusal : 'SHOWN',

@@ -109,6 +109,20 @@ describe('ParcelShippedDetailSchema', () => {
     expect(issue?.reason).toEqual(expect.any(String));
   });
 
+  it('refuses a recipient email that is not ASCII, so no stored address has a Unicode look-alike', () => {
+    // Prepare
+    const emails = ['\u212Aelly@example.com', 'kelly@ex\u00E4mple.com', 'k\u200Belly@example.com'];
+
+    // Act
+    const issues = emails.map((email) => firstIssueOf(detailWith('recipient.email', email)));
+
+    // Assess
+    for (const issue of issues) {
+      expect(issue).toEqual({ field: 'detail.recipient.email', reason: 'must be an ASCII email address' });
+    }
+    expect(firstIssueOf(detailWith('recipient.email', 'kelly@xn--exmple-cua.com'))).toBeUndefined();
+  });
+
   it('explains a bad currency with the schema message', () => {
     // Act
     const issue = firstIssueOf(detailWith('declaredValue.currency', 'eur'));
