@@ -16,7 +16,7 @@ const FUNCTION_EMITS: Readonly<Record<string, readonly string[]>> = {
   'verify-otp': [DetailType.HandoverVerified],
 };
 
-type Statement = { Effect: string; Action: string | string[] };
+type Statement = { Effect: string; Action?: string | string[] };
 type PolicyDocument = { Version?: string; Statement: Statement[] };
 
 /** A role that may call events:PutEvents, with what it may emit and everything attached to it. */
@@ -36,11 +36,19 @@ let carrierSource: string;
 const roleOf = (value: unknown): string | undefined =>
   (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
 
+/** True if an IAM action pattern (wildcards `*` and `?`, case-insensitive) covers events:PutEvents. */
+const matchesPutEvents = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  ).test('events:PutEvents');
+
 const grantsPutEvents = (policy: PolicyDocument) =>
   policy.Statement.some(
-    (statement) =>
-      statement.Effect === 'Allow' &&
-      [statement.Action].flat().some((action) => ['events:PutEvents', 'events:*', '*'].includes(action)),
+    (statement) => statement.Effect === 'Allow' && [statement.Action ?? []].flat().some(matchesPutEvents),
   );
 
 /** Every policy attached to each role, resolved to plain ARNs. */
@@ -48,7 +56,15 @@ function policiesByRole(template: Template): Map<string, { name: string; policy:
   const byRole = new Map<string, { name: string; policy: PolicyDocument }[]>();
   const add = (role: string, name: string, document: unknown) => {
     const policy = resolver.resolve(document) as PolicyDocument;
-    byRole.set(role, [...(byRole.get(role) ?? []), { name, policy: { Version: '2012-10-17', ...policy } }]);
+    // Only statements that can apply to events:PutEvents: the others cannot change its decision, and
+    // their resources (stream ARNs, log groups) need not resolve to ARNs the simulator accepts.
+    const statements = policy.Statement.filter(
+      (statement) => 'NotAction' in statement || [statement.Action ?? []].flat().some(matchesPutEvents),
+    );
+    byRole.set(role, [
+      ...(byRole.get(role) ?? []),
+      { name, policy: { Version: '2012-10-17', Statement: statements } },
+    ]);
   };
   for (const [id, resource] of Object.entries(template.Resources)) {
     const properties = resource.Properties ?? {};
