@@ -85,11 +85,13 @@ export class VerifyApi extends Construct {
       new PolicyStatement({
         actions: ['events:PutEvents'],
         resources: [props.bus.eventBusArn],
+        // Both keys are multi-valued (one value per entry): every entry must be ours, and there must be one.
         conditions: {
-          StringEquals: {
-            'events:source': props.ownSource,
-            'events:detail-type': DetailType.HandoverVerified,
+          'ForAllValues:StringEquals': {
+            'events:source': [props.ownSource],
+            'events:detail-type': [DetailType.HandoverVerified],
           },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
         },
       }),
     );

@@ -5,12 +5,16 @@ import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   type Chain,
+  Choice,
+  Condition,
   DefinitionBody,
   Fail,
   type IChainable,
   type INextable,
   JsonPath,
   LogLevel,
+  Pass,
+  Result,
   StateMachine,
   StateMachineType,
   TaskInput,
@@ -45,6 +49,12 @@ export function emitEvent(
 const RETRYABLE_EMAIL_ERRORS = ['EmailThrottledError', 'EmailTransientError', 'StoreThrottledError'];
 
 /**
+ * `reason` of `Delivery Otp Email Failed`: SES refused the message for good, throttling or transient
+ * failures outlasted the retries, or anything else (a defect, a Lambda timeout or service error).
+ */
+export type EmailFailureReason = 'EMAIL_REJECTED' | 'RETRIES_EXHAUSTED' | 'INTERNAL_ERROR';
+
+/**
  * The send-code-email step both workflows share: input at `inputPath` ({parcelId, issueId}), result at
  * `$.send`; SES throttling and transient errors retried with backoff; a final failure emits
  * `Delivery Otp Email Failed` and fails the execution visibly.
@@ -67,14 +77,27 @@ export function sendCodeEmailStep(
     backoffRate: 2,
     maxAttempts: 6,
   });
+  // The error's name and a reason code only: its Cause holds the function's message and stack trace,
+  // which everyone on the bus would read.
   const failed: Chain = emitEvent(scope, 'Emit email failed', events, DetailType.OtpEmailFailed, {
     parcelId: JsonPath.stringAt('$.parcelId'),
     error: JsonPath.stringAt('$.error.Error'),
-    reason: JsonPath.stringAt('$.error.Cause'),
+    reason: JsonPath.stringAt('$.emailFailureReason'),
   }).next(
     new Fail(scope, 'Email failed', { error: 'EmailFailed', cause: 'The code email could not be sent' }),
   );
-  send.addCatch(failed as IChainable, { errors: ['States.ALL'], resultPath: '$.error' });
+  const because = (reason: EmailFailureReason) =>
+    new Pass(scope, `Email failure: ${reason}`, {
+      result: Result.fromString(reason),
+      resultPath: '$.emailFailureReason',
+    }).next(failed);
+  const errorIs = (...names: string[]) =>
+    Condition.or(...names.map((name) => Condition.stringEquals('$.error.Error', name)));
+  const classify = new Choice(scope, 'Why did the email fail?')
+    .when(errorIs('EmailRejectedError'), because('EMAIL_REJECTED'))
+    .when(errorIs(...RETRYABLE_EMAIL_ERRORS), because('RETRIES_EXHAUSTED'))
+    .otherwise(because('INTERNAL_ERROR'));
+  send.addCatch(classify, { errors: ['States.ALL'], resultPath: '$.error' });
   return send;
 }
 
@@ -103,13 +126,14 @@ export function expressWorkflow(
     },
   });
   // The PutEvents task grants the whole bus; deny anything but this workflow's own events, so it can
-  // never forge a carrier event (a rebinding Out For Delivery, a cancellation).
+  // never forge a carrier event (a rebinding Out For Delivery, a cancellation). The keys are multi-valued
+  // (one value per entry), so a batch with any foreign entry is denied.
   stateMachine.addToRolePolicy(
     new PolicyStatement({
       effect: Effect.DENY,
       actions: ['events:PutEvents'],
       resources: [emits.bus.eventBusArn],
-      conditions: { StringNotEquals: { 'events:source': emits.source } },
+      conditions: { 'ForAnyValue:StringNotEquals': { 'events:source': [emits.source] } },
     }),
   );
   stateMachine.addToRolePolicy(
@@ -117,7 +141,7 @@ export function expressWorkflow(
       effect: Effect.DENY,
       actions: ['events:PutEvents'],
       resources: [emits.bus.eventBusArn],
-      conditions: { StringNotEquals: { 'events:detail-type': [...emits.detailTypes] } },
+      conditions: { 'ForAnyValue:StringNotEquals': { 'events:detail-type': [...emits.detailTypes] } },
     }),
   );
   Validations.of(stateMachine.role).acknowledge({

@@ -5,9 +5,17 @@ export const PARCEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Driver ids: the same alphabet as parcel ids, up to 128 characters (Cognito `sub` is a UUID). */
 export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** A plausible email address: one @, no spaces, a dot in the domain, at most 254 characters. */
+/**
+ * An email address in ASCII: dot-separated local part of letters, digits and `_ ' + -`; a domain of
+ * ASCII labels (IDNs in their `xn--` form). The pattern of zod's `z.email()`, so the header the recipient
+ * routes accept and the address `Parcel Shipped` stores are the same language.
+ */
+export const EMAIL_ADDRESS_PATTERN =
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
+
+/** An ASCII email address ({@link EMAIL_ADDRESS_PATTERN}) of at most 254 characters. */
 export function isEmailAddress(value: string): boolean {
-  return value.length <= 254 && /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/.test(value);
+  return value.length <= 254 && EMAIL_ADDRESS_PATTERN.test(value);
 }
 
 /** Detail types this product consumes and emits on the bus. */

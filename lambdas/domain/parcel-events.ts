@@ -1,7 +1,8 @@
 // zod/mini: the same validation at a fraction of the load time of zod's classic API (cold starts).
 import * as z from 'zod/mini';
+import { hasHiddenOrBreakingCharacter, looksLikeLink } from './display-name.ts';
 import { isValidTimeZone, parseCalendarDate } from './expiry.ts';
-import { DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
+import { DRIVER_ID_PATTERN, EMAIL_ADDRESS_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
 
 export { DetailType, DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
 
@@ -39,8 +40,21 @@ export const ParcelShippedDetailSchema = z.object({
     currency: z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')),
   }),
   recipient: z.object({
-    email: z.email('must be an email address').check(z.maxLength(254)),
-    name: z.string().check(z.maxLength(200), z.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')),
+    email: z
+      .email({ pattern: EMAIL_ADDRESS_PATTERN, error: 'must be an ASCII email address' })
+      .check(z.maxLength(254)),
+    // Printed in the greeting of emails from our address: nothing hidden or reordered, nothing a client links.
+    name: z.string().check(
+      z.maxLength(200),
+      z.refine(
+        (name) => !hasHiddenOrBreakingCharacter(name),
+        'must not contain control, format (bidi, zero-width) or line/paragraph separator characters',
+      ),
+      z.refine(
+        (name) => !looksLikeLink(name),
+        'must not look like a link: no URL, domain, email address or phone number',
+      ),
+    ),
     locale: z.string().check(z.maxLength(35), z.refine(isBcp47, 'must be a BCP 47 language tag')),
   }),
   destination: z.object({

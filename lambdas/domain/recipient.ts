@@ -12,9 +12,18 @@ import type {
   RecipientRecord,
 } from './otp-record.ts';
 
-/** Constant-time, case-insensitive match of the stored recipient and the one the shop vouches for. */
+/** Folds ASCII `A-Z` to `a-z` and nothing else (`toLowerCase` would map U+212A KELVIN SIGN to `k`). */
+const foldAsciiCase = (email: string) => email.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+
+/**
+ * Constant-time match of the stored recipient and the one the shop vouches for: case-insensitive for
+ * ASCII letters only, every other character exact.
+ */
 export function sameRecipient(stored: string, claimed: string): boolean {
-  const digest = (email: string) => createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
+  const digest = (email: string) =>
+    createHash('sha256')
+      .update(foldAsciiCase(email.replace(/^[ \t]+|[ \t]+$/g, '')))
+      .digest('hex');
   return digestsEqual(digest(stored), digest(claimed));
 }
 

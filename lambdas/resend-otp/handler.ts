@@ -21,18 +21,21 @@ export const handler = lambdaHandler(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
       const request = parseRecipientRequest(event);
-      const result = await resendCode(
-        {
-          store,
-          recipients,
-          mailer,
-          encryptionKey: await encryptionKey(),
-          clock: systemClock,
-          maxResends,
-          leaseSeconds,
-        },
-        request,
-      );
+      const result =
+        'refusal' in request
+          ? request
+          : await resendCode(
+              {
+                store,
+                recipients,
+                mailer,
+                encryptionKey: await encryptionKey(),
+                clock: systemClock,
+                maxResends,
+                leaseSeconds,
+              },
+              request,
+            );
       logger.info('Resend', {
         parcelId: request.parcelId,
         outcome: 'refusal' in result ? result.refusal : 'RESENT',

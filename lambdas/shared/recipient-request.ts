@@ -1,18 +1,19 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { isEmailAddress } from '../domain/identifiers.ts';
 import type { RecipientRefusal } from '../domain/recipient.ts';
-import { BadRequestError, jsonResponse, parseParcelId } from './http.ts';
+import { jsonResponse, parseParcelId } from './http.ts';
 
-/** Parcel and recipient of a shop-backend request (`X-Recipient-Email`, SigV4-authorized upstream). */
-export function parseRecipientRequest(event: APIGatewayProxyEventV2): {
-  parcelId: string;
-  recipientEmail: string;
-} {
+/**
+ * Parcel and recipient of a shop-backend request (`X-Recipient-Email`, SigV4-authorized upstream). A
+ * header that is not an ASCII email address can be no parcel's recipient: refused as NOT_FOUND, exactly
+ * like a wrong recipient.
+ */
+export function parseRecipientRequest(
+  event: APIGatewayProxyEventV2,
+): { parcelId: string; recipientEmail: string } | { parcelId: string; refusal: 'NOT_FOUND' } {
   const parcelId = parseParcelId(event);
   const recipientEmail = event.headers?.['x-recipient-email'] ?? '';
-  if (!isEmailAddress(recipientEmail)) {
-    throw new BadRequestError(400, 'INVALID_RECIPIENT', 'X-Recipient-Email must be an email address');
-  }
+  if (!isEmailAddress(recipientEmail)) return { parcelId, refusal: 'NOT_FOUND' };
   return { parcelId, recipientEmail };
 }
 

@@ -17,10 +17,13 @@ export const handler = lambdaHandler(
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
       const request = parseRecipientRequest(event);
-      const result = await trackCode(
-        { store, recipients, encryptionKey: await encryptionKey(), clock: systemClock },
-        request,
-      );
+      const result =
+        'refusal' in request
+          ? request
+          : await trackCode(
+              { store, recipients, encryptionKey: await encryptionKey(), clock: systemClock },
+              request,
+            );
       logger.info('Track', {
         parcelId: request.parcelId,
         outcome: 'refusal' in result ? result.refusal : 'SHOWN',

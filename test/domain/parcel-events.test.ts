@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DeliveryAttemptFailedDetailSchema,
+  ParcelClosedDetailSchema,
+} from '../../lambdas/domain/lifecycle.ts';
+import {
   firstIssue,
   MAX_DECLARED_AMOUNT,
   ParcelOutForDeliveryDetailSchema,
@@ -109,6 +113,20 @@ describe('ParcelShippedDetailSchema', () => {
     expect(issue?.reason).toEqual(expect.any(String));
   });
 
+  it('refuses a recipient email that is not ASCII, so no stored address has a Unicode look-alike', () => {
+    // Prepare
+    const emails = ['\u212Aelly@example.com', 'kelly@ex\u00E4mple.com', 'k\u200Belly@example.com'];
+
+    // Act
+    const issues = emails.map((email) => firstIssueOf(detailWith('recipient.email', email)));
+
+    // Assess
+    for (const issue of issues) {
+      expect(issue).toEqual({ field: 'detail.recipient.email', reason: 'must be an ASCII email address' });
+    }
+    expect(firstIssueOf(detailWith('recipient.email', 'kelly@xn--exmple-cua.com'))).toBeUndefined();
+  });
+
   it('explains a bad currency with the schema message', () => {
     // Act
     const issue = firstIssueOf(detailWith('declaredValue.currency', 'eur'));
@@ -135,6 +153,132 @@ describe('ParcelShippedDetailSchema', () => {
     // Assess
     expect(issue?.field).toBe('detail.recipient');
   });
+});
+
+describe('recipient.name, printed in the greeting of our emails', () => {
+  it.each([
+    ['a right-to-left override', 'Alex \u202Emoc.live'],
+    ['a right-to-left isolate', 'Alex \u2067evil\u2069'],
+    ['a left-to-right mark', 'Alex\u200E'],
+    ['a zero-width space', 'Al\u200Bex'],
+    ['a zero-width joiner', 'Al\u200Dex'],
+    ['a byte order mark', '\uFEFFAlex'],
+    ['a soft hyphen', 'Al\u00ADex'],
+    ['a line separator', 'Alex\u2028Your account is locked'],
+    ['a paragraph separator', 'Alex\u2029'],
+    ['a lone surrogate', 'Alex\uD800'],
+  ])('refuses %s and names detail.recipient.name', (_label, name) => {
+    // Act
+    const issue = firstIssueOf(detailWith('recipient.name', name));
+
+    // Assess
+    expect(issue).toEqual({
+      field: 'detail.recipient.name',
+      reason: 'must not contain control, format (bidi, zero-width) or line/paragraph separator characters',
+    });
+  });
+
+  it.each([
+    ['a www host', 'www.evil.com'],
+    ['a bare domain with a path', 'evil.com/x'],
+    ['a URL', 'https://evil.example/login'],
+    ['a domain inside a sentence', 'Alex, verify your parcel at evil.com'],
+    ['an ideographic full stop as the dot', 'evil\u3002com'],
+    ['a fullwidth full stop as the dot', 'evil\uFF0Ecom'],
+    ['an email address', 'alex@evil.example'],
+    ['a mailto or tel scheme', 'tel:+4930123'],
+    ['a phone number', 'Alex, call 0800 123 456'],
+    ['a UNC path', '\\\\evil\\share'],
+  ])('refuses %s, which mail clients would link, and names detail.recipient.name', (_label, name) => {
+    // Act
+    const issue = firstIssueOf(detailWith('recipient.name', name));
+
+    // Assess
+    expect(issue).toEqual({
+      field: 'detail.recipient.name',
+      reason: 'must not look like a link: no URL, domain, email address or phone number',
+    });
+  });
+
+  it.each([
+    "J.R.R. O'Neil-Smith",
+    'Dr. med. Anna Müller',
+    'Kim c/o Alex Example',
+    'Ангелина Иванова',
+    'محمد عبد الله',
+    '王秀英',
+    'Louis XIV',
+    'Zoë 😀',
+  ])('accepts the real name %j', (name) => {
+    // Act
+    const issue = firstIssueOf(detailWith('recipient.name', name));
+
+    // Assess
+    expect(issue).toBeUndefined();
+  });
+});
+
+/** Every string in a JSON value, as dotted paths. */
+function stringPaths(value: unknown, prefix = ''): string[] {
+  if (typeof value === 'string') return [prefix];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => stringPaths(item, prefix ? `${prefix}.${key}` : key));
+}
+
+/** A copy of `detail` with `insert` put at the start of the string at `path`. */
+function withPrefixed(
+  detail: Record<string, unknown>,
+  path: string,
+  insert: string,
+): Record<string, unknown> {
+  const copy = structuredClone(detail);
+  const keys = path.split('.');
+  const last = keys.pop() ?? '';
+  let target = copy;
+  for (const key of keys) target = target[key] as Record<string, unknown>;
+  target[last] = `${insert}${String(target[last])}`;
+  return copy;
+}
+
+describe('every string field of the consumed events', () => {
+  const events = [
+    { name: 'Parcel Shipped', schema: ParcelShippedDetailSchema, detail: validDetail() },
+    {
+      name: 'Parcel Out For Delivery',
+      schema: ParcelOutForDeliveryDetailSchema,
+      detail: { parcelId: 'PCL-789', driverId: 'D-1', deliveryDate: '2026-12-01' },
+    },
+    {
+      name: 'Delivery Attempt Failed',
+      schema: DeliveryAttemptFailedDetailSchema,
+      detail: { parcelId: 'PCL-789', driverId: 'D-1', reason: 'NOBODY_HOME', nextAttemptDate: '2026-12-02' },
+    },
+    {
+      name: 'Parcel Returned / Shipment Cancelled',
+      schema: ParcelClosedDetailSchema,
+      detail: { parcelId: 'PCL-789' },
+    },
+  ];
+
+  it.each(events)(
+    '$name: refuses a bidi control, zero-width or separator character in each, naming it',
+    ({ schema, detail }) => {
+      // Prepare
+      const paths = stringPaths(detail);
+      expect(schema.safeParse(detail).success).toBe(true);
+
+      for (const path of paths) {
+        for (const insert of ['\u202E', '\u200B', '\u2028', '\u2029', '\u2066']) {
+          // Act
+          const result = schema.safeParse(withPrefixed(detail, path, insert));
+
+          // Assess
+          expect(result.success, `${path} with U+${insert.codePointAt(0)?.toString(16)}`).toBe(false);
+          expect(result.error && firstIssue(result.error, 'detail').field).toBe(`detail.${path}`);
+        }
+      }
+    },
+  );
 });
 
 describe('ParcelOutForDeliveryDetailSchema', () => {

@@ -66,6 +66,19 @@ describe('sameRecipient', () => {
     expect(sameRecipient('Alex@Example.com', ' alex@example.COM ')).toBe(true);
     expect(sameRecipient('alex@example.com', 'alex@example.org')).toBe(false);
   });
+
+  it('folds ASCII letters only: a KELVIN SIGN or any other Unicode look-alike is another recipient', () => {
+    // Prepare: characters whose toLowerCase/toUpperCase lands on an ASCII letter
+    const lookAlikes = ['\u212Aelly@example.com', 'kelly@example.\u212Aom', '\u212Aelly@EXAMPLE.COM'];
+
+    // Act
+    const matches = lookAlikes.map((claimed) => sameRecipient('kelly@example.com', claimed));
+
+    // Assess
+    expect(matches).toEqual([false, false, false]);
+    expect(sameRecipient('kelly@example.com', 'KELLY@Example.Com')).toBe(true);
+    expect(sameRecipient('\u212Aelly@example.com', 'kelly@example.com')).toBe(false);
+  });
 });
 
 describe('trackCode', () => {

@@ -1,6 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { codeFromEmail } from '../../sandbox/client.ts';
+import { executeApiSigner } from '../../sandbox/http-api/sigv4.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();
@@ -34,6 +35,32 @@ async function publishAt(detailType: string, detail: Record<string, unknown>, ti
     }),
   );
   await e2e.sandbox.settled();
+}
+
+/**
+ * A signed recipient request with the header exactly as given (characters up to U+00FF go on the wire as
+ * those bytes); the answer's status, body and headers, without the per-request id and date.
+ */
+async function signedRecipientRequest(
+  path: string,
+  recipientHeader: string,
+  method: 'GET' | 'POST' = 'GET',
+): Promise<{ status: number; body: string; headers: Record<string, string> }> {
+  const { apiUrl, iam, region } = e2e.sandbox.endpoints;
+  const url = new URL(path, apiUrl);
+  const signed = await executeApiSigner(iam, region).sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    headers: { host: url.host, 'x-recipient-email': recipientHeader },
+  });
+  const response = await fetch(url, { method, headers: signed.headers });
+  const headers = Object.fromEntries(
+    [...response.headers].filter(([name]) => !['date', 'apigw-requestid'].includes(name)),
+  );
+  return { status: response.status, body: await response.text(), headers };
 }
 
 const busEvents = async (detailType: string, parcelId: string) =>
@@ -387,6 +414,29 @@ describe('recipient routes', () => {
 
     expect(wrongRecipient).toEqual(missing);
     expect(missing.status).toBe(404);
+  });
+
+  it('answers an X-Recipient-Email that is no ASCII address exactly like a wrong recipient: same status, body and headers', async () => {
+    // Prepare
+    const { recipient } = await e2e.readyForHandover('RC-ASCII-1');
+    const [local, domain] = recipient.split('@') as [string, string];
+    // What a client puts on the wire for a KELVIN SIGN (U+212A) look-alike: its UTF-8 bytes.
+    const kelvinBytes = Buffer.from(`\u212A${local.slice(1)}@${domain}`, 'utf8').toString('latin1');
+    const claims = [kelvinBytes, `${local}\u00A0@${domain}`, 'not-an-email', `${recipient},${recipient}`];
+
+    // Act
+    const wrongRecipient = await signedRecipientRequest('/parcels/RC-ASCII-1/otp', 'someone@example.com');
+    const answers = await Promise.all(
+      claims.map((claim) => signedRecipientRequest('/parcels/RC-ASCII-1/otp', claim)),
+    );
+    const resendAnswers = await Promise.all(
+      claims.map((claim) => signedRecipientRequest('/parcels/RC-ASCII-1/otp/resend', claim, 'POST')),
+    );
+
+    // Assess
+    expect(wrongRecipient.status).toBe(404);
+    for (const answer of [...answers, ...resendAnswers]) expect(answer).toEqual(wrongRecipient);
+    expect(await e2e.client.emailsTo(recipient)).toHaveLength(1);
   });
 
   it('refuses unsigned or wrongly signed requests with 403', async () => {

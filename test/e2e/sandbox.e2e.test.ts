@@ -174,6 +174,45 @@ describe('sandbox end to end', () => {
     expect(await e2e.item('E2E-BAD-1')).toBeUndefined();
   });
 
+  it('refuses a Parcel Shipped whose recipient name hides text or holds a link: no code, no email, the field named', async () => {
+    // Prepare
+    const sfn = new SFNClient({
+      endpoint: sandbox.endpoints.stepFunctionsEndpoint,
+      region: sandbox.endpoints.region,
+      credentials: sandbox.endpoints.credentials,
+    });
+    const names = { 'E2E-NAME-BIDI-1': 'Alex \u202Emoc.live', 'E2E-NAME-LINK-1': 'Alex, see www.evil.com' };
+    const details = Object.entries(names).map(([parcelId, name]) =>
+      shippedDetail(parcelId, {
+        recipient: { email: `${parcelId.toLowerCase()}@example.com`, name, locale: 'en-GB' },
+      }),
+    );
+
+    // Act
+    await client.publish(details.map((detail) => ({ detailType: 'Parcel Shipped', detail })));
+    await sandbox.settled();
+
+    // Assess
+    const machine = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.find((candidate) =>
+      candidate.name?.startsWith('Issuing'),
+    );
+    const failed = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: machine?.stateMachineArn, statusFilter: 'FAILED' }),
+    );
+    const executions = await Promise.all(
+      (failed.executions ?? []).map((execution) =>
+        sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn })),
+      ),
+    );
+    for (const parcelId of Object.keys(names)) {
+      const failure = executions.find((execution) => execution.input?.includes(parcelId));
+      expect(failure?.error).toBe('InvalidParcelEventError');
+      expect(failure?.cause).toContain('detail.recipient.name');
+      expect(await client.emailsTo(`${parcelId.toLowerCase()}@example.com`)).toHaveLength(0);
+      expect(await e2e.item(parcelId)).toBeUndefined();
+    }
+  });
+
   it('never logs a code or a recipient email address', async () => {
     const { code, recipient } = await readyForHandover('E2E-LOGS-1');
     await client.verify('E2E-LOGS-1', { code: wrongCodeFor(code) }, await client.driverToken('D-1'));

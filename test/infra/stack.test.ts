@@ -203,7 +203,11 @@ describe('SecureDeliveryStack', () => {
       Condition?: unknown;
     };
     expect(putEvents.Condition).toEqual({
-      StringEquals: { 'events:source': 'secure-delivery', 'events:detail-type': 'Parcel Handover Verified' },
+      'ForAllValues:StringEquals': {
+        'events:source': ['secure-delivery'],
+        'events:detail-type': ['Parcel Handover Verified'],
+      },
+      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
     });
   });
 
@@ -360,10 +364,12 @@ describe('SecureDeliveryStack', () => {
         (statement) => statement.Effect === 'Deny' && actionsOf([statement]).includes('events:PutEvents'),
       );
       expect(
-        denies.map((deny) => deny.Condition?.StringNotEquals?.['events:source']).filter(Boolean),
-      ).toEqual(['secure-delivery']);
+        denies
+          .map((deny) => deny.Condition?.['ForAnyValue:StringNotEquals']?.['events:source'])
+          .filter(Boolean),
+      ).toEqual([['secure-delivery']]);
       const allowedTypes = denies
-        .map((deny) => deny.Condition?.StringNotEquals?.['events:detail-type'])
+        .map((deny) => deny.Condition?.['ForAnyValue:StringNotEquals']?.['events:detail-type'])
         .find(Boolean) as string[];
       expect(allowedTypes).toContain('Delivery Otp Email Failed');
       expect(allowedTypes).not.toContain('Parcel Out For Delivery');

@@ -162,6 +162,10 @@ const FIELD_VALUES: Record<string, fc.Arbitrary<unknown>> = {
     'Bell\u0007',
     'Zoë 😀',
     'Del\u007f',
+    'Alex \u202Emoc.live',
+    'Al\u200Bex',
+    'Alex\u2028Bcc',
+    'www.evil.com',
   ),
   'recipient.locale': fc.constantFrom(
     'de-DE',

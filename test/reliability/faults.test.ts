@@ -112,7 +112,7 @@ describe('faults', () => {
     figures.parcels += 1;
     expect(ses.stats.faultsInjected - before).toBe(7); // the first try and six retries
     expect(await busEventsFor(h, 'Delivery Otp Email Failed', parcelId)).toEqual([
-      expect.objectContaining({ parcelId, error: 'EmailThrottledError' }),
+      { parcelId, error: 'EmailThrottledError', reason: 'RETRIES_EXHAUSTED' },
     ]);
     expect(await busEventsFor(h, 'Delivery Otp Issued', parcelId)).toHaveLength(0);
     const executions = await executionsFor(h, parcelId);
@@ -150,7 +150,7 @@ describe('faults', () => {
     figures.parcels += 1;
     expect(ses.stats.faultsInjected - before).toBe(1);
     expect(await busEventsFor(h, 'Delivery Otp Email Failed', parcelId)).toEqual([
-      expect.objectContaining({ parcelId, error: 'EmailRejectedError' }),
+      { parcelId, error: 'EmailRejectedError', reason: 'EMAIL_REJECTED' },
     ]);
     const executions = await executionsFor(h, parcelId);
     expect(executions.map((execution) => [execution.status, execution.error])).toEqual([

@@ -21,6 +21,8 @@ let ddb: DynamoDBClient;
 let workflow: LocalStepFunctions;
 let tableName: string;
 const emitted: { DetailType?: string; Detail?: unknown }[] = [];
+/** When set, the send function fails with this error instead of running (a defect, a Lambda failure). */
+let sendFunctionCrash: Error | undefined;
 
 beforeAll(async () => {
   const resolver = new TemplateResolver(synthesizeTemplate(env), env);
@@ -35,10 +37,16 @@ beforeAll(async () => {
   ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint });
   tableName = resolver.ref(resolver.resourcesOfType('AWS::DynamoDB::Table')[0]?.[0] as string);
   const functions = new LocalFunctions(resolver, REPO_ROOT, log);
+  const sendFunctionId = resolver
+    .resourcesOfType('AWS::Lambda::Function')
+    .find(([, fn]) => JSON.stringify(fn.Properties?.Environment).includes('"send-otp-email"'))?.[0];
   workflow = new LocalStepFunctions(
     resolver,
     {
-      invokeFunction: (id, payload) => functions.invoke(id, payload),
+      invokeFunction: async (id, payload) => {
+        if (id === sendFunctionId && sendFunctionCrash) throw sendFunctionCrash;
+        return functions.invoke(id, payload);
+      },
       putEvents: (entries) => {
         emitted.push(...entries);
         return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: 'e' })) };
@@ -60,6 +68,7 @@ beforeEach(() => {
   secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
   emitted.length = 0;
+  sendFunctionCrash = undefined;
 });
 
 const sesError = (name: string, status: number) =>
@@ -137,6 +146,58 @@ describe('issuing workflow (synthesized definition, real handlers)', () => {
     expect(execution.status).toBe('FAILED');
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(7);
     expect(emitted.map((entry) => entry.DetailType)).toEqual(['Delivery Otp Email Failed']);
+  });
+
+  it('puts only the error name and a reason code in Delivery Otp Email Failed: no cause, message or stack trace', async () => {
+    // Prepare
+    ses.on(SendEmailCommand).rejects(sesError('MessageRejected', 400));
+
+    // Act
+    await runShipped('WF-LEAK-REJECT-1');
+    const rejected = emitted.find((entry) => entry.DetailType === 'Delivery Otp Email Failed');
+    ses.reset();
+    ses.on(SendEmailCommand).rejects(sesError('ServiceUnavailable', 503));
+    await runShipped('WF-LEAK-DOWN-1');
+    const exhausted = emitted.filter((entry) => entry.DetailType === 'Delivery Otp Email Failed')[1];
+
+    // Assess
+    expect(rejected?.Detail).toEqual({
+      parcelId: 'WF-LEAK-REJECT-1',
+      error: 'EmailRejectedError',
+      reason: 'EMAIL_REJECTED',
+    });
+    expect(exhausted?.Detail).toEqual({
+      parcelId: 'WF-LEAK-DOWN-1',
+      error: 'EmailTransientError',
+      reason: 'RETRIES_EXHAUSTED',
+    });
+  });
+
+  it('reports an unexpected send failure as INTERNAL_ERROR with its name only, never its message or stack', async () => {
+    // Prepare
+    const crash = Object.assign(new Error('Cannot read properties of undefined (reading alex@example.com)'), {
+      name: 'TypeError',
+      stack: 'TypeError: Cannot read properties\n    at sendOtpEmail (/var/task/index.mjs:1:2345)',
+    });
+    sendFunctionCrash = crash;
+
+    // Act
+    const execution = await runShipped('WF-LEAK-CRASH-1');
+
+    // Assess
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('EmailFailed');
+    const failed = emitted.find((entry) => entry.DetailType === 'Delivery Otp Email Failed');
+    expect(failed?.Detail).toEqual({
+      parcelId: 'WF-LEAK-CRASH-1',
+      error: 'TypeError',
+      reason: 'INTERNAL_ERROR',
+    });
+    const detail = JSON.stringify(failed?.Detail);
+    expect(detail).not.toContain('Cannot read');
+    expect(detail).not.toContain('@example.com');
+    expect(detail).not.toContain('index.mjs');
+    expect(detail).not.toMatch(/Cause/i);
   });
 
   it('fails a malformed event at the first step with a typed error naming the field, writing and sending nothing', async () => {

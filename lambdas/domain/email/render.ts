@@ -1,3 +1,4 @@
+import { isDisplayableName } from '../display-name.ts';
 import { formatLastValidMinute, formatLocalDateTime, type LocalDateTime } from './datetime.ts';
 import { type EmailLanguage, formattingLocale, languageFor } from './language.ts';
 import { type EmailBlock, type EmailContent, type RenderedEmail, renderEmail } from './layout.ts';
@@ -10,7 +11,7 @@ export type { RenderedEmail } from './layout.ts';
 export interface OtpEmailInput {
   /** Recipient locale; `de*` gives German, anything else English. */
   readonly locale: string;
-  /** Recipient name; may be empty, which gives a neutral greeting. */
+  /** Recipient name; empty, or one that may not be shown (see `isDisplayableName`), gives a neutral greeting. */
   readonly recipientName: string;
   readonly orderId: string;
   readonly parcelId: string;
@@ -26,7 +27,7 @@ export interface OtpEmailInput {
 export interface HandoverReceiptInput {
   /** Recipient locale; `de*` gives German, anything else English. */
   readonly locale: string;
-  /** Recipient name; may be empty, which gives a neutral greeting. */
+  /** Recipient name; empty, or one that may not be shown (see `isDisplayableName`), gives a neutral greeting. */
   readonly recipientName: string;
   readonly orderId: string;
   readonly parcelId: string;
@@ -129,6 +130,15 @@ const COPY: Readonly<Record<EmailLanguage, Copy>> = {
   },
 };
 
+/**
+ * The name for the greeting, or '' (a neutral greeting) when it may not be shown: a record stored before
+ * the event schema refused such names must not put hidden characters or a link on our letterhead either.
+ */
+function displayedName(recipientName: string): string {
+  // Checked before trimming: trim() would drop a trailing U+2028 or U+FEFF and hide what the name carried.
+  return isDisplayableName(recipientName) ? recipientName.trim() : '';
+}
+
 function paragraph(text: string): EmailBlock {
   return { kind: 'paragraph', text };
 }
@@ -147,7 +157,7 @@ function otpContent(input: OtpEmailInput, variant: OtpVariant): EmailContent {
     language,
     // The code stays out of the subject: subjects show up in lock-screen previews and mail logs.
     subject: otp.subject(input.orderId),
-    greeting: copy.greeting(input.recipientName.trim()),
+    greeting: copy.greeting(displayedName(input.recipientName)),
     blocks: [
       ...notice,
       paragraph(otp.intro(input.parcelId, input.orderId)),
@@ -203,7 +213,7 @@ export function renderHandoverReceipt(input: HandoverReceiptInput): RenderedEmai
   return renderEmail({
     language,
     subject: copy.receipt.subject(input.orderId),
-    greeting: copy.greeting(input.recipientName.trim()),
+    greeting: copy.greeting(displayedName(input.recipientName)),
     blocks: [
       paragraph(copy.receipt.handedOver(input.parcelId, input.orderId, at)),
       paragraph(copy.receipt.notYou),

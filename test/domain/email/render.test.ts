@@ -468,3 +468,62 @@ describe('languageFor', () => {
     expect(email.text).toContain('Tuesday, 1 December 2026, 23:59');
   });
 });
+
+/** Names that must never reach a greeting: hidden or reordering characters, and text a client links. */
+const UNSHOWABLE_NAMES = [
+  'www.evil.com',
+  'evil.com/x',
+  'https://evil.example/login',
+  'Alex, verify at evil.com now',
+  'alex@evil.example',
+  'Alex, call +49 30 1234567',
+  'evil\u3002com',
+  'Alex \u202Emoc.live\u202C',
+  'Alex\u200B',
+  'Alex\u2028Your account is locked',
+  'Alex\u2029',
+];
+
+const ALL_TEMPLATES: readonly {
+  name: string;
+  render: (locale: string, recipientName: string) => RenderedEmail;
+}[] = [
+  {
+    name: 'delivery code email',
+    render: (locale, recipientName) => renderOtpEmail(otpInput({ locale, recipientName })),
+  },
+  {
+    name: 'reissued delivery code email',
+    render: (locale, recipientName) => renderOtpReissuedEmail(otpInput({ locale, recipientName })),
+  },
+  {
+    name: 'handover receipt',
+    render: (locale, recipientName) => renderHandoverReceipt(receiptInput({ locale, recipientName })),
+  },
+];
+
+describe.each(ALL_TEMPLATES)('$name: the recipient name', ({ render }) => {
+  describe.each(LOCALES)('$locale', (c) => {
+    it.each(UNSHOWABLE_NAMES)('greets neutrally instead of printing %j, in the text and the html', (name) => {
+      // Act
+      const email = render(c.locale, name);
+
+      // Assess
+      expect(email.text.startsWith(`${c.neutralGreeting}\n`)).toBe(true);
+      expect(email.html).toContain(`>${c.neutralGreeting}</p>`);
+      for (const body of [email.text, email.html, email.subject]) {
+        expect(body).not.toMatch(/evil|Alex|1234567|account is locked/);
+        expect(body).not.toMatch(/[\u200B\u2028\u2029\u202C\u202E\u3002]/);
+      }
+    });
+
+    it('prints a real name, dots and apostrophes included, in the text and the html', () => {
+      // Act
+      const email = render(c.locale, "J.R.R. O'Neil-Müller");
+
+      // Assess
+      expect(email.text.split('\n')[0]).toContain("J.R.R. O'Neil-Müller");
+      expect(email.html).toContain('J.R.R. O&#39;Neil-Müller');
+    });
+  });
+});
