@@ -6,6 +6,7 @@ import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
 import { DriverAssignment } from './driver-assignment.ts';
 import { DriverPool } from './driver-pool.ts';
+import { HandoverEvents } from './handover-events.ts';
 import { HandoverReceipt } from './handover-receipt.ts';
 import { IssuingWorkflow } from './issuing-workflow.ts';
 import { Mail } from './mail.ts';
@@ -34,6 +35,7 @@ export class SecureDeliveryStack extends Stack {
   public readonly lifecycle: DeliveryLifecycle;
   public readonly recipientApi: RecipientApi;
   public readonly operations: Operations;
+  public readonly handoverEvents: HandoverEvents;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -69,8 +71,6 @@ export class SecureDeliveryStack extends Stack {
     this.verifyApi = new VerifyApi(this, 'VerifyApi', {
       table: this.otpTable.table,
       hashKeySecret: secrets.hashKeySecret,
-      bus: this.events.bus,
-      ownSource: this.events.ownSource,
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
       maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
@@ -92,6 +92,11 @@ export class SecureDeliveryStack extends Stack {
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
       maxResendsPerCode: config.maxResendsPerCode,
+    });
+    this.handoverEvents = new HandoverEvents(this, 'HandoverEvents', {
+      table: this.otpTable.table,
+      bus: this.events.bus,
+      ownSource: this.events.ownSource,
     });
     new HandoverReceipt(this, 'Receipt', { table: this.otpTable.table, events: this.events, mail });
     this.operations = new Operations(this, 'Operations', {

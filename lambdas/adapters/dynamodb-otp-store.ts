@@ -34,6 +34,7 @@ const STRING_FIELDS = [
   'verifiedBy',
   'previousCodeHash',
   'receiptStatus',
+  'verifiedAtIso',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -253,13 +254,16 @@ export class DynamoDbOtpStore implements LifecycleStore {
 
   verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
     return this.update(attempt.parcelId, {
-      UpdateExpression: 'SET #status = :verified, verifiedAt = :now, verifiedBy = :driver',
+      // verifiedAtIso: the stream's pipe copies it into Parcel Handover Verified as the contract's string.
+      UpdateExpression:
+        'SET #status = :verified, verifiedAt = :now, verifiedAtIso = :nowIso, verifiedBy = :driver',
       ConditionExpression: `codeHash = :hash AND ${openForDriver(attempt)}`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ...this.openValues(attempt),
         ':hash': s(attempt.codeHash),
         ':verified': s('VERIFIED'),
+        ':nowIso': s(attempt.nowIso),
       },
     });
   }
