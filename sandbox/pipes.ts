@@ -58,6 +58,8 @@ interface PipeDefinition {
 export class LocalPipes {
   /** Batches given up on, per the pipe's `DeadLetterConfig`. */
   readonly deadLetters: PipeDeadLetter[] = [];
+  /** Billable requests: records that passed a pipe's filter (Pipes bills after filtering). */
+  readonly stats = { requests: 0 };
   private readonly queues = new Map<string, StreamRecord[]>();
   private readonly running = new Map<string, Promise<void>>();
 
@@ -134,6 +136,7 @@ export class LocalPipes {
     // Filtered out records are dropped before batching, as Pipes does (and are not billed).
     if (pipe.filters.length > 0 && !pipe.filters.some((filter) => matchesEventPattern(filter, record)))
       return;
+    this.stats.requests++;
     this.queues.get(pipe.name)?.push(record);
     if (this.running.has(pipe.name)) return;
     const run = this.drain(pipe).finally(() => this.running.delete(pipe.name));

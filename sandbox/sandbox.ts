@@ -93,6 +93,9 @@ export interface Sandbox {
   readonly streams: LocalDynamoDbStreams;
   /** The template's pipes (stream to bus), with their dead-letter list. */
   readonly pipes: LocalPipes;
+  /** The synthesized template the sandbox runs, and the local issuers standing in for its user pools. */
+  readonly resolver: TemplateResolver;
+  readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
   sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
@@ -322,6 +325,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       functions,
       streams,
       pipes,
+      resolver,
+      issuers,
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {
