@@ -220,6 +220,8 @@ describe('SecureDeliveryStack', () => {
         },
       },
     ]);
+    // The stream's images hold hashes, ciphertexts and addresses: the pipe logs no execution data.
+    expect(pipe.LogConfiguration).toBeUndefined();
     expect(pipe.TargetParameters.InputTemplate).toContain(
       '"verifiedAt": "<$.dynamodb.NewImage.verifiedAtIso.S>"',
     );
