@@ -13,6 +13,10 @@ export interface UsageSnapshot {
   readonly expressExecutions: number;
   /** Billed Express GB-seconds (100 ms steps at 64 MB). */
   readonly expressGbSeconds: number;
+  /** Records written to the table streams (what a pipe's GetRecords calls read). */
+  readonly streamRecords: number;
+  /** Records that passed a pipe's filter (Pipes' billed requests). */
+  readonly pipeRequests: number;
 }
 
 /** Reads the sandbox's counters. */
@@ -28,6 +32,11 @@ export function snapshot(sandbox: Sandbox): UsageSnapshot {
       const ms = (execution.stopDate ?? new Date()).getTime() - execution.startDate.getTime();
       return sum + Math.max(1, Math.ceil(ms / 100)) * 0.1 * EXPRESS_MEMORY_GB;
     }, 0),
+    streamRecords: sandbox.streams.streamArns.reduce(
+      (sum, arn) => sum + sandbox.streams.records(arn).length,
+      0,
+    ),
+    pipeRequests: sandbox.pipes.stats.requests,
   };
 }
 
@@ -69,6 +78,10 @@ export function price(
   const expressGbSeconds = after.expressGbSeconds - before.expressGbSeconds;
   const emails = after.emails - before.emails;
   const events = after.events - before.events;
+  // Upper bound: one GetRecords per record. A pipe reads up to 1,000 records per call, so under load
+  // this is far less; at low volume its idle polling dominates, a flat cost per shard, not per parcel.
+  const streamReads = after.streamRecords - before.streamRecords;
+  const pipeRequests = after.pipeRequests - before.pipeRequests;
   const line = (item: string, total: number, unitPrice: number): CostLine => ({
     item,
     perParcel: total / parcels,
@@ -84,11 +97,26 @@ export function price(
     line('Express requests', executions, PRICING.stepFunctionsExpressPerRequest),
     line('Express GB-s', expressGbSeconds, PRICING.stepFunctionsExpressPerGbSecond),
     line('HTTP API requests', httpRequests, PRICING.httpApiPerRequest),
+    line('Streams reads (max)', streamReads, PRICING.dynamodbStreamsPerReadRequest),
+    line('Pipes requests', pipeRequests, PRICING.pipesPerRequest),
   ];
 }
 
-/** The floor: one email plus the minimal writes (store the code, mark it verified). */
-export const FLOOR_USD_PER_PARCEL = PRICING.sesPerEmail + 2 * PRICING.dynamodbPerWriteUnit;
+/** The previous floor: one email plus the minimal writes (store the code, mark it verified). */
+export const PREVIOUS_FLOOR_USD_PER_PARCEL = PRICING.sesPerEmail + 2 * PRICING.dynamodbPerWriteUnit;
+
+/**
+ * The floor of what the feature set needs at minimum: the two emails (code and receipt), one write to
+ * issue and one to verify, the four contract events on the bus (Shipped, Out For Delivery, Issued,
+ * Handover Verified), one HTTP API request, one Express execution of the minimum billed duration.
+ */
+export const FLOOR_USD_PER_PARCEL =
+  2 * PRICING.sesPerEmail +
+  2 * PRICING.dynamodbPerWriteUnit +
+  4 * PRICING.eventBridgePerCustomEvent +
+  PRICING.httpApiPerRequest +
+  PRICING.stepFunctionsExpressPerRequest +
+  0.1 * EXPRESS_MEMORY_GB * PRICING.stepFunctionsExpressPerGbSecond;
 
 /** Runs whole protected deliveries (ship, email, out for delivery, verify, receipt) and prices them. */
 export async function measureCost(sandbox: Sandbox, client: SandboxClient, parcels: number) {
@@ -114,7 +142,34 @@ export async function measureCost(sandbox: Sandbox, client: SandboxClient, parce
     2 * Math.ceil(item / 1024) * PRICING.dynamodbPerWriteUnit +
     PRICING.dynamodbPerReadUnit;
   const withoutReceipt = total - receiptCost;
+  const delta = (name: string) =>
+    Object.entries(after.dynamodb)
+      .filter(([operation]) => operation.endsWith(`.${name}`))
+      .reduce((sum, [operation, count]) => sum + count - (before.dynamodb[operation] ?? 0), 0);
+  const lambdaInvocations = Object.entries(after.lambda).reduce(
+    (sum, [id, stat]) => sum + stat.invocations - (before.lambda[id]?.invocations ?? 0),
+    0,
+  );
+  const lambdaSeconds = Object.entries(after.lambda).reduce(
+    (sum, [id, stat]) => sum + (stat.durationMs - (before.lambda[id]?.durationMs ?? 0)) / 1000,
+    0,
+  );
+  /** Requests one protected parcel makes of each quota-bound service, as counted in this run. */
+  const perParcel = {
+    emails: (after.emails - before.emails) / parcels,
+    events: (after.events - before.events) / parcels,
+    expressExecutions: (after.expressExecutions - before.expressExecutions) / parcels,
+    httpRequests: 1,
+    dynamodbWrites:
+      ['PutItem', 'UpdateItem', 'DeleteItem'].reduce((sum, name) => sum + delta(name), 0) / parcels,
+    dynamodbReads: ['GetItem', 'Query', 'Scan'].reduce((sum, name) => sum + delta(name), 0) / parcels,
+    lambdaInvocations: lambdaInvocations / parcels,
+    lambdaSeconds: lambdaSeconds / parcels,
+    streamRecords: (after.streamRecords - before.streamRecords) / parcels,
+    pipeRequests: (after.pipeRequests - before.pipeRequests) / parcels,
+  };
   return {
+    perParcel,
     lines,
     totalPerMillion: total * 1e6,
     withoutReceiptPerMillion: withoutReceipt * 1e6,

@@ -7,7 +7,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { SandboxClient } = await import('../sandbox/client.ts');
 const { REPO_ROOT } = await import('../sandbox/net.ts');
 const { startSandbox } = await import('../sandbox/sandbox.ts');
-const { FLOOR_USD_PER_PARCEL, measureCost } = await import('./cost.ts');
+const { FLOOR_USD_PER_PARCEL, PREVIOUS_FLOOR_USD_PER_PARCEL, measureCost } = await import('./cost.ts');
+const { capacity } = await import('./capacity.ts');
 const { measureColdStarts } = await import('./cold-start.ts');
 const { PRICING } = await import('./pricing.ts');
 const { round } = await import('./stats.ts');
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
     const cold = await measureColdStarts(sizes.initRuns);
 
     const floorPerMillion = FLOOR_USD_PER_PARCEL * 1e6;
+    const previousFloorPerMillion = PREVIOUS_FLOOR_USD_PER_PARCEL * 1e6;
+    const peak = capacity(cost.perParcel);
     const worstInit = cold.rows.reduce((worst, row) => (row.ratio > worst.ratio ? row : worst));
     const figures = {
       cost_per_million_parcels_usd: {
@@ -75,6 +78,12 @@ async function main(): Promise<void> {
         unit: 'USD',
         baseline: round(floorPerMillion, 2),
         ratio: round(cost.totalPerMillion / floorPerMillion),
+      },
+      cost_previous_floor_ratio: {
+        value: round(cost.totalPerMillion / previousFloorPerMillion),
+        unit: 'ratio',
+        baseline: round(previousFloorPerMillion, 2),
+        ratio: round(cost.totalPerMillion / previousFloorPerMillion),
       },
       cost_per_million_parcels_without_receipt_usd: {
         value: round(cost.withoutReceiptPerMillion, 2),
@@ -105,6 +114,12 @@ async function main(): Promise<void> {
         baseline: round(worstInit.baselineInitMs, 1),
         ratio: round(worstInit.ratio),
       },
+      capacity_parcels_per_s: {
+        value: round(peak.binding.parcelsPerSecond, 1),
+        unit: 'parcels/s',
+        binding: peak.binding.quota,
+      },
+      capacity_verifies_per_s: { value: peak.verifiesPerSecond, unit: 'requests/s' },
       issue_throughput_parcels_per_s: {
         value: round(Math.max(...issuing.map((level) => level.parcelsPerSecond)), 1),
         unit: 'parcels/s',
@@ -121,7 +136,7 @@ async function main(): Promise<void> {
       machine,
       quick,
       figures,
-      detail: { cost, verify, issuing, coldStart: cold },
+      detail: { cost, verify, issuing, coldStart: cold, capacity: peak },
     };
     mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(REPO_ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -142,16 +157,26 @@ async function main(): Promise<void> {
           .padStart(10)}`,
       );
     out.push(
-      `  total: $${round(cost.totalPerMillion, 2)} per M (${round(cost.totalPerMillion / floorPerMillion)}x the $${round(floorPerMillion, 2)} floor); without the receipt $${round(cost.withoutReceiptPerMillion, 2)} (${round(cost.withoutReceiptPerMillion / floorPerMillion)}x); Twilio Verify $50,000`,
+      `  total: $${round(cost.totalPerMillion, 2)} per M; without the receipt $${round(cost.withoutReceiptPerMillion, 2)}; Twilio Verify $50,000`,
+      `  feature floor (2 emails, 2 writes, 4 events, 1 HTTP API request, 1 minimal Express run): $${round(floorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / floorPerMillion)}x`,
+      `  previous floor (1 email + 2 writes): $${round(previousFloorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / previousFloorPerMillion)}x`,
     );
     out.push('', 'Verify path');
     out.push(
       `  DynamoDB round trips: ${verify.roundTripsSuccess} on success, ${verify.roundTripsFailure} on a wrong code`,
     );
     out.push(
-      `  latency p50 ${round(verify.verifyP50, 2)} ms vs baseline ${round(verify.baselineP50, 2)} ms (${figures.verify_latency_p50_ratio.ratio}x); p99 ${round(verify.verifyP99, 2)} vs ${round(verify.baselineP99, 2)} ms (${figures.verify_latency_p99_ratio.ratio}x)`,
+      `  latency through the same front door (JWT authorizer, payload 2.0) p50 ${round(verify.verifyP50, 2)} ms vs baseline ${round(verify.baselineP50, 2)} ms (${figures.verify_latency_p50_ratio.ratio}x); p99 ${round(verify.verifyP99, 2)} vs ${round(verify.baselineP99, 2)} ms (${figures.verify_latency_p99_ratio.ratio}x)`,
     );
     out.push(`  throughput at concurrency 8: ${round(verify.throughputPerSecond, 1)} verifies/s`);
+    out.push('', 'Capacity of one deployment (default quotas, per-parcel requests measured above)');
+    for (const line of peak.lines)
+      out.push(
+        `  ${line.quota.padEnd(34)} ${String(line.limit).padStart(6)} / ${round(line.perParcel, 3)} per parcel = ${round(line.parcelsPerSecond, 1)} parcels/s`,
+      );
+    out.push(
+      `  binds first: ${peak.binding.quota} at ${round(peak.binding.parcelsPerSecond, 1)} parcels/s; verifies: ${peak.verifiesPerSecond}/s (stage throttle)`,
+    );
     out.push('', 'Cold start (minified ESM bundle, module init in a fresh Node process, median)');
     out.push(`  baseline (one DynamoDB client): ${round(cold.baselineBytes / 1024, 1)} KiB`);
     for (const row of cold.rows)

@@ -15,6 +15,17 @@ export const PRICING = {
   sesPerEmail: 0.1 / 1000,
   httpApiPerRequest: 1.0 / 1e6,
   eventBridgePerCustomEvent: 1.0 / 1e6,
+  /**
+   * DynamoDB Streams: $0.02 per 100,000 streams read request units (one GetRecords call, up to 1 MB);
+   * free for Lambda triggers only, so a pipe's reads are billed (first 2.5 M a month free, not counted
+   * here). aws.amazon.com/dynamodb/pricing/on-demand, recorded 2026-12-02.
+   */
+  dynamodbStreamsPerReadRequest: 0.02 / 100_000,
+  /**
+   * EventBridge Pipes: $0.40 per million requests, counted after filtering, each 64 KB chunk one request.
+   * aws.amazon.com/eventbridge/pricing, recorded 2026-12-02.
+   */
+  pipesPerRequest: 0.4 / 1e6,
   /** Twilio Verify, per successful verification. */
   twilioVerifyPerVerification: 0.05,
 } as const;

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 /** Props for {@link OtpTable}. */
@@ -30,6 +30,8 @@ export class OtpTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: true,
+      // The product's state-change events are published from this stream (HandoverEvents), not by handlers.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
   }

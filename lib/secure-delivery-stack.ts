@@ -7,6 +7,7 @@ import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
 import { DriverAssignment } from './driver-assignment.ts';
 import { DriverPool } from './driver-pool.ts';
+import { HandoverEvents } from './handover-events.ts';
 import { HandoverReceipt } from './handover-receipt.ts';
 import { IssuingWorkflow } from './issuing-workflow.ts';
 import { Mail } from './mail.ts';
@@ -37,6 +38,7 @@ export class SecureDeliveryStack extends Stack {
   public readonly lifecycle: DeliveryLifecycle;
   public readonly recipientApi: RecipientApi;
   public readonly operations: Operations;
+  public readonly handoverEvents: HandoverEvents;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -77,8 +79,6 @@ export class SecureDeliveryStack extends Stack {
     this.verifyApi = new VerifyApi(this, 'VerifyApi', {
       table: this.otpTable.table,
       hashKeySecret: secrets.hashKeySecret,
-      bus: this.events.bus,
-      ownSource: this.events.ownSource,
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
       verifyScope: this.driverPool.verifyScope,
@@ -104,6 +104,11 @@ export class SecureDeliveryStack extends Stack {
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
       maxResendsPerCode: config.maxResendsPerCode,
+    });
+    this.handoverEvents = new HandoverEvents(this, 'HandoverEvents', {
+      table: this.otpTable.table,
+      bus: this.events.bus,
+      ownSource: this.events.ownSource,
     });
     new HandoverReceipt(this, 'Receipt', {
       table: this.otpTable.table,

@@ -4,21 +4,15 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/identifiers.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
 /** Props for {@link VerifyApi}. */
 export interface VerifyApiProps {
   readonly table: ITable;
   readonly hashKeySecret: ISecret;
-  readonly bus: IEventBus;
-  /** `source` of the events the API emits. */
-  readonly ownSource: string;
   readonly driverPool: UserPool;
   readonly handheldClient: UserPoolClient;
   /** The scope a token must carry to verify (only access tokens carry scopes), e.g. `secure-delivery/verify`. */
@@ -71,8 +65,6 @@ export class VerifyApi extends Construct {
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
         OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
-        EVENT_BUS_NAME: props.bus.eventBusName,
-        EVENT_SOURCE: props.ownSource,
         MAX_WRONG_ATTEMPTS_PER_CODE: String(props.maxWrongAttemptsPerCode ?? 5),
         MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
       },
@@ -80,21 +72,7 @@ export class VerifyApi extends Construct {
     // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
     props.table.grant(this.verifyFunction, 'dynamodb:UpdateItem');
     props.hashKeySecret.grantRead(this.verifyFunction);
-    // Only its own event: a compromised verify cannot forge carrier events (e.g. a rebinding Out For Delivery).
-    this.verifyFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [props.bus.eventBusArn],
-        // Both keys are multi-valued (one value per entry): every entry must be ours, and there must be one.
-        conditions: {
-          'ForAllValues:StringEquals': {
-            'events:source': [props.ownSource],
-            'events:detail-type': [DetailType.HandoverVerified],
-          },
-          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
-        },
-      }),
-    );
+    // No events:PutEvents: Parcel Handover Verified comes from the table's stream (HandoverEvents).
 
     this.httpApi = new HttpApi(this, 'Api', {
       description: 'Secure Delivery: driver handover verification',

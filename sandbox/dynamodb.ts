@@ -8,6 +8,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { type LocalDynamoDbStreams, TTL_SWEEP_CREDENTIALS } from './dynamodb-streams.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -49,24 +50,35 @@ export interface LocalDynamoDb {
   sweepExpired(nowSeconds?: number): Promise<number>;
 }
 
-/** Starts dynalite on `port`, creates each `AWS::DynamoDB::Table` of the template, and sweeps TTL. */
+/**
+ * Starts dynalite on `port`, creates each `AWS::DynamoDB::Table` of the template, and sweeps TTL. With
+ * `streams`, their front takes `port` (dynalite moves to a free one) so every write, the sweep's too,
+ * becomes a stream record.
+ */
 export async function startDynamoDb(
   resolver: TemplateResolver,
   port: number,
   log: SandboxLog,
   listen: (server: Server, port: number, name: string) => Promise<number>,
   sweepIntervalMs = 5_000,
+  streams?: LocalDynamoDbStreams,
 ): Promise<LocalDynamoDb> {
   patchDynalite();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const actualPort = await listen(server, port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
-  const endpoint = `http://127.0.0.1:${actualPort}`;
+  const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
+  const backend = `http://127.0.0.1:${actualPort}`;
+  const front = streams ? await streams.startFront(backend, port, listen) : undefined;
+  const endpoint = front?.endpoint ?? backend;
   // dynalite checks no signature; any credentials will do, but the SDK insists on some.
   const client = new DynamoDBClient({
-    endpoint,
+    endpoint: backend,
     region: resolver.env.region,
     credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' },
   });
+  // The sweep deletes through the streams' front, as the TTL service, so its deletions are stream records.
+  const sweeper = front
+    ? new DynamoDBClient({ endpoint, region: resolver.env.region, credentials: TTL_SWEEP_CREDENTIALS })
+    : client;
   const ttlAttributes = new Map<string, string>();
 
   for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
@@ -104,7 +116,7 @@ export async function startDynamoDb(
       ).map((key) => key.AttributeName);
       let startKey: Record<string, never> | undefined;
       do {
-        const page = await client.send(
+        const page = await sweeper.send(
           new ScanCommand({
             TableName: tableName,
             FilterExpression: '#ttl < :now',
@@ -115,7 +127,7 @@ export async function startDynamoDb(
         );
         for (const item of page.Items ?? []) {
           const key = Object.fromEntries(keyNames.map((name) => [name, item[name]]));
-          await client
+          await sweeper
             .send(
               new DeleteItemCommand({
                 TableName: tableName,
@@ -144,6 +156,8 @@ export async function startDynamoDb(
     stop: async () => {
       clearInterval(timer);
       client.destroy();
+      if (sweeper !== client) sweeper.destroy();
+      await front?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -11,6 +11,12 @@ export interface Fault {
   readonly errorCode: string;
   /** How many requests; `Infinity` until cleared. */
   readonly times: number;
+  /**
+   * A lost answer: the request reaches the service (its write commits), then the caller gets, instead
+   * of the service's answer, this error (`'answer'`) or a connection closed without any answer (`'drop'`).
+   * Unset: the request never reaches the service.
+   */
+  readonly afterForwarding?: 'answer' | 'drop';
 }
 
 /** One forwarded request and the answer the service gave, as {@link FaultProxy.record} keeps them. */
@@ -67,9 +73,16 @@ export class FaultProxy {
           this.stats.faultsInjected++;
           this.log.line(
             'fault',
-            `${this.name} ${operation} -> injected ${entry.fault.status} ${entry.fault.errorCode}`,
+            `${this.name} ${operation} -> ${entry.fault.afterForwarding ? `forwarded, answer lost (${entry.fault.afterForwarding})` : 'injected'} ${entry.fault.status} ${entry.fault.errorCode}`,
           );
-          const { status, errorCode } = entry.fault;
+          const { status, errorCode, afterForwarding } = entry.fault;
+          if (afterForwarding) {
+            await this.forwardAndLoseAnswer(request, body);
+            if (afterForwarding === 'drop') {
+              response.socket?.destroy();
+              return;
+            }
+          }
           if (this.protocol === 'json') {
             response.writeHead(status, {
               'content-type': 'application/x-amz-json-1.0',
@@ -135,6 +148,24 @@ export class FaultProxy {
     const target = request.headers['x-amz-target'];
     if (typeof target === 'string') return target;
     return new URLSearchParams(body.toString('utf8')).get('Action') ?? `${request.method} ${request.url}`;
+  }
+
+  /** Sends the request to the service and waits for its whole answer, which nobody then sees. */
+  private forwardAndLoseAnswer(request: IncomingMessage, body: Buffer): Promise<void> {
+    return new Promise((resolve) => {
+      const url = new URL(request.url ?? '/', this.target);
+      const upstream = httpRequest(
+        url,
+        { method: request.method, headers: { ...request.headers, host: url.host } },
+        (answer) => {
+          answer.resume();
+          answer.on('end', () => resolve());
+          answer.on('error', () => resolve());
+        },
+      );
+      upstream.on('error', () => resolve());
+      upstream.end(body);
+    });
   }
 
   private forward(

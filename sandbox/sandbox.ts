@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
 import { createAwsRequestHandler } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
+import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { LocalFunctions } from './functions.ts';
@@ -12,6 +13,7 @@ import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 import { createHttpApiServer } from './http-api-server.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
+import { LocalPipes } from './pipes.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
 
@@ -87,6 +89,13 @@ export interface Sandbox {
   readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
   /** The template's functions as the sandbox runs them (invocation counts and durations). */
   readonly functions: LocalFunctions;
+  /** DynamoDB Streams of the template's tables (every record, in order). */
+  readonly streams: LocalDynamoDbStreams;
+  /** The template's pipes (stream to bus), with their dead-letter list. */
+  readonly pipes: LocalPipes;
+  /** The synthesized template the sandbox runs, and the local issuers standing in for its user pools. */
+  readonly resolver: TemplateResolver;
+  readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
   sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
@@ -172,8 +181,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
 
-    progress('starting DynamoDB (dynalite)');
-    const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen);
+    progress('starting DynamoDB (dynalite) and its streams');
+    const streams = new LocalDynamoDbStreams(resolver, log);
+    const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen, undefined, streams);
     stops.push(dynamodb.stop);
 
     // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
@@ -230,6 +240,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       log,
       options.retryDelayMs,
+    );
+    // A pipe's PutEvents goes to the bus like any caller's, with the pipe's role named for an IAM check.
+    const pipes = new LocalPipes(
+      resolver,
+      streams,
+      async (delivery) => bus.putEvents(delivery.entries),
+      log,
+      options.retryDelayMs ?? 200,
     );
     await functions.warmAll();
 
@@ -304,8 +322,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const settled = async () => {
       for (let round = 0; round < 50; round++) {
+        await pipes.settled();
         await bus.settled();
         await stepFunctions?.settled();
+        await pipes.settled();
         const before = bus.events.length;
         await new Promise((resolve) => setTimeout(resolve, 20));
         if (bus.events.length === before) return;
@@ -318,6 +338,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stepFunctions,
       faults,
       functions,
+      streams,
+      pipes,
+      resolver,
+      issuers,
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {

@@ -102,6 +102,8 @@ export class TemplateResolver {
         return `${prefix('logs')}:log-group:${logicalId}:*`;
       case 'AWS::Cognito::UserPool':
         return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
+      case 'AWS::Pipes::Pipe':
+        return `${prefix('pipes')}:pipe/${logicalId}`;
       default:
         return `${prefix('sandbox')}:${Type}:${logicalId}`;
     }
@@ -114,6 +116,8 @@ export class TemplateResolver {
     if (attribute === 'ApiEndpoint')
       return `https://${logicalId}.execute-api.${this.env.region}.amazonaws.com`;
     if (attribute === 'QueueUrl') return this.ref(logicalId);
+    // A stream's label is its creation time; the sandbox's streams all date from one fixed instant.
+    if (attribute === 'StreamArn') return `${this.arn(logicalId)}/stream/2026-01-01T00:00:00.000`;
     return `${logicalId}.${attribute}`;
   }
 

@@ -33,6 +33,7 @@ const STRING_FIELDS = [
   'previousCodeHash',
   'receiptStatus',
   'lastLifecycleEvent',
+  'verifiedAtIso',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -267,13 +268,16 @@ export class DynamoDbOtpStore implements LifecycleStore {
 
   verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
     return this.update(attempt.parcelId, {
-      UpdateExpression: 'SET #status = :verified, verifiedAt = :now, verifiedBy = :driver',
+      // verifiedAtIso: the stream's pipe copies it into Parcel Handover Verified as the contract's string.
+      UpdateExpression:
+        'SET #status = :verified, verifiedAt = :now, verifiedAtIso = :nowIso, verifiedBy = :driver',
       ConditionExpression: `codeHash = :hash AND ${openForDriver(attempt)}`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ...this.openValues(attempt),
         ':hash': s(attempt.codeHash),
         ':verified': s('VERIFIED'),
+        ':nowIso': s(attempt.nowIso),
       },
     });
   }

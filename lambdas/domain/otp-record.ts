@@ -28,6 +28,8 @@ export interface OtpRecord {
   readonly emailStatus?: 'SENDING' | 'SENT';
   readonly emailClaimedAt?: number;
   readonly verifiedAt?: number;
+  /** `verifiedAt` as ISO-8601 (ms), as `Parcel Handover Verified` carries it; the stream's pipe copies it. */
+  readonly verifiedAtIso?: string;
   readonly verifiedBy?: string;
   /** 1 for the first code, +1 with every reissue (picks the email template). */
   readonly issueCount?: number;
@@ -57,6 +59,8 @@ export interface VerifyAttempt {
   readonly driverId: string;
   readonly codeHash: string;
   readonly nowSeconds: number;
+  /** The same instant as ISO-8601: stored on a verify, the handover event carries it as `verifiedAt`. */
+  readonly nowIso: string;
   readonly maxWrongAttempts: number;
   /** Cap on wrong codes across all of the parcel's codes; unchecked when omitted. */
   readonly maxWrongAttemptsPerParcel?: number;

@@ -82,6 +82,7 @@ export async function verifyHandover(
     driverId: input.driverId,
     codeHash: hashOtpCode(deps.hashKey, input.parcelId, input.code),
     nowSeconds: toEpochSeconds(verifiedAt),
+    nowIso: verifiedAt.toISOString(),
     maxWrongAttempts: deps.maxWrongAttempts,
     ...(deps.maxWrongAttemptsPerParcel === undefined
       ? {}

@@ -1,9 +1,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { EventPublisher } from '../adapters/event-publisher.ts';
 import { StoreThrottledError } from '../domain/errors.ts';
-import { DetailType, DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
+import { DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { type VerifyOutcome, type VerifyRejection, verifyHandover } from '../domain/verification.ts';
@@ -14,7 +12,7 @@ import {
   parseJsonBody,
   parseParcelId,
 } from '../shared/http.ts';
-import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
@@ -25,11 +23,6 @@ const store = otpStoreFromEnv(3);
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
 const hashKey = keyFromEnv('otp-hash');
-const events = new EventPublisher(
-  new EventBridgeClient({}),
-  requireEnv('EVENT_BUS_NAME'),
-  requireEnv('EVENT_SOURCE'),
-);
 const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
 const maxWrongAttemptsPerParcel = intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10);
 
@@ -89,7 +82,10 @@ function toResponse(outcome: VerifyOutcome, parcelId: string): APIGatewayProxyRe
   });
 }
 
-/** `POST /parcels/{parcelId}/verify`: the driver's handover check. */
+/**
+ * `POST /parcels/{parcelId}/verify`: the driver's handover check. A success is one DynamoDB write and
+ * nothing else: `Parcel Handover Verified` is published from the table's stream by a pipe.
+ */
 export const handler = lambdaHandler(
   logger,
   async (event: APIGatewayProxyEventV2WithJWTAuthorizer, context): Promise<APIGatewayProxyResultV2> => {
@@ -115,9 +111,6 @@ export const handler = lambdaHandler(
       const metric = metrics.singleMetric();
       metric.addDimension('outcome', outcomeName);
       metric.addMetric('VerifyOutcome', MetricUnit.Count, 1);
-      if (outcome.verified) {
-        await publishVerified(request.parcelId, request.driverId, outcome.verifiedAt);
-      }
       return toResponse(outcome, request.parcelId);
     } catch (error) {
       if (error instanceof StoreThrottledError) logger.warn('Verify throttled by the store');
@@ -125,16 +118,3 @@ export const handler = lambdaHandler(
     }
   },
 );
-
-/** The table already records the handover; a lost event must not turn a valid handover into an error. */
-async function publishVerified(parcelId: string, driverId: string, verifiedAt: Date): Promise<void> {
-  try {
-    await events.publish(DetailType.HandoverVerified, {
-      parcelId,
-      driverId,
-      verifiedAt: verifiedAt.toISOString(),
-    });
-  } catch (error) {
-    logger.error('Handover event not published', { parcelId, errorName: (error as Error).name });
-  }
-}

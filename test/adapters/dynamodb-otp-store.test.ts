@@ -42,6 +42,7 @@ const ATTEMPT: VerifyAttempt = {
   driverId: 'driver-1',
   codeHash: 'b'.repeat(64),
   nowSeconds: 1_796_130_000,
+  nowIso: '2026-12-01T13:00:00.000Z',
   maxWrongAttempts: 5,
 };
 

@@ -131,6 +131,7 @@ export class FakeOtpStore implements OtpStore {
       ...item,
       status: 'VERIFIED',
       verifiedAt: attempt.nowSeconds,
+      verifiedAtIso: attempt.nowIso,
       verifiedBy: attempt.driverId,
     };
     this.items.set(attempt.parcelId, updated);

@@ -428,6 +428,7 @@ describe('classifyRejection', () => {
     driverId: DRIVER,
     codeHash: hashOtpCode(HASH_KEY, PARCEL, CODE),
     nowSeconds: NOW.getTime() / 1000,
+    nowIso: NOW.toISOString(),
     maxWrongAttempts: MAX_WRONG,
   };
   const wrongHash = hashOtpCode(HASH_KEY, PARCEL, WRONG);

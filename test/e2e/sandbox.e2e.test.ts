@@ -93,7 +93,13 @@ describe('sandbox end to end', () => {
         event['detail-type'] === 'Parcel Handover Verified' && event.detail.parcelId === 'E2E-RIGHT-1',
     );
     expect(verified).toHaveLength(1);
-    expect(verified[0]?.detail).toMatchObject({ parcelId: 'E2E-RIGHT-1', driverId: 'D-7' });
+    // Exactly the contract's detail, published from the table's stream with the instant the answer gave.
+    expect(verified[0]?.detail).toEqual({
+      parcelId: 'E2E-RIGHT-1',
+      driverId: 'D-7',
+      verifiedAt: (first.body as { verifiedAt: string }).verifiedAt,
+    });
+    expect(verified[0]?.source).toBe('secure-delivery');
     expect(JSON.stringify(verified[0])).not.toContain(code);
     expect(replay.status).toBe(409);
   });

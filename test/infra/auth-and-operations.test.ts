@@ -271,7 +271,7 @@ describe('operations', () => {
     }
   });
 
-  it('keeps the verify logs and the API access logs a year by default, and keeps them and the DLQ on stack deletion', () => {
+  it('keeps the verify logs and the API access logs a year by default, and keeps them and every dead-letter queue on stack deletion', () => {
     // Act
     const [, verify] = functionByHandler('verify-otp');
     const verifyLogGroupId = (
@@ -282,7 +282,7 @@ describe('operations', () => {
       (stage.Properties.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] } })
         .DestinationArn as { 'Fn::GetAtt': [string, string] }
     )['Fn::GetAtt'][0];
-    const [, deadLetters] = only('AWS::SQS::Queue');
+    const deadLetterQueues = ofType('AWS::SQS::Queue');
 
     // Assess
     for (const logGroupId of [verifyLogGroupId, accessLogGroupId]) {
@@ -292,7 +292,11 @@ describe('operations', () => {
         UpdateReplacePolicy: 'Retain',
       });
     }
-    expect(deadLetters).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    // Every queue is a dead-letter queue (the rules' and the handover pipe's): all kept.
+    expect(deadLetterQueues.length).toBeGreaterThanOrEqual(2);
+    for (const [, queue] of deadLetterQueues) {
+      expect(queue).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    }
   });
 
   it('takes the audit log retention from context', () => {

@@ -197,18 +197,110 @@ describe('SecureDeliveryStack', () => {
     expect(JSON.stringify(verify)).toContain(hashSecret as string);
     expect(JSON.stringify(verify)).not.toContain(encryptionSecret as string);
     expect(actionsOf(verify)).not.toContain('ses:SendEmail');
-    const putEvents = verify.find((statement) =>
-      actionsOf([statement]).includes('events:PutEvents'),
-    ) as Statement & {
-      Condition?: unknown;
+    // Parcel Handover Verified comes from the table's stream: verify cannot put anything on the bus.
+    expect(actionsOf(verify).filter((action) => action.startsWith('events:'))).toEqual([]);
+    expect(
+      JSON.stringify(resourceById(functionByHandler('verify-otp')).Properties.Environment),
+    ).not.toContain('EVENT_BUS');
+  });
+
+  it('publishes Parcel Handover Verified from the table stream with a pipe that has its own least-privilege role, a DLQ and an alarm', () => {
+    const tableId = logicalIdOf('AWS::DynamoDB::Table') as string;
+    const busId = logicalIdOf('AWS::Events::EventBus') as string;
+    const pipeId = logicalIdOf('AWS::Pipes::Pipe') as string;
+    const pipe = resourceById(pipeId).Properties as Record<string, unknown> & {
+      SourceParameters: {
+        DynamoDBStreamParameters: Record<string, unknown> & { DeadLetterConfig: { Arn: unknown } };
+        FilterCriteria: { Filters: { Pattern: string }[] };
+      };
+      TargetParameters: {
+        InputTemplate: string;
+        EventBridgeEventBusParameters: Record<string, unknown>;
+      };
+      RoleArn: { 'Fn::GetAtt': [string, string] };
     };
-    expect(putEvents.Condition).toEqual({
-      'ForAllValues:StringEquals': {
-        'events:source': ['secure-delivery'],
-        'events:detail-type': ['Parcel Handover Verified'],
-      },
-      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+
+    expect(resourceById(tableId).Properties.StreamSpecification).toEqual({
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
     });
+    expect(pipe.Source).toEqual({ 'Fn::GetAtt': [tableId, 'StreamArn'] });
+    expect(pipe.Target).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
+    expect(pipe.TargetParameters.EventBridgeEventBusParameters).toEqual({
+      Source: 'secure-delivery',
+      DetailType: 'Parcel Handover Verified',
+    });
+    expect(pipe.SourceParameters.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+      {
+        dynamodb: {
+          NewImage: { status: { S: ['VERIFIED'] } },
+          OldImage: { status: { S: [{ 'anything-but': ['VERIFIED'] }] } },
+        },
+      },
+    ]);
+    // The stream's images hold hashes, ciphertexts and addresses: the pipe logs no execution data.
+    expect(pipe.LogConfiguration).toBeUndefined();
+    expect(pipe.TargetParameters.InputTemplate).toContain(
+      '"verifiedAt": "<$.dynamodb.NewImage.verifiedAtIso.S>"',
+    );
+    const dlqId = pipe.SourceParameters.DynamoDBStreamParameters.DeadLetterConfig.Arn as {
+      'Fn::GetAtt': [string, string];
+    };
+    const dlq = resourceById(dlqId['Fn::GetAtt'][0]).Properties;
+    expect(dlq.SqsManagedSseEnabled).toBe(true);
+    const dlqAlarm = Object.values(resources).find(
+      (resource) =>
+        resource.Type === 'AWS::CloudWatch::Alarm' &&
+        JSON.stringify(resource.Properties.Dimensions).includes(dlqId['Fn::GetAtt'][0]),
+    );
+    expect(dlqAlarm?.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const sslPolicy = Object.values(resources).find(
+      (resource) =>
+        resource.Type === 'AWS::SQS::QueuePolicy' &&
+        JSON.stringify(resource.Properties.Queues).includes(dlqId['Fn::GetAtt'][0]),
+    );
+    expect(JSON.stringify(sslPolicy?.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+
+    const role = pipe.RoleArn['Fn::GetAtt'][0];
+    const statements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(role))
+      .flatMap(
+        (policy) =>
+          (policy.Properties.PolicyDocument as { Statement: (Statement & { Condition?: unknown })[] })
+            .Statement,
+      );
+    const byAction = (action: string) =>
+      statements.filter((statement) => actionsOf([statement]).includes(action));
+    for (const action of ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']) {
+      expect(byAction(action).map((statement) => statement.Resource)).toEqual([
+        { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      ]);
+    }
+    expect(
+      byAction('events:PutEvents').map((statement) => [statement.Resource, statement.Condition]),
+    ).toEqual([
+      [
+        { 'Fn::GetAtt': [busId, 'Arn'] },
+        {
+          'ForAllValues:StringEquals': {
+            'events:source': ['secure-delivery'],
+            'events:detail-type': ['Parcel Handover Verified'],
+          },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        },
+      ],
+    ]);
+    expect(byAction('sqs:SendMessage').map((statement) => statement.Resource)).toEqual([
+      { 'Fn::GetAtt': [dlqId['Fn::GetAtt'][0], 'Arn'] },
+    ]);
+    const allowed = actionsOf(statements).filter((action) => !action.startsWith('sqs:'));
+    expect(allowed.sort()).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'events:PutEvents',
+    ]);
   });
 
   it('lets only the send step email, from the configured sender only', () => {

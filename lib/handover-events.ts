@@ -1,0 +1,154 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DetailType } from '../lambdas/domain/identifiers.ts';
+
+/** Props for {@link HandoverEvents}. */
+export interface HandoverEventsProps {
+  /** The code table; its stream must carry new and old images. */
+  readonly table: ITable;
+  readonly bus: IEventBus;
+  /** `source` of the events the product emits. */
+  readonly ownSource: string;
+  /**
+   * How long the pipe keeps retrying a stream record before it goes to the dead-letter queue.
+   * @default Duration.hours(2)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Retries of a record the bus did not take, before the dead-letter queue.
+   * @default 185
+   */
+  readonly maxRetryAttempts?: number;
+}
+
+/**
+ * The pattern a stream record must match: the item's status turned VERIFIED with this write. The old
+ * image must exist and not be VERIFIED, so inserts, removals (TTL) and later writes to a verified
+ * item (the receipt claim) publish nothing.
+ */
+export const HANDOVER_VERIFIED_FILTER = {
+  dynamodb: {
+    NewImage: { status: { S: ['VERIFIED'] } },
+    OldImage: { status: { S: [{ 'anything-but': ['VERIFIED'] }] } },
+  },
+} as const;
+
+/**
+ * The event's detail exactly as the contract has it, copied from the new image by the pipe. Quoted
+ * placeholders: each path names a string value (Pipes inserts it JSON-escaped).
+ */
+export const HANDOVER_VERIFIED_TEMPLATE =
+  '{"parcelId": "<$.dynamodb.Keys.parcelId.S>", "driverId": "<$.dynamodb.NewImage.verifiedBy.S>", ' +
+  '"verifiedAt": "<$.dynamodb.NewImage.verifiedAtIso.S>"}';
+
+/**
+ * `Parcel Handover Verified` from the code table's stream: an EventBridge Pipe filters the transition
+ * to VERIFIED, shapes the detail and puts it on the bus. The event is as durable as the verify write
+ * itself; a record the bus does not take is retried, then lands in an alarmed dead-letter queue.
+ */
+export class HandoverEvents extends Construct {
+  /** The pipe. */
+  public readonly pipe: CfnPipe;
+  /** The pipe's execution role. */
+  public readonly role: Role;
+  /** Stream batches the pipe could not deliver after its retries. */
+  public readonly deadLetterQueue: Queue;
+  /** Alarm on any message in the dead-letter queue. */
+  public readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: HandoverEventsProps) {
+    super(scope, id);
+    const streamArn = props.table.tableStreamArn;
+    if (!streamArn) throw new Error('HandoverEvents needs a table with a stream');
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Undelivered handover events are evidence of what went wrong: kept when the stack is deleted.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue of the handover pipe; it is alarmed, not redriven automatically.',
+    });
+    this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
+      alarmDescription: 'Parcel Handover Verified could not be delivered from the table stream to the bus',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+
+    const { account } = Stack.of(this);
+    this.role = new Role(this, 'Role', {
+      description: 'Secure Delivery: handover pipe (table stream to event bus)',
+      assumedBy: new ServicePrincipal('pipes.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    });
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [streamArn],
+      }),
+    );
+    // Pipes lists the table's streams; ListStreams has no resource-level permission.
+    this.role.addToPolicy(new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }));
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams supports no resource-level permission (Resource must be *); it lists stream ARNs only. Reads are scoped to this stream.',
+    });
+    // Only this event: the pipe cannot put carrier events or any other product event on the bus.
+    this.role.addToPolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [props.bus.eventBusArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'events:source': [props.ownSource],
+            'events:detail-type': [DetailType.HandoverVerified],
+          },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        },
+      }),
+    );
+    this.deadLetterQueue.grantSendMessages(this.role);
+
+    this.pipe = new CfnPipe(this, 'Pipe', {
+      description: 'Secure Delivery: Parcel Handover Verified from the code table stream',
+      roleArn: this.role.roleArn,
+      source: streamArn,
+      sourceParameters: {
+        dynamoDbStreamParameters: {
+          // From the oldest record kept: a replaced pipe republishes (the receipt is exactly-once) rather than loses.
+          startingPosition: 'TRIM_HORIZON',
+          batchSize: 1,
+          maximumRetryAttempts: props.maxRetryAttempts ?? 185,
+          maximumRecordAgeInSeconds: (props.maxRecordAge ?? Duration.hours(2)).toSeconds(),
+          deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        },
+        filterCriteria: { filters: [{ pattern: JSON.stringify(HANDOVER_VERIFIED_FILTER) }] },
+      },
+      target: props.bus.eventBusArn,
+      targetParameters: {
+        inputTemplate: HANDOVER_VERIFIED_TEMPLATE,
+        eventBridgeEventBusParameters: {
+          source: props.ownSource,
+          detailType: DetailType.HandoverVerified,
+        },
+      },
+    });
+    // The role's policy must exist before the pipe starts reading the stream.
+    this.pipe.node.addDependency(this.role);
+  }
+}
