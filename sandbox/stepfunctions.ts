@@ -46,6 +46,8 @@ export interface ExecutionRecord {
 interface MachineSpec {
   readonly logicalId: string;
   readonly arn: string;
+  /** `STANDARD` or `EXPRESS`, from the template (CloudFormation's default is STANDARD). */
+  readonly type: 'STANDARD' | 'EXPRESS';
   readonly definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
   /** Built once: construction validates the whole definition, which takes hundreds of ms. */
   readonly machine: StateMachine;
@@ -72,6 +74,7 @@ export class LocalStepFunctions {
       this.machines.set(resolver.arn(logicalId), {
         logicalId,
         arn: resolver.arn(logicalId),
+        type: resource.Properties?.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
         definition,
         machine,
       });
@@ -83,6 +86,17 @@ export class LocalStepFunctions {
     return [...this.machines.keys()];
   }
 
+  /** The state machine's type (`STANDARD` or `EXPRESS`); throws StateMachineDoesNotExist for an unknown ARN. */
+  typeOf(stateMachineArn: string): 'STANDARD' | 'EXPRESS' {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine)
+      throw new AwsJsonError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
+    return machine.type;
+  }
+
   /** Starts an execution and returns at once (as StartExecution does); `done` settles when it ends. */
   startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
     const machine = this.machines.get(stateMachineArn);
@@ -91,7 +105,11 @@ export class LocalStepFunctions {
         'StateMachineDoesNotExist',
         `State Machine Does Not Exist: '${stateMachineArn}'`,
       );
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    // Express executions are named `express:<machine>:<name>:<id>` and may reuse a name; standard ones may not.
+    const executionArn =
+      machine.type === 'EXPRESS'
+        ? `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`
+        : `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     if (this.executions.has(executionArn))
       throw new AwsJsonError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const record: ExecutionRecord = {
