@@ -27,18 +27,10 @@ function generateSecrets(resolver: TemplateResolver): LocalSecret[] {
   });
 }
 
-/** Step Functions' limit on an execution's input (256 KiB of UTF-8). */
-const MAX_EXECUTION_INPUT_BYTES = 256 * 1024;
-
-/** StartExecution's `input`: a JSON text of at most 256 KiB, as Step Functions requires. */
+/** StartExecution's `input`: a JSON text, as Step Functions requires (its size is checked on start). */
 function executionInput(input: unknown): unknown {
   if (input === undefined || input === null) return {};
   const text = String(input);
-  if (Buffer.byteLength(text) > MAX_EXECUTION_INPUT_BYTES)
-    throw new AwsJsonError(
-      'ValidationException',
-      "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
-    );
   try {
     return JSON.parse(text);
   } catch (error) {

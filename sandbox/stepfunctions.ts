@@ -16,6 +16,9 @@ promiseWithResolvers.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
+/** Step Functions' limit on an execution's input (256 KiB of UTF-8). */
+const MAX_INPUT_BYTES = 256 * 1024;
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** How a Task state's Resource is carried out in the sandbox. */
@@ -106,6 +109,13 @@ export class LocalStepFunctions {
         `State Machine Does Not Exist: '${stateMachineArn}'`,
       );
     // Express executions are named `express:<machine>:<name>:<id>` and may reuse a name; standard ones may not.
+    const text = JSON.stringify(input ?? {});
+    // Step Functions' limit on an execution's input; a rule target this large fails its delivery.
+    if (Buffer.byteLength(text) > MAX_INPUT_BYTES)
+      throw new AwsJsonError(
+        'ValidationException',
+        "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
+      );
     const executionArn =
       machine.type === 'EXPRESS'
         ? `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`
@@ -118,7 +128,7 @@ export class LocalStepFunctions {
       name,
       status: 'RUNNING',
       startDate: new Date(),
-      input: JSON.stringify(input ?? {}),
+      input: text,
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, record);

@@ -345,6 +345,23 @@ describe('EventBridge as the AWS CLI calls it', () => {
     expect([badTime.status, badTime.json.__type]).toEqual([400, 'SerializationException']);
   });
 
+  it('accepts a 300 KiB event but cannot start the workflow with it (256 KiB input): the delivery fails to the dead-letter queue', async () => {
+    const detail = shippedDetail('RC-HUGE-1', { padding: 'x'.repeat(300 * 1024) });
+
+    const answer = await cli('events', 'AWSEvents.PutEvents', {
+      Entries: [entry({ Detail: JSON.stringify(detail) })],
+    });
+    await e2e.sandbox.settled();
+
+    const eventId = (answer.json.Entries as { EventId?: string }[])[0]?.EventId as string;
+    expect(answer.json.FailedEntryCount).toBe(0);
+    const delivery = e2e.logLines.filter((line) => line.includes(`could not deliver id=${eventId}`));
+    expect(delivery).toEqual([expect.stringContaining("Value at 'input' failed to satisfy constraint")]);
+    expect((await e2e.client.executions()).some((execution) => execution.input.includes('RC-HUGE-1'))).toBe(
+      false,
+    );
+  });
+
   it('fails an entry whose Detail is not a JSON object with MalformedDetail', async () => {
     const answer = await cli('events', 'AWSEvents.PutEvents', { Entries: [entry({ Detail: '[1,2]' })] });
 
