@@ -7,6 +7,8 @@ import type { TemplateResolver } from './template.ts';
 const MAX_RECIPIENTS = 50;
 /** SES v1 SendEmail's limit on a message's size. */
 const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/** SES v2's limit on a message's size. */
+const MAX_V2_MESSAGE_BYTES = 40 * 1024 * 1024;
 /** What the sandbox account may send: SES's starting quota outside the SES sandbox is larger; this is what GetSendQuota reports. */
 const SEND_QUOTA = { Max24HourSend: 50_000, MaxSendRate: 14 };
 
@@ -17,6 +19,17 @@ function sendQueryError(response: ServerResponse, status: number, code: string, 
   const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const body = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
   response.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
+  response.end(body);
+}
+
+/** An SES v2 (REST-JSON) error as SES sends it. */
+function sendRestError(response: ServerResponse, type: string, message: string): void {
+  const body = JSON.stringify({ message });
+  response.writeHead(400, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': type,
+    'content-length': Buffer.byteLength(body),
+  });
   response.end(body);
 }
 
@@ -37,62 +50,99 @@ function listOf(form: Form, prefix: string): string[] {
   return values;
 }
 
+/** A message as either API describes it, for the checks both make. */
+interface OutgoingMessage {
+  readonly source: string;
+  readonly recipients: readonly string[];
+  readonly subject: string | undefined;
+  readonly text: string | undefined;
+  readonly html: string | undefined;
+}
+
 /**
- * Refuses, before aws-ses-v2-local sees it, what SES would refuse of a v1 SendEmail: a `Source` that is
- * no identity of the template (when it declares any), more than 50 recipients, a malformed address, a
- * missing subject or body, a message over 10 MB. Returns the refusal, or undefined to pass it on.
+ * What SES refuses of a message before sending it: a missing subject or body, no recipient or more than
+ * 50, a malformed address, a sender that is no identity of the template (when it declares any), a message
+ * over `maxBytes`. Returns [v1 error code, message], or undefined.
  */
-function refuseSendEmail(
-  form: Form,
+function refuseMessage(
+  message: OutgoingMessage,
   identities: readonly string[],
   region: string,
+  maxBytes: number,
 ): [string, string] | undefined {
-  const source = addressOf(String(form.Source ?? ''));
-  if (!form['Message.Subject.Data'] && form['Message.Subject.Data'] !== '')
+  if (message.subject === undefined)
     return [
       'ValidationError',
       "1 validation error detected: Value null at 'message.subject' failed to satisfy constraint: Member must not be null",
     ];
-  if (form['Message.Body.Text.Data'] === undefined && form['Message.Body.Html.Data'] === undefined)
+  if (message.text === undefined && message.html === undefined)
     return ['InvalidParameterValue', 'Message body must have at least one of Text or Html.'];
-  const recipients = [
-    'Destination.ToAddresses',
-    'Destination.CcAddresses',
-    'Destination.BccAddresses',
-  ].flatMap((prefix) => listOf(form, prefix));
-  if (recipients.length === 0) return ['InvalidParameterValue', "Missing required header 'To'."];
-  if (recipients.length > MAX_RECIPIENTS) return ['InvalidParameterValue', 'Recipient count exceeds 50.'];
-  for (const mailbox of [String(form.Source ?? ''), ...recipients]) {
+  if (message.recipients.length === 0) return ['InvalidParameterValue', "Missing required header 'To'."];
+  if (message.recipients.length > MAX_RECIPIENTS)
+    return ['InvalidParameterValue', 'Recipient count exceeds 50.'];
+  for (const mailbox of [message.source, ...message.recipients]) {
     const address = addressOf(mailbox);
     // ASCII only unless the domain is punycode: SES refuses raw non-ASCII and whitespace in addresses.
     if (!/^[!-~]+@[A-Za-z0-9.-]+$/.test(address) || /[\s<>()[\]\\,;:"]/.test(address.split('@')[0] ?? ''))
-      return ['InvalidParameterValue', `Illegal address`];
+      return ['InvalidParameterValue', 'Illegal address'];
   }
-  const domain = source.split('@')[1]?.toLowerCase() ?? '';
+  const source = addressOf(message.source).toLowerCase();
+  const domain = source.split('@')[1] ?? '';
   if (
     identities.length > 0 &&
-    !identities.some(
-      (identity) => identity.toLowerCase() === source.toLowerCase() || identity.toLowerCase() === domain,
-    )
+    !identities.some((identity) => identity.toLowerCase() === source || identity.toLowerCase() === domain)
   )
     return [
       'MessageRejected',
       `Email address is not verified. The following identities failed the check in region ${region.toUpperCase()}: ${source}`,
     ];
-  const size = ['Message.Subject.Data', 'Message.Body.Text.Data', 'Message.Body.Html.Data'].reduce(
-    (sum, key) => sum + Buffer.byteLength(String(form[key] ?? '')),
+  const size = [message.subject, message.text, message.html].reduce(
+    (sum, part) => sum + Buffer.byteLength(part ?? ''),
     0,
   );
-  if (size > MAX_MESSAGE_BYTES)
-    return ['MessageRejected', `Message length is more than ${MAX_MESSAGE_BYTES} bytes long: '${size}'.`];
+  if (size > maxBytes)
+    return ['MessageRejected', `Message length is more than ${maxBytes} bytes long: '${size}'.`];
   return undefined;
+}
+
+/** A v1 SendEmail form as a message. */
+function formMessage(form: Form): OutgoingMessage {
+  const text = (key: string) => (form[key] === undefined ? undefined : String(form[key]));
+  return {
+    source: String(form.Source ?? ''),
+    recipients: ['Destination.ToAddresses', 'Destination.CcAddresses', 'Destination.BccAddresses'].flatMap(
+      (prefix) => listOf(form, prefix),
+    ),
+    subject: text('Message.Subject.Data'),
+    text: text('Message.Body.Text.Data'),
+    html: text('Message.Body.Html.Data'),
+  };
+}
+
+/** A v2 SendEmail request with simple content as a message (raw and template content are not checked). */
+function jsonMessage(body: Record<string, unknown>): OutgoingMessage | undefined {
+  const simple = (
+    body.Content as { Simple?: Record<string, { Data?: string } & Record<string, { Data?: string }>> }
+  )?.Simple;
+  if (!simple) return undefined;
+  const destination = (body.Destination ?? {}) as Record<string, unknown>;
+  const list = (key: string) =>
+    Array.isArray(destination[key]) ? (destination[key] as unknown[]).map(String) : [];
+  return {
+    source: String(body.FromEmailAddress ?? ''),
+    recipients: [...list('ToAddresses'), ...list('CcAddresses'), ...list('BccAddresses')],
+    subject: simple.Subject?.Data,
+    text: simple.Body?.Text?.Data,
+    html: simple.Body?.Html?.Data,
+  };
 }
 
 /**
  * Puts SES's own answers in front of aws-ses-v2-local for the v1 (query protocol) API: it leaves any
  * action but SendEmail/SendRawEmail unanswered until the client times out. Here `GetSendQuota` and
  * `ListIdentities` (the template's identities) are answered, any other unknown action is refused at once
- * with `InvalidAction`, and SendEmail is checked as SES checks it. Everything else passes unchanged.
+ * with `InvalidAction`, and v1 and v2 SendEmail are checked as SES checks them. Everything else passes
+ * unchanged.
  */
 export function guardSes(server: Server, resolver: TemplateResolver): void {
   const [emulator] = server.listeners('request') as RequestListener[];
@@ -105,7 +155,7 @@ export function guardSes(server: Server, resolver: TemplateResolver): void {
     const form = parseForm(body.toString('utf8')) as Form;
     const action = String(form.Action ?? '');
     if (action === 'SendEmail') {
-      const refusal = refuseSendEmail(form, identities, resolver.env.region);
+      const refusal = refuseMessage(formMessage(form), identities, resolver.env.region, MAX_MESSAGE_BYTES);
       if (refusal) {
         sendQueryError(response, 400, refusal[0], refusal[1]);
         return true;
@@ -135,6 +185,27 @@ export function guardSes(server: Server, resolver: TemplateResolver): void {
     );
     return true;
   };
+  const checkV2 = async (request: IncomingMessage, response: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      return sendRestError(response, 'BadRequestException', 'Request body is not JSON');
+    }
+    const message = jsonMessage(body);
+    const refusal = message && refuseMessage(message, identities, resolver.env.region, MAX_V2_MESSAGE_BYTES);
+    if (refusal)
+      return sendRestError(
+        response,
+        refusal[0] === 'MessageRejected' ? 'MessageRejected' : 'BadRequestException',
+        refusal[1],
+      );
+    // The body is consumed: hand the parsed JSON on, which express's body parser then leaves alone.
+    (request as IncomingMessage & { body?: unknown }).body = body;
+    emulator(request, response);
+  };
   server.removeListener('request', emulator);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     // Unsigned requests get the emulator's 403 first, as SES refuses them before reading the action.
@@ -143,6 +214,14 @@ export function guardSes(server: Server, resolver: TemplateResolver): void {
       request.method === 'POST' &&
       (request.url ?? '/').split('?')[0] === '/' &&
       String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+    const isV2Send =
+      request.headers.authorization !== undefined &&
+      request.method === 'POST' &&
+      (request.url ?? '/').split('?')[0] === '/v2/email/outbound-emails';
+    if (isV2Send)
+      return void checkV2(request, response).catch(() => {
+        if (!response.headersSent) sendRestError(response, 'InternalFailure', 'Internal error');
+      });
     if (!isQuery) return emulator(request, response);
     void (async () => {
       const chunks: Buffer[] = [];

@@ -461,7 +461,42 @@ describe('DynamoDB table settings as deployed from the template', () => {
   });
 });
 
-describe('SES v1 as the AWS CLI calls it', () => {
+describe('SES as the AWS CLI calls it', () => {
+  it('refuses a v2 SendEmail to more than 50 recipients, as the v2 API does', async () => {
+    const url = `${endpoints.sesEndpoint}/v2/email/outbound-emails`;
+    const body = JSON.stringify({
+      FromEmailAddress: 'no-reply@secure-delivery.example.com',
+      Destination: { ToAddresses: Array.from({ length: 51 }, (_, index) => `r${index}@example.com`) },
+      Content: { Simple: { Subject: { Data: 'Hello' }, Body: { Text: { Data: 'Hi' } } } },
+    });
+    const headers = botocoreSign(
+      { ...endpoints.credentials, region: endpoints.region, service: 'ses' },
+      { method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body },
+    );
+
+    const response = await fetch(url, { method: 'POST', headers, body });
+
+    expect([response.status, response.headers.get('x-amzn-errortype')]).toEqual([400, 'BadRequestException']);
+  });
+
+  it('passes a valid v2 SendEmail from the template sender to the emulator', async () => {
+    const url = `${endpoints.sesEndpoint}/v2/email/outbound-emails`;
+    const body = JSON.stringify({
+      FromEmailAddress: 'no-reply@secure-delivery.example.com',
+      Destination: { ToAddresses: ['rc-v2@example.com'] },
+      Content: { Simple: { Subject: { Data: 'Hello' }, Body: { Text: { Data: 'Hi' } } } },
+    });
+    const headers = botocoreSign(
+      { ...endpoints.credentials, region: endpoints.region, service: 'ses' },
+      { method: 'POST', url, headers: { 'Content-Type': 'application/json' }, body },
+    );
+
+    const response = await fetch(url, { method: 'POST', headers, body });
+
+    expect(response.status).toBe(200);
+    expect(await e2e.client.emailsTo('rc-v2@example.com')).toHaveLength(1);
+  });
+
   it('answers GetSendQuota and ListIdentities (the template sender) at once', async () => {
     const quota = await sesCli({ Action: 'GetSendQuota' });
     const identities = await sesCli({ Action: 'ListIdentities' });
