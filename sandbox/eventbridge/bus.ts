@@ -68,7 +68,7 @@ const TIME_ENTRY_BYTES = 14;
 export function entrySize(entry: PutEventsEntry): number {
   const utf8 = (text: unknown) => (typeof text === 'string' ? Buffer.byteLength(text) : 0);
   return (
-    (entry.Time === undefined ? 0 : TIME_ENTRY_BYTES) +
+    (entry.Time == null ? 0 : TIME_ENTRY_BYTES) +
     utf8(entry.Source) +
     utf8(entry.DetailType) +
     utf8(entry.Detail) +
@@ -168,8 +168,15 @@ export class LocalEventBus {
           'ValidationException',
           `1 validation error detected: Value null at 'entries.${index + 1}.member' failed to satisfy constraint: Member must not be null`,
         );
-      // JSON 1.1 carries timestamps as epoch seconds; anything else does not deserialize.
-      if (entry.Time !== undefined && (typeof entry.Time !== 'number' || !Number.isFinite(entry.Time)))
+      // JSON 1.1 carries timestamps as epoch seconds and strings as strings; anything else does not deserialize.
+      const strings = [entry.Source, entry.DetailType, entry.Detail, entry.EventBusName];
+      const resources = entry.Resources;
+      if (
+        strings.some((value) => value != null && typeof value !== 'string') ||
+        (resources != null &&
+          (!Array.isArray(resources) || resources.some((arn) => typeof arn !== 'string'))) ||
+        (entry.Time != null && (typeof entry.Time !== 'number' || !Number.isFinite(entry.Time)))
+      )
         throw new AwsJsonError(
           'SerializationException',
           'Start of structure or map found where not expected.',

@@ -362,6 +362,14 @@ describe('EventBridge as the AWS CLI calls it', () => {
     );
   });
 
+  it('refuses an entry whose Resources is not a list of strings with SerializationException', async () => {
+    const answer = await cli('events', 'AWSEvents.PutEvents', {
+      Entries: [entry({ Resources: 'arn:aws:s3:::b' })],
+    });
+
+    expect([answer.status, answer.json.__type]).toEqual([400, 'SerializationException']);
+  });
+
   it('fails an entry whose Detail is not a JSON object with MalformedDetail', async () => {
     const answer = await cli('events', 'AWSEvents.PutEvents', { Entries: [entry({ Detail: '[1,2]' })] });
 
