@@ -14,6 +14,8 @@ const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** HTTP API's default (and largest) integration timeout. */
 const DEFAULT_INTEGRATION_TIMEOUT_MS = 30_000;
+/** What the integration "returns" when it outlasts its timeout (no function result can equal it). */
+const TIMED_OUT: unique symbol = Symbol('integration timed out');
 
 /** Reads the body up to `limit` bytes; over it, discards the rest and returns undefined. */
 async function readBodyUpTo(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
@@ -170,8 +172,8 @@ export function createHttpApiServer(options: {
           return refuse(413, 'Request Entity Too Large');
         }
         let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), route.timeoutMs);
+        const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMED_OUT), route.timeoutMs);
         });
         let result: unknown;
         try {
@@ -182,7 +184,7 @@ export function createHttpApiServer(options: {
         } finally {
           clearTimeout(timer);
         }
-        if (result === 'timeout') {
+        if (result === TIMED_OUT) {
           log.line('http', `${route.routeKey}: integration timed out after ${route.timeoutMs} ms`);
           return refuse(503, 'Service Unavailable');
         }
