@@ -11,8 +11,11 @@ export class AwsJsonError extends Error {
   }
 }
 
-/** Largest request body any sandbox endpoint reads (EventBridge's PutEvents limit is 1 MiB). */
-const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Largest request body any sandbox endpoint reads: above every limit the services check themselves
+ * (PutEvents' 1 MB of entries once JSON-escaped, SES's 10 MB message, DynamoDB's 16 MB batches).
+ */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Reads a request body, refusing anything over the limit. */
 export async function readBody(request: IncomingMessage): Promise<Buffer> {

@@ -3,7 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
 import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
 import type { SandboxLog } from './log.ts';
-import type { LocalStepFunctions } from './stepfunctions.ts';
+import type { ExecutionRecord, LocalStepFunctions } from './stepfunctions.ts';
 import type { TemplateResolver } from './template.ts';
 
 type Operation = (body: Record<string, unknown>) => unknown;
@@ -27,6 +27,35 @@ function generateSecrets(resolver: TemplateResolver): LocalSecret[] {
   });
 }
 
+/** StartExecution's `input`: a JSON text, as Step Functions requires (its size is checked on start). */
+function executionInput(input: unknown): unknown {
+  if (input === undefined || input === null) return {};
+  const text = String(input);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AwsJsonError(
+      'InvalidExecutionInput',
+      `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+    );
+  }
+}
+
+/** An execution as DescribeExecution describes it (dates in epoch seconds). */
+export function executionView(execution: ExecutionRecord) {
+  return {
+    executionArn: execution.executionArn,
+    stateMachineArn: execution.stateMachineArn,
+    name: execution.name,
+    status: execution.status,
+    startDate: execution.startDate.getTime() / 1000,
+    ...(execution.stopDate ? { stopDate: execution.stopDate.getTime() / 1000 } : {}),
+    input: execution.input,
+    ...(execution.output ? { output: execution.output } : {}),
+    ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+  };
+}
+
 /**
  * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
  * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`) and Secrets Manager (`secretsmanager.*`),
@@ -48,42 +77,29 @@ export function createAwsRequestHandler(options: {
     return secret;
   };
   const describe = (arn: unknown) => {
-    const execution = stepFunctions.executions.get(String(arn));
+    const executionArn = String(arn);
+    // Step Functions keeps no history of Express executions: DescribeExecution refuses their ARNs.
+    if (/^arn:aws[\w-]*:states:[^:]*:\d{12}:express:/.test(executionArn))
+      throw new AwsJsonError('InvalidArn', "Invalid Arn: 'Resource type not valid in this context: express'");
+    if (!/^arn:aws[\w-]*:states:[^:]*:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn))
+      throw new AwsJsonError('InvalidArn', `Invalid Arn: '${executionArn}'`);
+    const execution = stepFunctions.executions.get(executionArn);
     if (!execution)
-      throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${String(arn)}'`);
-    return {
-      executionArn: execution.executionArn,
-      stateMachineArn: execution.stateMachineArn,
-      name: execution.name,
-      status: execution.status,
-      startDate: execution.startDate.getTime() / 1000,
-      ...(execution.stopDate ? { stopDate: execution.stopDate.getTime() / 1000 } : {}),
-      input: execution.input,
-      ...(execution.output ? { output: execution.output } : {}),
-      ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
-    };
+      throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return executionView(execution);
   };
-
-  const operations: Record<string, Operation> = {
-    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
-    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
-    'AWSEvents.ListRules': (body) => bus.listRules(body.EventBusName as string | undefined),
-    'AWSEvents.DisableRule': (body) =>
-      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, false),
-    'AWSEvents.EnableRule': (body) =>
-      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, true),
-    'AWSStepFunctions.StartExecution': (body) => {
-      const execution = stepFunctions.startExecution(
-        String(body.stateMachineArn),
-        JSON.parse(String(body.input ?? '{}')),
-        body.name as string | undefined,
+  const listExecutions = (body: Record<string, unknown>) => {
+    const stateMachineArn = String(body.stateMachineArn ?? '');
+    if (!/^arn:aws[\w-]*:states:[^:]*:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn))
+      throw new AwsJsonError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
+    if (stepFunctions.typeOf(stateMachineArn) === 'EXPRESS')
+      throw new AwsJsonError(
+        'StateMachineTypeNotSupported',
+        'This operation is not supported by this type of state machine',
       );
-      return { executionArn: execution.executionArn, startDate: execution.startDate.getTime() / 1000 };
-    },
-    'AWSStepFunctions.DescribeExecution': (body) => describe(body.executionArn),
-    'AWSStepFunctions.ListExecutions': (body) => ({
+    return {
       executions: [...stepFunctions.executions.values()]
-        .filter((execution) => execution.stateMachineArn === body.stateMachineArn)
+        .filter((execution) => execution.stateMachineArn === stateMachineArn)
         .filter((execution) => !body.statusFilter || execution.status === body.statusFilter)
         .map((execution) => {
           const {
@@ -92,15 +108,35 @@ export function createAwsRequestHandler(options: {
             error: _error,
             cause: _cause,
             ...summary
-          } = describe(execution.executionArn);
+          } = executionView(execution);
           return summary;
         }),
-    }),
+    };
+  };
+
+  const operations: Record<string, Operation> = {
+    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
+    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
+    'AWSEvents.ListRules': (body) => bus.listRules(body),
+    'AWSEvents.DisableRule': (body) =>
+      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, false),
+    'AWSEvents.EnableRule': (body) =>
+      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, true),
+    'AWSStepFunctions.StartExecution': (body) => {
+      const execution = stepFunctions.startExecution(
+        String(body.stateMachineArn),
+        executionInput(body.input),
+        body.name as string | undefined,
+      );
+      return { executionArn: execution.executionArn, startDate: execution.startDate.getTime() / 1000 };
+    },
+    'AWSStepFunctions.DescribeExecution': (body) => describe(body.executionArn),
+    'AWSStepFunctions.ListExecutions': (body) => listExecutions(body),
     'AWSStepFunctions.ListStateMachines': () => ({
       stateMachines: stepFunctions.stateMachineArns.map((arn) => ({
         stateMachineArn: arn,
         name: arn.split(':').pop(),
-        type: 'EXPRESS',
+        type: stepFunctions.typeOf(arn),
         creationDate: 0,
       })),
     }),

@@ -37,6 +37,20 @@ export async function recipientTableName(ddb: DynamoDBClient): Promise<string> {
   return name;
 }
 
+/** A workflow execution as the sandbox's inspection endpoint lists it (dates in epoch seconds). */
+export interface ExecutionView {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  readonly startDate: number;
+  readonly stopDate?: number;
+  readonly input: string;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 /** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */
 export class SandboxClient {
   readonly events: EventBridgeClient;
@@ -148,6 +162,15 @@ export class SandboxClient {
       if (emails.length >= count || Date.now() > deadline) return emails;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /**
+   * Every workflow execution so far, from the sandbox's inspection endpoint (Step Functions keeps no
+   * history of Express executions: DescribeExecution and ListExecutions refuse them, as in AWS).
+   */
+  async executions(): Promise<ExecutionView[]> {
+    const response = await fetch(this.endpoints.inspectExecutionsUrl);
+    return ((await response.json()) as { executions: ExecutionView[] }).executions;
   }
 
   /** Events the bus accepted (the sandbox's inspection endpoint). */

@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DeleteItemCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -42,6 +43,161 @@ function patchDynalite(): void {
   db.__returnValuesPatched = true;
 }
 
+/**
+ * dynalite names its tables' ARNs after AWS_REGION and AWS_ACCOUNT_ID as they are when it starts
+ * (us-east-1 otherwise): start it with the sandbox's region and account.
+ */
+function dynaliteInRegion(resolver: TemplateResolver, options: Record<string, unknown>): Server {
+  const saved = { AWS_REGION: process.env.AWS_REGION, AWS_ACCOUNT_ID: process.env.AWS_ACCOUNT_ID };
+  Object.assign(process.env, { AWS_REGION: resolver.env.region, AWS_ACCOUNT_ID: resolver.env.accountId });
+  try {
+    return dynalite(options);
+  } finally {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  }
+}
+
+/**
+ * Answers the table settings dynalite lacks, from the template as DynamoDB would after deploying it:
+ * DescribeTimeToLive / UpdateTimeToLive (the TTL sweep follows the stored setting) and
+ * DescribeContinuousBackups (point-in-time recovery). Every other request goes to dynalite unchanged.
+ */
+function serveTableSettings(
+  server: Server,
+  resolver: TemplateResolver,
+  client: DynamoDBClient,
+  ttlAttributes: Map<string, string>,
+): void {
+  const [dynaliteListener] = server.listeners('request') as RequestListener[];
+  if (!dynaliteListener) throw new Error('dynalite has no request listener');
+  const pitr = new Map<string, { enabled: boolean; days?: number }>();
+  for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
+    const spec = resolver.resolve(resource.Properties?.PointInTimeRecoverySpecification ?? {}) as {
+      PointInTimeRecoveryEnabled?: boolean;
+      RecoveryPeriodInDays?: number;
+    };
+    pitr.set(resolver.ref(logicalId), {
+      enabled: spec.PointInTimeRecoveryEnabled === true,
+      ...(spec.RecoveryPeriodInDays ? { days: spec.RecoveryPeriodInDays } : {}),
+    });
+  }
+  const created = new Date();
+  const send = (response: ServerResponse, status: number, body: unknown) => {
+    const text = JSON.stringify(body);
+    response.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.0',
+      'content-length': Buffer.byteLength(text),
+    });
+    response.end(text);
+  };
+  const fail = (response: ServerResponse, type: string, message: string) =>
+    send(response, 400, { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
+  const tableExists = async (tableName: string) =>
+    client.send(new DescribeTableCommand({ TableName: tableName })).then(
+      () => true,
+      () => false,
+    );
+  const operations: Record<
+    string,
+    (body: Record<string, unknown>, response: ServerResponse) => Promise<void>
+  > = {
+    DescribeTimeToLive: async (body, response) => {
+      const tableName = String(body.TableName);
+      if (!(await tableExists(tableName)))
+        return fail(
+          response,
+          'ResourceNotFoundException',
+          `Requested resource not found: Table: ${tableName} not found`,
+        );
+      const attribute = ttlAttributes.get(tableName);
+      send(response, 200, {
+        TimeToLiveDescription: attribute
+          ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute }
+          : { TimeToLiveStatus: 'DISABLED' },
+      });
+    },
+    UpdateTimeToLive: async (body, response) => {
+      const tableName = String(body.TableName);
+      const spec = (body.TimeToLiveSpecification ?? {}) as { Enabled?: unknown; AttributeName?: unknown };
+      if (
+        typeof spec.Enabled !== 'boolean' ||
+        typeof spec.AttributeName !== 'string' ||
+        spec.AttributeName === ''
+      )
+        return fail(
+          response,
+          'ValidationException',
+          'TimeToLiveSpecification needs Enabled and AttributeName',
+        );
+      if (!(await tableExists(tableName)))
+        return fail(
+          response,
+          'ResourceNotFoundException',
+          `Requested resource not found: Table: ${tableName} not found`,
+        );
+      const current = ttlAttributes.get(tableName);
+      if (spec.Enabled && current !== undefined)
+        return fail(response, 'ValidationException', 'TimeToLive is already enabled');
+      if (!spec.Enabled && current === undefined)
+        return fail(response, 'ValidationException', 'TimeToLive is already disabled');
+      if (!spec.Enabled && current !== spec.AttributeName)
+        return fail(
+          response,
+          'ValidationException',
+          'TimeToLive attribute name does not match the enabled one',
+        );
+      if (spec.Enabled) ttlAttributes.set(tableName, spec.AttributeName);
+      else ttlAttributes.delete(tableName);
+      send(response, 200, {
+        TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName },
+      });
+    },
+    DescribeContinuousBackups: async (body, response) => {
+      const tableName = String(body.TableName);
+      if (!(await tableExists(tableName)))
+        return fail(response, 'TableNotFoundException', `Table not found: ${tableName}`);
+      const setting = pitr.get(tableName) ?? { enabled: false };
+      const now = Date.now() / 1000;
+      send(response, 200, {
+        ContinuousBackupsDescription: {
+          ContinuousBackupsStatus: 'ENABLED',
+          PointInTimeRecoveryDescription: setting.enabled
+            ? {
+                PointInTimeRecoveryStatus: 'ENABLED',
+                RecoveryPeriodInDays: setting.days ?? 35,
+                EarliestRestorableDateTime: created.getTime() / 1000,
+                LatestRestorableDateTime: now - 300,
+              }
+            : { PointInTimeRecoveryStatus: 'DISABLED' },
+        },
+      });
+    },
+  };
+  server.removeListener('request', dynaliteListener);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith('DynamoDB_20120810.') ? operations[target.slice(18)] : undefined;
+    if (!operation) return dynaliteListener(request, response);
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      } catch {
+        return fail(response, 'SerializationException', 'Request body is not JSON');
+      }
+      await operation(body, response);
+    })().catch(() => {
+      if (!response.headersSent)
+        send(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' });
+    });
+  });
+}
+
 /** A running DynamoDB emulator with the template's tables and a TTL sweeper. */
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -64,7 +220,7 @@ export async function startDynamoDb(
   streams?: LocalDynamoDbStreams,
 ): Promise<LocalDynamoDb> {
   patchDynalite();
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynaliteInRegion(resolver, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
   const backend = `http://127.0.0.1:${actualPort}`;
   const front = streams ? await streams.startFront(backend, port, listen) : undefined;
@@ -80,6 +236,7 @@ export async function startDynamoDb(
     ? new DynamoDBClient({ endpoint, region: resolver.env.region, credentials: TTL_SWEEP_CREDENTIALS })
     : client;
   const ttlAttributes = new Map<string, string>();
+  serveTableSettings(server, resolver, client, ttlAttributes);
 
   for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
     const properties = resolver.resolve(resource.Properties ?? {}) as Record<string, unknown> & {

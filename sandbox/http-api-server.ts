@@ -1,15 +1,38 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:http';
-import { readBody, sendJson } from './aws-protocol.ts';
+import { sendJson } from './aws-protocol.ts';
 import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer, tokenScopes } from './http-api/jwt-issuer.ts';
 import { type AuthorizerInput, buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
-import { type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
+import { checkSigV4Header, type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
+
+/** HTTP API's request payload quota (10 MB): a larger body is refused with 413 before any integration runs. */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** Lambda's synchronous invocation payload quota: a larger event never reaches the function. */
+const MAX_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** HTTP API's default (and largest) integration timeout. */
+const DEFAULT_INTEGRATION_TIMEOUT_MS = 30_000;
+/** What the integration "returns" when it outlasts its timeout (no function result can equal it). */
+const TIMED_OUT: unique symbol = Symbol('integration timed out');
+
+/** Reads the body up to `limit` bytes; over it, discards the rest and returns undefined. */
+async function readBodyUpTo(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size <= limit) chunks.push(chunk as Buffer);
+  }
+  return size > limit ? undefined : Buffer.concat(chunks);
+}
 
 interface ApiRoute {
   readonly routeKey: string;
   readonly functionId: string;
+  /** The integration's `TimeoutInMillis` (API Gateway answers 503 when the function takes longer). */
+  readonly timeoutMs: number;
   readonly authorizer?: {
     readonly issuer: string;
     readonly audiences: string[];
@@ -46,11 +69,13 @@ export function createHttpApiServer(options: {
     };
     const integration = resolver.resolve(
       resolver.resource(String(route.Target).replace(/^integrations\//, '')).Properties ?? {},
-    ) as { IntegrationUri: string };
+    ) as { IntegrationUri: string; TimeoutInMillis?: number };
     const functionId = resolver.logicalIdOf(String(integration.IntegrationUri));
     if (!functionId) throw new Error(`Route ${route.RouteKey} integrates no template function`);
-    if (route.AuthorizationType === 'AWS_IAM') return { routeKey: route.RouteKey, functionId, iam: true };
-    if (route.AuthorizationType !== 'JWT') return { routeKey: route.RouteKey, functionId };
+    const timeoutMs = integration.TimeoutInMillis ?? DEFAULT_INTEGRATION_TIMEOUT_MS;
+    if (route.AuthorizationType === 'AWS_IAM')
+      return { routeKey: route.RouteKey, functionId, timeoutMs, iam: true };
+    if (route.AuthorizationType !== 'JWT') return { routeKey: route.RouteKey, functionId, timeoutMs };
     const authorizer = resolver.resolve(resolver.resource(String(route.AuthorizerId)).Properties ?? {}) as {
       JwtConfiguration: { Audience: string[]; Issuer: string };
     };
@@ -59,6 +84,7 @@ export function createHttpApiServer(options: {
     return {
       routeKey: route.RouteKey,
       functionId,
+      timeoutMs,
       authorizer: {
         issuer: local.issuerUrl,
         audiences: authorizer.JwtConfiguration.Audience,
@@ -76,7 +102,7 @@ export function createHttpApiServer(options: {
       const method = request.method ?? 'GET';
       let status = 500;
       try {
-        const body = await readBody(request);
+        // API Gateway's order: route, then authorizer, then the payload quota; none needs the body but the last.
         const match = matchRoute(routeKeys, method, url.pathname);
         const route = match && routes.find((candidate) => candidate.routeKey === match.routeKey);
         if (!match || !route) {
@@ -84,22 +110,26 @@ export function createHttpApiServer(options: {
           sendJson(response, 404, { message: 'Not Found' });
           return;
         }
-        let authorizer: AuthorizerInput | undefined;
+        const refuse = (code: number, message: string) => {
+          status = code;
+          sendJson(response, code, { message });
+        };
+        const sigV4Request = {
+          method,
+          // The path as sent: SigV4 canonicalizes the raw path, not the URL parser's normalized one.
+          path: (request.url ?? '/').split('?')[0] ?? '/',
+          query: url.searchParams,
+          headers: request.headers,
+        };
         if (route.iam) {
           try {
-            const { accessKeyId } = await verifySigV4(
-              { method, path: url.pathname, query: url.searchParams, headers: request.headers, body },
-              options.iam,
-              resolver.env.region,
-            );
-            authorizer = { iam: iamContext(accessKeyId, resolver.env.accountId) };
+            checkSigV4Header(sigV4Request, options.iam, resolver.env.region);
           } catch (error) {
             if (!(error instanceof SigV4Error)) throw error;
-            status = 403;
-            sendJson(response, 403, { message: 'Forbidden' });
-            return;
+            return refuse(403, 'Forbidden');
           }
         }
+        let authorizer: AuthorizerInput | undefined;
         if (route.authorizer) {
           try {
             const claims = await authorizeJwt(request.headers.authorization, {
@@ -123,6 +153,21 @@ export function createHttpApiServer(options: {
             return;
           }
         }
+        const body = await readBodyUpTo(request, MAX_PAYLOAD_BYTES);
+        if (!body) return refuse(413, 'Request Entity Too Large');
+        if (route.iam) {
+          try {
+            const { accessKeyId } = await verifySigV4(
+              { ...sigV4Request, body },
+              options.iam,
+              resolver.env.region,
+            );
+            authorizer = { iam: iamContext(accessKeyId, resolver.env.accountId) };
+          } catch (error) {
+            if (!(error instanceof SigV4Error)) throw error;
+            return refuse(403, 'Forbidden');
+          }
+        }
         const event = buildEventV2({
           method,
           rawPath: url.pathname,
@@ -136,14 +181,29 @@ export function createHttpApiServer(options: {
           domainName: (request.headers.host ?? '127.0.0.1').replace(/:\d+$/, ''),
           ...(authorizer ? { authorizer } : {}),
         });
+        if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+          log.line(
+            'http',
+            `${route.routeKey}: event over Lambda's 6 MB invoke payload (RequestEntityTooLargeException)`,
+          );
+          return refuse(413, 'Request Entity Too Large');
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMED_OUT), route.timeoutMs);
+        });
         let result: unknown;
         try {
-          result = await options.invoke(route.functionId, event);
+          result = await Promise.race([options.invoke(route.functionId, event), timedOut]);
         } catch {
           // API Gateway hides the function's error: a 500 with a fixed body.
-          status = 500;
-          sendJson(response, 500, { message: 'Internal Server Error' });
-          return;
+          return refuse(500, 'Internal Server Error');
+        } finally {
+          clearTimeout(timer);
+        }
+        if (result === TIMED_OUT) {
+          log.line('http', `${route.routeKey}: integration timed out after ${route.timeoutMs} ms`);
+          return refuse(503, 'Service Unavailable');
         }
         const mapped = toHttpResponse(result);
         status = mapped.statusCode;

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
 │ Driver tokens          POST ${e.driverTokenUrl}  {"driverId":"D-1"}
 │ SES inbox (web)        ${e.sesEndpoint}/
 │ DynamoDB               ${e.dynamodbEndpoint}
+│ Step Functions         ${e.stepFunctionsEndpoint}
+│ Secrets Manager        ${e.secretsManagerEndpoint}
 │ Events on the bus      ${e.inspectUrl}
+│ Workflow executions    ${e.inspectExecutionsUrl}
 │ Endpoints file         .sandbox/endpoints.json
 │
 │ Try it:   npm run demo          (in a second terminal)

@@ -3,7 +3,7 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
-import { createAwsRequestHandler } from './aws-server.ts';
+import { createAwsRequestHandler, executionView } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
@@ -14,6 +14,7 @@ import { createHttpApiServer } from './http-api-server.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalPipes } from './pipes.ts';
+import { guardSes } from './ses.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
 
@@ -59,6 +60,8 @@ export interface SandboxEndpoints {
   readonly stepFunctionsEndpoint: string;
   readonly secretsManagerEndpoint: string;
   readonly inspectUrl: string;
+  /** Sandbox-only (not an AWS API): every workflow execution with its input, status, output or error. */
+  readonly inspectExecutionsUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
   readonly iam: { readonly accessKeyId: string; readonly secretAccessKey: string };
@@ -146,6 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     );
     servers.push(sesServer);
+    guardSes(sesServer, new TemplateResolver(template, SANDBOX_ENV));
     const sesPort = (sesServer.address() as AddressInfo).port;
 
     // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
@@ -264,6 +268,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           response.end(JSON.stringify({ events: events.map(({ busName: _bus, ...event }) => event) }));
           return true;
         }
+        if (url.pathname === '/_sandbox/executions') {
+          const executions = [...(stepFunctions?.executions.values() ?? [])].map(executionView);
+          sendJsonAnswer(response, 200, { executions });
+          return true;
+        }
         if (!url.pathname.startsWith('/cognito/')) return false;
         const path = url.pathname === '/cognito/token' ? '/token' : url.pathname;
         for (const issuer of issuers.values()) {
@@ -310,6 +319,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stepFunctionsEndpoint: awsBase,
       secretsManagerEndpoint: awsBase,
       inspectUrl: `${awsBase}/_sandbox/events`,
+      inspectExecutionsUrl: `${awsBase}/_sandbox/executions`,
       credentials: CREDENTIALS,
       iam: SHOP_BACKEND_CREDENTIALS,
     };

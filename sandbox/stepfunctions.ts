@@ -16,6 +16,9 @@ promiseWithResolvers.withResolvers ??= <T>() => {
   return { promise, resolve, reject };
 };
 
+/** Step Functions' limit on an execution's input (256 KiB of UTF-8). */
+const MAX_INPUT_BYTES = 256 * 1024;
+
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** How a Task state's Resource is carried out in the sandbox. */
@@ -46,6 +49,8 @@ export interface ExecutionRecord {
 interface MachineSpec {
   readonly logicalId: string;
   readonly arn: string;
+  /** `STANDARD` or `EXPRESS`, from the template (CloudFormation's default is STANDARD). */
+  readonly type: 'STANDARD' | 'EXPRESS';
   readonly definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
   /** Built once: construction validates the whole definition, which takes hundreds of ms. */
   readonly machine: StateMachine;
@@ -72,6 +77,7 @@ export class LocalStepFunctions {
       this.machines.set(resolver.arn(logicalId), {
         logicalId,
         arn: resolver.arn(logicalId),
+        type: resource.Properties?.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
         definition,
         machine,
       });
@@ -83,6 +89,17 @@ export class LocalStepFunctions {
     return [...this.machines.keys()];
   }
 
+  /** The state machine's type (`STANDARD` or `EXPRESS`); throws StateMachineDoesNotExist for an unknown ARN. */
+  typeOf(stateMachineArn: string): 'STANDARD' | 'EXPRESS' {
+    const machine = this.machines.get(stateMachineArn);
+    if (!machine)
+      throw new AwsJsonError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
+    return machine.type;
+  }
+
   /** Starts an execution and returns at once (as StartExecution does); `done` settles when it ends. */
   startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
     const machine = this.machines.get(stateMachineArn);
@@ -91,7 +108,18 @@ export class LocalStepFunctions {
         'StateMachineDoesNotExist',
         `State Machine Does Not Exist: '${stateMachineArn}'`,
       );
-    const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    // Express executions are named `express:<machine>:<name>:<id>` and may reuse a name; standard ones may not.
+    const text = JSON.stringify(input ?? {});
+    // Step Functions' limit on an execution's input; a rule target this large fails its delivery.
+    if (Buffer.byteLength(text) > MAX_INPUT_BYTES)
+      throw new AwsJsonError(
+        'ValidationException',
+        "1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to 262144",
+      );
+    const executionArn =
+      machine.type === 'EXPRESS'
+        ? `${stateMachineArn.replace(':stateMachine:', ':express:')}:${name}:${randomUUID()}`
+        : `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     if (this.executions.has(executionArn))
       throw new AwsJsonError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const record: ExecutionRecord = {
@@ -100,7 +128,7 @@ export class LocalStepFunctions {
       name,
       status: 'RUNNING',
       startDate: new Date(),
-      input: JSON.stringify(input ?? {}),
+      input: text,
       done: Promise.resolve(),
     };
     this.executions.set(executionArn, record);

@@ -47,13 +47,37 @@ interface RuleTarget {
 
 interface BusRule {
   readonly name: string;
+  readonly arn: string;
+  /** The pattern as the template gives it (ListRules returns it as JSON text). */
+  readonly eventPattern: string;
   enabled: boolean;
   readonly busName: string;
   readonly pattern: CompiledPattern;
   readonly targets: RuleTarget[];
 }
 
-const MAX_ENTRY_BYTES = 256 * 1024;
+/** PutEvents' limit on the total entry size of one request (raised from 256 KB to 1 MB in January 2026). */
+const MAX_REQUEST_ENTRY_BYTES = 1024 * 1024;
+/** `Time` counts 14 bytes in an entry's size, whatever its value. */
+const TIME_ENTRY_BYTES = 14;
+
+/**
+ * An entry's size as EventBridge computes it ("Calculating PutEvents event entry size"): 14 bytes for
+ * `Time` when present, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` and each of `Resources`.
+ */
+export function entrySize(entry: PutEventsEntry): number {
+  const utf8 = (text: unknown) => (typeof text === 'string' ? Buffer.byteLength(text) : 0);
+  return (
+    (entry.Time == null ? 0 : TIME_ENTRY_BYTES) +
+    utf8(entry.Source) +
+    utf8(entry.DetailType) +
+    utf8(entry.Detail) +
+    (Array.isArray(entry.Resources) ? entry.Resources.reduce((sum, arn) => sum + utf8(arn), 0) : 0)
+  );
+}
+
+/** An opaque ListRules page token (the offset of the next rule). */
+const pageToken = (offset: number) => Buffer.from(`rules:${offset}`).toString('base64');
 
 /**
  * The template's event buses and rules: PutEvents validates entries as EventBridge does, records every
@@ -98,10 +122,14 @@ export class LocalEventBus {
         }[];
       };
       if (properties.EventPattern === undefined) continue;
+      const busName = this.busName(properties.EventBusName ?? 'default');
+      const ruleName = resolver.ref(logicalId);
       this.rules.push({
-        name: resolver.ref(logicalId),
+        name: ruleName,
+        arn: `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${ruleName}`,
+        eventPattern: JSON.stringify(properties.EventPattern),
         enabled: properties.State !== 'DISABLED',
-        busName: this.busName(properties.EventBusName ?? 'default'),
+        busName,
         pattern: parseEventPattern(properties.EventPattern),
         targets: (properties.Targets ?? []).map((target) => ({
           arn: target.Arn,
@@ -122,11 +150,43 @@ export class LocalEventBus {
     return name;
   }
 
-  /** PutEvents: one result per entry, failed entries carry ErrorCode/ErrorMessage as EventBridge does. */
+  /**
+   * PutEvents: validates the request as EventBridge does (1 to 10 entries, none null, `Time` a
+   * timestamp, at most 1 MB of entries), then one result per entry; a failed entry carries
+   * ErrorCode/ErrorMessage and the others are accepted.
+   */
   putEvents(entries: readonly PutEventsEntry[]): { FailedEntryCount: number; Entries: object[] } {
     if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
-      throw new AwsJsonError('ValidationException', 'Entries must hold 1 to 10 entries');
+      throw new AwsJsonError(
+        'ValidationException',
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${Array.isArray(entries) && entries.length > 10 ? 'less than or equal to 10' : 'greater than or equal to 1'}`,
+      );
     }
+    entries.forEach((entry, index) => {
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        throw new AwsJsonError(
+          'ValidationException',
+          `1 validation error detected: Value null at 'entries.${index + 1}.member' failed to satisfy constraint: Member must not be null`,
+        );
+      // JSON 1.1 carries timestamps as epoch seconds and strings as strings; anything else does not deserialize.
+      const strings = [entry.Source, entry.DetailType, entry.Detail, entry.EventBusName];
+      const resources = entry.Resources;
+      if (
+        strings.some((value) => value != null && typeof value !== 'string') ||
+        (resources != null &&
+          (!Array.isArray(resources) || resources.some((arn) => typeof arn !== 'string'))) ||
+        (entry.Time != null && (typeof entry.Time !== 'number' || !Number.isFinite(entry.Time)))
+      )
+        throw new AwsJsonError(
+          'SerializationException',
+          'Start of structure or map found where not expected.',
+        );
+    });
+    if (entries.reduce((sum, entry) => sum + entrySize(entry), 0) > MAX_REQUEST_ENTRY_BYTES)
+      throw new AwsJsonError(
+        'ValidationException',
+        'Total size of the entries in the request is over the limit.',
+      );
     const results = entries.map((entry) => {
       try {
         return { EventId: this.accept(entry) };
@@ -153,19 +213,41 @@ export class LocalEventBus {
     return {};
   }
 
-  /** ListRules: the bus's rules with their state. */
-  listRules(busNameOrArn: string | undefined): {
-    Rules: { Name: string; State: string; EventBusName: string }[];
+  /** ListRules: the bus's rules whose name starts with `NamePrefix`, `Limit` (1-100) at a time. */
+  listRules(request: {
+    EventBusName?: unknown;
+    NamePrefix?: unknown;
+    Limit?: unknown;
+    NextToken?: unknown;
+  }): {
+    Rules: { Name: string; Arn: string; EventPattern: string; State: string; EventBusName: string }[];
+    NextToken?: string;
   } {
-    const busName = this.busName(busNameOrArn ?? 'default');
+    const busName = this.busName(typeof request.EventBusName === 'string' ? request.EventBusName : 'default');
+    const prefix = typeof request.NamePrefix === 'string' ? request.NamePrefix : '';
+    const limit = request.Limit === undefined ? 100 : Number(request.Limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+      throw new AwsJsonError(
+        'ValidationException',
+        "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and 100",
+      );
+    let offset = 0;
+    if (request.NextToken !== undefined) {
+      const decoded = /^rules:(\d+)$/.exec(Buffer.from(String(request.NextToken), 'base64').toString('utf8'));
+      if (!decoded) throw new AwsJsonError('ValidationException', 'The NextToken provided is invalid.');
+      offset = Number(decoded[1]);
+    }
+    const matching = this.rules.filter((rule) => rule.busName === busName && rule.name.startsWith(prefix));
+    const page = matching.slice(offset, offset + limit);
     return {
-      Rules: this.rules
-        .filter((rule) => rule.busName === busName)
-        .map((rule) => ({
-          Name: rule.name,
-          State: rule.enabled ? 'ENABLED' : 'DISABLED',
-          EventBusName: busName,
-        })),
+      Rules: page.map((rule) => ({
+        Name: rule.name,
+        Arn: rule.arn,
+        EventPattern: rule.eventPattern,
+        State: rule.enabled ? 'ENABLED' : 'DISABLED',
+        EventBusName: busName,
+      })),
+      ...(offset + limit < matching.length ? { NextToken: pageToken(offset + limit) } : {}),
     };
   }
 
@@ -180,6 +262,9 @@ export class LocalEventBus {
         'InvalidArgument',
         'Parameter Source is not valid. Reason: Source is a required argument.',
       );
+    // `aws.` sources are reserved for AWS services' own events.
+    if (entry.Source.startsWith('aws.'))
+      throw new AwsJsonError('NotAuthorizedForSourceException', 'Not authorized for the source.');
     if (!entry.DetailType)
       throw new AwsJsonError(
         'InvalidArgument',
@@ -190,9 +275,6 @@ export class LocalEventBus {
         'InvalidArgument',
         'Parameter Detail is not valid. Reason: Detail is a required argument.',
       );
-    if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
-      throw new AwsJsonError('InvalidArgument', 'Entry exceeds the 256 KB size limit');
-    }
     let detail: unknown;
     try {
       detail = JSON.parse(entry.Detail);
@@ -203,10 +285,7 @@ export class LocalEventBus {
       throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');
     }
     const busName = this.busName(entry.EventBusName ?? 'default');
-    const time =
-      entry.Time === undefined
-        ? new Date()
-        : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
+    const time = typeof entry.Time === 'number' ? new Date(entry.Time * 1000) : new Date();
     const event: BusEvent = {
       version: '0',
       id: randomUUID(),
@@ -270,6 +349,8 @@ export class LocalEventBus {
   }
 }
 
+const MANDATORY_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'];
+
 /** TestEventPattern: true/false, or InvalidEventPatternException for an invalid pattern. */
 export function testEventPatternRequest(body: { EventPattern?: unknown; Event?: unknown }): {
   Result: boolean;
@@ -286,9 +367,15 @@ export function testEventPatternRequest(body: { EventPattern?: unknown; Event?: 
   try {
     event = typeof body.Event === 'string' ? JSON.parse(body.Event) : body.Event;
   } catch {
-    throw new AwsJsonError('InvalidEventPatternException', 'Event is not valid JSON.');
+    throw new AwsJsonError('ValidationException', 'Parameter Event is not valid.');
   }
-  if (typeof event !== 'object' || event === null)
-    throw new AwsJsonError('ValidationException', 'Event must be a JSON object');
+  // The fields EventBridge requires of a test event (`resources` is documented as mandatory but is not).
+  if (
+    typeof event !== 'object' ||
+    event === null ||
+    Array.isArray(event) ||
+    !MANDATORY_EVENT_FIELDS.every((field) => field in event)
+  )
+    throw new AwsJsonError('ValidationException', 'Parameter Event is not valid.');
   return { Result: matchesEventPattern(pattern, event) };
 }

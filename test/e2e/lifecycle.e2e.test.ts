@@ -358,7 +358,7 @@ describe('delivery lifecycle: events that arrive before the code', () => {
     await e2e.publish('Shipment Cancelled', { parcelId: 'LC-EARLYCANCEL-1' });
 
     const { emails } = await e2e.ship('LC-EARLYCANCEL-1');
-    const executions = [...e2e.sandbox.stepFunctions.executions.values()].filter(
+    const executions = (await e2e.client.executions()).filter(
       (execution) =>
         execution.input.includes('LC-EARLYCANCEL-1') && execution.input.includes('Parcel Shipped'),
     );

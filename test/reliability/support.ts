@@ -7,12 +7,7 @@ import { createHash } from 'node:crypto';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import {
-  DescribeExecutionCommand,
-  type DescribeExecutionCommandOutput,
-  ListExecutionsCommand,
-} from '@aws-sdk/client-sfn';
-import { codeFromEmail, shippedDetail } from '../../sandbox/client.ts';
+import { codeFromEmail, type ExecutionView, shippedDetail } from '../../sandbox/client.ts';
 import type { Harness, Item } from '../support/sandbox-harness.ts';
 
 export * from '../support/sandbox-harness.ts';
@@ -40,25 +35,17 @@ export async function emailCount(h: Harness): Promise<number> {
 export const num = (value: AttributeValue | undefined): number | undefined =>
   value?.N === undefined ? undefined : Number(value.N);
 
-/** Descriptions of executions not seen before (ListExecutions + DescribeExecution), in no given order. */
-export async function newExecutions(
-  h: Harness,
-  seen: Set<string>,
-): Promise<DescribeExecutionCommandOutput[]> {
-  const listed = await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: h.stateMachineArn }));
-  const fresh = (listed.executions ?? []).filter(
-    (execution) => execution.executionArn && !seen.has(execution.executionArn),
+/** Issuing-workflow executions not seen before (the sandbox's inspection endpoint), in no given order. */
+export async function newExecutions(h: Harness, seen: Set<string>): Promise<ExecutionView[]> {
+  const fresh = (await h.client.executions()).filter(
+    (execution) => execution.stateMachineArn === h.stateMachineArn && !seen.has(execution.executionArn),
   );
-  for (const execution of fresh) seen.add(execution.executionArn as string);
-  return Promise.all(
-    fresh.map((execution) =>
-      h.sfn.send(new DescribeExecutionCommand({ executionArn: execution.executionArn })),
-    ),
-  );
+  for (const execution of fresh) seen.add(execution.executionArn);
+  return fresh;
 }
 
 /** The event an execution was started with. */
-export function executionEvent(execution: DescribeExecutionCommandOutput): {
+export function executionEvent(execution: ExecutionView): {
   id?: string;
   detail?: Record<string, unknown>;
 } {
@@ -70,7 +57,7 @@ export function executionEvent(execution: DescribeExecutionCommandOutput): {
 }
 
 /** Every execution started for `parcelId` so far. */
-export async function executionsFor(h: Harness, parcelId: string): Promise<DescribeExecutionCommandOutput[]> {
+export async function executionsFor(h: Harness, parcelId: string): Promise<ExecutionView[]> {
   const all = await newExecutions(h, new Set());
   return all.filter((execution) => executionEvent(execution).detail?.parcelId === parcelId);
 }
