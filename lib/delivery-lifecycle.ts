@@ -1,4 +1,5 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
@@ -12,7 +13,8 @@ import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.
 /** Props for {@link DeliveryLifecycle}. */
 export interface DeliveryLifecycleProps {
   readonly table: ITable;
-  readonly hashKeySecret: ISecret;
+  /** The KMS HMAC key codes are hashed with (`kms:GenerateMac` is granted, nothing else). */
+  readonly codeHashKey: IKey;
   readonly encryptionKeySecret: ISecret;
   readonly events: DeliveryEvents;
   /** The issuing workflow's send function: a reissued code is emailed by the same step. */
@@ -47,14 +49,14 @@ export class DeliveryLifecycle extends Construct {
       description: 'Secure Delivery: reissues, revokes or closes a parcel code',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
-        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
         RECORD_RETENTION_DAYS: String(props.recordRetentionDays ?? 30),
       },
     });
     props.table.grant(this.applyFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.hashKeySecret.grantRead(this.applyFunction);
+    props.codeHashKey.grant(this.applyFunction, 'kms:GenerateMac');
     props.encryptionKeySecret.grantRead(this.applyFunction);
 
     const events = { bus: props.events.bus, source: props.events.ownSource };

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -13,7 +14,8 @@ import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.
 /** Props for {@link IssuingWorkflow}. */
 export interface IssuingWorkflowProps {
   readonly table: ITable;
-  readonly hashKeySecret: ISecret;
+  /** The KMS HMAC key codes are hashed with (`kms:GenerateMac` is granted, nothing else). */
+  readonly codeHashKey: IKey;
   readonly encryptionKeySecret: ISecret;
   readonly mail: Mail;
   readonly bus: IEventBus;
@@ -61,14 +63,14 @@ export class IssuingWorkflow extends Construct {
       description: 'Secure Delivery: issues a parcel code once',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
-        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         ...limits,
       },
     });
     // One conditional UpdateItem creates the record (keeping an early driver binding).
     props.table.grant(this.issueFunction, 'dynamodb:UpdateItem');
-    props.hashKeySecret.grantRead(this.issueFunction);
+    props.codeHashKey.grant(this.issueFunction, 'kms:GenerateMac');
     props.encryptionKeySecret.grantRead(this.issueFunction);
 
     this.sendFunction = new SecureDeliveryFunction(this, 'SendOtpEmail', {
@@ -97,7 +99,7 @@ export class IssuingWorkflow extends Construct {
       resultPath: '$.issue',
     });
     issue.addRetry({
-      errors: ['StoreThrottledError'],
+      errors: ['StoreThrottledError', 'KeyServiceUnavailableError'],
       interval: Duration.seconds(1),
       backoffRate: 2,
       maxAttempts: 4,

@@ -50,7 +50,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
-      hashKeySecret: secrets.hashKeySecret,
+      codeHashKey: secrets.hashKey,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
       bus: this.events.bus,
@@ -68,7 +68,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.verifyApi = new VerifyApi(this, 'VerifyApi', {
       table: this.otpTable.table,
-      hashKeySecret: secrets.hashKeySecret,
+      codeHashKey: secrets.hashKey,
       bus: this.events.bus,
       ownSource: this.events.ownSource,
       driverPool: this.driverPool.userPool,
@@ -79,7 +79,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.lifecycle = new DeliveryLifecycle(this, 'Lifecycle', {
       table: this.otpTable.table,
-      hashKeySecret: secrets.hashKeySecret,
+      codeHashKey: secrets.hashKey,
       encryptionKeySecret: secrets.encryptionKeySecret,
       events: this.events,
       sendFunction: this.workflow.sendFunction,

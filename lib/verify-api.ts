@@ -6,8 +6,8 @@ import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/identifiers.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -15,7 +15,8 @@ import { SecureDeliveryFunction } from './lambda-defaults.ts';
 /** Props for {@link VerifyApi}. */
 export interface VerifyApiProps {
   readonly table: ITable;
-  readonly hashKeySecret: ISecret;
+  /** The KMS HMAC key codes are hashed with (`kms:GenerateMac` is granted, nothing else). */
+  readonly codeHashKey: IKey;
   readonly bus: IEventBus;
   /** `source` of the events the API emits. */
   readonly ownSource: string;
@@ -59,7 +60,7 @@ export class VerifyApi extends Construct {
       description: 'Secure Delivery: verifies a driver-entered code',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
-        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
         EVENT_BUS_NAME: props.bus.eventBusName,
         EVENT_SOURCE: props.ownSource,
         MAX_WRONG_ATTEMPTS_PER_CODE: String(props.maxWrongAttemptsPerCode ?? 5),
@@ -68,7 +69,7 @@ export class VerifyApi extends Construct {
     });
     // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
     props.table.grant(this.verifyFunction, 'dynamodb:UpdateItem');
-    props.hashKeySecret.grantRead(this.verifyFunction);
+    props.codeHashKey.grant(this.verifyFunction, 'kms:GenerateMac');
     // Only its own event: a compromised verify cannot forge carrier events (e.g. a rebinding Out For Delivery).
     this.verifyFunction.addToRolePolicy(
       new PolicyStatement({

@@ -56,6 +56,7 @@ export interface SandboxEndpoints {
   readonly driverTokenUrl: string;
   readonly stepFunctionsEndpoint: string;
   readonly secretsManagerEndpoint: string;
+  readonly kmsEndpoint: string;
   readonly inspectUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
@@ -107,7 +108,7 @@ const SHOP_BACKEND_CREDENTIALS = {
 
 /**
  * Starts the whole system on loopback from the synthesized template: dynalite, aws-ses-v2-local, the
- * EventBridge / Step Functions / Secrets Manager endpoint, the HTTP API with local JWT issuer, and the
+ * EventBridge / Step Functions / Secrets Manager / KMS endpoint, the HTTP API with local JWT issuer, and the
  * real handlers. Handlers reach them through the standard AWS_ENDPOINT_URL_* variables.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -185,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_EVENTBRIDGE: awsBase,
       AWS_ENDPOINT_URL_SFN: awsBase,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
+      AWS_ENDPOINT_URL_KMS: awsBase,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     delete process.env.AWS_PROFILE;
@@ -276,6 +278,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       driverTokenUrl: `${awsBase}/cognito/token`,
       stepFunctionsEndpoint: awsBase,
       secretsManagerEndpoint: awsBase,
+      kmsEndpoint: awsBase,
       inspectUrl: `${awsBase}/_sandbox/events`,
       credentials: CREDENTIALS,
       iam: SHOP_BACKEND_CREDENTIALS,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,10 @@ export class TemplateResolver {
         return `${this.env.region}_${logicalId}`;
       case 'AWS::SQS::Queue':
         return `https://sqs.${this.env.region}.amazonaws.com/${this.env.accountId}/${logicalId}`;
+      case 'AWS::KMS::Key':
+        return this.kmsKeyId(logicalId);
+      case 'AWS::KMS::Alias':
+        return String(this.resource(logicalId).Properties?.AliasName);
       default:
         return logicalId;
     }
@@ -102,9 +107,21 @@ export class TemplateResolver {
         return `${prefix('logs')}:log-group:${logicalId}:*`;
       case 'AWS::Cognito::UserPool':
         return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
+      case 'AWS::KMS::Key':
+        return `${prefix('kms')}:key/${this.kmsKeyId(logicalId)}`;
+      case 'AWS::KMS::Alias':
+        return `${prefix('kms')}:${this.ref(logicalId)}`;
       default:
         return `${prefix('sandbox')}:${Type}:${logicalId}`;
     }
+  }
+
+  /** A KMS key id (a UUID, as KMS makes them), stable for the logical id so every reference agrees. */
+  private kmsKeyId(logicalId: string): string {
+    const hex = createHash('sha256').update(`${this.env.stackName}/${logicalId}`).digest('hex');
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+      '-',
+    );
   }
 
   getAtt(logicalId: string, attribute: string): string {
@@ -114,6 +131,7 @@ export class TemplateResolver {
     if (attribute === 'ApiEndpoint')
       return `https://${logicalId}.execute-api.${this.env.region}.amazonaws.com`;
     if (attribute === 'QueueUrl') return this.ref(logicalId);
+    if (attribute === 'KeyId') return this.ref(logicalId);
     return `${logicalId}.${attribute}`;
   }
 

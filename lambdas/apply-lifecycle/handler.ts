@@ -10,11 +10,11 @@ import {
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { codeHasherFromEnv, keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
-const hashKey = keyFromEnv('otp-hash');
+const codeHasher = codeHasherFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 const limits = {
   retentionDays: intEnv('RECORD_RETENTION_DAYS', 30),
@@ -28,10 +28,9 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
   let result: Awaited<ReturnType<typeof revokeCode>>;
   if (detailType === DetailType.DeliveryAttemptFailed) {
     const { detail, time } = parseEventDetail(DeliveryAttemptFailedDetailSchema, event);
-    const [hash, encryption] = await Promise.all([hashKey(), encryptionKey()]);
     // The failure's own event time orders it against Out For Delivery events (they arrive unordered).
     result = await handleDeliveryAttemptFailed(
-      { store, keys: { hashKey: hash, encryptionKey: encryption }, clock: systemClock, ...limits },
+      { store, keys: { codeHasher, encryptionKey: await encryptionKey() }, clock: systemClock, ...limits },
       detail,
       new Date(time),
     );

@@ -65,3 +65,8 @@ export class EmailRejectedError extends DomainError {
 export class StoreThrottledError extends DomainError {
   override readonly name = 'StoreThrottledError';
 }
+
+/** The key service throttled or failed transiently (after the SDK's retries); verify answers 503, workflows retry. */
+export class KeyServiceUnavailableError extends DomainError {
+  override readonly name = 'KeyServiceUnavailableError';
+}

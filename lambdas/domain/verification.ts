@@ -1,5 +1,5 @@
 import { toEpochSeconds } from './expiry.ts';
-import { digestsEqual, hashOtpCode } from './otp-code.ts';
+import { type CodeHasher, digestsEqual } from './otp-code.ts';
 import type { Clock, OtpRecord, OtpStore, VerifyAttempt } from './otp-record.ts';
 
 /** Why a verify attempt was refused; the HTTP handler maps each to a status code. */
@@ -20,7 +20,7 @@ export type VerifyOutcome =
 /** Dependencies of {@link verifyHandover}. */
 export interface VerifyDeps {
   readonly store: OtpStore;
-  readonly hashKey: Uint8Array;
+  readonly codeHasher: CodeHasher;
   readonly clock: Clock;
   /** Wrong codes after which a code is dead. */
   readonly maxWrongAttempts: number;
@@ -80,7 +80,7 @@ export async function verifyHandover(
   const attempt: VerifyAttempt = {
     parcelId: input.parcelId,
     driverId: input.driverId,
-    codeHash: hashOtpCode(deps.hashKey, input.parcelId, input.code),
+    codeHash: await deps.codeHasher.hash(input.parcelId, input.code),
     nowSeconds: toEpochSeconds(verifiedAt),
     maxWrongAttempts: deps.maxWrongAttempts,
     ...(deps.maxWrongAttemptsPerParcel === undefined

@@ -2,7 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { EventPublisher } from '../adapters/event-publisher.ts';
-import { StoreThrottledError } from '../domain/errors.ts';
+import { KeyServiceUnavailableError, StoreThrottledError } from '../domain/errors.ts';
 import { DetailType, DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
 import { systemClock } from '../domain/otp-record.ts';
@@ -15,7 +15,7 @@ import {
   parseParcelId,
 } from '../shared/http.ts';
 import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { codeHasherFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
@@ -24,7 +24,8 @@ const metrics = new Metrics();
 const store = otpStoreFromEnv(3);
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
-const hashKey = keyFromEnv('otp-hash');
+// The key stays in KMS: each hash is one GenerateMac request, under the same deadline as the store.
+const codeHasher = codeHasherFromEnv(3);
 const events = new EventPublisher(
   new EventBridgeClient({}),
   requireEnv('EVENT_BUS_NAME'),
@@ -96,7 +97,7 @@ export const handler = lambdaHandler(
       const outcome = await verifyHandover(
         {
           store: store.withAbortSignal(deadline),
-          hashKey: await hashKey(),
+          codeHasher: codeHasher.withAbortSignal(deadline),
           clock: systemClock,
           maxWrongAttempts,
           maxWrongAttemptsPerParcel,
@@ -116,6 +117,7 @@ export const handler = lambdaHandler(
       return toResponse(outcome, request.parcelId);
     } catch (error) {
       if (error instanceof StoreThrottledError) logger.warn('Verify throttled by the store');
+      if (error instanceof KeyServiceUnavailableError) logger.warn('Verify throttled by KMS');
       return errorResponse(error, () => logger.error('Verify failed', { errorName: (error as Error).name }));
     }
   },

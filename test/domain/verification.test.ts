@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { encryptOtpCode, hashOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, OtpRecord, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
 import { classifyRejection, type VerifyDeps, verifyHandover } from '../../lambdas/domain/verification.ts';
+import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
 import { FakeOtpStore } from './fake-otp-store.ts';
 
-const HASH_KEY = deriveKey('h'.repeat(64), 'otp-hash');
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
 const MAX_WRONG = 5;
 const PARCEL = 'PCL-789';
@@ -23,7 +23,7 @@ function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
     parcelId: PARCEL,
     orderId: '123-456',
     issueId: ISSUE,
-    codeHash: hashOtpCode(HASH_KEY, PARCEL, CODE),
+    codeHash: codeMac(PARCEL, CODE),
     codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, ISSUE, CODE),
     status: 'ISSUED',
     expiresAt: EXPIRES_AT,
@@ -44,7 +44,7 @@ function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
 let store: FakeOtpStore;
 let now: Date;
 const clock: Clock = { now: () => new Date(now) };
-const deps = (): VerifyDeps => ({ store, hashKey: HASH_KEY, clock, maxWrongAttempts: MAX_WRONG });
+const deps = (): VerifyDeps => ({ store, codeHasher: testCodeHasher, clock, maxWrongAttempts: MAX_WRONG });
 const attempt = (code: string, driverId = DRIVER, parcelId = PARCEL) =>
   verifyHandover(deps(), { parcelId, driverId, code });
 
@@ -296,7 +296,7 @@ describe('verifyHandover', () => {
   it('does not count a wrong code against a code that was reissued meanwhile', async () => {
     // Prepare: the wrong code's verify reads the old hash; then the code is replaced by a new issue.
     store.seed(record());
-    const fresh = record({ codeHash: hashOtpCode(HASH_KEY, PARCEL, '654321'), issueId: 'new-issue' });
+    const fresh = record({ codeHash: codeMac(PARCEL, '654321'), issueId: 'new-issue' });
     const original = store.verify.bind(store);
     store.verify = async (verifyAttempt) => {
       const result = await original(verifyAttempt);
@@ -400,7 +400,7 @@ describe('verifyHandover after a reissue', () => {
 
   it('refuses the replaced code as REVOKED without counting it against the new one', async () => {
     // Prepare
-    store.seed(record({ previousCodeHash: hashOtpCode(HASH_KEY, PARCEL, OLD), issueCount: 2 }));
+    store.seed(record({ previousCodeHash: codeMac(PARCEL, OLD), issueCount: 2 }));
 
     // Act
     const outcome = await attempt(OLD);
@@ -413,7 +413,7 @@ describe('verifyHandover after a reissue', () => {
 
   it('still verifies the new code and counts other wrong codes', async () => {
     // Prepare
-    store.seed(record({ previousCodeHash: hashOtpCode(HASH_KEY, PARCEL, OLD), issueCount: 2 }));
+    store.seed(record({ previousCodeHash: codeMac(PARCEL, OLD), issueCount: 2 }));
 
     // Act
     const wrong = await attempt(WRONG);
@@ -429,11 +429,11 @@ describe('classifyRejection', () => {
   const base: VerifyAttempt = {
     parcelId: PARCEL,
     driverId: DRIVER,
-    codeHash: hashOtpCode(HASH_KEY, PARCEL, CODE),
+    codeHash: codeMac(PARCEL, CODE),
     nowSeconds: NOW.getTime() / 1000,
     maxWrongAttempts: MAX_WRONG,
   };
-  const wrongHash = hashOtpCode(HASH_KEY, PARCEL, WRONG);
+  const wrongHash = codeMac(PARCEL, WRONG);
 
   it.each([
     ['NOT_FOUND for no item', undefined, base, 'NOT_FOUND'],

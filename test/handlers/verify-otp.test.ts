@@ -5,21 +5,21 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { hashOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { codeMac } from '../domain/fake-code-hasher.ts';
 import {
+  answerGenerateMac,
   captureOutput,
-  HASH_SECRET_ARN,
+  HASH_KEY_ARN,
   lambdaContext,
   loadHandler,
   otpRecord,
-  SECRET,
   structured,
   TABLE,
 } from './support.ts';
@@ -30,15 +30,15 @@ const PARCEL = 'PCL-789';
 const DRIVER = 'driver-1';
 const CODE = '482913';
 const WRONG = '135790';
-const HASH_KEY = deriveKey(SECRET, 'otp-hash');
-const CODE_HASH = hashOtpCode(HASH_KEY, PARCEL, CODE);
-const WRONG_HASH = hashOtpCode(HASH_KEY, PARCEL, WRONG);
+const CODE_HASH = codeMac(PARCEL, CODE);
+const WRONG_HASH = codeMac(PARCEL, WRONG);
 // 2026-12-01 14:00 in Berlin, on the delivery day.
 const NOW = new Date('2026-12-01T13:00:00Z');
 
 const ddb = mockClient(DynamoDBClient);
 const eventBridge = mockClient(EventBridgeClient);
 const secrets = mockClient(SecretsManagerClient);
+const kms = mockClient(KMSClient);
 
 let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
@@ -51,7 +51,7 @@ let responseBodies: string[] = [];
 beforeAll(async () => {
   handler = await loadHandler<Handler>('verify-otp', {
     OTP_TABLE_NAME: TABLE,
-    OTP_HASH_SECRET_ARN: HASH_SECRET_ARN,
+    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
     EVENT_BUS_NAME: 'secure-delivery-bus',
     EVENT_SOURCE: 'secure-delivery',
     MAX_WRONG_ATTEMPTS_PER_CODE: '5',
@@ -68,7 +68,8 @@ beforeEach(() => {
   ddb.reset();
   eventBridge.reset();
   secrets.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+  kms.reset();
+  answerGenerateMac(kms);
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
@@ -158,7 +159,7 @@ describe('verify-otp handler: malformed requests', () => {
     ['a code as a number', '{"code":482913}', 'INVALID_CODE_FORMAT'],
     ['a code with spaces', codeBody(' 482913 '), 'INVALID_CODE_FORMAT'],
     ['no code', '{}', 'INVALID_CODE_FORMAT'],
-  ])('answers 400 for %s, without touching the store or the secret', async (_label, body, code) => {
+  ])('answers 400 for %s, without touching the store or KMS', async (_label, body, code) => {
     // Act
     const response = await invoke(verifyEvent(body));
 
@@ -166,7 +167,7 @@ describe('verify-otp handler: malformed requests', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body.code).toBe(code);
     expect(ddb.calls()).toHaveLength(0);
-    expect(secrets.calls()).toHaveLength(0);
+    expect(kms.calls()).toHaveLength(0);
   });
 
   it.each([
@@ -267,6 +268,39 @@ describe('verify-otp handler: verification', () => {
     expect(entry?.Detail).not.toContain(CODE);
     expect(entry?.Detail).not.toContain(CODE_HASH);
     expect(entry?.Detail).not.toContain('erika.mustermann@example.com');
+  });
+
+  it('hashes with one KMS GenerateMac on the configured key, reading no secret', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(stored({ status: 'VERIFIED' })) });
+
+    // Act
+    await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    const macs = kms.commandCalls(GenerateMacCommand);
+    expect(macs).toHaveLength(1);
+    expect(macs[0]?.args[0].input).toMatchObject({ KeyId: HASH_KEY_ARN, MacAlgorithm: 'HMAC_SHA_256' });
+    expect(Buffer.from(macs[0]?.args[0].input.Message ?? []).toString('utf8')).toBe(`${PARCEL}\u0000${CODE}`);
+    expect(kms.calls()).toHaveLength(1);
+    expect(secrets.calls()).toHaveLength(0);
+  });
+
+  it('answers 503 with retry-after when KMS is throttled, touching no item', async () => {
+    // Prepare
+    // KMS's request quota: the SDK has no class for it, only the name.
+    kms
+      .on(GenerateMacCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(response.body.code).toBe('TRY_AGAIN');
+    expect(ddb.calls()).toHaveLength(0);
   });
 
   it('still answers 200 when the handover event cannot be published', async () => {
