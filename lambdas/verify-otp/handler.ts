@@ -35,8 +35,8 @@ const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
 const maxWrongAttemptsPerParcel = intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10);
 
 const REJECTION_STATUS: Record<VerifyRejection, number> = {
+  NOT_ASSIGNED: 403,
   NOT_FOUND: 404,
-  WRONG_DRIVER: 403,
   ALREADY_VERIFIED: 409,
   EXPIRED: 410,
   REVOKED: 410,
@@ -44,9 +44,10 @@ const REJECTION_STATUS: Record<VerifyRejection, number> = {
   WRONG_CODE: 422,
 };
 
+// NOT_ASSIGNED is the one answer for a parcel with a code, without one, and unknown: no oracle for value.
 const REJECTION_MESSAGE: Record<VerifyRejection, string> = {
+  NOT_ASSIGNED: 'This parcel is not out for delivery with you',
   NOT_FOUND: 'No code exists for this parcel',
-  WRONG_DRIVER: 'This parcel is not out for delivery with you',
   ALREADY_VERIFIED: 'This parcel was already handed over',
   EXPIRED: 'The code has expired',
   REVOKED: 'The code was revoked',

@@ -132,7 +132,7 @@ describe('verifyHandover', () => {
     expect(outcome.verified).toBe(true);
   });
 
-  it('rejects another driver with WRONG_DRIVER, even with the right code, without counting', async () => {
+  it('rejects another driver with NOT_ASSIGNED, even with the right code, without counting', async () => {
     // Prepare
     store.seed(record());
 
@@ -141,13 +141,13 @@ describe('verifyHandover', () => {
     const wrong = await attempt(WRONG, OTHER_DRIVER);
 
     // Assess
-    expect(right).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
-    expect(wrong).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(right).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
+    expect(wrong).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(store.calls).toEqual(['verify', 'verify']);
     expect(store.peek(PARCEL)).toMatchObject({ status: 'ISSUED', wrongAttempts: 0 });
   });
 
-  it('rejects with WRONG_DRIVER while no driver is assigned yet', async () => {
+  it('rejects with NOT_ASSIGNED while no driver is assigned yet', async () => {
     // Prepare
     const { driverId: _unassigned, ...unassigned } = record();
     store.seed(unassigned);
@@ -156,7 +156,7 @@ describe('verifyHandover', () => {
     const outcome = await attempt(CODE);
 
     // Assess
-    expect(outcome).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(outcome).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(store.peek(PARCEL)?.status).toBe('ISSUED');
   });
 
@@ -170,13 +170,32 @@ describe('verifyHandover', () => {
     const latest = await attempt(CODE, OTHER_DRIVER);
 
     // Assess
-    expect(previous).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(previous).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(latest.verified).toBe(true);
   });
 
-  it('answers NOT_FOUND for a parcel without a code, in one round trip', async () => {
+  it('answers NOT_ASSIGNED for an unknown parcel and for a codeless parcel bound to another driver, in one round trip each', async () => {
+    // Prepare
+    store.seed(record({ driverId: OTHER_DRIVER }));
+    store.seedPlaceholder('PCL-low-value', OTHER_DRIVER);
+
     // Act
-    const outcome = await attempt(CODE, DRIVER, 'PCL-unknown');
+    const withCode = await attempt(CODE, DRIVER);
+    const unknown = await attempt(CODE, DRIVER, 'PCL-unknown');
+    const withoutCode = await attempt(CODE, DRIVER, 'PCL-low-value');
+
+    // Assess: one answer, so no driver can tell a high-value parcel from any other.
+    for (const outcome of [withCode, unknown, withoutCode])
+      expect(outcome).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
+    expect(store.calls).toEqual(['verify', 'verify', 'verify']);
+  });
+
+  it('tells the driver a codeless parcel is bound to that it has no code (NOT_FOUND), in one round trip', async () => {
+    // Prepare
+    store.seedPlaceholder('PCL-low-value', DRIVER);
+
+    // Act
+    const outcome = await attempt(CODE, DRIVER, 'PCL-low-value');
 
     // Assess
     expect(outcome).toEqual({ verified: false, rejection: 'NOT_FOUND' });
@@ -436,12 +455,12 @@ describe('classifyRejection', () => {
   const wrongHash = codeMac(PARCEL, WRONG);
 
   it.each([
-    ['NOT_FOUND for no item', undefined, base, 'NOT_FOUND'],
+    ['NOT_ASSIGNED for no item', undefined, base, 'NOT_ASSIGNED'],
     [
-      'WRONG_DRIVER before ALREADY_VERIFIED, EXPIRED and LOCKED',
+      'NOT_ASSIGNED before ALREADY_VERIFIED, EXPIRED and LOCKED',
       record({ driverId: OTHER_DRIVER, status: 'VERIFIED', expiresAt: 0, wrongAttempts: 5 }),
       base,
-      'WRONG_DRIVER',
+      'NOT_ASSIGNED',
     ],
     [
       'ALREADY_VERIFIED before EXPIRED and LOCKED',
@@ -495,6 +514,16 @@ describe('classifyRejection', () => {
 
     // Assess
     expect(rejection).toBe(expected);
+  });
+
+  it('answers NOT_FOUND only to the driver a codeless item is bound to, NOT_ASSIGNED to everyone else', () => {
+    // Act
+    const bound = classifyRejection(undefined, base, DRIVER);
+    const other = classifyRejection(undefined, base, OTHER_DRIVER);
+    const nobody = classifyRejection(undefined, base);
+
+    // Assess
+    expect([bound, other, nobody]).toEqual(['NOT_FOUND', 'NOT_ASSIGNED', 'NOT_ASSIGNED']);
   });
 });
 

@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
@@ -137,12 +138,25 @@ async function invoke(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
 const codeBody = (code: unknown) => JSON.stringify({ code });
 
 function conditionFailed(item?: OtpRecord): ConditionalCheckFailedException {
+  return conditionFailedOn(item ? toItem(item) : undefined);
+}
+
+/** The refusal DynamoDB gives with `ReturnValuesOnConditionCheckFailure: ALL_OLD` for this raw item. */
+function conditionFailedOn(item?: Record<string, AttributeValue>): ConditionalCheckFailedException {
   return new ConditionalCheckFailedException({
     message: 'The conditional request failed',
     $metadata: { httpStatusCode: 400 },
-    ...(item ? { Item: toItem(item) } : {}),
+    ...(item ? { Item: item } : {}),
   });
 }
+
+/** The item an Out For Delivery leaves for a parcel without a code (low value, or not issued yet). */
+const placeholderFor = (driverId: string): Record<string, AttributeValue> => ({
+  parcelId: { S: PARCEL },
+  driverId: { S: driverId },
+  boundAt: { N: String(NOW.getTime() / 1000 - 600) },
+  ttl: { N: String(NOW.getTime() / 1000 + 14 * 86_400) },
+});
 
 /** The stored record: the hash of CODE, assigned to DRIVER, open until the end of the day. */
 const stored = (overrides: Partial<OtpRecord> = {}) => otpRecord({ codeHash: CODE_HASH, ...overrides });
@@ -368,7 +382,7 @@ describe('verify-otp handler: verification', () => {
   });
 
   it.each([
-    ['403 WRONG_DRIVER for another driver', stored({ driverId: 'driver-2' }), 403, 'WRONG_DRIVER'],
+    ['403 NOT_ASSIGNED for another driver', stored({ driverId: 'driver-2' }), 403, 'NOT_ASSIGNED'],
     ['409 ALREADY_VERIFIED for a used code', stored({ status: 'VERIFIED' }), 409, 'ALREADY_VERIFIED'],
     ['410 EXPIRED after the delivery day', stored({ expiresAt: NOW.getTime() / 1000 }), 410, 'EXPIRED'],
     ['410 REVOKED for a revoked code', stored({ status: 'REVOKED' }), 410, 'REVOKED'],
@@ -399,13 +413,39 @@ describe('verify-otp handler: verification', () => {
       .filter((line) => line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(metricLines).toEqual([
-      expect.objectContaining({ outcome: 'WRONG_DRIVER', VerifyOutcome: 1, service: 'verify-otp' }),
+      expect.objectContaining({ outcome: 'NOT_ASSIGNED', VerifyOutcome: 1, service: 'verify-otp' }),
     ]);
   });
 
-  it('answers 404 when the condition fails and there is no item', async () => {
+  it('answers another driver the same 403 NOT_ASSIGNED for a parcel with a code, one without, and an unknown one', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+    const images = [
+      conditionFailed(stored({ driverId: 'driver-2' })),
+      conditionFailedOn(placeholderFor('driver-2')),
+      conditionFailed(),
+    ];
+    const responses: Awaited<ReturnType<typeof invoke>>[] = [];
+
+    // Act
+    for (const image of images) {
+      ddb.reset();
+      ddb.on(UpdateItemCommand).rejects(image);
+      responses.push(await invoke(verifyEvent(codeBody(CODE))));
+      expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+    }
+
+    // Assess
+    expect(responses[0]).toMatchObject({
+      statusCode: 403,
+      body: { code: 'NOT_ASSIGNED', message: 'This parcel is not out for delivery with you' },
+    });
+    expect(responses[1]).toEqual(responses[0]);
+    expect(responses[2]).toEqual(responses[0]);
+  });
+
+  it('answers 404 NOT_FOUND to the driver a parcel without a code is bound to', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailedOn(placeholderFor(DRIVER)));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(CODE)));
@@ -507,7 +547,7 @@ describe('verify-otp handler: secrets stay secret', () => {
 
     // Assess
     expect(responses.map((response) => response.statusCode)).toEqual([
-      422, 200, 409, 404, 503, 400, 400, 400,
+      422, 200, 409, 403, 503, 400, 400, 400,
     ]);
     for (const response of responses) {
       for (const secret of [...SECRETS, RECIPIENT]) expect(response.raw).not.toContain(secret);
