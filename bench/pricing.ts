@@ -15,6 +15,8 @@ export const PRICING = {
   sesPerEmail: 0.1 / 1000,
   httpApiPerRequest: 1.0 / 1e6,
   eventBridgePerCustomEvent: 1.0 / 1e6,
+  /** KMS API requests (GenerateMac on the code hash key), $0.03 per 10,000; the key's $1/month is not per parcel. */
+  kmsPerRequest: 0.03 / 10_000,
   /** Twilio Verify, per successful verification. */
   twilioVerifyPerVerification: 0.05,
 } as const;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { otpTableName, type SandboxClient } from '../sandbox/client.ts';
 import { close, listen } from '../sandbox/net.ts';
 import type { Sandbox } from '../sandbox/sandbox.ts';
@@ -8,39 +9,65 @@ import { prepareParcels, runConcurrently } from './flow.ts';
 import { percentile } from './stats.ts';
 
 /**
- * DynamoDB requests made while `action` ran, with every other rule disabled (through the EventBridge API)
- * so the handover receipt a verify triggers does not count as the verify's own round trips.
+ * DynamoDB and KMS requests made while `action` ran, with every other rule disabled (through the
+ * EventBridge API) so the handover receipt a verify triggers does not count as the verify's own round trips.
  */
-async function dynamodbRequestsDuring(
+async function requestsDuring(
   sandbox: Sandbox,
   client: SandboxClient,
   action: () => Promise<unknown>,
-): Promise<number> {
+): Promise<{ dynamodb: number; kms: number }> {
   const { eventBusName } = sandbox.endpoints;
   const rules = (await client.events.send(new ListRulesCommand({ EventBusName: eventBusName }))).Rules ?? [];
   for (const rule of rules)
     await client.events.send(new DisableRuleCommand({ Name: rule.Name, EventBusName: eventBusName }));
   await sandbox.settled();
-  const before = sandbox.faults.dynamodb.stats.requests;
+  const before = { dynamodb: sandbox.faults.dynamodb.stats.requests, kms: sandbox.faults.kms.stats.requests };
   await action();
   await sandbox.settled();
-  const requests = sandbox.faults.dynamodb.stats.requests - before;
+  const requests = {
+    dynamodb: sandbox.faults.dynamodb.stats.requests - before.dynamodb,
+    kms: sandbox.faults.kms.stats.requests - before.kms,
+  };
   for (const rule of rules)
     await client.events.send(new EnableRuleCommand({ Name: rule.Name, EventBusName: eventBusName }));
   return requests;
 }
 
+/** ARN of the template's one HMAC key, found as any caller would: ListKeys, then DescribeKey. */
+async function hmacKeyArn(kms: KMSClient): Promise<string> {
+  for (const key of (await kms.send(new ListKeysCommand({}))).Keys ?? []) {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }));
+    if (KeyMetadata?.KeyUsage === 'GENERATE_VERIFY_MAC' && KeyMetadata.Arn) return KeyMetadata.Arn;
+  }
+  throw new Error('no HMAC key in the template');
+}
+
 /**
  * The baseline: an HTTP endpoint whose handler does one bare conditional UpdateItem on the same dynalite,
- * through the same endpoint the handlers use. No authorizer, no validation, no event.
+ * through the same endpoint the handlers use. No authorizer, no validation, no event. With `withKms`, it
+ * first asks KMS for one GenerateMac on the code hash key (through the handlers' KMS endpoint), the
+ * least a verify with a non-extractable key can do.
  */
-async function startBaseline(sandbox: Sandbox): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startBaseline(
+  sandbox: Sandbox,
+  withKms = false,
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const { endpoints } = sandbox;
-  const client = new DynamoDBClient({
-    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-    region: endpoints.region,
-    credentials: endpoints.credentials,
-  });
+  const config = { region: endpoints.region, credentials: endpoints.credentials };
+  const client = new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, ...config });
+  const kms = new KMSClient({ endpoint: process.env.AWS_ENDPOINT_URL_KMS, ...config });
+  const keyArn = withKms ? await hmacKeyArn(kms) : '';
+  const mac = () =>
+    withKms
+      ? kms.send(
+          new GenerateMacCommand({
+            KeyId: keyArn,
+            MacAlgorithm: 'HMAC_SHA_256',
+            Message: new TextEncoder().encode('BASELINE\u0000123456'),
+          }),
+        )
+      : Promise.resolve();
   const table = await otpTableName(client);
   await client.send(
     new PutItemCommand({ TableName: table, Item: { parcelId: { S: 'BASELINE' }, hits: { N: '0' } } }),
@@ -48,15 +75,17 @@ async function startBaseline(sandbox: Sandbox): Promise<{ url: string; stop: () 
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
-      client
-        .send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { parcelId: { S: 'BASELINE' } },
-            UpdateExpression: 'ADD hits :one',
-            ConditionExpression: 'attribute_exists(parcelId)',
-            ExpressionAttributeValues: { ':one': { N: '1' } },
-          }),
+      mac()
+        .then(() =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { parcelId: { S: 'BASELINE' } },
+              UpdateExpression: 'ADD hits :one',
+              ConditionExpression: 'attribute_exists(parcelId)',
+              ExpressionAttributeValues: { ':one': { N: '1' } },
+            }),
+          ),
         )
         .then(() => {
           response.writeHead(200, { 'content-type': 'application/json' });
@@ -76,30 +105,35 @@ async function startBaseline(sandbox: Sandbox): Promise<{ url: string; stop: () 
 export async function measureVerify(sandbox: Sandbox, client: SandboxClient, samples: number) {
   const [success, failure, ...ready] = await prepareParcels(sandbox, client, 'VERIFY', samples * 2 + 2);
   if (!success || !failure) throw new Error('no parcels prepared');
-  const roundTripsSuccess = await dynamodbRequestsDuring(sandbox, client, () =>
+  const onSuccess = await requestsDuring(sandbox, client, () =>
     client.verify(success.parcelId, { code: success.code }, success.token),
   );
   const wrong = failure.code === '000000' ? '111111' : '000000';
-  const roundTripsFailure = await dynamodbRequestsDuring(sandbox, client, () =>
+  const onFailure = await requestsDuring(sandbox, client, () =>
     client.verify(failure.parcelId, { code: wrong }, failure.token),
   );
 
   const baseline = await startBaseline(sandbox);
+  const kmsBaseline = await startBaseline(sandbox, true);
   const verifyMs: number[] = [];
   const baselineMs: number[] = [];
-  // Interleaved one by one, so both see the same machine noise.
+  const kmsBaselineMs: number[] = [];
+  const time = async (url: string, into: number[]) => {
+    const started = performance.now();
+    await fetch(url, { method: 'POST', body: '{"code":"123456"}' }).then((response) => response.text());
+    into.push(performance.now() - started);
+  };
+  // Interleaved one by one, so all three see the same machine noise.
   for (const parcel of ready.slice(0, samples)) {
-    let started = performance.now();
-    await fetch(baseline.url, { method: 'POST', body: '{"code":"123456"}' }).then((response) =>
-      response.text(),
-    );
-    baselineMs.push(performance.now() - started);
-    started = performance.now();
+    await time(baseline.url, baselineMs);
+    await time(kmsBaseline.url, kmsBaselineMs);
+    const started = performance.now();
     const response = await client.verify(parcel.parcelId, { code: parcel.code }, parcel.token);
     verifyMs.push(performance.now() - started);
     if (response.status !== 200) throw new Error(`verify answered ${response.status}`);
   }
   await baseline.stop();
+  await kmsBaseline.stop();
 
   const throughputParcels = ready.slice(samples);
   const started = performance.now();
@@ -110,12 +144,16 @@ export async function measureVerify(sandbox: Sandbox, client: SandboxClient, sam
   await sandbox.settled();
 
   return {
-    roundTripsSuccess,
-    roundTripsFailure,
+    roundTripsSuccess: onSuccess.dynamodb,
+    roundTripsFailure: onFailure.dynamodb,
+    kmsRequestsSuccess: onSuccess.kms,
+    kmsRequestsFailure: onFailure.kms,
     verifyP50: percentile(verifyMs, 50),
     verifyP99: percentile(verifyMs, 99),
     baselineP50: percentile(baselineMs, 50),
     baselineP99: percentile(baselineMs, 99),
+    kmsBaselineP50: percentile(kmsBaselineMs, 50),
+    kmsBaselineP99: percentile(kmsBaselineMs, 99),
     throughputPerSecond: throughput,
   };
 }

@@ -84,8 +84,8 @@ export interface Sandbox {
   readonly log: SandboxLog;
   readonly bus: LocalEventBus;
   readonly stepFunctions: LocalStepFunctions;
-  /** Fault injection at the DynamoDB and SES endpoints the handlers call. */
-  readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
+  /** Fault injection at the DynamoDB, SES and KMS endpoints the handlers call. */
+  readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy; readonly kms: FaultProxy };
   /** The template's functions as the sandbox runs them (invocation counts and durations). */
   readonly functions: LocalFunctions;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
@@ -167,14 +167,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen);
     stops.push(dynamodb.stop);
 
-    // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
+    // Handlers reach DynamoDB, SES and KMS through fault proxies (pass-through unless a test injects a fault).
     const faults = {
       dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log),
       ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log),
+      kms: new FaultProxy(awsBase, 'json', 'kms', log),
     };
     const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
     const sesProxyPort = await listen(faults.ses.server, 0, 'SES fault proxy');
-    servers.push(faults.dynamodb.server, faults.ses.server);
+    const kmsProxyPort = await listen(faults.kms.server, 0, 'KMS fault proxy');
+    servers.push(faults.dynamodb.server, faults.ses.server, faults.kms.server);
 
     Object.assign(process.env, {
       AWS_REGION: SANDBOX_ENV.region,
@@ -186,7 +188,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_EVENTBRIDGE: awsBase,
       AWS_ENDPOINT_URL_SFN: awsBase,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
-      AWS_ENDPOINT_URL_KMS: awsBase,
+      AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kmsProxyPort}`,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     delete process.env.AWS_PROFILE;

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useSandbox } from './harness.ts';
+import { useSandbox, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();
 
@@ -67,5 +67,48 @@ describe('verify: another driver learns nothing about a parcel', () => {
 
     // Assess
     expect(item?.wrongAttempts?.N).toBe('0');
+  });
+});
+
+describe('verify: the code hash key never leaves KMS', () => {
+  it('stores the hash KMS GenerateMac gives under the template key, asking KMS once per verify', async () => {
+    // Prepare
+    const { code, token } = await e2e.readyForHandover('KMS-HASH-1', 'D-KMS-1');
+    const macsBefore = e2e.sandbox.faults.kms.stats.byOperation['TrentService.GenerateMac'] ?? 0;
+
+    // Act
+    const stored = (await e2e.item('KMS-HASH-1'))?.codeHash?.S;
+    const expected = await e2e.codeHashOf('KMS-HASH-1', code);
+    const handover = await e2e.client.verify('KMS-HASH-1', { code }, token);
+    await e2e.sandbox.settled();
+
+    // Assess
+    expect(stored).toBe(expected);
+    expect(handover.status).toBe(200);
+    expect((e2e.sandbox.faults.kms.stats.byOperation['TrentService.GenerateMac'] ?? 0) - macsBefore).toBe(1);
+  });
+
+  it('answers 503 TRY_AGAIN with Retry-After when KMS throttles, and counts nothing against the code', async () => {
+    // Prepare
+    const { code, token } = await e2e.readyForHandover('KMS-THROTTLE-1', 'D-KMS-2');
+    e2e.sandbox.faults.kms.inject({
+      operation: 'TrentService.GenerateMac',
+      status: 400,
+      errorCode: 'ThrottlingException',
+      times: Number.POSITIVE_INFINITY,
+    });
+
+    // Act
+    const throttled = await verifyAs(token, 'KMS-THROTTLE-1', wrongCodeFor(code));
+    e2e.sandbox.faults.kms.clear();
+    const item = await e2e.item('KMS-THROTTLE-1');
+    const afterwards = await verifyAs(token, 'KMS-THROTTLE-1', code);
+
+    // Assess
+    expect(throttled.status).toBe(503);
+    expect(throttled.headers['retry-after']).toBe('1');
+    expect(JSON.parse(throttled.body)).toMatchObject({ code: 'TRY_AGAIN' });
+    expect(item?.wrongAttempts?.N).toBe('0');
+    expect(afterwards.status).toBe(200);
   });
 });
