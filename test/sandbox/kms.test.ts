@@ -6,6 +6,7 @@ import {
   InvalidKeyUsageException,
   KMSClient,
   KMSInvalidMacException,
+  ListKeysCommand,
   NotFoundException,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
@@ -200,6 +201,20 @@ describe('sandbox KMS', () => {
       'Member must have length less than or equal to 4096',
     );
     expect(longest).toMatchObject({ status: 'fulfilled', value: expect.any(Uint8Array) });
+  });
+
+  it('lists every key of the template, by id and ARN', async () => {
+    // Act
+    const output = await kms.send(new ListKeysCommand({}));
+
+    // Assess
+    expect(output.Keys).toEqual(
+      ['MacKey', 'OtherMacKey', 'EncryptionKey', 'DisabledMacKey'].map((id) => ({
+        KeyId: resolver.ref(id),
+        KeyArn: resolver.arn(id),
+      })),
+    );
+    expect(output.Truncated).toBe(false);
   });
 
   it('describes an HMAC key with its spec, usage and MAC algorithm', async () => {
