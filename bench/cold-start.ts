@@ -24,7 +24,7 @@ const INIT_ENV = {
   AWS_SECRET_ACCESS_KEY: 'x',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   OTP_TABLE_NAME: 'T',
-  OTP_HASH_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:0:secret:h',
+  OTP_HASH_KEY_ARN: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
   OTP_ENCRYPTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:0:secret:e',
   OTP_THRESHOLDS: '{"EUR":50000}',
   SENDER_EMAIL: 'a@example.com',

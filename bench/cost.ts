@@ -9,6 +9,8 @@ export interface UsageSnapshot {
   readonly events: number;
   readonly emails: number;
   readonly dynamodb: Record<string, number>;
+  /** KMS requests the handlers made (GenerateMac to hash codes). */
+  readonly kmsRequests: number;
   readonly lambda: Record<string, { invocations: number; durationMs: number; memoryMb: number }>;
   readonly expressExecutions: number;
   /** Billed Express GB-seconds (100 ms steps at 64 MB). */
@@ -26,6 +28,7 @@ export function snapshot(sandbox: Sandbox): UsageSnapshot {
     events: sandbox.bus.events.length,
     emails: sandbox.faults.ses.stats.byOperation.SendEmail ?? 0,
     dynamodb: { ...sandbox.faults.dynamodb.stats.byOperation },
+    kmsRequests: sandbox.faults.kms.stats.requests,
     lambda: Object.fromEntries([...sandbox.functions.stats].map(([id, stat]) => [id, { ...stat }])),
     expressExecutions: executions.length,
     expressGbSeconds: executions.reduce((sum, execution) => {
@@ -77,6 +80,7 @@ export function price(
   const executions = after.expressExecutions - before.expressExecutions;
   const expressGbSeconds = after.expressGbSeconds - before.expressGbSeconds;
   const emails = after.emails - before.emails;
+  const kmsRequests = after.kmsRequests - before.kmsRequests;
   const events = after.events - before.events;
   // Upper bound: one GetRecords per record. A pipe reads up to 1,000 records per call, so under load
   // this is far less; at low volume its idle polling dominates, a flat cost per shard, not per parcel.
@@ -92,6 +96,7 @@ export function price(
     line('EventBridge events', events, PRICING.eventBridgePerCustomEvent),
     line('DynamoDB write units', writeUnits, PRICING.dynamodbPerWriteUnit),
     line('DynamoDB read units', readUnits, PRICING.dynamodbPerReadUnit),
+    line('KMS requests', kmsRequests, PRICING.kmsPerRequest),
     line('Lambda requests', invocations, PRICING.lambdaPerRequest),
     line('Lambda GB-s (arm64)', gbSeconds, PRICING.lambdaArmPerGbSecond),
     line('Express requests', executions, PRICING.stepFunctionsExpressPerRequest),

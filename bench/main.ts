@@ -106,6 +106,20 @@ async function main(): Promise<void> {
         baseline: round(verify.baselineP99, 2),
         ratio: round(verify.verifyP99 / verify.baselineP99),
       },
+      verify_kms_requests_success: { value: verify.kmsRequestsSuccess, unit: 'requests' },
+      verify_kms_requests_failure: { value: verify.kmsRequestsFailure, unit: 'requests' },
+      verify_latency_p50_ratio_vs_kms_baseline: {
+        value: round(verify.verifyP50 / verify.kmsBaselineP50),
+        unit: 'ratio',
+        baseline: round(verify.kmsBaselineP50, 2),
+        ratio: round(verify.verifyP50 / verify.kmsBaselineP50),
+      },
+      verify_latency_p99_ratio_vs_kms_baseline: {
+        value: round(verify.verifyP99 / verify.kmsBaselineP99),
+        unit: 'ratio',
+        baseline: round(verify.kmsBaselineP99, 2),
+        ratio: round(verify.verifyP99 / verify.kmsBaselineP99),
+      },
       verify_latency_p50_ms: { value: round(verify.verifyP50, 2), unit: 'ms' },
       verify_throughput_per_s: { value: round(verify.throughputPerSecond, 1), unit: 'requests/s' },
       cold_start_init_ratio_max: {
@@ -163,10 +177,13 @@ async function main(): Promise<void> {
     );
     out.push('', 'Verify path');
     out.push(
-      `  DynamoDB round trips: ${verify.roundTripsSuccess} on success, ${verify.roundTripsFailure} on a wrong code`,
+      `  DynamoDB round trips: ${verify.roundTripsSuccess} on success, ${verify.roundTripsFailure} on a wrong code; KMS GenerateMac: ${verify.kmsRequestsSuccess} on success, ${verify.kmsRequestsFailure} on a wrong code`,
     );
     out.push(
       `  latency through the same front door (JWT authorizer, payload 2.0) p50 ${round(verify.verifyP50, 2)} ms vs baseline ${round(verify.baselineP50, 2)} ms (${figures.verify_latency_p50_ratio.ratio}x); p99 ${round(verify.verifyP99, 2)} vs ${round(verify.baselineP99, 2)} ms (${figures.verify_latency_p99_ratio.ratio}x)`,
+    );
+    out.push(
+      `  with the KMS call: baseline + GenerateMac p50 ${round(verify.kmsBaselineP50, 2)} ms (verify ${figures.verify_latency_p50_ratio_vs_kms_baseline.ratio}x of it); p99 ${round(verify.kmsBaselineP99, 2)} ms (${figures.verify_latency_p99_ratio_vs_kms_baseline.ratio}x)`,
     );
     out.push(`  throughput at concurrency 8: ${round(verify.throughputPerSecond, 1)} verifies/s`);
     out.push('', 'Capacity of one deployment (default quotas, per-parcel requests measured above)');

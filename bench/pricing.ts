@@ -26,6 +26,8 @@ export const PRICING = {
    * aws.amazon.com/eventbridge/pricing, recorded 2026-12-02.
    */
   pipesPerRequest: 0.4 / 1e6,
+  /** KMS API requests (GenerateMac on the code hash key), $0.03 per 10,000; the key's $1/month is not per parcel. */
+  kmsPerRequest: 0.03 / 10_000,
   /** Twilio Verify, per successful verification. */
   twilioVerifyPerVerification: 0.05,
 } as const;

@@ -4,9 +4,13 @@ import { price, snapshot } from './cost.ts';
 import { runConcurrently } from './flow.ts';
 import { percentile } from './stats.ts';
 
+/** How long one parcel may take from PutEvents to its email before the run fails instead of hanging. */
+const EMAIL_DEADLINE_MS = 120_000;
+
 /** Waits until the bus carries `Delivery Otp Issued` for the parcel (emitted right after its email). */
 async function emailed(sandbox: Sandbox, parcelId: string, fromIndex: number): Promise<void> {
-  for (;;) {
+  const deadline = Date.now() + EMAIL_DEADLINE_MS;
+  while (Date.now() < deadline) {
     const events = sandbox.bus.events;
     for (let index = fromIndex; index < events.length; index++) {
       const event = events[index];
@@ -14,6 +18,14 @@ async function emailed(sandbox: Sandbox, parcelId: string, fromIndex: number): P
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
+  const failed = [...sandbox.stepFunctions.executions.values()]
+    .filter(
+      (execution) => execution.status === 'FAILED' && JSON.stringify(execution.input).includes(parcelId),
+    )
+    .map((execution) => `${execution.error}`);
+  throw new Error(
+    `no email for ${parcelId} within ${EMAIL_DEADLINE_MS} ms; failed executions: [${failed.join(', ')}]`,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { otpTableName, type SandboxClient } from '../sandbox/client.ts';
 import { createHttpApiServer } from '../sandbox/http-api-server.ts';
 import { close, listen } from '../sandbox/net.ts';
@@ -9,55 +10,79 @@ import { prepareParcels, runConcurrently } from './flow.ts';
 import { percentile } from './stats.ts';
 
 /**
- * DynamoDB requests made while `action` ran, with every other rule disabled (through the EventBridge API)
- * so the handover receipt a verify triggers does not count as the verify's own round trips.
+ * DynamoDB and KMS requests made while `action` ran, with every other rule disabled (through the
+ * EventBridge API) so the handover receipt a verify triggers does not count as the verify's own round trips.
  */
-async function dynamodbRequestsDuring(
+async function requestsDuring(
   sandbox: Sandbox,
   client: SandboxClient,
   action: () => Promise<unknown>,
-): Promise<number> {
+): Promise<{ dynamodb: number; kms: number }> {
   const { eventBusName } = sandbox.endpoints;
   const rules = (await client.events.send(new ListRulesCommand({ EventBusName: eventBusName }))).Rules ?? [];
   for (const rule of rules)
     await client.events.send(new DisableRuleCommand({ Name: rule.Name, EventBusName: eventBusName }));
   await sandbox.settled();
-  const before = sandbox.faults.dynamodb.stats.requests;
+  const before = { dynamodb: sandbox.faults.dynamodb.stats.requests, kms: sandbox.faults.kms.stats.requests };
   await action();
   await sandbox.settled();
-  const requests = sandbox.faults.dynamodb.stats.requests - before;
+  const requests = {
+    dynamodb: sandbox.faults.dynamodb.stats.requests - before.dynamodb,
+    kms: sandbox.faults.kms.stats.requests - before.kms,
+  };
   for (const rule of rules)
     await client.events.send(new EnableRuleCommand({ Name: rule.Name, EventBusName: eventBusName }));
   return requests;
 }
 
-/** Logical ids the bench adds to a copy of the template for its baseline route. */
-const BASELINE = {
-  route: 'BenchBaselineRoute',
-  integration: 'BenchBaselineIntegration',
-  fn: 'BenchBaselineFunction',
-};
-const BASELINE_PATH = '/baseline/{parcelId}/verify';
+/** The baselines the bench adds to a copy of the template, each a route with its own function. */
+const BASELINES = [
+  { name: 'plain', path: '/baseline/{parcelId}/verify', withKms: false },
+  { name: 'kms', path: '/baseline-kms/{parcelId}/verify', withKms: true },
+] as const;
+const logicalIds = (name: string) => ({
+  route: `BenchBaseline${name}Route`,
+  integration: `BenchBaseline${name}Integration`,
+  fn: `BenchBaseline${name}Function`,
+});
+
+/** ARN of the template's one HMAC key, found as any caller would: ListKeys, then DescribeKey. */
+async function hmacKeyArn(kms: KMSClient): Promise<string> {
+  for (const key of (await kms.send(new ListKeysCommand({}))).Keys ?? []) {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }));
+    if (KeyMetadata?.KeyUsage === 'GENERATE_VERIFY_MAC' && KeyMetadata.Arn) return KeyMetadata.Arn;
+  }
+  throw new Error('no HMAC key in the template');
+}
 
 /**
- * The baseline behind the same front door: a second HTTP API server built by the sandbox's own code from
- * a copy of the template that has one more route, `POST /baseline/{parcelId}/verify`, with the verify
- * route's type, JWT authorizer and payload format, integrated with a handler that does one bare
- * conditional UpdateItem through the DynamoDB endpoint the handlers use. Verify is timed through the same
- * server, so both see the same authorizer, routing and payload mapping.
+ * The baselines behind the same front door: a second HTTP API server built by the sandbox's own code from
+ * a copy of the template with two more routes, `POST /baseline/{parcelId}/verify` (one bare conditional
+ * UpdateItem through the DynamoDB endpoint the handlers use) and `POST /baseline-kms/{parcelId}/verify`
+ * (one KMS GenerateMac on the code hash key first: the least a verify with a non-extractable key can do),
+ * each with the verify route's type, JWT authorizer and payload format. Verify is timed through the same
+ * server, so all three see the same authorizer, routing and payload mapping.
  */
 async function startFrontDoor(sandbox: Sandbox): Promise<{ url: string; stop: () => Promise<void> }> {
   const { endpoints, resolver } = sandbox;
-  const client = new DynamoDBClient({
-    endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-    region: endpoints.region,
-    credentials: endpoints.credentials,
-  });
+  const config = { region: endpoints.region, credentials: endpoints.credentials };
+  const client = new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, ...config });
+  const kms = new KMSClient({ endpoint: process.env.AWS_ENDPOINT_URL_KMS, ...config });
+  const keyArn = await hmacKeyArn(kms);
   const table = await otpTableName(client);
   await client.send(
     new PutItemCommand({ TableName: table, Item: { parcelId: { S: 'BASELINE' }, hits: { N: '0' } } }),
   );
-  const baselineHandler = async () => {
+  const baselineHandler = async (withKms: boolean) => {
+    if (withKms) {
+      await kms.send(
+        new GenerateMacCommand({
+          KeyId: keyArn,
+          MacAlgorithm: 'HMAC_SHA_256',
+          Message: new TextEncoder().encode('BASELINE\u0000123456'),
+        }),
+      );
+    }
     await client.send(
       new UpdateItemCommand({
         TableName: table,
@@ -81,31 +106,43 @@ async function startFrontDoor(sandbox: Sandbox): Promise<{ url: string; stop: ()
     /^integrations\//,
     '',
   );
-  const template = {
-    Resources: {
-      ...resources,
-      [BASELINE.fn]: { Type: 'AWS::Lambda::Function', Properties: {} },
-      [BASELINE.integration]: {
-        ...resolver.resource(integrationId),
-        Properties: {
-          ...resolver.resource(integrationId).Properties,
-          IntegrationUri: { 'Fn::GetAtt': [BASELINE.fn, 'Arn'] },
-        },
-      },
-      [BASELINE.route]: {
-        ...verifyRoute,
-        Properties: {
-          ...verifyRoute.Properties,
-          RouteKey: `POST ${BASELINE_PATH}`,
-          Target: `integrations/${BASELINE.integration}`,
-        },
-      },
-    },
-  };
+  const added = Object.fromEntries(
+    BASELINES.flatMap((baseline) => {
+      const ids = logicalIds(baseline.name);
+      return [
+        [ids.fn, { Type: 'AWS::Lambda::Function', Properties: {} }],
+        [
+          ids.integration,
+          {
+            ...resolver.resource(integrationId),
+            Properties: {
+              ...resolver.resource(integrationId).Properties,
+              IntegrationUri: { 'Fn::GetAtt': [ids.fn, 'Arn'] },
+            },
+          },
+        ],
+        [
+          ids.route,
+          {
+            ...verifyRoute,
+            Properties: {
+              ...verifyRoute.Properties,
+              RouteKey: `POST ${baseline.path}`,
+              Target: `integrations/${ids.integration}`,
+            },
+          },
+        ],
+      ];
+    }),
+  );
+  const template = { Resources: { ...resources, ...added } };
+  const baselineByFunction = new Map(BASELINES.map((baseline) => [logicalIds(baseline.name).fn, baseline]));
   const server = createHttpApiServer({
     resolver: new TemplateResolver(template, resolver.env),
-    invoke: (functionId, event) =>
-      functionId === BASELINE.fn ? baselineHandler() : sandbox.functions.invoke(functionId, event),
+    invoke: (functionId, event) => {
+      const baseline = baselineByFunction.get(functionId);
+      return baseline ? baselineHandler(baseline.withKms) : sandbox.functions.invoke(functionId, event);
+    },
     issuers: sandbox.issuers,
     iam: endpoints.iam,
     log: sandbox.log,
@@ -116,6 +153,7 @@ async function startFrontDoor(sandbox: Sandbox): Promise<{ url: string; stop: ()
     stop: async () => {
       await close(server);
       client.destroy();
+      kms.destroy();
     },
   };
 }
@@ -135,28 +173,34 @@ async function post(url: string, token: string, code: string): Promise<number> {
 export async function measureVerify(sandbox: Sandbox, client: SandboxClient, samples: number) {
   const [success, failure, ...ready] = await prepareParcels(sandbox, client, 'VERIFY', samples * 2 + 2);
   if (!success || !failure) throw new Error('no parcels prepared');
-  const roundTripsSuccess = await dynamodbRequestsDuring(sandbox, client, () =>
+  const onSuccess = await requestsDuring(sandbox, client, () =>
     client.verify(success.parcelId, { code: success.code }, success.token),
   );
   const wrong = failure.code === '000000' ? '111111' : '000000';
-  const roundTripsFailure = await dynamodbRequestsDuring(sandbox, client, () =>
+  const onFailure = await requestsDuring(sandbox, client, () =>
     client.verify(failure.parcelId, { code: wrong }, failure.token),
   );
 
   const door = await startFrontDoor(sandbox);
   const verifyMs: number[] = [];
   const baselineMs: number[] = [];
-  // Interleaved one by one through the same server, so both see the same front door and machine noise.
+  const kmsBaselineMs: number[] = [];
+  // Interleaved one by one through the same server, so all three see the same front door and machine noise.
   for (const parcel of ready.slice(0, samples)) {
-    let started = performance.now();
-    const baselineStatus = await post(
-      `${door.url}/baseline/${parcel.parcelId}/verify`,
-      parcel.token,
-      '123456',
-    );
-    baselineMs.push(performance.now() - started);
-    if (baselineStatus !== 200) throw new Error(`baseline answered ${baselineStatus}`);
-    started = performance.now();
+    for (const [path, into] of [
+      ['baseline', baselineMs],
+      ['baseline-kms', kmsBaselineMs],
+    ] as const) {
+      const started = performance.now();
+      const baselineStatus = await post(
+        `${door.url}/${path}/${parcel.parcelId}/verify`,
+        parcel.token,
+        '123456',
+      );
+      into.push(performance.now() - started);
+      if (baselineStatus !== 200) throw new Error(`${path} answered ${baselineStatus}`);
+    }
+    const started = performance.now();
     const status = await post(`${door.url}/parcels/${parcel.parcelId}/verify`, parcel.token, parcel.code);
     verifyMs.push(performance.now() - started);
     if (status !== 200) throw new Error(`verify answered ${status}`);
@@ -172,12 +216,16 @@ export async function measureVerify(sandbox: Sandbox, client: SandboxClient, sam
   await sandbox.settled();
 
   return {
-    roundTripsSuccess,
-    roundTripsFailure,
+    roundTripsSuccess: onSuccess.dynamodb,
+    roundTripsFailure: onFailure.dynamodb,
+    kmsRequestsSuccess: onSuccess.kms,
+    kmsRequestsFailure: onFailure.kms,
     verifyP50: percentile(verifyMs, 50),
     verifyP99: percentile(verifyMs, 99),
     baselineP50: percentile(baselineMs, 50),
     baselineP99: percentile(baselineMs, 99),
+    kmsBaselineP50: percentile(kmsBaselineMs, 50),
+    kmsBaselineP99: percentile(kmsBaselineMs, 99),
     throughputPerSecond: throughput,
   };
 }

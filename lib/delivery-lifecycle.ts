@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,7 +16,8 @@ export interface DeliveryLifecycleProps {
   readonly table: ITable;
   /** Who each code is for (email, name, locale): a table apart from the code table. */
   readonly recipientTable: ITable;
-  readonly hashKeySecret: ISecret;
+  /** The KMS HMAC key codes are hashed with (`kms:GenerateMac` is granted, nothing else). */
+  readonly codeHashKey: IKey;
   readonly encryptionKeySecret: ISecret;
   readonly events: DeliveryEvents;
   /** The issuing workflow's send function: a reissued code is emailed by the same step. */
@@ -51,7 +53,7 @@ export class DeliveryLifecycle extends Construct {
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
         RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
         RECORD_RETENTION_DAYS: String(props.recordRetentionDays ?? 30),
@@ -60,7 +62,7 @@ export class DeliveryLifecycle extends Construct {
     props.table.grant(this.applyFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // A reissue extends the recipient's ttl; a closure deletes the recipient. It never reads them.
     props.recipientTable.grant(this.applyFunction, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    props.hashKeySecret.grantRead(this.applyFunction);
+    props.codeHashKey.grant(this.applyFunction, 'kms:GenerateMac');
     props.encryptionKeySecret.grantRead(this.applyFunction);
 
     const events = { bus: props.events.bus, source: props.events.ownSource };

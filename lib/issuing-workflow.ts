@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -15,7 +16,8 @@ export interface IssuingWorkflowProps {
   readonly table: ITable;
   /** Who each code is for (email, name, locale): a table apart from the code table. */
   readonly recipientTable: ITable;
-  readonly hashKeySecret: ISecret;
+  /** The KMS HMAC key codes are hashed with (`kms:GenerateMac` is granted, nothing else). */
+  readonly codeHashKey: IKey;
   readonly encryptionKeySecret: ISecret;
   readonly mail: Mail;
   readonly bus: IEventBus;
@@ -64,7 +66,7 @@ export class IssuingWorkflow extends Construct {
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
         RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         ...limits,
       },
@@ -73,7 +75,7 @@ export class IssuingWorkflow extends Construct {
     props.table.grant(this.issueFunction, 'dynamodb:UpdateItem');
     // Conditional updates keep the recipient (first write wins, ttl only later); a closed parcel's is deleted.
     props.recipientTable.grant(this.issueFunction, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    props.hashKeySecret.grantRead(this.issueFunction);
+    props.codeHashKey.grant(this.issueFunction, 'kms:GenerateMac');
     props.encryptionKeySecret.grantRead(this.issueFunction);
 
     this.sendFunction = new SecureDeliveryFunction(this, 'SendOtpEmail', {
@@ -104,7 +106,7 @@ export class IssuingWorkflow extends Construct {
       resultPath: '$.issue',
     });
     issue.addRetry({
-      errors: ['StoreThrottledError'],
+      errors: ['StoreThrottledError', 'KeyServiceUnavailableError'],
       interval: Duration.seconds(1),
       backoffRate: 2,
       maxAttempts: 4,

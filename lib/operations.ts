@@ -157,7 +157,7 @@ export class Operations extends Construct {
           }),
           new GraphWidget({
             title: 'Verify outcomes',
-            left: ['VERIFIED', 'WRONG_CODE', 'LOCKED', 'WRONG_DRIVER', 'EXPIRED'].map(verifyOutcome),
+            left: ['VERIFIED', 'WRONG_CODE', 'LOCKED', 'NOT_ASSIGNED', 'EXPIRED'].map(verifyOutcome),
           }),
         ],
         [

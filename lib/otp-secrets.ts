@@ -1,23 +1,25 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 /** Props for {@link OtpSecrets}. */
 export interface OtpSecretsProps {
   /**
-   * What happens to the secrets when the stack is deleted.
+   * What happens to the keys when the stack is deleted.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
- * Two independent keys: the HMAC key verify needs, and the AES key only issuing, sending and Track
- * Package need. Verify cannot read the second, so a compromised verify path cannot recover codes.
+ * Two independent keys: a KMS HMAC key for the codes' hash, whose material never leaves KMS (functions
+ * may only ask it for a MAC), and the AES key for the recoverable ciphertext, which only issuing, sending
+ * and the recipient routes read. Verify holds neither, so a compromised verify path cannot recover codes.
  */
 export class OtpSecrets extends Construct {
-  /** Key material for the codes' HMAC-SHA-256. */
-  public readonly hashKeySecret: Secret;
+  /** KMS HMAC_256 key (GENERATE_VERIFY_MAC) for the codes' HMAC-SHA-256; grant hashers `kms:GenerateMac` only. */
+  public readonly hashKey: Key;
   /** Key material for the codes' AES-256-GCM ciphertext. */
   public readonly encryptionKeySecret: Secret;
 
@@ -36,7 +38,12 @@ export class OtpSecrets extends Construct {
       });
       return secret;
     };
-    this.hashKeySecret = generate('HashKey', 'Secure Delivery: HMAC key for one-time delivery codes');
+    this.hashKey = new Key(this, 'CodeHashKey', {
+      description: 'Secure Delivery: HMAC key for one-time delivery codes (never leaves KMS)',
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
     this.encryptionKeySecret = generate(
       'EncryptionKey',
       'Secure Delivery: AES key for recoverable delivery codes',

@@ -60,7 +60,7 @@ export class SecureDeliveryStack extends Stack {
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
       recipientTable: this.recipientTable.table,
-      hashKeySecret: secrets.hashKeySecret,
+      codeHashKey: secrets.hashKey,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
       bus: this.events.bus,
@@ -78,7 +78,7 @@ export class SecureDeliveryStack extends Stack {
 
     this.verifyApi = new VerifyApi(this, 'VerifyApi', {
       table: this.otpTable.table,
-      hashKeySecret: secrets.hashKeySecret,
+      codeHashKey: secrets.hashKey,
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
       verifyScope: this.driverPool.verifyScope,
@@ -90,7 +90,7 @@ export class SecureDeliveryStack extends Stack {
     this.lifecycle = new DeliveryLifecycle(this, 'Lifecycle', {
       table: this.otpTable.table,
       recipientTable: this.recipientTable.table,
-      hashKeySecret: secrets.hashKeySecret,
+      codeHashKey: secrets.hashKey,
       encryptionKeySecret: secrets.encryptionKeySecret,
       events: this.events,
       sendFunction: this.workflow.sendFunction,

@@ -4,15 +4,16 @@ import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
 /** Props for {@link VerifyApi}. */
 export interface VerifyApiProps {
   readonly table: ITable;
-  readonly hashKeySecret: ISecret;
+  /** The KMS HMAC key codes are hashed with (`kms:GenerateMac` is granted, nothing else). */
+  readonly codeHashKey: IKey;
   readonly driverPool: UserPool;
   readonly handheldClient: UserPoolClient;
   /** The scope a token must carry to verify (only access tokens carry scopes), e.g. `secure-delivery/verify`. */
@@ -64,14 +65,14 @@ export class VerifyApi extends Construct {
       logRemovalPolicy: RemovalPolicy.RETAIN,
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
-        OTP_HASH_SECRET_ARN: props.hashKeySecret.secretArn,
+        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
         MAX_WRONG_ATTEMPTS_PER_CODE: String(props.maxWrongAttemptsPerCode ?? 5),
         MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
       },
     });
     // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
     props.table.grant(this.verifyFunction, 'dynamodb:UpdateItem');
-    props.hashKeySecret.grantRead(this.verifyFunction);
+    props.codeHashKey.grant(this.verifyFunction, 'kms:GenerateMac');
     // No events:PutEvents: Parcel Handover Verified comes from the table's stream (HandoverEvents).
 
     this.httpApi = new HttpApi(this, 'Api', {

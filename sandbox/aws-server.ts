@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
 import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
+import { type KmsCall, LocalKms } from './kms.ts';
 import type { SandboxLog } from './log.ts';
 import type { ExecutionRecord, LocalStepFunctions } from './stepfunctions.ts';
 import type { TemplateResolver } from './template.ts';
@@ -58,8 +59,9 @@ export function executionView(execution: ExecutionRecord) {
 
 /**
  * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
- * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`) and Secrets Manager (`secretsmanager.*`),
- * dispatched on X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
+ * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`) and KMS
+ * (`TrentService.*`, {@link LocalKms}), dispatched on X-Amz-Target exactly as the SDK sends them. Other
+ * paths go to `fallback`.
  */
 export function createAwsRequestHandler(options: {
   resolver: TemplateResolver;
@@ -67,9 +69,12 @@ export function createAwsRequestHandler(options: {
   stepFunctions: LocalStepFunctions;
   log: SandboxLog;
   fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
+  authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
 }): RequestListener {
   const { bus, stepFunctions, log } = options;
   const secrets = generateSecrets(options.resolver);
+  const kms = new LocalKms(options.resolver);
   const findSecret = (id: unknown): LocalSecret => {
     const secret = secrets.find((candidate) => candidate.arn === id || candidate.name === id);
     if (!secret)
@@ -166,7 +171,10 @@ export function createAwsRequestHandler(options: {
             sendJson(response, 404, { message: 'Not Found' });
           return;
         }
-        const operation = operations[target];
+        const authorizeKms = options.authorizeKms;
+        const operation: Operation | undefined = LocalKms.targets.includes(target)
+          ? (parsed) => kms.handle(target, parsed, authorizeKms && ((call) => authorizeKms(call, request)))
+          : operations[target];
         if (!operation)
           throw new AwsJsonError('UnknownOperationException', `The sandbox does not implement ${target}`);
         let parsed: Record<string, unknown>;

@@ -59,6 +59,7 @@ export interface SandboxEndpoints {
   readonly driverTokenUrl: string;
   readonly stepFunctionsEndpoint: string;
   readonly secretsManagerEndpoint: string;
+  readonly kmsEndpoint: string;
   readonly inspectUrl: string;
   /** Sandbox-only (not an AWS API): every workflow execution with its input, status, output or error. */
   readonly inspectExecutionsUrl: string;
@@ -88,8 +89,8 @@ export interface Sandbox {
   readonly log: SandboxLog;
   readonly bus: LocalEventBus;
   readonly stepFunctions: LocalStepFunctions;
-  /** Fault injection at the DynamoDB and SES endpoints the handlers call. */
-  readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
+  /** Fault injection at the DynamoDB, SES and KMS endpoints the handlers call. */
+  readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy; readonly kms: FaultProxy };
   /** The template's functions as the sandbox runs them (invocation counts and durations). */
   readonly functions: LocalFunctions;
   /** DynamoDB Streams of the template's tables (every record, in order). */
@@ -119,7 +120,7 @@ const SHOP_BACKEND_CREDENTIALS = {
 
 /**
  * Starts the whole system on loopback from the synthesized template: dynalite, aws-ses-v2-local, the
- * EventBridge / Step Functions / Secrets Manager endpoint, the HTTP API with local JWT issuer, and the
+ * EventBridge / Step Functions / Secrets Manager / KMS endpoint, the HTTP API with local JWT issuer, and the
  * real handlers. Handlers reach them through the standard AWS_ENDPOINT_URL_* variables.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -190,14 +191,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen, undefined, streams);
     stops.push(dynamodb.stop);
 
-    // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
+    // Handlers reach DynamoDB, SES and KMS through fault proxies (pass-through unless a test injects a fault).
     const faults = {
       dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log),
       ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log),
+      kms: new FaultProxy(awsBase, 'json', 'kms', log),
     };
     const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
     const sesProxyPort = await listen(faults.ses.server, 0, 'SES fault proxy');
-    servers.push(faults.dynamodb.server, faults.ses.server);
+    const kmsProxyPort = await listen(faults.kms.server, 0, 'KMS fault proxy');
+    servers.push(faults.dynamodb.server, faults.ses.server, faults.kms.server);
 
     Object.assign(process.env, {
       AWS_REGION: SANDBOX_ENV.region,
@@ -209,6 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_EVENTBRIDGE: awsBase,
       AWS_ENDPOINT_URL_SFN: awsBase,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
+      AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kmsProxyPort}`,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     delete process.env.AWS_PROFILE;
@@ -318,6 +322,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       driverTokenUrl: `${awsBase}/cognito/token`,
       stepFunctionsEndpoint: awsBase,
       secretsManagerEndpoint: awsBase,
+      kmsEndpoint: awsBase,
       inspectUrl: `${awsBase}/_sandbox/events`,
       inspectExecutionsUrl: `${awsBase}/_sandbox/executions`,
       credentials: CREDENTIALS,

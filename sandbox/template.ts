@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,10 @@ export class TemplateResolver {
         return `${this.env.region}_${logicalId}`;
       case 'AWS::SQS::Queue':
         return `https://sqs.${this.env.region}.amazonaws.com/${this.env.accountId}/${logicalId}`;
+      case 'AWS::KMS::Key':
+        return this.kmsKeyId(logicalId);
+      case 'AWS::KMS::Alias':
+        return String(this.resource(logicalId).Properties?.AliasName);
       default:
         return logicalId;
     }
@@ -104,9 +109,21 @@ export class TemplateResolver {
         return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
       case 'AWS::Pipes::Pipe':
         return `${prefix('pipes')}:pipe/${logicalId}`;
+      case 'AWS::KMS::Key':
+        return `${prefix('kms')}:key/${this.kmsKeyId(logicalId)}`;
+      case 'AWS::KMS::Alias':
+        return `${prefix('kms')}:${this.ref(logicalId)}`;
       default:
         return `${prefix('sandbox')}:${Type}:${logicalId}`;
     }
+  }
+
+  /** A KMS key id (a UUID, as KMS makes them), stable for the logical id so every reference agrees. */
+  private kmsKeyId(logicalId: string): string {
+    const hex = createHash('sha256').update(`${this.env.stackName}/${logicalId}`).digest('hex');
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+      '-',
+    );
   }
 
   getAtt(logicalId: string, attribute: string): string {
@@ -118,6 +135,7 @@ export class TemplateResolver {
     if (attribute === 'QueueUrl') return this.ref(logicalId);
     // A stream's label is its creation time; the sandbox's streams all date from one fixed instant.
     if (attribute === 'StreamArn') return `${this.arn(logicalId)}/stream/2026-01-01T00:00:00.000`;
+    if (attribute === 'KeyId') return this.ref(logicalId);
     return `${logicalId}.${attribute}`;
   }
 

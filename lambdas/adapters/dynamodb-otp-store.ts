@@ -103,7 +103,7 @@ async function conditional(run: () => Promise<Item | undefined>): Promise<Condit
     const attributes = await run();
     return { ok: true, record: fromItem(attributes ?? {}) };
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { ok: false, current: recordOf(error.Item) };
+    if (error instanceof ConditionalCheckFailedException) return refused(error.Item);
     return rethrow(error);
   }
 }
@@ -114,6 +114,16 @@ async function conditional(run: () => Promise<Item | undefined>): Promise<Condit
  */
 function recordOf(item: Item | undefined): OtpRecord | undefined {
   return item?.issueId ? fromItem(item) : undefined;
+}
+
+/** A refused condition's result: the record, or for a placeholder only the driver it is bound to. */
+function refused(item: Item | undefined): ConditionalResult {
+  const placeholderDriverId = item && !item.issueId ? item.driverId?.S : undefined;
+  return {
+    ok: false,
+    current: recordOf(item),
+    ...(placeholderDriverId === undefined ? {} : { placeholderDriverId }),
+  };
 }
 
 /**

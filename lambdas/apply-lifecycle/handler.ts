@@ -10,12 +10,12 @@ import {
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { codeHasherFromEnv, keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
 const recipients = recipientStoreFromEnv();
-const hashKey = keyFromEnv('otp-hash');
+const codeHasher = codeHasherFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 const limits = {
   retentionDays: intEnv('RECORD_RETENTION_DAYS', 30),
@@ -29,13 +29,12 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
   let result: Awaited<ReturnType<typeof revokeCode>>;
   if (detailType === DetailType.DeliveryAttemptFailed) {
     const { detail, time } = parseEventDetail(DeliveryAttemptFailedDetailSchema, event);
-    const [hash, encryption] = await Promise.all([hashKey(), encryptionKey()]);
     // The failure's own event time orders it against Out For Delivery events (they arrive unordered).
     result = await handleDeliveryAttemptFailed(
       {
         store,
         recipients,
-        keys: { hashKey: hash, encryptionKey: encryption },
+        keys: { codeHasher, encryptionKey: await encryptionKey() },
         clock: systemClock,
         ...limits,
       },

@@ -81,3 +81,8 @@ export class StoreThrottledError extends DomainError {
 export class ResendInFlightError extends DomainError {
   override readonly name = 'ResendInFlightError';
 }
+
+/** The key service throttled or failed transiently (after the SDK's retries); verify answers 503, workflows retry. */
+export class KeyServiceUnavailableError extends DomainError {
+  override readonly name = 'KeyServiceUnavailableError';
+}

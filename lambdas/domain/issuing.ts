@@ -3,7 +3,7 @@ import { codeEmailFor, sendOrRollBack } from './code-email.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
-import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
+import { type CodeHasher, encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type {
   Clock,
   Mailer,
@@ -15,9 +15,9 @@ import type {
 } from './otp-record.ts';
 import type { ParcelShippedDetail } from './parcel-events.ts';
 
-/** Keys the issuing side holds: the HMAC key for the hash and the AES key for the recoverable copy. */
+/** What the issuing side hashes and encrypts with: the KMS-held MAC key, and the AES key for the recoverable copy. */
 export interface IssuingKeys {
-  readonly hashKey: Uint8Array;
+  readonly codeHasher: CodeHasher;
   readonly encryptionKey: Uint8Array;
 }
 
@@ -45,7 +45,7 @@ export interface IssueResult {
 const DAY_SECONDS = 86_400;
 
 /**
- * Issues the parcel's code once: a CSPRNG code, stored only as an HMAC and an AES-GCM ciphertext, valid
+ * Issues the parcel's code once: a CSPRNG code, stored only as a MAC and an AES-GCM ciphertext, valid
  * until the end of the delivery day. A duplicate event finds the stored record and issues nothing new.
  */
 export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Promise<IssueResult> {
@@ -64,7 +64,7 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
     parcelId: parcel.parcelId,
     orderId: parcel.orderId,
     issueId,
-    codeHash: hashOtpCode(deps.keys.hashKey, parcel.parcelId, code),
+    codeHash: await deps.keys.codeHasher.hash(parcel.parcelId, code),
     codeCiphertext: encryptOtpCode(deps.keys.encryptionKey, parcel.parcelId, issueId, code),
     status: 'ISSUED',
     expiresAt,

@@ -4,7 +4,7 @@ import { deliveryWindowEnd } from './delivery-window.ts';
 import { DeliveryDateOutOfRangeError, InvalidParcelEventError, ResendInFlightError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
-import { encryptOtpCode, generateOtpCode, hashOtpCode } from './otp-code.ts';
+import { encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type { Clock, LifecycleOrder, LifecycleStore, OtpRecord, RecipientWriter } from './otp-record.ts';
 import { CalendarDateSchema, DriverIdSchema, ParcelIdSchema } from './parcel-events.ts';
 
@@ -157,7 +157,7 @@ async function reissueCode(
   const nowSeconds = toEpochSeconds(now);
   const fields = {
     issueId,
-    codeHash: hashOtpCode(deps.keys.hashKey, parcelId, code),
+    codeHash: await deps.keys.codeHasher.hash(parcelId, code),
     codeCiphertext: encryptOtpCode(deps.keys.encryptionKey, parcelId, issueId, code),
     expiresAt,
     ttl: expiresAt + deps.retentionDays * DAY_SECONDS,

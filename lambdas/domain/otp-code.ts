@@ -1,11 +1,4 @@
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHmac,
-  randomBytes,
-  randomInt,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 
 /** Number of digits in a delivery code. */
 export const OTP_DIGITS = 6;
@@ -25,11 +18,21 @@ export function isWellFormedOtpCode(value: string): boolean {
 
 /**
  * Keyed hash of a code, bound to its parcel so a hash cannot be replayed on another parcel (and a
- * 10^6-entry table is useless without the key). HMAC-SHA-256, hex. Not bound to the issue: verify must
- * build the hash before it reads anything, to stay at one round trip.
+ * 10^6-entry table is useless without the key). The key never leaves the key service: whoever holds a
+ * hasher can only ask for one MAC at a time, so a code cannot be recovered offline from its hash.
  */
-export function hashOtpCode(key: Uint8Array, parcelId: string, code: string): string {
-  return createHmac('sha256', key).update(`${parcelId}\u0000${code}`).digest('hex');
+export interface CodeHasher {
+  /** Lower-case hex MAC of {@link codeMacMessage}. */
+  hash(parcelId: string, code: string): Promise<string>;
+}
+
+/**
+ * The bytes a code's MAC is computed over: parcel and code, NUL-separated so no shift of characters
+ * between the two gives the same message. Not bound to the issue: verify must build the hash before it
+ * reads anything, to stay at one round trip.
+ */
+export function codeMacMessage(parcelId: string, code: string): Uint8Array {
+  return new Uint8Array(Buffer.from(`${parcelId}\u0000${code}`, 'utf8'));
 }
 
 /** Constant-time equality of two hex digests (false for different lengths without early exit on content). */

@@ -66,10 +66,13 @@ export interface VerifyAttempt {
   readonly maxWrongAttemptsPerParcel?: number;
 }
 
-/** Result of a conditional store write: success, or the item as it was when the condition failed. */
+/**
+ * Result of a conditional store write: success, or the item as it was when the condition failed. An item
+ * with no code yet (an early Out For Delivery's placeholder) is no record, but says whom it is bound to.
+ */
 export type ConditionalResult =
   | { readonly ok: true; readonly record: OtpRecord }
-  | { readonly ok: false; readonly current: OtpRecord | undefined };
+  | { readonly ok: false; readonly current: OtpRecord | undefined; readonly placeholderDriverId?: string };
 
 /** Persistence port for code records; the DynamoDB adapter implements it. */
 export interface OtpStore {

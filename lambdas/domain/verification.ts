@@ -1,11 +1,11 @@
 import { toEpochSeconds } from './expiry.ts';
-import { digestsEqual, hashOtpCode } from './otp-code.ts';
+import { type CodeHasher, digestsEqual } from './otp-code.ts';
 import type { Clock, OtpRecord, OtpStore, VerifyAttempt } from './otp-record.ts';
 
 /** Why a verify attempt was refused; the HTTP handler maps each to a status code. */
 export type VerifyRejection =
+  | 'NOT_ASSIGNED'
   | 'NOT_FOUND'
-  | 'WRONG_DRIVER'
   | 'ALREADY_VERIFIED'
   | 'EXPIRED'
   | 'REVOKED'
@@ -20,7 +20,7 @@ export type VerifyOutcome =
 /** Dependencies of {@link verifyHandover}. */
 export interface VerifyDeps {
   readonly store: OtpStore;
-  readonly hashKey: Uint8Array;
+  readonly codeHasher: CodeHasher;
   readonly clock: Clock;
   /** Wrong codes after which a code is dead. */
   readonly maxWrongAttempts: number;
@@ -29,16 +29,20 @@ export interface VerifyDeps {
 }
 
 /**
- * Classifies why the verify condition failed, from the item as it was. Order matters: a driver who is
- * not assigned learns nothing beyond 403; expiry and revocation beat lock-out so the driver knows to stop.
- * `CODE_MATCHES` means nothing in the image refuses the attempt (a concurrent write changed it).
+ * Classifies why the verify condition failed, from the item as it was. Order matters: a driver the parcel
+ * is not bound to gets NOT_ASSIGNED whether the parcel has a code, has none or does not exist, so no
+ * driver can tell which parcels are high-value; only the bound driver learns that there is no code.
+ * Expiry and revocation beat lock-out so the driver knows to stop. `CODE_MATCHES` means nothing in the
+ * image refuses the attempt (a concurrent write changed it).
+ * @param placeholderDriverId the driver an item without a code is bound to, if any
  */
 export function classifyRejection(
   record: OtpRecord | undefined,
   attempt: VerifyAttempt,
+  placeholderDriverId?: string,
 ): VerifyRejection | 'CODE_MATCHES' {
+  if ((record ? record.driverId : placeholderDriverId) !== attempt.driverId) return 'NOT_ASSIGNED';
   if (!record) return 'NOT_FOUND';
-  if (record.driverId !== attempt.driverId) return 'WRONG_DRIVER';
   if (record.status === 'VERIFIED') return 'ALREADY_VERIFIED';
   if (record.status === 'REVOKED') return 'REVOKED';
   if (record.expiresAt <= attempt.nowSeconds) return 'EXPIRED';
@@ -80,7 +84,7 @@ export async function verifyHandover(
   const attempt: VerifyAttempt = {
     parcelId: input.parcelId,
     driverId: input.driverId,
-    codeHash: hashOtpCode(deps.hashKey, input.parcelId, input.code),
+    codeHash: await deps.codeHasher.hash(input.parcelId, input.code),
     nowSeconds: toEpochSeconds(verifiedAt),
     nowIso: verifiedAt.toISOString(),
     maxWrongAttempts: deps.maxWrongAttempts,
@@ -91,7 +95,7 @@ export async function verifyHandover(
   const verify = await deps.store.verify(attempt);
   if (verify.ok) return { verified: true, record: verify.record, verifiedAt };
 
-  const rejection = classifyRejection(verify.current, attempt);
+  const rejection = classifyRejection(verify.current, attempt, verify.placeholderDriverId);
   if (rejection !== 'WRONG_CODE' && rejection !== 'CODE_MATCHES')
     return refusal(rejection, verify.current, deps);
   if (rejection === 'CODE_MATCHES' || !verify.current) {
@@ -106,7 +110,7 @@ export async function verifyHandover(
     return { verified: false, rejection: left === 0 ? 'LOCKED' : 'WRONG_CODE', attemptsRemaining: left };
   }
   // Someone else's write won the race (another wrong code, a verify, a reissue): report the state it left.
-  const after = classifyRejection(counted.current, attempt);
+  const after = classifyRejection(counted.current, attempt, counted.placeholderDriverId);
   return refusal(after === 'CODE_MATCHES' ? 'WRONG_CODE' : after, counted.current, deps);
 }
 

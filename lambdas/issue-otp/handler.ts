@@ -3,12 +3,12 @@ import { systemClock } from '../domain/otp-record.ts';
 import { ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { codeHasherFromEnv, keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const store = otpStoreFromEnv();
 const recipients = recipientStoreFromEnv();
-const hashKey = keyFromEnv('otp-hash');
+const codeHasher = codeHasherFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 const retentionDays = intEnv('RECORD_RETENTION_DAYS', 30);
 const maxDaysAhead = intEnv('MAX_DELIVERY_DAYS_AHEAD', 60);
@@ -16,12 +16,11 @@ const maxDaysAhead = intEnv('MAX_DELIVERY_DAYS_AHEAD', 60);
 /** Step 2 of issuing: creates the parcel's code once (idempotent under duplicate events). */
 export const handler = lambdaHandler(logger, async (input: unknown) => {
   const parcel = parseInput(ParcelShippedDetailSchema, input);
-  const [hash, encryption] = await Promise.all([hashKey(), encryptionKey()]);
   const result = await issueOtp(
     {
       store,
       recipients,
-      keys: { hashKey: hash, encryptionKey: encryption },
+      keys: { codeHasher, encryptionKey: await encryptionKey() },
       clock: systemClock,
       retentionDays,
       maxDaysAhead,

@@ -58,11 +58,14 @@ export function parseParcelId(event: Pick<APIGatewayProxyEventV2, 'pathParameter
   return parcelId;
 }
 
+/** Transient failures of a dependency, after the SDK's retries: the caller may try again. */
+const TRY_AGAIN_ERRORS = new Set(['StoreThrottledError', 'KeyServiceUnavailableError']);
+
 /** Maps a refused request or an internal failure to a response; nothing internal leaks. */
 export function errorResponse(error: unknown, onInternal: (error: unknown) => void): APIGatewayProxyResultV2 {
   if (error instanceof BadRequestError)
     return jsonResponse(error.statusCode, { code: error.code, message: error.message });
-  if (error instanceof Error && error.name === 'StoreThrottledError') {
+  if (error instanceof Error && TRY_AGAIN_ERRORS.has(error.name)) {
     return jsonResponse(
       503,
       { code: 'TRY_AGAIN', message: 'Busy, try again shortly' },

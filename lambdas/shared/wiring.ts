@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
 import { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
+import { KmsCodeHasher } from '../adapters/kms-code-hasher.ts';
 import { cachedKey } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 import type { KeyPurpose } from '../domain/keys.ts';
@@ -27,7 +29,6 @@ export function mailerFromEnv(sdkMaxAttempts?: number): SesMailer {
 }
 
 const SECRET_ENV: Record<KeyPurpose, string> = {
-  'otp-hash': 'OTP_HASH_SECRET_ARN',
   'otp-encryption': 'OTP_ENCRYPTION_SECRET_ARN',
 };
 
@@ -42,4 +43,13 @@ export function keyFromEnv(purpose: KeyPurpose): () => Promise<Uint8Array> {
 /** The recipient table named by RECIPIENT_TABLE_NAME. Call at handler init. */
 export function recipientStoreFromEnv(): DynamoDbRecipientStore {
   return new DynamoDbRecipientStore(new DynamoDBClient({}), requireEnv('RECIPIENT_TABLE_NAME'));
+}
+
+/**
+ * The code hasher using the KMS HMAC key named by OTP_HASH_KEY_ARN. Call at handler init.
+ * @param sdkMaxAttempts SDK attempts per request; fewer where a caller waits on the answer.
+ */
+export function codeHasherFromEnv(sdkMaxAttempts?: number): KmsCodeHasher {
+  const client = new KMSClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });
+  return new KmsCodeHasher(client, requireEnv('OTP_HASH_KEY_ARN'));
 }

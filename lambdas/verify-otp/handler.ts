@@ -1,6 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { StoreThrottledError } from '../domain/errors.ts';
+import { KeyServiceUnavailableError, StoreThrottledError } from '../domain/errors.ts';
 import { DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
 import { systemClock } from '../domain/otp-record.ts';
@@ -13,7 +13,7 @@ import {
   parseParcelId,
 } from '../shared/http.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { codeHasherFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
@@ -22,13 +22,14 @@ const metrics = new Metrics();
 const store = otpStoreFromEnv(3);
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
-const hashKey = keyFromEnv('otp-hash');
+// The key stays in KMS: each hash is one GenerateMac request, under the same deadline as the store.
+const codeHasher = codeHasherFromEnv(3);
 const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
 const maxWrongAttemptsPerParcel = intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10);
 
 const REJECTION_STATUS: Record<VerifyRejection, number> = {
+  NOT_ASSIGNED: 403,
   NOT_FOUND: 404,
-  WRONG_DRIVER: 403,
   ALREADY_VERIFIED: 409,
   EXPIRED: 410,
   REVOKED: 410,
@@ -36,9 +37,10 @@ const REJECTION_STATUS: Record<VerifyRejection, number> = {
   WRONG_CODE: 422,
 };
 
+// NOT_ASSIGNED is the one answer for a parcel with a code, without one, and unknown: no oracle for value.
 const REJECTION_MESSAGE: Record<VerifyRejection, string> = {
+  NOT_ASSIGNED: 'This parcel is not out for delivery with you',
   NOT_FOUND: 'No code exists for this parcel',
-  WRONG_DRIVER: 'This parcel is not out for delivery with you',
   ALREADY_VERIFIED: 'This parcel was already handed over',
   EXPIRED: 'The code has expired',
   REVOKED: 'The code was revoked',
@@ -97,7 +99,7 @@ export const handler = lambdaHandler(
       const outcome = await verifyHandover(
         {
           store: store.withAbortSignal(deadline),
-          hashKey: await hashKey(),
+          codeHasher: codeHasher.withAbortSignal(deadline),
           clock: systemClock,
           maxWrongAttempts,
           maxWrongAttemptsPerParcel,
@@ -114,6 +116,7 @@ export const handler = lambdaHandler(
       return toResponse(outcome, request.parcelId);
     } catch (error) {
       if (error instanceof StoreThrottledError) logger.warn('Verify throttled by the store');
+      if (error instanceof KeyServiceUnavailableError) logger.warn('Verify throttled by KMS');
       return errorResponse(error, () => logger.error('Verify failed', { errorName: (error as Error).name }));
     }
   },

@@ -392,6 +392,23 @@ describe('DynamoDbOtpStore.recordWrongAttempt', () => {
     // Assess
     expect(result).toEqual({ ok: false, current: locked });
   });
+
+  it('returns no record for a refused placeholder, only the driver it is bound to', async () => {
+    // Prepare: an Out For Delivery came for a parcel without a code.
+    ddb.on(UpdateItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+        Item: { parcelId: { S: 'PCL-789' }, driverId: { S: 'driver-2' }, boundAt: { N: '1790000000' } },
+      }),
+    );
+
+    // Act
+    const result = await store.verify(ATTEMPT);
+
+    // Assess
+    expect(result).toEqual({ ok: false, current: undefined, placeholderDriverId: 'driver-2' });
+  });
 });
 
 describe('DynamoDbOtpStore email claim', () => {

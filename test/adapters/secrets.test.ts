@@ -5,7 +5,7 @@ import { cachedKey } from '../../lambdas/adapters/secrets.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 
 const secrets = mockClient(SecretsManagerClient);
-const SECRET_ID = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-hash-AbCdEf';
+const SECRET_ID = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-encryption-AbCdEf';
 const SECRET = 's'.repeat(64);
 
 const client = () => new SecretsManagerClient({ region: 'eu-central-1' });
@@ -18,7 +18,7 @@ describe('cachedKey', () => {
   it('fetches the secret once for concurrent first calls and derives the key for its purpose', async () => {
     // Prepare
     secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
-    const key = cachedKey(client(), SECRET_ID, 'otp-hash');
+    const key = cachedKey(client(), SECRET_ID, 'otp-encryption');
 
     // Act
     const keys = await Promise.all([key(), key(), key(), key(), key()]);
@@ -26,7 +26,7 @@ describe('cachedKey', () => {
     // Assess
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: SECRET_ID });
-    const expected = Buffer.from(deriveKey(SECRET, 'otp-hash'));
+    const expected = Buffer.from(deriveKey(SECRET, 'otp-encryption'));
     for (const derived of keys) expect(Buffer.from(derived).equals(expected)).toBe(true);
   });
 
@@ -50,7 +50,7 @@ describe('cachedKey', () => {
       .on(GetSecretValueCommand)
       .rejectsOnce(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }))
       .resolves({ SecretString: SECRET });
-    const key = cachedKey(client(), SECRET_ID, 'otp-hash');
+    const key = cachedKey(client(), SECRET_ID, 'otp-encryption');
     const failed = key();
     await expect(failed).rejects.toMatchObject({ name: 'ThrottlingException' });
 
@@ -68,20 +68,20 @@ describe('cachedKey', () => {
       .on(GetSecretValueCommand)
       .resolvesOnce({ SecretBinary: new Uint8Array([1, 2, 3]) })
       .resolves({ SecretString: SECRET });
-    const key = cachedKey(client(), SECRET_ID, 'otp-hash');
+    const key = cachedKey(client(), SECRET_ID, 'otp-encryption');
 
     // Act
     const first = key();
 
     // Assess
-    await expect(first).rejects.toThrow('Secret for otp-hash has no string value');
+    await expect(first).rejects.toThrow('Secret for otp-encryption has no string value');
     await expect(key()).resolves.toHaveLength(32);
   });
 
   it('rejects a secret that is too short to derive a key from', async () => {
     // Prepare
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'short' });
-    const key = cachedKey(client(), SECRET_ID, 'otp-hash');
+    const key = cachedKey(client(), SECRET_ID, 'otp-encryption');
 
     // Act
     const derived = key();

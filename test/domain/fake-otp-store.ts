@@ -25,6 +25,8 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 export class FakeOtpStore implements OtpStore {
   protected readonly items = new Map<string, OtpRecord>();
+  /** Items without a code: an early Out For Delivery's binding, by parcel. */
+  private readonly placeholders = new Map<string, string>();
   /** Operations in the order they were called. */
   readonly calls: StoreOperation[] = [];
 
@@ -120,10 +122,17 @@ export class FakeOtpStore implements OtpStore {
     return 'BOUND';
   }
 
+  /** An item with no code, bound to `driverId` (Out For Delivery before the code, or a low-value parcel). */
+  seedPlaceholder(parcelId: string, driverId: string): void {
+    this.placeholders.set(parcelId, driverId);
+  }
+
   async verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
     this.calls.push('verify');
     const item = this.items.get(attempt.parcelId);
-    if (!item) return { ok: false, current: undefined };
+    const placeholderDriverId = this.placeholders.get(attempt.parcelId);
+    if (!item)
+      return { ok: false, current: undefined, ...(placeholderDriverId ? { placeholderDriverId } : {}) };
     if (item.codeHash !== attempt.codeHash || !openForDriver(item, attempt)) {
       return { ok: false, current: { ...item } };
     }

@@ -6,15 +6,16 @@ import {
 } from '../../lambdas/domain/errors.ts';
 import { type IssuingKeys, issueOtp, sendOtpEmail } from '../../lambdas/domain/issuing.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { decryptOtpCode, hashOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, Mailer, OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import type { ParcelShippedDetail } from '../../lambdas/domain/parcel-events.ts';
+import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
 import { FakeOtpStore } from './fake-otp-store.ts';
 import { FakeRecipientStore } from './fake-recipient-store.ts';
 
 const SECRET = 'k'.repeat(64);
 const KEYS: IssuingKeys = {
-  hashKey: deriveKey(SECRET, 'otp-hash'),
+  codeHasher: testCodeHasher,
   encryptionKey: deriveKey(SECRET, 'otp-encryption'),
 };
 const LEASE_SECONDS = 120;
@@ -120,7 +121,7 @@ describe('issueOtp', () => {
     const record = storedRecord();
     const code = storedCode(record);
     expect(isWellFormedOtpCode(code)).toBe(true);
-    expect(record.codeHash).toBe(hashOtpCode(KEYS.hashKey, PARCEL.parcelId, code));
+    expect(record.codeHash).toBe(codeMac(PARCEL.parcelId, code));
     expect(Object.values(record)).not.toContain(code);
     const { codeHash: _hash, codeCiphertext: _ciphertext, ...rest } = record;
     expect(JSON.stringify(rest)).not.toContain(code);

@@ -6,14 +6,14 @@ import {
   type LifecycleDeps,
   revokeCode,
 } from '../../lambdas/domain/lifecycle.ts';
-import { decryptOtpCode, encryptOtpCode, hashOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { decryptOtpCode, encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { resendCode } from '../../lambdas/domain/recipient.ts';
 import { verifyHandover } from '../../lambdas/domain/verification.ts';
+import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
 import { FakeLifecycleStore } from './fake-lifecycle-store.ts';
 import { FakeRecipientStore } from './fake-recipient-store.ts';
 
-const HASH_KEY = deriveKey('h'.repeat(64), 'otp-hash');
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
 const PARCEL = 'PCL-42';
 const FIRST_ISSUE = '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab';
@@ -31,7 +31,7 @@ function firstCode(overrides: Partial<OtpRecord> = {}): OtpRecord {
     parcelId: PARCEL,
     orderId: 'ORD-42',
     issueId: FIRST_ISSUE,
-    codeHash: hashOtpCode(HASH_KEY, PARCEL, FIRST_CODE),
+    codeHash: codeMac(PARCEL, FIRST_CODE),
     codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, FIRST_ISSUE, FIRST_CODE),
     status: 'ISSUED',
     expiresAt: EXPIRES_AT,
@@ -62,7 +62,7 @@ const clock: Clock = { now: () => new Date(NOW) };
 const deps = (): LifecycleDeps => ({
   store,
   recipients,
-  keys: { hashKey: HASH_KEY, encryptionKey: ENCRYPTION_KEY },
+  keys: { codeHasher: testCodeHasher, encryptionKey: ENCRYPTION_KEY },
   clock,
   retentionDays: 30,
   maxDaysAhead: 60,
@@ -82,7 +82,7 @@ const failed = (
 const outForDelivery = (driverId: string, at: Date) => store.assignDriver(PARCEL, driverId, seconds(at));
 const verify = (code: string, driverId: string) =>
   verifyHandover(
-    { store, hashKey: HASH_KEY, clock, maxWrongAttempts: 5, maxWrongAttemptsPerParcel: 10 },
+    { store, codeHasher: testCodeHasher, clock, maxWrongAttempts: 5, maxWrongAttemptsPerParcel: 10 },
     { parcelId: PARCEL, driverId, code },
   );
 /** The code the store holds now, decrypted as the send step would. */
@@ -219,8 +219,8 @@ describe('a same-day retry', () => {
     });
     expect(store.peek(PARCEL)).toMatchObject({ deliveryDate: TODAY, issueCount: 2 });
     expect(store.peek(PARCEL)?.issueId).not.toBe(FIRST_ISSUE);
-    expect(failedDriverOld).toMatchObject({ verified: false, rejection: 'WRONG_DRIVER' });
-    expect(failedDriverNew).toMatchObject({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(failedDriverOld).toMatchObject({ verified: false, rejection: 'NOT_ASSIGNED' });
+    expect(failedDriverNew).toMatchObject({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(nextDriverOld).toMatchObject({ verified: false, rejection: 'REVOKED' });
   });
 

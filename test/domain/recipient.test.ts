@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { encryptOtpCode, hashOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type {
   ConditionalResult,
   LifecycleStore,
@@ -9,8 +9,8 @@ import type {
   RecipientRecord,
 } from '../../lambdas/domain/otp-record.ts';
 import { resendCode, sameRecipient, trackCode } from '../../lambdas/domain/recipient.ts';
+import { codeMac } from './fake-code-hasher.ts';
 
-const HASH_KEY = deriveKey('h'.repeat(64), 'otp-hash');
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
 const NOW = new Date('2026-12-01T13:00:00Z');
 const clock = { now: () => NOW };
@@ -20,7 +20,7 @@ function record(issueId: string, code: string, overrides: Partial<OtpRecord> = {
     parcelId: 'PCL-1',
     orderId: 'ORD-1',
     issueId,
-    codeHash: hashOtpCode(HASH_KEY, 'PCL-1', code),
+    codeHash: codeMac('PCL-1', code),
     codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, 'PCL-1', issueId, code),
     status: 'ISSUED',
     expiresAt: Date.parse('2026-12-01T23:00:00Z') / 1000,

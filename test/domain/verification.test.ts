@@ -1,11 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { encryptOtpCode, hashOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, OtpRecord, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
 import { classifyRejection, type VerifyDeps, verifyHandover } from '../../lambdas/domain/verification.ts';
+import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
 import { FakeOtpStore } from './fake-otp-store.ts';
 
-const HASH_KEY = deriveKey('h'.repeat(64), 'otp-hash');
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
 const MAX_WRONG = 5;
 const PARCEL = 'PCL-789';
@@ -23,7 +23,7 @@ function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
     parcelId: PARCEL,
     orderId: '123-456',
     issueId: ISSUE,
-    codeHash: hashOtpCode(HASH_KEY, PARCEL, CODE),
+    codeHash: codeMac(PARCEL, CODE),
     codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, ISSUE, CODE),
     status: 'ISSUED',
     expiresAt: EXPIRES_AT,
@@ -41,7 +41,7 @@ function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
 let store: FakeOtpStore;
 let now: Date;
 const clock: Clock = { now: () => new Date(now) };
-const deps = (): VerifyDeps => ({ store, hashKey: HASH_KEY, clock, maxWrongAttempts: MAX_WRONG });
+const deps = (): VerifyDeps => ({ store, codeHasher: testCodeHasher, clock, maxWrongAttempts: MAX_WRONG });
 const attempt = (code: string, driverId = DRIVER, parcelId = PARCEL) =>
   verifyHandover(deps(), { parcelId, driverId, code });
 
@@ -129,7 +129,7 @@ describe('verifyHandover', () => {
     expect(outcome.verified).toBe(true);
   });
 
-  it('rejects another driver with WRONG_DRIVER, even with the right code, without counting', async () => {
+  it('rejects another driver with NOT_ASSIGNED, even with the right code, without counting', async () => {
     // Prepare
     store.seed(record());
 
@@ -138,13 +138,13 @@ describe('verifyHandover', () => {
     const wrong = await attempt(WRONG, OTHER_DRIVER);
 
     // Assess
-    expect(right).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
-    expect(wrong).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(right).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
+    expect(wrong).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(store.calls).toEqual(['verify', 'verify']);
     expect(store.peek(PARCEL)).toMatchObject({ status: 'ISSUED', wrongAttempts: 0 });
   });
 
-  it('rejects with WRONG_DRIVER while no driver is assigned yet', async () => {
+  it('rejects with NOT_ASSIGNED while no driver is assigned yet', async () => {
     // Prepare
     const { driverId: _unassigned, ...unassigned } = record();
     store.seed(unassigned);
@@ -153,7 +153,7 @@ describe('verifyHandover', () => {
     const outcome = await attempt(CODE);
 
     // Assess
-    expect(outcome).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(outcome).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(store.peek(PARCEL)?.status).toBe('ISSUED');
   });
 
@@ -167,13 +167,32 @@ describe('verifyHandover', () => {
     const latest = await attempt(CODE, OTHER_DRIVER);
 
     // Assess
-    expect(previous).toEqual({ verified: false, rejection: 'WRONG_DRIVER' });
+    expect(previous).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
     expect(latest.verified).toBe(true);
   });
 
-  it('answers NOT_FOUND for a parcel without a code, in one round trip', async () => {
+  it('answers NOT_ASSIGNED for an unknown parcel and for a codeless parcel bound to another driver, in one round trip each', async () => {
+    // Prepare
+    store.seed(record({ driverId: OTHER_DRIVER }));
+    store.seedPlaceholder('PCL-low-value', OTHER_DRIVER);
+
     // Act
-    const outcome = await attempt(CODE, DRIVER, 'PCL-unknown');
+    const withCode = await attempt(CODE, DRIVER);
+    const unknown = await attempt(CODE, DRIVER, 'PCL-unknown');
+    const withoutCode = await attempt(CODE, DRIVER, 'PCL-low-value');
+
+    // Assess: one answer, so no driver can tell a high-value parcel from any other.
+    for (const outcome of [withCode, unknown, withoutCode])
+      expect(outcome).toEqual({ verified: false, rejection: 'NOT_ASSIGNED' });
+    expect(store.calls).toEqual(['verify', 'verify', 'verify']);
+  });
+
+  it('tells the driver a codeless parcel is bound to that it has no code (NOT_FOUND), in one round trip', async () => {
+    // Prepare
+    store.seedPlaceholder('PCL-low-value', DRIVER);
+
+    // Act
+    const outcome = await attempt(CODE, DRIVER, 'PCL-low-value');
 
     // Assess
     expect(outcome).toEqual({ verified: false, rejection: 'NOT_FOUND' });
@@ -293,7 +312,7 @@ describe('verifyHandover', () => {
   it('does not count a wrong code against a code that was reissued meanwhile', async () => {
     // Prepare: the wrong code's verify reads the old hash; then the code is replaced by a new issue.
     store.seed(record());
-    const fresh = record({ codeHash: hashOtpCode(HASH_KEY, PARCEL, '654321'), issueId: 'new-issue' });
+    const fresh = record({ codeHash: codeMac(PARCEL, '654321'), issueId: 'new-issue' });
     const original = store.verify.bind(store);
     store.verify = async (verifyAttempt) => {
       const result = await original(verifyAttempt);
@@ -397,7 +416,7 @@ describe('verifyHandover after a reissue', () => {
 
   it('refuses the replaced code as REVOKED without counting it against the new one', async () => {
     // Prepare
-    store.seed(record({ previousCodeHash: hashOtpCode(HASH_KEY, PARCEL, OLD), issueCount: 2 }));
+    store.seed(record({ previousCodeHash: codeMac(PARCEL, OLD), issueCount: 2 }));
 
     // Act
     const outcome = await attempt(OLD);
@@ -410,7 +429,7 @@ describe('verifyHandover after a reissue', () => {
 
   it('still verifies the new code and counts other wrong codes', async () => {
     // Prepare
-    store.seed(record({ previousCodeHash: hashOtpCode(HASH_KEY, PARCEL, OLD), issueCount: 2 }));
+    store.seed(record({ previousCodeHash: codeMac(PARCEL, OLD), issueCount: 2 }));
 
     // Act
     const wrong = await attempt(WRONG);
@@ -426,20 +445,20 @@ describe('classifyRejection', () => {
   const base: VerifyAttempt = {
     parcelId: PARCEL,
     driverId: DRIVER,
-    codeHash: hashOtpCode(HASH_KEY, PARCEL, CODE),
+    codeHash: codeMac(PARCEL, CODE),
     nowSeconds: NOW.getTime() / 1000,
     nowIso: NOW.toISOString(),
     maxWrongAttempts: MAX_WRONG,
   };
-  const wrongHash = hashOtpCode(HASH_KEY, PARCEL, WRONG);
+  const wrongHash = codeMac(PARCEL, WRONG);
 
   it.each([
-    ['NOT_FOUND for no item', undefined, base, 'NOT_FOUND'],
+    ['NOT_ASSIGNED for no item', undefined, base, 'NOT_ASSIGNED'],
     [
-      'WRONG_DRIVER before ALREADY_VERIFIED, EXPIRED and LOCKED',
+      'NOT_ASSIGNED before ALREADY_VERIFIED, EXPIRED and LOCKED',
       record({ driverId: OTHER_DRIVER, status: 'VERIFIED', expiresAt: 0, wrongAttempts: 5 }),
       base,
-      'WRONG_DRIVER',
+      'NOT_ASSIGNED',
     ],
     [
       'ALREADY_VERIFIED before EXPIRED and LOCKED',
@@ -493,6 +512,16 @@ describe('classifyRejection', () => {
 
     // Assess
     expect(rejection).toBe(expected);
+  });
+
+  it('answers NOT_FOUND only to the driver a codeless item is bound to, NOT_ASSIGNED to everyone else', () => {
+    // Act
+    const bound = classifyRejection(undefined, base, DRIVER);
+    const other = classifyRejection(undefined, base, OTHER_DRIVER);
+    const nobody = classifyRejection(undefined, base);
+
+    // Assess
+    expect([bound, other, nobody]).toEqual(['NOT_FOUND', 'NOT_ASSIGNED', 'NOT_ASSIGNED']);
   });
 });
 

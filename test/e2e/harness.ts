@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { SandboxClient } from '../../sandbox/client.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
 import {
+  codeHashOf,
   type Harness,
   type Item,
   itemOf,
@@ -25,6 +26,8 @@ export interface E2eHarness {
   readyForHandover(parcelId: string, driverId?: string): ReturnType<typeof readyForHandover>;
   /** The parcel's item as DynamoDB holds it. */
   item(parcelId: string): Promise<Item | undefined>;
+  /** The hash the stack stores for `code`: KMS GenerateMac under the template's key, through the SDK. */
+  codeHashOf(parcelId: string, code: string): Promise<string>;
 }
 
 export { wrongCodeFor };
@@ -61,5 +64,6 @@ export function useSandbox(): E2eHarness {
     ship: (parcelId, overrides = {}) => ship(started(), parcelId, overrides),
     readyForHandover: (parcelId, driverId = 'D-1') => readyForHandover(started(), parcelId, driverId),
     item: (parcelId) => itemOf(started(), parcelId),
+    codeHashOf: (parcelId, code) => codeHashOf(started(), parcelId, code),
   };
 }

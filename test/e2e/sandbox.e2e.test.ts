@@ -142,7 +142,9 @@ describe('sandbox end to end', () => {
 
     expect([badJson.status, shortCode.status, unicodeDigits.status]).toEqual([400, 400, 400]);
     expect(shortCode.body.code).toBe('INVALID_CODE_FORMAT');
-    expect(unknownParcel.status).toBe(404);
+    // An unknown parcel is refused like another driver's: no driver can probe which parcels have codes.
+    expect(unknownParcel.status).toBe(403);
+    expect(unknownParcel.body.code).toBe('NOT_ASSIGNED');
   });
 
   it('fails a malformed Parcel Shipped at its first step with a typed error naming the field, writing nothing', async () => {

@@ -5,22 +5,24 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { decryptOtpCode, hashOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { codeMac } from '../domain/fake-code-hasher.ts';
 import {
+  answerGenerateMac,
   captureOutput,
   ENCRYPTION_SECRET,
   ENCRYPTION_SECRET_ARN,
-  HASH_SECRET_ARN,
+  HASH_KEY_ARN,
   lambdaContext,
   loadHandler,
   otpRecord,
   RECIPIENT_TABLE,
-  SECRET,
   TABLE,
 } from './support.ts';
 
@@ -28,11 +30,11 @@ type Handler = typeof import('../../lambdas/issue-otp/handler.ts')['handler'];
 
 // 2026-12-01 11:00 in Berlin.
 const NOW = new Date('2026-12-01T10:00:00Z');
-const HASH_KEY = deriveKey(SECRET, 'otp-hash');
 const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 
 const ddb = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
+const kms = mockClient(KMSClient);
 
 let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
@@ -41,7 +43,7 @@ beforeAll(async () => {
   handler = await loadHandler<Handler>('issue-otp', {
     OTP_TABLE_NAME: TABLE,
     RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
-    OTP_HASH_SECRET_ARN: HASH_SECRET_ARN,
+    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     RECORD_RETENTION_DAYS: '30',
     MAX_DELIVERY_DAYS_AHEAD: '60',
@@ -55,7 +57,8 @@ afterAll(() => {
 beforeEach(() => {
   ddb.reset();
   secrets.reset();
-  secrets.on(GetSecretValueCommand, { SecretId: HASH_SECRET_ARN }).resolves({ SecretString: SECRET });
+  kms.reset();
+  answerGenerateMac(kms);
   secrets
     .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
     .resolves({ SecretString: ENCRYPTION_SECRET });
@@ -124,7 +127,7 @@ describe('issue-otp handler', () => {
     // The stored ciphertext opens, with the encryption secret, to the code the stored hash was made from.
     const code = decryptOtpCode(ENCRYPTION_KEY, 'PCL-789', result.issueId, item.codeCiphertext?.S ?? '');
     expect(isWellFormedOtpCode(code)).toBe(true);
-    expect(item.codeHash?.S).toBe(hashOtpCode(HASH_KEY, 'PCL-789', code));
+    expect(item.codeHash?.S).toBe(codeMac('PCL-789', code));
     expect(values).not.toContain(code);
   });
 
@@ -203,7 +206,7 @@ describe('issue-otp handler', () => {
     });
   });
 
-  it('reads each secret from its own ARN', async () => {
+  it('reads only the encryption secret, and hashes through KMS GenerateMac on the hash key', async () => {
     // Prepare
     acceptWrites();
 
@@ -211,10 +214,14 @@ describe('issue-otp handler', () => {
     await invoke(PARCEL);
     await invoke(PARCEL);
 
-    // Assess: keys are cached per container, so at most one read per secret in this file.
+    // Assess: the AES key is cached per container, so at most one read in this file; each code is one MAC.
     const ids = secrets.commandCalls(GetSecretValueCommand).map((call) => call.args[0].input.SecretId);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(ids.every((id) => id === HASH_SECRET_ARN || id === ENCRYPTION_SECRET_ARN)).toBe(true);
+    expect(ids.length).toBeLessThanOrEqual(1);
+    expect(ids.every((id) => id === ENCRYPTION_SECRET_ARN)).toBe(true);
+    const macs = kms.commandCalls(GenerateMacCommand);
+    expect(macs).toHaveLength(2);
+    for (const mac of macs)
+      expect(mac.args[0].input).toMatchObject({ KeyId: HASH_KEY_ARN, MacAlgorithm: 'HMAC_SHA_256' });
   });
 
   it('throws InvalidParcelEventError for a malformed input and writes nothing', async () => {

@@ -1,15 +1,23 @@
+import { createHmac } from 'node:crypto';
+import {
+  GenerateMacCommand,
+  type KMSClientResolvedConfig,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
+import type { AwsStub } from 'aws-sdk-client-mock';
 import { vi } from 'vitest';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 
-/** What the mocked Secrets Manager returns for the hash secret: 64 characters, as the stack generates. */
-export const SECRET = 'Zq8vN3xK5pL7wR2tY9bC4mF6hJ1dG0sA'.repeat(2);
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
 
 export const TABLE = 'secure-delivery-otp';
 export const RECIPIENT_TABLE = 'secure-delivery-recipients';
-export const HASH_SECRET_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-hash-AbCdEf';
+/** The KMS HMAC key the hashing handlers are configured with. */
+export const HASH_KEY_ARN = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 export const ENCRYPTION_SECRET_ARN =
   'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-encryption-GhIjKl';
 
@@ -102,4 +110,19 @@ export function structured<T>(result: T): Exclude<T, string> {
     throw new Error(`expected a structured response, got ${JSON.stringify(result)}`);
   }
   return result as Exclude<T, string>;
+}
+
+/** Makes the mocked KMS answer GenerateMac as KMS does: HMAC-SHA-256 of the message under the test key. */
+export function answerGenerateMac(
+  kms: AwsStub<ServiceInputTypes, ServiceOutputTypes, KMSClientResolvedConfig>,
+): void {
+  kms.on(GenerateMacCommand).callsFake((input: { KeyId?: string; Message?: Uint8Array }) => ({
+    KeyId: input.KeyId,
+    MacAlgorithm: 'HMAC_SHA_256',
+    Mac: new Uint8Array(
+      createHmac('sha256', TEST_MAC_KEY)
+        .update(input.Message ?? new Uint8Array())
+        .digest(),
+    ),
+  }));
 }

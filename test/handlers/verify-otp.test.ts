@@ -1,25 +1,26 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
   ProvisionedThroughputExceededException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { hashOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { codeMac } from '../domain/fake-code-hasher.ts';
 import {
+  answerGenerateMac,
   captureOutput,
-  HASH_SECRET_ARN,
+  HASH_KEY_ARN,
   lambdaContext,
   loadHandler,
   otpRecord,
-  SECRET,
   structured,
   TABLE,
 } from './support.ts';
@@ -30,15 +31,15 @@ const PARCEL = 'PCL-789';
 const DRIVER = 'driver-1';
 const CODE = '482913';
 const WRONG = '135790';
-const HASH_KEY = deriveKey(SECRET, 'otp-hash');
-const CODE_HASH = hashOtpCode(HASH_KEY, PARCEL, CODE);
-const WRONG_HASH = hashOtpCode(HASH_KEY, PARCEL, WRONG);
+const CODE_HASH = codeMac(PARCEL, CODE);
+const WRONG_HASH = codeMac(PARCEL, WRONG);
 // 2026-12-01 14:00 in Berlin, on the delivery day.
 const NOW = new Date('2026-12-01T13:00:00Z');
 
 const ddb = mockClient(DynamoDBClient);
 const eventBridge = mockClient(EventBridgeClient);
 const secrets = mockClient(SecretsManagerClient);
+const kms = mockClient(KMSClient);
 
 let handler: Handler;
 let output: ReturnType<typeof captureOutput>;
@@ -51,7 +52,7 @@ let responseBodies: string[] = [];
 beforeAll(async () => {
   handler = await loadHandler<Handler>('verify-otp', {
     OTP_TABLE_NAME: TABLE,
-    OTP_HASH_SECRET_ARN: HASH_SECRET_ARN,
+    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
     MAX_WRONG_ATTEMPTS_PER_CODE: '5',
     MAX_WRONG_ATTEMPTS_PER_PARCEL: '10',
     POWERTOOLS_METRICS_NAMESPACE: 'SecureDelivery',
@@ -66,7 +67,8 @@ beforeEach(() => {
   ddb.reset();
   eventBridge.reset();
   secrets.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: SECRET });
+  kms.reset();
+  answerGenerateMac(kms);
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(NOW);
@@ -144,12 +146,25 @@ async function invoke(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
 const codeBody = (code: unknown) => JSON.stringify({ code });
 
 function conditionFailed(item?: OtpRecord): ConditionalCheckFailedException {
+  return conditionFailedOn(item ? toItem(item) : undefined);
+}
+
+/** The refusal DynamoDB gives with `ReturnValuesOnConditionCheckFailure: ALL_OLD` for this raw item. */
+function conditionFailedOn(item?: Record<string, AttributeValue>): ConditionalCheckFailedException {
   return new ConditionalCheckFailedException({
     message: 'The conditional request failed',
     $metadata: { httpStatusCode: 400 },
-    ...(item ? { Item: toItem(item) } : {}),
+    ...(item ? { Item: item } : {}),
   });
 }
+
+/** The item an Out For Delivery leaves for a parcel without a code (low value, or not issued yet). */
+const placeholderFor = (driverId: string): Record<string, AttributeValue> => ({
+  parcelId: { S: PARCEL },
+  driverId: { S: driverId },
+  boundAt: { N: String(NOW.getTime() / 1000 - 600) },
+  ttl: { N: String(NOW.getTime() / 1000 + 14 * 86_400) },
+});
 
 /** The stored record: the hash of CODE, assigned to DRIVER, open until the end of the day. */
 const stored = (overrides: Partial<OtpRecord> = {}) => otpRecord({ codeHash: CODE_HASH, ...overrides });
@@ -166,7 +181,7 @@ describe('verify-otp handler: malformed requests', () => {
     ['a code as a number', '{"code":482913}', 'INVALID_CODE_FORMAT'],
     ['a code with spaces', codeBody(' 482913 '), 'INVALID_CODE_FORMAT'],
     ['no code', '{}', 'INVALID_CODE_FORMAT'],
-  ])('answers 400 for %s, without touching the store or the secret', async (_label, body, code) => {
+  ])('answers 400 for %s, without touching the store or KMS', async (_label, body, code) => {
     // Act
     const response = await invoke(verifyEvent(body));
 
@@ -174,7 +189,7 @@ describe('verify-otp handler: malformed requests', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body.code).toBe(code);
     expect(ddb.calls()).toHaveLength(0);
-    expect(secrets.calls()).toHaveLength(0);
+    expect(kms.calls()).toHaveLength(0);
   });
 
   it.each([
@@ -285,6 +300,39 @@ describe('verify-otp handler: verification', () => {
     expect(eventBridge.calls()).toHaveLength(0);
   });
 
+  it('hashes with one KMS GenerateMac on the configured key, reading no secret', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(stored({ status: 'VERIFIED' })) });
+
+    // Act
+    await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    const macs = kms.commandCalls(GenerateMacCommand);
+    expect(macs).toHaveLength(1);
+    expect(macs[0]?.args[0].input).toMatchObject({ KeyId: HASH_KEY_ARN, MacAlgorithm: 'HMAC_SHA_256' });
+    expect(Buffer.from(macs[0]?.args[0].input.Message ?? []).toString('utf8')).toBe(`${PARCEL}\u0000${CODE}`);
+    expect(kms.calls()).toHaveLength(1);
+    expect(secrets.calls()).toHaveLength(0);
+  });
+
+  it('answers 503 with retry-after when KMS is throttled, touching no item', async () => {
+    // Prepare
+    // KMS's request quota: the SDK has no class for it, only the name.
+    kms
+      .on(GenerateMacCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE)));
+
+    // Assess
+    expect(response.statusCode).toBe(503);
+    expect(response.headers).toMatchObject({ 'retry-after': '1' });
+    expect(response.body.code).toBe('TRY_AGAIN');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
   it('answers 422 with attemptsRemaining after a wrong code, counting it with a second conditional write', async () => {
     // Prepare
     ddb
@@ -337,7 +385,7 @@ describe('verify-otp handler: verification', () => {
   });
 
   it.each([
-    ['403 WRONG_DRIVER for another driver', stored({ driverId: 'driver-2' }), 403, 'WRONG_DRIVER'],
+    ['403 NOT_ASSIGNED for another driver', stored({ driverId: 'driver-2' }), 403, 'NOT_ASSIGNED'],
     ['409 ALREADY_VERIFIED for a used code', stored({ status: 'VERIFIED' }), 409, 'ALREADY_VERIFIED'],
     ['410 EXPIRED after the delivery day', stored({ expiresAt: NOW.getTime() / 1000 }), 410, 'EXPIRED'],
     ['410 REVOKED for a revoked code', stored({ status: 'REVOKED' }), 410, 'REVOKED'],
@@ -368,13 +416,39 @@ describe('verify-otp handler: verification', () => {
       .filter((line) => line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(metricLines).toEqual([
-      expect.objectContaining({ outcome: 'WRONG_DRIVER', VerifyOutcome: 1, service: 'verify-otp' }),
+      expect.objectContaining({ outcome: 'NOT_ASSIGNED', VerifyOutcome: 1, service: 'verify-otp' }),
     ]);
   });
 
-  it('answers 404 when the condition fails and there is no item', async () => {
+  it('answers another driver the same 403 NOT_ASSIGNED for a parcel with a code, one without, and an unknown one', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+    const images = [
+      conditionFailed(stored({ driverId: 'driver-2' })),
+      conditionFailedOn(placeholderFor('driver-2')),
+      conditionFailed(),
+    ];
+    const responses: Awaited<ReturnType<typeof invoke>>[] = [];
+
+    // Act
+    for (const image of images) {
+      ddb.reset();
+      ddb.on(UpdateItemCommand).rejects(image);
+      responses.push(await invoke(verifyEvent(codeBody(CODE))));
+      expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
+    }
+
+    // Assess
+    expect(responses[0]).toMatchObject({
+      statusCode: 403,
+      body: { code: 'NOT_ASSIGNED', message: 'This parcel is not out for delivery with you' },
+    });
+    expect(responses[1]).toEqual(responses[0]);
+    expect(responses[2]).toEqual(responses[0]);
+  });
+
+  it('answers 404 NOT_FOUND to the driver a parcel without a code is bound to', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailedOn(placeholderFor(DRIVER)));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(CODE)));
@@ -476,7 +550,7 @@ describe('verify-otp handler: secrets stay secret', () => {
 
     // Assess
     expect(responses.map((response) => response.statusCode)).toEqual([
-      422, 200, 409, 404, 503, 400, 400, 400,
+      422, 200, 409, 403, 503, 400, 400, 400,
     ]);
     for (const response of responses) {
       for (const secret of [...SECRETS, RECIPIENT]) expect(response.raw).not.toContain(secret);

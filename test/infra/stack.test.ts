@@ -24,6 +24,9 @@ beforeAll(() => {
 const logicalIdOf = (type: string, predicate: (resource: Resource) => boolean = () => true) =>
   Object.entries(resources).find(([, resource]) => resource.Type === type && predicate(resource))?.[0];
 
+/** The code hash key (the stack has other KMS keys, e.g. the alarm topic's). */
+const isHmacKey = (resource: Resource) => resource.Properties.KeySpec === 'HMAC_256';
+
 const functionByHandler = (handlerName: string) =>
   logicalIdOf('AWS::Lambda::Function', (resource) =>
     JSON.stringify(resource.Properties.Environment).includes(`"POWERTOOLS_SERVICE_NAME":"${handlerName}"`),
@@ -183,18 +186,16 @@ describe('SecureDeliveryStack', () => {
     for (const action of actionsOf(statements)) expect(action).not.toMatch(/(^\*$|:\*$)/);
   });
 
-  it('lets verify update the table and read the hash key, but never read the encryption key or send email', () => {
+  it('lets verify update the table and MAC with the hash key, but never read the encryption key or send email', () => {
     const verify = statementsFor(functionByHandler('verify-otp'));
-    const hashSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
-      String(r.Properties.Description).includes('HMAC'),
-    );
+    const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey);
     const encryptionSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
       String(r.Properties.Description).includes('AES'),
     );
 
     const dynamoActions = actionsOf(verify).filter((action) => action.startsWith('dynamodb:'));
     expect(dynamoActions).toEqual(['dynamodb:UpdateItem']);
-    expect(JSON.stringify(verify)).toContain(hashSecret as string);
+    expect(JSON.stringify(verify)).toContain(hashKey as string);
     expect(JSON.stringify(verify)).not.toContain(encryptionSecret as string);
     expect(actionsOf(verify)).not.toContain('ses:SendEmail');
     // Parcel Handover Verified comes from the table's stream: verify cannot put anything on the bus.
@@ -356,12 +357,10 @@ describe('SecureDeliveryStack', () => {
   });
 
   it('keeps the encryption key away from verify and the HMAC key away from the recipient routes', () => {
-    const hashSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
-      String(r.Properties.Description).includes('HMAC'),
-    ) as string;
+    const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey) as string;
 
     for (const handler of ['track-otp', 'resend-otp', 'send-receipt']) {
-      expect(JSON.stringify(statementsFor(functionByHandler(handler)))).not.toContain(hashSecret);
+      expect(JSON.stringify(statementsFor(functionByHandler(handler)))).not.toContain(hashKey);
     }
     expect(tableActionsOf('track-otp', tableId('OtpTable'))).toEqual(['dynamodb:GetItem']);
   });
@@ -402,6 +401,54 @@ describe('SecureDeliveryStack', () => {
       expect(tableActionsOf(writer, recipients)).toEqual(['dynamodb:DeleteItem', 'dynamodb:UpdateItem']);
     }
     expect(tableActionsOf('check-value', recipients)).toEqual([]);
+  });
+
+  it('holds the code hash key in KMS as an HMAC_256 key for GENERATE_VERIFY_MAC, kept on delete, with no hash secret left', () => {
+    const keys = Object.entries(resources).filter(
+      ([, resource]) => resource.Type === 'AWS::KMS::Key' && isHmacKey(resource),
+    );
+    const secrets = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::SecretsManager::Secret',
+    );
+
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.[1].Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    expect(keys[0]?.[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(secrets.map((secret) => String(secret.Properties.Description))).toEqual([
+      'Secure Delivery: AES key for recoverable delivery codes',
+    ]);
+    const environments = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+      .map((fn) => JSON.stringify(fn.Properties.Environment ?? {}));
+    for (const environment of environments) expect(environment).not.toContain('OTP_HASH_SECRET');
+  });
+
+  it('grants kms:GenerateMac on the hash key to exactly the functions that hash, and no other KMS action to any role', () => {
+    const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey) as string;
+    const hashers = ['issue-otp', 'apply-lifecycle', 'verify-otp'];
+    const kmsStatementsOf = (statements: Statement[]) =>
+      statements.filter(
+        (statement) =>
+          actionsOf([statement]).some((action) => action.toLowerCase().startsWith('kms:')) ||
+          JSON.stringify(statement.Resource).includes(hashKey),
+      );
+    const allStatements = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::IAM::Policy')
+      .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+    for (const handler of hashers) {
+      const statements = kmsStatementsOf(statementsFor(functionByHandler(handler)));
+      expect(statements, handler).toEqual([
+        { Action: 'kms:GenerateMac', Effect: 'Allow', Resource: { 'Fn::GetAtt': [hashKey, 'Arn'] } },
+      ]);
+      expect(resourceById(functionByHandler(handler)).Properties.Environment).toMatchObject({
+        Variables: { OTP_HASH_KEY_ARN: { 'Fn::GetAtt': [hashKey, 'Arn'] } },
+      });
+    }
+    expect(kmsStatementsOf(allStatements)).toHaveLength(hashers.length);
+    // The key policy names no role: access is through the roles' own GenerateMac grants only.
+    const keyPolicy = JSON.stringify(resourceById(hashKey).Properties.KeyPolicy);
+    expect(keyPolicy).not.toContain('Role');
   });
 
   it('alarms on failed executions, email failures, lockouts, verify 5xx, per-driver brute force and dead letters', () => {

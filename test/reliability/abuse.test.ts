@@ -190,7 +190,7 @@ describe('abuse', () => {
     // Assess
     figures.crossDriver403 += [withRightCode, ...withWrongCodes].filter((a) => a.status === 403).length;
     expect(withRightCode.status).toBe(403);
-    expect(withRightCode.json).toMatchObject({ code: 'WRONG_DRIVER' });
+    expect(withRightCode.json).toMatchObject({ code: 'NOT_ASSIGNED' });
     expect(withWrongCodes.map((answer) => answer.status)).toEqual(Array(MAX_WRONG + 1).fill(403));
     // Nothing distinguishes a wrong code from a right one for the intruder: same status, same body.
     expect(withWrongCodes.map((answer) => answer.json)).toEqual(

@@ -16,6 +16,7 @@ import {
   itemCount,
   itemOf,
   newExecutions,
+  outForDelivery,
   post,
   printFigure,
   putShipped,
@@ -512,10 +513,12 @@ describe('bad input', () => {
   }, 120_000);
 
   it('answers every verify request with a 4xx and a JSON code, whatever its body, path and headers', async () => {
-    // Prepare: a parcel open for this driver, one out with another driver, one already handed over.
+    // Prepare: a parcel open for this driver, one out with another driver, one already handed over, and
+    // one out with this driver that has no code (the only one a driver gets 404 for).
     const driverId = 'D-FUZZ';
     const open = await readyForHandover(h, 'FUZZ-OPEN-1', driverId);
     await readyForHandover(h, 'FUZZ-OTHER-1', 'D-FUZZ-OTHER');
+    await outForDelivery(h, 'FUZZ-CODELESS-1', driverId);
     const done = await readyForHandover(h, 'FUZZ-DONE-1', driverId);
     expect((await verify(h, 'FUZZ-DONE-1', done.code, done.token)).status).toBe(200);
     const parcelIds = fc
@@ -529,6 +532,7 @@ describe('bad input', () => {
             'FUZZ-OTHER-1',
             'FUZZ-DONE-1',
             'FUZZ-UNKNOWN-1',
+            'FUZZ-CODELESS-1',
           ),
         },
         fc.string({ unit: 'grapheme', minLength: 1, maxLength: 80 }),

@@ -154,7 +154,7 @@ export function cdkLogicalId(path: readonly string[]): string {
 }
 
 /** The secret string of the stack's `Secrets/<name>` secret, through Secrets Manager GetSecretValue. */
-export async function secretString(h: Harness, name: 'HashKey' | 'EncryptionKey'): Promise<string> {
+export async function secretString(h: Harness, name: 'EncryptionKey'): Promise<string> {
   const output = await h.secrets.send(
     new GetSecretValueCommand({ SecretId: cdkLogicalId(['Secrets', name, 'Resource']) }),
   );

@@ -4,8 +4,10 @@
  * stdout and stderr) is captured and kept out of the test output.
  */
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { codeMacMessage } from '../../lambdas/domain/otp-code.ts';
 import { codeFromEmail, otpTableName, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 
@@ -18,6 +20,7 @@ export interface Harness {
   readonly ddb: DynamoDBClient;
   readonly sfn: SFNClient;
   readonly secrets: SecretsManagerClient;
+  readonly kms: KMSClient;
   /** Every captured line, in order: sandbox log lines and whatever the process wrote to stdout/stderr. */
   readonly logs: string[];
   readonly tableName: string;
@@ -59,6 +62,7 @@ export async function startHarness(logs: string[] = []): Promise<Harness> {
     const ddb = new DynamoDBClient({ ...config, endpoint: endpoints.dynamodbEndpoint });
     const sfn = new SFNClient({ ...config, endpoint: endpoints.stepFunctionsEndpoint });
     const secrets = new SecretsManagerClient({ ...config, endpoint: endpoints.secretsManagerEndpoint });
+    const kms = new KMSClient({ ...config, endpoint: endpoints.kmsEndpoint });
     const tableName = await otpTableName(ddb);
     const machines = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
     const machine =
@@ -70,6 +74,7 @@ export async function startHarness(logs: string[] = []): Promise<Harness> {
       ddb,
       sfn,
       secrets,
+      kms,
       logs,
       tableName,
       stateMachineArn: machine.stateMachineArn,
@@ -87,6 +92,27 @@ export async function startHarness(logs: string[] = []): Promise<Harness> {
     process.stderr.write = originalStderr;
     throw error;
   }
+}
+
+/**
+ * The hash the stack stores for `code` on `parcelId`: KMS GenerateMac under the template's HMAC key (found
+ * through ListKeys and DescribeKey), over the same message the handlers send.
+ */
+export async function codeHashOf(h: Harness, parcelId: string, code: string): Promise<string> {
+  const keys = (await h.kms.send(new ListKeysCommand({}))).Keys ?? [];
+  const described = await Promise.all(
+    keys.map((key) => h.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))),
+  );
+  const hmacKeys = described.filter((output) => output.KeyMetadata?.KeyUsage === 'GENERATE_VERIFY_MAC');
+  if (hmacKeys.length !== 1) throw new Error(`expected one HMAC key, found ${hmacKeys.length}`);
+  const output = await h.kms.send(
+    new GenerateMacCommand({
+      KeyId: hmacKeys[0]?.KeyMetadata?.Arn,
+      MacAlgorithm: 'HMAC_SHA_256',
+      Message: codeMacMessage(parcelId, code),
+    }),
+  );
+  return Buffer.from(output.Mac ?? []).toString('hex');
 }
 
 /** The parcel's item as DynamoDB holds it now (strongly consistent), or undefined. */

@@ -1,4 +1,5 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,12 +11,14 @@ import { SandboxLog } from '../../sandbox/log.ts';
 import { listen, REPO_ROOT } from '../../sandbox/net.ts';
 import { LocalStepFunctions } from '../../sandbox/stepfunctions.ts';
 import { synthesizeTemplate, TemplateResolver } from '../../sandbox/template.ts';
+import { answerGenerateMac } from '../handlers/support.ts';
 
-// The synthesized definition runs as is; DynamoDB is dynalite, SES and Secrets Manager are mocked here
-// so each test can script SES's answers.
+// The synthesized definition runs as is; DynamoDB is dynalite, SES, Secrets Manager and KMS are mocked
+// here so each test can script SES's answers.
 const env = { region: 'eu-central-1', accountId: '000000000000', stackName: 'WorkflowTest' };
 const ses = mockClient(SESClient);
 const secrets = mockClient(SecretsManagerClient);
+const kms = mockClient(KMSClient);
 let dynamodb: LocalDynamoDb;
 let ddb: DynamoDBClient;
 let workflow: LocalStepFunctions;
@@ -61,12 +64,15 @@ afterAll(async () => {
   await dynamodb?.stop();
   ses.restore();
   secrets.restore();
+  kms.restore();
 });
 
 beforeEach(() => {
   ses.reset();
   secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: 'k'.repeat(64) });
+  kms.reset();
+  answerGenerateMac(kms);
   emitted.length = 0;
   sendFunctionCrash = undefined;
 });
