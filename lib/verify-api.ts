@@ -74,11 +74,13 @@ export class VerifyApi extends Construct {
       new PolicyStatement({
         actions: ['events:PutEvents'],
         resources: [props.bus.eventBusArn],
+        // Both keys are multi-valued (one value per entry): every entry must match, and the keys must be present.
         conditions: {
-          StringEquals: {
+          'ForAllValues:StringEquals': {
             'events:source': props.ownSource,
             'events:detail-type': DetailType.HandoverVerified,
           },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
         },
       }),
     );

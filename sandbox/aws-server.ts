@@ -37,6 +37,8 @@ export function createAwsRequestHandler(options: {
   bus: LocalEventBus;
   stepFunctions: LocalStepFunctions;
   log: SandboxLog;
+  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
+  authorize?: (request: IncomingMessage, target: string, body: Record<string, unknown>) => Promise<void>;
   fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
 }): RequestListener {
   const { bus, stepFunctions, log } = options;
@@ -139,6 +141,7 @@ export function createAwsRequestHandler(options: {
         } catch {
           throw new AwsJsonError('SerializationException', 'Request body is not JSON');
         }
+        await options.authorize?.(request, target, parsed);
         sendJson(response, 200, await operation(parsed), contentType);
       } catch (error) {
         const failure =

@@ -13,6 +13,13 @@ export interface Fault {
   readonly times: number;
 }
 
+/** An answer a proxy gives instead of forwarding (e.g. IAM's AccessDenied). */
+export interface ProxyAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 /** Counts of what passed through a proxy, for the figures tests print. */
 export interface ProxyStats {
   requests: number;
@@ -35,6 +42,12 @@ export class FaultProxy {
     private readonly protocol: 'json' | 'query',
     private readonly name: string,
     private readonly log: SandboxLog,
+    /** Answers instead of the service when IAM refuses the request; undefined lets it through. */
+    private readonly authorize?: (
+      request: IncomingMessage,
+      operation: string,
+      body: Buffer,
+    ) => Promise<ProxyAnswer | undefined>,
   ) {
     this.server = createServer((request, response) => {
       void (async () => {
@@ -42,6 +55,12 @@ export class FaultProxy {
         this.stats.requests++;
         const operation = this.operationOf(request, body);
         this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+        const refusal = await this.authorize?.(request, operation, body);
+        if (refusal) {
+          response.writeHead(refusal.status, refusal.headers);
+          response.end(refusal.body);
+          return;
+        }
         const entry = this.faults.find(
           ({ fault, left }) => left > 0 && (!fault.operation || fault.operation === operation),
         );

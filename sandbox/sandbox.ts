@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,14 +7,23 @@ import * as sesModule from 'aws-ses-v2-local';
 import { createAwsRequestHandler } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
-import { FaultProxy } from './fault-proxy.ts';
-import { LocalFunctions } from './functions.ts';
+import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
+import { FunctionError, LocalFunctions } from './functions.ts';
+import { type Denial, SandboxIam } from './iam.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
 import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 import { createHttpApiServer } from './http-api-server.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
-import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
+import {
+  loadTemplate,
+  type SandboxEnv,
+  synthesizeTemplate,
+  type Template,
+  TemplateResolver,
+} from './template.ts';
+import { AwsJsonError } from './aws-protocol.ts';
 
 /** Ports the sandbox listens on; 0 picks a free one (tests). */
 export interface SandboxPorts {
@@ -75,6 +85,12 @@ export interface SandboxOptions {
   readonly endpointsDir?: string;
   /** cdk.json-style context overrides for the synthesized stack. */
   readonly context?: Record<string, unknown>;
+  /**
+   * An already synthesized template to run instead of synthesizing in-process: a file path (e.g.
+   * `cdk.out/SecureDelivery.template.json`; account and region come from the `manifest.json` beside it)
+   * or a parsed template (tests run modified copies). Handlers are found through the stack's metadata.
+   */
+  readonly template?: string | Template;
 }
 
 /** A running sandbox. */
@@ -118,8 +134,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stops: (() => Promise<void>)[] = [];
   try {
     await assertPortsFree(ports);
-    progress('synthesizing the stack');
-    const template = synthesizeTemplate(SANDBOX_ENV, options.context);
+    let template: Template;
+    let env = SANDBOX_ENV;
+    if (typeof options.template === 'string') {
+      progress(`reading ${options.template}`);
+      ({ template, env } = loadTemplate(options.template, SANDBOX_ENV));
+    } else if (options.template) {
+      template = options.template;
+    } else {
+      progress('synthesizing the stack');
+      template = synthesizeTemplate(SANDBOX_ENV, options.context);
+    }
 
     // Reserve the front-door ports first so the resolver can name the real issuer and API URLs.
     progress('starting SES (aws-ses-v2-local)');
@@ -146,7 +171,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     servers.push(awsServer);
     const awsBase = `http://127.0.0.1:${awsPort}`;
 
-    const resolver = new TemplateResolver(template, SANDBOX_ENV);
+    const resolver = new TemplateResolver(template, env);
+    const iam = new SandboxIam(resolver, log);
     const issuers = new Map<string, LocalJwtIssuer>();
     for (const [poolId] of resolver.resourcesOfType('AWS::Cognito::UserPool')) {
       const clients = resolver
@@ -159,7 +185,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         issuerUrl: `${awsBase}/cognito/${resolver.ref(poolId)}`,
         audience: clients[0] ?? poolId,
       });
-      issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
+      issuers.set(`https://cognito-idp.${env.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
 
     progress('starting DynamoDB (dynalite)');
@@ -167,17 +193,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stops.push(dynamodb.stop);
 
     // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
+    // IAM is checked at each front a handler calls, against the role its credentials belong to.
     const faults = {
-      dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log),
-      ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log),
+      dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log, async (request, operation, body) =>
+        dynamodbRefusal(
+          await iam.authorizeSigned(request.headers, dynamodbAuthorization(operation, parseJson(body), resolver)),
+        ),
+      ),
+      ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log, async (request, _operation, body) =>
+        sesRefusal(
+          await iam.authorizeSigned(
+            request.headers,
+            sesAuthorization(new URLSearchParams(body.toString('utf8')), resolver),
+          ),
+        ),
+      ),
     };
     const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
     const sesProxyPort = await listen(faults.ses.server, 0, 'SES fault proxy');
     servers.push(faults.dynamodb.server, faults.ses.server);
 
     Object.assign(process.env, {
-      AWS_REGION: SANDBOX_ENV.region,
-      AWS_DEFAULT_REGION: SANDBOX_ENV.region,
+      AWS_REGION: env.region,
+      AWS_DEFAULT_REGION: env.region,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbProxyPort}`,
@@ -190,11 +228,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     delete process.env.AWS_PROFILE;
 
     progress('loading the handlers');
-    const functions = new LocalFunctions(resolver, REPO_ROOT, log);
+    const functions = new LocalFunctions(resolver, REPO_ROOT, log, (id) => iam.credentialsOf(id));
     let stepFunctions: LocalStepFunctions | undefined;
     const bus = new LocalEventBus(
       resolver,
-      async (targetArn, input) => {
+      async (targetArn, input, { ruleName, roleArn }) => {
+        // A target with a role is called as that role; otherwise as events.amazonaws.com, which the
+        // target's resource policy must allow for this rule.
+        const ruleArn = resolver.arn(ruleName);
+        const action = targetArn.includes(':states:') ? 'states:StartExecution' : 'lambda:InvokeFunction';
+        const roleId = roleArn ? resolver.logicalIdOf(roleArn) : undefined;
+        const denial = roleId
+          ? await iam.authorizeRole(roleId, iam.sessionArn(roleId, 'events'), { action, resource: targetArn })
+          : await iam.authorizeService('events.amazonaws.com', ruleArn, { action, resource: targetArn });
+        if (denial) throw new FunctionError('AccessDeniedException', denial.message);
         if (targetArn.includes(':states:') && stepFunctions) {
           stepFunctions.startExecution(targetArn, input);
           return;
@@ -209,18 +256,39 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stepFunctions = new LocalStepFunctions(
       resolver,
       {
-        invokeFunction: (logicalId, payload) => functions.invoke(logicalId, payload),
-        putEvents: (entries) =>
-          bus.putEvents(
-            entries.map((entry) => ({
-              ...entry,
-              Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
-            })),
-          ),
+        invokeFunction: async (logicalId, payload, machineId) => {
+          const denial = await asStateMachine(machineId, {
+            action: 'lambda:InvokeFunction',
+            resource: resolver.arn(logicalId),
+          });
+          if (denial) throw new FunctionError('Lambda.AWSLambdaException', awsSdkCause(denial, 'AWSLambda'));
+          return functions.invoke(logicalId, payload);
+        },
+        putEvents: async (entries, machineId) => {
+          const detailed = entries.map((entry) => ({
+            ...entry,
+            Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
+          }));
+          for (const request of AWS_JSON_AUTHORIZATION['AWSEvents.PutEvents']?.({ Entries: detailed }, resolver) ??
+            []) {
+            const denial = await asStateMachine(machineId, request);
+            if (denial)
+              throw new FunctionError('EventBridge.AmazonEventBridgeException', awsSdkCause(denial, 'AmazonEventBridge'));
+          }
+          return bus.putEvents(detailed);
+        },
       },
       log,
       options.retryDelayMs,
     );
+    const asStateMachine = async (
+      machineId: string | undefined,
+      request: { action: string; resource: string; context?: Record<string, string | string[]> },
+    ): Promise<Denial | undefined> => {
+      const roleId = machineId ? iam.roleOf(machineId) : undefined;
+      if (!machineId || !roleId) return undefined;
+      return iam.authorizeRole(roleId, iam.sessionArn(roleId, machineId), request);
+    };
     await functions.warmAll();
 
     awsHandler = createAwsRequestHandler({
@@ -228,6 +296,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       bus,
       stepFunctions,
       log,
+      authorize: async (request, target, body) => {
+        const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
+          { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
+        ];
+        const denial = await iam.authorizeSigned(request.headers, requests);
+        if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
+      },
       fallback: async (request, response, body) => {
         const url = new URL(request.url ?? '/', awsBase);
         if (url.pathname === '/_sandbox/events') {
@@ -252,7 +327,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     progress('starting the HTTP API');
     const apiServer = createHttpApiServer({
       resolver,
-      invoke: (id, event) => functions.invoke(id, event),
+      invoke: async (id, event) => {
+        // API Gateway calls the function as apigateway.amazonaws.com; its Lambda permission must allow the route.
+        const context = (event as { requestContext?: { apiId?: string; stage?: string; routeKey?: string } })
+          .requestContext;
+        const [method, path] = String(context?.routeKey ?? 'ANY /').split(' ');
+        const sourceArn = `arn:aws:execute-api:${env.region}:${env.accountId}:${context?.apiId}/${context?.stage}/${method}${path}`;
+        const denial = await iam.authorizeService('apigateway.amazonaws.com', sourceArn, {
+          action: 'lambda:InvokeFunction',
+          resource: resolver.arn(id),
+        });
+        if (denial) throw new FunctionError('AccessDeniedException', denial.message);
+        return functions.invoke(id, event);
+      },
       issuers,
       iam: SHOP_BACKEND_CREDENTIALS,
       log,
@@ -266,7 +353,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       .map(([, rule]) => (rule.Properties?.EventPattern as { source?: string[] } | undefined)?.source?.[0])
       .filter(Boolean);
     const endpoints: SandboxEndpoints = {
-      region: SANDBOX_ENV.region,
+      region: env.region,
       eventBusName: busId ? resolver.ref(busId) : 'default',
       eventSource: ruleSource ?? 'carrier.dispatch',
       eventsEndpoint: awsBase,
@@ -316,6 +403,41 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const stop of stops) await stop().catch(() => undefined);
     throw error;
   }
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** DynamoDB's answer to a refused request: 400, `com.amazon.coral.service#AccessDeniedException`. */
+function dynamodbRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
+  if (!denial) return undefined;
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'AccessDeniedException' },
+    body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: denial.message }),
+  };
+}
+
+/** SES v1's (query protocol) answer to a refused request: 403 `AccessDenied` in XML. */
+function sesRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
+  if (!denial) return undefined;
+  const message = `User \`${denial.principal}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`;
+  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return {
+    status: 403,
+    headers: { 'content-type': 'text/xml' },
+    body: `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  };
+}
+
+/** The cause Step Functions reports when a service integration's call is refused. */
+function awsSdkCause(denial: Denial, service: string): string {
+  return `${denial.message} (Service: ${service}; Status Code: 403; Error Code: AccessDeniedException)`;
 }
 
 function sendJsonAnswer(response: ServerResponse, status: number, body: unknown): void {
