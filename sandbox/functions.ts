@@ -24,6 +24,8 @@ export class FunctionError extends Error {
   }
 }
 
+let instances = 0;
+
 /**
  * Runs the template's Lambda functions in-process from their handler sources. Each handler module is
  * loaded once (a warm container) with its own template environment in force while it initialises;
@@ -35,6 +37,8 @@ export class LocalFunctions {
   private readonly specs = new Map<string, FunctionSpec>();
   private readonly handlers = new Map<string, Promise<Handler>>();
   private loading: Promise<unknown> = Promise.resolve();
+  /** Each sandbox in a process loads its own module instances (its own clients, endpoints, caches). */
+  private readonly instance = ++instances;
 
   constructor(
     private readonly resolver: TemplateResolver,
@@ -150,7 +154,9 @@ export class LocalFunctions {
     try {
       const url = pathToFileURL(join(this.repoRoot, spec.source)).href;
       // A distinct URL per function: two functions sharing a handler file still get their own module.
-      const module = (await import(`${url}?function=${spec.logicalId}`)) as { handler?: Handler };
+      const module = (await import(`${url}?function=${spec.logicalId}&sandbox=${this.instance}`)) as {
+        handler?: Handler;
+      };
       if (typeof module.handler !== 'function') throw new Error(`${spec.source} exports no handler`);
       this.log.line('lambda', `${spec.logicalId} loaded (${spec.source})`);
       return module.handler;

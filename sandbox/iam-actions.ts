@@ -20,7 +20,9 @@ function arnOf(resolver: TemplateResolver, nameOrArn: unknown, build: (name: str
 const busArn = (resolver: TemplateResolver, name: unknown) =>
   arnOf(resolver, name ?? 'default', (bus) => `${arnPrefix(resolver, 'events')}:event-bus/${bus}`);
 
-const distinct = (values: unknown[]) => [...new Set(values.filter((value) => value !== undefined).map(String))];
+const distinct = (values: unknown[]) => [
+  ...new Set(values.filter((value) => value !== undefined).map(String)),
+];
 
 /**
  * Authorization of each AWS JSON-protocol operation the sandbox serves, by X-Amz-Target. A service
@@ -44,14 +46,20 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
     });
   },
   'AWSEvents.TestEventPattern': () => [{ action: 'events:TestEventPattern', resource: '*' }],
-  'AWSEvents.ListRules': (body, resolver) => [
+  'AWSEvents.ListRules': (_body, resolver) => [
     { action: 'events:ListRules', resource: `${arnPrefix(resolver, 'events')}:rule/*` },
   ],
   'AWSEvents.DisableRule': (body, resolver) => [
-    { action: 'events:DisableRule', resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`) },
+    {
+      action: 'events:DisableRule',
+      resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`),
+    },
   ],
   'AWSEvents.EnableRule': (body, resolver) => [
-    { action: 'events:EnableRule', resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`) },
+    {
+      action: 'events:EnableRule',
+      resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`),
+    },
   ],
   'AWSStepFunctions.StartExecution': (body) => [
     { action: 'states:StartExecution', resource: String(body.stateMachineArn) },
@@ -66,7 +74,11 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
   'secretsmanager.GetSecretValue': (body, resolver) => [
     {
       action: 'secretsmanager:GetSecretValue',
-      resource: arnOf(resolver, body.SecretId, (name) => `${arnPrefix(resolver, 'secretsmanager')}:secret:${name}`),
+      resource: arnOf(
+        resolver,
+        body.SecretId,
+        (name) => `${arnPrefix(resolver, 'secretsmanager')}:secret:${name}`,
+      ),
     },
   ],
 };
@@ -84,7 +96,8 @@ function attributeNames(body: Body): string[] {
   for (const source of [body.Key, body.Item]) {
     if (source && typeof source === 'object') for (const name of Object.keys(source)) names.add(name);
   }
-  for (const name of Object.values((body.ExpressionAttributeNames ?? {}) as Record<string, string>)) names.add(name);
+  for (const name of Object.values((body.ExpressionAttributeNames ?? {}) as Record<string, string>))
+    names.add(name);
   for (const name of (body.AttributesToGet ?? []) as string[]) names.add(name);
   return [...names];
 }
@@ -93,7 +106,11 @@ function attributeNames(body: Body): string[] {
  * What a DynamoDB JSON request asks IAM: one `dynamodb:<Operation>` per table, with LeadingKeys (the
  * partition key values), Attributes, ReturnValues and Select as DynamoDB sets them.
  */
-export function dynamodbAuthorization(target: string, body: Body, resolver: TemplateResolver): AuthorizationRequest[] {
+export function dynamodbAuthorization(
+  target: string,
+  body: Body,
+  resolver: TemplateResolver,
+): AuthorizationRequest[] {
   const operation = target.split('.').pop() ?? target;
   const action = `dynamodb:${operation}`;
   const tableArn = (name: unknown, index?: unknown) =>
@@ -113,7 +130,10 @@ export function dynamodbAuthorization(target: string, body: Body, resolver: Temp
       'dynamodb:Attributes': attributeNames(request),
       'dynamodb:ReturnValues': String(request.ReturnValues ?? 'NONE'),
       'dynamodb:Select': String(
-        request.Select ?? (request.ProjectionExpression || request.AttributesToGet ? 'SPECIFIC_ATTRIBUTES' : 'ALL_ATTRIBUTES'),
+        request.Select ??
+          (request.ProjectionExpression || request.AttributesToGet
+            ? 'SPECIFIC_ATTRIBUTES'
+            : 'ALL_ATTRIBUTES'),
       ),
     },
   });
@@ -155,7 +175,8 @@ export function dynamodbAuthorization(target: string, body: Body, resolver: Temp
       const items = (body.TransactItems ?? []) as Record<string, Body>[];
       return items.flatMap((item) =>
         Object.entries(item).map(([kind, request]) => {
-          const kindAction = kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`.replace('ItemItem', 'Item');
+          const kindAction =
+            kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`.replace('ItemItem', 'Item');
           return {
             ...itemRequest(request.TableName, request, leadingOf(request.TableName, request)),
             action: `dynamodb:${kindAction}`,
@@ -191,7 +212,10 @@ export function sesAuthorization(form: URLSearchParams, resolver: TemplateResolv
   const identities = resolver
     .resourcesOfType('AWS::SES::EmailIdentity')
     .map(([, identity]) => String(resolver.resolve(identity.Properties?.EmailIdentity)).toLowerCase());
-  const identity = !identities.includes(address.toLowerCase()) && identities.includes(domain.toLowerCase()) ? domain : address;
+  const identity =
+    !identities.includes(address.toLowerCase()) && identities.includes(domain.toLowerCase())
+      ? domain
+      : address;
   const context: Record<string, string> = {
     'ses:FromAddress': address,
     ...(displayName ? { 'ses:FromDisplayName': displayName } : {}),
@@ -199,6 +223,8 @@ export function sesAuthorization(form: URLSearchParams, resolver: TemplateResolv
   const configurationSet = form.get('ConfigurationSetName');
   return [
     { action, resource: `${prefix}:identity/${identity}`, context },
-    ...(configurationSet ? [{ action, resource: `${prefix}:configuration-set/${configurationSet}`, context }] : []),
+    ...(configurationSet
+      ? [{ action, resource: `${prefix}:configuration-set/${configurationSet}`, context }]
+      : []),
   ];
 }

@@ -22,6 +22,17 @@ export interface Denial {
   readonly message: string;
 }
 
+/** One evaluated request, allowed or not (tests map grants to the scenarios that use them). */
+export interface Decision {
+  /** The role whose policies decided, or undefined for a resource policy (service principal). */
+  readonly roleId?: string;
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly sourceArn?: string;
+  readonly allowed: boolean;
+}
+
 /** Lambda's role-session credentials of one function (what the sandbox puts in its environment). */
 export interface FunctionCredentials {
   readonly AWS_ACCESS_KEY_ID: string;
@@ -38,7 +49,9 @@ interface RoleCaller {
 type PolicyDocument = { Version?: string; Statement: unknown[] };
 
 /** Identity policies, by role logical id, from `AWS::IAM::Policy`, inline `Policies` and managed policies. */
-function identityPolicies(resolver: TemplateResolver): Map<string, { name: string; policy: PolicyDocument }[]> {
+function identityPolicies(
+  resolver: TemplateResolver,
+): Map<string, { name: string; policy: PolicyDocument }[]> {
   const byRole = new Map<string, { name: string; policy: PolicyDocument }[]>();
   const add = (roleId: string, name: string, policy: PolicyDocument) => {
     const list = byRole.get(roleId) ?? [];
@@ -49,7 +62,11 @@ function identityPolicies(resolver: TemplateResolver): Map<string, { name: strin
     byRole.set(roleId, byRole.get(roleId) ?? []);
     const properties = role.Properties ?? {};
     for (const inline of (properties.Policies ?? []) as { PolicyName: unknown; PolicyDocument: unknown }[])
-      add(roleId, String(resolver.resolve(inline.PolicyName)), resolver.resolve(inline.PolicyDocument) as PolicyDocument);
+      add(
+        roleId,
+        String(resolver.resolve(inline.PolicyName)),
+        resolver.resolve(inline.PolicyDocument) as PolicyDocument,
+      );
     for (const managed of (properties.ManagedPolicyArns ?? []) as unknown[]) {
       const arn = String(resolver.resolve(managed));
       const managedId = resolver.logicalIdOf(arn) ?? arnTail(arn);
@@ -75,7 +92,8 @@ function identityPolicies(resolver: TemplateResolver): Map<string, { name: strin
 }
 
 function logicalIdOfRef(value: unknown): string | undefined {
-  if (typeof value === 'object' && value !== null && 'Ref' in value) return String((value as { Ref: unknown }).Ref);
+  if (typeof value === 'object' && value !== null && 'Ref' in value)
+    return String((value as { Ref: unknown }).Ref);
   return undefined;
 }
 
@@ -116,7 +134,10 @@ function resourcePolicies(resolver: TemplateResolver): Map<string, PolicyDocumen
     ]);
   }
   for (const [, queuePolicy] of resolver.resourcesOfType('AWS::SQS::QueuePolicy')) {
-    const p = resolver.resolve(queuePolicy.Properties ?? {}) as { PolicyDocument: PolicyDocument; Queues: string[] };
+    const p = resolver.resolve(queuePolicy.Properties ?? {}) as {
+      PolicyDocument: PolicyDocument;
+      Queues: string[];
+    };
     for (const queueUrl of p.Queues) {
       const queueId = resolver.logicalIdOf(queueUrl);
       if (queueId) add(resolver.arn(queueId), p.PolicyDocument.Statement);
@@ -134,6 +155,8 @@ function resourcePolicies(resolver: TemplateResolver): Map<string, PolicyDocumen
 export class SandboxIam {
   /** Holds the credentials of the function whose code is running (its own process environment on Lambda). */
   static readonly running = new AsyncLocalStorage<FunctionCredentials>();
+  /** Every request evaluated so far, in order. */
+  readonly decisions: Decision[] = [];
   private readonly policies: Map<string, { name: string; policy: PolicyDocument }[]>;
   private readonly resourcePolicyByArn: Map<string, PolicyDocument>;
   private readonly credentials = new Map<string, FunctionCredentials>();
@@ -151,10 +174,15 @@ export class SandboxIam {
       const roleArn = String(resolver.resolve(fn.Properties?.Role));
       const roleId = resolver.logicalIdOf(roleArn) ?? roleIdOf(fn.Properties?.Role) ?? arnTail(roleArn);
       const digest = createHash('sha256').update(`${functionId}:${secret}`).digest('hex').toUpperCase();
-      const accessKeyId = `ASIA${digest.replace(/[^A-Z2-7]/g, '').padEnd(16, 'A').slice(0, 16)}`;
+      const accessKeyId = `ASIA${digest
+        .replace(/[^A-Z2-7]/g, '')
+        .padEnd(16, 'A')
+        .slice(0, 16)}`;
       this.credentials.set(functionId, {
         AWS_ACCESS_KEY_ID: accessKeyId,
-        AWS_SECRET_ACCESS_KEY: createHash('sha256').update(`secret:${accessKeyId}:${secret}`).digest('base64'),
+        AWS_SECRET_ACCESS_KEY: createHash('sha256')
+          .update(`secret:${accessKeyId}:${secret}`)
+          .digest('base64'),
         AWS_SESSION_TOKEN: createHash('sha256').update(`token:${accessKeyId}:${secret}`).digest('base64'),
       });
       this.callers.set(accessKeyId, { roleId, principal: this.sessionArn(roleId, functionId) });
@@ -184,7 +212,10 @@ export class SandboxIam {
    * names the function. Requests signed with keys the sandbox did not issue (carriers, the demo, tests)
    * are outside the stack and pass, as with any valid credentials today.
    */
-  async authorizeSigned(headers: IncomingHttpHeaders, requests: readonly AuthorizationRequest[]): Promise<Denial | undefined> {
+  async authorizeSigned(
+    headers: IncomingHttpHeaders,
+    requests: readonly AuthorizationRequest[],
+  ): Promise<Denial | undefined> {
     const accessKeyId = accessKeyOf(headers);
     const caller = accessKeyId ? this.callers.get(accessKeyId) : undefined;
     if (!caller) return undefined;
@@ -196,11 +227,22 @@ export class SandboxIam {
   }
 
   /** Evaluates `request` against every identity policy of a role; returns the denial, logged, if any. */
-  async authorizeRole(roleId: string, principal: string, request: AuthorizationRequest): Promise<Denial | undefined> {
+  async authorizeRole(
+    roleId: string,
+    principal: string,
+    request: AuthorizationRequest,
+  ): Promise<Denial | undefined> {
     const result = await this.simulate({
       identityPolicies: this.policies.get(roleId) ?? [],
       principal,
       request,
+    });
+    this.decisions.push({
+      roleId,
+      principal,
+      action: request.action,
+      resource: request.resource,
+      allowed: result === 'Allowed',
     });
     if (result === 'Allowed') return undefined;
     const why =
@@ -214,7 +256,11 @@ export class SandboxIam {
    * Evaluates a service principal's call (events.amazonaws.com, apigateway.amazonaws.com) against the
    * resource policy of the resource it calls (Lambda permissions, queue policies), with `aws:SourceArn`.
    */
-  async authorizeService(service: string, sourceArn: string, request: AuthorizationRequest): Promise<Denial | undefined> {
+  async authorizeService(
+    service: string,
+    sourceArn: string,
+    request: AuthorizationRequest,
+  ): Promise<Denial | undefined> {
     const policy = this.resourcePolicyByArn.get(request.resource);
     const context = {
       ...request.context,
@@ -222,13 +268,25 @@ export class SandboxIam {
       'aws:SourceAccount': this.resolver.env.accountId,
     };
     const result = policy
-      ? await this.simulate({ identityPolicies: [], resourcePolicy: policy, principal: service, request: { ...request, context } })
+      ? await this.simulate({
+          identityPolicies: [],
+          resourcePolicy: policy,
+          principal: service,
+          request: { ...request, context },
+        })
       : 'ImplicitlyDenied';
+    this.decisions.push({
+      principal: service,
+      action: request.action,
+      resource: request.resource,
+      sourceArn,
+      allowed: result === 'Allowed',
+    });
     if (result === 'Allowed') return undefined;
     const why =
       result === 'ExplicitlyDenied'
         ? 'with an explicit deny in a resource-based policy'
-        : 'because no resource-based policy allows the ' + `${request.action} action`;
+        : `because no resource-based policy allows the ${request.action} action`;
     return this.deny(service, { ...request, context }, why);
   }
 
@@ -255,7 +313,10 @@ export class SandboxIam {
       {},
     );
     if (result.resultType === 'error') {
-      this.log.line('iam', `could not evaluate ${request.action} on ${request.resource}: ${result.errors.message}`);
+      this.log.line(
+        'iam',
+        `could not evaluate ${request.action} on ${request.resource}: ${result.errors.message}`,
+      );
       return 'ImplicitlyDenied';
     }
     if (result.resultType === 'single') return result.overallResult;

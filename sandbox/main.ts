@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = (message: string) => process.stdout.write(`  … ${message}\n`);
   process.stdout.write('Secure Delivery sandbox: starting\n');
-  const sandbox = await startSandbox({ progress, endpointsDir: REPO_ROOT, ...(template ? { template } : {}) });
+  const sandbox = await startSandbox({
+    progress,
+    endpointsDir: REPO_ROOT,
+    ...(template ? { template } : {}),
+  });
   const { endpoints: e } = sandbox;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`

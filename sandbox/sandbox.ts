@@ -4,15 +4,16 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
+import { AwsJsonError } from './aws-protocol.ts';
 import { createAwsRequestHandler } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
 import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
 import { FunctionError, LocalFunctions } from './functions.ts';
-import { type Denial, SandboxIam } from './iam.ts';
-import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
 import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 import { createHttpApiServer } from './http-api-server.ts';
+import { type Denial, SandboxIam } from './iam.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
@@ -23,7 +24,6 @@ import {
   type Template,
   TemplateResolver,
 } from './template.ts';
-import { AwsJsonError } from './aws-protocol.ts';
 
 /** Ports the sandbox listens on; 0 picks a free one (tests). */
 export interface SandboxPorts {
@@ -103,6 +103,8 @@ export interface Sandbox {
   readonly faults: { readonly dynamodb: FaultProxy; readonly ses: FaultProxy };
   /** The template's functions as the sandbox runs them (invocation counts and durations). */
   readonly functions: LocalFunctions;
+  /** IAM as the template defines it: each function's credentials, and every decision taken. */
+  readonly iam: SandboxIam;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
   sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
@@ -110,7 +112,8 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const SANDBOX_ENV: SandboxEnv = {
+/** Account, region and stack name the sandbox runs as, unless a template file's manifest names others. */
+export const SANDBOX_ENV: SandboxEnv = {
   region: 'eu-central-1',
   accountId: '000000000000',
   stackName: 'SecureDelivery',
@@ -197,16 +200,24 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const faults = {
       dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log, async (request, operation, body) =>
         dynamodbRefusal(
-          await iam.authorizeSigned(request.headers, dynamodbAuthorization(operation, parseJson(body), resolver)),
-        ),
-      ),
-      ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log, async (request, _operation, body) =>
-        sesRefusal(
           await iam.authorizeSigned(
             request.headers,
-            sesAuthorization(new URLSearchParams(body.toString('utf8')), resolver),
+            dynamodbAuthorization(operation, parseJson(body), resolver),
           ),
         ),
+      ),
+      ses: new FaultProxy(
+        `http://127.0.0.1:${sesPort}`,
+        'query',
+        'ses',
+        log,
+        async (request, _operation, body) =>
+          sesRefusal(
+            await iam.authorizeSigned(
+              request.headers,
+              sesAuthorization(new URLSearchParams(body.toString('utf8')), resolver),
+            ),
+          ),
       ),
     };
     const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
@@ -269,11 +280,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             ...entry,
             Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
           }));
-          for (const request of AWS_JSON_AUTHORIZATION['AWSEvents.PutEvents']?.({ Entries: detailed }, resolver) ??
-            []) {
+          for (const request of AWS_JSON_AUTHORIZATION['AWSEvents.PutEvents']?.(
+            { Entries: detailed },
+            resolver,
+          ) ?? []) {
             const denial = await asStateMachine(machineId, request);
             if (denial)
-              throw new FunctionError('EventBridge.AmazonEventBridgeException', awsSdkCause(denial, 'AmazonEventBridge'));
+              throw new FunctionError(
+                'EventBridge.AmazonEventBridgeException',
+                awsSdkCause(denial, 'AmazonEventBridge'),
+              );
           }
           return bus.putEvents(detailed);
         },
@@ -390,6 +406,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stepFunctions,
       faults,
       functions,
+      iam,
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {
@@ -419,7 +436,10 @@ function dynamodbRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
   return {
     status: 400,
     headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'AccessDeniedException' },
-    body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: denial.message }),
+    body: JSON.stringify({
+      __type: 'com.amazon.coral.service#AccessDeniedException',
+      Message: denial.message,
+    }),
   };
 }
 

@@ -28,12 +28,22 @@ export interface SandboxEnv {
  * directly), and returns its template.
  */
 export function synthesizeTemplate(env: SandboxEnv, context: Record<string, unknown> = {}): Template {
-  const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
-  });
+  return JSON.parse(readFileSync(synthesizeAssembly(env, context), 'utf8')) as Template;
+}
+
+/**
+ * Synthesizes the stack into a cloud assembly folder, as `npx cdk synth` does (asset bundling skipped),
+ * and returns the template file's path (`<outdir>/<Stack>.template.json`, `manifest.json` beside it).
+ */
+export function synthesizeAssembly(
+  env: SandboxEnv,
+  context: Record<string, unknown> = {},
+  outdir = mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
+): string {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   new SecureDeliveryStack(app, env.stackName, { env: { account: env.accountId, region: env.region } });
-  return app.synth().getStackByName(env.stackName).template as Template;
+  const stack = app.synth().getStackByName(env.stackName);
+  return join(outdir, stack.templateFile);
 }
 
 /**
@@ -54,10 +64,15 @@ export function loadTemplate(path: string, fallback: SandboxEnv): { template: Te
   const manifestPath = join(dirname(path), 'manifest.json');
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-      artifacts?: Record<string, { type?: string; environment?: string; properties?: { templateFile?: string } }>;
+      artifacts?: Record<
+        string,
+        { type?: string; environment?: string; properties?: { templateFile?: string } }
+      >;
     };
     const artifact = Object.values(manifest.artifacts ?? {}).find(
-      (candidate) => candidate.type === 'aws:cloudformation:stack' && candidate.properties?.templateFile === basename(path),
+      (candidate) =>
+        candidate.type === 'aws:cloudformation:stack' &&
+        candidate.properties?.templateFile === basename(path),
     );
     const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact?.environment ?? '') ?? [];
     env = {

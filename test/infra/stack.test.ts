@@ -186,7 +186,11 @@ describe('SecureDeliveryStack', () => {
       Condition?: unknown;
     };
     expect(putEvents.Condition).toEqual({
-      StringEquals: { 'events:source': 'secure-delivery', 'events:detail-type': 'Parcel Handover Verified' },
+      'ForAllValues:StringEquals': {
+        'events:source': 'secure-delivery',
+        'events:detail-type': 'Parcel Handover Verified',
+      },
+      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
     });
   });
 

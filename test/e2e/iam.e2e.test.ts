@@ -1,0 +1,219 @@
+import type { AddressInfo } from 'node:net';
+import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FunctionCredentials } from '../../sandbox/iam.ts';
+import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/sandbox.ts';
+import { synthesizeAssembly, synthesizeTemplate, type Template } from '../../sandbox/template.ts';
+import { type Harness, readyForHandover, ship, startHarness } from '../support/sandbox-harness.ts';
+import { freePorts, roleOfFunction, withoutAction } from '../support/template-mutation.ts';
+
+const asClientCredentials = (credentials: FunctionCredentials | undefined) => ({
+  accessKeyId: credentials?.AWS_ACCESS_KEY_ID ?? '',
+  secretAccessKey: credentials?.AWS_SECRET_ACCESS_KEY ?? '',
+  sessionToken: credentials?.AWS_SESSION_TOKEN ?? '',
+});
+
+const proxyEndpoint = (server: import('node:http').Server) =>
+  `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+/** Boots one sandbox at a time on the same ports (handler modules share SDK clients across boots). */
+async function withSandbox<T>(
+  ports: SandboxPorts,
+  template: string | Template,
+  run: (h: Harness, logs: string[]) => Promise<T>,
+): Promise<T> {
+  const logs: string[] = [];
+  const h = await startHarness(logs, { template, ports });
+  try {
+    return await run(h, logs);
+  } finally {
+    await h.stop();
+  }
+}
+
+describe('IAM in the sandbox, from the template', () => {
+  let ports: SandboxPorts;
+  let template: Template;
+  let templateFile: string;
+
+  beforeAll(async () => {
+    ports = await freePorts();
+    template = synthesizeTemplate(SANDBOX_ENV);
+    // As `npx cdk synth` writes it for another account and region: the manifest beside it names them.
+    templateFile = synthesizeAssembly({
+      stackName: 'SecureDelivery',
+      accountId: '111111111111',
+      region: 'us-east-1',
+    });
+  }, 60_000);
+
+  afterAll(() => undefined);
+
+  it('runs a synthesized template file: ship, bind, verify, in the account and region its manifest names', async () => {
+    await withSandbox(ports, templateFile, async (h) => {
+      // Prepare
+      const { code, token } = await readyForHandover(h, 'IAM-FILE-1', 'D-1');
+
+      // Act
+      const verified = await h.client.verify('IAM-FILE-1', { code }, token);
+
+      // Assess
+      expect(verified.status).toBe(200);
+      expect(h.sandbox.endpoints.region).toBe('us-east-1');
+      expect(h.sandbox.iam.decisions.some((decision) => decision.resource.includes(':111111111111:'))).toBe(
+        true,
+      );
+    });
+  }, 120_000);
+
+  it('answers a function outside its grants with the AccessDenied each service gives, and logs who, what and on which resource', async () => {
+    await withSandbox(ports, template, async (h, logs) => {
+      // Prepare
+      const verify = roleOfFunction(template, /verify-otp/);
+      const track = roleOfFunction(template, /track/);
+      const asVerify = asClientCredentials(h.sandbox.iam.credentialsOf(verify.functionId));
+      const asTrack = asClientCredentials(h.sandbox.iam.credentialsOf(track.functionId));
+      const region = h.sandbox.endpoints.region;
+      const tableArn = `arn:aws:dynamodb:${region}:000000000000:table/${h.tableName}`;
+      const principal = `arn:aws:sts::000000000000:assumed-role/${verify.roleId}/${verify.functionId}`;
+      const ddb = new DynamoDBClient({
+        region,
+        credentials: asVerify,
+        endpoint: proxyEndpoint(h.sandbox.faults.dynamodb.server),
+        maxAttempts: 1,
+      });
+      const ses = new SESClient({
+        region,
+        credentials: asTrack,
+        endpoint: proxyEndpoint(h.sandbox.faults.ses.server),
+        maxAttempts: 1,
+      });
+      const events = new EventBridgeClient({
+        region,
+        credentials: asVerify,
+        endpoint: h.sandbox.endpoints.eventsEndpoint,
+      });
+      const secrets = new SecretsManagerClient({
+        region,
+        credentials: asVerify,
+        endpoint: h.sandbox.endpoints.secretsManagerEndpoint,
+      });
+      const encryptionSecret = Object.entries(template.Resources).find(
+        ([, resource]) =>
+          resource.Type === 'AWS::SecretsManager::Secret' &&
+          String(resource.Properties?.Description).includes('AES'),
+      )?.[0];
+
+      // Act
+      const deleted = await ddb
+        .send(new DeleteItemCommand({ TableName: h.tableName, Key: { parcelId: { S: 'IAM-DENY-1' } } }))
+        .catch((error: Error & { $metadata: { httpStatusCode: number } }) => error);
+      const sent = await ses
+        .send(
+          new SendEmailCommand({
+            Source: 'no-reply@secure-delivery.example.com',
+            Destination: { ToAddresses: ['someone@example.com'] },
+            Message: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } },
+          }),
+        )
+        .catch((error: Error & { $metadata: { httpStatusCode: number } }) => error);
+      // One entry of the function's own event and one forged carrier event: the whole call is refused.
+      const forged = await events
+        .send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: h.sandbox.endpoints.eventBusName,
+                Source: 'secure-delivery',
+                DetailType: 'Parcel Handover Verified',
+                Detail: '{}',
+              },
+              {
+                EventBusName: h.sandbox.endpoints.eventBusName,
+                Source: h.sandbox.endpoints.eventSource,
+                DetailType: 'Parcel Out For Delivery',
+                Detail: '{}',
+              },
+            ],
+          }),
+        )
+        .catch((error: Error & { $metadata: { httpStatusCode: number } }) => error);
+      const secret = await secrets
+        .send(new GetSecretValueCommand({ SecretId: encryptionSecret }))
+        .catch((error: Error & { $metadata: { httpStatusCode: number } }) => error);
+
+      // Assess
+      expect(deleted).toMatchObject({
+        name: 'AccessDeniedException',
+        message: `User: ${principal} is not authorized to perform: dynamodb:DeleteItem on resource: ${tableArn} because no identity-based policy allows the dynamodb:DeleteItem action`,
+        $metadata: { httpStatusCode: 400 },
+      });
+      expect(sent).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      expect((sent as Error).message).toContain(`perform \`ses:SendEmail' on resource`);
+      expect(forged).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+      expect((forged as Error).message).toContain('events:PutEvents');
+      expect(secret).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 } });
+      expect(logs).toContainEqual(
+        expect.stringContaining(`AccessDenied ${principal} dynamodb:DeleteItem ${tableArn}`),
+      );
+      expect(logs).toContainEqual(expect.stringMatching(/AccessDenied \S+ ses:SendEmail \S+/));
+      expect(logs).toContainEqual(expect.stringContaining(`AccessDenied ${principal} events:PutEvents`));
+      expect(logs).toContainEqual(
+        expect.stringContaining(`AccessDenied ${principal} secretsmanager:GetSecretValue`),
+      );
+    });
+  }, 120_000);
+
+  it('answers a verify 5xx, never 200, when the verify role lacks dynamodb:UpdateItem, with the denial in the log', async () => {
+    const verify = roleOfFunction(template, /verify-otp/);
+    await withSandbox(
+      ports,
+      withoutAction(template, verify.roleId, 'dynamodb:UpdateItem'),
+      async (h, logs) => {
+        // Prepare
+        const { code, token } = await readyForHandover(h, 'IAM-VERIFY-1', 'D-1');
+
+        // Act
+        const answer = await h.client.verify('IAM-VERIFY-1', { code }, token);
+
+        // Assess
+        expect(answer.status).toBeGreaterThanOrEqual(500);
+        expect(logs).toContainEqual(
+          expect.stringMatching(
+            new RegExp(
+              `AccessDenied arn:aws:sts::000000000000:assumed-role/${verify.roleId}/${verify.functionId} dynamodb:UpdateItem arn:aws:dynamodb:`,
+            ),
+          ),
+        );
+      },
+    );
+  }, 120_000);
+
+  it('sends no code email and fails the issuing visibly when the send step lacks ses:SendEmail', async () => {
+    const send = roleOfFunction(template, /send-otp-email/);
+    await withSandbox(ports, withoutAction(template, send.roleId, 'ses:SendEmail'), async (h, logs) => {
+      // Act
+      const { emails, detail } = await ship(h, 'IAM-SES-1');
+
+      // Assess
+      const executions =
+        (await h.sfn.send(new ListExecutionsCommand({ stateMachineArn: h.stateMachineArn }))).executions ??
+        [];
+      const failedEvents = (await h.client.busEvents()).filter(
+        (event) =>
+          event['detail-type'] === 'Delivery Otp Email Failed' && event.detail.parcelId === detail.parcelId,
+      );
+      expect(emails).toEqual([]);
+      expect(logs).toContainEqual(
+        expect.stringMatching(new RegExp(`AccessDenied \\S+/${send.roleId}/\\S+ ses:SendEmail`)),
+      );
+      expect(executions.some((execution) => execution.status === 'FAILED') || failedEvents.length > 0).toBe(
+        true,
+      );
+    });
+  }, 120_000);
+});
