@@ -83,6 +83,38 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
   ],
 };
 
+/** ARN of the KMS key a KeyId names: a key ARN, an alias (name or ARN) of the template, or a key id. */
+function kmsKeyArn(resolver: TemplateResolver, keyId: unknown): string {
+  const value = String(keyId ?? '');
+  const aliasName = value.startsWith('alias/') ? value : /:alias\/.+$/.exec(value)?.[0].slice(1);
+  if (aliasName) {
+    const alias = resolver
+      .resourcesOfType('AWS::KMS::Alias')
+      .find(([, resource]) => resolver.resolve(resource.Properties?.AliasName) === aliasName);
+    const target = alias ? String(resolver.resolve(alias[1].Properties?.TargetKeyId)) : value;
+    return target.startsWith('arn:')
+      ? target
+      : arnOf(resolver, target, (id) => `${arnPrefix(resolver, 'kms')}:key/${id}`);
+  }
+  return arnOf(resolver, value, (id) => `${arnPrefix(resolver, 'kms')}:key/${id}`);
+}
+
+/** KMS operations on one key, with the algorithm condition keys KMS sets. */
+const kmsOperation =
+  (operation: string): JsonOperationAuthorization =>
+  (body, resolver) => {
+    const keyId = String(body.KeyId ?? '');
+    const context: Record<string, string> = {};
+    if (body.MacAlgorithm) context['kms:MacAlgorithm'] = String(body.MacAlgorithm);
+    if (operation === 'Encrypt' || operation === 'Decrypt')
+      context['kms:EncryptionAlgorithm'] = String(body.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT');
+    if (keyId.includes('alias/')) context['kms:RequestAlias'] = keyId.slice(keyId.indexOf('alias/'));
+    return [{ action: `kms:${operation}`, resource: kmsKeyArn(resolver, keyId), context }];
+  };
+
+for (const operation of ['GenerateMac', 'VerifyMac', 'Encrypt', 'Decrypt', 'DescribeKey', 'GenerateDataKey'])
+  AWS_JSON_AUTHORIZATION[`TrentService.${operation}`] = kmsOperation(operation);
+
 /** The string form of a DynamoDB key value (S, N or B), as `dynamodb:LeadingKeys` compares it. */
 function keyValue(attribute: unknown): string | undefined {
   if (typeof attribute !== 'object' || attribute === null) return undefined;

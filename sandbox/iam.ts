@@ -133,6 +133,10 @@ function resourcePolicies(resolver: TemplateResolver): Map<string, PolicyDocumen
       },
     ]);
   }
+  for (const [keyId, key] of resolver.resourcesOfType('AWS::KMS::Key')) {
+    const keyPolicy = resolver.resolve(key.Properties?.KeyPolicy) as PolicyDocument | undefined;
+    if (keyPolicy?.Statement) add(resolver.arn(keyId), keyPolicy.Statement);
+  }
   for (const [, queuePolicy] of resolver.resourcesOfType('AWS::SQS::QueuePolicy')) {
     const p = resolver.resolve(queuePolicy.Properties ?? {}) as {
       PolicyDocument: PolicyDocument;
@@ -226,14 +230,28 @@ export class SandboxIam {
     return undefined;
   }
 
+  /**
+   * Whether EventBridge may put a rule's undeliverable event on the target's dead-letter queue: the
+   * queue policy must allow `sqs:SendMessage` to events.amazonaws.com for that rule, else AWS drops it.
+   */
+  async deadLetterAllowed(ruleArn: string, queueArn: string): Promise<boolean> {
+    return !(await this.authorizeService('events.amazonaws.com', ruleArn, {
+      action: 'sqs:SendMessage',
+      resource: queueArn,
+    }));
+  }
+
   /** Evaluates `request` against every identity policy of a role; returns the denial, logged, if any. */
   async authorizeRole(
     roleId: string,
     principal: string,
     request: AuthorizationRequest,
   ): Promise<Denial | undefined> {
+    // The resource's own policy (a KMS key policy, a Lambda permission) counts too, as in one account on AWS.
+    const resourcePolicy = this.resourcePolicyByArn.get(request.resource);
     const result = await this.simulate({
       identityPolicies: this.policies.get(roleId) ?? [],
+      ...(resourcePolicy ? { resourcePolicy } : {}),
       principal,
       request,
     });
@@ -266,6 +284,7 @@ export class SandboxIam {
       ...request.context,
       'aws:SourceArn': sourceArn,
       'aws:SourceAccount': this.resolver.env.accountId,
+      'aws:SecureTransport': 'true',
     };
     const result = policy
       ? await this.simulate({

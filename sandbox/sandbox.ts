@@ -263,6 +263,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       log,
       options.retryDelayMs ?? 200,
+      (ruleName, queueArn) => iam.deadLetterAllowed(resolver.arn(ruleName), queueArn),
     );
     stepFunctions = new LocalStepFunctions(
       resolver,

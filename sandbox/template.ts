@@ -148,6 +148,8 @@ export class TemplateResolver {
         return `${prefix('sqs')}:${logicalId}`;
       case 'AWS::Logs::LogGroup':
         return `${prefix('logs')}:log-group:${logicalId}:*`;
+      case 'AWS::KMS::Key':
+        return `${prefix('kms')}:key/${logicalId}`;
       case 'AWS::IAM::Role':
         return `arn:aws:iam::${this.env.accountId}:role/${logicalId}`;
       case 'AWS::Cognito::UserPool':

@@ -79,6 +79,9 @@ export class LocalEventBus {
     private readonly invokeTarget: TargetInvoker,
     private readonly log: SandboxLog,
     private readonly retryDelayMs = 200,
+    /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
+    private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean> = async () =>
+      true,
   ) {
     this.busNames.set('default', 'default');
     this.busNames.set(
@@ -269,6 +272,10 @@ export class LocalEventBus {
         if (attempt < target.maxAttempts)
           await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * attempt));
       }
+    }
+    if (target.dlqArn && !(await this.deadLetterAllowed(ruleName, target.dlqArn))) {
+      this.log.line('events', `rule ${ruleName} could not deliver id=${event.id}: ${lastError} -> dropped`);
+      return;
     }
     this.deadLetters.push({ event, targetArn: target.arn, error: lastError });
     this.log.line(

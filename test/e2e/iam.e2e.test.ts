@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionCredentials } from '../../sandbox/iam.ts';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/sandbox.ts';
 import { synthesizeAssembly, synthesizeTemplate, type Template } from '../../sandbox/template.ts';
-import { type Harness, readyForHandover, ship, startHarness } from '../support/sandbox-harness.ts';
+import {
+  type Harness,
+  outForDelivery,
+  readyForHandover,
+  ship,
+  startHarness,
+} from '../support/sandbox-harness.ts';
 import { freePorts, roleOfFunction, withoutAction } from '../support/template-mutation.ts';
 
 const asClientCredentials = (credentials: FunctionCredentials | undefined) => ({
@@ -166,6 +172,47 @@ describe('IAM in the sandbox, from the template', () => {
         expect.stringContaining(`AccessDenied ${principal} secretsmanager:GetSecretValue`),
       );
     });
+  }, 120_000);
+
+  it('puts an undeliverable event on the dead-letter queue only when the queue policy allows the rule', async () => {
+    // Prepare
+    const ruleId = Object.entries(template.Resources).find(
+      ([id, resource]) => resource.Type === 'AWS::Events::Rule' && /OutForDelivery/.test(id),
+    )?.[0] as string;
+    const withoutRuleStatement = structuredClone(template);
+    for (const resource of Object.values(withoutRuleStatement.Resources)) {
+      if (resource.Type !== 'AWS::SQS::QueuePolicy') continue;
+      const document = resource.Properties?.PolicyDocument as { Statement: unknown[] };
+      document.Statement = document.Statement.filter(
+        (statement) => !JSON.stringify(statement).includes(ruleId),
+      );
+    }
+    const failOutForDelivery = async (h: Harness, parcelId: string) => {
+      await ship(h, parcelId);
+      h.sandbox.faults.dynamodb.inject({
+        operation: 'DynamoDB_20120810.UpdateItem',
+        status: 500,
+        errorCode: 'InternalServerError',
+        times: Number.POSITIVE_INFINITY,
+      });
+      await outForDelivery(h, parcelId, 'D-1');
+      h.sandbox.faults.dynamodb.clear();
+      return h.sandbox.bus.deadLetters.filter((letter) => letter.event.detail.parcelId === parcelId);
+    };
+
+    // Act
+    const allowed = await withSandbox(ports, template, (h) => failOutForDelivery(h, 'IAM-DLQ-1'));
+    const [refused, logs] = await withSandbox(ports, withoutRuleStatement, async (h, lines) => [
+      await failOutForDelivery(h, 'IAM-DLQ-2'),
+      lines,
+    ]);
+
+    // Assess
+    expect(allowed).toHaveLength(1);
+    expect(refused).toEqual([]);
+    expect(logs).toContainEqual(
+      expect.stringMatching(/AccessDenied events\.amazonaws\.com sqs:SendMessage arn:aws:sqs:/),
+    );
   }, 120_000);
 
   it('answers a verify 5xx, never 200, when the verify role lacks dynamodb:UpdateItem, with the denial in the log', async () => {
