@@ -238,6 +238,57 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     delete process.env.AWS_PROFILE;
 
+    // Asynchronous invocation (EventBridge -> Lambda): Lambda retries the function, then sends the event
+    // to its on-failure destination as the function's role.
+    const asyncInvokeConfigs = new Map<string, { retries: number; onFailure?: string }>();
+    for (const [, config] of resolver.resourcesOfType('AWS::Lambda::EventInvokeConfig')) {
+      const properties = resolver.resolve(config.Properties ?? {}) as {
+        FunctionName: string;
+        MaximumRetryAttempts?: number;
+        DestinationConfig?: { OnFailure?: { Destination?: string } };
+      };
+      const functionId = resolver.logicalIdOf(properties.FunctionName);
+      if (!functionId) continue;
+      const onFailure = properties.DestinationConfig?.OnFailure?.Destination;
+      asyncInvokeConfigs.set(functionId, {
+        retries: Math.min(2, properties.MaximumRetryAttempts ?? 2),
+        ...(onFailure ? { onFailure } : {}),
+      });
+    }
+    const invokeAsync = async (
+      functionId: string,
+      input: unknown,
+      config: { retries: number; onFailure?: string },
+    ): Promise<void> => {
+      let lastError = '';
+      for (let attempt = 0; attempt <= config.retries; attempt++) {
+        try {
+          await functions.invoke(functionId, input);
+          return;
+        } catch (error) {
+          lastError = error instanceof Error ? error.name : String(error);
+          if (attempt < config.retries)
+            await new Promise((resolve) =>
+              setTimeout(resolve, (options.retryDelayMs ?? 200) * (attempt + 1)),
+            );
+        }
+      }
+      const roleId = iam.roleOf(functionId);
+      const denial =
+        config.onFailure && roleId
+          ? await iam.authorizeRole(roleId, iam.sessionArn(roleId, functionId), {
+              action: 'sqs:SendMessage',
+              resource: config.onFailure,
+            })
+          : undefined;
+      const outcome = !config.onFailure
+        ? 'dropped (no on-failure destination)'
+        : denial
+          ? 'on-failure destination refused, dropped'
+          : `sent to its on-failure destination ${config.onFailure.split(':').pop()}`;
+      log.line('lambda', `${functionId} asynchronous invocation failed: ${lastError} -> ${outcome}`);
+    };
+
     progress('loading the handlers');
     const functions = new LocalFunctions(resolver, REPO_ROOT, log, (id) => iam.credentialsOf(id));
     let stepFunctions: LocalStepFunctions | undefined;
@@ -259,7 +310,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
         const functionId = resolver.logicalIdOf(targetArn);
         if (!functionId) throw new Error(`Unknown target ${targetArn}`);
-        await functions.invoke(functionId, input);
+        const asyncConfig = asyncInvokeConfigs.get(functionId);
+        if (!asyncConfig) {
+          await functions.invoke(functionId, input);
+          return;
+        }
+        await invokeAsync(functionId, input, asyncConfig);
       },
       log,
       options.retryDelayMs ?? 200,

@@ -37,6 +37,11 @@ const busEvent = async (h: Harness, detailType: string, parcelId: string) =>
     (event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId,
   );
 
+const onFailureDestination = (lines: string[]) =>
+  lines.some((line) =>
+    /asynchronous invocation failed: .* -> sent to its on-failure destination /.test(line),
+  );
+
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 /** A compact set that exercises every path the stack grants something for. */
@@ -117,6 +122,37 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a failing out-for-delivery goes to the on-failure destination',
+    async run(h, id) {
+      await ship(h, id);
+      const from = h.logs.length;
+      h.sandbox.faults.dynamodb.inject({
+        operation: 'DynamoDB_20120810.UpdateItem',
+        status: 500,
+        errorCode: 'InternalServerError',
+        times: Number.POSITIVE_INFINITY,
+      });
+      await outForDelivery(h, id, 'D-1').finally(() => h.sandbox.faults.dynamodb.clear());
+      check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
+    },
+  },
+  {
+    name: 'a failing receipt goes to the on-failure destination',
+    async run(h, id) {
+      const { code, token } = await readyForHandover(h, id, 'D-1');
+      const from = h.logs.length;
+      h.sandbox.faults.ses.inject({
+        operation: 'SendEmail',
+        status: 500,
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+      await h.client.verify(id, { code }, token);
+      await h.sandbox.settled().finally(() => h.sandbox.faults.ses.clear());
+      check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
+    },
+  },
+  {
     name: 'revoke on cancellation',
     async run(h, id) {
       await ship(h, id);
@@ -129,11 +165,9 @@ const SCENARIOS: readonly Scenario[] = [
 
 /**
  * Services whose calls the sandbox does not emulate, so it cannot show their grants are needed:
- * CloudWatch Logs and X-Ray (Lambda and Step Functions write logs and traces outside the handlers), and
- * SQS for a function's own dead-letter queue (Lambda's asynchronous-invocation DLQ; the sandbox invokes
- * rule targets synchronously).
+ * CloudWatch Logs and X-Ray (Lambda and Step Functions write logs and traces outside the handlers).
  */
-const NOT_EMULATED = /^(logs|xray|sqs):/;
+const NOT_EMULATED = /^(logs|xray):/;
 
 const wildcard = (pattern: string) =>
   new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
