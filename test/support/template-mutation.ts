@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';
 import type { SandboxPorts } from '../../sandbox/sandbox.ts';
 import type { Template, TemplateResource } from '../../sandbox/template.ts';
 
@@ -36,14 +37,45 @@ const refId = (value: unknown): string | undefined => {
   return Array.isArray(getAtt) ? String(getAtt[0]) : undefined;
 };
 
-/** Every Allow statement in role policies (`AWS::IAM::Policy`, inline `Policies`) and every Lambda permission. */
+/**
+ * Roles the sandbox runs something as: functions it runs (handler metadata), state machines, rule
+ * targets and pipes. Roles of CDK's own custom resources never run locally.
+ */
+function rolesInUse(template: Template): Set<string> {
+  const roles = new Set<string>();
+  for (const resource of Object.values(template.Resources)) {
+    const properties = resource.Properties ?? {};
+    const runsLocally =
+      (resource.Type === 'AWS::Lambda::Function' &&
+        typeof resource.Metadata?.[HANDLER_SOURCE_METADATA] === 'string') ||
+      resource.Type === 'AWS::StepFunctions::StateMachine' ||
+      resource.Type === 'AWS::Pipes::Pipe';
+    if (runsLocally) {
+      const role = refId(properties.Role ?? properties.RoleArn);
+      if (role) roles.add(role);
+    }
+    if (resource.Type === 'AWS::Events::Rule') {
+      for (const target of (properties.Targets ?? []) as { RoleArn?: unknown }[]) {
+        const role = refId(target.RoleArn);
+        if (role) roles.add(role);
+      }
+    }
+  }
+  return roles;
+}
+
+/**
+ * Every Allow statement in the policies (`AWS::IAM::Policy`, inline `Policies`) of a role the sandbox
+ * runs something as, and every Lambda permission.
+ */
 export function grantsOf(template: Template): Grant[] {
   const grants: Grant[] = [];
+  const inUse = rolesInUse(template);
   for (const [id, resource] of Object.entries(template.Resources)) {
     if (resource.Type === 'AWS::IAM::Policy') {
       const properties = resource.Properties ?? {};
       const roleIds = asList(properties.Roles).length
-        ? ((properties.Roles as unknown[]).map(refId).filter(Boolean) as string[])
+        ? ((properties.Roles as unknown[]).map(refId).filter((role) => role && inUse.has(role)) as string[])
         : [];
       const statements = (properties.PolicyDocument as { Statement: Statement[] }).Statement;
       statements.forEach((statement, index) => {
@@ -58,7 +90,7 @@ export function grantsOf(template: Template): Grant[] {
           });
       });
     }
-    if (resource.Type === 'AWS::IAM::Role') {
+    if (resource.Type === 'AWS::IAM::Role' && inUse.has(id)) {
       for (const [policyIndex, inline] of (
         (resource.Properties?.Policies ?? []) as {
           PolicyDocument: { Statement: Statement[] };
