@@ -38,7 +38,12 @@ export function createAwsRequestHandler(options: {
   stepFunctions: LocalStepFunctions;
   log: SandboxLog;
   /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
-  authorize?: (request: IncomingMessage, target: string, body: Record<string, unknown>) => Promise<void>;
+  authorize?: (
+    request: IncomingMessage,
+    target: string,
+    body: Record<string, unknown>,
+    raw: Buffer,
+  ) => Promise<void>;
   fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
 }): RequestListener {
   const { bus, stepFunctions, log } = options;
@@ -141,7 +146,7 @@ export function createAwsRequestHandler(options: {
         } catch {
           throw new AwsJsonError('SerializationException', 'Request body is not JSON');
         }
-        await options.authorize?.(request, target, parsed);
+        await options.authorize?.(request, target, parsed, body);
         sendJson(response, 200, await operation(parsed), contentType);
       } catch (error) {
         const failure =

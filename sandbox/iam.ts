@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -41,6 +42,7 @@ export interface FunctionCredentials {
 }
 
 interface RoleCaller {
+  readonly credentials: FunctionCredentials;
   readonly roleId: string;
   /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
   readonly principal: string;
@@ -189,7 +191,11 @@ export class SandboxIam {
           .digest('base64'),
         AWS_SESSION_TOKEN: createHash('sha256').update(`token:${accessKeyId}:${secret}`).digest('base64'),
       });
-      this.callers.set(accessKeyId, { roleId, principal: this.sessionArn(roleId, functionId) });
+      this.callers.set(accessKeyId, {
+        credentials: this.credentials.get(functionId) as FunctionCredentials,
+        roleId,
+        principal: this.sessionArn(roleId, functionId),
+      });
     }
   }
 
@@ -239,6 +245,63 @@ export class SandboxIam {
       action: 'sqs:SendMessage',
       resource: queueArn,
     }));
+  }
+
+  /**
+   * Whether a request signed with a function's access key carries a valid SigV4 signature for that key's
+   * secret and session token (recomputed over the headers it signed and its body). Other keys: true.
+   */
+  async signatureValid(request: IncomingMessage, body: Buffer): Promise<boolean> {
+    const authorization = String(request.headers.authorization ?? '');
+    const accessKeyId = accessKeyOf(request.headers);
+    const caller = accessKeyId ? this.callers.get(accessKeyId) : undefined;
+    if (!caller) return true;
+    const [, date, region, service] =
+      /Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization) ?? [];
+    const signedHeaders = /SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]?.split(';') ?? [];
+    const signature = /Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? '';
+    const amzDate = String(request.headers['x-amz-date'] ?? '');
+    if (!date || !region || !service || !amzDate.startsWith(date)) {
+      this.log.line('iam', `InvalidSignature ${caller.principal} (malformed credential scope or date)`);
+      return false;
+    }
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
+    const headers = Object.fromEntries(
+      signedHeaders.map((name) => [name, [request.headers[name] ?? ''].flat().join(',')]),
+    );
+    const signer = new SignatureV4({
+      credentials: {
+        accessKeyId: caller.credentials.AWS_ACCESS_KEY_ID,
+        secretAccessKey: caller.credentials.AWS_SECRET_ACCESS_KEY,
+        sessionToken: caller.credentials.AWS_SESSION_TOKEN,
+      },
+      region,
+      service,
+      sha256: NodeSha256,
+      applyChecksum: false,
+    });
+    const signed = await signer.sign(
+      {
+        method: request.method ?? 'POST',
+        protocol: 'http:',
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers,
+        body,
+      },
+      {
+        signingDate: new Date(
+          amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
+        ),
+      },
+    );
+    const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
+    const valid =
+      expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
+    if (!valid) this.log.line('iam', `InvalidSignature ${caller.principal} ${service}`);
+    return valid;
   }
 
   /** Evaluates `request` against every identity policy of a role; returns the denial, logged, if any. */
@@ -356,10 +419,39 @@ function roleIdOf(role: unknown): string | undefined {
   return logicalIdOfRef(role);
 }
 
+/** What AWS says when a signature does not match (InvalidSignatureException / SignatureDoesNotMatch). */
+export const SIGNATURE_MISMATCH =
+  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
+
 /** The access key id in a SigV4 `Authorization` header (or presigned `X-Amz-Credential`). */
 export function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
   const authorization = String(headers.authorization ?? '');
   return /Credential=([^/]+)\//.exec(authorization)?.[1];
+}
+
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const toBytes = (data: SourceData): string | Uint8Array =>
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+
+/** SHA-256 / HMAC-SHA-256 in the shape the Smithy signer takes. */
+class NodeSha256 {
+  private readonly hash: { update(data: string | Uint8Array): unknown; digest(): Buffer };
+  constructor(secret?: SourceData) {
+    this.hash = secret ? createHmac('sha256', toBytes(secret)) : createHash('sha256');
+  }
+  update(data: SourceData): void {
+    this.hash.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    throw new Error('not supported');
+  }
 }
 
 const CREDENTIAL_KEYS = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);

@@ -12,7 +12,7 @@ import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
 import { FunctionError, LocalFunctions } from './functions.ts';
 import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 import { createHttpApiServer } from './http-api-server.ts';
-import { type Denial, SandboxIam } from './iam.ts';
+import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
 import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
@@ -198,26 +198,29 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
     // IAM is checked at each front a handler calls, against the role its credentials belong to.
     const faults = {
-      dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log, async (request, operation, body) =>
-        dynamodbRefusal(
-          await iam.authorizeSigned(
-            request.headers,
-            dynamodbAuthorization(operation, parseJson(body), resolver),
-          ),
-        ),
+      dynamodb: new FaultProxy(
+        dynamodb.endpoint,
+        'json',
+        'dynamodb',
+        log,
+        async (request, operation, body) => {
+          if (!(await iam.signatureValid(request, body)))
+            return jsonRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
+          const requests = dynamodbAuthorization(operation, parseJson(body), resolver);
+          return dynamodbRefusal(await iam.authorizeSigned(request.headers, requests));
+        },
       ),
       ses: new FaultProxy(
         `http://127.0.0.1:${sesPort}`,
         'query',
         'ses',
         log,
-        async (request, _operation, body) =>
-          sesRefusal(
-            await iam.authorizeSigned(
-              request.headers,
-              sesAuthorization(new URLSearchParams(body.toString('utf8')), resolver),
-            ),
-          ),
+        async (request, _operation, body) => {
+          if (!(await iam.signatureValid(request, body)))
+            return queryRefusal('SignatureDoesNotMatch', SIGNATURE_MISMATCH);
+          const requests = sesAuthorization(new URLSearchParams(body.toString('utf8')), resolver);
+          return sesRefusal(await iam.authorizeSigned(request.headers, requests));
+        },
       ),
     };
     const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
@@ -369,7 +372,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       bus,
       stepFunctions,
       log,
-      authorize: async (request, target, body) => {
+      authorize: async (request, target, body, raw) => {
+        if (!(await iam.signatureValid(request, raw)))
+          throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
         const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
           { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
         ];
@@ -487,29 +492,37 @@ function parseJson(body: Buffer): Record<string, unknown> {
   }
 }
 
-/** DynamoDB's answer to a refused request: 400, `com.amazon.coral.service#AccessDeniedException`. */
-function dynamodbRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
-  if (!denial) return undefined;
+/** A DynamoDB (AWS JSON 1.0) error answer: 400 with `com.amazon.coral.service#<code>`. */
+function jsonRefusal(code: string, message: string): ProxyAnswer {
   return {
     status: 400,
-    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'AccessDeniedException' },
-    body: JSON.stringify({
-      __type: 'com.amazon.coral.service#AccessDeniedException',
-      Message: denial.message,
-    }),
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': code },
+    body: JSON.stringify({ __type: `com.amazon.coral.service#${code}`, Message: message }),
   };
 }
 
-/** SES v1's (query protocol) answer to a refused request: 403 `AccessDenied` in XML. */
-function sesRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
-  if (!denial) return undefined;
-  const message = `User \`${denial.principal}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`;
+/** DynamoDB's answer to a refused request: 400 `AccessDeniedException`. */
+function dynamodbRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
+  return denial ? jsonRefusal('AccessDeniedException', denial.message) : undefined;
+}
+
+/** An SES v1 (query protocol) error answer: 403 with the code in XML. */
+function queryRefusal(code: string, message: string): ProxyAnswer {
   const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return {
     status: 403,
     headers: { 'content-type': 'text/xml' },
-    body: `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    body: `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
   };
+}
+
+/** SES v1's answer to a refused request: 403 `AccessDenied`. */
+function sesRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
+  if (!denial) return undefined;
+  return queryRefusal(
+    'AccessDenied',
+    `User \`${denial.principal}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`,
+  );
 }
 
 /** The cause Step Functions reports when a service integration's call is refused. */

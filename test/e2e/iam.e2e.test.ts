@@ -171,6 +171,72 @@ describe('IAM in the sandbox, from the template', () => {
     });
   }, 120_000);
 
+  it("refuses a request signed with a function's access key but another secret, as AWS refuses a bad signature", async () => {
+    await withSandbox(ports, template, async (h, logs) => {
+      // Prepare
+      const verify = roleOfFunction(template, /verify-otp/);
+      const send = roleOfFunction(template, /send-otp-email/);
+      const forged = (credentials: FunctionCredentials | undefined) => ({
+        ...asClientCredentials(credentials),
+        secretAccessKey: 'guessed-secret',
+      });
+      const region = h.sandbox.endpoints.region;
+      const ddb = new DynamoDBClient({
+        region,
+        credentials: forged(h.sandbox.iam.credentialsOf(verify.functionId)),
+        endpoint: proxyEndpoint(h.sandbox.faults.dynamodb.server),
+        maxAttempts: 1,
+      });
+      const ses = new SESClient({
+        region,
+        credentials: forged(h.sandbox.iam.credentialsOf(send.functionId)),
+        endpoint: proxyEndpoint(h.sandbox.faults.ses.server),
+        maxAttempts: 1,
+      });
+      const events = new EventBridgeClient({
+        region,
+        credentials: forged(h.sandbox.iam.credentialsOf(verify.functionId)),
+        endpoint: h.sandbox.endpoints.eventsEndpoint,
+        maxAttempts: 1,
+      });
+
+      // Act
+      const read = await ddb
+        .send(new DeleteItemCommand({ TableName: h.tableName, Key: { parcelId: { S: 'IAM-SIG-1' } } }))
+        .catch((error: Error) => error);
+      const sent = await ses
+        .send(
+          new SendEmailCommand({
+            Source: 'no-reply@secure-delivery.example.com',
+            Destination: { ToAddresses: ['someone@example.com'] },
+            Message: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } },
+          }),
+        )
+        .catch((error: Error) => error);
+      const put = await events
+        .send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: h.sandbox.endpoints.eventBusName,
+                Source: 'secure-delivery',
+                DetailType: 'Parcel Handover Verified',
+                Detail: '{}',
+              },
+            ],
+          }),
+        )
+        .catch((error: Error) => error);
+
+      // Assess
+      expect(read).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 400 } });
+      expect(sent).toMatchObject({ name: 'SignatureDoesNotMatch', $metadata: { httpStatusCode: 403 } });
+      expect(put).toMatchObject({ name: 'InvalidSignatureException', $metadata: { httpStatusCode: 400 } });
+      expect(await h.client.emailsTo('someone@example.com')).toEqual([]);
+      expect(logs.filter((line) => line.includes('InvalidSignature'))).toHaveLength(3);
+    });
+  }, 120_000);
+
   it('puts an event the rule may not deliver on its dead-letter queue only when the queue policy allows the rule', async () => {
     // Prepare: without AssignDriver's Lambda permission, the Out For Delivery rule cannot invoke it.
     const [ruleId] = Object.entries(template.Resources).find(
