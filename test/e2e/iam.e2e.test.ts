@@ -1,4 +1,7 @@
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -283,29 +286,32 @@ describe('IAM in the sandbox, from the template', () => {
     expect(refusedLogs).toContainEqual(expect.stringMatching(/could not deliver .* -> dropped/));
   }, 120_000);
 
-  it('answers a verify 5xx, never 200, when the verify role lacks dynamodb:UpdateItem, with the denial in the log', async () => {
-    const verify = roleOfFunction(template, /verify-otp/);
-    await withSandbox(
-      ports,
-      withoutAction(template, verify.roleId, 'dynamodb:UpdateItem'),
-      async (h, logs) => {
-        // Prepare
-        const { code, token } = await readyForHandover(h, 'IAM-VERIFY-1', 'D-1');
-
-        // Act
-        const answer = await h.client.verify('IAM-VERIFY-1', { code }, token);
-
-        // Assess
-        expect(answer.status).toBeGreaterThanOrEqual(500);
-        expect(logs).toContainEqual(
-          expect.stringMatching(
-            new RegExp(
-              `AccessDenied arn:aws:sts::000000000000:assumed-role/${verify.roleId}/${verify.functionId} dynamodb:UpdateItem arn:aws:dynamodb:`,
-            ),
-          ),
-        );
-      },
+  it("answers a verify 5xx, never 200, when the template file lacks the verify role's dynamodb:UpdateItem, with the denial in the log", async () => {
+    // Prepare: the synthesized file, edited as a user would, beside its manifest.
+    const fileTemplate = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
+    const verify = roleOfFunction(fileTemplate, /verify-otp/);
+    const editedDir = mkdtempSync(join(tmpdir(), 'secure-delivery-edited-'));
+    const editedFile = join(editedDir, basename(templateFile));
+    copyFileSync(join(dirname(templateFile), 'manifest.json'), join(editedDir, 'manifest.json'));
+    writeFileSync(
+      editedFile,
+      JSON.stringify(withoutAction(fileTemplate, verify.roleId, 'dynamodb:UpdateItem')),
     );
+
+    await withSandbox(ports, editedFile, async (h, logs) => {
+      const { code, token } = await readyForHandover(h, 'IAM-VERIFY-1', 'D-1');
+
+      // Act
+      const answer = await h.client.verify('IAM-VERIFY-1', { code }, token);
+
+      // Assess
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+      expect(logs).toContainEqual(
+        expect.stringContaining(
+          `AccessDenied arn:aws:sts::111111111111:assumed-role/${verify.roleId}/${verify.functionId} dynamodb:UpdateItem arn:aws:dynamodb:us-east-1:111111111111:table/`,
+        ),
+      );
+    });
   }, 120_000);
 
   it('sends no code email and fails the issuing visibly when the send step lacks ses:SendEmail', async () => {
