@@ -68,6 +68,13 @@ export function createAwsRequestHandler(options: {
   bus: LocalEventBus;
   stepFunctions: LocalStepFunctions;
   log: SandboxLog;
+  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
+  authorize?: (
+    request: IncomingMessage,
+    target: string,
+    body: Record<string, unknown>,
+    raw: Buffer,
+  ) => Promise<void>;
   fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
   /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
   authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
@@ -183,6 +190,7 @@ export function createAwsRequestHandler(options: {
         } catch {
           throw new AwsJsonError('SerializationException', 'Request body is not JSON');
         }
+        await options.authorize?.(request, target, parsed, body);
         sendJson(response, 200, await operation(parsed), contentType);
       } catch (error) {
         const failure =

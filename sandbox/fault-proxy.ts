@@ -28,6 +28,13 @@ export interface Exchange {
   readonly response: string;
 }
 
+/** An answer a proxy gives instead of forwarding (e.g. IAM's AccessDenied). */
+export interface ProxyAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 /** Counts of what passed through a proxy, for the figures tests print. */
 export interface ProxyStats {
   requests: number;
@@ -52,6 +59,14 @@ export class FaultProxy {
     private readonly protocol: 'json' | 'query',
     private readonly name: string,
     private readonly log: SandboxLog,
+    /** Answers instead of the service when IAM refuses the request; undefined lets it through. */
+    private readonly authorize?: (
+      request: IncomingMessage,
+      operation: string,
+      body: Buffer,
+    ) => Promise<ProxyAnswer | undefined>,
+    /** Forward the caller's Host header unchanged, for a service that checks the SigV4 signature itself. */
+    private readonly preserveHost = false,
   ) {
     this.server = createServer((request, response) => {
       void (async () => {
@@ -59,6 +74,12 @@ export class FaultProxy {
         this.stats.requests++;
         const operation = this.operationOf(request, body);
         this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
+        const refusal = await this.authorize?.(request, operation, body);
+        if (refusal) {
+          response.writeHead(refusal.status, refusal.headers);
+          response.end(refusal.body);
+          return;
+        }
         const held = this.holds.findIndex((hold) => hold.operation === operation);
         if (held >= 0) {
           const [hold] = this.holds.splice(held, 1);
@@ -156,7 +177,10 @@ export class FaultProxy {
       const url = new URL(request.url ?? '/', this.target);
       const upstream = httpRequest(
         url,
-        { method: request.method, headers: { ...request.headers, host: url.host } },
+        {
+          method: request.method,
+          headers: { ...request.headers, host: this.preserveHost ? request.headers.host : url.host },
+        },
         (answer) => {
           answer.resume();
           answer.on('end', () => resolve());
@@ -177,7 +201,10 @@ export class FaultProxy {
     const url = new URL(request.url ?? '/', this.target);
     const upstream = httpRequest(
       url,
-      { method: request.method, headers: { ...request.headers, host: url.host } },
+      {
+        method: request.method,
+        headers: { ...request.headers, host: this.preserveHost ? request.headers.host : url.host },
+      },
       (answer) => {
         response.writeHead(answer.statusCode ?? 502, answer.headers);
         if (this.recorders.size > 0) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HANDLER_SOURCE_METADATA } from '../lib/lambda-defaults.ts';
+import { type FunctionCredentials, SandboxIam } from './iam.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -23,6 +24,8 @@ export class FunctionError extends Error {
   }
 }
 
+let instances = 0;
+
 /**
  * Runs the template's Lambda functions in-process from their handler sources. Each handler module is
  * loaded once (a warm container) with its own template environment in force while it initialises;
@@ -34,11 +37,15 @@ export class LocalFunctions {
   private readonly specs = new Map<string, FunctionSpec>();
   private readonly handlers = new Map<string, Promise<Handler>>();
   private loading: Promise<unknown> = Promise.resolve();
+  /** Each sandbox in a process loads its own module instances (its own clients, endpoints, caches). */
+  private readonly instance = ++instances;
 
   constructor(
     private readonly resolver: TemplateResolver,
     private readonly repoRoot: string,
     private readonly log: SandboxLog,
+    /** Each function's role-session credentials (in its environment, as Lambda sets them). */
+    private readonly credentialsOf: (logicalId: string) => FunctionCredentials | undefined = () => undefined,
   ) {
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::Lambda::Function')) {
       const source = resource.Metadata?.[HANDLER_SOURCE_METADATA];
@@ -96,7 +103,7 @@ export class LocalFunctions {
     });
     const started = performance.now();
     try {
-      return await Promise.race([handler(event, context), timeout]);
+      return await Promise.race([this.asFunction(logicalId, () => handler(event, context)), timeout]);
     } catch (error) {
       if (error instanceof FunctionError) throw error;
       const name = error instanceof Error ? error.name : 'Error';
@@ -110,11 +117,17 @@ export class LocalFunctions {
     }
   }
 
+  /** Runs `task` as the function's own code: AWS calls it makes carry the function's credentials. */
+  private asFunction<T>(logicalId: string, task: () => Promise<T>): Promise<T> {
+    const credentials = this.credentialsOf(logicalId);
+    return credentials ? SandboxIam.running.run(credentials, task) : task();
+  }
+
   private handlerFor(logicalId: string): Promise<Handler> {
     let handler = this.handlers.get(logicalId);
     if (!handler) {
       const spec = this.specs.get(logicalId) as FunctionSpec;
-      handler = this.serialised(() => this.load(spec));
+      handler = this.serialised(() => this.asFunction(logicalId, () => this.load(spec)));
       this.handlers.set(logicalId, handler);
       handler.catch(() => this.handlers.delete(logicalId));
     }
@@ -131,6 +144,7 @@ export class LocalFunctions {
   private async load(spec: FunctionSpec): Promise<Handler> {
     const lambdaEnv: Record<string, string> = {
       ...spec.environment,
+      ...this.credentialsOf(spec.logicalId),
       AWS_LAMBDA_FUNCTION_NAME: spec.logicalId,
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
@@ -140,7 +154,9 @@ export class LocalFunctions {
     try {
       const url = pathToFileURL(join(this.repoRoot, spec.source)).href;
       // A distinct URL per function: two functions sharing a handler file still get their own module.
-      const module = (await import(`${url}?function=${spec.logicalId}`)) as { handler?: Handler };
+      const module = (await import(`${url}?function=${spec.logicalId}&sandbox=${this.instance}`)) as {
+        handler?: Handler;
+      };
       if (typeof module.handler !== 'function') throw new Error(`${spec.source} exports no handler`);
       this.log.line('lambda', `${spec.logicalId} loaded (${spec.source})`);
       return module.handler;

@@ -2,12 +2,27 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { REPO_ROOT, startSandbox } = await import('./sandbox.ts');
 
-/** `npm start`: the whole system on loopback until Ctrl-C. */
+/** `--template <path>` / `--template=<path>`, else SANDBOX_TEMPLATE: a synthesized template to run. */
+function templateArgument(argv: readonly string[]): string | undefined {
+  const index = argv.findIndex((arg) => arg === '--template' || arg.startsWith('--template='));
+  if (index === -1) return process.env.SANDBOX_TEMPLATE || undefined;
+  const arg = argv[index] as string;
+  const path = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[index + 1];
+  if (!path) throw new Error('--template needs a path, e.g. --template cdk.out/SecureDelivery.template.json');
+  return path;
+}
+
+/** `npm start [-- --template <path>]`: the whole system on loopback until Ctrl-C. */
 async function main(): Promise<void> {
+  const template = templateArgument(process.argv.slice(2));
   const started = Date.now();
   const progress = (message: string) => process.stdout.write(`  … ${message}\n`);
   process.stdout.write('Secure Delivery sandbox: starting\n');
-  const sandbox = await startSandbox({ progress, endpointsDir: REPO_ROOT });
+  const sandbox = await startSandbox({
+    progress,
+    endpointsDir: REPO_ROOT,
+    ...(template ? { template } : {}),
+  });
   const { endpoints: e } = sandbox;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`

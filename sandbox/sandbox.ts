@@ -1,22 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
+import { AwsJsonError } from './aws-protocol.ts';
 import { createAwsRequestHandler, executionView } from './aws-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
-import { FaultProxy } from './fault-proxy.ts';
-import { LocalFunctions } from './functions.ts';
+import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
+import { FunctionError, LocalFunctions } from './functions.ts';
 import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 import { createHttpApiServer } from './http-api-server.ts';
+import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalPipes } from './pipes.ts';
 import { guardSes } from './ses.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
-import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
+import {
+  loadTemplate,
+  type SandboxEnv,
+  synthesizeTemplate,
+  type Template,
+  TemplateResolver,
+} from './template.ts';
 
 /** Ports the sandbox listens on; 0 picks a free one (tests). */
 export interface SandboxPorts {
@@ -81,6 +91,12 @@ export interface SandboxOptions {
   readonly endpointsDir?: string;
   /** cdk.json-style context overrides for the synthesized stack. */
   readonly context?: Record<string, unknown>;
+  /**
+   * An already synthesized template to run instead of synthesizing in-process: a file path (e.g.
+   * `cdk.out/SecureDelivery.template.json`; account and region come from the `manifest.json` beside it)
+   * or a parsed template (tests run modified copies). Handlers are found through the stack's metadata.
+   */
+  readonly template?: string | Template;
 }
 
 /** A running sandbox. */
@@ -100,6 +116,8 @@ export interface Sandbox {
   /** The synthesized template the sandbox runs, and the local issuers standing in for its user pools. */
   readonly resolver: TemplateResolver;
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
+  /** IAM as the template defines it: each function's credentials, and every decision taken. */
+  readonly iam: SandboxIam;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
   sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
@@ -107,7 +125,8 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-const SANDBOX_ENV: SandboxEnv = {
+/** Account, region and stack name the sandbox runs as, unless a template file's manifest names others. */
+export const SANDBOX_ENV: SandboxEnv = {
   region: 'eu-central-1',
   accountId: '000000000000',
   stackName: 'SecureDelivery',
@@ -131,8 +150,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stops: (() => Promise<void>)[] = [];
   try {
     await assertPortsFree(ports);
-    progress('synthesizing the stack');
-    const template = synthesizeTemplate(SANDBOX_ENV, options.context);
+    let template: Template;
+    let env = SANDBOX_ENV;
+    if (typeof options.template === 'string') {
+      progress(`reading ${options.template}`);
+      ({ template, env } = loadTemplate(options.template, SANDBOX_ENV));
+    } else if (options.template) {
+      template = options.template;
+    } else {
+      progress('synthesizing the stack');
+      template = synthesizeTemplate(SANDBOX_ENV, options.context);
+    }
 
     // Reserve the front-door ports first so the resolver can name the real issuer and API URLs.
     progress('starting SES (aws-ses-v2-local)');
@@ -160,7 +188,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     servers.push(awsServer);
     const awsBase = `http://127.0.0.1:${awsPort}`;
 
-    const resolver = new TemplateResolver(template, SANDBOX_ENV);
+    const resolver = new TemplateResolver(template, env);
+    const iam = new SandboxIam(resolver, log);
     const issuers = new Map<string, LocalJwtIssuer>();
     for (const [poolId] of resolver.resourcesOfType('AWS::Cognito::UserPool')) {
       const clients = resolver
@@ -183,7 +212,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           ? { preTokenGeneration: (event) => functions.invoke(preTokenFunction, event) }
           : {}),
       });
-      issuers.set(`https://cognito-idp.${SANDBOX_ENV.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
+      issuers.set(`https://cognito-idp.${env.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
 
     progress('starting DynamoDB (dynalite) and its streams');
@@ -191,11 +220,35 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const dynamodb = await startDynamoDb(resolver, ports.dynamodb, log, listen, undefined, streams);
     stops.push(dynamodb.stop);
 
-    // Handlers reach DynamoDB, SES and KMS through fault proxies (pass-through unless a test injects a fault).
+    // Handlers reach DynamoDB and SES through fault proxies (pass-through unless a test injects a fault).
+    // IAM is checked at each front a handler calls, against the role its credentials belong to.
     const faults = {
-      dynamodb: new FaultProxy(dynamodb.endpoint, 'json', 'dynamodb', log),
-      ses: new FaultProxy(`http://127.0.0.1:${sesPort}`, 'query', 'ses', log),
-      kms: new FaultProxy(awsBase, 'json', 'kms', log),
+      dynamodb: new FaultProxy(
+        dynamodb.endpoint,
+        'json',
+        'dynamodb',
+        log,
+        async (request, operation, body) => {
+          if (!(await iam.signatureValid(request, body)))
+            return jsonRefusal('InvalidSignatureException', SIGNATURE_MISMATCH);
+          const requests = dynamodbAuthorization(operation, parseJson(body), resolver);
+          return dynamodbRefusal(await iam.authorizeSigned(request.headers, requests));
+        },
+      ),
+      ses: new FaultProxy(
+        `http://127.0.0.1:${sesPort}`,
+        'query',
+        'ses',
+        log,
+        async (request, _operation, body) => {
+          if (!(await iam.signatureValid(request, body)))
+            return queryRefusal('SignatureDoesNotMatch', SIGNATURE_MISMATCH);
+          const requests = sesAuthorization(new URLSearchParams(body.toString('utf8')), resolver);
+          return sesRefusal(await iam.authorizeSigned(request.headers, requests));
+        },
+      ),
+      // The AWS endpoint behind it checks the signature and IAM itself, so the signed Host must reach it.
+      kms: new FaultProxy(awsBase, 'json', 'kms', log, undefined, true),
     };
     const dynamodbProxyPort = await listen(faults.dynamodb.server, 0, 'DynamoDB fault proxy');
     const sesProxyPort = await listen(faults.ses.server, 0, 'SES fault proxy');
@@ -203,8 +256,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     servers.push(faults.dynamodb.server, faults.ses.server, faults.kms.server);
 
     Object.assign(process.env, {
-      AWS_REGION: SANDBOX_ENV.region,
-      AWS_DEFAULT_REGION: SANDBOX_ENV.region,
+      AWS_REGION: env.region,
+      AWS_DEFAULT_REGION: env.region,
       AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${dynamodbProxyPort}`,
@@ -217,34 +270,118 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
     delete process.env.AWS_PROFILE;
 
+    // Asynchronous invocation (EventBridge -> Lambda): Lambda retries the function, then sends the event
+    // to its on-failure destination as the function's role.
+    const asyncInvokeConfigs = new Map<string, { retries: number; onFailure?: string }>();
+    for (const [, config] of resolver.resourcesOfType('AWS::Lambda::EventInvokeConfig')) {
+      const properties = resolver.resolve(config.Properties ?? {}) as {
+        FunctionName: string;
+        MaximumRetryAttempts?: number;
+        DestinationConfig?: { OnFailure?: { Destination?: string } };
+      };
+      const functionId = resolver.logicalIdOf(properties.FunctionName);
+      if (!functionId) continue;
+      const onFailure = properties.DestinationConfig?.OnFailure?.Destination;
+      asyncInvokeConfigs.set(functionId, {
+        retries: Math.min(2, properties.MaximumRetryAttempts ?? 2),
+        ...(onFailure ? { onFailure } : {}),
+      });
+    }
+    const invokeAsync = async (
+      functionId: string,
+      input: unknown,
+      config: { retries: number; onFailure?: string },
+    ): Promise<void> => {
+      let lastError = '';
+      for (let attempt = 0; attempt <= config.retries; attempt++) {
+        try {
+          await functions.invoke(functionId, input);
+          return;
+        } catch (error) {
+          lastError = error instanceof Error ? error.name : String(error);
+          if (attempt < config.retries)
+            await new Promise((resolve) =>
+              setTimeout(resolve, (options.retryDelayMs ?? 200) * (attempt + 1)),
+            );
+        }
+      }
+      const roleId = iam.roleOf(functionId);
+      const denial =
+        config.onFailure && roleId
+          ? await iam.authorizeRole(roleId, iam.sessionArn(roleId, functionId), {
+              action: 'sqs:SendMessage',
+              resource: config.onFailure,
+            })
+          : undefined;
+      const outcome = !config.onFailure
+        ? 'dropped (no on-failure destination)'
+        : denial
+          ? 'on-failure destination refused, dropped'
+          : `sent to its on-failure destination ${config.onFailure.split(':').pop()}`;
+      log.line('lambda', `${functionId} asynchronous invocation failed: ${lastError} -> ${outcome}`);
+    };
+
     progress('loading the handlers');
-    const functions = new LocalFunctions(resolver, REPO_ROOT, log);
+    const functions = new LocalFunctions(resolver, REPO_ROOT, log, (id) => iam.credentialsOf(id));
     let stepFunctions: LocalStepFunctions | undefined;
     const bus = new LocalEventBus(
       resolver,
-      async (targetArn, input) => {
+      async (targetArn, input, { ruleName, roleArn }) => {
+        // A target with a role is called as that role; otherwise as events.amazonaws.com, which the
+        // target's resource policy must allow for this rule.
+        const ruleArn = resolver.arn(ruleName);
+        const action = targetArn.includes(':states:') ? 'states:StartExecution' : 'lambda:InvokeFunction';
+        const roleId = roleArn ? resolver.logicalIdOf(roleArn) : undefined;
+        const denial = roleId
+          ? await iam.authorizeRole(roleId, iam.sessionArn(roleId, 'events'), { action, resource: targetArn })
+          : await iam.authorizeService('events.amazonaws.com', ruleArn, { action, resource: targetArn });
+        if (denial) throw new FunctionError('AccessDeniedException', denial.message);
         if (targetArn.includes(':states:') && stepFunctions) {
           stepFunctions.startExecution(targetArn, input);
           return;
         }
         const functionId = resolver.logicalIdOf(targetArn);
         if (!functionId) throw new Error(`Unknown target ${targetArn}`);
-        await functions.invoke(functionId, input);
+        const asyncConfig = asyncInvokeConfigs.get(functionId);
+        if (!asyncConfig) {
+          await functions.invoke(functionId, input);
+          return;
+        }
+        await invokeAsync(functionId, input, asyncConfig);
       },
       log,
       options.retryDelayMs ?? 200,
+      (ruleName, queueArn) => iam.deadLetterAllowed(resolver.arn(ruleName), queueArn),
     );
     stepFunctions = new LocalStepFunctions(
       resolver,
       {
-        invokeFunction: (logicalId, payload) => functions.invoke(logicalId, payload),
-        putEvents: (entries) =>
-          bus.putEvents(
-            entries.map((entry) => ({
-              ...entry,
-              Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
-            })),
-          ),
+        invokeFunction: async (logicalId, payload, machineId) => {
+          const denial = await asStateMachine(machineId, {
+            action: 'lambda:InvokeFunction',
+            resource: resolver.arn(logicalId),
+          });
+          if (denial) throw new FunctionError('Lambda.AWSLambdaException', awsSdkCause(denial, 'AWSLambda'));
+          return functions.invoke(logicalId, payload);
+        },
+        putEvents: async (entries, machineId) => {
+          const detailed = entries.map((entry) => ({
+            ...entry,
+            Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail ?? {}),
+          }));
+          for (const request of AWS_JSON_AUTHORIZATION['AWSEvents.PutEvents']?.(
+            { Entries: detailed },
+            resolver,
+          ) ?? []) {
+            const denial = await asStateMachine(machineId, request);
+            if (denial)
+              throw new FunctionError(
+                'EventBridge.AmazonEventBridgeException',
+                awsSdkCause(denial, 'AmazonEventBridge'),
+              );
+          }
+          return bus.putEvents(detailed);
+        },
       },
       log,
       options.retryDelayMs,
@@ -257,6 +394,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log,
       options.retryDelayMs ?? 200,
     );
+    const asStateMachine = async (
+      machineId: string | undefined,
+      request: { action: string; resource: string; context?: Record<string, string | string[]> },
+    ): Promise<Denial | undefined> => {
+      const roleId = machineId ? iam.roleOf(machineId) : undefined;
+      if (!machineId || !roleId) return undefined;
+      return iam.authorizeRole(roleId, iam.sessionArn(roleId, machineId), request);
+    };
     await functions.warmAll();
 
     awsHandler = createAwsRequestHandler({
@@ -264,6 +409,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       bus,
       stepFunctions,
       log,
+      authorize: async (request, target, body, raw) => {
+        if (!(await iam.signatureValid(request, raw)))
+          throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
+        const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
+          { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
+        ];
+        const denial = await iam.authorizeSigned(request.headers, requests);
+        if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
+      },
       fallback: async (request, response, body) => {
         const url = new URL(request.url ?? '/', awsBase);
         if (url.pathname === '/_sandbox/events') {
@@ -298,7 +452,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     progress('starting the HTTP API');
     const apiServer = createHttpApiServer({
       resolver,
-      invoke: (id, event) => functions.invoke(id, event),
+      invoke: async (id, event) => {
+        // API Gateway calls the function as apigateway.amazonaws.com; its Lambda permission must allow the route.
+        const context = (event as { requestContext?: { apiId?: string; stage?: string; routeKey?: string } })
+          .requestContext;
+        const [method, path] = String(context?.routeKey ?? 'ANY /').split(' ');
+        const sourceArn = `arn:aws:execute-api:${env.region}:${env.accountId}:${context?.apiId}/${context?.stage}/${method}${path}`;
+        const denial = await iam.authorizeService('apigateway.amazonaws.com', sourceArn, {
+          action: 'lambda:InvokeFunction',
+          resource: resolver.arn(id),
+        });
+        if (denial) throw new FunctionError('AccessDeniedException', denial.message);
+        return functions.invoke(id, event);
+      },
       issuers,
       iam: SHOP_BACKEND_CREDENTIALS,
       log,
@@ -312,7 +478,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       .map(([, rule]) => (rule.Properties?.EventPattern as { source?: string[] } | undefined)?.source?.[0])
       .filter(Boolean);
     const endpoints: SandboxEndpoints = {
-      region: SANDBOX_ENV.region,
+      region: env.region,
       eventBusName: busId ? resolver.ref(busId) : 'default',
       eventSource: ruleSource ?? 'carrier.dispatch',
       eventsEndpoint: awsBase,
@@ -357,6 +523,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       pipes,
       resolver,
       issuers,
+      iam,
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {
@@ -370,6 +537,52 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const stop of stops) await stop().catch(() => undefined);
     throw error;
   }
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** A DynamoDB (AWS JSON 1.0) error answer: 400 with `com.amazon.coral.service#<code>`. */
+function jsonRefusal(code: string, message: string): ProxyAnswer {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': code },
+    body: JSON.stringify({ __type: `com.amazon.coral.service#${code}`, Message: message }),
+  };
+}
+
+/** DynamoDB's answer to a refused request: 400 `AccessDeniedException`. */
+function dynamodbRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
+  return denial ? jsonRefusal('AccessDeniedException', denial.message) : undefined;
+}
+
+/** An SES v1 (query protocol) error answer: 403 with the code in XML. */
+function queryRefusal(code: string, message: string): ProxyAnswer {
+  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return {
+    status: 403,
+    headers: { 'content-type': 'text/xml' },
+    body: `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  };
+}
+
+/** SES v1's answer to a refused request: 403 `AccessDenied`. */
+function sesRefusal(denial: Denial | undefined): ProxyAnswer | undefined {
+  if (!denial) return undefined;
+  return queryRefusal(
+    'AccessDenied',
+    `User \`${denial.principal}' is not authorized to perform \`${denial.action}' on resource \`${denial.resource}'`,
+  );
+}
+
+/** The cause Step Functions reports when a service integration's call is refused. */
+function awsSdkCause(denial: Denial, service: string): string {
+  return `${denial.message} (Service: ${service}; Status Code: 403; Error Code: AccessDeniedException)`;
 }
 
 function sendJsonAnswer(response: ServerResponse, status: number, body: unknown): void {

@@ -23,11 +23,12 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** How a Task state's Resource is carried out in the sandbox. */
 export interface TaskResources {
-  /** Invokes a template function by logical id. */
-  invokeFunction(logicalId: string, payload: unknown): Promise<unknown>;
-  /** The `events:putEvents` service integration. */
+  /** Invokes a template function by logical id, as the state machine `machineId` (its role). */
+  invokeFunction(logicalId: string, payload: unknown, machineId?: string): Promise<unknown>;
+  /** The `events:putEvents` service integration, as the state machine `machineId` (its role). */
   putEvents(
     entries: { Detail?: unknown; DetailType?: string; Source?: string; EventBusName?: string }[],
+    machineId?: string,
   ): unknown;
 }
 
@@ -195,14 +196,25 @@ export class LocalStepFunctions {
       const resource = String(state.Resource);
       handlers[stateName] = async (input) => {
         if (resource.endsWith(':states:::events:putEvents')) {
-          return this.resources.putEvents((input as { Entries: never[] }).Entries) as Json;
+          return (await this.resources.putEvents(
+            (input as { Entries: never[] }).Entries,
+            machine.logicalId,
+          )) as Json;
         }
         if (resource.endsWith(':states:::lambda:invoke')) {
           const { FunctionName, Payload } = input as { FunctionName: string; Payload: unknown };
-          const payload = await this.resources.invokeFunction(this.functionId(FunctionName), Payload);
+          const payload = await this.resources.invokeFunction(
+            this.functionId(FunctionName),
+            Payload,
+            machine.logicalId,
+          );
           return { Payload: payload, StatusCode: 200 } as Json;
         }
-        return (await this.resources.invokeFunction(this.functionId(resource), input)) as Json;
+        return (await this.resources.invokeFunction(
+          this.functionId(resource),
+          input,
+          machine.logicalId,
+        )) as Json;
       };
     }
     return handlers;

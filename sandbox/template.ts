@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { SecureDeliveryStack } from '../lib/secure-delivery-stack.ts';
 
@@ -29,12 +29,60 @@ export interface SandboxEnv {
  * directly), and returns its template.
  */
 export function synthesizeTemplate(env: SandboxEnv, context: Record<string, unknown> = {}): Template {
-  const app = new App({
-    outdir: mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
-  });
+  return JSON.parse(readFileSync(synthesizeAssembly(env, context), 'utf8')) as Template;
+}
+
+/**
+ * Synthesizes the stack into a cloud assembly folder, as `npx cdk synth` does (asset bundling skipped),
+ * and returns the template file's path (`<outdir>/<Stack>.template.json`, `manifest.json` beside it).
+ */
+export function synthesizeAssembly(
+  env: SandboxEnv,
+  context: Record<string, unknown> = {},
+  outdir = mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
+): string {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   new SecureDeliveryStack(app, env.stackName, { env: { account: env.accountId, region: env.region } });
-  return app.synth().getStackByName(env.stackName).template as Template;
+  const stack = app.synth().getStackByName(env.stackName);
+  return join(outdir, stack.templateFile);
+}
+
+/**
+ * Reads a synthesized template file (`cdk.out/<Stack>.template.json`). The stack name comes from the file
+ * name, account and region from the cloud assembly's `manifest.json` beside it (`fallback` where absent).
+ */
+export function loadTemplate(path: string, fallback: SandboxEnv): { template: Template; env: SandboxEnv } {
+  let template: Template;
+  try {
+    template = JSON.parse(readFileSync(path, 'utf8')) as Template;
+  } catch (error) {
+    throw new Error(`Cannot read the template ${path}: ${(error as Error).message}`);
+  }
+  if (typeof template?.Resources !== 'object' || template.Resources === null)
+    throw new Error(`${path} is not a CloudFormation template (no Resources)`);
+  const stackName = basename(path).replace(/\.template\.json$/, '');
+  let env: SandboxEnv = { ...fallback, stackName };
+  const manifestPath = join(dirname(path), 'manifest.json');
+  if (existsSync(manifestPath)) {
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      artifacts?: Record<
+        string,
+        { type?: string; environment?: string; properties?: { templateFile?: string } }
+      >;
+    };
+    const artifact = Object.values(manifest.artifacts ?? {}).find(
+      (candidate) =>
+        candidate.type === 'aws:cloudformation:stack' &&
+        candidate.properties?.templateFile === basename(path),
+    );
+    const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact?.environment ?? '') ?? [];
+    env = {
+      stackName,
+      accountId: account && /^\d{12}$/.test(account) ? account : fallback.accountId,
+      region: region && region !== 'unknown-region' ? region : fallback.region,
+    };
+  }
+  return { template, env };
 }
 
 /** Resolves CloudFormation intrinsics against the sandbox's physical names. */
@@ -105,6 +153,8 @@ export class TemplateResolver {
         return `${prefix('sqs')}:${logicalId}`;
       case 'AWS::Logs::LogGroup':
         return `${prefix('logs')}:log-group:${logicalId}:*`;
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${this.env.accountId}:role/${logicalId}`;
       case 'AWS::Cognito::UserPool':
         return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
       case 'AWS::Pipes::Pipe':
@@ -188,7 +238,8 @@ export class TemplateResolver {
     for (const logicalId of Object.keys(this.template.Resources)) {
       const type = this.template.Resources[logicalId]?.Type ?? '';
       if (logicalId === arnOrName || this.ref(logicalId) === arnOrName) return logicalId;
-      if (!type.startsWith('AWS::IAM') && this.arn(logicalId) === arnOrName) return logicalId;
+      if ((!type.startsWith('AWS::IAM') || type === 'AWS::IAM::Role') && this.arn(logicalId) === arnOrName)
+        return logicalId;
     }
     return undefined;
   }

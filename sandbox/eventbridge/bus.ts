@@ -35,13 +35,19 @@ export interface PutEventsEntry {
 }
 
 /** Delivers a matched event to one rule target. */
-export type TargetInvoker = (targetArn: string, input: unknown) => Promise<void>;
+export type TargetInvoker = (
+  targetArn: string,
+  input: unknown,
+  /** The rule delivering (its ARN is the call's aws:SourceArn) and the target's role, if it has one. */
+  via: { ruleName: string; roleArn?: string | undefined },
+) => Promise<void>;
 
 interface RuleTarget {
   readonly arn: string;
   readonly input?: string;
   readonly inputPath?: string;
   readonly dlqArn?: string;
+  readonly roleArn?: string;
   readonly maxAttempts: number;
 }
 
@@ -97,6 +103,9 @@ export class LocalEventBus {
     private readonly invokeTarget: TargetInvoker,
     private readonly log: SandboxLog,
     private readonly retryDelayMs = 200,
+    /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
+    private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean> = async () =>
+      true,
   ) {
     this.busNames.set('default', 'default');
     this.busNames.set(
@@ -118,6 +127,7 @@ export class LocalEventBus {
           Input?: string;
           InputPath?: string;
           DeadLetterConfig?: { Arn: string };
+          RoleArn?: string;
           RetryPolicy?: { MaximumRetryAttempts?: number };
         }[];
       };
@@ -136,6 +146,7 @@ export class LocalEventBus {
           ...(target.Input ? { input: target.Input } : {}),
           ...(target.InputPath ? { inputPath: target.InputPath } : {}),
           ...(target.DeadLetterConfig ? { dlqArn: target.DeadLetterConfig.Arn } : {}),
+          ...(target.RoleArn ? { roleArn: target.RoleArn } : {}),
           // The sandbox retries quickly and a few times; the deployed policy is in the template.
           maxAttempts: Math.min(3, (target.RetryPolicy?.MaximumRetryAttempts ?? 185) + 1),
         })),
@@ -332,7 +343,7 @@ export class LocalEventBus {
     let lastError = '';
     for (let attempt = 1; attempt <= target.maxAttempts; attempt++) {
       try {
-        await this.invokeTarget(target.arn, input);
+        await this.invokeTarget(target.arn, input, { ruleName, roleArn: target.roleArn });
         this.log.line('events', `rule ${ruleName} -> ${target.arn.split(/[:/]/).pop()} id=${event.id}`);
         return;
       } catch (error) {
@@ -340,6 +351,10 @@ export class LocalEventBus {
         if (attempt < target.maxAttempts)
           await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * attempt));
       }
+    }
+    if (target.dlqArn && !(await this.deadLetterAllowed(ruleName, target.dlqArn))) {
+      this.log.line('events', `rule ${ruleName} could not deliver id=${event.id}: ${lastError} -> dropped`);
+      return;
     }
     this.deadLetters.push({ event, targetArn: target.arn, error: lastError });
     this.log.line(

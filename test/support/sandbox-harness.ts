@@ -9,7 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { codeMacMessage } from '../../lambdas/domain/otp-code.ts';
 import { codeFromEmail, otpTableName, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
-import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/sandbox.ts';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -40,7 +40,11 @@ const chunkText = (chunk: unknown): string =>
   typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
 
 /** Boots the sandbox on free ports with short retry waits and captures every line printed meanwhile into `logs`. */
-export async function startHarness(logs: string[] = []): Promise<Harness> {
+export async function startHarness(
+  logs: string[] = [],
+  /** `ports`: fixed ports let several sandboxes in one file run one after another (shared SDK clients keep their endpoint). */
+  options: Pick<SandboxOptions, 'template' | 'ports'> = {},
+): Promise<Harness> {
   // Handlers log through Powertools to stdout; keep every chunk, split into lines, and print none of it.
   const capture = (chunk: unknown, ...rest: unknown[]): boolean => {
     for (const line of chunkText(chunk).split('\n')) if (line !== '') logs.push(line);
@@ -55,6 +59,7 @@ export async function startHarness(logs: string[] = []): Promise<Harness> {
       ports: { api: 0, aws: 0, dynamodb: 0, ses: 0 },
       retryDelayMs: 5,
       write: (line) => logs.push(line),
+      ...options,
     });
     const { endpoints } = sandbox;
     const config = { region: endpoints.region, credentials: endpoints.credentials };

@@ -1,0 +1,262 @@
+import type { AuthorizationRequest } from './iam.ts';
+import type { TemplateResolver } from './template.ts';
+
+type Body = Record<string, unknown>;
+
+/** What one AWS JSON-protocol operation asks IAM: the action, resource ARN(s) and condition keys AWS sets. */
+export type JsonOperationAuthorization = (body: Body, resolver: TemplateResolver) => AuthorizationRequest[];
+
+const arnPrefix = (resolver: TemplateResolver, service: string) =>
+  `arn:aws:${service}:${resolver.env.region}:${resolver.env.accountId}`;
+
+/** ARN of a named resource: the template's when the name or ARN is one of its resources, else built from the name. */
+function arnOf(resolver: TemplateResolver, nameOrArn: unknown, build: (name: string) => string): string {
+  const value = String(nameOrArn ?? '');
+  if (value.startsWith('arn:')) return value;
+  const logicalId = resolver.logicalIdOf(value);
+  return logicalId ? resolver.arn(logicalId) : build(value);
+}
+
+const busArn = (resolver: TemplateResolver, name: unknown) =>
+  arnOf(resolver, name ?? 'default', (bus) => `${arnPrefix(resolver, 'events')}:event-bus/${bus}`);
+
+const distinct = (values: unknown[]) => [
+  ...new Set(values.filter((value) => value !== undefined).map(String)),
+];
+
+/**
+ * Authorization of each AWS JSON-protocol operation the sandbox serves, by X-Amz-Target. A service
+ * added to the endpoint registers its operations here; the check itself is generic.
+ */
+export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> = {
+  'AWSEvents.PutEvents': (body, resolver) => {
+    const entries = (Array.isArray(body.Entries) ? body.Entries : []) as Body[];
+    // One request per bus; events:source and events:detail-type are multi-valued (every entry's value).
+    const buses = distinct(entries.map((entry) => busArn(resolver, entry?.EventBusName)));
+    return buses.map((resource) => {
+      const onBus = entries.filter((entry) => busArn(resolver, entry?.EventBusName) === resource);
+      return {
+        action: 'events:PutEvents',
+        resource,
+        context: {
+          'events:source': distinct(onBus.map((entry) => entry?.Source)),
+          'events:detail-type': distinct(onBus.map((entry) => entry?.DetailType)),
+        },
+      };
+    });
+  },
+  'AWSEvents.TestEventPattern': () => [{ action: 'events:TestEventPattern', resource: '*' }],
+  'AWSEvents.ListRules': (_body, resolver) => [
+    { action: 'events:ListRules', resource: `${arnPrefix(resolver, 'events')}:rule/*` },
+  ],
+  'AWSEvents.DisableRule': (body, resolver) => [
+    {
+      action: 'events:DisableRule',
+      resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`),
+    },
+  ],
+  'AWSEvents.EnableRule': (body, resolver) => [
+    {
+      action: 'events:EnableRule',
+      resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`),
+    },
+  ],
+  'AWSStepFunctions.StartExecution': (body) => [
+    { action: 'states:StartExecution', resource: String(body.stateMachineArn) },
+  ],
+  'AWSStepFunctions.DescribeExecution': (body) => [
+    { action: 'states:DescribeExecution', resource: String(body.executionArn) },
+  ],
+  'AWSStepFunctions.ListExecutions': (body) => [
+    { action: 'states:ListExecutions', resource: String(body.stateMachineArn) },
+  ],
+  'AWSStepFunctions.ListStateMachines': () => [{ action: 'states:ListStateMachines', resource: '*' }],
+  'secretsmanager.GetSecretValue': (body, resolver) => [
+    {
+      action: 'secretsmanager:GetSecretValue',
+      resource: arnOf(
+        resolver,
+        body.SecretId,
+        (name) => `${arnPrefix(resolver, 'secretsmanager')}:secret:${name}`,
+      ),
+    },
+  ],
+};
+
+/** ARN of the KMS key a KeyId names: a key ARN, an alias (name or ARN) of the template, or a key id. */
+function kmsKeyArn(resolver: TemplateResolver, keyId: unknown): string {
+  const value = String(keyId ?? '');
+  const aliasName = value.startsWith('alias/') ? value : /:alias\/.+$/.exec(value)?.[0].slice(1);
+  if (aliasName) {
+    const alias = resolver
+      .resourcesOfType('AWS::KMS::Alias')
+      .find(([, resource]) => resolver.resolve(resource.Properties?.AliasName) === aliasName);
+    const target = alias ? String(resolver.resolve(alias[1].Properties?.TargetKeyId)) : value;
+    return target.startsWith('arn:')
+      ? target
+      : arnOf(resolver, target, (id) => `${arnPrefix(resolver, 'kms')}:key/${id}`);
+  }
+  return arnOf(resolver, value, (id) => `${arnPrefix(resolver, 'kms')}:key/${id}`);
+}
+
+/** KMS operations on one key, with the algorithm condition keys KMS sets. */
+const kmsOperation =
+  (operation: string): JsonOperationAuthorization =>
+  (body, resolver) => {
+    const keyId = String(body.KeyId ?? '');
+    const context: Record<string, string> = {};
+    if (body.MacAlgorithm) context['kms:MacAlgorithm'] = String(body.MacAlgorithm);
+    if (operation === 'Encrypt' || operation === 'Decrypt')
+      context['kms:EncryptionAlgorithm'] = String(body.EncryptionAlgorithm ?? 'SYMMETRIC_DEFAULT');
+    if (keyId.includes('alias/')) context['kms:RequestAlias'] = keyId.slice(keyId.indexOf('alias/'));
+    return [{ action: `kms:${operation}`, resource: kmsKeyArn(resolver, keyId), context }];
+  };
+
+for (const operation of ['GenerateMac', 'VerifyMac', 'Encrypt', 'Decrypt', 'DescribeKey', 'GenerateDataKey'])
+  AWS_JSON_AUTHORIZATION[`TrentService.${operation}`] = kmsOperation(operation);
+
+/** The string form of a DynamoDB key value (S, N or B), as `dynamodb:LeadingKeys` compares it. */
+function keyValue(attribute: unknown): string | undefined {
+  if (typeof attribute !== 'object' || attribute === null) return undefined;
+  const { S, N, B } = attribute as { S?: string; N?: string; B?: string };
+  return S ?? N ?? B;
+}
+
+/** Attribute names an item-level request touches (dynamodb:Attributes): keys, item attributes, #names. */
+function attributeNames(body: Body): string[] {
+  const names = new Set<string>();
+  for (const source of [body.Key, body.Item]) {
+    if (source && typeof source === 'object') for (const name of Object.keys(source)) names.add(name);
+  }
+  for (const name of Object.values((body.ExpressionAttributeNames ?? {}) as Record<string, string>))
+    names.add(name);
+  for (const name of (body.AttributesToGet ?? []) as string[]) names.add(name);
+  return [...names];
+}
+
+/**
+ * What a DynamoDB JSON request asks IAM: one `dynamodb:<Operation>` per table, with LeadingKeys (the
+ * partition key values), Attributes, ReturnValues and Select as DynamoDB sets them.
+ */
+export function dynamodbAuthorization(
+  target: string,
+  body: Body,
+  resolver: TemplateResolver,
+): AuthorizationRequest[] {
+  const operation = target.split('.').pop() ?? target;
+  const action = `dynamodb:${operation}`;
+  const tableArn = (name: unknown, index?: unknown) =>
+    `${arnPrefix(resolver, 'dynamodb')}:table/${String(name)}${index ? `/index/${String(index)}` : ''}`;
+  const hashKeyOf = (tableName: unknown): string | undefined => {
+    const logicalId = resolver.logicalIdOf(String(tableName));
+    const keySchema = (logicalId ? resolver.resource(logicalId).Properties?.KeySchema : undefined) as
+      | { AttributeName: string; KeyType: string }[]
+      | undefined;
+    return keySchema?.find((key) => key.KeyType === 'HASH')?.AttributeName;
+  };
+  const itemRequest = (tableName: unknown, request: Body, leading: string[]): AuthorizationRequest => ({
+    action,
+    resource: tableArn(tableName, request.IndexName),
+    context: {
+      ...(leading.length > 0 ? { 'dynamodb:LeadingKeys': leading } : {}),
+      'dynamodb:Attributes': attributeNames(request),
+      'dynamodb:ReturnValues': String(request.ReturnValues ?? 'NONE'),
+      'dynamodb:Select': String(
+        request.Select ??
+          (request.ProjectionExpression || request.AttributesToGet
+            ? 'SPECIFIC_ATTRIBUTES'
+            : 'ALL_ATTRIBUTES'),
+      ),
+    },
+  });
+  const leadingOf = (tableName: unknown, request: Body): string[] => {
+    const hashKey = hashKeyOf(tableName);
+    if (!hashKey) return [];
+    const item = (request.Key ?? request.Item) as Record<string, unknown> | undefined;
+    if (item) return distinct([keyValue(item[hashKey])]);
+    // Query: the partition key's equality in KeyConditionExpression.
+    const names = (request.ExpressionAttributeNames ?? {}) as Record<string, string>;
+    const values = (request.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+    const match = /([#\w]+)\s*=\s*(:\w+)/g;
+    const found: string[] = [];
+    for (const [, name, value] of String(request.KeyConditionExpression ?? '').matchAll(match)) {
+      if ((names[name as string] ?? name) === hashKey) found.push(keyValue(values[value as string]) ?? '');
+    }
+    return found;
+  };
+  switch (operation) {
+    case 'BatchGetItem':
+    case 'BatchWriteItem': {
+      const requestItems = (body.RequestItems ?? {}) as Record<string, unknown>;
+      return Object.entries(requestItems).map(([tableName, requests]) => {
+        const keys =
+          operation === 'BatchGetItem'
+            ? ((requests as { Keys?: Body[] }).Keys ?? [])
+            : (requests as Body[]).map((write) => {
+                const put = write.PutRequest as { Item?: Body } | undefined;
+                const del = write.DeleteRequest as { Key?: Body } | undefined;
+                return (put?.Item ?? del?.Key ?? {}) as Body;
+              });
+        const hashKey = hashKeyOf(tableName);
+        const leading = hashKey ? distinct(keys.map((key) => keyValue(key[hashKey]))) : [];
+        return itemRequest(tableName, {}, leading);
+      });
+    }
+    case 'TransactWriteItems':
+    case 'TransactGetItems': {
+      const items = (body.TransactItems ?? []) as Record<string, Body>[];
+      return items.flatMap((item) =>
+        Object.entries(item).map(([kind, request]) => {
+          const kindAction =
+            kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`.replace('ItemItem', 'Item');
+          return {
+            ...itemRequest(request.TableName, request, leadingOf(request.TableName, request)),
+            action: `dynamodb:${kindAction}`,
+          };
+        }),
+      );
+    }
+    case 'ListTables':
+      return [{ action, resource: '*' }];
+    default:
+      return [itemRequest(body.TableName, body, leadingOf(body.TableName, body))];
+  }
+}
+
+/** `Name <address>` or a bare address, split the way SES reads a Source header. */
+function parseSource(source: string): { address: string; displayName?: string } {
+  const match = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(source);
+  if (match) return { address: (match[2] as string).trim(), displayName: (match[1] as string).trim() };
+  return { address: source.trim() };
+}
+
+/**
+ * What an SES v1 (query protocol) request asks IAM: `ses:<Action>` on the sending identity (the address,
+ * or its domain when only the domain is an identity in the template) and on the configuration set, with
+ * `ses:FromAddress` and `ses:FromDisplayName`.
+ */
+export function sesAuthorization(form: URLSearchParams, resolver: TemplateResolver): AuthorizationRequest[] {
+  const action = `ses:${form.get('Action') ?? 'Unknown'}`;
+  const prefix = arnPrefix(resolver, 'ses');
+  const source = form.get('Source') ?? '';
+  const { address, displayName } = parseSource(source);
+  const domain = address.split('@').pop() ?? address;
+  const identities = resolver
+    .resourcesOfType('AWS::SES::EmailIdentity')
+    .map(([, identity]) => String(resolver.resolve(identity.Properties?.EmailIdentity)).toLowerCase());
+  const identity =
+    !identities.includes(address.toLowerCase()) && identities.includes(domain.toLowerCase())
+      ? domain
+      : address;
+  const context: Record<string, string> = {
+    'ses:FromAddress': address,
+    ...(displayName ? { 'ses:FromDisplayName': displayName } : {}),
+  };
+  const configurationSet = form.get('ConfigurationSetName');
+  return [
+    { action, resource: `${prefix}:identity/${identity}`, context },
+    ...(configurationSet
+      ? [{ action, resource: `${prefix}:configuration-set/${configurationSet}`, context }]
+      : []),
+  ];
+}

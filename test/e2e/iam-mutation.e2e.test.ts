@@ -1,0 +1,287 @@
+/**
+ * Every grant in the template is needed: for each statement that grants an AWS action to a function,
+ * state machine or rule (and each Lambda permission), the sandbox runs a copy of the template without it,
+ * and at least one end-to-end scenario that used the grant now fails with the denial in the log.
+ * Grants map to scenarios through the IAM decisions a baseline run records, so new grants and
+ * scenarios need no table here.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { codeFromEmail } from '../../sandbox/client.ts';
+import type { Decision } from '../../sandbox/iam.ts';
+import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/sandbox.ts';
+import { synthesizeTemplate, type Template } from '../../sandbox/template.ts';
+import {
+  type Harness,
+  itemOf,
+  outForDelivery,
+  printFigure,
+  readyForHandover,
+  ship,
+  startHarness,
+  wrongCodeFor,
+} from '../support/sandbox-harness.ts';
+import { freePorts, type Grant, grantsOf, withoutGrant } from '../support/template-mutation.ts';
+
+/** One end-to-end path; throws when the product does not do what it should. */
+interface Scenario {
+  readonly name: string;
+  run(h: Harness, id: string): Promise<void>;
+}
+
+const check = (condition: boolean, what: string) => {
+  if (!condition) throw new Error(what);
+};
+
+const busEvent = async (h: Harness, detailType: string, parcelId: string) =>
+  (await h.client.busEvents()).some(
+    (event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId,
+  );
+
+const onFailureDestination = (lines: string[]) =>
+  lines.some((line) =>
+    /asynchronous invocation failed: .* -> sent to its on-failure destination /.test(line),
+  );
+
+const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
+/** A compact set that exercises every path the stack grants something for. */
+const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'issue and email a code',
+    async run(h, id) {
+      const { emails } = await ship(h, id);
+      check(emails.length === 1 && codeFromEmail(emails[0]?.text ?? '') !== undefined, 'one code email');
+      check(await busEvent(h, 'Delivery Otp Issued', id), 'Delivery Otp Issued on the bus');
+    },
+  },
+  {
+    name: 'no code for a low-value parcel',
+    async run(h, id) {
+      await ship(h, id, { declaredValue: { amount: 10, currency: 'EUR' } });
+      check(await busEvent(h, 'Delivery Otp Not Required', id), 'Delivery Otp Not Required on the bus');
+    },
+  },
+  {
+    name: 'out for delivery binds the driver',
+    async run(h, id) {
+      await ship(h, id);
+      await outForDelivery(h, id, 'D-1');
+      check((await itemOf(h, id))?.driverId?.S === 'D-1', 'driver bound');
+    },
+  },
+  {
+    name: 'verify a wrong code',
+    async run(h, id) {
+      const { code, token } = await readyForHandover(h, id, 'D-1');
+      const answer = await h.client.verify(id, { code: wrongCodeFor(code) }, token);
+      check(answer.status === 422, `wrong code answers 422, got ${answer.status}`);
+    },
+  },
+  {
+    name: 'verify the right code, handover event and receipt',
+    async run(h, id) {
+      const { code, token, recipient } = await readyForHandover(h, id, 'D-1');
+      const answer = await h.client.verify(id, { code }, token);
+      await h.sandbox.settled();
+      check(answer.status === 200, `right code answers 200, got ${answer.status}`);
+      check(await busEvent(h, 'Parcel Handover Verified', id), 'Parcel Handover Verified on the bus');
+      check((await h.client.emailsTo(recipient)).length === 2, 'receipt email');
+      check((await itemOf(h, id))?.receiptStatus?.S === 'SENT', 'receipt recorded');
+    },
+  },
+  {
+    name: 'track the code as the recipient',
+    async run(h, id) {
+      const { recipient } = await ship(h, id);
+      const answer = await h.client.recipientRequest('GET', `/parcels/${id}/otp`, recipient);
+      check(answer.status === 200, `track answers 200, got ${answer.status}`);
+    },
+  },
+  {
+    name: 'resend the code',
+    async run(h, id) {
+      const { recipient } = await ship(h, id);
+      const answer = await h.client.recipientRequest('POST', `/parcels/${id}/otp/resend`, recipient);
+      check(answer.status === 202, `resend answers 202, got ${answer.status}`);
+      check((await h.client.emailsTo(recipient)).length === 2, 'resent email');
+    },
+  },
+  {
+    name: 'reissue after a failed attempt',
+    async run(h, id) {
+      const { recipient } = await readyForHandover(h, id, 'D-1');
+      await h.client.publish([
+        {
+          detailType: 'Delivery Attempt Failed',
+          detail: { parcelId: id, driverId: 'D-1', reason: 'NOBODY_HOME', nextAttemptDate: inDays(2) },
+        },
+      ]);
+      await h.sandbox.settled();
+      check((await h.client.emailsTo(recipient)).length === 2, 'reissued code email');
+      check(await busEvent(h, 'Delivery Otp Reissued', id), 'Delivery Otp Reissued on the bus');
+    },
+  },
+  {
+    name: 'a failing out-for-delivery goes to the on-failure destination',
+    async run(h, id) {
+      await ship(h, id);
+      const from = h.logs.length;
+      h.sandbox.faults.dynamodb.inject({
+        operation: 'DynamoDB_20120810.UpdateItem',
+        status: 500,
+        errorCode: 'InternalServerError',
+        times: Number.POSITIVE_INFINITY,
+      });
+      await outForDelivery(h, id, 'D-1').finally(() => h.sandbox.faults.dynamodb.clear());
+      check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
+    },
+  },
+  {
+    name: 'a failing receipt goes to the on-failure destination',
+    async run(h, id) {
+      const { code, token } = await readyForHandover(h, id, 'D-1');
+      const from = h.logs.length;
+      h.sandbox.faults.ses.inject({
+        operation: 'SendEmail',
+        status: 500,
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+      await h.client.verify(id, { code }, token);
+      await h.sandbox.settled().finally(() => h.sandbox.faults.ses.clear());
+      check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
+    },
+  },
+  {
+    name: 'revoke on cancellation',
+    async run(h, id) {
+      await ship(h, id);
+      await h.client.publish([{ detailType: 'Shipment Cancelled', detail: { parcelId: id } }]);
+      await h.sandbox.settled();
+      check(await busEvent(h, 'Delivery Otp Revoked', id), 'Delivery Otp Revoked on the bus');
+    },
+  },
+];
+
+/**
+ * Services whose calls the sandbox does not emulate, so it cannot show their grants are needed:
+ * CloudWatch Logs and X-Ray (Lambda and Step Functions write logs and traces outside the handlers).
+ */
+const NOT_EMULATED = /^(logs|xray):/;
+
+const wildcard = (pattern: string) =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+
+/** Whether a recorded decision is one this grant could have allowed. */
+function usedBy(grant: Grant, decision: Decision): boolean {
+  if (!decision.allowed) return false;
+  if (grant.roleId) {
+    return (
+      decision.roleId === grant.roleId &&
+      grant.actions.some((action) => wildcard(action).test(decision.action))
+    );
+  }
+  return (
+    decision.roleId === undefined &&
+    decision.principal === grant.servicePrincipal &&
+    decision.resource.endsWith(`:function:${grant.functionId}`)
+  );
+}
+
+/** The principal a denial of this grant names in the log. */
+const deniedPrincipal = (grant: Grant) =>
+  grant.roleId ? `assumed-role/${grant.roleId}/` : `${grant.servicePrincipal} `;
+
+let counter = 0;
+
+async function runScenario(h: Harness, scenario: Scenario): Promise<string | undefined> {
+  const id = `MUT-${++counter}`;
+  try {
+    await scenario.run(h, id);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+describe('IAM mutation: every grant in the template is needed', () => {
+  let template: Template;
+  let ports: SandboxPorts;
+  /** Scenario names by grant label, from the baseline's decisions. */
+  const scenariosFor = new Map<Grant, Scenario[]>();
+  let grants: Grant[] = [];
+  let skipped: Grant[] = [];
+
+  beforeAll(async () => {
+    template = synthesizeTemplate(SANDBOX_ENV);
+    ports = await freePorts();
+    const all = grantsOf(template);
+    grants = all.filter((grant) => !grant.actions.every((action) => NOT_EMULATED.test(action)));
+    skipped = all.filter((grant) => !grants.includes(grant));
+    const logs: string[] = [];
+    const h = await startHarness(logs, { template, ports });
+    try {
+      for (const scenario of SCENARIOS) {
+        const from = h.sandbox.iam.decisions.length;
+        const failure = await runScenario(h, scenario);
+        if (failure) throw new Error(`baseline scenario "${scenario.name}" fails: ${failure}`);
+        const decisions = h.sandbox.iam.decisions.slice(from);
+        for (const grant of grants) {
+          if (decisions.some((decision) => usedBy(grant, decision)))
+            scenariosFor.set(grant, [...(scenariosFor.get(grant) ?? []), scenario]);
+        }
+      }
+      const denied = h.sandbox.iam.decisions.filter((decision) => !decision.allowed);
+      if (denied.length > 0) throw new Error(`baseline denied ${JSON.stringify(denied)}`);
+    } finally {
+      await h.stop();
+    }
+  }, 120_000);
+
+  it('skips only grants for services the sandbox does not emulate', () => {
+    expect(skipped.flatMap((grant) => grant.actions).filter((action) => !NOT_EMULATED.test(action))).toEqual(
+      [],
+    );
+    expect(grants.length).toBeGreaterThan(10);
+  });
+
+  it('uses every other grant in at least one scenario', () => {
+    const unused = grants.filter((grant) => !scenariosFor.has(grant)).map((grant) => grant.label);
+
+    expect(unused).toEqual([]);
+  });
+
+  it('fails a scenario, with the denial in the log, without any one of those grants', async () => {
+    const survivors: string[] = [];
+    for (const grant of grants) {
+      const scenarios = scenariosFor.get(grant) ?? [];
+      if (scenarios.length === 0) continue;
+      const logs: string[] = [];
+      const h = await startHarness(logs, { template: withoutGrant(template, grant), ports });
+      let killedBy: string | undefined;
+      try {
+        for (const scenario of scenarios) {
+          const failure = await runScenario(h, scenario);
+          const denial = logs.some(
+            (line) =>
+              line.includes('AccessDenied') &&
+              line.includes(deniedPrincipal(grant)) &&
+              grant.actions.some((action) => line.includes(` ${action.split('*')[0]}`)),
+          );
+          if (failure && denial) {
+            killedBy = `${scenario.name}: ${failure}`;
+            break;
+          }
+        }
+      } finally {
+        await h.stop();
+      }
+      printFigure(
+        `  iam mutation ${killedBy ? 'killed ' : 'SURVIVED'} ${grant.label}${killedBy ? ` (${killedBy})` : ''}`,
+      );
+      if (!killedBy) survivors.push(grant.label);
+    }
+
+    expect(survivors).toEqual([]);
+  }, 900_000);
+});

@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { SandboxIam } from '../../sandbox/iam.ts';
+import {
+  AWS_JSON_AUTHORIZATION,
+  dynamodbAuthorization,
+  sesAuthorization,
+} from '../../sandbox/iam-actions.ts';
+import { SandboxLog } from '../../sandbox/log.ts';
+import { type Template, TemplateResolver } from '../../sandbox/template.ts';
+
+const env = { region: 'eu-central-1', accountId: '000000000000', stackName: 'Test' };
+const tableArn = 'arn:aws:dynamodb:eu-central-1:000000000000:table/Table';
+const busArn = 'arn:aws:events:eu-central-1:000000000000:event-bus/Bus';
+
+/** A function whose role may update only items of parcel P-1, with ReturnValues NONE, and put its own events. */
+function templateWith(statements: unknown[]): Template {
+  return {
+    Resources: {
+      Table: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: { KeySchema: [{ AttributeName: 'parcelId', KeyType: 'HASH' }] },
+      },
+      Bus: { Type: 'AWS::Events::EventBus', Properties: { Name: 'Bus' } },
+      Role: { Type: 'AWS::IAM::Role', Properties: {} },
+      Policy: {
+        Type: 'AWS::IAM::Policy',
+        Properties: {
+          Roles: [{ Ref: 'Role' }],
+          PolicyDocument: { Version: '2012-10-17', Statement: statements },
+        },
+      },
+      Fn: { Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+    },
+  };
+}
+
+function setUp(statements: unknown[]) {
+  const lines: string[] = [];
+  const resolver = new TemplateResolver(templateWith(statements), env);
+  const iam = new SandboxIam(resolver, new SandboxLog((line) => lines.push(line)));
+  const key = iam.credentialsOf('Fn')?.AWS_ACCESS_KEY_ID as string;
+  const headers = {
+    authorization: `AWS4-HMAC-SHA256 Credential=${key}/20261202/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x`,
+  };
+  return { resolver, iam, headers, lines };
+}
+
+describe('sandbox IAM', () => {
+  it('evaluates dynamodb:LeadingKeys and dynamodb:ReturnValues from the request body', async () => {
+    // Prepare
+    const { resolver, iam, headers, lines } = setUp([
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:UpdateItem',
+        Resource: { 'Fn::GetAtt': ['Table', 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['P-1'] },
+          StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE', 'UPDATED_NEW'] },
+        },
+      },
+    ]);
+    const update = (parcelId: string, returnValues?: string) =>
+      dynamodbAuthorization(
+        'DynamoDB_20120810.UpdateItem',
+        {
+          TableName: 'Table',
+          Key: { parcelId: { S: parcelId } },
+          ...(returnValues ? { ReturnValues: returnValues } : {}),
+        },
+        resolver,
+      );
+
+    // Act
+    const own = await iam.authorizeSigned(headers, update('P-1'));
+    const other = await iam.authorizeSigned(headers, update('P-2'));
+    const allOld = await iam.authorizeSigned(headers, update('P-1', 'ALL_OLD'));
+
+    // Assess
+    expect(own).toBeUndefined();
+    expect(other?.message).toBe(
+      `User: arn:aws:sts::000000000000:assumed-role/Role/Fn is not authorized to perform: dynamodb:UpdateItem on resource: ${tableArn} because no identity-based policy allows the dynamodb:UpdateItem action`,
+    );
+    expect(allOld).toBeDefined();
+    expect(lines.filter((line) => line.includes('AccessDenied'))).toHaveLength(2);
+  });
+
+  it('reads the partition key of a Query and of every BatchWriteItem request as LeadingKeys', () => {
+    // Prepare
+    const { resolver } = setUp([]);
+
+    // Act
+    const [query] = dynamodbAuthorization(
+      'DynamoDB_20120810.Query',
+      {
+        TableName: 'Table',
+        KeyConditionExpression: '#pk = :p',
+        ExpressionAttributeNames: { '#pk': 'parcelId' },
+        ExpressionAttributeValues: { ':p': { S: 'P-9' } },
+        ProjectionExpression: 'issueId',
+      },
+      resolver,
+    );
+    const [batch] = dynamodbAuthorization(
+      'DynamoDB_20120810.BatchWriteItem',
+      {
+        RequestItems: {
+          Table: [
+            { PutRequest: { Item: { parcelId: { S: 'P-1' } } } },
+            { DeleteRequest: { Key: { parcelId: { S: 'P-2' } } } },
+          ],
+        },
+      },
+      resolver,
+    );
+
+    // Assess
+    expect(query?.context).toMatchObject({
+      'dynamodb:LeadingKeys': ['P-9'],
+      'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+    });
+    expect(batch).toMatchObject({ action: 'dynamodb:BatchWriteItem', resource: tableArn });
+    expect(batch?.context?.['dynamodb:LeadingKeys']).toEqual(['P-1', 'P-2']);
+  });
+
+  it('treats events:source as multi-valued: a plain StringEquals never matches, ForAllValues does, per entry', async () => {
+    // Prepare
+    const plain = setUp([
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: busArn,
+        Condition: { StringEquals: { 'events:source': 'own' } },
+      },
+    ]);
+    const forAll = setUp([
+      {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Resource: busArn,
+        Condition: {
+          'ForAllValues:StringEquals': { 'events:source': 'own' },
+          Null: { 'events:source': 'false' },
+        },
+      },
+    ]);
+    const put = (resolver: TemplateResolver, sources: string[]) =>
+      AWS_JSON_AUTHORIZATION['AWSEvents.PutEvents']?.(
+        {
+          Entries: sources.map((source) => ({
+            EventBusName: 'Bus',
+            Source: source,
+            DetailType: 'x',
+            Detail: '{}',
+          })),
+        },
+        resolver,
+      ) ?? [];
+
+    // Act
+    const plainOwn = await plain.iam.authorizeSigned(plain.headers, put(plain.resolver, ['own']));
+    const forAllOwn = await forAll.iam.authorizeSigned(forAll.headers, put(forAll.resolver, ['own']));
+    const forAllMixed = await forAll.iam.authorizeSigned(
+      forAll.headers,
+      put(forAll.resolver, ['own', 'carrier']),
+    );
+
+    // Assess
+    expect(plainOwn).toBeDefined();
+    expect(forAllOwn).toBeUndefined();
+    expect(forAllMixed?.action).toBe('events:PutEvents');
+  });
+
+  it('checks ses:FromAddress and ses:FromDisplayName from the Source header, on the identity and the configuration set', async () => {
+    // Prepare
+    const { resolver, iam, headers } = setUp([
+      {
+        Effect: 'Allow',
+        Action: 'ses:SendEmail',
+        Resource: [
+          'arn:aws:ses:eu-central-1:000000000000:identity/no-reply@example.com',
+          'arn:aws:ses:eu-central-1:000000000000:configuration-set/Mail',
+        ],
+        Condition: {
+          StringEquals: { 'ses:FromAddress': 'no-reply@example.com', 'ses:FromDisplayName': 'Shop' },
+        },
+      },
+    ]);
+    const send = (source: string) =>
+      sesAuthorization(
+        new URLSearchParams({ Action: 'SendEmail', Source: source, ConfigurationSetName: 'Mail' }),
+        resolver,
+      );
+
+    // Act
+    const named = await iam.authorizeSigned(headers, send('Shop <no-reply@example.com>'));
+    const otherName = await iam.authorizeSigned(headers, send('"Your Bank" <no-reply@example.com>'));
+    const otherAddress = await iam.authorizeSigned(headers, send('Shop <ceo@example.com>'));
+
+    // Assess
+    expect(send('Shop <no-reply@example.com>').map((request) => request.resource)).toHaveLength(2);
+    expect(named).toBeUndefined();
+    expect(otherName).toBeDefined();
+    expect(otherAddress).toBeDefined();
+  });
+
+  it('leaves requests signed with keys the sandbox did not issue unchecked (callers outside the stack)', async () => {
+    // Prepare
+    const { resolver, iam } = setUp([]);
+    const headers = {
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=AKIACARRIER/20261202/eu-central-1/events/aws4_request, SignedHeaders=host, Signature=x',
+    };
+
+    // Act
+    const denial = await iam.authorizeSigned(
+      headers,
+      dynamodbAuthorization(
+        'DynamoDB_20120810.DeleteItem',
+        { TableName: 'Table', Key: { parcelId: { S: 'P-1' } } },
+        resolver,
+      ),
+    );
+
+    // Assess
+    expect(denial).toBeUndefined();
+  });
+});
