@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { REPO_ROOT } from '../sandbox/net.ts';
+import type { TemplateResolver } from '../sandbox/template.ts';
 import { median } from './stats.ts';
 
 const run = promisify(execFile);
@@ -17,22 +18,34 @@ export const handler = async (event) =>
   client.send(new UpdateItemCommand({ TableName: 'T', Key: { pk: { S: String(event.id) } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } }));
 `;
 
-/** Environment the handlers read at init (values are placeholders; init makes no calls). */
-const INIT_ENV = {
+/** What Lambda sets for every function; each handler's own variables come from the template. */
+const RUNTIME_ENV = {
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'x',
   AWS_SECRET_ACCESS_KEY: 'x',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  OTP_TABLE_NAME: 'T',
-  OTP_HASH_KEY_ARN: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
-  OTP_ENCRYPTION_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:0:secret:e',
-  OTP_THRESHOLDS: '{"EUR":50000}',
-  SENDER_EMAIL: 'a@example.com',
-  EVENT_BUS_NAME: 'bus',
-  EVENT_SOURCE: 'secure-delivery',
-  ACCESS_TOKEN_SCOPES: 'secure-delivery/verify',
-  POWERTOOLS_SERVICE_NAME: 'bench',
 };
+
+/**
+ * Each function's environment as the synthesized template sets it (references resolved), by the handler
+ * folder its POWERTOOLS_SERVICE_NAME names: the bench reads what the stack writes, never a copy of it.
+ */
+export function handlerEnvironments(resolver: TemplateResolver): Map<string, Record<string, string>> {
+  const environments = new Map<string, Record<string, string>>();
+  for (const [, resource] of resolver.resourcesOfType('AWS::Lambda::Function')) {
+    const environment = resource.Properties?.Environment as
+      | { Variables?: Record<string, unknown> }
+      | undefined;
+    const variables = Object.fromEntries(
+      Object.entries(environment?.Variables ?? {}).map(([name, value]) => [
+        name,
+        String(resolver.resolve(value)),
+      ]),
+    );
+    if (variables.POWERTOOLS_SERVICE_NAME) environments.set(variables.POWERTOOLS_SERVICE_NAME, variables);
+  }
+  return environments;
+}
 
 /** Bundles one entry the way the stack does (minified ESM, CommonJS shim), returns the file and its size. */
 async function bundle(
@@ -59,12 +72,16 @@ async function bundle(
 }
 
 /** Module-init time of a bundle in a fresh Node process, in ms (median of `runs`). */
-async function initTime(file: string, runs: number): Promise<number> {
+async function initTime(
+  file: string,
+  runs: number,
+  environment: Record<string, string> = {},
+): Promise<number> {
   const probe = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(performance.now()-t));`;
   const times: number[] = [];
   for (let index = 0; index < runs; index++) {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
-      env: { ...INIT_ENV, PATH: process.env.PATH ?? '' },
+      env: { ...RUNTIME_ENV, ...environment, PATH: process.env.PATH ?? '' },
     });
     times.push(Number(stdout));
   }
@@ -72,7 +89,7 @@ async function initTime(file: string, runs: number): Promise<number> {
 }
 
 /** Bundle size and init time of every handler beside the bare baseline, run alternately. */
-export async function measureColdStarts(runs: number) {
+export async function measureColdStarts(runs: number, environments: Map<string, Record<string, string>>) {
   const outDir = mkdtempSync(join(tmpdir(), 'secure-delivery-bench-'));
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
   const handlers = readdirSync(join(REPO_ROOT, 'lambdas')).filter((name) => {
@@ -88,7 +105,9 @@ export async function measureColdStarts(runs: number) {
     const built = await bundle({ path: join(REPO_ROOT, 'lambdas', name, 'handler.ts') }, outDir, name);
     // Measured alternately with the baseline so both see the same machine load.
     const baselineInit = await initTime(baseline.file, runs);
-    const init = await initTime(built.file, runs);
+    const environment = environments.get(name);
+    if (!environment) throw new Error(`No function in the template runs lambdas/${name}`);
+    const init = await initTime(built.file, runs, environment);
     rows.push({
       name,
       bytes: built.bytes,

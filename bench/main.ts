@@ -9,7 +9,7 @@ const { REPO_ROOT } = await import('../sandbox/net.ts');
 const { startSandbox } = await import('../sandbox/sandbox.ts');
 const { FLOOR_USD_PER_PARCEL, PREVIOUS_FLOOR_USD_PER_PARCEL, measureCost } = await import('./cost.ts');
 const { capacity } = await import('./capacity.ts');
-const { measureColdStarts } = await import('./cold-start.ts');
+const { handlerEnvironments, measureColdStarts } = await import('./cold-start.ts');
 const { PRICING } = await import('./pricing.ts');
 const { round } = await import('./stats.ts');
 const { measureIssuing } = await import('./throughput.ts');
@@ -64,9 +64,10 @@ async function main(): Promise<void> {
       say(`issuing at concurrency ${concurrency}`);
       issuing.push(await measureIssuing(sandbox, client, concurrency, parcels, cost.itemBytes));
     }
+    const environments = handlerEnvironments(sandbox.resolver);
     await sandbox.stop();
     say('cold start: bundling and timing module init');
-    const cold = await measureColdStarts(sizes.initRuns);
+    const cold = await measureColdStarts(sizes.initRuns, environments);
 
     const floorPerMillion = FLOOR_USD_PER_PARCEL * 1e6;
     const previousFloorPerMillion = PREVIOUS_FLOOR_USD_PER_PARCEL * 1e6;
