@@ -153,6 +153,29 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a handover the bus does not take goes to the pipe’s dead-letter queue',
+    async run(h, id) {
+      const { code, token } = await readyForHandover(h, id, 'D-1');
+      const before = h.sandbox.pipes.deadLetters.length;
+      h.sandbox.bus.failEntries({
+        detailType: 'Parcel Handover Verified',
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+      try {
+        const answer = await h.client.verify(id, { code }, token);
+        await h.sandbox.settled();
+        check(answer.status === 200, `right code answers 200, got ${answer.status}`);
+      } finally {
+        h.sandbox.bus.clearEntryFailures();
+      }
+      check(
+        h.sandbox.pipes.deadLetters.length === before + 1,
+        'stream batch on the pipe’s dead-letter queue',
+      );
+    },
+  },
+  {
     name: 'revoke on cancellation',
     async run(h, id) {
       await ship(h, id);
