@@ -419,7 +419,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           resolver,
         ) ?? []) {
           const denial = await asPipe(delivery.pipeName, delivery.roleArn, request);
-          if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
+          // What EventBridge answers the pipe's PutEvents; Pipes records it as the batch's error.
+          if (denial) throw Object.assign(new Error(denial.message), { name: 'AccessDeniedException' });
         }
         return bus.putEvents(delivery.entries);
       },
