@@ -262,6 +262,9 @@ describe('IAM mutation: every grant in the template is needed', () => {
   }, 120_000);
 
   it('skips only grants for services the sandbox does not emulate', () => {
+    printFigure(
+      `  iam mutation grants=${grants.length} skipped=${skipped.length} (${skipped.map((grant) => grant.label).join('; ')})`,
+    );
     expect(skipped.flatMap((grant) => grant.actions).filter((action) => !NOT_EMULATED.test(action))).toEqual(
       [],
     );
