@@ -122,7 +122,10 @@ export class HandoverEvents extends Construct {
         },
       }),
     );
-    this.deadLetterQueue.grantSendMessages(this.role);
+    // Pipes needs only SendMessage to dead-letter a batch (grantSendMessages would add GetQueueAttributes/GetQueueUrl).
+    this.role.addToPolicy(
+      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
 
     this.pipe = new CfnPipe(this, 'Pipe', {
       description: 'Secure Delivery: Parcel Handover Verified from the code table stream',

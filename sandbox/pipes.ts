@@ -17,6 +17,18 @@ export interface PipeDelivery {
 /** Puts a pipe's entries on its target bus; the result is PutEvents'. */
 export type PipeTargetInvoker = (delivery: PipeDelivery) => Promise<{ FailedEntryCount: number }>;
 
+/** One call a pipe makes as its role besides the target's: a stream read or the dead-letter send. */
+export interface PipeCall {
+  readonly pipeName: string;
+  readonly roleArn: string;
+  /** e.g. `dynamodb:GetRecords`, `sqs:SendMessage`. */
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** Decides whether the pipe's role may make a call: the refusal's message, or undefined to let it through. */
+export type PipeCallAuthorizer = (call: PipeCall) => Promise<string | undefined>;
+
 /** What Pipes sends to the dead-letter queue for a stream batch it gave up on (the batch's coordinates, not its records). */
 export interface PipeDeadLetter {
   readonly pipeName: string;
@@ -69,6 +81,8 @@ export class LocalPipes {
     private readonly invokeTarget: PipeTargetInvoker,
     private readonly log: SandboxLog,
     private readonly retryDelayMs = 200,
+    /** Checks the stream reads and the dead-letter send against the pipe's role (the target's call is the invoker's). */
+    private readonly authorize: PipeCallAuthorizer = async () => undefined,
   ) {
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::Pipes::Pipe')) {
       const pipe = this.definition(logicalId, resource.Properties ?? {});
@@ -148,8 +162,33 @@ export class LocalPipes {
     const queue = this.queues.get(pipe.name) ?? [];
     while (queue.length > 0) {
       const batch = queue.splice(0, pipe.batchSize);
+      const refusal = await this.readRefusal(pipe);
+      if (refusal) {
+        // Pipes cannot poll the stream: the records stay in the stream, unread, and nothing reaches the bus.
+        const first = batch[0] as StreamRecord;
+        this.log.line(
+          'pipes',
+          `pipe ${pipe.name} cannot read seq ${first.dynamodb.SequenceNumber}: AccessDeniedException: ${refusal} -> not read`,
+        );
+        continue;
+      }
       await this.deliver(pipe, batch);
     }
+  }
+
+  /** The calls a pipe makes to read a DynamoDB stream, as its role; the first refusal, if any. */
+  private async readRefusal(pipe: PipeDefinition): Promise<string | undefined> {
+    const reads = [
+      { action: 'dynamodb:ListStreams', resource: '*' },
+      { action: 'dynamodb:DescribeStream', resource: pipe.sourceArn },
+      { action: 'dynamodb:GetShardIterator', resource: pipe.sourceArn },
+      { action: 'dynamodb:GetRecords', resource: pipe.sourceArn },
+    ];
+    for (const read of reads) {
+      const refusal = await this.authorize({ pipeName: pipe.name, roleArn: pipe.roleArn, ...read });
+      if (refusal) return refusal;
+    }
+    return undefined;
   }
 
   private async deliver(pipe: PipeDefinition, batch: StreamRecord[]): Promise<void> {
@@ -175,7 +214,15 @@ export class LocalPipes {
     }
     const first = batch[0] as StreamRecord;
     const last = batch[batch.length - 1] as StreamRecord;
-    if (pipe.dlqArn) {
+    const refusal = pipe.dlqArn
+      ? await this.authorize({
+          pipeName: pipe.name,
+          roleArn: pipe.roleArn,
+          action: 'sqs:SendMessage',
+          resource: pipe.dlqArn,
+        })
+      : undefined;
+    if (pipe.dlqArn && !refusal) {
       this.deadLetters.push({
         pipeName: pipe.name,
         dlqArn: pipe.dlqArn,
@@ -194,7 +241,7 @@ export class LocalPipes {
     }
     this.log.line(
       'pipes',
-      `pipe ${pipe.name} could not deliver seq ${first.dynamodb.SequenceNumber}: ${lastError} -> ${pipe.dlqArn ? 'dead-letter queue' : 'dropped'}`,
+      `pipe ${pipe.name} could not deliver seq ${first.dynamodb.SequenceNumber}: ${lastError} -> ${!pipe.dlqArn ? 'dropped' : refusal ? 'dead-letter queue refused, dropped' : 'dead-letter queue'}`,
     );
   }
 

@@ -208,8 +208,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         userPoolId: resolver.ref(poolId),
         region: SANDBOX_ENV.region,
         // Bound late: the handlers load after the issuers exist, and no token is asked for before.
+        // Cognito invokes the trigger as cognito-idp.amazonaws.com: the function's permission must allow this pool.
         ...(preTokenFunction
-          ? { preTokenGeneration: (event) => functions.invoke(preTokenFunction, event) }
+          ? {
+              preTokenGeneration: async (event) => {
+                const denial = await iam.authorizeService('cognito-idp.amazonaws.com', resolver.arn(poolId), {
+                  action: 'lambda:InvokeFunction',
+                  resource: resolver.arn(preTokenFunction),
+                });
+                if (denial)
+                  throw new AwsJsonError(
+                    'UnexpectedLambdaException',
+                    'PreTokenGeneration invocation failed due to error AccessDeniedException.',
+                  );
+                return functions.invoke(preTokenFunction, event);
+              },
+            }
           : {}),
       });
       issuers.set(`https://cognito-idp.${env.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
@@ -386,13 +400,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log,
       options.retryDelayMs,
     );
-    // A pipe's PutEvents goes to the bus like any caller's, with the pipe's role named for an IAM check.
+    // A pipe reads its stream, puts on the bus and dead-letters as its role, which IAM checks like any other.
+    const asPipe = async (
+      pipeName: string,
+      roleArn: string,
+      request: { action: string; resource: string; context?: Record<string, string | string[]> },
+    ): Promise<Denial | undefined> => {
+      const roleId = resolver.logicalIdOf(roleArn);
+      if (!roleId) throw new Error(`Pipe ${pipeName}: role ${roleArn} is not in the template`);
+      return iam.authorizeRole(roleId, iam.sessionArn(roleId, pipeName), request);
+    };
     const pipes = new LocalPipes(
       resolver,
       streams,
-      async (delivery) => bus.putEvents(delivery.entries),
+      async (delivery) => {
+        for (const request of AWS_JSON_AUTHORIZATION['AWSEvents.PutEvents']?.(
+          { Entries: delivery.entries },
+          resolver,
+        ) ?? []) {
+          const denial = await asPipe(delivery.pipeName, delivery.roleArn, request);
+          // What EventBridge answers the pipe's PutEvents; Pipes records it as the batch's error.
+          if (denial) throw Object.assign(new Error(denial.message), { name: 'AccessDeniedException' });
+        }
+        return bus.putEvents(delivery.entries);
+      },
       log,
       options.retryDelayMs ?? 200,
+      async (call) => (await asPipe(call.pipeName, call.roleArn, call))?.message,
     );
     const asStateMachine = async (
       machineId: string | undefined,

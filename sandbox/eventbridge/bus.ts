@@ -67,6 +67,15 @@ const MAX_REQUEST_ENTRY_BYTES = 1024 * 1024;
 /** `Time` counts 14 bytes in an entry's size, whatever its value. */
 const TIME_ENTRY_BYTES = 14;
 
+/** An injected PutEvents entry failure (see {@link LocalEventBus.failEntries}). */
+export interface EntryFailure {
+  readonly detailType: string;
+  /** e.g. `InternalFailure`, `ThrottlingException`. */
+  readonly errorCode: string;
+  /** How many entries; `Infinity` until cleared. */
+  readonly times: number;
+}
+
 /**
  * An entry's size as EventBridge computes it ("Calculating PutEvents event entry size"): 14 bytes for
  * `Time` when present, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` and each of `Resources`.
@@ -97,6 +106,7 @@ export class LocalEventBus {
   private readonly rules: BusRule[] = [];
   private readonly busNames = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
+  private entryFailures: { failure: EntryFailure; left: number }[] = [];
 
   constructor(
     private readonly resolver: TemplateResolver,
@@ -199,6 +209,17 @@ export class LocalEventBus {
         'Total size of the entries in the request is over the limit.',
       );
     const results = entries.map((entry) => {
+      const injected = this.entryFailures.find(
+        ({ failure, left }) => left > 0 && failure.detailType === entry.DetailType,
+      );
+      if (injected) {
+        injected.left--;
+        this.log.line(
+          'fault',
+          `bus PutEvents entry ${entry.DetailType} -> injected ${injected.failure.errorCode}`,
+        );
+        return { ErrorCode: injected.failure.errorCode, ErrorMessage: 'Injected fault' };
+      }
       try {
         return { EventId: this.accept(entry) };
       } catch (error) {
@@ -208,6 +229,19 @@ export class LocalEventBus {
       }
     });
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  }
+
+  /**
+   * Fails the next `times` entries of `detailType` with `errorCode`, as PutEvents reports an entry it did
+   * not take (FailedEntryCount, ErrorCode); the request itself succeeds. For tests of callers' retries.
+   */
+  failEntries(failure: EntryFailure): void {
+    this.entryFailures.push({ failure, left: failure.times });
+  }
+
+  /** Removes every injected entry failure. */
+  clearEntryFailures(): void {
+    this.entryFailures = [];
   }
 
   /** EnableRule / DisableRule: a disabled rule matches nothing until enabled again. */

@@ -153,6 +153,29 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a handover the bus does not take goes to the pipe’s dead-letter queue',
+    async run(h, id) {
+      const { code, token } = await readyForHandover(h, id, 'D-1');
+      const before = h.sandbox.pipes.deadLetters.length;
+      h.sandbox.bus.failEntries({
+        detailType: 'Parcel Handover Verified',
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+      try {
+        const answer = await h.client.verify(id, { code }, token);
+        await h.sandbox.settled();
+        check(answer.status === 200, `right code answers 200, got ${answer.status}`);
+      } finally {
+        h.sandbox.bus.clearEntryFailures();
+      }
+      check(
+        h.sandbox.pipes.deadLetters.length === before + 1,
+        'stream batch on the pipe’s dead-letter queue',
+      );
+    },
+  },
+  {
     name: 'revoke on cancellation',
     async run(h, id) {
       await ship(h, id);
@@ -239,6 +262,9 @@ describe('IAM mutation: every grant in the template is needed', () => {
   }, 120_000);
 
   it('skips only grants for services the sandbox does not emulate', () => {
+    printFigure(
+      `  iam mutation grants=${grants.length} skipped=${skipped.length} (${skipped.map((grant) => grant.label).join('; ')})`,
+    );
     expect(skipped.flatMap((grant) => grant.actions).filter((action) => !NOT_EMULATED.test(action))).toEqual(
       [],
     );

@@ -12,6 +12,7 @@ import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/sandbox.ts';
 import { synthesizeAssembly, synthesizeTemplate, type Template } from '../../sandbox/template.ts';
 import {
   type Harness,
+  itemOf,
   outForDelivery,
   readyForHandover,
   ship,
@@ -334,4 +335,165 @@ describe('IAM in the sandbox, from the template', () => {
       expect(logs).toContainEqual(expect.stringMatching(/sfn +Issuing\S+ \S+ FAILED EmailFailed/));
     });
   }, 120_000);
+
+  it('answers a verify 5xx, never 200, when its role lacks kms:GenerateMac: KMS answers AccessDeniedException through the fault proxy', async () => {
+    const verify = roleOfFunction(template, /verify-otp/);
+    await withSandbox(ports, withoutAction(template, verify.roleId, 'kms:GenerateMac'), async (h, logs) => {
+      // Prepare
+      const { code, token } = await readyForHandover(h, 'IAM-KMS-1', 'D-1');
+      const recording = h.sandbox.faults.kms.record();
+
+      // Act
+      const answer = await h.client.verify('IAM-KMS-1', { code }, token);
+      recording.stop();
+
+      // Assess
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+      const macs = recording.exchanges.filter(
+        (exchange) => exchange.operation === 'TrentService.GenerateMac',
+      );
+      expect(macs.length).toBeGreaterThan(0);
+      for (const exchange of macs) {
+        expect(exchange.status).toBe(400);
+        expect(JSON.parse(exchange.response)).toMatchObject({ __type: 'AccessDeniedException' });
+        expect(JSON.parse(exchange.response).message).toContain(
+          `is not authorized to perform: kms:GenerateMac on resource: arn:aws:kms:`,
+        );
+      }
+      expect(logs).toContainEqual(
+        expect.stringContaining(
+          `AccessDenied arn:aws:sts::000000000000:assumed-role/${verify.roleId}/${verify.functionId} kms:GenerateMac arn:aws:kms:`,
+        ),
+      );
+      expect((await itemOf(h, 'IAM-KMS-1'))?.status?.S).not.toBe('VERIFIED');
+    });
+  }, 120_000);
+
+  it("puts the handover event on the bus as the pipe's role: refused without its events:PutEvents statement, retried, then dead-lettered", async () => {
+    const pipe = pipeOf(template);
+    await withSandbox(ports, withoutAction(template, pipe.roleId, 'events:PutEvents'), async (h, logs) => {
+      // Prepare
+      const { code, token } = await readyForHandover(h, 'IAM-PIPE-1', 'D-1');
+
+      // Act
+      const answer = await h.client.verify('IAM-PIPE-1', { code }, token);
+      await h.sandbox.settled();
+
+      // Assess: the write stands; the event does not reach the bus; the batch is on the dead-letter queue.
+      expect(answer.status).toBe(200);
+      expect(
+        (await h.client.busEvents()).filter(
+          (event) =>
+            event['detail-type'] === 'Parcel Handover Verified' && event.detail.parcelId === 'IAM-PIPE-1',
+        ),
+      ).toEqual([]);
+      expect(h.sandbox.pipes.deadLetters).toHaveLength(1);
+      expect(h.sandbox.pipes.deadLetters[0]?.message.responseContext.error).toContain(
+        'AccessDeniedException',
+      );
+      expect(logs).toContainEqual(
+        expect.stringContaining(
+          `AccessDenied arn:aws:sts::000000000000:assumed-role/${pipe.roleId}/${pipe.name} events:PutEvents arn:aws:events:`,
+        ),
+      );
+    });
+  }, 120_000);
+
+  it("reads the table stream as the pipe's role: without the stream read statement nothing is read and the denial is logged", async () => {
+    const pipe = pipeOf(template);
+    await withSandbox(ports, withoutAction(template, pipe.roleId, 'dynamodb:GetRecords'), async (h, logs) => {
+      // Prepare
+      const { code, token } = await readyForHandover(h, 'IAM-PIPE-2', 'D-1');
+
+      // Act
+      const answer = await h.client.verify('IAM-PIPE-2', { code }, token);
+      await h.sandbox.settled();
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(
+        (await h.client.busEvents()).some((event) => event['detail-type'] === 'Parcel Handover Verified'),
+      ).toBe(false);
+      expect(logs).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `AccessDenied \\S+/${pipe.roleId}/${pipe.name} dynamodb:\\w+ arn:aws:dynamodb:\\S+/stream/`,
+          ),
+        ),
+      );
+      expect(logs).toContainEqual(
+        expect.stringMatching(/pipe \S+ cannot read seq \d+: AccessDeniedException/),
+      );
+    });
+  }, 120_000);
+
+  it("drops, and logs, a batch the bus does not take when the pipe's role may not send to its dead-letter queue", async () => {
+    const pipe = pipeOf(template);
+    await withSandbox(ports, withoutAction(template, pipe.roleId, 'sqs:SendMessage'), async (h, logs) => {
+      // Prepare
+      const { code, token } = await readyForHandover(h, 'IAM-PIPE-3', 'D-1');
+      h.sandbox.bus.failEntries({
+        detailType: 'Parcel Handover Verified',
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+
+      // Act
+      await h.client.verify('IAM-PIPE-3', { code }, token);
+      await h.sandbox.settled();
+      h.sandbox.bus.clearEntryFailures();
+
+      // Assess
+      expect(h.sandbox.pipes.deadLetters).toEqual([]);
+      expect(logs).toContainEqual(
+        expect.stringContaining(
+          `AccessDenied arn:aws:sts::000000000000:assumed-role/${pipe.roleId}/${pipe.name} sqs:SendMessage arn:aws:sqs:`,
+        ),
+      );
+      expect(logs).toContainEqual(
+        expect.stringMatching(/pipe \S+ could not deliver seq \d+: .* -> dead-letter queue refused, dropped/),
+      );
+    });
+  }, 120_000);
+
+  it("refuses a driver's token, as Cognito does, when the pre-token-generation trigger's Lambda permission is missing", async () => {
+    // Prepare
+    const withoutTrigger = structuredClone(template);
+    const [permissionId] = Object.entries(withoutTrigger.Resources).find(
+      ([, resource]) =>
+        resource.Type === 'AWS::Lambda::Permission' &&
+        resource.Properties?.Principal === 'cognito-idp.amazonaws.com',
+    ) as [string, unknown];
+    delete withoutTrigger.Resources[permissionId];
+
+    await withSandbox(ports, withoutTrigger, async (h, logs) => {
+      // Act
+      const answer = await fetch(h.sandbox.endpoints.driverTokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ driverId: 'D-1' }),
+      });
+
+      // Assess
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({
+        __type: 'UnexpectedLambdaException',
+        message: 'PreTokenGeneration invocation failed due to error AccessDeniedException.',
+      });
+      expect(logs).toContainEqual(
+        expect.stringMatching(
+          /AccessDenied cognito-idp\.amazonaws\.com lambda:InvokeFunction arn:aws:lambda:/,
+        ),
+      );
+    });
+  }, 120_000);
 });
+
+/** The template's pipe: its role's logical id and the name the sandbox gives its role session. */
+function pipeOf(template: Template): { roleId: string; name: string } {
+  const [pipeId, pipe] = Object.entries(template.Resources).find(
+    ([, resource]) => resource.Type === 'AWS::Pipes::Pipe',
+  ) as [string, { Properties?: Record<string, unknown> }];
+  const roleArn = pipe.Properties?.RoleArn as { 'Fn::GetAtt': [string, string] };
+  return { roleId: roleArn['Fn::GetAtt'][0], name: String(pipe.Properties?.Name ?? pipeId) };
+}

@@ -10,7 +10,7 @@ import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/dynamodb.ts';
 import { LocalDynamoDbStreams, type StreamRecord } from '../../sandbox/dynamodb-streams.ts';
 import { SandboxLog } from '../../sandbox/log.ts';
 import { listen } from '../../sandbox/net.ts';
-import { LocalPipes, type PipeDelivery, renderInputTemplate } from '../../sandbox/pipes.ts';
+import { LocalPipes, type PipeCall, type PipeDelivery, renderInputTemplate } from '../../sandbox/pipes.ts';
 import { type Template, TemplateResolver } from '../../sandbox/template.ts';
 
 const env = { region: 'eu-central-1', accountId: '000000000000', stackName: 'StreamTest' };
@@ -74,9 +74,13 @@ let ddb: DynamoDBClient;
 /** What the pipe put on the bus; `failNext` makes the next calls fail as an unavailable bus would. */
 const deliveries: PipeDelivery[] = [];
 let failNext = 0;
+/** The calls the pipe asked its authorizer about, and the actions it refuses (as a role without them). */
+const calls: PipeCall[] = [];
+const refused = new Set<string>();
+const lines: string[] = [];
 
 beforeAll(async () => {
-  const log = new SandboxLog(() => undefined);
+  const log = new SandboxLog((line) => lines.push(line));
   streams = new LocalDynamoDbStreams(resolver, log);
   dynamodb = await startDynamoDb(resolver, 0, log, listen, 60_000, streams);
   pipes = new LocalPipes(
@@ -92,6 +96,10 @@ beforeAll(async () => {
     },
     log,
     1,
+    async (call) => {
+      calls.push(call);
+      return refused.has(call.action) ? `not authorized to perform: ${call.action}` : undefined;
+    },
   );
   ddb = new DynamoDBClient({
     endpoint: dynamodb.endpoint,
@@ -108,6 +116,9 @@ afterAll(async () => {
 beforeEach(() => {
   deliveries.length = 0;
   failNext = 0;
+  calls.length = 0;
+  refused.clear();
+  lines.length = 0;
 });
 
 const recordsFor = (parcelId: string): StreamRecord[] =>
@@ -337,6 +348,66 @@ describe('sandbox EventBridge Pipes', () => {
     expect(deliveries.map((delivery) => JSON.parse(delivery.entries[0]?.Detail ?? '').parcelId)).toEqual([
       'P-3',
     ]);
+  });
+});
+
+describe('sandbox EventBridge Pipes, as the pipe’s role', () => {
+  it('asks for each stream read as the pipe’s role, and reads nothing when one is refused', async () => {
+    // Prepare
+    await issue('P-4');
+    refused.add('dynamodb:GetRecords');
+    const deadLettersBefore = pipes.deadLetters.length;
+
+    // Act
+    await verifyWrite('P-4');
+    await pipes.settled();
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        pipeName: 'Handover',
+        roleArn: resolver.getAtt('PipeRole', 'Arn'),
+        action: 'dynamodb:ListStreams',
+        resource: '*',
+      },
+      ...['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'].map((action) => ({
+        pipeName: 'Handover',
+        roleArn: resolver.getAtt('PipeRole', 'Arn'),
+        action,
+        resource: streamArn,
+      })),
+    ]);
+    expect(deliveries).toEqual([]);
+    expect(pipes.deadLetters).toHaveLength(deadLettersBefore);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /pipe Handover cannot read seq \d+: AccessDeniedException: not authorized to perform: dynamodb:GetRecords -> not read/,
+      ),
+    );
+  });
+
+  it('drops, and logs, a batch it gave up on when the role may not send to the dead-letter queue', async () => {
+    // Prepare
+    await issue('P-5');
+    refused.add('sqs:SendMessage');
+    failNext = 3;
+    const deadLettersBefore = pipes.deadLetters.length;
+
+    // Act
+    await verifyWrite('P-5');
+    await pipes.settled();
+
+    // Assess
+    expect(calls.at(-1)).toMatchObject({
+      action: 'sqs:SendMessage',
+      resource: resolver.getAtt('Dlq', 'Arn'),
+    });
+    expect(pipes.deadLetters).toHaveLength(deadLettersBefore);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /pipe Handover could not deliver seq \d+: Error: bus unavailable -> dead-letter queue refused, dropped/,
+      ),
+    );
   });
 });
 
