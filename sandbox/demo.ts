@@ -65,6 +65,9 @@ async function demo(): Promise<void> {
   );
 
   step(5, 'Driver signs in and enters a wrong code, then the right one');
+  outcome(
+    `in the driver app: open ${endpoints.driverAppUrl} on a phone-sized window, sign in as ${driverId}, hand over a parcel with the code from its email (${endpoints.sesEndpoint}/); here the demo does it through the API`,
+  );
   const token = await client.driverToken(driverId);
   const wrong = await client.verify(high, { code: code === '000000' ? '111111' : '000000' }, token);
   outcome(`wrong code: ${wrong.status} ${JSON.stringify(wrong.body)}`);
