@@ -141,6 +141,8 @@ async function verify(
 }
 
 let retryTimer: ReturnType<typeof setInterval> | undefined;
+/** Counts shown answers, so a test (or an assistive tool) can tell a new answer from the same one again. */
+let answers = 0;
 
 function showScreen(screen: Screen | undefined): void {
   clearInterval(retryTimer);
@@ -153,6 +155,8 @@ function showScreen(screen: Screen | undefined): void {
   const text = words.screen(screen, (iso) => timeFormat.format(new Date(iso)));
   ui.result.dataset.tone = text.tone;
   ui.result.dataset.screen = screen.kind;
+  answers += 1;
+  ui.result.dataset.answers = String(answers);
   ui.resultTitle.textContent = text.title;
   ui.resultBody.textContent = text.body;
   ui.result.hidden = false;

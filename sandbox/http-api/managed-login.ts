@@ -45,6 +45,8 @@ interface PendingCode {
 interface RefreshGrant {
   readonly clientId: string;
   readonly subject: string;
+  /** When the driver signed in; refreshed tokens keep it, as Cognito's do. */
+  readonly authTime: number;
   readonly scopes: readonly string[];
   readonly expiresAt: number;
 }
@@ -74,6 +76,12 @@ export class LocalManagedLogin {
     this.#clients = new Map(clients.map((client) => [client.clientId, client]));
     this.#basePath = new URL(domainUrl).pathname.replace(/\/+$/, '');
     this.#issuerBasePath = new URL(issuer.issuerUrl).pathname.replace(/\/+$/, '');
+  }
+
+  /** Revokes every refresh token of `subject`, as `AdminUserGlobalSignOut` does; issued access tokens live on. */
+  globalSignOut(subject: string): void {
+    for (const [token, grant] of this.#refreshTokens)
+      if (grant.subject === subject) this.#refreshTokens.delete(token);
   }
 
   /** The OIDC discovery document of the pool's issuer, naming this domain's endpoints. */
@@ -266,16 +274,18 @@ export class LocalManagedLogin {
       }
       this.stats.codeGrants++;
       const refreshToken = randomBytes(32).toString('base64url');
+      const authTime = Math.floor(Date.now() / 1000);
       this.#refreshTokens.set(refreshToken, {
         clientId: client.clientId,
         subject: pending.subject,
+        authTime,
         scopes: pending.scopes,
         expiresAt: Date.now() + client.refreshTokenSeconds * 1000,
       });
       return {
         status: 200,
         body: {
-          ...this.#tokens(client, pending.subject, pending.scopes, pending.nonce),
+          ...this.#tokens(client, pending.subject, pending.scopes, authTime, pending.nonce),
           refresh_token: refreshToken,
         },
       };
@@ -287,20 +297,29 @@ export class LocalManagedLogin {
       }
       this.stats.refreshGrants++;
       // Cognito without rotation: a refresh answers new ID and access tokens, the refresh token stays.
-      return { status: 200, body: this.#tokens(client, grant.subject, grant.scopes, undefined) };
+      return {
+        status: 200,
+        body: this.#tokens(client, grant.subject, grant.scopes, grant.authTime, undefined),
+      };
     }
     return invalid('unsupported_grant_type');
   }
 
-  #tokens(client: ManagedLoginClient, subject: string, scopes: readonly string[], nonce: string | undefined) {
+  #tokens(
+    client: ManagedLoginClient,
+    subject: string,
+    scopes: readonly string[],
+    authTime: number,
+    nonce: string | undefined,
+  ) {
     const expiresInSeconds = this.accessTokenSecondsOverride ?? client.accessTokenSeconds;
     const accessToken = this.issuer.issueAccessToken(subject, scopes, {
       expiresInSeconds,
-      extraClaims: { client_id: client.clientId },
+      extraClaims: { client_id: client.clientId, auth_time: authTime },
     });
     const idToken = this.issuer.issueTokenSync(subject, {
       expiresInSeconds,
-      extraClaims: { aud: client.clientId, ...(nonce ? { nonce } : {}) },
+      extraClaims: { aud: client.clientId, auth_time: authTime, ...(nonce ? { nonce } : {}) },
     });
     return {
       access_token: accessToken,
