@@ -7,16 +7,8 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, PHONE, seriousAccessibilityFindings } from '../support/browser.ts';
+import { handOver, type PageGlobals, shownText, signIn, submitAndWait } from '../support/driver-app-page.ts';
 import { type Harness, readyForHandover, startHarness, wrongCodeFor } from '../support/sandbox-harness.ts';
-import {
-  expectCodeKeptNowhere,
-  handOver,
-  type PageGlobals,
-  shownScreen,
-  shownText,
-  signIn,
-  submitAndWait,
-} from './support.ts';
 
 let h: Harness;
 let browser: Browser;
@@ -400,3 +392,19 @@ describe('driver app: what it loads and says', () => {
     expect(codeField).toEqual({ inputmode: 'numeric', autocomplete: 'one-time-code' });
   });
 });
+
+/** Fails when the code appears anywhere the page keeps things: storage, the URL or history state. */
+async function expectCodeKeptNowhere(page: Page, code: string): Promise<void> {
+  const kept = await page.evaluate(() => {
+    const { location, history, localStorage, sessionStorage, document } =
+      globalThis as unknown as PageGlobals;
+    return {
+      url: location.href,
+      history: JSON.stringify(history.state),
+      local: JSON.stringify({ ...localStorage }),
+      session: JSON.stringify({ ...sessionStorage }),
+      field: document.getElementById('code')?.value ?? '',
+    };
+  });
+  for (const [where, value] of Object.entries(kept)) expect(value, where).not.toContain(code);
+}

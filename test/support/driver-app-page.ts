@@ -1,6 +1,5 @@
-/** Drives the driver app in a browser page the way a driver does: sign in, type, tap. */
+/** Drives the driver app in a browser page the way a driver does: sign in, type, tap (tests and screenshots). */
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
 
 /** The few browser globals these helpers read inside the page (the test program has no DOM types). */
 export interface PageGlobals {
@@ -62,20 +61,4 @@ export async function shownText(page: Page): Promise<{ title: string; body: stri
     title: (await page.textContent('#result-title')) ?? '',
     body: (await page.textContent('#result-body')) ?? '',
   };
-}
-
-/** Fails when the code appears anywhere the page keeps things: storage, the URL or history state. */
-export async function expectCodeKeptNowhere(page: Page, code: string): Promise<void> {
-  const kept = await page.evaluate(() => {
-    const { location, history, localStorage, sessionStorage, document } =
-      globalThis as unknown as PageGlobals;
-    return {
-      url: location.href,
-      history: JSON.stringify(history.state),
-      local: JSON.stringify({ ...localStorage }),
-      session: JSON.stringify({ ...sessionStorage }),
-      field: document.getElementById('code')?.value ?? '',
-    };
-  });
-  for (const [where, value] of Object.entries(kept)) expect(value, where).not.toContain(code);
 }
