@@ -33,7 +33,8 @@ async function main(): Promise<void> {
     for (const locale of ['en-GB', 'de-DE'] as const) {
       const suffix = locale === 'de-DE' ? '-de' : '';
       const driver = `D-SHOT${suffix.toUpperCase()}`;
-      const context = await browser.newContext({ ...PHONE, locale });
+      // One device pixel per CSS pixel keeps the committed pictures small; the layout is the phone's.
+      const context = await browser.newContext({ ...PHONE, deviceScaleFactor: 1, locale });
       const page = await context.newPage();
       await page.goto(`${appUrl}/`);
       await page.waitForSelector('body[data-ready="true"]');
