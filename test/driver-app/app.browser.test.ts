@@ -365,6 +365,41 @@ describe('driver app: what it loads and says', () => {
     await german.close();
   });
 
+  it('fills the parcel ID from the label where the browser can detect barcodes, and offers typing where it cannot', async () => {
+    // Prepare: a phone whose browser has BarcodeDetector and a camera (both stand-ins; headless has neither).
+    const scanner = await context.browser()?.newContext({ ...PHONE, locale: 'en-GB' });
+    if (!scanner) throw new Error('no browser');
+    await scanner.addInitScript(() => {
+      const scope = globalThis as unknown as Record<string, unknown> & {
+        navigator: { mediaDevices: { getUserMedia: unknown } };
+        HTMLMediaElement: { prototype: { play: unknown } };
+      };
+      scope.BarcodeDetector = class {
+        async detect() {
+          return [{ rawValue: ' APP-SCAN-1 ' }];
+        }
+      };
+      scope.navigator.mediaDevices.getUserMedia = async () => new (scope.MediaStream as new () => unknown)();
+      scope.HTMLMediaElement.prototype.play = async () => undefined;
+    });
+    const scannerPage = await scanner.newPage();
+    await signIn(scannerPage, appUrl, 'D-APP-4');
+    const typingOnly = await page.isVisible('#scan');
+
+    // Act
+    await scannerPage.click('#scan');
+    await scannerPage.waitForFunction(
+      () =>
+        (globalThis as unknown as PageGlobals).document.getElementById('parcel-id')?.value === 'APP-SCAN-1',
+    );
+
+    // Assess
+    expect(await scannerPage.inputValue('#parcel-id')).toBe('APP-SCAN-1');
+    expect(typingOnly).toBe(false);
+    expect(await page.textContent('#scan-hint')).toMatch(/cannot scan: type the parcel ID/);
+    await scanner.close();
+  });
+
   it('gives every button and field a touch target of at least 48 by 48 px and a one-time-code numeric code field', async () => {
     // Prepare
     await signIn(page, appUrl, 'D-APP-1');
