@@ -7,7 +7,8 @@
  * PKCE `code_verifier` against an S256 `code_challenge`, and refreshes with `refresh_token`; `/oauth2/revoke`
  * revokes a refresh token; `/logout` redirects only to a registered sign-out URL. The token endpoint
  * answers browsers cross-origin, as Cognito's does. Access tokens carry `token_use: access`, the client's
- * `client_id` and the granted `scope`; ID tokens `aud` and `nonce`.
+ * `client_id` and the granted `scope`; ID tokens `aud` and `nonce`; both pass through the pool's
+ * pre-token-generation trigger (`TokenGeneration_HostedAuth`, `TokenGeneration_RefreshTokens`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -139,7 +140,7 @@ export class LocalManagedLogin {
       return this.#authorizeSubmit(new URLSearchParams(body.toString('utf8')), response);
     }
     if (path === '/oauth2/token' && method === 'POST') {
-      const answer = this.#token(new URLSearchParams(body.toString('utf8')));
+      const answer = await this.#token(new URLSearchParams(body.toString('utf8')));
       sendJson(response, answer.status, answer.body, { ...cors, 'cache-control': 'no-store' });
       return true;
     }
@@ -253,7 +254,7 @@ export class LocalManagedLogin {
     return true;
   }
 
-  #token(form: URLSearchParams): { status: number; body: unknown } {
+  async #token(form: URLSearchParams): Promise<{ status: number; body: unknown }> {
     const invalid = (error: string) => ({ status: 400, body: { error } });
     const client = this.#clients.get(form.get('client_id') ?? '');
     if (!client) return invalid('invalid_client');
@@ -285,7 +286,14 @@ export class LocalManagedLogin {
       return {
         status: 200,
         body: {
-          ...this.#tokens(client, pending.subject, pending.scopes, authTime, pending.nonce),
+          ...(await this.#tokens(
+            client,
+            pending.subject,
+            pending.scopes,
+            authTime,
+            pending.nonce,
+            'TokenGeneration_HostedAuth',
+          )),
           refresh_token: refreshToken,
         },
       };
@@ -299,27 +307,36 @@ export class LocalManagedLogin {
       // Cognito without rotation: a refresh answers new ID and access tokens, the refresh token stays.
       return {
         status: 200,
-        body: this.#tokens(client, grant.subject, grant.scopes, grant.authTime, undefined),
+        body: await this.#tokens(
+          client,
+          grant.subject,
+          grant.scopes,
+          grant.authTime,
+          undefined,
+          'TokenGeneration_RefreshTokens',
+        ),
       };
     }
     return invalid('unsupported_grant_type');
   }
 
-  #tokens(
+  async #tokens(
     client: ManagedLoginClient,
     subject: string,
     scopes: readonly string[],
     authTime: number,
     nonce: string | undefined,
+    triggerSource: 'TokenGeneration_HostedAuth' | 'TokenGeneration_RefreshTokens',
   ) {
     const expiresInSeconds = this.accessTokenSecondsOverride ?? client.accessTokenSeconds;
-    const accessToken = this.issuer.issueAccessToken(subject, scopes, {
+    // The pool's pre-token-generation trigger runs for managed login and refreshes too, as in Cognito.
+    const { accessToken, idToken } = await this.issuer.signInTokens(subject, {
+      clientId: client.clientId,
+      scopes,
+      triggerSource,
       expiresInSeconds,
-      extraClaims: { client_id: client.clientId, auth_time: authTime },
-    });
-    const idToken = this.issuer.issueTokenSync(subject, {
-      expiresInSeconds,
-      extraClaims: { aud: client.clientId, auth_time: authTime, ...(nonce ? { nonce } : {}) },
+      accessTokenClaims: { auth_time: authTime },
+      idTokenClaims: { auth_time: authTime, ...(nonce ? { nonce } : {}) },
     });
     return {
       access_token: accessToken,
