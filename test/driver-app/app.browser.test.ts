@@ -18,6 +18,8 @@ let appUrl: string;
 /** Every URL the page asked for, and every CSP violation or error it reported. */
 const requested: string[] = [];
 const pageProblems: string[] = [];
+/** Everything the page wrote to its console. */
+const consoleLines: string[] = [];
 
 beforeAll(async () => {
   h = await startHarness();
@@ -27,6 +29,7 @@ beforeAll(async () => {
   page = await context.newPage();
   page.on('request', (request) => requested.push(request.url()));
   page.on('console', (message) => {
+    consoleLines.push(message.text());
     if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
       pageProblems.push(message.text());
   });
@@ -71,6 +74,7 @@ describe('driver app: the handover screen', () => {
     expect((await shownText(page)).body).toMatch(/recorded at \d{2}:\d{2}/);
     await expectCodeKeptNowhere(page, code);
     expect(requested.filter((url) => url.includes(code))).toEqual([]);
+    expect(consoleLines.filter((line) => line.includes(code))).toEqual([]);
     expect(await seriousAccessibilityFindings(page)).toEqual([]);
   });
 
