@@ -27,6 +27,8 @@ export interface SecureDeliveryConfig {
   readonly auditLogRetentionDays: number;
   /** Email address subscribed to the alarm topic; none when empty. */
   readonly alarmEmail: string;
+  /** Prefix of the drivers' managed-login domain (`<prefix>.auth.<region>.amazoncognito.com`), unique per region. */
+  readonly driverLoginDomainPrefix: string;
 }
 
 /** Defaults for every setting not in context. */
@@ -43,6 +45,7 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   driverRefreshTokenHours: 12,
   auditLogRetentionDays: 365,
   alarmEmail: '',
+  driverLoginDomainPrefix: 'secure-delivery-drivers',
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -68,6 +71,7 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     driverRefreshTokenHours: Number(read('driverRefreshTokenHours')),
     auditLogRetentionDays: Number(read('auditLogRetentionDays')),
     alarmEmail: String(read('alarmEmail')),
+    driverLoginDomainPrefix: String(read('driverLoginDomainPrefix')),
   };
   for (const [currency, amount] of Object.entries(config.otpThresholds)) {
     if (!/^[A-Z]{3}$/.test(currency) || !Number.isSafeInteger(amount) || amount < 0) {
@@ -96,5 +100,13 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     throw new Error(`secureDelivery:auditLogRetentionDays must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   if (config.alarmEmail !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))
     throw new Error('secureDelivery:alarmEmail must be an email address, or empty for none');
+  // Cognito's rule for a prefix domain: lowercase letters, digits and hyphens, not starting or ending with one.
+  if (
+    !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(config.driverLoginDomainPrefix) ||
+    /aws|amazon|cognito/.test(config.driverLoginDomainPrefix)
+  )
+    throw new Error(
+      'secureDelivery:driverLoginDomainPrefix must be lowercase letters, digits and hyphens, without aws, amazon or cognito',
+    );
   return config;
 }

@@ -1,13 +1,17 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
+  CfnManagedLoginBranding,
   FeaturePlan,
   LambdaVersion,
+  ManagedLoginVersion,
   Mfa,
+  OAuthScope,
   ResourceServerScope,
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  type UserPoolDomain,
   UserPoolOperation,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
@@ -32,6 +36,20 @@ export interface DriverPoolProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * The drivers' web app: gets its own app client (authorization code grant with PKCE only, no secret) and
+   * the pool a managed-login domain.
+   * @default no web app client and no domain
+   */
+  readonly webApp?: DriverWebAppProps;
+}
+
+/** The web app's sign-in settings. */
+export interface DriverWebAppProps {
+  /** The app's URL, `https://…` without a trailing slash: its callback and sign-out URL is `<url>/`. */
+  readonly url: string;
+  /** Prefix of the managed-login domain `https://<prefix>.auth.<region>.amazoncognito.com`, unique in the region. */
+  readonly loginDomainPrefix: string;
 }
 
 /** Identifier of the pool's resource server; scopes are named `<identifier>/<scope>`. */
@@ -55,6 +73,12 @@ export class DriverPool extends Construct {
   public readonly verifyScope: string;
   /** The pre-token-generation (V2) trigger that adds {@link verifyScope} to access tokens. */
   public readonly tokenScopeFunction: SecureDeliveryFunction;
+  /** The web app's client (code grant with PKCE, scopes `openid` and the verify scope), when there is a web app. */
+  public readonly webClient?: UserPoolClient;
+  /** The managed-login domain, when there is a web app. */
+  public readonly loginDomain?: UserPoolDomain;
+  /** `https://<prefix>.auth.<region>.amazoncognito.com`, when there is a web app. */
+  public readonly loginDomainUrl?: string;
 
   constructor(scope: Construct, id: string, props: DriverPoolProps = {}) {
     super(scope, id);
@@ -112,6 +136,38 @@ export class DriverPool extends Construct {
       idTokenValidity: accessTokenValidity,
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(12),
     });
+    if (props.webApp) {
+      const callback = `${props.webApp.url}/`;
+      this.webClient = this.userPool.addClient('WebApp', {
+        // Only refreshing through the API; signing in happens in managed login (code grant, PKCE, MFA).
+        authFlows: { userSrp: false },
+        oAuth: {
+          flows: { authorizationCodeGrant: true, implicitCodeGrant: false, clientCredentials: false },
+          // The access token carries the verify scope because the app asks for it (no trigger needed).
+          scopes: [OAuthScope.OPENID, OAuthScope.custom(this.verifyScope)],
+          callbackUrls: [callback],
+          logoutUrls: [callback],
+        },
+        generateSecret: false,
+        preventUserExistenceErrors: true,
+        enableTokenRevocation: true,
+        accessTokenValidity,
+        idTokenValidity: accessTokenValidity,
+        refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(12),
+      });
+      // The scope names the resource server by string, so the client must wait for the server to exist.
+      this.webClient.node.addDependency(this.resourceServer);
+      this.loginDomain = this.userPool.addDomain('Login', {
+        cognitoDomain: { domainPrefix: props.webApp.loginDomainPrefix },
+        managedLoginVersion: ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+      });
+      new CfnManagedLoginBranding(this, 'LoginBranding', {
+        userPoolId: this.userPool.userPoolId,
+        clientId: this.webClient.userPoolClientId,
+        useCognitoProvidedValues: true,
+      });
+      this.loginDomainUrl = `https://${props.webApp.loginDomainPrefix}.auth.${Stack.of(this).region}.amazoncognito.com`;
+    }
     this.issuerUrl = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
   }
 }

@@ -5,6 +5,7 @@ import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
 import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
+import { DriverAppHosting } from './driver-app.ts';
 import { DriverAssignment } from './driver-assignment.ts';
 import { DriverPool } from './driver-pool.ts';
 import { HandoverEvents } from './handover-events.ts';
@@ -39,6 +40,8 @@ export class SecureDeliveryStack extends Stack {
   public readonly recipientApi: RecipientApi;
   public readonly operations: Operations;
   public readonly handoverEvents: HandoverEvents;
+  /** The drivers' web app (S3 + CloudFront). */
+  public readonly driverApp: DriverAppHosting;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -52,9 +55,18 @@ export class SecureDeliveryStack extends Stack {
       senderEmail: config.senderEmail,
       createIdentity: config.createSenderIdentity,
     });
+    const loginDomainUrl = `https://${config.driverLoginDomainPrefix}.auth.${this.region}.amazoncognito.com`;
+    this.driverApp = new DriverAppHosting(this, 'DriverApp', {
+      connectSources: [
+        `https://*.execute-api.${this.region}.amazonaws.com`,
+        `https://cognito-idp.${this.region}.amazonaws.com`,
+        loginDomainUrl,
+      ],
+    });
     this.driverPool = new DriverPool(this, 'Drivers', {
       accessTokenValidity: Duration.minutes(config.driverAccessTokenMinutes),
       refreshTokenValidity: Duration.hours(config.driverRefreshTokenHours),
+      webApp: { url: this.driverApp.url, loginDomainPrefix: config.driverLoginDomainPrefix },
     });
 
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
@@ -81,6 +93,8 @@ export class SecureDeliveryStack extends Stack {
       codeHashKey: secrets.hashKey,
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
+      moreClients: this.driverPool.webClient ? [this.driverPool.webClient] : [],
+      allowedOrigins: [this.driverApp.url],
       verifyScope: this.driverPool.verifyScope,
       auditLogRetention: config.auditLogRetentionDays as RetentionDays,
       maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
@@ -123,6 +137,20 @@ export class SecureDeliveryStack extends Stack {
       verifyLogGroup: this.verifyApi.verifyFunction.logGroup,
       alarmEmail: config.alarmEmail,
     });
+
+    const webClient = this.driverPool.webClient;
+    if (webClient) {
+      this.driverApp.deploy({
+        apiUrl: this.verifyApi.url,
+        authority: this.driverPool.issuerUrl,
+        clientId: webClient.userPoolClientId,
+        scope: `openid ${this.driverPool.verifyScope}`,
+        authDomain: loginDomainUrl,
+      });
+      new CfnOutput(this, 'DriverWebClientId', { value: webClient.userPoolClientId });
+    }
+    new CfnOutput(this, 'DriverAppUrl', { value: this.driverApp.url });
+    new CfnOutput(this, 'DriverLoginDomain', { value: loginDomainUrl });
 
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventSource', { value: this.events.carrierSource });

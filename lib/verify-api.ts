@@ -1,5 +1,11 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -16,6 +22,16 @@ export interface VerifyApiProps {
   readonly codeHashKey: IKey;
   readonly driverPool: UserPool;
   readonly handheldClient: UserPoolClient;
+  /**
+   * More app clients whose access tokens the route accepts (the web app's).
+   * @default none
+   */
+  readonly moreClients?: readonly UserPoolClient[];
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. the driver app's CloudFront URL.
+   * @default none: no CORS configuration, browsers on other origins cannot read answers
+   */
+  readonly allowedOrigins?: readonly string[];
   /** The scope a token must carry to verify (only access tokens carry scopes), e.g. `secure-delivery/verify`. */
   readonly verifyScope: string;
   /**
@@ -79,8 +95,19 @@ export class VerifyApi extends Construct {
       description: 'Secure Delivery: driver handover verification',
       createDefaultStage: false,
       defaultAuthorizer: new HttpUserPoolAuthorizer('Drivers', props.driverPool, {
-        userPoolClients: [props.handheldClient],
+        userPoolClients: [props.handheldClient, ...(props.moreClients ?? [])],
       }),
+      ...(props.allowedOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.allowedOrigins],
+              allowMethods: [CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type'],
+              exposeHeaders: ['retry-after'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,

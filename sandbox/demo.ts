@@ -65,6 +65,9 @@ async function demo(): Promise<void> {
   );
 
   step(5, 'Driver signs in and enters a wrong code, then the right one');
+  outcome(
+    `in the driver app: open ${endpoints.driverAppUrl} on a phone-sized window, sign in as ${driverId}, hand over a parcel with the code from its email (${endpoints.sesEndpoint}/); here the demo does it through the API`,
+  );
   const token = await client.driverToken(driverId);
   const wrong = await client.verify(high, { code: code === '000000' ? '111111' : '000000' }, token);
   outcome(`wrong code: ${wrong.status} ${JSON.stringify(wrong.body)}`);
@@ -76,6 +79,22 @@ async function demo(): Promise<void> {
   step(6, 'The recipient gets a handover receipt');
   const receipt = (await client.waitForEmails(recipient, 2))[1];
   outcome(receipt ? `email arrived: "${receipt.subject}"` : 'no receipt within 10 s: see the sandbox log');
+
+  const forApp = `DEMO-${run}-APP`;
+  step(7, `Your turn in the driver app: ${forApp} is out for delivery with ${driverId}`);
+  const appDetail = shippedDetail(forApp);
+  await client.publish([{ detailType: 'Parcel Shipped', detail: appDetail }]);
+  const appRecipient = (appDetail.recipient as { email: string }).email;
+  await client.waitForEmails(appRecipient);
+  await client.publish([
+    {
+      detailType: 'Parcel Out For Delivery',
+      detail: { parcelId: forApp, driverId, deliveryDate: appDetail.expectedDeliveryDate },
+    },
+  ]);
+  outcome(
+    `open ${endpoints.driverAppUrl} on a phone-sized window, sign in as ${driverId}, enter ${forApp} and the code from its email (${endpoints.sesEndpoint}/)`,
+  );
 
   process.stdout.write(`\nDone. Events on the bus: ${endpoints.inspectUrl}\n`);
 }

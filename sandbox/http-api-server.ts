@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:http';
 import { sendJson } from './aws-protocol.ts';
+import { applyCors, type HttpApiCors } from './http-api/cors.ts';
 import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer, tokenScopes } from './http-api/jwt-issuer.ts';
 import { type AuthorizerInput, buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
 import { checkSigV4Header, type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
@@ -56,6 +57,8 @@ export function createHttpApiServer(options: {
   /** Credentials whose SigV4 signatures AWS_IAM routes accept. */
   iam: IamCredentials;
   log: SandboxLog;
+  /** The API's `CorsConfiguration`, resolved (the sandbox names its local app origin in it). */
+  cors?: HttpApiCors;
 }): Server {
   const { resolver, log } = options;
   const [apiId] = resolver.resourcesOfType('AWS::ApiGatewayV2::Api').map(([id]) => id);
@@ -102,6 +105,11 @@ export function createHttpApiServer(options: {
       const method = request.method ?? 'GET';
       let status = 500;
       try {
+        // With CORS configured, API Gateway answers preflights before routing.
+        if (applyCors(options.cors, request, response)) {
+          status = 204;
+          return;
+        }
         // API Gateway's order: route, then authorizer, then the payload quota; none needs the body but the last.
         const match = matchRoute(routeKeys, method, url.pathname);
         const route = match && routes.find((candidate) => candidate.routeKey === match.routeKey);

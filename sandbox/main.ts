@@ -28,6 +28,7 @@ async function main(): Promise<void> {
   process.stdout.write(`
 ┌ Secure Delivery sandbox ready in ${seconds} s ─────────────────────────────
 │ HTTP API (drivers)     ${e.apiUrl}/parcels/{parcelId}/verify
+│ Driver app             ${e.driverAppUrl}   (sign in as any driver ID, e.g. D-DEMO)
 │ EventBridge            ${e.eventsEndpoint}   bus ${e.eventBusName}, source ${e.eventSource}
 │ Driver tokens          POST ${e.driverTokenUrl}  {"driverId":"D-1"}
 │ SES inbox (web)        ${e.sesEndpoint}/

@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
 import { AwsJsonError } from './aws-protocol.ts';
 import { createAwsRequestHandler, executionView } from './aws-server.ts';
+import { apiCorsOf, createDriverAppServer, driverAppConfigOf, managedLoginsOf } from './driver-app-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
 import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
 import { FunctionError, LocalFunctions } from './functions.ts';
 import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import type { LocalManagedLogin } from './http-api/managed-login.ts';
 import { createHttpApiServer } from './http-api-server.ts';
 import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
 import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
@@ -34,10 +36,18 @@ export interface SandboxPorts {
   readonly aws: number;
   readonly dynamodb: number;
   readonly ses: number;
+  /** The driver app; free port when omitted. */
+  readonly driverApp?: number;
 }
 
 /** Default ports, each overridable by its environment variable. */
-export const DEFAULT_PORTS: SandboxPorts = { api: 4000, aws: 4010, dynamodb: 4011, ses: 4012 };
+export const DEFAULT_PORTS: SandboxPorts = {
+  api: 4000,
+  aws: 4010,
+  dynamodb: 4011,
+  ses: 4012,
+  driverApp: 4020,
+};
 
 /** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT, SANDBOX_DYNAMODB_PORT, SANDBOX_SES_PORT. */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
@@ -54,6 +64,7 @@ export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts
     aws: read('SANDBOX_AWS_PORT', DEFAULT_PORTS.aws),
     dynamodb: read('SANDBOX_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
     ses: read('SANDBOX_SES_PORT', DEFAULT_PORTS.ses),
+    driverApp: read('SANDBOX_DRIVER_APP_PORT', DEFAULT_PORTS.driverApp ?? 0),
   };
 }
 
@@ -67,6 +78,8 @@ export interface SandboxEndpoints {
   readonly sesEndpoint: string;
   readonly dynamodbEndpoint: string;
   readonly driverTokenUrl: string;
+  /** The drivers' web app (sign-in through the local managed login). */
+  readonly driverAppUrl: string;
   readonly stepFunctionsEndpoint: string;
   readonly secretsManagerEndpoint: string;
   readonly kmsEndpoint: string;
@@ -118,6 +131,8 @@ export interface Sandbox {
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** IAM as the template defines it: each function's credentials, and every decision taken. */
   readonly iam: SandboxIam;
+  /** The driver app's server and the managed login it signs in with. */
+  readonly driverApp: { readonly url: string; readonly login: LocalManagedLogin };
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
   sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
@@ -187,6 +202,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const awsPort = await listen(awsServer, ports.aws, 'AWS services (SANDBOX_AWS_PORT)');
     servers.push(awsServer);
     const awsBase = `http://127.0.0.1:${awsPort}`;
+    // The app's URL stands for the distribution's in callback URLs and CORS origins.
+    const driverAppServer = createDriverAppServer();
+    const driverAppPort = await listen(
+      driverAppServer.server,
+      ports.driverApp ?? 0,
+      'driver app (SANDBOX_DRIVER_APP_PORT)',
+    );
+    servers.push(driverAppServer.server);
+    const driverAppUrl = `http://127.0.0.1:${driverAppPort}`;
 
     const resolver = new TemplateResolver(template, env);
     const iam = new SandboxIam(resolver, log);
@@ -228,6 +252,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       });
       issuers.set(`https://cognito-idp.${env.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
+
+    const managedLogins = managedLoginsOf(resolver, issuers, awsBase, driverAppUrl);
+    const [login] = managedLogins;
+    if (!login) throw new Error('The template has no managed-login domain for the driver app');
 
     progress('starting DynamoDB (dynalite) and its streams');
     const streams = new LocalDynamoDbStreams(resolver, log);
@@ -465,6 +493,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           sendJsonAnswer(response, 200, { executions });
           return true;
         }
+        for (const managedLogin of managedLogins) {
+          if (await managedLogin.handle(request, response, body)) return true;
+        }
         if (!url.pathname.startsWith('/cognito/')) return false;
         const path = url.pathname === '/cognito/token' ? '/token' : url.pathname;
         for (const issuer of issuers.values()) {
@@ -502,9 +533,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       issuers,
       iam: SHOP_BACKEND_CREDENTIALS,
       log,
+      cors: apiCorsOf(resolver, driverAppUrl),
     });
     const apiPort = await listen(apiServer, ports.api, 'HTTP API (SANDBOX_API_PORT)');
     servers.push(apiServer);
+    driverAppServer.configure(driverAppConfigOf(login, `http://127.0.0.1:${apiPort}`));
 
     const [busId] = resolver.resourcesOfType('AWS::Events::EventBus').map(([id]) => id);
     const [ruleSource] = resolver
@@ -520,6 +553,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sesEndpoint: `http://127.0.0.1:${sesPort}`,
       dynamodbEndpoint: dynamodb.endpoint,
       driverTokenUrl: `${awsBase}/cognito/token`,
+      driverAppUrl,
       stepFunctionsEndpoint: awsBase,
       secretsManagerEndpoint: awsBase,
       kmsEndpoint: awsBase,
@@ -558,6 +592,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       resolver,
       issuers,
       iam,
+      driverApp: { url: driverAppUrl, login },
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {
@@ -631,11 +666,12 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
     ['aws', 'AWS services (SANDBOX_AWS_PORT)'],
     ['dynamodb', 'DynamoDB (SANDBOX_DYNAMODB_PORT)'],
     ['ses', 'SES (SANDBOX_SES_PORT)'],
+    ['driverApp', 'driver app (SANDBOX_DRIVER_APP_PORT)'],
   ];
   for (const [key, name] of names) {
-    if (ports[key] === 0) continue;
+    if (!ports[key]) continue;
     const probe = createServer();
-    await listen(probe, ports[key], name);
+    await listen(probe, ports[key] ?? 0, name);
     await close(probe);
   }
 }

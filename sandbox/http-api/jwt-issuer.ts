@@ -55,6 +55,20 @@ export interface IssueTokenOptions {
   extraClaims?: Record<string, unknown>;
 }
 
+/** Options for {@link LocalJwtIssuer.signInTokens}. */
+export interface SignInOptions {
+  /** The app client signing in; the issuer's audience (the first client) when omitted. */
+  clientId?: string;
+  /** The scopes the sign-in grants before the trigger runs; `aws.cognito.signin.user.admin` when omitted. */
+  scopes?: readonly string[];
+  /** What the trigger is told caused the sign-in. */
+  triggerSource?: PreTokenGenerationV2TriggerEvent['triggerSource'];
+  expiresInSeconds?: number;
+  /** Claims Cognito sets itself (a trigger cannot change them): `auth_time`, `nonce`. */
+  idTokenClaims?: Record<string, unknown>;
+  accessTokenClaims?: Record<string, unknown>;
+}
+
 /** A JSON Web Key Set as served at `/.well-known/jwks.json`. */
 export interface Jwks {
   keys: JWK[];
@@ -136,37 +150,58 @@ export class LocalJwtIssuer {
    * each passed through the pool's pre-token-generation trigger when there is one, as a Cognito sign-in is.
    */
   async signIn(subject: string, tokenUse: 'access' | 'id'): Promise<string> {
-    const scopes = [COGNITO_USER_ADMIN_SCOPE];
+    const { accessToken, idToken } = await this.signInTokens(subject);
+    return tokenUse === 'access' ? accessToken : idToken;
+  }
+
+  /**
+   * Both tokens of one sign-in (or refresh) of `subject` through `options.clientId`, as Cognito issues them:
+   * the pool's pre-token-generation trigger runs once, with the requested scopes, and its changes apply.
+   */
+  async signInTokens(
+    subject: string,
+    options: SignInOptions = {},
+  ): Promise<{ accessToken: string; idToken: string }> {
+    const clientId = options.clientId ?? this.audience;
+    const scopes = options.scopes ?? [COGNITO_USER_ADMIN_SCOPE];
     const hook = this.#options.preTokenGeneration;
-    if (!hook) {
-      return tokenUse === 'access' ? this.issueAccessToken(subject, scopes) : this.issueTokenSync(subject);
+    let overrides: PreTokenGenerationV2TriggerEvent['response']['claimsAndScopeOverrideDetails'] = {};
+    if (hook) {
+      const event: PreTokenGenerationV2TriggerEvent = {
+        version: '2',
+        triggerSource: options.triggerSource ?? 'TokenGeneration_Authentication',
+        region: this.#options.region ?? 'us-east-1',
+        userPoolId: this.#options.userPoolId ?? 'local_pool',
+        userName: subject,
+        callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId },
+        request: {
+          userAttributes: { sub: subject, 'cognito:user_status': 'CONFIRMED' },
+          groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
+          scopes: [...scopes],
+        },
+        response: { claimsAndScopeOverrideDetails: {} },
+      };
+      const result = (await hook(event)) as Partial<PreTokenGenerationV2TriggerEvent> | null | undefined;
+      overrides = result?.response?.claimsAndScopeOverrideDetails ?? {};
     }
-    const event: PreTokenGenerationV2TriggerEvent = {
-      version: '2',
-      triggerSource: 'TokenGeneration_Authentication',
-      region: this.#options.region ?? 'us-east-1',
-      userPoolId: this.#options.userPoolId ?? 'local_pool',
-      userName: subject,
-      callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId: this.audience },
-      request: {
-        userAttributes: { sub: subject, 'cognito:user_status': 'CONFIRMED' },
-        groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
-        scopes,
-      },
-      response: { claimsAndScopeOverrideDetails: {} },
-    };
-    const result = (await hook(event)) as Partial<PreTokenGenerationV2TriggerEvent> | null | undefined;
-    const overrides = result?.response?.claimsAndScopeOverrideDetails ?? {};
-    if (tokenUse === 'id') {
-      const id = overrides.idTokenGeneration ?? {};
-      return this.issueTokenSync(subject, { extraClaims: claimChanges(id) });
-    }
-    const access = overrides.accessTokenGeneration ?? {};
+    const id = overrides?.idTokenGeneration ?? {};
+    const access = overrides?.accessTokenGeneration ?? {};
     const suppressed = new Set(access.scopesToSuppress ?? []);
     const granted = [...new Set([...scopes, ...(access.scopesToAdd ?? [])])].filter(
       (s) => !suppressed.has(s),
     );
-    return this.issueAccessToken(subject, granted, { extraClaims: claimChanges(access) });
+    const expiry =
+      options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds };
+    return {
+      idToken: this.issueTokenSync(subject, {
+        ...expiry,
+        extraClaims: { aud: clientId, ...options.idTokenClaims, ...claimChanges(id) },
+      }),
+      accessToken: this.issueAccessToken(subject, granted, {
+        ...expiry,
+        extraClaims: { client_id: clientId, ...options.accessTokenClaims, ...claimChanges(access) },
+      }),
+    };
   }
 
   /** The public JWKS (one key, with `kid`, `alg` and `use: 'sig'`). */

@@ -40,6 +40,14 @@ const only = (type: string, from = resources): [string, Resource] => {
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0] as [string, Resource];
 };
+// The handheld's client; the web app has its own (see the driver app's tests).
+const handheldClient = (from = resources): [string, Resource] => {
+  const found = ofType('AWS::Cognito::UserPoolClient', from).find(([id]) =>
+    id.startsWith('DriversPoolHandheld'),
+  );
+  if (!found) throw new Error('no handheld client');
+  return found;
+};
 const functionByHandler = (handlerName: string) =>
   ofType('AWS::Lambda::Function').find(([, resource]) =>
     JSON.stringify(resource.Properties.Environment).includes(`"POWERTOOLS_SERVICE_NAME":"${handlerName}"`),
@@ -90,7 +98,7 @@ describe('driver pool and the verify route', () => {
 
   it('lets the handheld client sign in with SRP and refresh only, with no OAuth flow, callback or scope', () => {
     // Act
-    const [, client] = only('AWS::Cognito::UserPoolClient');
+    const [, client] = handheldClient();
 
     // Assess
     expect(client.Properties).toMatchObject({
@@ -107,7 +115,7 @@ describe('driver pool and the verify route', () => {
 
   it('keeps access and ID tokens 60 minutes and refresh tokens a 12-hour shift by default', () => {
     // Act
-    const [, client] = only('AWS::Cognito::UserPoolClient');
+    const [, client] = handheldClient();
 
     // Assess
     expect(client.Properties).toMatchObject({
@@ -126,7 +134,7 @@ describe('driver pool and the verify route', () => {
     });
 
     // Assess
-    expect(only('AWS::Cognito::UserPoolClient', configured)[1].Properties).toMatchObject({
+    expect(handheldClient(configured)[1].Properties).toMatchObject({
       AccessTokenValidity: 15,
       IdTokenValidity: 15,
       RefreshTokenValidity: 600,

@@ -1,0 +1,215 @@
+import { DockerImage, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CachePolicy,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  PriceClass,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type CfnBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+import { buildDriverApp, DRIVER_APP_DIR } from '../driver-app/build.ts';
+import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../driver-app/policy.ts';
+
+/** Props for {@link DriverAppHosting}. */
+export interface DriverAppHostingProps {
+  /**
+   * Origins besides its own the app may call (Content-Security-Policy `connect-src`): the verify API and the
+   * user pool's issuer and login domain. The distribution cannot name the API's own URL (the API's CORS and the
+   * pool client's callback name the distribution), so API Gateway is allowed by region.
+   */
+  readonly connectSources: readonly string[];
+  /**
+   * What happens to the app's buckets when the stack is deleted (the app can be deployed again).
+   * @default RemovalPolicy.DESTROY with autoDeleteObjects off: a non-empty bucket stays
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The app's runtime settings, written as `config.json` next to it at deploy time. */
+export interface DriverAppRuntimeConfig {
+  readonly apiUrl: string;
+  readonly authority: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly authDomain: string;
+}
+
+/**
+ * The drivers' web app: a private S3 bucket behind CloudFront (origin access control, HTTPS only, security
+ * headers), built from `driver-app/` at synth; its `config.json` comes from the stack, so no rebuild per
+ * environment.
+ */
+export class DriverAppHosting extends Construct {
+  /** Holds the built app; readable only by the distribution. */
+  public readonly bucket: Bucket;
+  /** Access logs of the bucket and the distribution. */
+  public readonly logBucket: Bucket;
+  public readonly distribution: Distribution;
+  public readonly headersPolicy: ResponseHeadersPolicy;
+  /** `https://<distribution domain>`, the app's URL (no trailing slash). */
+  public readonly url: string;
+
+  constructor(scope: Construct, id: string, props: DriverAppHostingProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    this.logBucket = new Bucket(this, 'AccessLogs', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // CloudFront standard logging writes with an ACL, so this bucket keeps object-writer ownership.
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy,
+    });
+    Validations.of(this.logBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+    this.bucket = new Bucket(this, 'Assets', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.logBucket,
+      serverAccessLogsPrefix: 'bucket/',
+      versioned: true,
+      removalPolicy,
+    });
+    this.headersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'Secure Delivery driver app: CSP, HSTS, no framing, no sniffing, no referrer',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: driverAppContentSecurityPolicy(props.connectSources),
+          override: true,
+        },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(730),
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        contentTypeOptions: { override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+      customHeadersBehavior: {
+        customHeaders: [
+          { header: 'Permissions-Policy', value: DRIVER_APP_PERMISSIONS_POLICY, override: true },
+          { header: 'Cross-Origin-Opener-Policy', value: 'same-origin', override: true },
+        ],
+      },
+    });
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'Secure Delivery driver app',
+      defaultRootObject: 'index.html',
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+        responseHeadersPolicy: this.headersPolicy,
+      },
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logBucket,
+      logFilePrefix: 'distribution/',
+    });
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The default *.cloudfront.net certificate cannot be pinned to TLS 1.2; a carrier who adds its own domain and certificate sets minimumProtocolVersion TLSv1.2_2021 with it.',
+      },
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'Drivers deliver wherever the carrier operates; sign-in and the API decide who may act, not geography.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'Static files only; every action goes to the API (throttled, JWT-authorized) and Cognito (threat protection on), not through this distribution.',
+      },
+    );
+    this.url = `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /**
+   * Deploys the app built from `driver-app/` and its `config.json`, then invalidates the distribution.
+   * Browsers revalidate every file (`no-cache`); the service worker keeps the shell for offline starts.
+   */
+  deploy(config: DriverAppRuntimeConfig): BucketDeployment {
+    const deployment = new BucketDeployment(this, 'Deploy', {
+      destinationBucket: this.bucket,
+      sources: [
+        Source.asset(DRIVER_APP_DIR, {
+          exclude: ['dist', '*.md'],
+          bundling: {
+            // esbuild runs in-process at synth; no container (the image is never pulled).
+            image: DockerImage.fromRegistry('none'),
+            local: {
+              tryBundle(outputDir) {
+                buildDriverApp(outputDir);
+                return true;
+              },
+            },
+          },
+        }),
+        Source.jsonData('config.json', config),
+      ],
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      cacheControl: [CacheControl.noCache()],
+      prune: true,
+      memoryLimit: 256,
+    });
+    // CDK's deployment function (a singleton at stack level): its grants are CDK's, scoped to the two buckets.
+    const reason = (what: string) =>
+      `CDK's BucketDeployment function ${what}; it runs only at deploy time, copying the synthesized app into this bucket and invalidating this distribution.`;
+    const stack = Stack.of(this);
+    const nagName = (value: string, token: string) => (Token.isUnresolved(value) ? token : value);
+    for (const child of stack.node.children) {
+      if (!child.node.id.startsWith('Custom::CDKBucketDeployment')) continue;
+      Validations.of(child).acknowledge(
+        { id: 'AwsSolutions-L1', reason: reason('pins its own Python runtime') },
+        {
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          reason: reason('writes only its own logs with the managed basic-execution policy'),
+        },
+        ...['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*'].map((action) => ({
+          id: `AwsSolutions-IAM5[Action::${action}]`,
+          reason: reason(`is granted ${action} on the CDK asset bucket and this app bucket only`),
+        })),
+        {
+          id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
+          reason: reason('writes every object of the app bucket'),
+        },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-${nagName(stack.account, '<AWS::AccountId>')}-${nagName(stack.region, '<AWS::Region>')}/*]`,
+          reason: reason('reads the synthesized app from the CDK asset bucket'),
+        },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason: reason(
+            'creates and reads CloudFront invalidations, which support no resource-level permissions',
+          ),
+        },
+      );
+    }
+    return deployment;
+  }
+}
