@@ -289,6 +289,36 @@ describe('driver app: a shift', () => {
     await shift.close();
   });
 
+  it('refreshes once and sends again when the API answers 401 to a token the app thought valid', async () => {
+    // Prepare: the stored access token no longer passes the authorizer (as after a pool key rotation).
+    const login = h.sandbox.driverApp.login;
+    const { code } = await readyForHandover(h, 'APP-401-1', 'D-APP-1');
+    await page.evaluate(() => {
+      const { sessionStorage } = globalThis as unknown as {
+        sessionStorage: {
+          length: number;
+          key(i: number): string | null;
+          getItem(k: string): string | null;
+          setItem(k: string, v: string): void;
+        };
+      };
+      for (let i = 0; i < sessionStorage.length; i++) {
+        const key = sessionStorage.key(i) ?? '';
+        const user = JSON.parse(sessionStorage.getItem(key) ?? '{}') as { access_token?: string };
+        if (user.access_token)
+          sessionStorage.setItem(key, JSON.stringify({ ...user, access_token: 'not.a.token' }));
+      }
+    });
+    const refreshesBefore = login.stats.refreshGrants;
+
+    // Act
+    const screen = await handOver(page, 'APP-401-1', code);
+
+    // Assess
+    expect(screen).toBe('verified');
+    expect(login.stats.refreshGrants).toBe(refreshesBefore + 1);
+  });
+
   it('asks the driver to sign in again when the refresh token is revoked, without sending the code', async () => {
     // Prepare
     const login = h.sandbox.driverApp.login;
