@@ -174,9 +174,26 @@ export class SandboxClient {
   }
 
   /** Events the bus accepted (the sandbox's inspection endpoint). */
-  async busEvents(): Promise<{ 'detail-type': string; source: string; detail: Record<string, unknown> }[]> {
+  async busEvents(): Promise<
+    {
+      id: string;
+      'detail-type': string;
+      source: string;
+      resources: string[];
+      detail: Record<string, unknown>;
+    }[]
+  > {
     const response = await fetch(this.endpoints.inspectUrl);
     return ((await response.json()) as { events: never[] }).events;
+  }
+
+  /** Has the bus deliver an event it accepted once more, same id (EventBridge delivers at least once). */
+  async redeliver(eventId: string): Promise<void> {
+    const response = await fetch(new URL('/_sandbox/events/redeliver', this.endpoints.eventsEndpoint), {
+      method: 'POST',
+      body: JSON.stringify({ id: eventId }),
+    });
+    if (response.status !== 202) throw new Error(`Redelivery of ${eventId} failed: ${response.status}`);
   }
 }
 

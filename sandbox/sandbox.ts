@@ -15,6 +15,7 @@ import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalPipes } from './pipes.ts';
 import { guardSes } from './ses.ts';
+import { SesEventPublishing } from './ses-simulator.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
 
@@ -149,7 +150,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     );
     servers.push(sesServer);
-    guardSes(sesServer, new TemplateResolver(template, SANDBOX_ENV));
+    const sesFront = guardSes(sesServer, new TemplateResolver(template, SANDBOX_ENV));
     const sesPort = (sesServer.address() as AddressInfo).port;
 
     // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
@@ -255,6 +256,25 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     );
     await functions.warmAll();
 
+    // SES publishes a message's events (mailbox simulator fates) to the bus its configuration set names.
+    const sesEvents = new SesEventPublishing(resolver);
+    const pendingSesEvents = new Set<Promise<void>>();
+    sesFront.onAccepted((message) => {
+      for (const { delayMs, event } of sesEvents.eventsFor(message)) {
+        const publishing = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
+          bus.publishServiceEvent({
+            Source: event.source,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+            Resources: event.resources,
+            EventBusName: event.eventBusName,
+          });
+        });
+        pendingSesEvents.add(publishing);
+        void publishing.finally(() => pendingSesEvents.delete(publishing));
+      }
+    });
+
     awsHandler = createAwsRequestHandler({
       resolver,
       bus,
@@ -266,6 +286,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           const { events } = bus;
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end(JSON.stringify({ events: events.map(({ busName: _bus, ...event }) => event) }));
+          return true;
+        }
+        if (url.pathname === '/_sandbox/events/redeliver' && request.method === 'POST') {
+          // Sandbox-only: EventBridge's at-least-once delivery made visible (a duplicate, or a late copy).
+          let eventId = '';
+          try {
+            eventId = String(JSON.parse(body.toString('utf8') || '{}').id ?? '');
+          } catch {
+            // answered below as not found
+          }
+          const found = bus.redeliver(eventId);
+          sendJsonAnswer(
+            response,
+            found ? 202 : 404,
+            found ? { redelivered: eventId } : { message: 'No such event' },
+          );
           return true;
         }
         if (url.pathname === '/_sandbox/executions') {
@@ -332,13 +368,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const settled = async () => {
       for (let round = 0; round < 50; round++) {
+        while (pendingSesEvents.size > 0) await Promise.allSettled([...pendingSesEvents]);
         await pipes.settled();
         await bus.settled();
         await stepFunctions?.settled();
         await pipes.settled();
         const before = bus.events.length;
         await new Promise((resolve) => setTimeout(resolve, 20));
-        if (bus.events.length === before) return;
+        if (bus.events.length === before && pendingSesEvents.size === 0) return;
       }
     };
     return {

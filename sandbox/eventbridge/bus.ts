@@ -256,14 +256,34 @@ export class LocalEventBus {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private accept(entry: PutEventsEntry): string {
+  /**
+   * An AWS service's own event (source `aws.*`, which PutEvents refuses to every caller), put on the bus
+   * the service publishes to, as SES does for a configuration set's EventBridge destination.
+   */
+  publishServiceEvent(entry: PutEventsEntry): string {
+    return this.accept(entry, true);
+  }
+
+  /**
+   * Delivers an accepted event to the matching rules once more, with its id unchanged: EventBridge
+   * delivers at least once, so targets must take a duplicate in stride. False when no such event.
+   */
+  redeliver(eventId: string): boolean {
+    const event = this.events.find((candidate) => candidate.id === eventId);
+    if (!event) return false;
+    this.log.line('events', `redelivering id=${event.id}`);
+    this.route(event);
+    return true;
+  }
+
+  private accept(entry: PutEventsEntry, serviceEvent = false): string {
     if (!entry.Source)
       throw new AwsJsonError(
         'InvalidArgument',
         'Parameter Source is not valid. Reason: Source is a required argument.',
       );
     // `aws.` sources are reserved for AWS services' own events.
-    if (entry.Source.startsWith('aws.'))
+    if (!serviceEvent && entry.Source.startsWith('aws.'))
       throw new AwsJsonError('NotAuthorizedForSourceException', 'Not authorized for the source.');
     if (!entry.DetailType)
       throw new AwsJsonError(
