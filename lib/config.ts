@@ -27,6 +27,10 @@ export interface SecureDeliveryConfig {
   readonly auditLogRetentionDays: number;
   /** Email address subscribed to the alarm topic; none when empty. */
   readonly alarmEmail: string;
+  /** Name of the End User Messaging SMS configuration set the stack creates for the code SMS. */
+  readonly smsConfigurationSetName: string;
+  /** ARN of the registered origination identity (phone number, pool, sender ID) the SMS goes from; empty: the pool `pool-secure-delivery`. */
+  readonly smsOriginationIdentityArn: string;
 }
 
 /** Defaults for every setting not in context. */
@@ -43,6 +47,8 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   driverRefreshTokenHours: 12,
   auditLogRetentionDays: 365,
   alarmEmail: '',
+  smsConfigurationSetName: 'secure-delivery-sms',
+  smsOriginationIdentityArn: '',
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -68,7 +74,20 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     driverRefreshTokenHours: Number(read('driverRefreshTokenHours')),
     auditLogRetentionDays: Number(read('auditLogRetentionDays')),
     alarmEmail: String(read('alarmEmail')),
+    smsConfigurationSetName: String(read('smsConfigurationSetName')),
+    smsOriginationIdentityArn: String(read('smsOriginationIdentityArn')),
   };
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.smsConfigurationSetName))
+    throw new Error('secureDelivery:smsConfigurationSetName must be 1-64 of A-Z a-z 0-9 _ -');
+  if (
+    config.smsOriginationIdentityArn !== '' &&
+    !/^arn:aws[\w-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/.test(
+      config.smsOriginationIdentityArn,
+    )
+  )
+    throw new Error(
+      'secureDelivery:smsOriginationIdentityArn must be the ARN of a phone number, pool or sender ID, or empty',
+    );
   for (const [currency, amount] of Object.entries(config.otpThresholds)) {
     if (!/^[A-Z]{3}$/.test(currency) || !Number.isSafeInteger(amount) || amount < 0) {
       throw new Error(

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { CodeDelivery } from './code-delivery.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
 import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
@@ -39,6 +40,8 @@ export class SecureDeliveryStack extends Stack {
   public readonly recipientApi: RecipientApi;
   public readonly operations: Operations;
   public readonly handoverEvents: HandoverEvents;
+  /** SES delivery status of code emails and the SMS fallback. */
+  public readonly codeDelivery: CodeDelivery;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -109,6 +112,17 @@ export class SecureDeliveryStack extends Stack {
       table: this.otpTable.table,
       bus: this.events.bus,
       ownSource: this.events.ownSource,
+    });
+    this.codeDelivery = new CodeDelivery(this, 'CodeDelivery', {
+      table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      mail,
+      events: this.events,
+      smsConfigurationSetName: config.smsConfigurationSetName,
+      ...(config.smsOriginationIdentityArn
+        ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
+        : {}),
     });
     new HandoverReceipt(this, 'Receipt', {
       table: this.otpTable.table,

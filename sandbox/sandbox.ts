@@ -16,6 +16,7 @@ import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalPipes } from './pipes.ts';
 import { guardSes } from './ses.ts';
 import { SesEventPublishing } from './ses-simulator.ts';
+import { LocalSms } from './sms.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 import { type SandboxEnv, synthesizeTemplate, TemplateResolver } from './template.ts';
 
@@ -63,6 +64,10 @@ export interface SandboxEndpoints {
   readonly inspectUrl: string;
   /** Sandbox-only (not an AWS API): every workflow execution with its input, status, output or error. */
   readonly inspectExecutionsUrl: string;
+  /** End User Messaging SMS (`pinpoint-sms-voice-v2`) endpoint. */
+  readonly smsEndpoint: string;
+  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`; `<smsInboxUrl>/page` shows them beside the email inbox. */
+  readonly smsInboxUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
   readonly iam: { readonly accessKeyId: string; readonly secretAccessKey: string };
@@ -97,6 +102,8 @@ export interface Sandbox {
   readonly streams: LocalDynamoDbStreams;
   /** The template's pipes (stream to bus), with their dead-letter list. */
   readonly pipes: LocalPipes;
+  /** The SMS endpoint's sent messages. */
+  readonly sms: LocalSms;
   /** The synthesized template the sandbox runs, and the local issuers standing in for its user pools. */
   readonly resolver: TemplateResolver;
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
@@ -210,6 +217,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_EVENTBRIDGE: awsBase,
       AWS_ENDPOINT_URL_SFN: awsBase,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: awsBase,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     delete process.env.AWS_PROFILE;
@@ -275,10 +283,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
     });
 
+    const sms = new LocalSms(resolver);
     awsHandler = createAwsRequestHandler({
       resolver,
       bus,
       stepFunctions,
+      sms,
       log,
       fallback: async (request, response, body) => {
         const url = new URL(request.url ?? '/', awsBase);
@@ -302,6 +312,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             found ? 202 : 404,
             found ? { redelivered: eventId } : { message: 'No such event' },
           );
+          return true;
+        }
+        if (url.pathname === '/_sandbox/sms') {
+          sendJsonAnswer(response, 200, sms.inbox());
+          return true;
+        }
+        if (url.pathname === '/_sandbox/sms/page') {
+          const page = sms.inboxPage(`http://127.0.0.1:${sesPort}/`);
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          response.end(page);
           return true;
         }
         if (url.pathname === '/_sandbox/executions') {
@@ -356,6 +376,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       secretsManagerEndpoint: awsBase,
       inspectUrl: `${awsBase}/_sandbox/events`,
       inspectExecutionsUrl: `${awsBase}/_sandbox/executions`,
+      smsEndpoint: awsBase,
+      smsInboxUrl: `${awsBase}/_sandbox/sms`,
       credentials: CREDENTIALS,
       iam: SHOP_BACKEND_CREDENTIALS,
     };
@@ -387,6 +409,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       functions,
       streams,
       pipes,
+      sms,
       resolver,
       issuers,
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),

@@ -8,13 +8,16 @@ import {
 import { ParcelClosedError, StoreThrottledError } from '../domain/errors.ts';
 import type {
   ConditionalResult,
+  DeliveryStatusStore,
   EmailClaim,
+  EmailDeliveryReport,
   LifecycleOrder,
   LifecycleStore,
   OtpRecord,
   ReissueFields,
   VerifyAttempt,
 } from '../domain/otp-record.ts';
+import { DELIVERY_RANK } from '../domain/otp-record.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -34,6 +37,11 @@ const STRING_FIELDS = [
   'receiptStatus',
   'lastLifecycleEvent',
   'verifiedAtIso',
+  'emailMessageId',
+  'emailDelivery',
+  'emailBounceType',
+  'smsStatus',
+  'lastChannel',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -51,6 +59,9 @@ const NUMBER_FIELDS = [
   'receiptClaimedAt',
   'lastLifecycleAt',
   'resendLeaseUntil',
+  'emailDeliveryRank',
+  'smsClaimedAt',
+  'undeliverableAt',
 ] as const;
 
 /** Marshals a record to a DynamoDB item (hand-written: keeps util-dynamodb out of every bundle). */
@@ -144,7 +155,7 @@ const openForDriver = (attempt: VerifyAttempt): string =>
   (attempt.maxWrongAttemptsPerParcel === undefined ? '' : ' AND totalWrongAttempts < :parcelMax');
 
 /** DynamoDB implementation of {@link OtpStore}: every limit is a condition on the write itself. */
-export class DynamoDbOtpStore implements LifecycleStore {
+export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -223,12 +234,105 @@ export class DynamoDbOtpStore implements LifecycleStore {
     return 'IN_FLIGHT';
   }
 
-  async markEmailSent(parcelId: string, issueId: string): Promise<void> {
+  async markEmailSent(parcelId: string, issueId: string, messageId?: string): Promise<void> {
     // Bound to the issue so a stale sender never touches the email state of a newer code.
     await this.update(parcelId, {
-      UpdateExpression: 'SET emailStatus = :sent',
+      UpdateExpression:
+        messageId === undefined
+          ? 'SET emailStatus = :sent'
+          : 'SET emailStatus = :sent, emailMessageId = :message, emailDelivery = :sent, ' +
+            'emailDeliveryRank = :rank, lastChannel = :email REMOVE emailBounceType',
       ConditionExpression: 'issueId = :issue',
-      ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT') },
+      ExpressionAttributeValues: {
+        ':issue': s(issueId),
+        ':sent': s('SENT'),
+        ...(messageId === undefined
+          ? {}
+          : { ':message': s(messageId), ':rank': n(DELIVERY_RANK.SENT), ':email': s('EMAIL') }),
+      },
+    });
+  }
+
+  recordEmailDelivery(report: EmailDeliveryReport): Promise<ConditionalResult> {
+    const rank = DELIVERY_RANK[report.status];
+    return this.update(report.parcelId, {
+      UpdateExpression:
+        'SET emailDelivery = :status, emailDeliveryRank = :rank' +
+        (report.bounceType === undefined ? '' : ', emailBounceType = :bounceType'),
+      // Only the latest email's events, and only forward: a late or repeated event changes nothing.
+      ConditionExpression: 'emailMessageId = :message AND emailDeliveryRank < :rank',
+      ExpressionAttributeValues: {
+        ':status': s(report.status),
+        ':rank': n(rank),
+        ':message': s(report.messageId),
+        ...(report.bounceType === undefined ? {} : { ':bounceType': s(report.bounceType) }),
+      },
+    });
+  }
+
+  async claimSms(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<EmailClaim> {
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET smsStatus = :sending, smsClaimedAt = :now',
+      ConditionExpression:
+        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        'AND (attribute_not_exists(smsStatus) OR (smsStatus = :sending AND smsClaimedAt < :stale))',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':sending': s('SENDING'),
+        ':issue': s(issueId),
+        ':issued': s('ISSUED'),
+        ':now': n(nowSeconds),
+        ':stale': n(nowSeconds - leaseSeconds),
+      },
+    });
+    if (result.ok) return 'CLAIMED';
+    const current = result.current;
+    if (current?.issueId === issueId && current.smsStatus === 'SENT') return 'ALREADY_SENT';
+    if (
+      !current ||
+      current.issueId !== issueId ||
+      current.status !== 'ISSUED' ||
+      current.expiresAt <= nowSeconds
+    )
+      return 'CODE_CLOSED';
+    return 'IN_FLIGHT';
+  }
+
+  async markSmsSent(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'SET smsStatus = :sent, lastChannel = :sms',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT'), ':sms': s('SMS') },
+    });
+  }
+
+  async claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean> {
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET undeliverableAt = :now',
+      ConditionExpression: 'issueId = :issue AND attribute_not_exists(undeliverableAt)',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':now': n(nowSeconds) },
+    });
+    return result.ok;
+  }
+
+  async releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE undeliverableAt',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': s(issueId) },
+    });
+  }
+
+  async releaseSmsClaim(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE smsStatus, smsClaimedAt',
+      ConditionExpression: 'issueId = :issue AND smsStatus = :sending',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':sending': s('SENDING') },
     });
   }
 
@@ -319,7 +423,8 @@ export class DynamoDbOtpStore implements LifecycleStore {
         'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one, ' +
         'lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey' +
         (keep ? ' REMOVE' : ', boundAt = :binding REMOVE driverId,') +
-        ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil',
+        ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
+        ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, undeliverableAt',
       // Ordered by the failure's event time, not by delivery date: a same-day retry gets a fresh code, a
       // redelivered or older event issues nothing. The binding must still be the one the decision to keep
       // or drop it was made on.

@@ -81,6 +81,7 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
     email: parcel.recipient.email,
     name: parcel.recipient.name,
     locale: parcel.recipient.locale,
+    ...(parcel.recipient.phone ? { phone: parcel.recipient.phone } : {}),
     ttl: record.ttl,
   };
   // Recipient first: a crash between the writes leaves a recipient no reader reaches without its code,
@@ -152,9 +153,12 @@ export async function sendOtpEmail(
     }
     throw new RecipientNotFoundError(input.parcelId);
   }
-  await sendOrRollBack(deps.mailer, codeEmailFor(record, recipient, deps.encryptionKey), () =>
-    deps.store.releaseEmailClaim(input.parcelId, input.issueId),
+  const { messageId } = await sendOrRollBack(
+    deps.mailer,
+    codeEmailFor(record, recipient, deps.encryptionKey),
+    () => deps.store.releaseEmailClaim(input.parcelId, input.issueId),
   );
-  await deps.store.markEmailSent(input.parcelId, input.issueId);
+  // SES's id of the email: its delivery events are recorded against it.
+  await deps.store.markEmailSent(input.parcelId, input.issueId, messageId || undefined);
   return { ...input, emailSent: true, outcome: 'SENT' };
 }

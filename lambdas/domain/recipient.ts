@@ -5,6 +5,7 @@ import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, digestsEqual } from './otp-code.ts';
 import type {
   Clock,
+  EmailDeliveryStatus,
   LifecycleStore,
   Mailer,
   OtpRecord,
@@ -65,7 +66,7 @@ export interface RecipientDeps {
 export async function trackCode(
   deps: RecipientDeps,
   input: { parcelId: string; recipientEmail: string },
-): Promise<{ code: string; validUntil: string } | { refusal: RecipientRefusal }> {
+): Promise<{ code: string; validUntil: string; delivery: CodeDeliveryView } | { refusal: RecipientRefusal }> {
   const [stored, recipient] = await Promise.all([
     deps.store.get(input.parcelId),
     deps.recipients.get(input.parcelId),
@@ -76,6 +77,27 @@ export async function trackCode(
   return {
     code: decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext),
     validUntil: new Date(record.expiresAt * 1000).toISOString(),
+    delivery: deliveryView(record),
+  };
+}
+
+/** How the current code is reaching the recipient, per channel, as Track Package shows it. */
+export interface CodeDeliveryView {
+  /** SES's word on the latest code email; `PENDING` until SES accepted it. */
+  readonly email: EmailDeliveryStatus | 'PENDING';
+  /** Present once the code went by SMS: `SENDING` while being handed to the SMS service, then `SENT`. */
+  readonly sms?: 'SENDING' | 'SENT';
+  /** SES's bounce type when the email bounced (`Permanent`, `Transient`, `Undetermined`). */
+  readonly bounceType?: string;
+}
+
+/** The delivery status of a record's current code. */
+export function deliveryView(record: OtpRecord): CodeDeliveryView {
+  const email = record.emailDelivery ?? (record.emailStatus === 'SENT' ? 'SENT' : 'PENDING');
+  return {
+    email,
+    ...(record.smsStatus ? { sms: record.smsStatus } : {}),
+    ...(email === 'BOUNCED' && record.emailBounceType ? { bounceType: record.emailBounceType } : {}),
   };
 }
 
@@ -120,9 +142,14 @@ export async function resendCode(
   }
   // `record` is the issue the count was conditioned on: the code held until the email is with SES.
   const sent = record;
-  await sendOrRollBack(deps.mailer, codeEmailFor(sent, found.recipient, deps.encryptionKey), () =>
-    deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true),
+  const { messageId } = await sendOrRollBack(
+    deps.mailer,
+    codeEmailFor(sent, found.recipient, deps.encryptionKey),
+    () => deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true),
   );
+  // The resent email is now the one whose delivery status counts (best effort, like the release below).
+  if (messageId)
+    await deps.store.markEmailSent(sent.parcelId, sent.issueId, messageId).catch(() => undefined);
   // Best effort: if this write is lost, the hold simply runs out at `leaseUntil`.
   await deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, false).catch(() => undefined);
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };

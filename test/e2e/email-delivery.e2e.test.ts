@@ -99,3 +99,156 @@ describe('SES mailbox simulator in the sandbox', () => {
     expect(events.map((event) => event['detail-type'])).toEqual(['Email Sent', 'Email Delivered']);
   });
 });
+
+/** The SMS the sandbox's SMS endpoint took for `phone`. */
+async function smsTo(phone: string) {
+  const response = await fetch(h.sandbox.endpoints.smsInboxUrl);
+  const messages = (await response.json()) as { destinationPhoneNumber: string; messageBody: string }[];
+  return messages.filter((message) => message.destinationPhoneNumber === phone);
+}
+
+const track = (parcelId: string, recipient: string) =>
+  h.client.recipientRequest('GET', `/parcels/${parcelId}/otp`, recipient);
+
+const recipientWith = (email: string, phone?: string, locale = 'de-DE') => ({
+  recipient: { email, name: 'Alex Example', locale, ...(phone ? { phone } : {}) },
+});
+
+describe('Delivery status on Track Package', () => {
+  it('shows the email DELIVERED once SES reports the delivery', async () => {
+    // Prepare
+    const address = 'success+st1@simulator.amazonses.com';
+
+    // Act
+    await h.ship('ST-1', recipientWith(address));
+    const answer = await track('ST-1', address);
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.body.delivery).toEqual({ email: 'DELIVERED' });
+  });
+
+  it('shows COMPLAINED after a complaint, and a late Delivery redelivered after it changes nothing', async () => {
+    // Prepare
+    const address = 'complaint+st2@simulator.amazonses.com';
+    await h.ship('ST-2', recipientWith(address));
+    const delivered = (await sesEventsTo(address)).find(
+      (event) => event['detail-type'] === 'Email Delivered',
+    );
+
+    // Act
+    await h.client.redeliver(delivered?.id ?? '');
+    await h.sandbox.settled();
+    const answer = await track('ST-2', address);
+
+    // Assess
+    expect(answer.body.delivery).toEqual({ email: 'COMPLAINED' });
+  });
+
+  it('keeps DELIVERED when the Send event of the email is delivered again late', async () => {
+    // Prepare
+    const address = 'success+st3@simulator.amazonses.com';
+    await h.ship('ST-3', recipientWith(address));
+    const sent = (await sesEventsTo(address)).find((event) => event['detail-type'] === 'Email Sent');
+
+    // Act
+    await h.client.redeliver(sent?.id ?? '');
+    await h.sandbox.settled();
+
+    // Assess
+    expect((await track('ST-3', address)).body.delivery).toEqual({ email: 'DELIVERED' });
+  });
+});
+
+describe('SMS fallback', () => {
+  it('texts the code (German, with the email guidance) when the email bounces and a phone is on file', async () => {
+    // Prepare
+    const address = 'bounce+fb1@simulator.amazonses.com';
+    const phone = '+4915100000001';
+
+    // Act
+    const { emails } = await h.ship('FB-1', recipientWith(address, phone));
+
+    // Assess
+    const messages = await smsTo(phone);
+    expect(messages).toHaveLength(1);
+    const code = /\b(\d{6})\b/.exec(emails[0]?.text ?? '')?.[1];
+    expect(messages[0]?.messageBody).toContain(code);
+    expect(messages[0]?.messageBody).toContain('Haushalt');
+    expect(messages[0]?.messageBody).toContain('niemals am Telefon');
+    const answer = await track('FB-1', address);
+    expect(answer.body.delivery).toEqual({ email: 'BOUNCED', sms: 'SENT', bounceType: 'Permanent' });
+    const undeliverable = (await h.client.busEvents()).filter(
+      (event) => event['detail-type'] === 'Delivery Otp Undeliverable' && event.detail.parcelId === 'FB-1',
+    );
+    expect(undeliverable).toEqual([]);
+  });
+
+  it('texts English to a non-German locale and sends one SMS however often the bounce is delivered', async () => {
+    // Prepare
+    const address = 'suppressionlist+fb2@simulator.amazonses.com';
+    const phone = '+447700900002';
+    await h.ship('FB-2', recipientWith(address, phone, 'en-GB'));
+    const bounced = (await sesEventsTo(address)).find((event) => event['detail-type'] === 'Email Bounced');
+
+    // Act
+    await Promise.all([h.client.redeliver(bounced?.id ?? ''), h.client.redeliver(bounced?.id ?? '')]);
+    await h.sandbox.settled();
+
+    // Assess
+    const messages = await smsTo(phone);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.messageBody).toContain('household');
+    expect(messages[0]?.messageBody).toContain('Never give the code out on the phone');
+  });
+
+  it('without a phone emits Delivery Otp Undeliverable once, with no phone, code or address in it', async () => {
+    // Prepare
+    const address = 'bounce+fb3@simulator.amazonses.com';
+    await h.ship('FB-3', recipientWith(address));
+    const bounced = (await sesEventsTo(address)).find((event) => event['detail-type'] === 'Email Bounced');
+
+    // Act
+    await h.client.redeliver(bounced?.id ?? '');
+    await h.sandbox.settled();
+
+    // Assess
+    const undeliverable = (await h.client.busEvents()).filter(
+      (event) => event['detail-type'] === 'Delivery Otp Undeliverable' && event.detail.parcelId === 'FB-3',
+    );
+    expect(undeliverable.map((event) => event.detail)).toEqual([
+      { parcelId: 'FB-3', channel: 'EMAIL', reason: 'EMAIL_BOUNCED' },
+    ]);
+    expect((await track('FB-3', address)).body.delivery).toEqual({
+      email: 'BOUNCED',
+      bounceType: 'Permanent',
+    });
+  });
+
+  it('sends no SMS when the email is delivered, even with a phone on file', async () => {
+    // Prepare
+    const phone = '+4915100000004';
+
+    // Act
+    await h.ship('FB-4', recipientWith('success+fb4@simulator.amazonses.com', phone));
+
+    // Assess
+    expect(await smsTo(phone)).toEqual([]);
+  });
+
+  it('refuses a phone number that is not E.164, naming the field, and writes nothing', async () => {
+    // Prepare
+    const address = 'fb5@example.com';
+
+    // Act
+    await h.ship('FB-5', recipientWith(address, '0151 0000005'));
+
+    // Assess
+    const execution = (await h.client.executions()).find((candidate) => candidate.input.includes('FB-5'));
+    expect(execution?.status).toBe('FAILED');
+    expect(execution?.error).toBe('InvalidParcelEventError');
+    expect(execution?.cause).toContain('detail.recipient.phone');
+    expect(execution?.cause).not.toContain('0151');
+    expect(await h.item('FB-5')).toBeUndefined();
+  });
+});

@@ -109,7 +109,7 @@ describe('send-otp-email handler', () => {
     expect(sent?.Message?.Subject?.Data).not.toContain(CODE);
     expect(updates().map((input) => input.UpdateExpression)).toEqual([
       'SET emailStatus = :sending, emailClaimedAt = :now',
-      'SET emailStatus = :sent',
+      'SET emailStatus = :sent, emailMessageId = :message, emailDelivery = :sent, emailDeliveryRank = :rank, lastChannel = :email REMOVE emailBounceType',
     ]);
     expect(updates()[0]?.ExpressionAttributeValues).toMatchObject({
       ':issue': { S: ISSUE },

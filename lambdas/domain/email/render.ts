@@ -221,3 +221,25 @@ export function renderHandoverReceipt(input: HandoverReceiptInput): RenderedEmai
     signOff: copy.signOff,
   });
 }
+
+/**
+ * Renders the text message carrying the delivery code (the email's second channel): the same code,
+ * validity and guidance as the email (share it with whoever accepts the parcel, only at the door, never
+ * by phone), without the greeting: nobody's name goes into an SMS.
+ */
+export function renderOtpSms(input: Omit<OtpEmailInput, 'recipientName'>): string {
+  const language = languageFor(input.locale);
+  const copy = COPY[language];
+  const until = formatLastValidMinute(
+    input.validUntil,
+    formattingLocale(input.locale, language),
+    input.timeZone,
+  );
+  return [
+    `${copy.otp.initial.intro(input.parcelId, input.orderId)} ${input.code}`,
+    copy.otp.initial.validity(until),
+    copy.household,
+    copy.doorOnly,
+    copy.neverByPhone,
+  ].join('\n');
+}
