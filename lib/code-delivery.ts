@@ -57,6 +57,8 @@ export class CodeDelivery extends Construct {
   public readonly smsOriginationIdentityArn: string;
   /** Fires when a code reached nobody (no phone, or the SMS was refused too). */
   public readonly undeliverableAlarm: Alarm;
+  /** Environment a function texting codes needs (`SMS_CONFIGURATION_SET`, `SMS_ORIGINATION_IDENTITY`). */
+  public readonly smsEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: CodeDeliveryProps) {
     super(scope, id);
@@ -73,6 +75,10 @@ export class CodeDelivery extends Construct {
       props.smsOriginationIdentityArn ??
       Arn.format({ service: 'sms-voice', resource: 'pool', resourceName: 'pool-secure-delivery' }, stack);
 
+    this.smsEnvironment = {
+      SMS_CONFIGURATION_SET: smsConfigurationSetName,
+      SMS_ORIGINATION_IDENTITY: this.smsOriginationIdentityArn,
+    };
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
       handlerName: 'record-delivery',
       description: 'Secure Delivery: records the code email fate; SMS fallback',
@@ -80,24 +86,16 @@ export class CodeDelivery extends Construct {
         OTP_TABLE_NAME: props.table.tableName,
         RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-        SMS_CONFIGURATION_SET: smsConfigurationSetName,
-        SMS_ORIGINATION_IDENTITY: this.smsOriginationIdentityArn,
+        ...this.smsEnvironment,
         EVENT_BUS_NAME: props.events.bus.eventBusName,
         EVENT_SOURCE: props.events.ownSource,
       },
     });
-    this.recordFunction.node.addDependency(this.smsConfigurationSet);
     props.table.grant(this.recordFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     // The phone number and locale for the SMS.
     props.recipientTable.grant(this.recordFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.recordFunction);
-    // Only through our configuration set, only from our origination identity.
-    this.recordFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['sms-voice:SendTextMessage'],
-        resources: [this.smsConfigurationSetArn, this.smsOriginationIdentityArn],
-      }),
-    );
+    this.grantSendSms(this.recordFunction);
     this.recordFunction.addToRolePolicy(
       new PolicyStatement({
         actions: ['events:PutEvents'],
@@ -155,5 +153,16 @@ export class CodeDelivery extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+  }
+
+  /** Lets `fn` send SMS only through our configuration set and from our origination identity. */
+  grantSendSms(fn: SecureDeliveryFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [this.smsConfigurationSetArn, this.smsOriginationIdentityArn],
+      }),
+    );
+    fn.node.addDependency(this.smsConfigurationSet);
   }
 }

@@ -100,19 +100,6 @@ export class SecureDeliveryStack extends Stack {
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
       recordRetentionDays: config.recordRetentionDays,
     });
-    this.recipientApi = new RecipientApi(this, 'RecipientApi', {
-      httpApi: this.verifyApi.httpApi,
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      encryptionKeySecret: secrets.encryptionKeySecret,
-      mail,
-      maxResendsPerCode: config.maxResendsPerCode,
-    });
-    this.handoverEvents = new HandoverEvents(this, 'HandoverEvents', {
-      table: this.otpTable.table,
-      bus: this.events.bus,
-      ownSource: this.events.ownSource,
-    });
     this.codeDelivery = new CodeDelivery(this, 'CodeDelivery', {
       table: this.otpTable.table,
       recipientTable: this.recipientTable.table,
@@ -123,6 +110,20 @@ export class SecureDeliveryStack extends Stack {
       ...(config.smsOriginationIdentityArn
         ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
         : {}),
+    });
+    this.recipientApi = new RecipientApi(this, 'RecipientApi', {
+      httpApi: this.verifyApi.httpApi,
+      table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      mail,
+      codeDelivery: this.codeDelivery,
+      maxResendsPerCode: config.maxResendsPerCode,
+    });
+    this.handoverEvents = new HandoverEvents(this, 'HandoverEvents', {
+      table: this.otpTable.table,
+      bus: this.events.bus,
+      ownSource: this.events.ownSource,
     });
     new HandoverReceipt(this, 'Receipt', {
       table: this.otpTable.table,

@@ -121,9 +121,15 @@ export class SandboxClient {
     path: string,
     recipientEmail: string,
     signed = true,
+    body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const url = new URL(path, this.endpoints.apiUrl);
-    const headers: Record<string, string> = { host: url.host, 'x-recipient-email': recipientEmail };
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = {
+      host: url.host,
+      'x-recipient-email': recipientEmail,
+      ...(text === undefined ? {} : { 'content-type': 'application/json' }),
+    };
     const request = signed
       ? await executeApiSigner(this.endpoints.iam, this.endpoints.region).sign({
           method,
@@ -132,11 +138,16 @@ export class SandboxClient {
           port: Number(url.port),
           path: url.pathname,
           headers,
+          ...(text === undefined ? {} : { body: text }),
         })
       : { headers };
-    const response = await fetch(url, { method, headers: request.headers });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const response = await fetch(url, {
+      method,
+      headers: request.headers,
+      ...(text === undefined ? {} : { body: text }),
+    });
+    const answer = await response.text();
+    return { status: response.status, body: answer ? (JSON.parse(answer) as Record<string, unknown>) : {} };
   }
 
   /** Emails the SES emulator holds for `to`. */

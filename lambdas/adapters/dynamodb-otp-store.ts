@@ -328,6 +328,10 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     });
   }
 
+  markSmsResent(parcelId: string, issueId: string): Promise<void> {
+    return this.markSmsSent(parcelId, issueId);
+  }
+
   async releaseSmsClaim(parcelId: string, issueId: string): Promise<void> {
     await this.update(parcelId, {
       UpdateExpression: 'REMOVE smsStatus, smsClaimedAt',

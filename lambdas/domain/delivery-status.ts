@@ -1,9 +1,8 @@
 import { Buffer } from 'node:buffer';
-import { renderOtpSms } from './email/render.ts';
+import { codeSmsFor } from './code-email.ts';
 import { DeliveryReportEarlyError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { PARCEL_ID_PATTERN } from './identifiers.ts';
-import { decryptOtpCode } from './otp-code.ts';
 import type {
   Clock,
   DeliveryStatusStore,
@@ -127,14 +126,7 @@ export async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<Sm
   if (!recipient?.phone) return 'NO_PHONE';
   const claim = await deps.store.claimSms(parcelId, record.issueId, nowSeconds, deps.claimLeaseSeconds);
   if (claim !== 'CLAIMED') return claim;
-  const body = renderOtpSms({
-    locale: recipient.locale,
-    orderId: record.orderId,
-    parcelId: record.parcelId,
-    code: decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext),
-    validUntil: new Date(record.expiresAt * 1000),
-    timeZone: record.timeZone,
-  });
+  const body = codeSmsFor(record, recipient, deps.encryptionKey);
   try {
     await deps.messenger.send({ to: recipient.phone, body });
   } catch (error) {

@@ -226,6 +226,8 @@ export interface LifecycleStore extends OtpStore {
     maxResends: number,
     leaseUntil: number,
   ): Promise<ConditionalResult>;
+  /** Records that a resend texted the current code (`smsStatus` SENT, last channel SMS). */
+  markSmsResent(parcelId: string, issueId: string): Promise<void>;
   /** Ends a resend's hold on the code; `uncount` gives the resend back (SES did not take the email). */
   releaseResend(parcelId: string, issueId: string, leaseUntil: number, uncount: boolean): Promise<void>;
   /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { codeEmailFor, sendOrRollBack } from './code-email.ts';
+import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
 import { renderHandoverReceipt } from './email/render.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, digestsEqual } from './otp-code.ts';
 import type {
+  Channel,
   Clock,
   EmailDeliveryStatus,
   LifecycleStore,
@@ -11,6 +12,7 @@ import type {
   OtpRecord,
   RecipientReader,
   RecipientRecord,
+  TextMessenger,
 } from './otp-record.ts';
 
 /** Folds ASCII `A-Z` to `a-z` and nothing else (`toLowerCase` would map U+212A KELVIN SIGN to `k`). */
@@ -36,7 +38,9 @@ export type RecipientRefusal =
   | 'EXPIRED'
   | 'TOO_MANY_RESENDS'
   /** Another resend of this code is being sent right now; try again in a few seconds. */
-  | 'RESEND_IN_FLIGHT';
+  | 'RESEND_IN_FLIGHT'
+  /** A resend by SMS, and the shop gave no phone number for this parcel. */
+  | 'NO_PHONE';
 
 /** Finds the record the recipient may see, or why not; `recipient` is the parcel's, from its own table. */
 function openRecordFor(
@@ -110,11 +114,14 @@ export function deliveryView(record: OtpRecord): CodeDeliveryView {
 export async function resendCode(
   deps: RecipientDeps & {
     readonly mailer: Mailer;
+    /** Needed for resends by SMS only. */
+    readonly messenger?: TextMessenger;
     readonly maxResends: number;
     readonly leaseSeconds: number;
   },
-  input: { parcelId: string; recipientEmail: string },
+  input: { parcelId: string; recipientEmail: string; channel?: Channel },
 ): Promise<{ resendsRemaining: number } | { refusal: RecipientRefusal }> {
+  if (input.channel === 'SMS' && !deps.messenger) throw new Error('No SMS sender configured');
   const nowSeconds = toEpochSeconds(deps.clock.now());
   const leaseUntil = nowSeconds + deps.leaseSeconds;
   const [stored, recipient] = await Promise.all([
@@ -123,6 +130,9 @@ export async function resendCode(
   ]);
   const found = openRecordFor(stored, recipient, input.recipientEmail, nowSeconds);
   if ('refusal' in found) return found;
+  // Only the parcel's own recipient (matched above) learns whether a phone is on file.
+  const phone = found.recipient.phone;
+  if (input.channel === 'SMS' && !phone) return { refusal: 'NO_PHONE' };
   let record = found.record;
   const count = (issueId: string) =>
     deps.store.countResend(record.parcelId, issueId, nowSeconds, deps.maxResends, leaseUntil);
@@ -142,14 +152,26 @@ export async function resendCode(
   }
   // `record` is the issue the count was conditioned on: the code held until the email is with SES.
   const sent = record;
-  const { messageId } = await sendOrRollBack(
-    deps.mailer,
-    codeEmailFor(sent, found.recipient, deps.encryptionKey),
-    () => deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true),
-  );
-  // The resent email is now the one whose delivery status counts (best effort, like the release below).
-  if (messageId)
-    await deps.store.markEmailSent(sent.parcelId, sent.issueId, messageId).catch(() => undefined);
+  const giveBack = () => deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true);
+  if (input.channel === 'SMS' && phone) {
+    try {
+      await deps.messenger?.send({ to: phone, body: codeSmsFor(sent, found.recipient, deps.encryptionKey) });
+    } catch (error) {
+      await giveBack();
+      throw error;
+    }
+    // The code went by SMS: Track shows it, and a reissue follows this channel (best effort).
+    await deps.store.markSmsResent(sent.parcelId, sent.issueId).catch(() => undefined);
+  } else {
+    const { messageId } = await sendOrRollBack(
+      deps.mailer,
+      codeEmailFor(sent, found.recipient, deps.encryptionKey),
+      giveBack,
+    );
+    // The resent email is now the one whose delivery status counts (best effort, like the release below).
+    if (messageId)
+      await deps.store.markEmailSent(sent.parcelId, sent.issueId, messageId).catch(() => undefined);
+  }
   // Best effort: if this write is lost, the hold simply runs out at `leaseUntil`.
   await deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, false).catch(() => undefined);
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };

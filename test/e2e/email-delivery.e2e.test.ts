@@ -252,3 +252,103 @@ describe('SMS fallback', () => {
     expect(await h.item('FB-5')).toBeUndefined();
   });
 });
+
+describe('Resend by SMS', () => {
+  it('texts the current code on {"channel":"SMS"} and shows it on Track', async () => {
+    // Prepare
+    const address = 'rs1@example.com';
+    const phone = '+4915100000011';
+    const { emails } = await h.ship('RS-1', recipientWith(address, phone));
+    const code = /\b(\d{6})\b/.exec(emails[0]?.text ?? '')?.[1];
+
+    // Act
+    const answer = await h.client.recipientRequest('POST', '/parcels/RS-1/otp/resend', address, true, {
+      channel: 'SMS',
+    });
+
+    // Assess
+    expect(answer).toEqual({ status: 202, body: { code: 'RESENT', resendsRemaining: 2 } });
+    const messages = await smsTo(phone);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.messageBody).toContain(code);
+    expect((await track('RS-1', address)).body.delivery).toEqual({ email: 'DELIVERED', sms: 'SENT' });
+  });
+
+  it('counts SMS and email resends against the same limit of 3 per code', async () => {
+    // Prepare
+    const address = 'rs2@example.com';
+    await h.ship('RS-2', recipientWith(address, '+4915100000012'));
+    const resend = (channel?: string) =>
+      h.client.recipientRequest(
+        'POST',
+        '/parcels/RS-2/otp/resend',
+        address,
+        true,
+        channel ? { channel } : undefined,
+      );
+
+    // Act
+    const statuses = [
+      (await resend('SMS')).status,
+      (await resend()).status,
+      (await resend('EMAIL')).status,
+      (await resend('SMS')).status,
+      (await resend()).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([202, 202, 202, 429, 429]);
+    expect(await smsTo('+4915100000012')).toHaveLength(1);
+    expect(await h.client.emailsTo(address)).toHaveLength(3);
+  });
+
+  it('refuses an SMS resend without a phone on file (422 NO_PHONE), and counts nothing', async () => {
+    // Prepare
+    const address = 'rs3@example.com';
+    await h.ship('RS-3', recipientWith(address));
+
+    // Act
+    const refused = await h.client.recipientRequest('POST', '/parcels/RS-3/otp/resend', address, true, {
+      channel: 'SMS',
+    });
+    const emailed = await h.client.recipientRequest('POST', '/parcels/RS-3/otp/resend', address);
+
+    // Assess
+    expect(refused).toEqual({ status: 422, body: { code: 'NO_PHONE' } });
+    expect(emailed.body).toEqual({ code: 'RESENT', resendsRemaining: 2 });
+  });
+
+  it('answers a stranger exactly as for a missing parcel, whether or not a phone is on file', async () => {
+    // Prepare
+    await h.ship('RS-4', recipientWith('rs4@example.com', '+4915100000014'));
+    await h.ship('RS-5', recipientWith('rs5@example.com'));
+
+    // Act
+    const answers = await Promise.all(
+      ['RS-4', 'RS-5', 'RS-NONE'].map((parcelId) =>
+        h.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, 'stranger@example.com', true, {
+          channel: 'SMS',
+        }),
+      ),
+    );
+
+    // Assess
+    for (const answer of answers) expect(answer).toEqual({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(await smsTo('+4915100000014')).toEqual([]);
+  });
+
+  it('refuses an unknown channel with 400 INVALID_CHANNEL', async () => {
+    // Prepare
+    const address = 'rs6@example.com';
+    await h.ship('RS-6', recipientWith(address));
+
+    // Act
+    const answer = await h.client.recipientRequest('POST', '/parcels/RS-6/otp/resend', address, true, {
+      channel: 'PIGEON',
+    });
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.code).toBe('INVALID_CHANNEL');
+  });
+});

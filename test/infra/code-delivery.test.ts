@@ -73,7 +73,7 @@ describe('Code delivery infrastructure', () => {
     expect(target?.DeadLetterConfig).toBeDefined();
   });
 
-  it('lets only record-delivery send SMS, through the configuration set and origination identity only', () => {
+  it('lets only record-delivery and resend send SMS, through the configuration set and origination identity only', () => {
     // Prepare
     const smsStatements = (handlerName: string) =>
       statementsOf(handlerName).filter((statement) =>
@@ -81,17 +81,19 @@ describe('Code delivery infrastructure', () => {
       );
 
     // Act
-    const granted = smsStatements('record-delivery');
+    const granted = ['record-delivery', 'resend-otp'].map(smsStatements);
 
     // Assess
-    expect(granted).toHaveLength(1);
-    expect(granted[0]?.Action).toBe('sms-voice:SendTextMessage');
-    const resourcesGranted = JSON.stringify(granted[0]?.Resource);
-    expect(resourcesGranted).toContain(IDENTITY);
-    expect(resourcesGranted).toContain(':configuration-set/secure-delivery-sms');
-    expect([granted[0]?.Resource].flat()).toHaveLength(2);
-    expect(resourcesGranted).not.toContain('"*"');
-    for (const other of ['verify-otp', 'send-otp-email', 'track-otp', 'resend-otp', 'assign-driver'])
+    for (const statements of granted) {
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Action).toBe('sms-voice:SendTextMessage');
+      const resourcesGranted = JSON.stringify(statements[0]?.Resource);
+      expect(resourcesGranted).toContain(IDENTITY);
+      expect(resourcesGranted).toContain(':configuration-set/secure-delivery-sms');
+      expect([statements[0]?.Resource].flat()).toHaveLength(2);
+      expect(resourcesGranted).not.toContain('"*"');
+    }
+    for (const other of ['verify-otp', 'track-otp', 'assign-driver', 'send-receipt'])
       expect(smsStatements(other), other).toEqual([]);
     const [[, smsSet] = []] = ofType('AWS::SMSVOICE::ConfigurationSet');
     expect(smsSet?.Properties.ConfigurationSetName).toBe('secure-delivery-sms');
