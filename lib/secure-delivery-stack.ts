@@ -60,12 +60,24 @@ export class SecureDeliveryStack extends Stack {
       refreshTokenValidity: Duration.hours(config.driverRefreshTokenHours),
     });
 
+    this.codeDelivery = new CodeDelivery(this, 'CodeDelivery', {
+      table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      mail,
+      events: this.events,
+      smsConfigurationSetName: config.smsConfigurationSetName,
+      ...(config.smsOriginationIdentityArn
+        ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
+        : {}),
+    });
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
       recipientTable: this.recipientTable.table,
       hashKeySecret: secrets.hashKeySecret,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
+      codeDelivery: this.codeDelivery,
       bus: this.events.bus,
       ownSource: this.events.ownSource,
       thresholds: config.otpThresholds,
@@ -99,17 +111,6 @@ export class SecureDeliveryStack extends Stack {
       sendFunction: this.workflow.sendFunction,
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
       recordRetentionDays: config.recordRetentionDays,
-    });
-    this.codeDelivery = new CodeDelivery(this, 'CodeDelivery', {
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      encryptionKeySecret: secrets.encryptionKeySecret,
-      mail,
-      events: this.events,
-      smsConfigurationSetName: config.smsConfigurationSetName,
-      ...(config.smsOriginationIdentityArn
-        ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
-        : {}),
     });
     this.recipientApi = new RecipientApi(this, 'RecipientApi', {
       httpApi: this.verifyApi.httpApi,

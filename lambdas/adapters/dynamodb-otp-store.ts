@@ -241,23 +241,24 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         messageId === undefined
           ? 'SET emailStatus = :sent'
           : 'SET emailStatus = :sent, emailMessageId = :message, emailDelivery = :sent, ' +
-            'emailDeliveryRank = :rank, lastChannel = :email REMOVE emailBounceType',
+            'emailDeliveryRank = :rank REMOVE emailBounceType',
       ConditionExpression: 'issueId = :issue',
       ExpressionAttributeValues: {
         ':issue': s(issueId),
         ':sent': s('SENT'),
-        ...(messageId === undefined
-          ? {}
-          : { ':message': s(messageId), ':rank': n(DELIVERY_RANK.SENT), ':email': s('EMAIL') }),
+        ...(messageId === undefined ? {} : { ':message': s(messageId), ':rank': n(DELIVERY_RANK.SENT) }),
       },
     });
   }
 
   recordEmailDelivery(report: EmailDeliveryReport): Promise<ConditionalResult> {
     const rank = DELIVERY_RANK[report.status];
+    // A delivered email is the channel that last worked: a reissue goes by email again.
+    const delivered = report.status === 'DELIVERED';
     return this.update(report.parcelId, {
       UpdateExpression:
         'SET emailDelivery = :status, emailDeliveryRank = :rank' +
+        (delivered ? ', lastChannel = :email' : '') +
         (report.bounceType === undefined ? '' : ', emailBounceType = :bounceType'),
       // Only the latest email's events, and only forward: a late or repeated event changes nothing.
       ConditionExpression: 'emailMessageId = :message AND emailDeliveryRank < :rank',
@@ -265,6 +266,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         ':status': s(report.status),
         ':rank': n(rank),
         ':message': s(report.messageId),
+        ...(delivered ? { ':email': s('EMAIL') } : {}),
         ...(report.bounceType === undefined ? {} : { ':bounceType': s(report.bounceType) }),
       },
     });

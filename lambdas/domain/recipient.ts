@@ -87,8 +87,8 @@ export async function trackCode(
 
 /** How the current code is reaching the recipient, per channel, as Track Package shows it. */
 export interface CodeDeliveryView {
-  /** SES's word on the latest code email; `PENDING` until SES accepted it. */
-  readonly email: EmailDeliveryStatus | 'PENDING';
+  /** SES's word on the latest code email; `PENDING` until SES accepted it; `NOT_SENT` when the code went by SMS only. */
+  readonly email: EmailDeliveryStatus | 'PENDING' | 'NOT_SENT';
   /** Present once the code went by SMS: `SENDING` while being handed to the SMS service, then `SENT`. */
   readonly sms?: 'SENDING' | 'SENT';
   /** SES's bounce type when the email bounced (`Permanent`, `Transient`, `Undetermined`). */
@@ -97,7 +97,13 @@ export interface CodeDeliveryView {
 
 /** The delivery status of a record's current code. */
 export function deliveryView(record: OtpRecord): CodeDeliveryView {
-  const email = record.emailDelivery ?? (record.emailStatus === 'SENT' ? 'SENT' : 'PENDING');
+  const email =
+    record.emailDelivery ??
+    (record.emailStatus === 'SENT'
+      ? 'SENT'
+      : record.smsStatus && !record.emailStatus
+        ? 'NOT_SENT'
+        : 'PENDING');
   return {
     email,
     ...(record.smsStatus ? { sms: record.smsStatus } : {}),

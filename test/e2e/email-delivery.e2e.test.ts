@@ -352,3 +352,48 @@ describe('Resend by SMS', () => {
     expect(answer.body.code).toBe('INVALID_CHANNEL');
   });
 });
+
+describe('A reissued code follows the channel that last worked', () => {
+  const reissue = async (parcelId: string) => {
+    const deliveryDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    await h.publish('Parcel Out For Delivery', { parcelId, driverId: 'D-RE-1', deliveryDate });
+    await h.publish('Delivery Attempt Failed', {
+      parcelId,
+      driverId: 'D-RE-1',
+      reason: 'NOBODY_HOME',
+      nextAttemptDate: deliveryDate,
+    });
+  };
+
+  it('texts the new code when the email bounced and the SMS went out; Track shows it went by SMS only', async () => {
+    // Prepare
+    const address = 'bounce+re1@simulator.amazonses.com';
+    const phone = '+4915100000021';
+    await h.ship('RE-1', recipientWith(address, phone));
+    const emailsBefore = (await h.client.emailsTo(address)).length;
+
+    // Act
+    await reissue('RE-1');
+
+    // Assess
+    const messages = await smsTo(phone);
+    expect(messages).toHaveLength(2);
+    expect(messages[1]?.messageBody).not.toEqual(messages[0]?.messageBody);
+    expect(await h.client.emailsTo(address)).toHaveLength(emailsBefore);
+    expect((await track('RE-1', address)).body.delivery).toEqual({ email: 'NOT_SENT', sms: 'SENT' });
+  });
+
+  it('emails the new code when the email was delivered, even with a phone on file', async () => {
+    // Prepare
+    const address = 're2@example.com';
+    const phone = '+4915100000022';
+    await h.ship('RE-2', recipientWith(address, phone));
+
+    // Act
+    await reissue('RE-2');
+
+    // Assess
+    expect(await h.client.emailsTo(address)).toHaveLength(2);
+    expect(await smsTo(phone)).toEqual([]);
+  });
+});

@@ -73,7 +73,7 @@ describe('Code delivery infrastructure', () => {
     expect(target?.DeadLetterConfig).toBeDefined();
   });
 
-  it('lets only record-delivery and resend send SMS, through the configuration set and origination identity only', () => {
+  it('lets only record-delivery, resend and the send step text, through the configuration set and origination identity only', () => {
     // Prepare
     const smsStatements = (handlerName: string) =>
       statementsOf(handlerName).filter((statement) =>
@@ -81,7 +81,7 @@ describe('Code delivery infrastructure', () => {
       );
 
     // Act
-    const granted = ['record-delivery', 'resend-otp'].map(smsStatements);
+    const granted = ['record-delivery', 'resend-otp', 'send-otp-email'].map(smsStatements);
 
     // Assess
     for (const statements of granted) {
