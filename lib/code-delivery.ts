@@ -1,7 +1,7 @@
 import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -41,6 +41,16 @@ export interface CodeDeliveryProps {
    * @default the pool `pool-secure-delivery` in this account and region
    */
   readonly smsOriginationIdentityArn?: string;
+  /**
+   * How long a code email may stay DELAYED (SES keeps retrying) before the code also goes by SMS.
+   * @default Duration.minutes(30)
+   */
+  readonly emailDelayedTimeout?: Duration;
+  /**
+   * How often the delayed emails are swept: a DELAYED email gets its fallback at most this much after the timeout.
+   * @default Duration.minutes(5)
+   */
+  readonly delayedSweepInterval?: Duration;
 }
 
 /**
@@ -50,6 +60,8 @@ export interface CodeDeliveryProps {
  */
 export class CodeDelivery extends Construct {
   public readonly recordFunction: SecureDeliveryFunction;
+  /** Scheduled: code emails DELAYED past the timeout get the SMS fallback. */
+  public readonly sweepFunction: SecureDeliveryFunction;
   /** The rule on the account's default bus taking SES's events about our configuration set. */
   public readonly sesEventsRule: Rule;
   public readonly smsConfigurationSet: CfnConfigurationSet;
@@ -96,19 +108,18 @@ export class CodeDelivery extends Construct {
     props.recipientTable.grant(this.recordFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.recordFunction);
     this.grantSendSms(this.recordFunction);
-    this.recordFunction.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['events:PutEvents'],
-        resources: [props.events.bus.eventBusArn],
-        conditions: {
-          'ForAllValues:StringEquals': {
-            'events:source': [props.events.ownSource],
-            'events:detail-type': [DetailType.OtpUndeliverable],
-          },
-          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+    const undeliverableOnly = new PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [props.events.bus.eventBusArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'events:source': [props.events.ownSource],
+          'events:detail-type': [DetailType.OtpUndeliverable],
         },
-      }),
-    );
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      },
+    });
+    this.recordFunction.addToRolePolicy(undeliverableOnly);
 
     this.recordFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
@@ -129,6 +140,45 @@ export class CodeDelivery extends Construct {
           deadLetterQueue: props.events.deadLetterQueue,
           maxEventAge: Duration.hours(2),
           retryAttempts: 185,
+        }),
+      ],
+    });
+
+    this.sweepFunction = new SecureDeliveryFunction(this, 'SweepDelayed', {
+      handlerName: 'sweep-delayed',
+      description: 'Secure Delivery: SMS fallback for code emails delayed too long',
+      timeout: Duration.minutes(1),
+      environment: {
+        OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
+        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        ...this.smsEnvironment,
+        EVENT_BUS_NAME: props.events.bus.eventBusName,
+        EVENT_SOURCE: props.events.ownSource,
+        EMAIL_DELAYED_TIMEOUT_SECONDS: String(
+          (props.emailDelayedTimeout ?? Duration.minutes(30)).toSeconds(),
+        ),
+      },
+    });
+    // Query reads the sparse DelayedEmails index (keys only); GetItem and UpdateItem as the recorder.
+    props.table.grant(this.sweepFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    props.recipientTable.grant(this.sweepFunction, 'dynamodb:GetItem');
+    props.encryptionKeySecret.grantRead(this.sweepFunction);
+    this.grantSendSms(this.sweepFunction);
+    this.sweepFunction.addToRolePolicy(undeliverableOnly);
+    this.sweepFunction.configureAsyncInvoke({
+      onFailure: new SqsDestination(props.events.deadLetterQueue),
+      retryAttempts: 0,
+    });
+    // A scheduled rule (not an Express workflow, 5 minutes at most; not one schedule per email).
+    new Rule(this, 'SweepDelayedSchedule', {
+      description: 'Secure Delivery: sweeps code emails delayed too long',
+      schedule: Schedule.rate(props.delayedSweepInterval ?? Duration.minutes(5)),
+      targets: [
+        new LambdaFunction(this.sweepFunction, {
+          deadLetterQueue: props.events.deadLetterQueue,
+          maxEventAge: Duration.minutes(5),
+          retryAttempts: 0,
         }),
       ],
     });

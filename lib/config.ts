@@ -31,6 +31,8 @@ export interface SecureDeliveryConfig {
   readonly smsConfigurationSetName: string;
   /** ARN of the registered origination identity (phone number, pool, sender ID) the SMS goes from; empty: the pool `pool-secure-delivery`. */
   readonly smsOriginationIdentityArn: string;
+  /** Minutes a code email may stay DELAYED before the code also goes by SMS. */
+  readonly emailDelayedFallbackMinutes: number;
 }
 
 /** Defaults for every setting not in context. */
@@ -49,6 +51,7 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   alarmEmail: '',
   smsConfigurationSetName: 'secure-delivery-sms',
   smsOriginationIdentityArn: '',
+  emailDelayedFallbackMinutes: 30,
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -76,7 +79,14 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     alarmEmail: String(read('alarmEmail')),
     smsConfigurationSetName: String(read('smsConfigurationSetName')),
     smsOriginationIdentityArn: String(read('smsOriginationIdentityArn')),
+    emailDelayedFallbackMinutes: Number(read('emailDelayedFallbackMinutes')),
   };
+  if (
+    !Number.isSafeInteger(config.emailDelayedFallbackMinutes) ||
+    config.emailDelayedFallbackMinutes < 5 ||
+    config.emailDelayedFallbackMinutes > 1440
+  )
+    throw new Error('secureDelivery:emailDelayedFallbackMinutes must be an integer from 5 to 1440');
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.smsConfigurationSetName))
     throw new Error('secureDelivery:smsConfigurationSetName must be 1-64 of A-Z a-z 0-9 _ -');
   if (

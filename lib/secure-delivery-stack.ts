@@ -67,6 +67,7 @@ export class SecureDeliveryStack extends Stack {
       mail,
       events: this.events,
       smsConfigurationSetName: config.smsConfigurationSetName,
+      emailDelayedTimeout: Duration.minutes(config.emailDelayedFallbackMinutes),
       ...(config.smsOriginationIdentityArn
         ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
         : {}),

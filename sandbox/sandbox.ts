@@ -314,6 +314,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           );
           return true;
         }
+        if (url.pathname === '/_sandbox/schedules/run' && request.method === 'POST') {
+          // Sandbox-only: fires the scheduled rules now instead of at their next period.
+          const fired = await bus.fireScheduled(url.searchParams.get('rule') ?? undefined);
+          sendJsonAnswer(response, 200, { fired });
+          return true;
+        }
         if (url.pathname === '/_sandbox/sms') {
           sendJsonAnswer(response, 200, sms.inbox());
           return true;
@@ -345,6 +351,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
         return false;
       },
+    });
+
+    // Scheduled rules fire at their period, as EventBridge fires them (the timers never hold the process).
+    const timers = bus.scheduled.map((rule) => {
+      const timer = setInterval(() => void bus.fireScheduled(rule.name), rule.periodMs);
+      timer.unref();
+      return timer;
+    });
+    stops.push(async () => {
+      for (const timer of timers) clearInterval(timer);
     });
 
     progress('starting the HTTP API');

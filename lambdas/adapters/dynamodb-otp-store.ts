@@ -3,6 +3,7 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ParcelClosedError, StoreThrottledError } from '../domain/errors.ts';
@@ -42,6 +43,7 @@ const STRING_FIELDS = [
   'emailBounceType',
   'smsStatus',
   'lastChannel',
+  'delayedShard',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -62,6 +64,7 @@ const NUMBER_FIELDS = [
   'emailDeliveryRank',
   'smsClaimedAt',
   'undeliverableAt',
+  'delayedAt',
 ] as const;
 
 /** Marshals a record to a DynamoDB item (hand-written: keeps util-dynamodb out of every bundle). */
@@ -132,6 +135,10 @@ function recordOf(item: Item | undefined): OtpRecord | undefined {
  * live (60 days ahead) plus the record retention, then TTL removes it.
  */
 const CLOSURE_TTL_SECONDS = 90 * 86_400;
+
+/** The code table's sparse index of emails SES reported DELAYED (partition `delayedShard`, sort `delayedAt`). */
+export const DELAYED_INDEX = 'DelayedEmails';
+const DELAYED_SHARD = 'DELAYED';
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
@@ -255,11 +262,14 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     const rank = DELIVERY_RANK[report.status];
     // A delivered email is the channel that last worked: a reissue goes by email again.
     const delivered = report.status === 'DELIVERED';
+    // A DELAYED email waits in the sparse delayed index until a later status takes it out (or the sweep).
+    const delayed = report.status === 'DELAYED';
     return this.update(report.parcelId, {
       UpdateExpression:
         'SET emailDelivery = :status, emailDeliveryRank = :rank' +
         (delivered ? ', lastChannel = :email' : '') +
-        (report.bounceType === undefined ? '' : ', emailBounceType = :bounceType'),
+        (report.bounceType === undefined ? '' : ', emailBounceType = :bounceType') +
+        (delayed ? ', delayedShard = :shard, delayedAt = :at' : ' REMOVE delayedShard, delayedAt'),
       // Only the latest email's events, and only forward: a late or repeated event changes nothing.
       ConditionExpression: 'emailMessageId = :message AND emailDeliveryRank < :rank',
       ExpressionAttributeValues: {
@@ -267,6 +277,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         ':rank': n(rank),
         ':message': s(report.messageId),
         ...(delivered ? { ':email': s('EMAIL') } : {}),
+        ...(delayed ? { ':shard': s(DELAYED_SHARD), ':at': n(report.recordedAt ?? 0) } : {}),
         ...(report.bounceType === undefined ? {} : { ':bounceType': s(report.bounceType) }),
       },
     });
@@ -310,6 +321,38 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
       UpdateExpression: 'SET smsStatus = :sent, lastChannel = :sms',
       ConditionExpression: 'issueId = :issue',
       ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT'), ':sms': s('SMS') },
+    });
+  }
+
+  async listDelayedSince(cutoffSeconds: number): Promise<string[]> {
+    const parcelIds: string[] = [];
+    let startKey: Item | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: DELAYED_INDEX,
+            KeyConditionExpression: 'delayedShard = :shard AND delayedAt <= :cutoff',
+            ExpressionAttributeValues: { ':shard': s(DELAYED_SHARD), ':cutoff': n(cutoffSeconds) },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+          { abortSignal: this.abortSignal },
+        );
+        for (const item of page.Items ?? []) if (item.parcelId?.S) parcelIds.push(item.parcelId.S);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      return rethrow(error);
+    }
+    return parcelIds;
+  }
+
+  async clearDelayed(parcelId: string, cutoffSeconds: number): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE delayedShard, delayedAt',
+      ConditionExpression: 'delayedShard = :shard AND delayedAt <= :cutoff',
+      ExpressionAttributeValues: { ':shard': s(DELAYED_SHARD), ':cutoff': n(cutoffSeconds) },
     });
   }
 
@@ -430,7 +473,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         'lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey' +
         (keep ? ' REMOVE' : ', boundAt = :binding REMOVE driverId,') +
         ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
-        ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, undeliverableAt',
+        ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, undeliverableAt, delayedShard, delayedAt',
       // Ordered by the failure's event time, not by delivery date: a same-day retry gets a fresh code, a
       // redelivered or older event issues nothing. The binding must still be the one the decision to keep
       // or drop it was made on.

@@ -1,9 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { codeSmsFor } from './code-email.ts';
-import { DeliveryReportEarlyError } from './errors.ts';
+import { DeliveryReportEarlyError, SmsRejectedError, SmsTransientError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { PARCEL_ID_PATTERN } from './identifiers.ts';
 import type {
+  Channel,
   Clock,
   DeliveryStatusStore,
   EmailDeliveryReport,
@@ -81,7 +82,10 @@ export async function recordEmailDelivery(
   deps: RecordDeps,
   report: EmailDeliveryReport,
 ): Promise<{ outcome: 'RECORDED' | 'IGNORED'; fallback: boolean; record?: OtpRecord }> {
-  const result = await deps.store.recordEmailDelivery(report);
+  const result = await deps.store.recordEmailDelivery({
+    ...report,
+    recordedAt: toEpochSeconds(deps.clock.now()),
+  });
   if (result.ok)
     return { outcome: 'RECORDED', fallback: UNDELIVERABLE.has(report.status), record: result.record };
   const current = result.current;
@@ -135,4 +139,75 @@ export async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<Sm
   }
   await deps.store.markSmsSent(parcelId, record.issueId);
   return 'SENT';
+}
+
+/** Why a code reached nobody: the email's fate (no phone on file), or the SMS service refused the text too. */
+export type UndeliverableReason = 'EMAIL_BOUNCED' | 'EMAIL_REJECTED' | 'EMAIL_DELAYED' | 'SMS_REJECTED';
+
+/** Detail of `Delivery Otp Undeliverable`: ids and reasons only, never a phone, address or code. */
+export interface UndeliverableDetail {
+  readonly parcelId: string;
+  readonly channel: Channel;
+  readonly reason: UndeliverableReason;
+}
+
+/** Dependencies of {@link fallBackToSms}. */
+export interface FallbackDeps extends SmsDeps {
+  /** Publishes `Delivery Otp Undeliverable`. */
+  readonly publishUndeliverable: (detail: UndeliverableDetail) => Promise<void>;
+}
+
+/**
+ * The email will not arrive (`emailReason`): texts the code once per code, or, with no phone on file (or
+ * the text refused for good), tells the shop once per code with `Delivery Otp Undeliverable`. A transient
+ * SMS failure or an SMS still in flight throws, so the caller's retry runs this again.
+ */
+export async function fallBackToSms(
+  deps: FallbackDeps,
+  parcelId: string,
+  emailReason: Exclude<UndeliverableReason, 'SMS_REJECTED'>,
+): Promise<SmsOutcome | 'UNDELIVERABLE' | 'ALREADY_REPORTED'> {
+  let detail: UndeliverableDetail = { parcelId, channel: 'EMAIL', reason: emailReason };
+  try {
+    const sms = await sendCodeBySms(deps, parcelId);
+    if (sms === 'IN_FLIGHT') throw new SmsTransientError(`The SMS of ${parcelId} is in flight`);
+    if (sms !== 'NO_PHONE') return sms;
+  } catch (error) {
+    if (!(error instanceof SmsRejectedError)) throw error;
+    detail = { parcelId, channel: 'SMS', reason: 'SMS_REJECTED' };
+  }
+  const record = await deps.store.get(parcelId);
+  const nowSeconds = toEpochSeconds(deps.clock.now());
+  if (!record || !(await deps.store.claimUndeliverableReport(parcelId, record.issueId, nowSeconds)))
+    return 'ALREADY_REPORTED';
+  try {
+    await deps.publishUndeliverable(detail);
+  } catch (error) {
+    await deps.store.releaseUndeliverableReport(parcelId, record.issueId);
+    throw error;
+  }
+  return 'UNDELIVERABLE';
+}
+
+/**
+ * Every code email SES has reported DELAYED for at least `timeoutSeconds` gets the fallback
+ * ({@link fallBackToSms}, reason EMAIL_DELAYED), then leaves the delayed index. A parcel whose fallback
+ * failed stays in the index for the next sweep.
+ */
+export async function sweepDelayedEmails(
+  deps: FallbackDeps,
+  timeoutSeconds: number,
+): Promise<{ parcelId: string; outcome: string }[]> {
+  const cutoff = toEpochSeconds(deps.clock.now()) - timeoutSeconds;
+  const results: { parcelId: string; outcome: string }[] = [];
+  for (const parcelId of await deps.store.listDelayedSince(cutoff)) {
+    try {
+      const outcome = await fallBackToSms(deps, parcelId, 'EMAIL_DELAYED');
+      await deps.store.clearDelayed(parcelId, cutoff);
+      results.push({ parcelId, outcome });
+    } catch (error) {
+      results.push({ parcelId, outcome: `FAILED:${(error as Error).name}` });
+    }
+  }
+  return results;
 }

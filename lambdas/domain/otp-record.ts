@@ -59,6 +59,9 @@ export interface OtpRecord {
   /** The code's SMS: claimed (in flight) or sent; at most one fallback SMS per code. */
   readonly smsStatus?: 'SENDING' | 'SENT';
   readonly smsClaimedAt?: number;
+  /** Set while the email is DELAYED (sparse index `DelayedEmails`): `DELAYED` and since when. */
+  readonly delayedShard?: string;
+  readonly delayedAt?: number;
   /** Epoch seconds when `Delivery Otp Undeliverable` was (being) published for this code. */
   readonly undeliverableAt?: number;
   /** The channel that last reached the recipient with this parcel's code; a reissue follows it. */
@@ -91,6 +94,8 @@ export interface EmailDeliveryReport {
   readonly messageId: string;
   readonly status: EmailDeliveryStatus;
   readonly bounceType?: string;
+  /** Epoch seconds the report was recorded; a DELAYED email waits in the delayed index from then. */
+  readonly recordedAt?: number;
 }
 
 /** Delivery status and second channel of a code; the DynamoDB code store implements it. */
@@ -105,6 +110,10 @@ export interface DeliveryStatusStore {
   claimSms(parcelId: string, issueId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim>;
   markSmsSent(parcelId: string, issueId: string): Promise<void>;
   releaseSmsClaim(parcelId: string, issueId: string): Promise<void>;
+  /** Parcels whose email has been DELAYED since `cutoffSeconds` or earlier (the sparse delayed index). */
+  listDelayedSince(cutoffSeconds: number): Promise<string[]>;
+  /** Takes the parcel out of the delayed index iff its email is still the DELAYED one from before `cutoffSeconds`. */
+  clearDelayed(parcelId: string, cutoffSeconds: number): Promise<void>;
   /** Claims telling the shop that `issueId` cannot be delivered (once per code); false if already told. */
   claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean>;
   releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void>;

@@ -1,6 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { deliveryReportFrom, recordEmailDelivery, sendCodeBySms } from '../domain/delivery-status.ts';
-import { SmsRejectedError } from '../domain/errors.ts';
+import { deliveryReportFrom, fallBackToSms, recordEmailDelivery } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/identifiers.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { messengerFromEnv, publisherFromEnv } from '../shared/delivery-wiring.ts';
@@ -33,47 +32,19 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
     outcome: recorded.outcome,
   });
   if (!recorded.fallback) return { parcelId: report.parcelId, outcome: recorded.outcome };
-
-  const issueId = recorded.record?.issueId;
-  let channel: 'EMAIL' | 'SMS' = 'EMAIL';
-  let reason = report.status === 'REJECTED' ? 'EMAIL_REJECTED' : 'EMAIL_BOUNCED';
-  try {
-    const sms = await sendCodeBySms(
-      {
-        store,
-        recipients,
-        messenger,
-        encryptionKey: await encryptionKey(),
-        clock: systemClock,
-        claimLeaseSeconds,
-      },
-      report.parcelId,
-    );
-    logger.info('Code SMS', { parcelId: report.parcelId, outcome: sms });
-    if (sms === 'IN_FLIGHT') throw new Error('SMS of this code is in flight');
-    if (sms !== 'NO_PHONE') return { parcelId: report.parcelId, outcome: sms };
-  } catch (error) {
-    if (!(error instanceof SmsRejectedError)) throw error;
-    logger.warn('Code SMS refused', { parcelId: report.parcelId, errorName: error.name });
-    channel = 'SMS';
-    reason = 'SMS_REJECTED';
-  }
-  // No channel left: tell the shop, once per code.
-  if (
-    !issueId ||
-    !(await store.claimUndeliverableReport(
-      report.parcelId,
-      issueId,
-      Math.floor(systemClock.now().getTime() / 1000),
-    ))
-  )
-    return { parcelId: report.parcelId, outcome: 'ALREADY_REPORTED' };
-  try {
-    await publisher.publish(DetailType.OtpUndeliverable, { parcelId: report.parcelId, channel, reason });
-  } catch (error) {
-    await store.releaseUndeliverableReport(report.parcelId, issueId);
-    throw error;
-  }
-  logger.info('Code undeliverable', { parcelId: report.parcelId, channel, reason });
-  return { parcelId: report.parcelId, outcome: 'UNDELIVERABLE' };
+  const outcome = await fallBackToSms(
+    {
+      store,
+      recipients,
+      messenger,
+      encryptionKey: await encryptionKey(),
+      clock: systemClock,
+      claimLeaseSeconds,
+      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, { ...detail }),
+    },
+    report.parcelId,
+    report.status === 'REJECTED' ? 'EMAIL_REJECTED' : 'EMAIL_BOUNCED',
+  );
+  logger.info('Code fallback', { parcelId: report.parcelId, outcome });
+  return { parcelId: report.parcelId, outcome };
 });

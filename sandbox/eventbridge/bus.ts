@@ -89,6 +89,8 @@ export class LocalEventBus {
   /** Deliveries that failed every attempt, with the target they were for. */
   readonly deadLetters: { event: BusEvent; targetArn: string; error: string }[] = [];
   private readonly rules: BusRule[] = [];
+  /** Scheduled rules (`rate(...)`) of the default bus: the sandbox fires them on a timer, or on request. */
+  readonly scheduled: { name: string; periodMs: number; targets: string[] }[] = [];
   private readonly busNames = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -121,7 +123,18 @@ export class LocalEventBus {
           RetryPolicy?: { MaximumRetryAttempts?: number };
         }[];
       };
-      if (properties.EventPattern === undefined) continue;
+      if (properties.EventPattern === undefined) {
+        const schedule = (resource.Properties as { ScheduleExpression?: string } | undefined)
+          ?.ScheduleExpression;
+        const periodMs = schedule ? ratePeriodMs(schedule) : undefined;
+        if (periodMs !== undefined && properties.State !== 'DISABLED')
+          this.scheduled.push({
+            name: resolver.ref(logicalId),
+            periodMs,
+            targets: (properties.Targets ?? []).map((target) => target.Arn),
+          });
+        continue;
+      }
       const busName = this.busName(properties.EventBusName ?? 'default');
       const ruleName = resolver.ref(logicalId);
       this.rules.push({
@@ -251,6 +264,40 @@ export class LocalEventBus {
     };
   }
 
+  /**
+   * Fires scheduled rules now, as EventBridge does at each period: a `Scheduled Event` from `aws.events`
+   * to every target (all rules, or the one named). Returns the number of rules fired.
+   */
+  async fireScheduled(ruleName?: string): Promise<number> {
+    const rules = this.scheduled.filter((rule) => ruleName === undefined || rule.name === ruleName);
+    await Promise.all(
+      rules.flatMap((rule) =>
+        rule.targets.map(async (targetArn) => {
+          const event = {
+            version: '0',
+            id: randomUUID(),
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: this.resolver.env.accountId,
+            time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            region: this.resolver.env.region,
+            resources: [
+              `arn:aws:events:${this.resolver.env.region}:${this.resolver.env.accountId}:rule/${rule.name}`,
+            ],
+            detail: {},
+          };
+          try {
+            await this.invokeTarget(targetArn, event);
+            this.log.line('events', `schedule ${rule.name} -> ${targetArn.split(/[:/]/).pop()}`);
+          } catch (error) {
+            this.log.line('events', `schedule ${rule.name} failed: ${(error as Error).name}`);
+          }
+        }),
+      ),
+    );
+    return rules.length;
+  }
+
   /** Resolves when every delivery started so far has finished (tests and shutdown wait on it). */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
@@ -367,6 +414,18 @@ export class LocalEventBus {
       `rule ${ruleName} could not deliver id=${event.id}: ${lastError} -> dead-letter queue`,
     );
   }
+}
+
+/** The period of a `rate(N minute|minutes|hour|hours|day|days)` expression; undefined for `cron(...)`. */
+export function ratePeriodMs(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const unit = match[2]?.startsWith('minute')
+    ? 60_000
+    : match[2]?.startsWith('hour')
+      ? 3_600_000
+      : 86_400_000;
+  return Number(match[1]) * unit;
 }
 
 const MANDATORY_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'];

@@ -397,3 +397,74 @@ describe('A reissued code follows the channel that last worked', () => {
     expect(await smsTo(phone)).toEqual([]);
   });
 });
+
+describe('DELAYED for too long', () => {
+  /**
+   * SES's mailbox simulator has no address whose mail is delayed: the state SES's `DeliveryDelay` event
+   * leaves (status DELAYED, in the delayed index since `minutesAgo`) is written through DynamoDB's API.
+   */
+  const delayedSince = async (parcelId: string, minutesAgo: number) => {
+    const { DynamoDBClient, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { otpTableName } = await import('../../sandbox/client.ts');
+    const { endpoints } = h.sandbox;
+    const ddb = new DynamoDBClient({
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+      endpoint: endpoints.dynamodbEndpoint,
+    });
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: await otpTableName(ddb),
+        Key: { parcelId: { S: parcelId } },
+        UpdateExpression:
+          'SET emailDelivery = :delayed, emailDeliveryRank = :two, delayedShard = :delayed, delayedAt = :at',
+        ExpressionAttributeValues: {
+          ':delayed': { S: 'DELAYED' },
+          ':two': { N: '2' },
+          ':at': { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
+        },
+      }),
+    );
+  };
+  const sweep = async () => {
+    await fetch(new URL('/_sandbox/schedules/run', h.sandbox.endpoints.eventsEndpoint), { method: 'POST' });
+    await h.sandbox.settled();
+  };
+
+  it('texts the code once the email has been DELAYED for 30 minutes, and not before', async () => {
+    // Prepare
+    const early = { address: 'dl1@example.com', phone: '+4915100000031' };
+    const late = { address: 'dl2@example.com', phone: '+4915100000032' };
+    await h.ship('DL-1', recipientWith(early.address, early.phone));
+    await h.ship('DL-2', recipientWith(late.address, late.phone));
+    await delayedSince('DL-1', 29);
+    await delayedSince('DL-2', 31);
+
+    // Act
+    await sweep();
+    await sweep();
+
+    // Assess
+    expect(await smsTo(early.phone)).toEqual([]);
+    expect(await smsTo(late.phone)).toHaveLength(1);
+    expect((await track('DL-2', late.address)).body.delivery).toEqual({ email: 'DELAYED', sms: 'SENT' });
+  });
+
+  it('reports a long-delayed email without a phone as Undeliverable (EMAIL_DELAYED), once', async () => {
+    // Prepare
+    await h.ship('DL-3', recipientWith('dl3@example.com'));
+    await delayedSince('DL-3', 45);
+
+    // Act
+    await sweep();
+    await sweep();
+
+    // Assess
+    const undeliverable = (await h.client.busEvents()).filter(
+      (event) => event['detail-type'] === 'Delivery Otp Undeliverable' && event.detail.parcelId === 'DL-3',
+    );
+    expect(undeliverable.map((event) => event.detail)).toEqual([
+      { parcelId: 'DL-3', channel: 'EMAIL', reason: 'EMAIL_DELAYED' },
+    ]);
+  });
+});

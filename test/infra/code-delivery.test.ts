@@ -57,7 +57,7 @@ describe('Code delivery infrastructure', () => {
 
     // Act
     const rules = ofType('AWS::Events::Rule').filter(([, rule]) =>
-      JSON.stringify(rule.Properties.EventPattern).includes('"aws.ses"'),
+      JSON.stringify(rule.Properties.EventPattern ?? {}).includes('"aws.ses"'),
     );
 
     // Assess
@@ -110,7 +110,7 @@ describe('Code delivery infrastructure', () => {
   it('alarms, through the alarm topic, on Delivery Otp Undeliverable', () => {
     // Prepare
     const signal = ofType('AWS::Events::Rule').find(([, rule]) =>
-      JSON.stringify(rule.Properties.EventPattern).includes('Delivery Otp Undeliverable'),
+      JSON.stringify(rule.Properties.EventPattern ?? {}).includes('Delivery Otp Undeliverable'),
     );
 
     // Act
@@ -128,5 +128,32 @@ describe('Code delivery infrastructure', () => {
     });
     const [[topicId] = []] = ofType('AWS::SNS::Topic');
     expect(alarm?.[1].Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+});
+
+describe('Delayed-email sweep', () => {
+  it('runs on a schedule (every 5 minutes) with the 30-minute timeout and Query on the keys-only delayed index', () => {
+    // Prepare, Act: the template (beforeAll)
+    const schedule = ofType('AWS::Events::Rule').find(([, rule]) => rule.Properties.ScheduleExpression);
+    const sweep = resources[functionId('sweep-delayed')];
+    const [, table] = ofType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('OtpTable')) ?? [];
+
+    // Assess
+    expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(JSON.stringify(schedule?.[1].Properties.Targets)).toContain(functionId('sweep-delayed'));
+    expect(JSON.stringify(sweep?.Properties.Environment)).toContain('"EMAIL_DELAYED_TIMEOUT_SECONDS":"1800"');
+    expect(table?.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'DelayedEmails',
+        KeySchema: [
+          { AttributeName: 'delayedShard', KeyType: 'HASH' },
+          { AttributeName: 'delayedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+    const actions = statementsOf('sweep-delayed').flatMap((statement) => [statement.Action].flat());
+    expect(actions).toContain('dynamodb:Query');
+    expect(actions).toContain('sms-voice:SendTextMessage');
   });
 });

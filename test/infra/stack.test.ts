@@ -164,7 +164,7 @@ describe('SecureDeliveryStack', () => {
       (resource) => resource.Type === 'AWS::Lambda::Function',
     );
 
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(Number(String(fn.Properties.Runtime).replace(/^nodejs(\d+).*$/, '$1'))).toBeGreaterThanOrEqual(
