@@ -8,14 +8,17 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Construct } from 'constructs';
+import { PARCEL_TAG } from '../lambdas/domain/delivery-status.ts';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
-/** SES's EventBridge detail-types that change a code email's status. */
+/**
+ * SES's EventBridge detail-types that change a code email's status after it was sent (`Email Sent` is
+ * not routed: the sender records SENT with the message id, so that event would only cost an invocation).
+ */
 export const SES_STATUS_DETAIL_TYPES = [
-  'Email Sent',
   'Email Delivered',
   'Email Delivery Delayed',
   'Email Bounced',
@@ -132,7 +135,13 @@ export class CodeDelivery extends Construct {
         source: ['aws.ses'],
         detailType: [...SES_STATUS_DETAIL_TYPES],
         detail: {
-          mail: { tags: { 'ses:configuration-set': [props.mail.configurationSet.configurationSetName] } },
+          mail: {
+            tags: {
+              'ses:configuration-set': [props.mail.configurationSet.configurationSetName],
+              // Code emails only (the handover receipt carries no parcel tag).
+              [PARCEL_TAG]: [{ exists: true }],
+            },
+          },
         },
       },
       targets: [

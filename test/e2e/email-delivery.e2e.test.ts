@@ -174,8 +174,8 @@ describe('SMS fallback', () => {
     expect(messages).toHaveLength(1);
     const code = /\b(\d{6})\b/.exec(emails[0]?.text ?? '')?.[1];
     expect(messages[0]?.messageBody).toContain(code);
-    expect(messages[0]?.messageBody).toContain('Haushalt');
-    expect(messages[0]?.messageBody).toContain('niemals am Telefon');
+    expect(messages[0]?.messageBody).toContain('wer das Paket annimmt, darf ihn nutzen');
+    expect(messages[0]?.messageBody).toContain('Niemals am Telefon weitergeben, auch nicht dem Zusteller');
     const answer = await track('FB-1', address);
     expect(answer.body.delivery).toEqual({ email: 'BOUNCED', sms: 'SENT', bounceType: 'Permanent' });
     const undeliverable = (await h.client.busEvents()).filter(
@@ -198,8 +198,8 @@ describe('SMS fallback', () => {
     // Assess
     const messages = await smsTo(phone);
     expect(messages).toHaveLength(1);
-    expect(messages[0]?.messageBody).toContain('household');
-    expect(messages[0]?.messageBody).toContain('Never give the code out on the phone');
+    expect(messages[0]?.messageBody).toContain('whoever accepts the parcel may use it');
+    expect(messages[0]?.messageBody).toContain('Never give it out on the phone, not even to the driver');
   });
 
   it('without a phone emits Delivery Otp Undeliverable once, with no phone, code or address in it', async () => {

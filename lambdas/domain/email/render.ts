@@ -222,24 +222,27 @@ export function renderHandoverReceipt(input: HandoverReceiptInput): RenderedEmai
   });
 }
 
+/** The code SMS's copy: the email's guidance, short enough for two message parts (SMS is billed per part). */
+const SMS_COPY: Readonly<
+  Record<EmailLanguage, (parcelId: string, code: string, until: LocalDateTime) => string>
+> = {
+  de: (parcelId, code, until) =>
+    `Secure Delivery: Ihr Zustellcode für Paket ${parcelId} ist ${code} (gültig bis ${until.date}, ${until.time} Uhr). Nennen Sie ihn nur an der Tür; wer das Paket annimmt, darf ihn nutzen. Niemals am Telefon weitergeben, auch nicht dem Zusteller.`,
+  en: (parcelId, code, until) =>
+    `Secure Delivery: your delivery code for parcel ${parcelId} is ${code} (valid until ${until.date}, ${until.time}). Say it only at the door; whoever accepts the parcel may use it. Never give it out on the phone, not even to the driver.`,
+};
+
 /**
- * Renders the text message carrying the delivery code (the email's second channel): the same code,
- * validity and guidance as the email (share it with whoever accepts the parcel, only at the door, never
- * by phone), without the greeting: nobody's name goes into an SMS.
+ * Renders the text message carrying the delivery code (the email's second channel): the code, its
+ * validity and the email's guidance (whoever accepts the parcel may use it, only at the door, never by
+ * phone, not even to the driver), without the greeting: nobody's name goes into an SMS.
  */
 export function renderOtpSms(input: Omit<OtpEmailInput, 'recipientName'>): string {
   const language = languageFor(input.locale);
-  const copy = COPY[language];
   const until = formatLastValidMinute(
     input.validUntil,
     formattingLocale(input.locale, language),
     input.timeZone,
   );
-  return [
-    `${copy.otp.initial.intro(input.parcelId, input.orderId)} ${input.code}`,
-    copy.otp.initial.validity(until),
-    copy.household,
-    copy.doorOnly,
-    copy.neverByPhone,
-  ].join('\n');
+  return SMS_COPY[language](input.parcelId, input.code, until);
 }
