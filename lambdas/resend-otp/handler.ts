@@ -60,6 +60,14 @@ export const handler = lambdaHandler(
       if ('refusal' in result) return refusalResponse(result.refusal);
       return jsonResponse(202, { code: 'RESENT', resendsRemaining: result.resendsRemaining });
     } catch (error) {
+      if (error instanceof Error && error.name === 'SmsRejectedError') {
+        // The SMS service refused the number for good: retrying cannot help; the resend was given back.
+        logger.warn('Resend SMS refused', { errorName: error.name });
+        return jsonResponse(422, {
+          code: 'SMS_REJECTED',
+          message: 'The SMS could not be sent to this number',
+        });
+      }
       if (error instanceof Error && /^(Email|Sms)/.test(error.name)) {
         logger.warn('Resend failed to send', { errorName: error.name });
         return jsonResponse(

@@ -29,5 +29,8 @@ export const handler = lambdaHandler(logger, async () => {
     delayedTimeoutSeconds,
   );
   for (const result of results) logger.info('Delayed email', result);
+  // Those stay in the index for the next sweep; failing the run puts it in the DLQ, whose alarm pages.
+  const failed = results.filter((result) => result.outcome.startsWith('FAILED')).length;
+  if (failed > 0) throw new Error(`${failed} delayed code emails could not fall back; retried next sweep`);
   return { swept: results.length };
 });

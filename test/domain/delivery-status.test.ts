@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   deliveryReportFrom,
+  fallBackToSms,
   parcelIdFromTag,
   parcelTagValue,
   recordEmailDelivery,
@@ -143,5 +144,138 @@ describe('recordEmailDelivery', () => {
     // Assess
     expect(again).toMatchObject({ outcome: 'IGNORED', fallback: true });
     expect(late).toMatchObject({ outcome: 'IGNORED', fallback: false });
+  });
+});
+
+describe('fallBackToSms', () => {
+  const KEY = new Uint8Array(32).fill(7);
+
+  /** Stores holding one open code (ciphertext of 123456) and a recipient with or without a phone. */
+  async function world(phone?: string) {
+    const { encryptOtpCode } = await import('../../lambdas/domain/otp-code.ts');
+    const code = record({
+      orderId: 'O-1',
+      timeZone: 'Europe/Berlin',
+      codeCiphertext: encryptOtpCode(KEY, 'P-1', 'i-1', '123456'),
+    });
+    const calls: string[] = [];
+    let reported = false;
+    const store = {
+      get: async () => code,
+      claimSms: async () => {
+        calls.push('claimSms');
+        return 'CLAIMED';
+      },
+      markSmsSent: async () => void calls.push('markSmsSent'),
+      releaseSmsClaim: async () => void calls.push('releaseSmsClaim'),
+      claimUndeliverableReport: async () => {
+        calls.push('claimUndeliverableReport');
+        const first = !reported;
+        reported = true;
+        return first;
+      },
+      releaseUndeliverableReport: async () => void calls.push('releaseUndeliverableReport'),
+    } as unknown as DeliveryStatusStore;
+    const recipients = {
+      get: async () => ({
+        parcelId: 'P-1',
+        email: 'a@example.com',
+        name: '',
+        locale: 'de-DE',
+        ttl: 0,
+        ...(phone ? { phone } : {}),
+      }),
+    };
+    const published: unknown[] = [];
+    return { store, recipients, calls, published };
+  }
+
+  const deps = (w: Awaited<ReturnType<typeof world>>, send: () => Promise<{ messageId: string }>) => ({
+    store: w.store,
+    recipients: w.recipients,
+    messenger: { send },
+    encryptionKey: KEY,
+    clock,
+    claimLeaseSeconds: 30,
+    publishUndeliverable: async (detail: unknown) => void w.published.push(detail),
+  });
+
+  it('texts the code when a phone is on file: claim, send, mark', async () => {
+    // Prepare
+    const w = await world('+4915100000001');
+    const texts: string[] = [];
+
+    // Act
+    const outcome = await fallBackToSms(
+      deps(w, async () => {
+        texts.push('sent');
+        return { messageId: 'm' };
+      }),
+      'P-1',
+      'EMAIL_BOUNCED',
+    );
+
+    // Assess
+    expect(outcome).toBe('SENT');
+    expect(w.calls).toEqual(['claimSms', 'markSmsSent']);
+    expect(w.published).toEqual([]);
+  });
+
+  it('reports Undeliverable with channel SMS when the SMS service refuses the number for good', async () => {
+    // Prepare
+    const w = await world('+4915100000002');
+    const { SmsRejectedError } = await import('../../lambdas/domain/errors.ts');
+
+    // Act
+    const outcome = await fallBackToSms(
+      deps(w, async () => {
+        throw new SmsRejectedError('SMS refused (ValidationException)');
+      }),
+      'P-1',
+      'EMAIL_BOUNCED',
+    );
+
+    // Assess
+    expect(outcome).toBe('UNDELIVERABLE');
+    expect(w.calls).toEqual(['claimSms', 'releaseSmsClaim', 'claimUndeliverableReport']);
+    expect(w.published).toEqual([{ parcelId: 'P-1', channel: 'SMS', reason: 'SMS_REJECTED' }]);
+  });
+
+  it('rethrows a transient SMS failure after releasing the claim, reporting nothing', async () => {
+    // Prepare
+    const w = await world('+4915100000003');
+    const { SmsTransientError } = await import('../../lambdas/domain/errors.ts');
+
+    // Act
+    const falling = fallBackToSms(
+      deps(w, async () => {
+        throw new SmsTransientError('SMS failed transiently (ThrottlingException)');
+      }),
+      'P-1',
+      'EMAIL_DELAYED',
+    );
+
+    // Assess
+    await expect(falling).rejects.toMatchObject({ name: 'SmsTransientError' });
+    expect(w.calls).toEqual(['claimSms', 'releaseSmsClaim']);
+    expect(w.published).toEqual([]);
+  });
+
+  it('without a phone reports Undeliverable once, however often it runs', async () => {
+    // Prepare
+    const w = await world();
+    const never = async (): Promise<{ messageId: string }> => {
+      throw new Error('no SMS without a phone');
+    };
+
+    // Act
+    const outcomes = [
+      await fallBackToSms(deps(w, never), 'P-1', 'EMAIL_REJECTED'),
+      await fallBackToSms(deps(w, never), 'P-1', 'EMAIL_REJECTED'),
+    ];
+
+    // Assess
+    expect(outcomes).toEqual(['UNDELIVERABLE', 'ALREADY_REPORTED']);
+    expect(w.published).toEqual([{ parcelId: 'P-1', channel: 'EMAIL', reason: 'EMAIL_REJECTED' }]);
   });
 });
