@@ -468,3 +468,56 @@ describe('DELAYED for too long', () => {
     ]);
   });
 });
+
+describe('Sandbox endpoints refuse what AWS refuses', () => {
+  it('SendTextMessage refuses a number that is not E.164 and an unknown configuration set', async () => {
+    // Prepare
+    const { PinpointSMSVoiceV2Client, SendTextMessageCommand } = await import(
+      '@aws-sdk/client-pinpoint-sms-voice-v2'
+    );
+    const { endpoints } = h.sandbox;
+    const client = new PinpointSMSVoiceV2Client({
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+      endpoint: endpoints.smsEndpoint,
+    });
+    const send = (input: { DestinationPhoneNumber: string; ConfigurationSetName?: string }) =>
+      client.send(new SendTextMessageCommand({ MessageBody: 'hi', MessageType: 'TRANSACTIONAL', ...input }));
+
+    // Act
+    const answers = await Promise.allSettled([
+      send({ DestinationPhoneNumber: '015112345678' }),
+      send({ DestinationPhoneNumber: '+4915112345678', ConfigurationSetName: 'no-such-set' }),
+      send({ DestinationPhoneNumber: '+4915100000099', ConfigurationSetName: 'secure-delivery-sms' }),
+    ]);
+
+    // Assess
+    expect(
+      answers.map((answer) => (answer.status === 'rejected' ? (answer.reason as Error).name : 'ok')),
+    ).toEqual(['ValidationException', 'ResourceNotFoundException', 'ok']);
+  });
+
+  it('SendEmail refuses a message tag value SES does not allow (a dot)', async () => {
+    // Prepare
+    const { SESClient, SendEmailCommand } = await import('@aws-sdk/client-ses');
+    const { endpoints } = h.sandbox;
+    const ses = new SESClient({
+      region: endpoints.region,
+      credentials: endpoints.credentials,
+      endpoint: endpoints.sesEndpoint,
+    });
+
+    // Act
+    const sending = ses.send(
+      new SendEmailCommand({
+        Source: 'no-reply@secure-delivery.example.com',
+        Destination: { ToAddresses: ['tag@example.com'] },
+        Message: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } },
+        Tags: [{ Name: 'parcel', Value: 'P.1001' }],
+      }),
+    );
+
+    // Assess
+    await expect(sending).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+  });
+});
