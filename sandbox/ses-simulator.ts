@@ -42,6 +42,13 @@ export interface SesServiceEvent {
   readonly eventBusName: string;
 }
 
+/**
+ * After the send, when the simulator's delivery or bounce is reported (SES takes seconds; the sandbox a
+ * fraction, still after the sender has stored the message id under load), and the complaint after that.
+ */
+const DELIVERY_DELAY_MS = 250;
+const COMPLAINT_DELAY_MS = 400;
+
 /** SES's event types (as `MatchingEventTypes` names them), their `eventType` and EventBridge detail-type. */
 const EVENT_TYPES = {
   send: { eventType: 'Send', detailType: 'Email Sent' },
@@ -111,12 +118,12 @@ export class SesEventPublishing {
     ];
     if (delivered.length > 0)
       planned.push({
-        delayMs: 60,
+        delayMs: DELIVERY_DELAY_MS,
         type: 'delivery',
         body: {
           delivery: {
-            timestamp: at(60),
-            processingTimeMillis: 60,
+            timestamp: at(DELIVERY_DELAY_MS),
+            processingTimeMillis: DELIVERY_DELAY_MS,
             recipients: delivered.map(({ address }) => address),
             smtpResponse: '250 2.6.0 Message received',
             reportingMTA: 'a8-70.smtp-out.amazonses.com',
@@ -126,7 +133,7 @@ export class SesEventPublishing {
     if (bounced.length > 0) {
       const suppressed = bounced.every(({ fate }) => fate === 'SUPPRESSED');
       planned.push({
-        delayMs: 60,
+        delayMs: DELIVERY_DELAY_MS,
         type: 'bounce',
         body: {
           bounce: {
@@ -142,7 +149,7 @@ export class SesEventPublishing {
                   ? 'Amazon SES has suppressed sending to this address because it has a recent history of bouncing as an invalid address.'
                   : 'smtp; 550 5.1.1 user unknown',
             })),
-            timestamp: at(60),
+            timestamp: at(DELIVERY_DELAY_MS),
             reportingMTA: 'dns; amazonses.com',
           },
         },
@@ -150,17 +157,17 @@ export class SesEventPublishing {
     }
     if (complained.length > 0)
       planned.push({
-        delayMs: 100,
+        delayMs: COMPLAINT_DELAY_MS,
         type: 'complaint',
         body: {
           complaint: {
             feedbackId: `${randomUUID()}-000000`,
             complaintSubType: null,
             complainedRecipients: complained.map(({ address }) => ({ emailAddress: address })),
-            timestamp: at(100),
+            timestamp: at(COMPLAINT_DELAY_MS),
             userAgent: 'Amazon SES Mailbox Simulator',
             complaintFeedbackType: 'abuse',
-            arrivalDate: at(100),
+            arrivalDate: at(COMPLAINT_DELAY_MS),
           },
         },
       });
