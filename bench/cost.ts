@@ -25,7 +25,8 @@ export interface UsageSnapshot {
 export function snapshot(sandbox: Sandbox): UsageSnapshot {
   const executions = [...sandbox.stepFunctions.executions.values()];
   return {
-    events: sandbox.bus.events.length,
+    // AWS services' own events (SES's on the default bus) are free: only custom events are billed.
+    events: sandbox.bus.events.filter((event) => !event.source.startsWith('aws.')).length,
     emails: sandbox.faults.ses.stats.byOperation.SendEmail ?? 0,
     dynamodb: { ...sandbox.faults.dynamodb.stats.byOperation },
     kmsRequests: sandbox.faults.kms.stats.requests,
@@ -179,5 +180,42 @@ export async function measureCost(sandbox: Sandbox, client: SandboxClient, parce
     totalPerMillion: total * 1e6,
     withoutReceiptPerMillion: withoutReceipt * 1e6,
     itemBytes: item,
+  };
+}
+
+/** Parts a text message is billed as: GSM-7 fits 160 characters (153 per part when split), else UCS-2 70 (67). */
+export function smsParts(body: string): number {
+  const gsm7 =
+    /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/.test(
+      body,
+    );
+  const [single, multi] = gsm7 ? [160, 153] : [70, 67];
+  return body.length <= single ? 1 : Math.ceil(body.length / multi);
+}
+
+/**
+ * The SMS fallback's cost per protected parcel: at each fallback rate, the measured cost per parcel
+ * plus that share of one code SMS (its parts at the country's price per part, and the record-delivery
+ * run that sends it, which the measured cost already counts for every email's SES events).
+ */
+export function smsFallbackCost(
+  usdPerParcel: number,
+  sampleSms: string,
+  country: string,
+  rates: readonly number[] = [0, 0.02, 0.1],
+) {
+  const price = PRICING.smsPerPartByCountry[country as keyof typeof PRICING.smsPerPartByCountry];
+  if (price === undefined)
+    throw new Error(
+      `No SMS price for ${country}; known: ${Object.keys(PRICING.smsPerPartByCountry).join(', ')}`,
+    );
+  const parts = smsParts(sampleSms);
+  const perSms = parts * price;
+  return {
+    country,
+    pricePerPart: price,
+    parts,
+    perSms,
+    rates: rates.map((rate) => ({ rate, usdPerParcel: usdPerParcel + rate * perSms })),
   };
 }

@@ -7,7 +7,10 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const { SandboxClient } = await import('../sandbox/client.ts');
 const { REPO_ROOT } = await import('../sandbox/net.ts');
 const { startSandbox } = await import('../sandbox/sandbox.ts');
-const { FLOOR_USD_PER_PARCEL, PREVIOUS_FLOOR_USD_PER_PARCEL, measureCost } = await import('./cost.ts');
+const { FLOOR_USD_PER_PARCEL, PREVIOUS_FLOOR_USD_PER_PARCEL, measureCost, smsFallbackCost } = await import(
+  './cost.ts'
+);
+const { renderOtpSms } = await import('../lambdas/domain/email/render.ts');
 const { capacity } = await import('./capacity.ts');
 const { handlerEnvironments, measureColdStarts } = await import('./cold-start.ts');
 const { PRICING } = await import('./pricing.ts');
@@ -16,6 +19,12 @@ const { measureIssuing } = await import('./throughput.ts');
 const { measureVerify } = await import('./verify.ts');
 
 const quick = process.argv.includes('--quick');
+/** Destination country of the SMS fallback's price (`--sms-country=DE`). */
+const smsCountry =
+  process.argv
+    .find((arg) => arg.startsWith('--sms-country='))
+    ?.split('=')[1]
+    ?.toUpperCase() ?? 'DE';
 const sizes = quick
   ? {
       costParcels: 10,
@@ -73,7 +82,25 @@ async function main(): Promise<void> {
     const previousFloorPerMillion = PREVIOUS_FLOOR_USD_PER_PARCEL * 1e6;
     const peak = capacity(cost.perParcel);
     const worstInit = cold.rows.reduce((worst, row) => (row.ratio > worst.ratio ? row : worst));
+    const sms = smsFallbackCost(
+      cost.totalPerMillion / 1e6,
+      renderOtpSms({
+        locale: smsCountry === 'DE' || smsCountry === 'AT' ? 'de-DE' : 'en-GB',
+        orderId: '302-1234567-7654321',
+        parcelId: 'P-1001',
+        code: '123456',
+        validUntil: new Date('2026-12-01T23:00:00Z'),
+        timeZone: 'Europe/Berlin',
+      }),
+      smsCountry,
+    );
     const figures = {
+      ...Object.fromEntries(
+        sms.rates.map((line) => [
+          `cost_per_million_parcels_sms_${Math.round(line.rate * 100)}pct_usd`,
+          { value: round(line.usdPerParcel * 1e6, 2), unit: `USD per 1M parcels, SMS to ${sms.country}` },
+        ]),
+      ),
       cost_per_million_parcels_usd: {
         value: round(cost.totalPerMillion, 2),
         unit: 'USD',
@@ -151,7 +178,7 @@ async function main(): Promise<void> {
       machine,
       quick,
       figures,
-      detail: { cost, verify, issuing, coldStart: cold, capacity: peak },
+      detail: { cost, verify, issuing, coldStart: cold, capacity: peak, sms },
     };
     mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(REPO_ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -175,6 +202,14 @@ async function main(): Promise<void> {
       `  total: $${round(cost.totalPerMillion, 2)} per M; without the receipt $${round(cost.withoutReceiptPerMillion, 2)}; Twilio Verify $50,000`,
       `  feature floor (2 emails, 2 writes, 4 events, 1 HTTP API request, 1 minimal Express run): $${round(floorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / floorPerMillion)}x`,
       `  previous floor (1 email + 2 writes): $${round(previousFloorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / previousFloorPerMillion)}x`,
+    );
+    out.push(
+      '',
+      `SMS fallback (${sms.country}: $${sms.pricePerPart} per part, the code SMS is ${sms.parts} parts = $${round(sms.perSms, 4)})`,
+      ...sms.rates.map(
+        (line) =>
+          `  ${String(line.rate * 100).padStart(3)} % of codes also by SMS: $${round(line.usdPerParcel * 1e6, 2)} per M parcels`,
+      ),
     );
     out.push('', 'Verify path');
     out.push(

@@ -28,6 +28,22 @@ export const PRICING = {
   pipesPerRequest: 0.4 / 1e6,
   /** KMS API requests (GenerateMac on the code hash key), $0.03 per 10,000; the key's $1/month is not per parcel. */
   kmsPerRequest: 0.03 / 10_000,
+  /**
+   * AWS End User Messaging SMS, outbound, USD per message part, by destination country (ISO 3166).
+   * Source to check: aws.amazon.com/end-user-messaging/pricing (per-country table, carrier fees included).
+   * NOT verified against that page when recorded (2026-12-02, no access to it): these are the
+   * per-country SMS rates AWS published for SNS/Pinpoint as last known; confirm before quoting the SMS
+   * lines. Country: `npm run bench -- --sms-country=XX`.
+   */
+  smsPerPartByCountry: {
+    DE: 0.0787,
+    AT: 0.0855,
+    CH: 0.0496,
+    FR: 0.0714,
+    NL: 0.1012,
+    GB: 0.0351,
+    US: 0.00883,
+  },
   /** Twilio Verify, per successful verification. */
   twilioVerifyPerVerification: 0.05,
 } as const;

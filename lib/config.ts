@@ -29,6 +29,12 @@ export interface SecureDeliveryConfig {
   readonly alarmEmail: string;
   /** Prefix of the drivers' managed-login domain (`<prefix>.auth.<region>.amazoncognito.com`), unique per region. */
   readonly driverLoginDomainPrefix: string;
+  /** Name of the End User Messaging SMS configuration set the stack creates for the code SMS. */
+  readonly smsConfigurationSetName: string;
+  /** ARN of the registered origination identity (phone number, pool, sender ID) the SMS goes from; empty: the pool `pool-secure-delivery`. */
+  readonly smsOriginationIdentityArn: string;
+  /** Minutes a code email may stay DELAYED before the code also goes by SMS. */
+  readonly emailDelayedFallbackMinutes: number;
 }
 
 /** Defaults for every setting not in context. */
@@ -46,6 +52,9 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   auditLogRetentionDays: 365,
   alarmEmail: '',
   driverLoginDomainPrefix: 'secure-delivery-drivers',
+  smsConfigurationSetName: 'secure-delivery-sms',
+  smsOriginationIdentityArn: '',
+  emailDelayedFallbackMinutes: 30,
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -72,7 +81,27 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     auditLogRetentionDays: Number(read('auditLogRetentionDays')),
     alarmEmail: String(read('alarmEmail')),
     driverLoginDomainPrefix: String(read('driverLoginDomainPrefix')),
+    smsConfigurationSetName: String(read('smsConfigurationSetName')),
+    smsOriginationIdentityArn: String(read('smsOriginationIdentityArn')),
+    emailDelayedFallbackMinutes: Number(read('emailDelayedFallbackMinutes')),
   };
+  if (
+    !Number.isSafeInteger(config.emailDelayedFallbackMinutes) ||
+    config.emailDelayedFallbackMinutes < 5 ||
+    config.emailDelayedFallbackMinutes > 1440
+  )
+    throw new Error('secureDelivery:emailDelayedFallbackMinutes must be an integer from 5 to 1440');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.smsConfigurationSetName))
+    throw new Error('secureDelivery:smsConfigurationSetName must be 1-64 of A-Z a-z 0-9 _ -');
+  if (
+    config.smsOriginationIdentityArn !== '' &&
+    !/^arn:aws[\w-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/.test(
+      config.smsOriginationIdentityArn,
+    )
+  )
+    throw new Error(
+      'secureDelivery:smsOriginationIdentityArn must be the ARN of a phone number, pool or sender ID, or empty',
+    );
   for (const [currency, amount] of Object.entries(config.otpThresholds)) {
     if (!/^[A-Z]{3}$/.test(currency) || !Number.isSafeInteger(amount) || amount < 0) {
       throw new Error(

@@ -7,6 +7,7 @@ import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'a
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import type { CodeDelivery } from './code-delivery.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
@@ -20,6 +21,8 @@ export interface IssuingWorkflowProps {
   readonly codeHashKey: IKey;
   readonly encryptionKeySecret: ISecret;
   readonly mail: Mail;
+  /** The SMS channel: a reissued code goes by SMS when that is what last reached the recipient. */
+  readonly codeDelivery: CodeDelivery;
   readonly bus: IEventBus;
   /** `source` of the events the workflow emits. */
   readonly ownSource: string;
@@ -80,16 +83,18 @@ export class IssuingWorkflow extends Construct {
 
     this.sendFunction = new SecureDeliveryFunction(this, 'SendOtpEmail', {
       handlerName: 'send-otp-email',
-      description: 'Secure Delivery: emails a parcel code once per issue',
+      description: 'Secure Delivery: sends a parcel code once per issue (email, or SMS if that last worked)',
       environment: {
         OTP_TABLE_NAME: props.table.tableName,
         RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
         OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
         SENDER_EMAIL: props.mail.senderEmail,
         SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+        ...props.codeDelivery.smsEnvironment,
       },
     });
     props.table.grant(this.sendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.codeDelivery.grantSendSms(this.sendFunction);
     props.recipientTable.grant(this.sendFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.sendFunction);
     props.mail.grantSend(this.sendFunction);

@@ -1,5 +1,13 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { CfnElement } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 /** Props for {@link OtpTable}. */
@@ -33,6 +41,21 @@ export class OtpTable extends Construct {
       // The product's state-change events are published from this stream (HandoverEvents), not by handlers.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // Sparse: only items whose email SES reported DELAYED carry these keys (the delayed-email sweep reads it).
+    this.table.addGlobalSecondaryIndex({
+      indexName: 'DelayedEmails',
+      partitionKey: { name: 'delayedShard', type: AttributeType.STRING },
+      sortKey: { name: 'delayedAt', type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    // With an index, every grant on the table also names `<table>/index/*`; of the granted actions only
+    // Query reads an index (the delayed-email sweep's, keys only), GetItem and UpdateItem cannot.
+    const tableId = Stack.of(this).getLogicalId(this.table.node.defaultChild as CfnElement);
+    Validations.of(Stack.of(this)).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+      reason:
+        'Grants on the code table name its indexes too; the one index is keys-only and only the sweep may Query it.',
     });
   }
 }

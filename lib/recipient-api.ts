@@ -6,6 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import type { CodeDelivery } from './code-delivery.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
@@ -21,6 +22,8 @@ export interface RecipientApiProps {
   readonly recipientTable: ITable;
   readonly encryptionKeySecret: ISecret;
   readonly mail: Mail;
+  /** The SMS channel: resends by SMS go through its configuration set and origination identity. */
+  readonly codeDelivery: CodeDelivery;
   /**
    * Resends allowed per code.
    * @default 3
@@ -57,12 +60,13 @@ export class RecipientApi extends Construct {
     const resendTimeout = Duration.seconds(10);
     this.resendFunction = new SecureDeliveryFunction(this, 'Resend', {
       handlerName: 'resend-otp',
-      description: 'Secure Delivery: emails the current code again',
+      description: 'Secure Delivery: sends the current code again, by email or SMS',
       timeout: resendTimeout,
       environment: {
         ...common,
         SENDER_EMAIL: props.mail.senderEmail,
         SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
+        ...props.codeDelivery.smsEnvironment,
         MAX_RESENDS_PER_CODE: String(props.maxResendsPerCode ?? 3),
         // A resend holds the code (no reissue, no revoke) for longer than it can possibly run.
         RESEND_LEASE_SECONDS: String(resendTimeout.toSeconds() + RESEND_LEASE_MARGIN_SECONDS),
@@ -72,6 +76,7 @@ export class RecipientApi extends Construct {
     props.recipientTable.grant(this.resendFunction, 'dynamodb:GetItem');
     props.encryptionKeySecret.grantRead(this.resendFunction);
     props.mail.grantSend(this.resendFunction);
+    props.codeDelivery.grantSendSms(this.resendFunction);
 
     const authorizer = new HttpIamAuthorizer();
     props.httpApi.addRoutes({

@@ -2,6 +2,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { CodeDelivery } from './code-delivery.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
 import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
@@ -42,6 +43,8 @@ export class SecureDeliveryStack extends Stack {
   public readonly handoverEvents: HandoverEvents;
   /** The drivers' web app (S3 + CloudFront). */
   public readonly driverApp: DriverAppHosting;
+  /** SES delivery status of code emails and the SMS fallback. */
+  public readonly codeDelivery: CodeDelivery;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
     super(scope, id, props);
@@ -69,12 +72,25 @@ export class SecureDeliveryStack extends Stack {
       webApp: { url: this.driverApp.url, loginDomainPrefix: config.driverLoginDomainPrefix },
     });
 
+    this.codeDelivery = new CodeDelivery(this, 'CodeDelivery', {
+      table: this.otpTable.table,
+      recipientTable: this.recipientTable.table,
+      encryptionKeySecret: secrets.encryptionKeySecret,
+      mail,
+      events: this.events,
+      smsConfigurationSetName: config.smsConfigurationSetName,
+      emailDelayedTimeout: Duration.minutes(config.emailDelayedFallbackMinutes),
+      ...(config.smsOriginationIdentityArn
+        ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
+        : {}),
+    });
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
       recipientTable: this.recipientTable.table,
       codeHashKey: secrets.hashKey,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
+      codeDelivery: this.codeDelivery,
       bus: this.events.bus,
       ownSource: this.events.ownSource,
       thresholds: config.otpThresholds,
@@ -117,6 +133,7 @@ export class SecureDeliveryStack extends Stack {
       recipientTable: this.recipientTable.table,
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
+      codeDelivery: this.codeDelivery,
       maxResendsPerCode: config.maxResendsPerCode,
     });
     this.handoverEvents = new HandoverEvents(this, 'HandoverEvents', {

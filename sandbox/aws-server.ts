@@ -4,6 +4,7 @@ import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.t
 import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
 import { type KmsCall, LocalKms } from './kms.ts';
 import type { SandboxLog } from './log.ts';
+import type { LocalSms } from './sms.ts';
 import type { ExecutionRecord, LocalStepFunctions } from './stepfunctions.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -59,14 +60,15 @@ export function executionView(execution: ExecutionRecord) {
 
 /**
  * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
- * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`) and KMS
- * (`TrentService.*`, {@link LocalKms}), dispatched on X-Amz-Target exactly as the SDK sends them. Other
- * paths go to `fallback`.
+ * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
+ * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
+ * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
  */
 export function createAwsRequestHandler(options: {
   resolver: TemplateResolver;
   bus: LocalEventBus;
   stepFunctions: LocalStepFunctions;
+  sms: LocalSms;
   log: SandboxLog;
   /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
   authorize?: (
@@ -152,6 +154,7 @@ export function createAwsRequestHandler(options: {
         creationDate: 0,
       })),
     }),
+    'PinpointSMSVoiceV2.SendTextMessage': (body) => options.sms.sendTextMessage(body),
     'secretsmanager.GetSecretValue': (body) => {
       const secret = findSecret(body.SecretId);
       return {
@@ -168,7 +171,7 @@ export function createAwsRequestHandler(options: {
   return (request, response) => {
     void (async () => {
       const target = String(request.headers['x-amz-target'] ?? '');
-      const contentType = target.startsWith('AWSStepFunctions')
+      const contentType = /^(AWSStepFunctions|PinpointSMSVoiceV2)\./.test(target)
         ? 'application/x-amz-json-1.0'
         : 'application/x-amz-json-1.1';
       try {

@@ -121,9 +121,15 @@ export class SandboxClient {
     path: string,
     recipientEmail: string,
     signed = true,
+    body?: unknown,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const url = new URL(path, this.endpoints.apiUrl);
-    const headers: Record<string, string> = { host: url.host, 'x-recipient-email': recipientEmail };
+    const text = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = {
+      host: url.host,
+      'x-recipient-email': recipientEmail,
+      ...(text === undefined ? {} : { 'content-type': 'application/json' }),
+    };
     const request = signed
       ? await executeApiSigner(this.endpoints.iam, this.endpoints.region).sign({
           method,
@@ -132,11 +138,16 @@ export class SandboxClient {
           port: Number(url.port),
           path: url.pathname,
           headers,
+          ...(text === undefined ? {} : { body: text }),
         })
       : { headers };
-    const response = await fetch(url, { method, headers: request.headers });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const response = await fetch(url, {
+      method,
+      headers: request.headers,
+      ...(text === undefined ? {} : { body: text }),
+    });
+    const answer = await response.text();
+    return { status: response.status, body: answer ? (JSON.parse(answer) as Record<string, unknown>) : {} };
   }
 
   /** Emails the SES emulator holds for `to`. */
@@ -174,9 +185,26 @@ export class SandboxClient {
   }
 
   /** Events the bus accepted (the sandbox's inspection endpoint). */
-  async busEvents(): Promise<{ 'detail-type': string; source: string; detail: Record<string, unknown> }[]> {
+  async busEvents(): Promise<
+    {
+      id: string;
+      'detail-type': string;
+      source: string;
+      resources: string[];
+      detail: Record<string, unknown>;
+    }[]
+  > {
     const response = await fetch(this.endpoints.inspectUrl);
     return ((await response.json()) as { events: never[] }).events;
+  }
+
+  /** Has the bus deliver an event it accepted once more, same id (EventBridge delivers at least once). */
+  async redeliver(eventId: string): Promise<void> {
+    const response = await fetch(new URL('/_sandbox/events/redeliver', this.endpoints.eventsEndpoint), {
+      method: 'POST',
+      body: JSON.stringify({ id: eventId }),
+    });
+    if (response.status !== 202) throw new Error(`Redelivery of ${eventId} failed: ${response.status}`);
   }
 }
 

@@ -80,8 +80,9 @@ async function demo(): Promise<void> {
   const receipt = (await client.waitForEmails(recipient, 2))[1];
   outcome(receipt ? `email arrived: "${receipt.subject}"` : 'no receipt within 10 s: see the sandbox log');
 
+  await smsFallback(client, endpoints, run);
   const forApp = `DEMO-${run}-APP`;
-  step(7, `Your turn in the driver app: ${forApp} is out for delivery with ${driverId}`);
+  step(8, `Your turn in the driver app: ${forApp} is out for delivery with ${driverId}`);
   const appDetail = shippedDetail(forApp);
   await client.publish([{ detailType: 'Parcel Shipped', detail: appDetail }]);
   const appRecipient = (appDetail.recipient as { email: string }).email;
@@ -97,6 +98,58 @@ async function demo(): Promise<void> {
   );
 
   process.stdout.write(`\nDone. Events on the bus: ${endpoints.inspectUrl}\n`);
+}
+
+/** Waits up to 10 s for `check` to return something. */
+async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T | undefined> {
+  for (let tries = 0; tries < 100; tries++) {
+    const found = await check();
+    if (found !== undefined) return found;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return undefined;
+}
+
+/** A parcel to SES's bounce simulator address with a phone: the bounce, the SMS, the handover. */
+async function smsFallback(
+  client: InstanceType<typeof SandboxClient>,
+  endpoints: SandboxEndpoints,
+  run: string,
+): Promise<void> {
+  const parcelId = `DEMO-${run}-SMS`;
+  const address = 'bounce@simulator.amazonses.com';
+  const phone = '+4915100000000';
+  const driverId = 'D-DEMO-SMS';
+  step(7, `${parcelId} ships to ${address} (SES's mailbox simulator) with a phone on file`);
+  const detail = shippedDetail(parcelId, {
+    recipient: { email: address, name: 'Alex Example', locale: 'de-DE', phone },
+  });
+  await client.publish([{ detailType: 'Parcel Shipped', detail }]);
+  const bounced = await waitFor(async () => {
+    const answer = await client.recipientRequest('GET', `/parcels/${parcelId}/otp`, address);
+    const delivery = answer.body.delivery as { email?: string; sms?: string } | undefined;
+    return delivery?.sms === 'SENT' ? delivery : undefined;
+  });
+  outcome(`SES reports the email ${bounced?.email ?? 'not yet bounced'} (Email Bounced on the default bus)`);
+  const texts = (await (await fetch(endpoints.smsInboxUrl)).json()) as {
+    destinationPhoneNumber: string;
+    messageBody: string;
+  }[];
+  const text = texts.filter((message) => message.destinationPhoneNumber === phone).pop();
+  const code = codeFromEmail(text?.messageBody ?? '');
+  if (!code) throw new Error('No code SMS arrived within 10 s: see the sandbox log.');
+  outcome(
+    `the code went by SMS instead (code ••••${code.slice(4)}; SMS inbox: ${endpoints.smsInboxUrl}/page)`,
+  );
+  await client.publish([
+    {
+      detailType: 'Parcel Out For Delivery',
+      detail: { parcelId, driverId, deliveryDate: detail.expectedDeliveryDate },
+    },
+  ]);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const handover = await client.verify(parcelId, { code }, await client.driverToken(driverId));
+  outcome(`driver enters the code from the SMS: ${handover.status} ${String(handover.body.code)}`);
 }
 
 demo().catch((error: unknown) => {

@@ -71,6 +71,34 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
     { action: 'states:ListExecutions', resource: String(body.stateMachineArn) },
   ],
   'AWSStepFunctions.ListStateMachines': () => [{ action: 'states:ListStateMachines', resource: '*' }],
+  // SendTextMessage is authorized on every resource it names: the configuration set and the origination
+  // identity (an ARN, or a pool id, phone number or sender id as AWS accepts them).
+  'PinpointSMSVoiceV2.SendTextMessage': (body, resolver) => {
+    const prefix = arnPrefix(resolver, 'sms-voice');
+    const identity = String(body.OriginationIdentity ?? '');
+    const identityArn = identity.startsWith('arn:')
+      ? identity
+      : identity.startsWith('pool-')
+        ? `${prefix}:pool/${identity}`
+        : identity.startsWith('+')
+          ? `${prefix}:phone-number/${identity}`
+          : `${prefix}:sender-id/${identity}`;
+    return [
+      ...(body.ConfigurationSetName === undefined
+        ? []
+        : [
+            {
+              action: 'sms-voice:SendTextMessage',
+              resource: arnOf(
+                resolver,
+                body.ConfigurationSetName,
+                (name) => `${prefix}:configuration-set/${name}`,
+              ),
+            },
+          ]),
+      ...(identity === '' ? [] : [{ action: 'sms-voice:SendTextMessage', resource: identityArn }]),
+    ];
+  },
   'secretsmanager.GetSecretValue': (body, resolver) => [
     {
       action: 'secretsmanager:GetSecretValue',

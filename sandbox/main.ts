@@ -32,6 +32,7 @@ async function main(): Promise<void> {
 │ EventBridge            ${e.eventsEndpoint}   bus ${e.eventBusName}, source ${e.eventSource}
 │ Driver tokens          POST ${e.driverTokenUrl}  {"driverId":"D-1"}
 │ SES inbox (web)        ${e.sesEndpoint}/
+│ SMS (End User Msg)     ${e.smsEndpoint}   inbox ${e.smsInboxUrl}/page (JSON: ${e.smsInboxUrl})
 │ DynamoDB               ${e.dynamodbEndpoint}
 │ Step Functions         ${e.stepFunctionsEndpoint}
 │ Secrets Manager        ${e.secretsManagerEndpoint}

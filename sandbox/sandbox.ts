@@ -21,6 +21,8 @@ import { SandboxLog } from './log.ts';
 import { close, listen, REPO_ROOT } from './net.ts';
 import { LocalPipes } from './pipes.ts';
 import { guardSes } from './ses.ts';
+import { SesEventPublishing } from './ses-simulator.ts';
+import { LocalSms } from './sms.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
 import {
   loadTemplate,
@@ -86,6 +88,10 @@ export interface SandboxEndpoints {
   readonly inspectUrl: string;
   /** Sandbox-only (not an AWS API): every workflow execution with its input, status, output or error. */
   readonly inspectExecutionsUrl: string;
+  /** End User Messaging SMS (`pinpoint-sms-voice-v2`) endpoint. */
+  readonly smsEndpoint: string;
+  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`; `<smsInboxUrl>/page` shows them beside the email inbox. */
+  readonly smsInboxUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
   readonly iam: { readonly accessKeyId: string; readonly secretAccessKey: string };
@@ -126,6 +132,8 @@ export interface Sandbox {
   readonly streams: LocalDynamoDbStreams;
   /** The template's pipes (stream to bus), with their dead-letter list. */
   readonly pipes: LocalPipes;
+  /** The SMS endpoint's sent messages. */
+  readonly sms: LocalSms;
   /** The synthesized template the sandbox runs, and the local issuers standing in for its user pools. */
   readonly resolver: TemplateResolver;
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
@@ -193,7 +201,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     );
     servers.push(sesServer);
-    guardSes(sesServer, new TemplateResolver(template, SANDBOX_ENV));
+    const sesFront = guardSes(sesServer, new TemplateResolver(template, SANDBOX_ENV));
     const sesPort = (sesServer.address() as AddressInfo).port;
 
     // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
@@ -308,6 +316,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ENDPOINT_URL_SFN: awsBase,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: awsBase,
       AWS_ENDPOINT_URL_KMS: `http://127.0.0.1:${kmsProxyPort}`,
+      AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: awsBase,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     delete process.env.AWS_PROFILE;
@@ -466,10 +475,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
     await functions.warmAll();
 
+    // SES publishes a message's events (mailbox simulator fates) to the bus its configuration set names.
+    const sesEvents = new SesEventPublishing(resolver);
+    const pendingSesEvents = new Set<Promise<void>>();
+    sesFront.onAccepted((message) => {
+      for (const { delayMs, event } of sesEvents.eventsFor(message)) {
+        const publishing = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
+          bus.publishServiceEvent({
+            Source: event.source,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+            Resources: event.resources,
+            EventBusName: event.eventBusName,
+          });
+        });
+        pendingSesEvents.add(publishing);
+        void publishing.finally(() => pendingSesEvents.delete(publishing));
+      }
+    });
+
+    const sms = new LocalSms(resolver);
     awsHandler = createAwsRequestHandler({
       resolver,
       bus,
       stepFunctions,
+      sms,
       log,
       authorize: async (request, target, body, raw) => {
         if (!(await iam.signatureValid(request, raw)))
@@ -486,6 +516,38 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           const { events } = bus;
           response.writeHead(200, { 'content-type': 'application/json' });
           response.end(JSON.stringify({ events: events.map(({ busName: _bus, ...event }) => event) }));
+          return true;
+        }
+        if (url.pathname === '/_sandbox/events/redeliver' && request.method === 'POST') {
+          // Sandbox-only: EventBridge's at-least-once delivery made visible (a duplicate, or a late copy).
+          let eventId = '';
+          try {
+            eventId = String(JSON.parse(body.toString('utf8') || '{}').id ?? '');
+          } catch {
+            // answered below as not found
+          }
+          const found = bus.redeliver(eventId);
+          sendJsonAnswer(
+            response,
+            found ? 202 : 404,
+            found ? { redelivered: eventId } : { message: 'No such event' },
+          );
+          return true;
+        }
+        if (url.pathname === '/_sandbox/schedules/run' && request.method === 'POST') {
+          // Sandbox-only: fires the scheduled rules now instead of at their next period.
+          const fired = await bus.fireScheduled(url.searchParams.get('rule') ?? undefined);
+          sendJsonAnswer(response, 200, { fired });
+          return true;
+        }
+        if (url.pathname === '/_sandbox/sms') {
+          sendJsonAnswer(response, 200, sms.inbox());
+          return true;
+        }
+        if (url.pathname === '/_sandbox/sms/page') {
+          const page = sms.inboxPage(`http://127.0.0.1:${sesPort}/`);
+          response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+          response.end(page);
           return true;
         }
         if (url.pathname === '/_sandbox/executions') {
@@ -512,6 +574,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         }
         return false;
       },
+    });
+
+    // Scheduled rules fire at their period, as EventBridge fires them (the timers never hold the process).
+    const timers = bus.scheduled.map((rule) => {
+      const timer = setInterval(() => void bus.fireScheduled(rule.name), rule.periodMs);
+      timer.unref();
+      return timer;
+    });
+    stops.push(async () => {
+      for (const timer of timers) clearInterval(timer);
     });
 
     progress('starting the HTTP API');
@@ -559,6 +631,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       kmsEndpoint: awsBase,
       inspectUrl: `${awsBase}/_sandbox/events`,
       inspectExecutionsUrl: `${awsBase}/_sandbox/executions`,
+      smsEndpoint: awsBase,
+      smsInboxUrl: `${awsBase}/_sandbox/sms`,
       credentials: CREDENTIALS,
       iam: SHOP_BACKEND_CREDENTIALS,
     };
@@ -571,13 +645,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const settled = async () => {
       for (let round = 0; round < 50; round++) {
+        while (pendingSesEvents.size > 0) await Promise.allSettled([...pendingSesEvents]);
         await pipes.settled();
         await bus.settled();
         await stepFunctions?.settled();
         await pipes.settled();
         const before = bus.events.length;
         await new Promise((resolve) => setTimeout(resolve, 20));
-        if (bus.events.length === before) return;
+        if (bus.events.length === before && pendingSesEvents.size === 0) return;
       }
     };
     return {
@@ -589,6 +664,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       functions,
       streams,
       pipes,
+      sms,
       resolver,
       issuers,
       iam,

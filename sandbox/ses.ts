@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
+import type { AcceptedMessage } from './ses-simulator.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** SES's limit on recipients (To, Cc and Bcc together) of one message. */
@@ -11,6 +12,9 @@ const MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
 const MAX_V2_MESSAGE_BYTES = 40 * 1024 * 1024;
 /** What the sandbox account may send: SES's starting quota outside the SES sandbox is larger; this is what GetSendQuota reports. */
 const SEND_QUOTA = { Max24HourSend: 50_000, MaxSendRate: 14 };
+
+/** What SES allows in a message tag's name and value. */
+const MESSAGE_TAG = /^[A-Za-z0-9_-]{1,256}$/;
 
 type Form = Record<string, string | string[] | undefined>;
 
@@ -119,6 +123,46 @@ function formMessage(form: Form): OutgoingMessage {
   };
 }
 
+/** The configuration set and message tags of a v1 SendEmail form (`Tags.member.N.Name` / `.Value`). */
+function formTags(form: Form): { configurationSetName?: string; tags: Record<string, string> } {
+  const tags: Record<string, string> = {};
+  for (let index = 1; form[`Tags.member.${index}.Name`] !== undefined; index++)
+    tags[String(form[`Tags.member.${index}.Name`])] = String(form[`Tags.member.${index}.Value`] ?? '');
+  const configurationSetName = form.ConfigurationSetName ? String(form.ConfigurationSetName) : undefined;
+  return { ...(configurationSetName ? { configurationSetName } : {}), tags };
+}
+
+/** The configuration set and message tags of a v2 SendEmail request (`EmailTags`). */
+function jsonTags(body: Record<string, unknown>): {
+  configurationSetName?: string;
+  tags: Record<string, string>;
+} {
+  const tags: Record<string, string> = {};
+  if (Array.isArray(body.EmailTags))
+    for (const tag of body.EmailTags as { Name?: unknown; Value?: unknown }[])
+      if (typeof tag?.Name === 'string') tags[tag.Name] = String(tag.Value ?? '');
+  const configurationSetName =
+    typeof body.ConfigurationSetName === 'string' ? body.ConfigurationSetName : undefined;
+  return { ...(configurationSetName ? { configurationSetName } : {}), tags };
+}
+
+/**
+ * Calls `accepted` with the message id once the emulator answers `response` with a success (the id is in
+ * its answer: `<MessageId>` for v1, `MessageId` for v2).
+ */
+function onAnswered(response: ServerResponse, accepted: (messageId: string) => void): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  (response as { end: (...args: unknown[]) => ServerResponse }).end = (...args: unknown[]) => {
+    const [chunk] = args;
+    const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : '';
+    const messageId =
+      /<MessageId>([^<]+)<\/MessageId>/.exec(text)?.[1] ?? /"MessageId"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+    const result = end(...args);
+    if (response.statusCode === 200 && messageId) accepted(messageId);
+    return result;
+  };
+}
+
 /** A v2 SendEmail request with simple content as a message (raw and template content are not checked). */
 function jsonMessage(body: Record<string, unknown>): OutgoingMessage | undefined {
   const simple = (
@@ -144,7 +188,19 @@ function jsonMessage(body: Record<string, unknown>): OutgoingMessage | undefined
  * with `InvalidAction`, and v1 and v2 SendEmail are checked as SES checks them. Everything else passes
  * unchanged.
  */
-export function guardSes(server: Server, resolver: TemplateResolver): void {
+export function guardSes(
+  server: Server,
+  resolver: TemplateResolver,
+): { onAccepted(listener: (message: AcceptedMessage) => void): void } {
+  let acceptedListener: ((message: AcceptedMessage) => void) | undefined;
+  const report = (message: OutgoingMessage, extra: ReturnType<typeof formTags>, messageId: string) =>
+    acceptedListener?.({
+      messageId,
+      source: message.source,
+      destination: message.recipients.map(addressOf),
+      subject: message.subject ?? '',
+      ...extra,
+    });
   const [emulator] = server.listeners('request') as RequestListener[];
   if (!emulator) throw new Error('aws-ses-v2-local has no request listener');
   const identities = resolver
@@ -155,12 +211,26 @@ export function guardSes(server: Server, resolver: TemplateResolver): void {
     const form = parseForm(body.toString('utf8')) as Form;
     const action = String(form.Action ?? '');
     if (action === 'SendEmail') {
-      const refusal = refuseMessage(formMessage(form), identities, resolver.env.region, MAX_MESSAGE_BYTES);
+      const message = formMessage(form);
+      const badTag = Object.entries(formTags(form).tags).find(
+        ([name, value]) => !MESSAGE_TAG.test(name) || !MESSAGE_TAG.test(value),
+      );
+      if (badTag) {
+        sendQueryError(
+          response,
+          400,
+          'InvalidParameterValue',
+          'Invalid tag: only ASCII letters, digits, underscores and dashes are allowed (256 at most).',
+        );
+        return true;
+      }
+      const refusal = refuseMessage(message, identities, resolver.env.region, MAX_MESSAGE_BYTES);
       if (refusal) {
         sendQueryError(response, 400, refusal[0], refusal[1]);
         return true;
       }
       sent++;
+      onAnswered(response, (messageId) => report(message, formTags(form), messageId));
       return false;
     }
     if (action === 'SendRawEmail') return false;
@@ -204,6 +274,7 @@ export function guardSes(server: Server, resolver: TemplateResolver): void {
       );
     // The body is consumed: hand the parsed JSON on, which express's body parser then leaves alone.
     (request as IncomingMessage & { body?: unknown }).body = body;
+    if (message) onAnswered(response, (messageId) => report(message, jsonTags(body), messageId));
     emulator(request, response);
   };
   server.removeListener('request', emulator);
@@ -235,4 +306,9 @@ export function guardSes(server: Server, resolver: TemplateResolver): void {
       if (!response.headersSent) sendQueryError(response, 500, 'InternalFailure', 'Internal error');
     });
   });
+  return {
+    onAccepted(listener) {
+      acceptedListener = listener;
+    },
+  };
 }

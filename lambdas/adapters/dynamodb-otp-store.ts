@@ -3,18 +3,22 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ParcelClosedError, StoreThrottledError } from '../domain/errors.ts';
 import type {
   ConditionalResult,
+  DeliveryStatusStore,
   EmailClaim,
+  EmailDeliveryReport,
   LifecycleOrder,
   LifecycleStore,
   OtpRecord,
   ReissueFields,
   VerifyAttempt,
 } from '../domain/otp-record.ts';
+import { DELIVERY_RANK } from '../domain/otp-record.ts';
 
 type Item = Record<string, AttributeValue>;
 
@@ -34,6 +38,12 @@ const STRING_FIELDS = [
   'receiptStatus',
   'lastLifecycleEvent',
   'verifiedAtIso',
+  'emailMessageId',
+  'emailDelivery',
+  'emailBounceType',
+  'smsStatus',
+  'lastChannel',
+  'delayedShard',
 ] as const;
 const NUMBER_FIELDS = [
   'expiresAt',
@@ -51,6 +61,10 @@ const NUMBER_FIELDS = [
   'receiptClaimedAt',
   'lastLifecycleAt',
   'resendLeaseUntil',
+  'emailDeliveryRank',
+  'smsClaimedAt',
+  'undeliverableAt',
+  'delayedAt',
 ] as const;
 
 /** Marshals a record to a DynamoDB item (hand-written: keeps util-dynamodb out of every bundle). */
@@ -132,6 +146,10 @@ function refused(item: Item | undefined): ConditionalResult {
  */
 const CLOSURE_TTL_SECONDS = 90 * 86_400;
 
+/** The code table's sparse index of emails SES reported DELAYED (partition `delayedShard`, sort `delayedAt`). */
+export const DELAYED_INDEX = 'DelayedEmails';
+const DELAYED_SHARD = 'DELAYED';
+
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
 
@@ -154,7 +172,7 @@ const openForDriver = (attempt: VerifyAttempt): string =>
   (attempt.maxWrongAttemptsPerParcel === undefined ? '' : ' AND totalWrongAttempts < :parcelMax');
 
 /** DynamoDB implementation of {@link OtpStore}: every limit is a condition on the write itself. */
-export class DynamoDbOtpStore implements LifecycleStore {
+export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
@@ -233,12 +251,147 @@ export class DynamoDbOtpStore implements LifecycleStore {
     return 'IN_FLIGHT';
   }
 
-  async markEmailSent(parcelId: string, issueId: string): Promise<void> {
+  async markEmailSent(parcelId: string, issueId: string, messageId?: string): Promise<void> {
     // Bound to the issue so a stale sender never touches the email state of a newer code.
     await this.update(parcelId, {
-      UpdateExpression: 'SET emailStatus = :sent',
+      UpdateExpression:
+        messageId === undefined
+          ? 'SET emailStatus = :sent'
+          : 'SET emailStatus = :sent, emailMessageId = :message, emailDelivery = :sent, ' +
+            'emailDeliveryRank = :rank REMOVE emailBounceType',
       ConditionExpression: 'issueId = :issue',
-      ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT') },
+      ExpressionAttributeValues: {
+        ':issue': s(issueId),
+        ':sent': s('SENT'),
+        ...(messageId === undefined ? {} : { ':message': s(messageId), ':rank': n(DELIVERY_RANK.SENT) }),
+      },
+    });
+  }
+
+  recordEmailDelivery(report: EmailDeliveryReport): Promise<ConditionalResult> {
+    const rank = DELIVERY_RANK[report.status];
+    // A delivered email is the channel that last worked: a reissue goes by email again.
+    const delivered = report.status === 'DELIVERED';
+    // A DELAYED email waits in the sparse delayed index until a later status takes it out (or the sweep).
+    const delayed = report.status === 'DELAYED';
+    return this.update(report.parcelId, {
+      UpdateExpression:
+        'SET emailDelivery = :status, emailDeliveryRank = :rank' +
+        (delivered ? ', lastChannel = :email' : '') +
+        (report.bounceType === undefined ? '' : ', emailBounceType = :bounceType') +
+        (delayed ? ', delayedShard = :shard, delayedAt = :at' : ' REMOVE delayedShard, delayedAt'),
+      // Only the latest email's events, and only forward: a late or repeated event changes nothing.
+      ConditionExpression: 'emailMessageId = :message AND emailDeliveryRank < :rank',
+      ExpressionAttributeValues: {
+        ':status': s(report.status),
+        ':rank': n(rank),
+        ':message': s(report.messageId),
+        ...(delivered ? { ':email': s('EMAIL') } : {}),
+        ...(delayed ? { ':shard': s(DELAYED_SHARD), ':at': n(report.recordedAt ?? 0) } : {}),
+        ...(report.bounceType === undefined ? {} : { ':bounceType': s(report.bounceType) }),
+      },
+    });
+  }
+
+  async claimSms(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<EmailClaim> {
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET smsStatus = :sending, smsClaimedAt = :now',
+      ConditionExpression:
+        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        'AND (attribute_not_exists(smsStatus) OR (smsStatus = :sending AND smsClaimedAt < :stale))',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':sending': s('SENDING'),
+        ':issue': s(issueId),
+        ':issued': s('ISSUED'),
+        ':now': n(nowSeconds),
+        ':stale': n(nowSeconds - leaseSeconds),
+      },
+    });
+    if (result.ok) return 'CLAIMED';
+    const current = result.current;
+    if (current?.issueId === issueId && current.smsStatus === 'SENT') return 'ALREADY_SENT';
+    if (
+      !current ||
+      current.issueId !== issueId ||
+      current.status !== 'ISSUED' ||
+      current.expiresAt <= nowSeconds
+    )
+      return 'CODE_CLOSED';
+    return 'IN_FLIGHT';
+  }
+
+  async markSmsSent(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'SET smsStatus = :sent, lastChannel = :sms',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT'), ':sms': s('SMS') },
+    });
+  }
+
+  async listDelayedSince(cutoffSeconds: number): Promise<string[]> {
+    const parcelIds: string[] = [];
+    let startKey: Item | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: DELAYED_INDEX,
+            KeyConditionExpression: 'delayedShard = :shard AND delayedAt <= :cutoff',
+            ExpressionAttributeValues: { ':shard': s(DELAYED_SHARD), ':cutoff': n(cutoffSeconds) },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
+          { abortSignal: this.abortSignal },
+        );
+        for (const item of page.Items ?? []) if (item.parcelId?.S) parcelIds.push(item.parcelId.S);
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    } catch (error) {
+      return rethrow(error);
+    }
+    return parcelIds;
+  }
+
+  async clearDelayed(parcelId: string, cutoffSeconds: number): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE delayedShard, delayedAt',
+      ConditionExpression: 'delayedShard = :shard AND delayedAt <= :cutoff',
+      ExpressionAttributeValues: { ':shard': s(DELAYED_SHARD), ':cutoff': n(cutoffSeconds) },
+    });
+  }
+
+  async claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean> {
+    const result = await this.update(parcelId, {
+      UpdateExpression: 'SET undeliverableAt = :now',
+      ConditionExpression: 'issueId = :issue AND attribute_not_exists(undeliverableAt)',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':now': n(nowSeconds) },
+    });
+    return result.ok;
+  }
+
+  async releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE undeliverableAt',
+      ConditionExpression: 'issueId = :issue',
+      ExpressionAttributeValues: { ':issue': s(issueId) },
+    });
+  }
+
+  markSmsResent(parcelId: string, issueId: string): Promise<void> {
+    return this.markSmsSent(parcelId, issueId);
+  }
+
+  async releaseSmsClaim(parcelId: string, issueId: string): Promise<void> {
+    await this.update(parcelId, {
+      UpdateExpression: 'REMOVE smsStatus, smsClaimedAt',
+      ConditionExpression: 'issueId = :issue AND smsStatus = :sending',
+      ExpressionAttributeValues: { ':issue': s(issueId), ':sending': s('SENDING') },
     });
   }
 
@@ -329,7 +482,8 @@ export class DynamoDbOtpStore implements LifecycleStore {
         'wrongAttempts = :zero, resendCount = :zero, issueCount = if_not_exists(issueCount, :one) + :one, ' +
         'lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey' +
         (keep ? ' REMOVE' : ', boundAt = :binding REMOVE driverId,') +
-        ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil',
+        ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
+        ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, undeliverableAt, delayedShard, delayedAt',
       // Ordered by the failure's event time, not by delivery date: a same-day retry gets a fresh code, a
       // redelivered or older event issues nothing. The binding must still be the one the decision to keep
       // or drop it was made on.

@@ -15,7 +15,7 @@ const s = (value: string): AttributeValue => ({ S: value });
 
 /**
  * DynamoDB implementation of the recipient ports: one item per parcel (`parcelId`, `email`, `name`,
- * `locale`, `ttl`) in a table of its own, so the functions without a grant on it (verify,
+ * `locale`, optional `phone`, `ttl`) in a table of its own, so the functions without a grant on it (verify,
  * assign-driver) can never be handed the recipient's details.
  */
 export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter {
@@ -26,7 +26,9 @@ export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter 
 
   async save(recipient: RecipientRecord, nowSeconds: number): Promise<void> {
     const written = await this.conditionalUpdate({
-      UpdateExpression: 'SET email = :email, #name = :name, locale = :locale, #ttl = :ttl',
+      UpdateExpression:
+        'SET email = :email, #name = :name, locale = :locale, #ttl = :ttl' +
+        (recipient.phone ? ', phone = :phone' : ' REMOVE phone'),
       // First write wins while it lives; a leftover past its ttl (TTL deletes lazily) is replaced.
       ConditionExpression: 'attribute_not_exists(parcelId) OR #ttl < :now',
       ExpressionAttributeNames: { '#name': 'name', '#ttl': 'ttl' },
@@ -36,6 +38,7 @@ export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter 
         ':locale': s(recipient.locale),
         ':ttl': n(recipient.ttl),
         ':now': n(nowSeconds),
+        ...(recipient.phone ? { ':phone': s(recipient.phone) } : {}),
       },
       Key: { parcelId: s(recipient.parcelId) },
     });
@@ -68,6 +71,7 @@ export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter 
         email: item.email.S,
         name: item.name?.S ?? '',
         locale: item.locale?.S ?? '',
+        ...(item.phone?.S ? { phone: item.phone.S } : {}),
         ttl: Number(item.ttl?.N ?? 0),
       };
     } catch (error) {

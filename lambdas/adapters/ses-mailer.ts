@@ -37,6 +37,7 @@ export class SesMailer implements Mailer {
     subject: string;
     text: string;
     html: string;
+    tags?: Readonly<Record<string, string>>;
   }): Promise<{ messageId: string }> {
     try {
       const output = await this.client.send(
@@ -51,6 +52,9 @@ export class SesMailer implements Mailer {
             },
           },
           ...(this.configurationSetName ? { ConfigurationSetName: this.configurationSetName } : {}),
+          ...(message.tags
+            ? { Tags: Object.entries(message.tags).map(([Name, Value]) => ({ Name, Value })) }
+            : {}),
         }),
       );
       return { messageId: output.MessageId ?? '' };

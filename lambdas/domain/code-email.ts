@@ -1,4 +1,5 @@
-import { type RenderedEmail, renderOtpEmail, renderOtpReissuedEmail } from './email/render.ts';
+import { PARCEL_TAG, parcelTagValue } from './delivery-status.ts';
+import { type RenderedEmail, renderOtpEmail, renderOtpReissuedEmail, renderOtpSms } from './email/render.ts';
 import { decryptOtpCode } from './otp-code.ts';
 import type { Mailer, OtpRecord, RecipientRecord } from './otp-record.ts';
 
@@ -10,7 +11,7 @@ export function codeEmailFor(
   record: OtpRecord,
   recipient: RecipientRecord,
   encryptionKey: Uint8Array,
-): RenderedEmail & { to: string } {
+): RenderedEmail & { to: string; tags: Record<string, string> } {
   const render = (record.issueCount ?? 1) > 1 ? renderOtpReissuedEmail : renderOtpEmail;
   const email = render({
     locale: recipient.locale,
@@ -21,17 +22,30 @@ export function codeEmailFor(
     validUntil: new Date(record.expiresAt * 1000),
     timeZone: record.timeZone,
   });
-  return { to: recipient.email, ...email };
+  // The tag brings SES's events about this email back to the parcel (delivery status, fallback).
+  return { to: recipient.email, ...email, tags: { [PARCEL_TAG]: parcelTagValue(record.parcelId) } };
+}
+
+/** The text message carrying a record's current code (decrypted here), in the recipient's language. */
+export function codeSmsFor(record: OtpRecord, recipient: RecipientRecord, encryptionKey: Uint8Array): string {
+  return renderOtpSms({
+    locale: recipient.locale,
+    orderId: record.orderId,
+    parcelId: record.parcelId,
+    code: decryptOtpCode(encryptionKey, record.parcelId, record.issueId, record.codeCiphertext),
+    validUntil: new Date(record.expiresAt * 1000),
+    timeZone: record.timeZone,
+  });
 }
 
 /** Sends `message`; if the mailer fails, undoes what was reserved for it (`rollback`) and rethrows. */
 export async function sendOrRollBack(
   mailer: Mailer,
-  message: { to: string; subject: string; text: string; html: string },
+  message: Parameters<Mailer['send']>[0],
   rollback: () => Promise<void>,
-): Promise<void> {
+): Promise<{ messageId: string }> {
   try {
-    await mailer.send(message);
+    return await mailer.send(message);
   } catch (error) {
     await rollback();
     throw error;

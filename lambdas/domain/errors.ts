@@ -86,3 +86,21 @@ export class ResendInFlightError extends DomainError {
 export class KeyServiceUnavailableError extends DomainError {
   override readonly name = 'KeyServiceUnavailableError';
 }
+
+/** An SES event about a code email arrived before the sender stored its message id: retry later. */
+export class DeliveryReportEarlyError extends DomainError {
+  override readonly name = 'DeliveryReportEarlyError';
+  constructor(parcelId: string) {
+    super(`Delivery report for parcel ${parcelId} arrived before its message id was stored`);
+  }
+}
+
+/** The SMS service refused the message for good (bad number, opted out, no origination identity). */
+export class SmsRejectedError extends DomainError {
+  override readonly name = 'SmsRejectedError';
+}
+
+/** The SMS service throttled or failed transiently: retry later. */
+export class SmsTransientError extends DomainError {
+  override readonly name = 'SmsTransientError';
+}

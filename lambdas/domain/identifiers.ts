@@ -18,6 +18,9 @@ export function isEmailAddress(value: string): boolean {
   return value.length <= 254 && EMAIL_ADDRESS_PATTERN.test(value);
 }
 
+/** A phone number in E.164: `+`, a country code (not starting with 0), 8 to 15 digits in all. */
+export const PHONE_NUMBER_PATTERN = /^\+[1-9]\d{7,14}$/;
+
 /** Detail types this product consumes and emits on the bus. */
 export const DetailType = {
   ParcelShipped: 'Parcel Shipped',
@@ -31,5 +34,6 @@ export const DetailType = {
   OtpLocked: 'Delivery Otp Locked',
   OtpNotRequired: 'Delivery Otp Not Required',
   OtpEmailFailed: 'Delivery Otp Email Failed',
+  OtpUndeliverable: 'Delivery Otp Undeliverable',
   HandoverVerified: 'Parcel Handover Verified',
 } as const;

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { codeEmailFor, sendOrRollBack } from './code-email.ts';
+import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { type CodeHasher, encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type {
+  Channel,
   Clock,
+  DeliveryStatusStore,
   Mailer,
   OtpRecord,
   OtpStore,
   RecipientReader,
   RecipientRecord,
   RecipientWriter,
+  TextMessenger,
 } from './otp-record.ts';
 import type { ParcelShippedDetail } from './parcel-events.ts';
 
@@ -81,6 +84,7 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
     email: parcel.recipient.email,
     name: parcel.recipient.name,
     locale: parcel.recipient.locale,
+    ...(parcel.recipient.phone ? { phone: parcel.recipient.phone } : {}),
     ttl: record.ttl,
   };
   // Recipient first: a crash between the writes leaves a recipient no reader reaches without its code,
@@ -104,7 +108,10 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
 
 /** Dependencies of {@link sendOtpEmail}. */
 export interface SendDeps {
-  readonly store: OtpStore;
+  readonly store: OtpStore &
+    Partial<Pick<DeliveryStatusStore, 'claimSms' | 'markSmsSent' | 'releaseSmsClaim'>>;
+  /** The SMS channel: a reissued code goes by SMS when that is the channel that last reached the recipient. */
+  readonly messenger?: TextMessenger;
   readonly recipients: RecipientReader;
   readonly mailer: Mailer;
   readonly encryptionKey: Uint8Array;
@@ -119,6 +126,8 @@ export interface SendResult {
   readonly issueId: string;
   readonly emailSent: boolean;
   readonly outcome: 'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED';
+  /** The channel this run sent the code by (`emailSent` is true for either: the code was sent by this run). */
+  readonly channel?: Channel;
 }
 
 /**
@@ -135,6 +144,37 @@ export async function sendOtpEmail(
     deps.recipients.get(input.parcelId),
   ]);
   if (!record || record.issueId !== input.issueId) throw new OtpNotFoundError(input.parcelId);
+  const { claimSms, markSmsSent, releaseSmsClaim } = deps.store;
+  if (
+    record.lastChannel === 'SMS' &&
+    recipient?.phone &&
+    deps.messenger &&
+    claimSms &&
+    markSmsSent &&
+    releaseSmsClaim
+  ) {
+    // The email bounced before and the SMS reached them: the new code follows the channel that worked.
+    const store = deps.store;
+    const smsClaim = await claimSms.call(
+      store,
+      input.parcelId,
+      input.issueId,
+      toEpochSeconds(deps.clock.now()),
+      deps.claimLeaseSeconds,
+    );
+    if (smsClaim !== 'CLAIMED') return { ...input, emailSent: false, outcome: smsClaim, channel: 'SMS' };
+    try {
+      await deps.messenger.send({
+        to: recipient.phone,
+        body: codeSmsFor(record, recipient, deps.encryptionKey),
+      });
+    } catch (error) {
+      await releaseSmsClaim.call(store, input.parcelId, input.issueId);
+      throw error;
+    }
+    await markSmsSent.call(store, input.parcelId, input.issueId);
+    return { ...input, emailSent: true, outcome: 'SENT', channel: 'SMS' };
+  }
   const claim = await deps.store.claimEmail(
     input.parcelId,
     input.issueId,
@@ -152,9 +192,12 @@ export async function sendOtpEmail(
     }
     throw new RecipientNotFoundError(input.parcelId);
   }
-  await sendOrRollBack(deps.mailer, codeEmailFor(record, recipient, deps.encryptionKey), () =>
-    deps.store.releaseEmailClaim(input.parcelId, input.issueId),
+  const { messageId } = await sendOrRollBack(
+    deps.mailer,
+    codeEmailFor(record, recipient, deps.encryptionKey),
+    () => deps.store.releaseEmailClaim(input.parcelId, input.issueId),
   );
-  await deps.store.markEmailSent(input.parcelId, input.issueId);
-  return { ...input, emailSent: true, outcome: 'SENT' };
+  // SES's id of the email: its delivery events are recorded against it.
+  await deps.store.markEmailSent(input.parcelId, input.issueId, messageId || undefined);
+  return { ...input, emailSent: true, outcome: 'SENT', channel: 'EMAIL' };
 }

@@ -48,6 +48,75 @@ export interface OtpRecord {
   readonly lastLifecycleEvent?: string;
   /** Epoch seconds until which a resend of the current code may be on its way to SES. */
   readonly resendLeaseUntil?: number;
+  /** SES's id of the code's latest email: only SES events about this message change its status. */
+  readonly emailMessageId?: string;
+  /** The latest code email's fate as SES reported it ({@link EmailDeliveryStatus}). */
+  readonly emailDelivery?: EmailDeliveryStatus;
+  /** {@link DELIVERY_RANK} of `emailDelivery`: a write needs a higher rank, so status never goes back. */
+  readonly emailDeliveryRank?: number;
+  /** SES's `bounceType` (`Permanent`, `Transient`, `Undetermined`) when the email bounced. */
+  readonly emailBounceType?: string;
+  /** The code's SMS: claimed (in flight) or sent; at most one fallback SMS per code. */
+  readonly smsStatus?: 'SENDING' | 'SENT';
+  readonly smsClaimedAt?: number;
+  /** Set while the email is DELAYED (sparse index `DelayedEmails`): `DELAYED` and since when. */
+  readonly delayedShard?: string;
+  readonly delayedAt?: number;
+  /** Epoch seconds when `Delivery Otp Undeliverable` was (being) published for this code. */
+  readonly undeliverableAt?: number;
+  /** The channel that last reached the recipient with this parcel's code; a reissue follows it. */
+  readonly lastChannel?: Channel;
+}
+
+/** Ways a code reaches its recipient. */
+export type Channel = 'EMAIL' | 'SMS';
+
+/** A code email's fate, from SES's events: accepted, delayed, delivered, bounced, rejected, complained about. */
+export type EmailDeliveryStatus = 'SENT' | 'DELAYED' | 'DELIVERED' | 'BOUNCED' | 'REJECTED' | 'COMPLAINED';
+
+/**
+ * Order of the statuses: a status is recorded only over a lower one, so a late or duplicate event changes
+ * nothing (a Delivery after a Bounce, a second Send). Bounce, Reject and Delivery end SES's attempts; a
+ * complaint only follows a delivery.
+ */
+export const DELIVERY_RANK: Readonly<Record<EmailDeliveryStatus, number>> = {
+  SENT: 1,
+  DELAYED: 2,
+  DELIVERED: 3,
+  BOUNCED: 4,
+  REJECTED: 4,
+  COMPLAINED: 5,
+};
+
+/** What SES told about one message, for {@link DeliveryStatusStore.recordEmailDelivery}. */
+export interface EmailDeliveryReport {
+  readonly parcelId: string;
+  readonly messageId: string;
+  readonly status: EmailDeliveryStatus;
+  readonly bounceType?: string;
+  /** Epoch seconds the report was recorded; a DELAYED email waits in the delayed index from then. */
+  readonly recordedAt?: number;
+}
+
+/** Delivery status and second channel of a code; the DynamoDB code store implements it. */
+export interface DeliveryStatusStore {
+  get(parcelId: string): Promise<OtpRecord | undefined>;
+  /**
+   * Records `report` iff the record's latest email is `report.messageId` and its status ranks lower;
+   * otherwise changes nothing and returns the record as it is.
+   */
+  recordEmailDelivery(report: EmailDeliveryReport): Promise<ConditionalResult>;
+  /** Claims the SMS of `issueId` while the code is open (issued, unexpired); stale claims may be taken over. */
+  claimSms(parcelId: string, issueId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim>;
+  markSmsSent(parcelId: string, issueId: string): Promise<void>;
+  releaseSmsClaim(parcelId: string, issueId: string): Promise<void>;
+  /** Parcels whose email has been DELAYED since `cutoffSeconds` or earlier (the sparse delayed index). */
+  listDelayedSince(cutoffSeconds: number): Promise<string[]>;
+  /** Takes the parcel out of the delayed index iff its email is still the DELAYED one from before `cutoffSeconds`. */
+  clearDelayed(parcelId: string, cutoffSeconds: number): Promise<void>;
+  /** Claims telling the shop that `issueId` cannot be delivered (once per code); false if already told. */
+  claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean>;
+  releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void>;
 }
 
 /** Outcome of claiming the right to send a code's email. */
@@ -89,7 +158,8 @@ export interface OtpStore {
     nowSeconds: number,
     leaseSeconds: number,
   ): Promise<EmailClaim>;
-  markEmailSent(parcelId: string, issueId: string): Promise<void>;
+  /** Marks the email of `issueId` sent; with SES's message id, its delivery status starts at SENT. */
+  markEmailSent(parcelId: string, issueId: string, messageId?: string): Promise<void>;
   /** Drops a claim after a failed send so a retry can claim again. */
   releaseEmailClaim(parcelId: string, issueId: string): Promise<void>;
   /**
@@ -168,6 +238,8 @@ export interface LifecycleStore extends OtpStore {
     maxResends: number,
     leaseUntil: number,
   ): Promise<ConditionalResult>;
+  /** Records that a resend texted the current code (`smsStatus` SENT, last channel SMS). */
+  markSmsResent(parcelId: string, issueId: string): Promise<void>;
   /** Ends a resend's hold on the code; `uncount` gives the resend back (SES did not take the email). */
   releaseResend(parcelId: string, issueId: string, leaseUntil: number, uncount: boolean): Promise<void>;
   /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
@@ -186,6 +258,8 @@ export interface RecipientRecord {
   readonly email: string;
   readonly name: string;
   readonly locale: string;
+  /** Mobile number in E.164 (`+4915112345678`), when the shop gave one: the code's second channel. */
+  readonly phone?: string;
   /** Epoch seconds for DynamoDB TTL; never earlier than the ttl of the parcel's code record. */
   readonly ttl: number;
 }
@@ -210,7 +284,19 @@ export interface RecipientWriter {
 
 /** Sends rendered emails; the SES adapter implements it. */
 export interface Mailer {
-  send(message: { to: string; subject: string; text: string; html: string }): Promise<{ messageId: string }>;
+  send(message: {
+    to: string;
+    subject: string;
+    text: string;
+    html: string;
+    /** SES message tags (ASCII letters, digits, `_`, `-`): SES's events about the message carry them. */
+    tags?: Readonly<Record<string, string>>;
+  }): Promise<{ messageId: string }>;
+}
+
+/** Sends text messages; the End User Messaging SMS adapter implements it. */
+export interface TextMessenger {
+  send(message: { to: string; body: string }): Promise<{ messageId: string }>;
 }
 
 /** Time source, injected so tests control it. */

@@ -2,7 +2,12 @@
 import * as z from 'zod/mini';
 import { hasHiddenOrBreakingCharacter, looksLikeLink } from './display-name.ts';
 import { isValidTimeZone, parseCalendarDate } from './expiry.ts';
-import { DRIVER_ID_PATTERN, EMAIL_ADDRESS_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
+import {
+  DRIVER_ID_PATTERN,
+  EMAIL_ADDRESS_PATTERN,
+  PARCEL_ID_PATTERN,
+  PHONE_NUMBER_PATTERN,
+} from './identifiers.ts';
 
 export { DetailType, DRIVER_ID_PATTERN, PARCEL_ID_PATTERN } from './identifiers.ts';
 
@@ -56,6 +61,12 @@ export const ParcelShippedDetailSchema = z.object({
       ),
     ),
     locale: z.string().check(z.maxLength(35), z.refine(isBcp47, 'must be a BCP 47 language tag')),
+    // The code's second channel (SMS) when the email does not arrive; kept in the recipient table only.
+    phone: z.optional(
+      z
+        .string()
+        .check(z.regex(PHONE_NUMBER_PATTERN, 'must be a phone number in E.164 form (+4915112345678)')),
+    ),
   }),
   destination: z.object({
     type: z.enum(['HOME', 'LOCKER', 'PO_BOX', 'PICKUP_POINT']),

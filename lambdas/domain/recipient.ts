@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
-import { codeEmailFor, sendOrRollBack } from './code-email.ts';
+import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
 import { renderHandoverReceipt } from './email/render.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, digestsEqual } from './otp-code.ts';
 import type {
+  Channel,
   Clock,
+  EmailDeliveryStatus,
   LifecycleStore,
   Mailer,
   OtpRecord,
   RecipientReader,
   RecipientRecord,
+  TextMessenger,
 } from './otp-record.ts';
 
 /** Folds ASCII `A-Z` to `a-z` and nothing else (`toLowerCase` would map U+212A KELVIN SIGN to `k`). */
@@ -35,7 +38,9 @@ export type RecipientRefusal =
   | 'EXPIRED'
   | 'TOO_MANY_RESENDS'
   /** Another resend of this code is being sent right now; try again in a few seconds. */
-  | 'RESEND_IN_FLIGHT';
+  | 'RESEND_IN_FLIGHT'
+  /** A resend by SMS, and the shop gave no phone number for this parcel. */
+  | 'NO_PHONE';
 
 /** Finds the record the recipient may see, or why not; `recipient` is the parcel's, from its own table. */
 function openRecordFor(
@@ -65,7 +70,7 @@ export interface RecipientDeps {
 export async function trackCode(
   deps: RecipientDeps,
   input: { parcelId: string; recipientEmail: string },
-): Promise<{ code: string; validUntil: string } | { refusal: RecipientRefusal }> {
+): Promise<{ code: string; validUntil: string; delivery: CodeDeliveryView } | { refusal: RecipientRefusal }> {
   const [stored, recipient] = await Promise.all([
     deps.store.get(input.parcelId),
     deps.recipients.get(input.parcelId),
@@ -76,6 +81,33 @@ export async function trackCode(
   return {
     code: decryptOtpCode(deps.encryptionKey, record.parcelId, record.issueId, record.codeCiphertext),
     validUntil: new Date(record.expiresAt * 1000).toISOString(),
+    delivery: deliveryView(record),
+  };
+}
+
+/** How the current code is reaching the recipient, per channel, as Track Package shows it. */
+export interface CodeDeliveryView {
+  /** SES's word on the latest code email; `PENDING` until SES accepted it; `NOT_SENT` when the code went by SMS only. */
+  readonly email: EmailDeliveryStatus | 'PENDING' | 'NOT_SENT';
+  /** Present once the code went by SMS: `SENDING` while being handed to the SMS service, then `SENT`. */
+  readonly sms?: 'SENDING' | 'SENT';
+  /** SES's bounce type when the email bounced (`Permanent`, `Transient`, `Undetermined`). */
+  readonly bounceType?: string;
+}
+
+/** The delivery status of a record's current code. */
+export function deliveryView(record: OtpRecord): CodeDeliveryView {
+  const email =
+    record.emailDelivery ??
+    (record.emailStatus === 'SENT'
+      ? 'SENT'
+      : record.smsStatus && !record.emailStatus
+        ? 'NOT_SENT'
+        : 'PENDING');
+  return {
+    email,
+    ...(record.smsStatus ? { sms: record.smsStatus } : {}),
+    ...(email === 'BOUNCED' && record.emailBounceType ? { bounceType: record.emailBounceType } : {}),
   };
 }
 
@@ -88,11 +120,14 @@ export async function trackCode(
 export async function resendCode(
   deps: RecipientDeps & {
     readonly mailer: Mailer;
+    /** Needed for resends by SMS only. */
+    readonly messenger?: TextMessenger;
     readonly maxResends: number;
     readonly leaseSeconds: number;
   },
-  input: { parcelId: string; recipientEmail: string },
+  input: { parcelId: string; recipientEmail: string; channel?: Channel },
 ): Promise<{ resendsRemaining: number } | { refusal: RecipientRefusal }> {
+  if (input.channel === 'SMS' && !deps.messenger) throw new Error('No SMS sender configured');
   const nowSeconds = toEpochSeconds(deps.clock.now());
   const leaseUntil = nowSeconds + deps.leaseSeconds;
   const [stored, recipient] = await Promise.all([
@@ -101,6 +136,9 @@ export async function resendCode(
   ]);
   const found = openRecordFor(stored, recipient, input.recipientEmail, nowSeconds);
   if ('refusal' in found) return found;
+  // Only the parcel's own recipient (matched above) learns whether a phone is on file.
+  const phone = found.recipient.phone;
+  if (input.channel === 'SMS' && !phone) return { refusal: 'NO_PHONE' };
   let record = found.record;
   const count = (issueId: string) =>
     deps.store.countResend(record.parcelId, issueId, nowSeconds, deps.maxResends, leaseUntil);
@@ -120,9 +158,26 @@ export async function resendCode(
   }
   // `record` is the issue the count was conditioned on: the code held until the email is with SES.
   const sent = record;
-  await sendOrRollBack(deps.mailer, codeEmailFor(sent, found.recipient, deps.encryptionKey), () =>
-    deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true),
-  );
+  const giveBack = () => deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true);
+  if (input.channel === 'SMS' && phone) {
+    try {
+      await deps.messenger?.send({ to: phone, body: codeSmsFor(sent, found.recipient, deps.encryptionKey) });
+    } catch (error) {
+      await giveBack();
+      throw error;
+    }
+    // The code went by SMS: Track shows it, and a reissue follows this channel (best effort).
+    await deps.store.markSmsResent(sent.parcelId, sent.issueId).catch(() => undefined);
+  } else {
+    const { messageId } = await sendOrRollBack(
+      deps.mailer,
+      codeEmailFor(sent, found.recipient, deps.encryptionKey),
+      giveBack,
+    );
+    // The resent email is now the one whose delivery status counts (best effort, like the release below).
+    if (messageId)
+      await deps.store.markEmailSent(sent.parcelId, sent.issueId, messageId).catch(() => undefined);
+  }
   // Best effort: if this write is lost, the hold simply runs out at `leaseUntil`.
   await deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, false).catch(() => undefined);
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };

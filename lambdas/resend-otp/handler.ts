@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { systemClock } from '../domain/otp-record.ts';
+import { type Channel, systemClock } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
-import { errorResponse, jsonResponse } from '../shared/http.ts';
+import { messengerFromEnv } from '../shared/delivery-wiring.ts';
+import { BadRequestError, errorResponse, jsonResponse, parseJsonBody } from '../shared/http.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
@@ -10,17 +11,31 @@ const logger = createLogger();
 const store = otpStoreFromEnv();
 const recipients = recipientStoreFromEnv();
 const mailer = mailerFromEnv();
+const messenger = messengerFromEnv();
 const encryptionKey = keyFromEnv('otp-encryption');
 const maxResends = intEnv('MAX_RESENDS_PER_CODE', 3);
 // Longer than this function can run: once it runs out, no email of this resend can still be on its way.
 const leaseSeconds = intEnv('RESEND_LEASE_SECONDS', 15);
 
-/** `POST /parcels/{parcelId}/otp/resend`: emails the current code again, at most three times per code. */
+/** The channel a resend asks for: no body or `{}` is EMAIL; `{"channel":"SMS"}` texts the code. */
+function parseChannel(body: string | undefined, isBase64Encoded: boolean): Channel {
+  if (body === undefined || body === '') return 'EMAIL';
+  const channel = parseJsonBody(body, isBase64Encoded).channel ?? 'EMAIL';
+  if (channel !== 'EMAIL' && channel !== 'SMS')
+    throw new BadRequestError(400, 'INVALID_CHANNEL', 'channel must be EMAIL or SMS');
+  return channel;
+}
+
+/**
+ * `POST /parcels/{parcelId}/otp/resend`: sends the current code again, by email (default) or by SMS
+ * (`{"channel":"SMS"}`), at most three times per code across both channels.
+ */
 export const handler = lambdaHandler(
   logger,
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     try {
       const request = parseRecipientRequest(event);
+      const channel = parseChannel(event.body, event.isBase64Encoded);
       const result =
         'refusal' in request
           ? request
@@ -29,25 +44,35 @@ export const handler = lambdaHandler(
                 store,
                 recipients,
                 mailer,
+                messenger,
                 encryptionKey: await encryptionKey(),
                 clock: systemClock,
                 maxResends,
                 leaseSeconds,
               },
-              request,
+              { ...request, channel },
             );
       logger.info('Resend', {
         parcelId: request.parcelId,
+        channel,
         outcome: 'refusal' in result ? result.refusal : 'RESENT',
       });
       if ('refusal' in result) return refusalResponse(result.refusal);
       return jsonResponse(202, { code: 'RESENT', resendsRemaining: result.resendsRemaining });
     } catch (error) {
-      if (error instanceof Error && error.name.startsWith('Email')) {
-        logger.warn('Resend email failed', { errorName: error.name });
+      if (error instanceof Error && error.name === 'SmsRejectedError') {
+        // The SMS service refused the number for good: retrying cannot help; the resend was given back.
+        logger.warn('Resend SMS refused', { errorName: error.name });
+        return jsonResponse(422, {
+          code: 'SMS_REJECTED',
+          message: 'The SMS could not be sent to this number',
+        });
+      }
+      if (error instanceof Error && /^(Email|Sms)/.test(error.name)) {
+        logger.warn('Resend failed to send', { errorName: error.name });
         return jsonResponse(
           503,
-          { code: 'TRY_AGAIN', message: 'Email could not be sent, try again shortly' },
+          { code: 'TRY_AGAIN', message: 'The code could not be sent, try again shortly' },
           { 'retry-after': '5' },
         );
       }

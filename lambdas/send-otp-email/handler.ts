@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { sendOtpEmail } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { ParcelIdSchema } from '../domain/parcel-events.ts';
+import { messengerFromEnv } from '../shared/delivery-wiring.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
@@ -12,6 +13,7 @@ const recipients = recipientStoreFromEnv();
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
 const mailer = mailerFromEnv(1);
 const encryptionKey = keyFromEnv('otp-encryption');
+const messenger = messengerFromEnv();
 const claimLeaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
 
 const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() });
@@ -25,13 +27,18 @@ export const handler = lambdaHandler(logger, async (input: unknown) => {
         store,
         recipients,
         mailer,
+        messenger,
         encryptionKey: await encryptionKey(),
         clock: systemClock,
         claimLeaseSeconds,
       },
       request,
     );
-    logger.info('Code email', { parcelId: result.parcelId, outcome: result.outcome });
+    logger.info('Code email', {
+      parcelId: result.parcelId,
+      outcome: result.outcome,
+      channel: result.channel ?? 'EMAIL',
+    });
     return result;
   } catch (error) {
     logger.warn('Code email failed', { parcelId: request.parcelId, errorName: (error as Error).name });

@@ -24,6 +24,7 @@ const REFUSAL_STATUS: Record<RecipientRefusal, number> = {
   EXPIRED: 410,
   TOO_MANY_RESENDS: 429,
   RESEND_IN_FLIGHT: 503,
+  NO_PHONE: 422,
 };
 
 /** A refused recipient request; a wrong recipient reads exactly like a missing parcel. */

@@ -29,7 +29,11 @@ export const handler = lambdaHandler(
         outcome: 'refusal' in result ? result.refusal : 'SHOWN',
       });
       if ('refusal' in result) return refusalResponse(result.refusal);
-      return jsonResponse(200, { code: result.code, validUntil: result.validUntil });
+      return jsonResponse(200, {
+        code: result.code,
+        validUntil: result.validUntil,
+        delivery: result.delivery,
+      });
     } catch (error) {
       return errorResponse(error, () => logger.error('Track failed', { errorName: (error as Error).name }));
     }

@@ -104,6 +104,8 @@ export class LocalEventBus {
   /** Deliveries that failed every attempt, with the target they were for. */
   readonly deadLetters: { event: BusEvent; targetArn: string; error: string }[] = [];
   private readonly rules: BusRule[] = [];
+  /** Scheduled rules (`rate(...)`) of the default bus: the sandbox fires them on a timer, or on request. */
+  readonly scheduled: { name: string; periodMs: number; targets: string[] }[] = [];
   private readonly busNames = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
   private entryFailures: { failure: EntryFailure; left: number }[] = [];
@@ -141,7 +143,18 @@ export class LocalEventBus {
           RetryPolicy?: { MaximumRetryAttempts?: number };
         }[];
       };
-      if (properties.EventPattern === undefined) continue;
+      if (properties.EventPattern === undefined) {
+        const schedule = (resource.Properties as { ScheduleExpression?: string } | undefined)
+          ?.ScheduleExpression;
+        const periodMs = schedule ? ratePeriodMs(schedule) : undefined;
+        if (periodMs !== undefined && properties.State !== 'DISABLED')
+          this.scheduled.push({
+            name: resolver.ref(logicalId),
+            periodMs,
+            targets: (properties.Targets ?? []).map((target) => target.Arn),
+          });
+        continue;
+      }
       const busName = this.busName(properties.EventBusName ?? 'default');
       const ruleName = resolver.ref(logicalId);
       this.rules.push({
@@ -296,19 +309,73 @@ export class LocalEventBus {
     };
   }
 
+  /**
+   * Fires scheduled rules now, as EventBridge does at each period: a `Scheduled Event` from `aws.events`
+   * to every target (all rules, or the one named). Returns the number of rules fired.
+   */
+  async fireScheduled(ruleName?: string): Promise<number> {
+    const rules = this.scheduled.filter((rule) => ruleName === undefined || rule.name === ruleName);
+    await Promise.all(
+      rules.flatMap((rule) =>
+        rule.targets.map(async (targetArn) => {
+          const event = {
+            version: '0',
+            id: randomUUID(),
+            'detail-type': 'Scheduled Event',
+            source: 'aws.events',
+            account: this.resolver.env.accountId,
+            time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            region: this.resolver.env.region,
+            resources: [
+              `arn:aws:events:${this.resolver.env.region}:${this.resolver.env.accountId}:rule/${rule.name}`,
+            ],
+            detail: {},
+          };
+          try {
+            await this.invokeTarget(targetArn, event, { ruleName: rule.name });
+            this.log.line('events', `schedule ${rule.name} -> ${targetArn.split(/[:/]/).pop()}`);
+          } catch (error) {
+            this.log.line('events', `schedule ${rule.name} failed: ${(error as Error).name}`);
+          }
+        }),
+      ),
+    );
+    return rules.length;
+  }
+
   /** Resolves when every delivery started so far has finished (tests and shutdown wait on it). */
   async settled(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private accept(entry: PutEventsEntry): string {
+  /**
+   * An AWS service's own event (source `aws.*`, which PutEvents refuses to every caller), put on the bus
+   * the service publishes to, as SES does for a configuration set's EventBridge destination.
+   */
+  publishServiceEvent(entry: PutEventsEntry): string {
+    return this.accept(entry, true);
+  }
+
+  /**
+   * Delivers an accepted event to the matching rules once more, with its id unchanged: EventBridge
+   * delivers at least once, so targets must take a duplicate in stride. False when no such event.
+   */
+  redeliver(eventId: string): boolean {
+    const event = this.events.find((candidate) => candidate.id === eventId);
+    if (!event) return false;
+    this.log.line('events', `redelivering id=${event.id}`);
+    this.route(event);
+    return true;
+  }
+
+  private accept(entry: PutEventsEntry, serviceEvent = false): string {
     if (!entry.Source)
       throw new AwsJsonError(
         'InvalidArgument',
         'Parameter Source is not valid. Reason: Source is a required argument.',
       );
     // `aws.` sources are reserved for AWS services' own events.
-    if (entry.Source.startsWith('aws.'))
+    if (!serviceEvent && entry.Source.startsWith('aws.'))
       throw new AwsJsonError('NotAuthorizedForSourceException', 'Not authorized for the source.');
     if (!entry.DetailType)
       throw new AwsJsonError(
@@ -396,6 +463,18 @@ export class LocalEventBus {
       `rule ${ruleName} could not deliver id=${event.id}: ${lastError} -> dead-letter queue`,
     );
   }
+}
+
+/** The period of a `rate(N minute|minutes|hour|hours|day|days)` expression; undefined for `cron(...)`. */
+export function ratePeriodMs(expression: string): number | undefined {
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (!match) return undefined;
+  const unit = match[2]?.startsWith('minute')
+    ? 60_000
+    : match[2]?.startsWith('hour')
+      ? 3_600_000
+      : 86_400_000;
+  return Number(match[1]) * unit;
 }
 
 const MANDATORY_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'];

@@ -44,7 +44,8 @@ describe('DynamoDbRecipientStore', () => {
     expect(calls[0]).toMatchObject({
       TableName: TABLE,
       Key: { parcelId: { S: 'PCL-789' } },
-      UpdateExpression: 'SET email = :email, #name = :name, locale = :locale, #ttl = :ttl',
+      // No phone given: a replaced stale item keeps no old number either.
+      UpdateExpression: 'SET email = :email, #name = :name, locale = :locale, #ttl = :ttl REMOVE phone',
       ConditionExpression: 'attribute_not_exists(parcelId) OR #ttl < :now',
       ExpressionAttributeValues: {
         ':email': { S: 'erika@example.com' },

@@ -122,6 +122,13 @@ export class FakeLifecycleStore extends FakeOtpStore implements LifecycleStore {
     return this.answer('countResend', { ok: true, record: { ...updated } });
   }
 
+  async markSmsResent(parcelId: string, issueId: string): Promise<void> {
+    this.calls.push('markSmsResent');
+    const item = this.items.get(parcelId);
+    if (item?.issueId === issueId)
+      this.items.set(parcelId, { ...item, smsStatus: 'SENT', lastChannel: 'SMS' });
+  }
+
   async releaseResend(
     parcelId: string,
     issueId: string,

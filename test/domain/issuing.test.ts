@@ -314,7 +314,7 @@ describe('sendOtpEmail', () => {
     const result = await sendOtpEmail(sendDeps(), input);
 
     // Assess
-    expect(result).toEqual({ ...input, emailSent: true, outcome: 'SENT' });
+    expect(result).toEqual({ ...input, emailSent: true, outcome: 'SENT', channel: 'EMAIL' });
     expect(mailer.sent).toHaveLength(1);
     const [email] = mailer.sent;
     expect(email?.to).toBe('erika@example.com');
@@ -390,7 +390,7 @@ describe('sendOtpEmail', () => {
     const retry = await sendOtpEmail(sendDeps(), input);
 
     // Assess
-    expect(retry).toEqual({ ...input, emailSent: true, outcome: 'SENT' });
+    expect(retry).toEqual({ ...input, emailSent: true, outcome: 'SENT', channel: 'EMAIL' });
     expect(mailer.attempts).toBe(2);
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0]?.text).toContain(storedCode(storedRecord()));

@@ -333,3 +333,35 @@ describe('firstIssue', () => {
     expect(prefixed).toBe('detail.parcelId');
   });
 });
+
+describe('recipient.phone, the code SMS number', () => {
+  it.each([['+4915112345678'], ['+447700900123'], ['+12025550123']])(
+    'accepts the E.164 number %s',
+    (phone) => {
+      // Prepare, Act
+      const issue = firstIssueOf(detailWith('recipient.phone', phone));
+
+      // Assess
+      expect(issue).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['a national number', '015112345678'],
+    ['spaces', '+49 151 12345678'],
+    ['a leading zero country code', '+0151123456'],
+    ['more than 15 digits', '+4915112345678901'],
+    ['too few digits', '+491234'],
+    ['Arabic-Indic digits', '+٤٩١٥١١٢٣٤٥٦٧٨'],
+    ['fullwidth digits', '+４９１５１１２３４５６７８'],
+    ['a trailing newline', '+4915112345678\n'],
+    ['a number', 4915112345678],
+  ])('refuses %s, naming detail.recipient.phone and not echoing the value', (_what, phone) => {
+    // Prepare, Act
+    const issue = firstIssueOf(detailWith('recipient.phone', phone));
+
+    // Assess
+    expect(issue?.field).toBe('detail.recipient.phone');
+    expect(issue?.reason).not.toContain(String(phone));
+  });
+});

@@ -57,6 +57,9 @@ function scriptedStore(script: { get: OtpRecord | undefined; countResend?: Condi
     releaseResend: async (_parcelId: string, issueId: string, _leaseUntil: number, uncount: boolean) => {
       calls.push(`releaseResend:${issueId}${uncount ? ':uncount' : ''}`);
     },
+    markEmailSent: async (_parcelId: string, issueId: string, messageId?: string) => {
+      calls.push(`markEmailSent:${issueId}:${messageId}`);
+    },
   } as unknown as LifecycleStore;
   return { store, calls };
 }
@@ -90,7 +93,11 @@ describe('trackCode', () => {
       { parcelId: 'PCL-1', recipientEmail: 'alex@example.com' },
     );
 
-    expect(result).toEqual({ code: '123456', validUntil: '2026-12-01T23:00:00.000Z' });
+    expect(result).toEqual({
+      code: '123456',
+      delivery: { email: 'PENDING' },
+      validUntil: '2026-12-01T23:00:00.000Z',
+    });
   });
 
   it('answers a wrong recipient exactly like a missing parcel', async () => {
@@ -152,7 +159,12 @@ describe('resendCode', () => {
     );
 
     expect(result).toEqual({ resendsRemaining: 2 });
-    expect(calls).toEqual(['countResend:issue-1', 'countResend:issue-2', 'releaseResend:issue-2']);
+    expect(calls).toEqual([
+      'countResend:issue-1',
+      'countResend:issue-2',
+      'markEmailSent:issue-2:m',
+      'releaseResend:issue-2',
+    ]);
     expect(sent[0]).toContain('222222');
   });
 

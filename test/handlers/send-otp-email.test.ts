@@ -58,6 +58,8 @@ beforeAll(async () => {
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     SENDER_EMAIL: SENDER,
     SES_CONFIGURATION_SET: 'secure-delivery',
+    SMS_CONFIGURATION_SET: 'secure-delivery-sms',
+    SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
     EMAIL_CLAIM_LEASE_SECONDS: '120',
   });
 });
@@ -99,7 +101,13 @@ describe('send-otp-email handler', () => {
     const result = await invoke({ parcelId: PARCEL, issueId: ISSUE });
 
     // Assess
-    expect(result).toEqual({ parcelId: PARCEL, issueId: ISSUE, emailSent: true, outcome: 'SENT' });
+    expect(result).toEqual({
+      parcelId: PARCEL,
+      issueId: ISSUE,
+      emailSent: true,
+      outcome: 'SENT',
+      channel: 'EMAIL',
+    });
     const sent = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
     expect(sent?.Source).toBe(SENDER);
     expect(sent?.Destination?.ToAddresses).toEqual([RECIPIENT]);
@@ -109,7 +117,7 @@ describe('send-otp-email handler', () => {
     expect(sent?.Message?.Subject?.Data).not.toContain(CODE);
     expect(updates().map((input) => input.UpdateExpression)).toEqual([
       'SET emailStatus = :sending, emailClaimedAt = :now',
-      'SET emailStatus = :sent',
+      'SET emailStatus = :sent, emailMessageId = :message, emailDelivery = :sent, emailDeliveryRank = :rank REMOVE emailBounceType',
     ]);
     expect(updates()[0]?.ExpressionAttributeValues).toMatchObject({
       ':issue': { S: ISSUE },

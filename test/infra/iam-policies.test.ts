@@ -14,6 +14,8 @@ const env = { region: 'eu-central-1', accountId: '123456789012', stackName: 'Iam
  */
 const FUNCTION_EMITS: Readonly<Record<string, readonly string[]>> = {
   'verify-otp': [DetailType.HandoverVerified],
+  'record-delivery': [DetailType.OtpUndeliverable],
+  'sweep-delayed': [DetailType.OtpUndeliverable],
 };
 
 type Statement = { Effect: string; Action?: string | string[] };

@@ -176,7 +176,7 @@ describe('SecureDeliveryStack', () => {
       )
       .map(([, resource]) => resource);
 
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(12);
     for (const fn of functions) {
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(Number(String(fn.Properties.Runtime).replace(/^nodejs(\d+).*$/, '$1'))).toBeGreaterThanOrEqual(

@@ -52,6 +52,19 @@ describe('secrets in logs', () => {
     const high = ['SEC-1', 'SEC-2', 'SEC-3'].map((id) => shippedDetail(id));
     const low = shippedDetail('SEC-LOW-1', { declaredValue: { amount: 1999, currency: 'EUR' } });
     const rejected = shippedDetail('SEC-REJECTED-1');
+    // Emails that bounce: one recipient with a phone (the code goes by SMS), one without (Undeliverable).
+    const phone = '+4915100009999';
+    const bouncedWithPhone = shippedDetail('SEC-SMS-1', {
+      recipient: {
+        email: 'bounce+sec1@simulator.amazonses.com',
+        name: 'Alex Example',
+        locale: 'de-DE',
+        phone,
+      },
+    });
+    const bouncedWithoutPhone = shippedDetail('SEC-SMS-2', {
+      recipient: { email: 'bounce+sec2@simulator.amazonses.com', name: 'Alex Example', locale: 'en-GB' },
+    });
     const malformed = [
       shippedDetail('SEC-BAD-1', { declaredValue: { amount: -5, currency: 'EUR' } }),
       shippedDetail('SEC-BAD-2', { expectedDeliveryDate: '2026-02-30' }),
@@ -62,7 +75,7 @@ describe('secrets in logs', () => {
 
     // Act: ship (with an SES throttle on the way), a duplicate, malformed events, a rejected email, handovers.
     h.sandbox.faults.ses.inject({ operation: 'SendEmail', status: 400, errorCode: 'Throttling', times: 2 });
-    await putShipped(h, [...high, low, ...malformed]);
+    await putShipped(h, [...high, low, ...malformed, bouncedWithPhone, bouncedWithoutPhone]);
     await h.sandbox.settled();
     await putShipped(h, [high[0] as Record<string, unknown>]);
     h.sandbox.faults.ses.inject({
@@ -104,6 +117,14 @@ describe('secrets in logs', () => {
     expect(emailCounts).toEqual([1, 1, 1]); // the duplicate Parcel Shipped sent nothing
     expect(handovers).toEqual([422, 403, 200, 409, 422, 403, 200, 409, 422, 403, 200, 409]);
     expect(await h.client.emailsTo(recipientOf(rejected))).toEqual([]);
+    const texts = (await (await fetch(h.sandbox.endpoints.smsInboxUrl)).json()) as {
+      destinationPhoneNumber: string;
+      messageBody: string;
+    }[];
+    expect(texts.filter((text) => text.destinationPhoneNumber === phone)).toHaveLength(1);
+    expect(
+      (await h.client.busEvents()).filter((event) => event['detail-type'] === 'Delivery Otp Undeliverable'),
+    ).toHaveLength(1);
     const encryptionKey = deriveKey(encryptionKeySecret, 'otp-encryption');
     const secrets: Secret[] = [
       literal('encryption key secret', encryptionKeySecret),
@@ -113,7 +134,8 @@ describe('secrets in logs', () => {
       literal('other driver token', otherToken),
     ];
     const codeSecrets: Secret[] = [];
-    for (const detail of [...high, rejected]) {
+    secrets.push(literal('recipient phone', phone), literal('recipient phone digits', phone.slice(1)));
+    for (const detail of [...high, rejected, bouncedWithPhone, bouncedWithoutPhone]) {
       const parcelId = detail.parcelId as string;
       const item = await itemOf(h, parcelId);
       if (!item) figures.dataLost++;
@@ -134,7 +156,7 @@ describe('secrets in logs', () => {
     for (const detail of [low, ...malformed])
       secrets.push(literal(`recipient of ${String(detail.parcelId)}`, recipientOf(detail)));
     secrets.push(...codeSecrets);
-    figures.parcels = high.length + 1 + 1 + malformed.length;
+    figures.parcels = high.length + 1 + 1 + malformed.length + 2;
     figures.secretsChecked = secrets.length;
 
     // Every line printed: the capture saw the handlers' structured logs, all of them.
@@ -162,8 +184,9 @@ describe('secrets in logs', () => {
         codeSecrets.filter((secret) => secret.found(text)).map((secret) => secret.what),
       ),
     ).toEqual([]);
+    // The product's own events; SES's (source aws.ses, on the default bus) name the recipient by SES's design.
     const ownEvents = (await h.client.busEvents()).filter(
-      (event) => event.source !== h.sandbox.endpoints.eventSource,
+      (event) => event.source !== h.sandbox.endpoints.eventSource && event.source !== 'aws.ses',
     );
     expect(ownEvents.length).toBeGreaterThan(0);
     const eventText = ownEvents.map((event) => JSON.stringify(event));

@@ -52,6 +52,7 @@ beforeAll(async () => {
       resolver,
       bus: {} as never,
       stepFunctions: {} as never,
+      sms: {} as never,
       log: new SandboxLog(() => undefined),
       fallback: async () => false,
       authorizeKms: (call) => {

@@ -221,3 +221,28 @@ export function renderHandoverReceipt(input: HandoverReceiptInput): RenderedEmai
     signOff: copy.signOff,
   });
 }
+
+/** The code SMS's copy: the email's guidance, short enough for two message parts (SMS is billed per part). */
+const SMS_COPY: Readonly<
+  Record<EmailLanguage, (parcelId: string, code: string, until: LocalDateTime) => string>
+> = {
+  de: (parcelId, code, until) =>
+    `Secure Delivery: Ihr Zustellcode für Paket ${parcelId} ist ${code} (gültig bis ${until.date}, ${until.time} Uhr). Nennen Sie ihn nur an der Tür; wer das Paket annimmt, darf ihn nutzen. Niemals am Telefon weitergeben, auch nicht dem Zusteller.`,
+  en: (parcelId, code, until) =>
+    `Secure Delivery: your delivery code for parcel ${parcelId} is ${code} (valid until ${until.date}, ${until.time}). Say it only at the door; whoever accepts the parcel may use it. Never give it out on the phone, not even to the driver.`,
+};
+
+/**
+ * Renders the text message carrying the delivery code (the email's second channel): the code, its
+ * validity and the email's guidance (whoever accepts the parcel may use it, only at the door, never by
+ * phone, not even to the driver), without the greeting: nobody's name goes into an SMS.
+ */
+export function renderOtpSms(input: Omit<OtpEmailInput, 'recipientName'>): string {
+  const language = languageFor(input.locale);
+  const until = formatLastValidMinute(
+    input.validUntil,
+    formattingLocale(input.locale, language),
+    input.timeZone,
+  );
+  return SMS_COPY[language](input.parcelId, input.code, until);
+}

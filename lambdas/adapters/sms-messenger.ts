@@ -1,0 +1,45 @@
+import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
+import type { TextMessenger } from '../domain/otp-record.ts';
+
+const TRANSIENT = new Set([
+  'ThrottlingException',
+  'ServiceQuotaExceededException',
+  'InternalServerException',
+  'TimeoutError',
+]);
+
+/** Maps an End User Messaging SMS failure to a typed error: retry later, or refused for good. */
+export function classifySmsError(error: unknown): Error {
+  const name = error instanceof Error ? error.name : 'Unknown';
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (TRANSIENT.has(name) || status === undefined || status === 429 || status >= 500)
+    return new SmsTransientError(`SMS failed transiently (${name})`);
+  return new SmsRejectedError(`SMS refused (${name})`);
+}
+
+/** AWS End User Messaging SMS (`SendTextMessage`) implementation of {@link TextMessenger}. */
+export class SmsMessenger implements TextMessenger {
+  constructor(
+    private readonly client: PinpointSMSVoiceV2Client,
+    private readonly originationIdentity: string,
+    private readonly configurationSetName: string,
+  ) {}
+
+  async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
+    try {
+      const output = await this.client.send(
+        new SendTextMessageCommand({
+          DestinationPhoneNumber: message.to,
+          MessageBody: message.body,
+          MessageType: 'TRANSACTIONAL',
+          OriginationIdentity: this.originationIdentity,
+          ConfigurationSetName: this.configurationSetName,
+        }),
+      );
+      return { messageId: output.MessageId ?? '' };
+    } catch (error) {
+      throw classifySmsError(error);
+    }
+  }
+}

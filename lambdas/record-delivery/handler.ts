@@ -1,0 +1,50 @@
+import type { EventBridgeEvent } from 'aws-lambda';
+import { deliveryReportFrom, fallBackToSms, recordEmailDelivery } from '../domain/delivery-status.ts';
+import { DetailType } from '../domain/identifiers.ts';
+import { systemClock } from '../domain/otp-record.ts';
+import { messengerFromEnv, publisherFromEnv } from '../shared/delivery-wiring.ts';
+import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
+import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+
+const logger = createLogger();
+const store = otpStoreFromEnv();
+const recipients = recipientStoreFromEnv();
+const messenger = messengerFromEnv();
+const publisher = publisherFromEnv();
+const encryptionKey = keyFromEnv('otp-encryption');
+const claimLeaseSeconds = intEnv('SMS_CLAIM_LEASE_SECONDS', 30);
+
+/**
+ * SES's events about code emails (default bus, our configuration set) → the email's delivery status; a
+ * bounce or rejection sends the code by SMS, or without a phone reports `Delivery Otp Undeliverable`.
+ * Errors are retried by EventBridge and Lambda, then the dead-letter queue.
+ */
+export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
+  const report = deliveryReportFrom(event?.detail);
+  if (!report) {
+    logger.info('SES event ignored', { detailType: String(event?.['detail-type'] ?? '') });
+    return { outcome: 'NOT_A_CODE_EMAIL' };
+  }
+  const recorded = await recordEmailDelivery({ store, clock: systemClock }, report);
+  logger.info('Email delivery', {
+    parcelId: report.parcelId,
+    status: report.status,
+    outcome: recorded.outcome,
+  });
+  if (!recorded.fallback) return { parcelId: report.parcelId, outcome: recorded.outcome };
+  const outcome = await fallBackToSms(
+    {
+      store,
+      recipients,
+      messenger,
+      encryptionKey: await encryptionKey(),
+      clock: systemClock,
+      claimLeaseSeconds,
+      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, { ...detail }),
+    },
+    report.parcelId,
+    report.status === 'REJECTED' ? 'EMAIL_REJECTED' : 'EMAIL_BOUNCED',
+  );
+  logger.info('Code fallback', { parcelId: report.parcelId, outcome });
+  return { parcelId: report.parcelId, outcome };
+});

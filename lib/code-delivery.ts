@@ -1,0 +1,227 @@
+import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import { Construct } from 'constructs';
+import { PARCEL_TAG } from '../lambdas/domain/delivery-status.ts';
+import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import type { DeliveryEvents } from './delivery-events.ts';
+import { SecureDeliveryFunction } from './lambda-defaults.ts';
+import type { Mail } from './mail.ts';
+
+/**
+ * SES's EventBridge detail-types that change a code email's status after it was sent (`Email Sent` is
+ * not routed: the sender records SENT with the message id, so that event would only cost an invocation).
+ */
+export const SES_STATUS_DETAIL_TYPES = [
+  'Email Delivered',
+  'Email Delivery Delayed',
+  'Email Bounced',
+  'Email Complaint Received',
+  'Email Rejected',
+] as const;
+
+/** Props for {@link CodeDelivery}. */
+export interface CodeDeliveryProps {
+  readonly table: ITable;
+  /** Who each code is for (email, name, locale, phone): a table apart from the code table. */
+  readonly recipientTable: ITable;
+  readonly encryptionKeySecret: ISecret;
+  readonly mail: Mail;
+  readonly events: DeliveryEvents;
+  /**
+   * Name of the End User Messaging SMS configuration set the stack creates and every SMS names.
+   * @default 'secure-delivery-sms'
+   */
+  readonly smsConfigurationSetName?: string;
+  /**
+   * ARN of the registered origination identity (phone number, pool or sender ID) the code SMS is sent from.
+   * @default the pool `pool-secure-delivery` in this account and region
+   */
+  readonly smsOriginationIdentityArn?: string;
+  /**
+   * How long a code email may stay DELAYED (SES keeps retrying) before the code also goes by SMS.
+   * @default Duration.minutes(30)
+   */
+  readonly emailDelayedTimeout?: Duration;
+  /**
+   * How often the delayed emails are swept: a DELAYED email gets its fallback at most this much after the timeout.
+   * @default Duration.minutes(5)
+   */
+  readonly delayedSweepInterval?: Duration;
+}
+
+/**
+ * What happens to a code after it is sent: SES's events (default bus, our configuration set) become the
+ * email's delivery status on the code record; a bounce or rejection sends the code by SMS (End User
+ * Messaging SMS), or, without a phone, `Delivery Otp Undeliverable` (counted, alarmed).
+ */
+export class CodeDelivery extends Construct {
+  public readonly recordFunction: SecureDeliveryFunction;
+  /** Scheduled: code emails DELAYED past the timeout get the SMS fallback. */
+  public readonly sweepFunction: SecureDeliveryFunction;
+  /** The rule on the account's default bus taking SES's events about our configuration set. */
+  public readonly sesEventsRule: Rule;
+  public readonly smsConfigurationSet: CfnConfigurationSet;
+  public readonly smsConfigurationSetArn: string;
+  public readonly smsOriginationIdentityArn: string;
+  /** Fires when a code reached nobody (no phone, or the SMS was refused too). */
+  public readonly undeliverableAlarm: Alarm;
+  /** Environment a function texting codes needs (`SMS_CONFIGURATION_SET`, `SMS_ORIGINATION_IDENTITY`). */
+  public readonly smsEnvironment: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: CodeDeliveryProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const smsConfigurationSetName = props.smsConfigurationSetName ?? 'secure-delivery-sms';
+    this.smsConfigurationSet = new CfnConfigurationSet(this, 'SmsConfigurationSet', {
+      configurationSetName: smsConfigurationSetName,
+    });
+    this.smsConfigurationSetArn = Arn.format(
+      { service: 'sms-voice', resource: 'configuration-set', resourceName: smsConfigurationSetName },
+      stack,
+    );
+    this.smsOriginationIdentityArn =
+      props.smsOriginationIdentityArn ??
+      Arn.format({ service: 'sms-voice', resource: 'pool', resourceName: 'pool-secure-delivery' }, stack);
+
+    this.smsEnvironment = {
+      SMS_CONFIGURATION_SET: smsConfigurationSetName,
+      SMS_ORIGINATION_IDENTITY: this.smsOriginationIdentityArn,
+    };
+    this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
+      handlerName: 'record-delivery',
+      description: 'Secure Delivery: records the code email fate; SMS fallback',
+      environment: {
+        OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
+        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        ...this.smsEnvironment,
+        EVENT_BUS_NAME: props.events.bus.eventBusName,
+        EVENT_SOURCE: props.events.ownSource,
+      },
+    });
+    props.table.grant(this.recordFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    // The phone number and locale for the SMS.
+    props.recipientTable.grant(this.recordFunction, 'dynamodb:GetItem');
+    props.encryptionKeySecret.grantRead(this.recordFunction);
+    this.grantSendSms(this.recordFunction);
+    const undeliverableOnly = new PolicyStatement({
+      actions: ['events:PutEvents'],
+      resources: [props.events.bus.eventBusArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'events:source': [props.events.ownSource],
+          'events:detail-type': [DetailType.OtpUndeliverable],
+        },
+        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+      },
+    });
+    this.recordFunction.addToRolePolicy(undeliverableOnly);
+
+    this.recordFunction.configureAsyncInvoke({
+      onFailure: new SqsDestination(props.events.deadLetterQueue),
+      retryAttempts: 2,
+    });
+    // SES publishes to the default bus only: the rule lives there, and takes our configuration set's events.
+    this.sesEventsRule = new Rule(this, 'SesEventsRule', {
+      description: 'Secure Delivery: SES events about code emails',
+      eventPattern: {
+        source: ['aws.ses'],
+        detailType: [...SES_STATUS_DETAIL_TYPES],
+        detail: {
+          mail: {
+            tags: {
+              'ses:configuration-set': [props.mail.configurationSet.configurationSetName],
+              // Code emails only (the handover receipt carries no parcel tag).
+              [PARCEL_TAG]: [{ exists: true }],
+            },
+          },
+        },
+      },
+      targets: [
+        new LambdaFunction(this.recordFunction, {
+          deadLetterQueue: props.events.deadLetterQueue,
+          maxEventAge: Duration.hours(2),
+          retryAttempts: 185,
+        }),
+      ],
+    });
+
+    this.sweepFunction = new SecureDeliveryFunction(this, 'SweepDelayed', {
+      handlerName: 'sweep-delayed',
+      description: 'Secure Delivery: SMS fallback for code emails delayed too long',
+      timeout: Duration.minutes(1),
+      environment: {
+        OTP_TABLE_NAME: props.table.tableName,
+        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
+        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
+        ...this.smsEnvironment,
+        EVENT_BUS_NAME: props.events.bus.eventBusName,
+        EVENT_SOURCE: props.events.ownSource,
+        EMAIL_DELAYED_TIMEOUT_SECONDS: String(
+          (props.emailDelayedTimeout ?? Duration.minutes(30)).toSeconds(),
+        ),
+      },
+    });
+    // Query reads the sparse DelayedEmails index (keys only); GetItem and UpdateItem as the recorder.
+    props.table.grant(this.sweepFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
+    props.recipientTable.grant(this.sweepFunction, 'dynamodb:GetItem');
+    props.encryptionKeySecret.grantRead(this.sweepFunction);
+    this.grantSendSms(this.sweepFunction);
+    this.sweepFunction.addToRolePolicy(undeliverableOnly);
+    this.sweepFunction.configureAsyncInvoke({
+      onFailure: new SqsDestination(props.events.deadLetterQueue),
+      retryAttempts: 0,
+    });
+    // A scheduled rule (not an Express workflow, 5 minutes at most; not one schedule per email).
+    new Rule(this, 'SweepDelayedSchedule', {
+      description: 'Secure Delivery: sweeps code emails delayed too long',
+      schedule: Schedule.rate(props.delayedSweepInterval ?? Duration.minutes(5)),
+      targets: [
+        new LambdaFunction(this.sweepFunction, {
+          deadLetterQueue: props.events.deadLetterQueue,
+          maxEventAge: Duration.minutes(5),
+          retryAttempts: 0,
+        }),
+      ],
+    });
+
+    // A target-less rule exists to be counted: MatchedEvents is the event's own metric.
+    const undeliverable = new Rule(this, 'UndeliverableSignal', {
+      eventBus: props.events.bus,
+      eventPattern: { source: [props.events.ownSource], detailType: [DetailType.OtpUndeliverable] },
+      description: `Counts ${DetailType.OtpUndeliverable} for alarms`,
+    });
+    this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
+      alarmDescription: 'Secure Delivery: a delivery code reached the recipient on no channel',
+      metric: new Metric({
+        namespace: 'AWS/Events',
+        metricName: 'MatchedEvents',
+        dimensionsMap: { RuleName: undeliverable.ruleName, EventBusName: props.events.bus.eventBusName },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Lets `fn` send SMS only through our configuration set and from our origination identity. */
+  grantSendSms(fn: SecureDeliveryFunction): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sms-voice:SendTextMessage'],
+        resources: [this.smsConfigurationSetArn, this.smsOriginationIdentityArn],
+      }),
+    );
+    fn.node.addDependency(this.smsConfigurationSet);
+  }
+}

@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import { escapeHtml } from '../lambdas/domain/email/escape.ts';
+import { AwsJsonError } from './aws-protocol.ts';
+import type { TemplateResolver } from './template.ts';
+
+/** A text message the sandbox took, as the SMS inbox lists it. */
+export interface SentTextMessage {
+  readonly destinationPhoneNumber: string;
+  readonly messageBody: string;
+  readonly messageId: string;
+  readonly sentAt: string;
+  readonly originationIdentity: string;
+  readonly configurationSetName?: string;
+}
+
+/** E.164: `+`, a country code that does not start with 0, at most 15 digits in all. */
+const E164 = /^\+[1-9]\d{1,14}$/;
+/** SendTextMessage's limit on MessageBody. */
+const MAX_BODY_CHARACTERS = 1600;
+/** Forms SendTextMessage takes for an origination identity: an ARN, a phone number or pool id, E.164, a sender ID. */
+const ORIGINATION_IDENTITY =
+  /^(arn:aws[\w-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+|phone-[0-9a-f]{32}|pool-[\w-]+|\+[1-9]\d{1,14}|[A-Za-z0-9-]{1,11})$/;
+
+/**
+ * AWS End User Messaging SMS (`pinpoint-sms-voice-v2`, JSON 1.0) as far as the product calls it:
+ * `SendTextMessage`, validated as the service validates it (E.164 destination, body length, message
+ * type, an existing configuration set of the template). Every message is kept for the SMS inbox.
+ */
+export class LocalSms {
+  readonly sent: SentTextMessage[] = [];
+  private readonly configurationSets: ReadonlySet<string>;
+
+  constructor(resolver: TemplateResolver) {
+    this.configurationSets = new Set(
+      resolver
+        .resourcesOfType('AWS::SMSVOICE::ConfigurationSet')
+        .map(([logicalId, resource]) =>
+          String(resolver.resolve(resource.Properties?.ConfigurationSetName ?? resolver.ref(logicalId))),
+        ),
+    );
+  }
+
+  /** `SendTextMessage`: `{ MessageId }`, or the service's ValidationException / ResourceNotFoundException. */
+  sendTextMessage(request: Record<string, unknown>): { MessageId: string } {
+    const destination = request.DestinationPhoneNumber;
+    if (typeof destination !== 'string' || !E164.test(destination))
+      throw new AwsJsonError(
+        'ValidationException',
+        "1 validation error detected: Value at 'destinationPhoneNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: ^\\+[1-9][0-9]{1,18}$",
+      );
+    const body = request.MessageBody;
+    if (
+      body !== undefined &&
+      (typeof body !== 'string' || body.length < 1 || body.length > MAX_BODY_CHARACTERS)
+    )
+      throw new AwsJsonError(
+        'ValidationException',
+        `1 validation error detected: Value at 'messageBody' failed to satisfy constraint: Member must have length between 1 and ${MAX_BODY_CHARACTERS}`,
+      );
+    if (
+      request.MessageType !== undefined &&
+      request.MessageType !== 'TRANSACTIONAL' &&
+      request.MessageType !== 'PROMOTIONAL'
+    )
+      throw new AwsJsonError(
+        'ValidationException',
+        "1 validation error detected: Value at 'messageType' failed to satisfy constraint: Member must satisfy enum value set: [TRANSACTIONAL, PROMOTIONAL]",
+      );
+    const origination = request.OriginationIdentity;
+    if (
+      origination !== undefined &&
+      (typeof origination !== 'string' || !ORIGINATION_IDENTITY.test(origination))
+    )
+      throw new AwsJsonError(
+        'ValidationException',
+        "1 validation error detected: Value at 'originationIdentity' failed to satisfy constraint",
+      );
+    const configurationSet = request.ConfigurationSetName;
+    if (configurationSet !== undefined) {
+      const name = String(configurationSet).replace(/^arn:[^/]+\//, '');
+      if (!this.configurationSets.has(name))
+        throw new AwsJsonError('ResourceNotFoundException', `Configuration set ${name} does not exist.`);
+    }
+    const message: SentTextMessage = {
+      destinationPhoneNumber: destination,
+      messageBody: typeof body === 'string' ? body : '',
+      messageId: randomUUID(),
+      sentAt: new Date().toISOString(),
+      originationIdentity: typeof origination === 'string' ? origination : '',
+      ...(configurationSet === undefined ? {} : { configurationSetName: String(configurationSet) }),
+    };
+    this.sent.push(message);
+    return { MessageId: message.messageId };
+  }
+
+  /** The inbox as JSON: `{ destinationPhoneNumber, messageBody, messageId, sentAt }` per message, oldest first. */
+  inbox(): Pick<SentTextMessage, 'destinationPhoneNumber' | 'messageBody' | 'messageId' | 'sentAt'>[] {
+    return this.sent.map(({ destinationPhoneNumber, messageBody, messageId, sentAt }) => ({
+      destinationPhoneNumber,
+      messageBody,
+      messageId,
+      sentAt,
+    }));
+  }
+
+  /** The inbox as a page, with a link to the email inbox beside it. */
+  inboxPage(emailInboxUrl: string): string {
+    const rows = [...this.sent]
+      .reverse()
+      .map(
+        (message) =>
+          `<tr><td>${escapeHtml(message.sentAt)}</td><td>${escapeHtml(message.destinationPhoneNumber)}</td><td><pre>${escapeHtml(message.messageBody)}</pre></td></tr>`,
+      )
+      .join('');
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sandbox SMS inbox</title><style>body{font-family:sans-serif;margin:2em}td{vertical-align:top;padding:.4em;border-bottom:1px solid #ddd}pre{white-space:pre-wrap;margin:0}</style></head><body><h1>SMS inbox</h1><p><a href="${escapeHtml(emailInboxUrl)}">Email inbox</a> · <a href="/_sandbox/sms">JSON</a></p><table><thead><tr><th>sent</th><th>to</th><th>message</th></tr></thead><tbody>${rows || '<tr><td colspan="3">No messages yet.</td></tr>'}</tbody></table></body></html>`;
+  }
+}

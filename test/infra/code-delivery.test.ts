@@ -1,0 +1,159 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
+
+const ENV = { account: '123456789012', region: 'eu-central-1' };
+const IDENTITY =
+  'arn:aws:sms-voice:eu-central-1:123456789012:phone-number/phone-0123456789abcdef0123456789abcdef';
+
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [], 'secureDelivery:smsOriginationIdentityArn': IDENTITY },
+  });
+  resources = Template.fromStack(new SecureDeliveryStack(app, 'Test', { env: ENV })).toJSON().Resources;
+});
+
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+
+const functionId = (handlerName: string) =>
+  ofType('AWS::Lambda::Function').find(([, resource]) =>
+    JSON.stringify(resource.Properties.Environment).includes(`"POWERTOOLS_SERVICE_NAME":"${handlerName}"`),
+  )?.[0] ?? '';
+
+function statementsOf(handlerName: string): Statement[] {
+  const fn = resources[functionId(handlerName)];
+  if (!fn) throw new Error(`no function ${handlerName}`);
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  return ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(role))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+describe('Code delivery infrastructure', () => {
+  it('gives the SES configuration set an EventBridge destination on the default bus for the status events', () => {
+    // Prepare, Act: the template (beforeAll)
+    const [[, destination] = []] = ofType('AWS::SES::ConfigurationSetEventDestination');
+    const [[setId] = []] = ofType('AWS::SES::ConfigurationSet');
+
+    // Assess
+    expect(destination?.Properties.ConfigurationSetName).toEqual({ Ref: setId });
+    const eventDestination = destination?.Properties.EventDestination as Record<string, unknown>;
+    expect(eventDestination.Enabled).toBe(true);
+    expect(JSON.stringify(eventDestination.EventBridgeDestination)).toContain(':event-bus/default');
+    expect(eventDestination.MatchingEventTypes).toEqual(
+      expect.arrayContaining(['send', 'delivery', 'deliveryDelay', 'bounce', 'complaint', 'reject']),
+    );
+  });
+
+  it('routes aws.ses events of our configuration set on the default bus to record-delivery, with a DLQ', () => {
+    // Prepare
+    const [[setId] = []] = ofType('AWS::SES::ConfigurationSet');
+
+    // Act
+    const rules = ofType('AWS::Events::Rule').filter(([, rule]) =>
+      JSON.stringify(rule.Properties.EventPattern ?? {}).includes('"aws.ses"'),
+    );
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] ?? [];
+    expect(rule?.Properties.EventBusName).toBeUndefined();
+    expect(rule?.Properties.EventPattern).toMatchObject({
+      source: ['aws.ses'],
+      detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: setId }] } } },
+    });
+    const [target] = (rule?.Properties.Targets ?? []) as { Arn: unknown; DeadLetterConfig?: unknown }[];
+    expect(JSON.stringify(target?.Arn)).toContain(functionId('record-delivery'));
+    expect(target?.DeadLetterConfig).toBeDefined();
+  });
+
+  it('lets only record-delivery, resend and the send step text, through the configuration set and origination identity only', () => {
+    // Prepare
+    const smsStatements = (handlerName: string) =>
+      statementsOf(handlerName).filter((statement) =>
+        [statement.Action].flat().some((action) => action.startsWith('sms-voice:')),
+      );
+
+    // Act
+    const granted = ['record-delivery', 'resend-otp', 'send-otp-email'].map(smsStatements);
+
+    // Assess
+    for (const statements of granted) {
+      expect(statements).toHaveLength(1);
+      expect(statements[0]?.Action).toBe('sms-voice:SendTextMessage');
+      const resourcesGranted = JSON.stringify(statements[0]?.Resource);
+      expect(resourcesGranted).toContain(IDENTITY);
+      expect(resourcesGranted).toContain(':configuration-set/secure-delivery-sms');
+      expect([statements[0]?.Resource].flat()).toHaveLength(2);
+      expect(resourcesGranted).not.toContain('"*"');
+    }
+    for (const other of ['verify-otp', 'track-otp', 'assign-driver', 'send-receipt'])
+      expect(smsStatements(other), other).toEqual([]);
+    const [[, smsSet] = []] = ofType('AWS::SMSVOICE::ConfigurationSet');
+    expect(smsSet?.Properties.ConfigurationSetName).toBe('secure-delivery-sms');
+  });
+
+  it('gives verify no grant on anything SMS or SES-event related', () => {
+    // Prepare, Act
+    const actions = statementsOf('verify-otp').flatMap((statement) => [statement.Action].flat());
+
+    // Assess
+    expect(actions.filter((action) => /^(sms-voice|ses|events):/.test(action))).toEqual([]);
+  });
+
+  it('alarms, through the alarm topic, on Delivery Otp Undeliverable', () => {
+    // Prepare
+    const signal = ofType('AWS::Events::Rule').find(([, rule]) =>
+      JSON.stringify(rule.Properties.EventPattern ?? {}).includes('Delivery Otp Undeliverable'),
+    );
+
+    // Act
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) =>
+      JSON.stringify(candidate.Properties.Dimensions ?? []).includes(signal?.[0] ?? '-'),
+    );
+
+    // Assess
+    expect(signal?.[1].Properties.Targets).toBeUndefined();
+    expect(alarm?.[1].Properties).toMatchObject({
+      MetricName: 'MatchedEvents',
+      Namespace: 'AWS/Events',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const [[topicId] = []] = ofType('AWS::SNS::Topic');
+    expect(alarm?.[1].Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+});
+
+describe('Delayed-email sweep', () => {
+  it('runs on a schedule (every 5 minutes) with the 30-minute timeout and Query on the keys-only delayed index', () => {
+    // Prepare, Act: the template (beforeAll)
+    const schedule = ofType('AWS::Events::Rule').find(([, rule]) => rule.Properties.ScheduleExpression);
+    const sweep = resources[functionId('sweep-delayed')];
+    const [, table] = ofType('AWS::DynamoDB::Table').find(([id]) => id.startsWith('OtpTable')) ?? [];
+
+    // Assess
+    expect(schedule?.[1].Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(JSON.stringify(schedule?.[1].Properties.Targets)).toContain(functionId('sweep-delayed'));
+    expect(JSON.stringify(sweep?.Properties.Environment)).toContain('"EMAIL_DELAYED_TIMEOUT_SECONDS":"1800"');
+    expect(table?.Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'DelayedEmails',
+        KeySchema: [
+          { AttributeName: 'delayedShard', KeyType: 'HASH' },
+          { AttributeName: 'delayedAt', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ]);
+    const actions = statementsOf('sweep-delayed').flatMap((statement) => [statement.Action].flat());
+    expect(actions).toContain('dynamodb:Query');
+    expect(actions).toContain('sms-voice:SendTextMessage');
+  });
+});
