@@ -89,11 +89,9 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
         : [
             {
               action: 'sms-voice:SendTextMessage',
-              resource: arnOf(
-                resolver,
-                body.ConfigurationSetName,
-                (name) => `${prefix}:configuration-set/${name}`,
-              ),
+              resource: String(body.ConfigurationSetName).startsWith('arn:')
+                ? String(body.ConfigurationSetName)
+                : `${prefix}:configuration-set/${String(body.ConfigurationSetName)}`,
             },
           ]),
       ...(identity === '' ? [] : [{ action: 'sms-voice:SendTextMessage', resource: identityArn }]),

@@ -42,6 +42,62 @@ const onFailureDestination = (lines: string[]) =>
     /asynchronous invocation failed: .* -> sent to its on-failure destination /.test(line),
   );
 
+/** A phone number of its own for each scenario run (E.164, digits from the parcel id). */
+const phoneFor = (id: string) =>
+  `+4915${[...id]
+    .reduce((sum, char) => (sum * 31 + char.charCodeAt(0)) % 100_000_000, 7)
+    .toString()
+    .padStart(8, '0')}`;
+
+/** A recipient at SES's mailbox simulator (`bounce` or `success`), with a phone unless `phone` is false. */
+const simulatorRecipient = (id: string, mailbox: 'bounce' | 'success', phone = true) => ({
+  recipient: {
+    email: `${mailbox}+${id.toLowerCase()}@simulator.amazonses.com`,
+    name: 'Alex Example',
+    locale: 'de-DE',
+    ...(phone ? { phone: phoneFor(id) } : {}),
+  },
+});
+
+/** The SMS the sandbox's SMS endpoint took for `phone`. */
+async function textsTo(h: Harness, phone: string): Promise<number> {
+  const messages = (await (await fetch(h.sandbox.endpoints.smsInboxUrl)).json()) as {
+    destinationPhoneNumber: string;
+  }[];
+  return messages.filter((message) => message.destinationPhoneNumber === phone).length;
+}
+
+/**
+ * The state SES's `DeliveryDelay` event leaves (DELAYED, in the delayed index since `minutesAgo`), written
+ * through DynamoDB's API: the mailbox simulator has no address whose mail is delayed. Then the sweep runs.
+ */
+async function delayedThenSwept(h: Harness, id: string, minutesAgo: number): Promise<void> {
+  const { DynamoDBClient, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+  const { otpTableName } = await import('../../sandbox/client.ts');
+  const { endpoints } = h.sandbox;
+  const ddb = new DynamoDBClient({
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+    endpoint: endpoints.dynamodbEndpoint,
+  });
+  await ddb.send(
+    new UpdateItemCommand({
+      TableName: await otpTableName(ddb),
+      Key: { parcelId: { S: id } },
+      UpdateExpression:
+        'SET emailDelivery = :delayed, emailDeliveryRank = :two, delayedShard = :delayed, delayedAt = :at',
+      ExpressionAttributeValues: {
+        ':delayed': { S: 'DELAYED' },
+        ':two': { N: '2' },
+        ':at': { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
+      },
+    }),
+  );
+  ddb.destroy();
+  await fetch(new URL('/_sandbox/schedules/run', endpoints.eventsEndpoint), { method: 'POST' });
+  await h.sandbox.settled();
+}
+
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 /** A compact set that exercises every path the stack grants something for. */
@@ -173,6 +229,104 @@ const SCENARIOS: readonly Scenario[] = [
         h.sandbox.pipes.deadLetters.length === before + 1,
         'stream batch on the pipe’s dead-letter queue',
       );
+    },
+  },
+  {
+    name: 'a bounced code email goes by SMS, and its status shows on Track',
+    async run(h, id) {
+      const { recipient } = await ship(h, id, simulatorRecipient(id, 'bounce'));
+      await h.sandbox.settled();
+      check((await textsTo(h, phoneFor(id))) === 1, 'one code SMS after the bounce');
+      const answer = await h.client.recipientRequest('GET', `/parcels/${id}/otp`, recipient);
+      const delivery = (answer.body as { delivery?: { email?: string } }).delivery;
+      check(delivery?.email === 'BOUNCED', `Track shows BOUNCED, got ${JSON.stringify(delivery)}`);
+    },
+  },
+  {
+    name: 'a bounced code email without a phone is reported undeliverable',
+    async run(h, id) {
+      await ship(h, id, simulatorRecipient(id, 'bounce', false));
+      await h.sandbox.settled();
+      check(await busEvent(h, 'Delivery Otp Undeliverable', id), 'Delivery Otp Undeliverable on the bus');
+    },
+  },
+  {
+    name: 'resend the code by SMS',
+    async run(h, id) {
+      const { recipient } = await ship(h, id, simulatorRecipient(id, 'success'));
+      const answer = await h.client.recipientRequest('POST', `/parcels/${id}/otp/resend`, recipient, true, {
+        channel: 'SMS',
+      });
+      check(answer.status === 202, `SMS resend answers 202, got ${answer.status}`);
+      check((await textsTo(h, phoneFor(id))) === 1, 'one resent SMS');
+    },
+  },
+  {
+    name: 'a reissued code follows the channel that worked: SMS after a bounce',
+    async run(h, id) {
+      await ship(h, id, simulatorRecipient(id, 'bounce'));
+      await h.sandbox.settled();
+      await outForDelivery(h, id, 'D-1');
+      await h.client.publish([
+        {
+          detailType: 'Delivery Attempt Failed',
+          detail: { parcelId: id, driverId: 'D-1', reason: 'NOBODY_HOME', nextAttemptDate: inDays(2) },
+        },
+      ]);
+      await h.sandbox.settled();
+      check((await textsTo(h, phoneFor(id))) === 2, 'the reissued code by SMS');
+    },
+  },
+  {
+    name: 'a long-delayed code email goes by SMS after the sweep',
+    async run(h, id) {
+      await ship(h, id, simulatorRecipient(id, 'success'));
+      await delayedThenSwept(h, id, 45);
+      check((await textsTo(h, phoneFor(id))) === 1, 'one code SMS after the sweep');
+    },
+  },
+  {
+    name: 'a long-delayed code email without a phone is reported undeliverable by the sweep',
+    async run(h, id) {
+      await ship(h, id, simulatorRecipient(id, 'success', false));
+      await delayedThenSwept(h, id, 45);
+      check(await busEvent(h, 'Delivery Otp Undeliverable', id), 'Delivery Otp Undeliverable on the bus');
+    },
+  },
+  {
+    name: 'a delivery report that cannot be handled goes to the on-failure destination',
+    async run(h, id) {
+      const from = h.logs.length;
+      h.sandbox.bus.failEntries({
+        detailType: 'Delivery Otp Undeliverable',
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+      try {
+        await ship(h, id, simulatorRecipient(id, 'bounce', false));
+        await h.sandbox.settled();
+      } finally {
+        h.sandbox.bus.clearEntryFailures();
+      }
+      check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
+    },
+  },
+  {
+    name: 'a sweep that cannot report goes to the on-failure destination',
+    async run(h, id) {
+      await ship(h, id, simulatorRecipient(id, 'success', false));
+      const from = h.logs.length;
+      h.sandbox.bus.failEntries({
+        detailType: 'Delivery Otp Undeliverable',
+        errorCode: 'InternalFailure',
+        times: Number.POSITIVE_INFINITY,
+      });
+      try {
+        await delayedThenSwept(h, id, 45);
+      } finally {
+        h.sandbox.bus.clearEntryFailures();
+      }
+      check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
     },
   },
   {
