@@ -73,14 +73,18 @@ describe('the web app’s tokens on the verify route', () => {
     expect(await e2e.item('WEB-TOK-2')).toEqual(before);
   });
 
-  it('runs the pool’s trigger for managed login as Cognito does: a token that asked only for openid gets the verify scope', async () => {
-    // Act
+  it('gives a managed-login token only the scopes its client asked for: one that asked only for openid cannot verify', async () => {
+    // Prepare
+    const { code } = await e2e.readyForHandover('WEB-TOK-3', 'D-WEB-3');
+    const before = await e2e.item('WEB-TOK-3');
+
+    // Act: even the right code
     const tokens = await webSignIn('D-WEB-3', 'openid');
+    const answer = await e2e.client.verify('WEB-TOK-3', { code }, tokens.access_token ?? '');
 
     // Assess
-    expect(String(decodeJwt(tokens.access_token ?? '').scope).split(' ')).toEqual([
-      'openid',
-      'secure-delivery/verify',
-    ]);
+    expect(String(decodeJwt(tokens.access_token ?? '').scope).split(' ')).toEqual(['openid']);
+    expect(answer).toEqual({ status: 403, body: { message: 'Forbidden' } });
+    expect(await e2e.item('WEB-TOK-3')).toEqual(before);
   });
 });

@@ -16,6 +16,7 @@ afterAll(() => {
 
 function triggerEvent(
   triggerSource: PreTokenGenerationV2TriggerEvent['triggerSource'],
+  scopes: string[] = ['aws.cognito.signin.user.admin'],
 ): PreTokenGenerationV2TriggerEvent {
   return {
     version: '2',
@@ -27,7 +28,7 @@ function triggerEvent(
     request: {
       userAttributes: { sub: 'D-1', 'cognito:user_status': 'CONFIRMED' },
       groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
-      scopes: ['aws.cognito.signin.user.admin'],
+      scopes,
     },
     response: { claimsAndScopeOverrideDetails: {} },
   } as PreTokenGenerationV2TriggerEvent;
@@ -49,6 +50,21 @@ describe('add-token-scope handler (pre-token-generation V2)', () => {
         accessTokenGeneration: { scopesToAdd: ['secure-delivery/verify'] },
       });
       expect(result.userName).toBe('D-1');
+    },
+  );
+
+  it.each([
+    ['TokenGeneration_HostedAuth', ['openid']],
+    ['TokenGeneration_RefreshTokens', ['openid']],
+    ['TokenGeneration_HostedAuth', ['openid', 'secure-delivery/verify']],
+  ] as const)(
+    'adds nothing on %s to a token from an OAuth flow with scopes %j: the client asked for what it gets',
+    async (source, scopes) => {
+      // Act
+      const result = await handler(triggerEvent(source, [...scopes]), lambdaContext('add-token-scope'));
+
+      // Assess
+      expect(result.response.claimsAndScopeOverrideDetails).toEqual({});
     },
   );
 });
