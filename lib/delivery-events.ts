@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { alarmedDeadLetterQueue } from './dead-letters.ts';
 
 /** Props for {@link DeliveryEvents}. */
 export interface DeliveryEventsProps {
@@ -50,26 +51,12 @@ export class DeliveryEvents extends Construct {
     this.ownSource = props.ownSource ?? 'secure-delivery';
     this.maxEventAge = props.maxEventAge ?? Duration.hours(2);
     this.bus = new EventBus(this, 'Bus');
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Undelivered events are evidence of what went wrong: kept when the stack is deleted.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the rule targets; it is alarmed, not redriven automatically.',
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
+    const deadLetters = alarmedDeadLetterQueue(this, {
+      of: 'the rule targets',
       alarmDescription: 'Carrier events could not be delivered to a Secure Delivery target',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.deadLetterQueue = deadLetters.queue;
+    this.deadLetterAlarm = deadLetters.alarm;
   }
 
   /** Starts `stateMachine` for every carrier event of the given detail types. */

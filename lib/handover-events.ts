@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/identifiers.ts';
+import { alarmedDeadLetterQueue } from './dead-letters.ts';
 
 /** Props for {@link HandoverEvents}. */
 export interface HandoverEventsProps {
@@ -67,26 +68,12 @@ export class HandoverEvents extends Construct {
     const streamArn = props.table.tableStreamArn;
     if (!streamArn) throw new Error('HandoverEvents needs a table with a stream');
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Undelivered handover events are evidence of what went wrong: kept when the stack is deleted.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the handover pipe; it is alarmed, not redriven automatically.',
-    });
-    this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
+    const deadLetters = alarmedDeadLetterQueue(this, {
+      of: 'the handover pipe',
       alarmDescription: 'Parcel Handover Verified could not be delivered from the table stream to the bus',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.deadLetterQueue = deadLetters.queue;
+    this.deadLetterAlarm = deadLetters.alarm;
 
     const { account } = Stack.of(this);
     this.role = new Role(this, 'Role', {

@@ -45,8 +45,16 @@ export function emitEvent(
   });
 }
 
-/** Errors worth retrying when emailing a code; anything else fails the send at once. */
-const RETRYABLE_EMAIL_ERRORS = ['EmailThrottledError', 'EmailTransientError', 'StoreThrottledError'];
+/**
+ * Errors worth retrying when sending a code (by email, or by SMS where that channel last worked);
+ * anything else fails the send at once.
+ */
+const RETRYABLE_SEND_ERRORS = [
+  'EmailThrottledError',
+  'EmailTransientError',
+  'SmsTransientError',
+  'StoreThrottledError',
+];
 
 /**
  * `reason` of `Delivery Otp Email Failed`: SES refused the message for good, throttling or transient
@@ -72,7 +80,7 @@ export function sendCodeEmailStep(
     resultPath: '$.send',
   });
   send.addRetry({
-    errors: RETRYABLE_EMAIL_ERRORS,
+    errors: RETRYABLE_SEND_ERRORS,
     interval: Duration.seconds(2),
     backoffRate: 2,
     maxAttempts: 6,
@@ -95,7 +103,7 @@ export function sendCodeEmailStep(
     Condition.or(...names.map((name) => Condition.stringEquals('$.error.Error', name)));
   const classify = new Choice(scope, 'Why did the email fail?')
     .when(errorIs('EmailRejectedError'), because('EMAIL_REJECTED'))
-    .when(errorIs(...RETRYABLE_EMAIL_ERRORS), because('RETRIES_EXHAUSTED'))
+    .when(errorIs(...RETRYABLE_SEND_ERRORS), because('RETRIES_EXHAUSTED'))
     .otherwise(because('INTERNAL_ERROR'));
   send.addCatch(classify, { errors: ['States.ALL'], resultPath: '$.error' });
   return send;

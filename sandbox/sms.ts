@@ -29,6 +29,7 @@ const ORIGINATION_IDENTITY =
 export class LocalSms {
   readonly sent: SentTextMessage[] = [];
   private readonly configurationSets: ReadonlySet<string>;
+  private failures: { errorCode: string; message: string; left: number }[] = [];
 
   constructor(resolver: TemplateResolver) {
     this.configurationSets = new Set(
@@ -38,6 +39,18 @@ export class LocalSms {
           String(resolver.resolve(resource.Properties?.ConfigurationSetName ?? resolver.ref(logicalId))),
         ),
     );
+  }
+
+  /**
+   * Tests: the next `times` valid sends fail with the service's `errorCode` (e.g. `ThrottlingException`,
+   * or `ConflictException` as for an opted-out number), as End User Messaging answers them.
+   */
+  failNext(failure: { errorCode: string; message?: string; times: number }): void {
+    this.failures.push({
+      errorCode: failure.errorCode,
+      message: failure.message ?? failure.errorCode,
+      left: failure.times,
+    });
   }
 
   /** `SendTextMessage`: `{ MessageId }`, or the service's ValidationException / ResourceNotFoundException. */
@@ -89,6 +102,11 @@ export class LocalSms {
       originationIdentity: typeof origination === 'string' ? origination : '',
       ...(configurationSet === undefined ? {} : { configurationSetName: String(configurationSet) }),
     };
+    const failure = this.failures.find((candidate) => candidate.left > 0);
+    if (failure) {
+      failure.left--;
+      throw new AwsJsonError(failure.errorCode, failure.message);
+    }
     this.sent.push(message);
     return { MessageId: message.messageId };
   }

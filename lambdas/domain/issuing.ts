@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError } from './errors.ts';
+import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError, SmsRejectedError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { type CodeHasher, encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type {
@@ -163,6 +163,7 @@ export async function sendOtpEmail(
       deps.claimLeaseSeconds,
     );
     if (smsClaim !== 'CLAIMED') return { ...input, emailSent: false, outcome: smsClaim, channel: 'SMS' };
+    let refused = false;
     try {
       await deps.messenger.send({
         to: recipient.phone,
@@ -170,10 +171,14 @@ export async function sendOtpEmail(
       });
     } catch (error) {
       await releaseSmsClaim.call(store, input.parcelId, input.issueId);
-      throw error;
+      // A number refused for good: the new code goes by email instead (its bounce reports it undeliverable).
+      if (!(error instanceof SmsRejectedError)) throw error;
+      refused = true;
     }
-    await markSmsSent.call(store, input.parcelId, input.issueId);
-    return { ...input, emailSent: true, outcome: 'SENT', channel: 'SMS' };
+    if (!refused) {
+      await markSmsSent.call(store, input.parcelId, input.issueId);
+      return { ...input, emailSent: true, outcome: 'SENT', channel: 'SMS' };
+    }
   }
   const claim = await deps.store.claimEmail(
     input.parcelId,

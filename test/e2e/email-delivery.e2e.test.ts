@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { markEmailDelayed, runSchedules, textsTo } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
 const h = useSandbox();
@@ -101,11 +102,7 @@ describe('SES mailbox simulator in the sandbox', () => {
 });
 
 /** The SMS the sandbox's SMS endpoint took for `phone`. */
-async function smsTo(phone: string) {
-  const response = await fetch(h.sandbox.endpoints.smsInboxUrl);
-  const messages = (await response.json()) as { destinationPhoneNumber: string; messageBody: string }[];
-  return messages.filter((message) => message.destinationPhoneNumber === phone);
-}
+const smsTo = (phone: string) => textsTo(h.sandbox, phone);
 
 const track = (parcelId: string, recipient: string) =>
   h.client.recipientRequest('GET', `/parcels/${parcelId}/otp`, recipient);
@@ -383,6 +380,52 @@ describe('A reissued code follows the channel that last worked', () => {
     expect((await track('RE-1', address)).body.delivery).toEqual({ email: 'NOT_SENT', sms: 'SENT' });
   });
 
+  it("retries an SMS of the new code throttled past the SDK's attempts and texts it once, with no failure on the bus", async () => {
+    // Prepare
+    const address = 'bounce+re3@simulator.amazonses.com';
+    const phone = '+4915100000023';
+    await h.ship('RE-3', recipientWith(address, phone));
+    // Three: the SDK's own attempts of one send, so the workflow's retry must bring the code through.
+    h.sandbox.sms.failNext({ errorCode: 'ThrottlingException', message: 'Rate exceeded', times: 3 });
+
+    // Act
+    await reissue('RE-3');
+
+    // Assess
+    expect(await smsTo(phone)).toHaveLength(2);
+    const failures = (await h.client.busEvents()).filter(
+      (event) => event['detail-type'] === 'Delivery Otp Email Failed' && event.detail.parcelId === 'RE-3',
+    );
+    expect(failures).toEqual([]);
+  });
+
+  it('emails the new code when the SMS service refuses the number for good, and reports it undeliverable when that email bounces too', async () => {
+    // Prepare
+    const address = 'bounce+re4@simulator.amazonses.com';
+    const phone = '+4915100000024';
+    await h.ship('RE-4', recipientWith(address, phone));
+    const emailsBefore = (await h.client.emailsTo(address)).length;
+    h.sandbox.sms.failNext({
+      errorCode: 'ConflictException',
+      message: 'DESTINATION_PHONE_NUMBER_OPTED_OUT',
+      times: 2,
+    });
+
+    // Act
+    await reissue('RE-4');
+
+    // Assess
+    expect(await smsTo(phone)).toHaveLength(1);
+    expect(await h.client.emailsTo(address)).toHaveLength(emailsBefore + 1);
+    const events = (await h.client.busEvents()).filter((event) => event.detail.parcelId === 'RE-4');
+    expect(events.filter((event) => event['detail-type'] === 'Delivery Otp Email Failed')).toEqual([]);
+    expect(
+      events
+        .filter((event) => event['detail-type'] === 'Delivery Otp Undeliverable')
+        .map((event) => event.detail),
+    ).toEqual([{ parcelId: 'RE-4', channel: 'SMS', reason: 'SMS_REJECTED' }]);
+  });
+
   it('emails the new code when the email was delivered, even with a phone on file', async () => {
     // Prepare
     const address = 're2@example.com';
@@ -403,33 +446,9 @@ describe('DELAYED for too long', () => {
    * SES's mailbox simulator has no address whose mail is delayed: the state SES's `DeliveryDelay` event
    * leaves (status DELAYED, in the delayed index since `minutesAgo`) is written through DynamoDB's API.
    */
-  const delayedSince = async (parcelId: string, minutesAgo: number) => {
-    const { DynamoDBClient, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
-    const { otpTableName } = await import('../../sandbox/client.ts');
-    const { endpoints } = h.sandbox;
-    const ddb = new DynamoDBClient({
-      region: endpoints.region,
-      credentials: endpoints.credentials,
-      endpoint: endpoints.dynamodbEndpoint,
-    });
-    await ddb.send(
-      new UpdateItemCommand({
-        TableName: await otpTableName(ddb),
-        Key: { parcelId: { S: parcelId } },
-        UpdateExpression:
-          'SET emailDelivery = :delayed, emailDeliveryRank = :two, delayedShard = :delayed, delayedAt = :at',
-        ExpressionAttributeValues: {
-          ':delayed': { S: 'DELAYED' },
-          ':two': { N: '2' },
-          ':at': { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
-        },
-      }),
-    );
-  };
-  const sweep = async () => {
-    await fetch(new URL('/_sandbox/schedules/run', h.sandbox.endpoints.eventsEndpoint), { method: 'POST' });
-    await h.sandbox.settled();
-  };
+  const delayedSince = (parcelId: string, minutesAgo: number) =>
+    markEmailDelayed(h.sandbox, parcelId, minutesAgo);
+  const sweep = () => runSchedules(h.sandbox);
 
   it('texts the code once the email has been DELAYED for 30 minutes, and not before', async () => {
     // Prepare

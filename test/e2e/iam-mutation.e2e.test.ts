@@ -13,11 +13,14 @@ import { synthesizeTemplate, type Template } from '../../sandbox/template.ts';
 import {
   type Harness,
   itemOf,
+  markEmailDelayed,
   outForDelivery,
   printFigure,
   readyForHandover,
+  runSchedules,
   ship,
   startHarness,
+  textsTo,
   wrongCodeFor,
 } from '../support/sandbox-harness.ts';
 import { freePorts, type Grant, grantsOf, withoutGrant } from '../support/template-mutation.ts';
@@ -58,45 +61,6 @@ const simulatorRecipient = (id: string, mailbox: 'bounce' | 'success', phone = t
     ...(phone ? { phone: phoneFor(id) } : {}),
   },
 });
-
-/** The SMS the sandbox's SMS endpoint took for `phone`. */
-async function textsTo(h: Harness, phone: string): Promise<number> {
-  const messages = (await (await fetch(h.sandbox.endpoints.smsInboxUrl)).json()) as {
-    destinationPhoneNumber: string;
-  }[];
-  return messages.filter((message) => message.destinationPhoneNumber === phone).length;
-}
-
-/**
- * The state SES's `DeliveryDelay` event leaves (DELAYED, in the delayed index since `minutesAgo`), written
- * through DynamoDB's API: the mailbox simulator has no address whose mail is delayed. Then the sweep runs.
- */
-async function delayedThenSwept(h: Harness, id: string, minutesAgo: number): Promise<void> {
-  const { DynamoDBClient, UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
-  const { otpTableName } = await import('../../sandbox/client.ts');
-  const { endpoints } = h.sandbox;
-  const ddb = new DynamoDBClient({
-    region: endpoints.region,
-    credentials: endpoints.credentials,
-    endpoint: endpoints.dynamodbEndpoint,
-  });
-  await ddb.send(
-    new UpdateItemCommand({
-      TableName: await otpTableName(ddb),
-      Key: { parcelId: { S: id } },
-      UpdateExpression:
-        'SET emailDelivery = :delayed, emailDeliveryRank = :two, delayedShard = :delayed, delayedAt = :at',
-      ExpressionAttributeValues: {
-        ':delayed': { S: 'DELAYED' },
-        ':two': { N: '2' },
-        ':at': { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
-      },
-    }),
-  );
-  ddb.destroy();
-  await fetch(new URL('/_sandbox/schedules/run', endpoints.eventsEndpoint), { method: 'POST' });
-  await h.sandbox.settled();
-}
 
 const inDays = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
@@ -236,7 +200,7 @@ const SCENARIOS: readonly Scenario[] = [
     async run(h, id) {
       const { recipient } = await ship(h, id, simulatorRecipient(id, 'bounce'));
       await h.sandbox.settled();
-      check((await textsTo(h, phoneFor(id))) === 1, 'one code SMS after the bounce');
+      check((await textsTo(h.sandbox, phoneFor(id))).length === 1, 'one code SMS after the bounce');
       const answer = await h.client.recipientRequest('GET', `/parcels/${id}/otp`, recipient);
       const delivery = (answer.body as { delivery?: { email?: string } }).delivery;
       check(delivery?.email === 'BOUNCED', `Track shows BOUNCED, got ${JSON.stringify(delivery)}`);
@@ -258,7 +222,7 @@ const SCENARIOS: readonly Scenario[] = [
         channel: 'SMS',
       });
       check(answer.status === 202, `SMS resend answers 202, got ${answer.status}`);
-      check((await textsTo(h, phoneFor(id))) === 1, 'one resent SMS');
+      check((await textsTo(h.sandbox, phoneFor(id))).length === 1, 'one resent SMS');
     },
   },
   {
@@ -274,22 +238,24 @@ const SCENARIOS: readonly Scenario[] = [
         },
       ]);
       await h.sandbox.settled();
-      check((await textsTo(h, phoneFor(id))) === 2, 'the reissued code by SMS');
+      check((await textsTo(h.sandbox, phoneFor(id))).length === 2, 'the reissued code by SMS');
     },
   },
   {
     name: 'a long-delayed code email goes by SMS after the sweep',
     async run(h, id) {
       await ship(h, id, simulatorRecipient(id, 'success'));
-      await delayedThenSwept(h, id, 45);
-      check((await textsTo(h, phoneFor(id))) === 1, 'one code SMS after the sweep');
+      await markEmailDelayed(h.sandbox, id, 45);
+      await runSchedules(h.sandbox);
+      check((await textsTo(h.sandbox, phoneFor(id))).length === 1, 'one code SMS after the sweep');
     },
   },
   {
     name: 'a long-delayed code email without a phone is reported undeliverable by the sweep',
     async run(h, id) {
       await ship(h, id, simulatorRecipient(id, 'success', false));
-      await delayedThenSwept(h, id, 45);
+      await markEmailDelayed(h.sandbox, id, 45);
+      await runSchedules(h.sandbox);
       check(await busEvent(h, 'Delivery Otp Undeliverable', id), 'Delivery Otp Undeliverable on the bus');
     },
   },
@@ -322,7 +288,8 @@ const SCENARIOS: readonly Scenario[] = [
         times: Number.POSITIVE_INFINITY,
       });
       try {
-        await delayedThenSwept(h, id, 45);
+        await markEmailDelayed(h.sandbox, id, 45);
+        await runSchedules(h.sandbox);
       } finally {
         h.sandbox.bus.clearEntryFailures();
       }

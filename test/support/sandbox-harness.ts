@@ -3,7 +3,12 @@
  * SDK clients, HTTP and the fault proxies. Every line the process prints (sandbox log, handler logs on
  * stdout and stderr) is captured and kept out of the test output.
  */
-import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
@@ -162,3 +167,56 @@ export async function readyForHandover(h: Harness, parcelId: string, driverId: s
 /** A well-formed code that is certainly not `code`. */
 export const wrongCodeFor = (code: string, offset = 1): string =>
   String((Number(code) + offset) % 1_000_000).padStart(6, '0');
+
+/** The SMS the sandbox's SMS endpoint took for `phone`, oldest first. */
+export async function textsTo(
+  sandbox: Sandbox,
+  phone: string,
+): Promise<{ destinationPhoneNumber: string; messageBody: string }[]> {
+  const messages = (await (await fetch(sandbox.endpoints.smsInboxUrl)).json()) as {
+    destinationPhoneNumber: string;
+    messageBody: string;
+  }[];
+  return messages.filter((message) => message.destinationPhoneNumber === phone);
+}
+
+/**
+ * Leaves a parcel's code email in the state SES's `DeliveryDelay` event leaves it (DELAYED, in the
+ * delayed index since `minutesAgo`), written through DynamoDB's API: SES's mailbox simulator has no
+ * address whose mail is delayed.
+ */
+export async function markEmailDelayed(
+  sandbox: Sandbox,
+  parcelId: string,
+  minutesAgo: number,
+): Promise<void> {
+  const { endpoints } = sandbox;
+  const ddb = new DynamoDBClient({
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+    endpoint: endpoints.dynamodbEndpoint,
+  });
+  try {
+    await ddb.send(
+      new UpdateItemCommand({
+        TableName: await otpTableName(ddb),
+        Key: { parcelId: { S: parcelId } },
+        UpdateExpression:
+          'SET emailDelivery = :delayed, emailDeliveryRank = :two, delayedShard = :delayed, delayedAt = :at',
+        ExpressionAttributeValues: {
+          ':delayed': { S: 'DELAYED' },
+          ':two': { N: '2' },
+          ':at': { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
+        },
+      }),
+    );
+  } finally {
+    ddb.destroy();
+  }
+}
+
+/** Runs the stack's scheduled rules now (the sandbox-only trigger) and waits for what they started. */
+export async function runSchedules(sandbox: Sandbox): Promise<void> {
+  await fetch(new URL('/_sandbox/schedules/run', sandbox.endpoints.eventsEndpoint), { method: 'POST' });
+  await sandbox.settled();
+}
