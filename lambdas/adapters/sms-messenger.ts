@@ -1,5 +1,5 @@
 import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
+import { SmsConfigurationError, SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
 import type { TextMessenger } from '../domain/otp-record.ts';
 
 const TRANSIENT = new Set([
@@ -9,12 +9,19 @@ const TRANSIENT = new Set([
   'TimeoutError',
 ]);
 
-/** Maps an End User Messaging SMS failure to a typed error: retry later, or refused for good. */
+/** Errors about our own setup, not the destination number: a missing grant, an unknown resource. */
+const CONFIGURATION = new Set(['AccessDeniedException', 'ResourceNotFoundException']);
+
+/**
+ * Maps an End User Messaging SMS failure to a typed error: retry later, our own setup is wrong (fail
+ * loudly), or the message was refused for good (a bad or opted-out number).
+ */
 export function classifySmsError(error: unknown): Error {
   const name = error instanceof Error ? error.name : 'Unknown';
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (TRANSIENT.has(name) || status === undefined || status === 429 || status >= 500)
     return new SmsTransientError(`SMS failed transiently (${name})`);
+  if (CONFIGURATION.has(name)) return new SmsConfigurationError(`SMS setup refused (${name})`);
   return new SmsRejectedError(`SMS refused (${name})`);
 }
 

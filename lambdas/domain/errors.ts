@@ -100,6 +100,14 @@ export class SmsRejectedError extends DomainError {
   override readonly name = 'SmsRejectedError';
 }
 
+/**
+ * The SMS service refused our own setup (access denied, an unknown configuration set or origination
+ * identity): not the recipient's number, so nothing is reported undeliverable; it fails loudly for an operator.
+ */
+export class SmsConfigurationError extends DomainError {
+  override readonly name = 'SmsConfigurationError';
+}
+
 /** The SMS service throttled or failed transiently: retry later. */
 export class SmsTransientError extends DomainError {
   override readonly name = 'SmsTransientError';

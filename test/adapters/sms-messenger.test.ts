@@ -66,8 +66,9 @@ describe('classifySmsError', () => {
     ['TimeoutError', undefined, 'SmsTransientError'],
     ['ValidationException', 400, 'SmsRejectedError'],
     ['ConflictException', 409, 'SmsRejectedError'],
-    ['ResourceNotFoundException', 404, 'SmsRejectedError'],
-    ['AccessDeniedException', 403, 'SmsRejectedError'],
+    // Our own setup, not the recipient's number: never reported as undeliverable, never silently rerouted.
+    ['ResourceNotFoundException', 404, 'SmsConfigurationError'],
+    ['AccessDeniedException', 403, 'SmsConfigurationError'],
   ])('treats %s (%s) as %s', (name, status, expected) => {
     // Prepare, Act
     const error = classifySmsError(smsError(name, status));
