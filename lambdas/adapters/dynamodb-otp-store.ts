@@ -63,6 +63,7 @@ const NUMBER_FIELDS = [
   'resendLeaseUntil',
   'emailDeliveryRank',
   'smsClaimedAt',
+  'smsLeaseUntil',
   'undeliverableAt',
   'delayedAt',
 ] as const;
@@ -160,6 +161,8 @@ const NEWER_THAN_LAST_LIFECYCLE =
 
 /** No resend of the current code may be on its way to SES (its email must carry a current code). */
 const NO_RESEND_IN_FLIGHT = '(attribute_not_exists(resendLeaseUntil) OR resendLeaseUntil <= :now)';
+/** No code SMS is on its way: a reissue or revoke must not let it carry a code that is no longer current. */
+const NO_SMS_IN_FLIGHT = '(attribute_not_exists(smsLeaseUntil) OR smsLeaseUntil <= :now)';
 
 const orderValues = (order: LifecycleOrder): Item => ({
   ':eventAt': n(order.eventAt),
@@ -300,7 +303,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     leaseSeconds: number,
   ): Promise<EmailClaim> {
     const result = await this.update(parcelId, {
-      UpdateExpression: 'SET smsStatus = :sending, smsClaimedAt = :now',
+      UpdateExpression: 'SET smsStatus = :sending, smsClaimedAt = :now, smsLeaseUntil = :leaseUntil',
       ConditionExpression:
         'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
         'AND (attribute_not_exists(smsStatus) OR (smsStatus = :sending AND smsClaimedAt < :stale))',
@@ -311,6 +314,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         ':issued': s('ISSUED'),
         ':now': n(nowSeconds),
         ':stale': n(nowSeconds - leaseSeconds),
+        ':leaseUntil': n(nowSeconds + leaseSeconds),
       },
     });
     if (result.ok) return 'CLAIMED';
@@ -328,7 +332,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
 
   async markSmsSent(parcelId: string, issueId: string): Promise<void> {
     await this.update(parcelId, {
-      UpdateExpression: 'SET smsStatus = :sent, lastChannel = :sms',
+      UpdateExpression: 'SET smsStatus = :sent, lastChannel = :sms REMOVE smsLeaseUntil',
       ConditionExpression: 'issueId = :issue',
       ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT'), ':sms': s('SMS') },
     });
@@ -389,7 +393,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
 
   async releaseSmsClaim(parcelId: string, issueId: string): Promise<void> {
     await this.update(parcelId, {
-      UpdateExpression: 'REMOVE smsStatus, smsClaimedAt',
+      UpdateExpression: 'REMOVE smsStatus, smsClaimedAt, smsLeaseUntil',
       ConditionExpression: 'issueId = :issue AND smsStatus = :sending',
       ExpressionAttributeValues: { ':issue': s(issueId), ':sending': s('SENDING') },
     });
@@ -483,13 +487,15 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         'lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey' +
         (keep ? ' REMOVE' : ', boundAt = :binding REMOVE driverId,') +
         ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
-        ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, undeliverableAt, delayedShard, delayedAt',
+        ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, smsLeaseUntil, undeliverableAt, delayedShard,' +
+        ' delayedAt',
       // Ordered by the failure's event time, not by delivery date: a same-day retry gets a fresh code, a
       // redelivered or older event issues nothing. The binding must still be the one the decision to keep
       // or drop it was made on.
       ConditionExpression:
         'issueId = :expected AND #status <> :verified AND attribute_not_exists(closedAt) ' +
-        `AND totalWrongAttempts < :parcelMax AND ${NEWER_THAN_LAST_LIFECYCLE} AND ${NO_RESEND_IN_FLIGHT} AND ` +
+        `AND totalWrongAttempts < :parcelMax AND ${NEWER_THAN_LAST_LIFECYCLE} AND ${NO_RESEND_IN_FLIGHT} ` +
+        `AND ${NO_SMS_IN_FLIGHT} AND ` +
         (keep ? 'boundAt = :binding' : '(attribute_not_exists(boundAt) OR boundAt <= :binding)'),
       ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
       ExpressionAttributeValues: {
@@ -529,7 +535,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         (close
           ? '(attribute_not_exists(issueId) OR #status <> :verified)'
           : 'attribute_exists(issueId) AND #status <> :verified') +
-        ` AND ${NO_RESEND_IN_FLIGHT}${order ? ` AND ${NEWER_THAN_LAST_LIFECYCLE}` : ''}`,
+        ` AND ${NO_RESEND_IN_FLIGHT} AND ${NO_SMS_IN_FLIGHT}${order ? ` AND ${NEWER_THAN_LAST_LIFECYCLE}` : ''}`,
       ExpressionAttributeNames: { '#status': 'status', ...(close ? { '#ttl': 'ttl' } : {}) },
       ExpressionAttributeValues: {
         ':revoked': s('REVOKED'),

@@ -117,7 +117,7 @@ function newerThanLastLifecycle(record: OtpRecord, order: LifecycleOrder): boole
 }
 
 const resendInFlight = (parcelId: string) =>
-  new ResendInFlightError(`A resend of parcel ${parcelId}'s code is in flight; retry after its lease`);
+  new ResendInFlightError(`A resend or SMS of parcel ${parcelId}'s code is in flight; retry after its lease`);
 
 async function reissueCode(
   deps: LifecycleDeps,
@@ -189,9 +189,9 @@ async function reissueCode(
   if (current && current.totalWrongAttempts >= deps.maxWrongAttemptsPerParcel) {
     return { outcome: 'LOCKED', parcelId, totalWrongAttempts: current.totalWrongAttempts };
   }
-  if (current && current.issueId === record.issueId && (current.resendLeaseUntil ?? 0) > nowSeconds) {
-    throw resendInFlight(parcelId);
-  }
+  const sendInFlight =
+    (current?.resendLeaseUntil ?? 0) > nowSeconds || (current?.smsLeaseUntil ?? 0) > nowSeconds;
+  if (current && current.issueId === record.issueId && sendInFlight) throw resendInFlight(parcelId);
   return { outcome: 'IGNORED', parcelId, reason: 'STALE' };
 }
 

@@ -59,6 +59,8 @@ export interface OtpRecord {
   /** The code's SMS: claimed (in flight) or sent; at most one fallback SMS per code. */
   readonly smsStatus?: 'SENDING' | 'SENT';
   readonly smsClaimedAt?: number;
+  /** Epoch seconds until which a claimed code SMS may be on its way (a reissue or revoke waits for it). */
+  readonly smsLeaseUntil?: number;
   /** Set while the email is DELAYED (sparse index `DelayedEmails`): `DELAYED` and since when. */
   readonly delayedShard?: string;
   readonly delayedAt?: number;

@@ -66,6 +66,7 @@ export class FakeLifecycleStore extends FakeOtpStore implements LifecycleStore {
     delete updated.emailClaimedAt;
     delete updated.revokedAt;
     delete updated.resendLeaseUntil;
+    delete updated.smsLeaseUntil;
     this.items.set(parcelId, updated);
     return this.answer('reissue', { ok: true, record: { ...updated } });
   }
@@ -209,7 +210,10 @@ function newerThanLastLifecycle(item: OtpRecord, order: LifecycleOrder): boolean
   );
 }
 
-/** `attribute_not_exists(resendLeaseUntil) OR resendLeaseUntil <= :now` */
+/** No resend and no code SMS in flight: the store's `resendLeaseUntil` and `smsLeaseUntil` conditions. */
 function noResendInFlight(item: OtpRecord, nowSeconds: number): boolean {
-  return item.resendLeaseUntil === undefined || item.resendLeaseUntil <= nowSeconds;
+  return (
+    (item.resendLeaseUntil === undefined || item.resendLeaseUntil <= nowSeconds) &&
+    (item.smsLeaseUntil === undefined || item.smsLeaseUntil <= nowSeconds)
+  );
 }

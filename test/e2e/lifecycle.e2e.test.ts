@@ -2,6 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { codeFromEmail } from '../../sandbox/client.ts';
 import { executeApiSigner } from '../../sandbox/http-api/sigv4.ts';
+import { writeCodeItem } from '../support/sandbox-harness.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();
@@ -494,6 +495,38 @@ describe('recipient routes', () => {
     expect(issueWhileResending).toBe(issueBefore);
     expect(codes).toEqual([first, first, newest]);
     expect(response.status).toBe(200);
+    expect(await busEvents('Delivery Otp Reissued', parcelId)).toHaveLength(1);
+  });
+
+  it('makes a reissue wait while a code SMS is on its way, so the SMS never carries a replaced code', async () => {
+    // Prepare: the fallback's SMS of the current code is claimed and on its way (as its claim leaves it)
+    const parcelId = 'RC-SMS-1';
+    await e2e.readyForHandover(parcelId);
+    const issueBefore = (await e2e.item(parcelId))?.issueId?.S;
+    const now = Math.floor(Date.now() / 1000);
+    await writeCodeItem(e2e.sandbox, parcelId, {
+      set: {
+        smsStatus: { S: 'SENDING' },
+        smsClaimedAt: { N: String(now) },
+        smsLeaseUntil: { N: String(now + 30) },
+      },
+    });
+    const failure = { parcelId, driverId: 'D-1', reason: 'NOBODY_HOME', nextAttemptDate: tomorrowPlus(1) };
+    const failedAt = new Date();
+
+    // Act: the failure arrives meanwhile; then the SMS is sent and the same event is delivered again
+    await publishAt('Delivery Attempt Failed', failure, failedAt);
+    const issueWhileTexting = (await e2e.item(parcelId))?.issueId?.S;
+    await writeCodeItem(e2e.sandbox, parcelId, {
+      set: { smsStatus: { S: 'SENT' } },
+      remove: ['smsLeaseUntil'],
+    });
+    await publishAt('Delivery Attempt Failed', failure, failedAt);
+    const issueAfter = (await e2e.item(parcelId))?.issueId?.S;
+
+    // Assess
+    expect(issueWhileTexting).toBe(issueBefore);
+    expect(issueAfter).not.toBe(issueBefore);
     expect(await busEvents('Delivery Otp Reissued', parcelId)).toHaveLength(1);
   });
 

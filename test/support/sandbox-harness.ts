@@ -181,14 +181,13 @@ export async function textsTo(
 }
 
 /**
- * Leaves a parcel's code email in the state SES's `DeliveryDelay` event leaves it (DELAYED, in the
- * delayed index since `minutesAgo`), written through DynamoDB's API: SES's mailbox simulator has no
- * address whose mail is delayed.
+ * Sets (and removes) attributes of a parcel's code item through DynamoDB's API, as an outside caller:
+ * for states the sandbox cannot reach on its own at a chosen moment.
  */
-export async function markEmailDelayed(
+export async function writeCodeItem(
   sandbox: Sandbox,
   parcelId: string,
-  minutesAgo: number,
+  fields: { readonly set: Record<string, AttributeValue>; readonly remove?: readonly string[] },
 ): Promise<void> {
   const { endpoints } = sandbox;
   const ddb = new DynamoDBClient({
@@ -196,23 +195,39 @@ export async function markEmailDelayed(
     credentials: endpoints.credentials,
     endpoint: endpoints.dynamodbEndpoint,
   });
+  const names = Object.keys(fields.set);
   try {
     await ddb.send(
       new UpdateItemCommand({
         TableName: await otpTableName(ddb),
         Key: { parcelId: { S: parcelId } },
         UpdateExpression:
-          'SET emailDelivery = :delayed, emailDeliveryRank = :two, delayedShard = :delayed, delayedAt = :at',
-        ExpressionAttributeValues: {
-          ':delayed': { S: 'DELAYED' },
-          ':two': { N: '2' },
-          ':at': { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
-        },
+          `SET ${names.map((name, index) => `#s${index} = :s${index}`).join(', ')}` +
+          (fields.remove?.length ? ` REMOVE ${fields.remove.join(', ')}` : ''),
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#s${index}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(
+          names.map((name, index) => [`:s${index}`, fields.set[name] as AttributeValue]),
+        ),
       }),
     );
   } finally {
     ddb.destroy();
   }
+}
+
+/**
+ * Leaves a parcel's code email in the state SES's `DeliveryDelay` event leaves it (DELAYED, in the
+ * delayed index since `minutesAgo`): SES's mailbox simulator has no address whose mail is delayed.
+ */
+export function markEmailDelayed(sandbox: Sandbox, parcelId: string, minutesAgo: number): Promise<void> {
+  return writeCodeItem(sandbox, parcelId, {
+    set: {
+      emailDelivery: { S: 'DELAYED' },
+      emailDeliveryRank: { N: '2' },
+      delayedShard: { S: 'DELAYED' },
+      delayedAt: { N: String(Math.floor(Date.now() / 1000) - minutesAgo * 60) },
+    },
+  });
 }
 
 /** Runs the stack's scheduled rules now (the sandbox-only trigger) and waits for what they started. */
