@@ -202,7 +202,7 @@ export async function writeCodeItem(
         TableName: await otpTableName(ddb),
         Key: { parcelId: { S: parcelId } },
         UpdateExpression:
-          `SET ${names.map((name, index) => `#s${index} = :s${index}`).join(', ')}` +
+          `SET ${names.map((_name, index) => `#s${index} = :s${index}`).join(', ')}` +
           (fields.remove?.length ? ` REMOVE ${fields.remove.join(', ')}` : ''),
         ExpressionAttributeNames: Object.fromEntries(names.map((name, index) => [`#s${index}`, name])),
         ExpressionAttributeValues: Object.fromEntries(
