@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from './http-api/sigv4.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -427,31 +428,6 @@ export const SIGNATURE_MISMATCH =
 export function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
   const authorization = String(headers.authorization ?? '');
   return /Credential=([^/]+)\//.exec(authorization)?.[1];
-}
-
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const toBytes = (data: SourceData): string | Uint8Array =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-
-/** SHA-256 / HMAC-SHA-256 in the shape the Smithy signer takes. */
-class NodeSha256 {
-  private readonly hash: { update(data: string | Uint8Array): unknown; digest(): Buffer };
-  constructor(secret?: SourceData) {
-    this.hash = secret ? createHmac('sha256', toBytes(secret)) : createHash('sha256');
-  }
-  update(data: SourceData): void {
-    this.hash.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    throw new Error('not supported');
-  }
 }
 
 const CREDENTIAL_KEYS = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);

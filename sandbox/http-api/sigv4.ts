@@ -1,7 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the Smithy signer expects. */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (data: SourceData): string | Uint8Array =>
   typeof data === 'string'
@@ -10,7 +9,8 @@ const bytes = (data: SourceData): string | Uint8Array =>
       ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
       : new Uint8Array(data);
 
-class NodeSha256 {
+/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape the Smithy signer expects. */
+export class NodeSha256 {
   private hash: { update(data: string | Uint8Array): unknown; digest(): Buffer };
   constructor(secret?: SourceData) {
     this.hash = secret ? createHmac('sha256', bytes(secret)) : createHash('sha256');
