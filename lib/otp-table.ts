@@ -7,10 +7,11 @@ import {
   StreamViewType,
   Table,
   TableEncryption,
+  type TableProps,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
-/** Props for {@link OtpTable}. */
+/** Props for {@link OtpTable} and {@link RecipientTable}. */
 export interface OtpTableProps {
   /**
    * What happens to the table when the stack is deleted.
@@ -18,6 +19,23 @@ export interface OtpTableProps {
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** Name of the TTL attribute (epoch seconds) of both parcel tables. */
+const TTL_ATTRIBUTE = 'ttl';
+
+/**
+ * What both per-parcel tables share, so the recipients are kept exactly like the codes: keyed by
+ * `parcelId`, on demand, TTL, point-in-time recovery, encrypted, protected from deletion, retained.
+ */
+const parcelTableProps = (props: OtpTableProps): TableProps => ({
+  partitionKey: { name: 'parcelId', type: AttributeType.STRING },
+  billingMode: BillingMode.PAY_PER_REQUEST,
+  timeToLiveAttribute: TTL_ATTRIBUTE,
+  pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+  encryption: TableEncryption.AWS_MANAGED,
+  deletionProtection: true,
+  removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+});
 
 /**
  * One item per parcel holding its current code (hash and ciphertext only), expiry, counters and driver.
@@ -27,20 +45,14 @@ export class OtpTable extends Construct {
   /** The table. */
   public readonly table: Table;
   /** Name of the TTL attribute (epoch seconds). */
-  public readonly ttlAttribute = 'ttl';
+  public readonly ttlAttribute = TTL_ATTRIBUTE;
 
   constructor(scope: Construct, id: string, props: OtpTableProps = {}) {
     super(scope, id);
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'parcelId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: this.ttlAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      deletionProtection: true,
+      ...parcelTableProps(props),
       // The product's state-change events are published from this stream (HandoverEvents), not by handlers.
       stream: StreamViewType.NEW_AND_OLD_IMAGES,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     // Sparse: only items whose email SES reported DELAYED carry these keys (the delayed-email sweep reads it).
     this.table.addGlobalSecondaryIndex({
@@ -61,13 +73,7 @@ export class OtpTable extends Construct {
 }
 
 /** Props for {@link RecipientTable}. */
-export interface RecipientTableProps {
-  /**
-   * What happens to the table when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly removalPolicy?: RemovalPolicy;
-}
+export type RecipientTableProps = OtpTableProps;
 
 /**
  * One item per parcel holding who its code is for (`email`, `name`, `locale`), apart from the code table
@@ -78,18 +84,10 @@ export class RecipientTable extends Construct {
   /** The table. */
   public readonly table: Table;
   /** Name of the TTL attribute (epoch seconds). */
-  public readonly ttlAttribute = 'ttl';
+  public readonly ttlAttribute = TTL_ATTRIBUTE;
 
   constructor(scope: Construct, id: string, props: RecipientTableProps = {}) {
     super(scope, id);
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: 'parcelId', type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      timeToLiveAttribute: this.ttlAttribute,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: TableEncryption.AWS_MANAGED,
-      deletionProtection: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    this.table = new Table(this, 'Table', parcelTableProps(props));
   }
 }
