@@ -1,18 +1,12 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { deliveryReportFrom, fallBackToSms, recordEmailDelivery } from '../domain/delivery-status.ts';
-import { DetailType } from '../domain/identifiers.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { messengerFromEnv, publisherFromEnv } from '../shared/delivery-wiring.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { smsFallbackFromEnv } from '../shared/delivery-wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const messenger = messengerFromEnv();
-const publisher = publisherFromEnv();
-const encryptionKey = keyFromEnv('otp-encryption');
-const claimLeaseSeconds = intEnv('SMS_CLAIM_LEASE_SECONDS', 30);
+const fallback = smsFallbackFromEnv();
+const { store } = fallback;
 
 /**
  * SES's events about code emails (default bus, our configuration set) → the email's delivery status; a
@@ -33,15 +27,7 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
   });
   if (!recorded.fallback) return { parcelId: report.parcelId, outcome: recorded.outcome };
   const outcome = await fallBackToSms(
-    {
-      store,
-      recipients,
-      messenger,
-      encryptionKey: await encryptionKey(),
-      clock: systemClock,
-      claimLeaseSeconds,
-      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, { ...detail }),
-    },
+    await fallback.deps(),
     report.parcelId,
     report.status === 'REJECTED' ? 'EMAIL_REJECTED' : 'EMAIL_BOUNCED',
   );

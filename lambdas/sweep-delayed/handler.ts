@@ -1,33 +1,14 @@
 import { sweepDelayedEmails } from '../domain/delivery-status.ts';
-import { DetailType } from '../domain/identifiers.ts';
-import { systemClock } from '../domain/otp-record.ts';
-import { messengerFromEnv, publisherFromEnv } from '../shared/delivery-wiring.ts';
+import { smsFallbackFromEnv } from '../shared/delivery-wiring.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const messenger = messengerFromEnv();
-const publisher = publisherFromEnv();
-const encryptionKey = keyFromEnv('otp-encryption');
-const claimLeaseSeconds = intEnv('SMS_CLAIM_LEASE_SECONDS', 30);
+const fallback = smsFallbackFromEnv();
 const delayedTimeoutSeconds = intEnv('EMAIL_DELAYED_TIMEOUT_SECONDS', 1800);
 
 /** Scheduled: code emails DELAYED for longer than the timeout get the SMS fallback (or Undeliverable). */
 export const handler = lambdaHandler(logger, async () => {
-  const results = await sweepDelayedEmails(
-    {
-      store,
-      recipients,
-      messenger,
-      encryptionKey: await encryptionKey(),
-      clock: systemClock,
-      claimLeaseSeconds,
-      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, { ...detail }),
-    },
-    delayedTimeoutSeconds,
-  );
+  const results = await sweepDelayedEmails(await fallback.deps(), delayedTimeoutSeconds);
   for (const result of results) logger.info('Delayed email', result);
   // Those stay in the index for the next sweep; failing the run puts it in the DLQ, whose alarm pages.
   const failed = results.filter((result) => result.outcome.startsWith('FAILED')).length;
