@@ -1,0 +1,25 @@
+/**
+ * Every contract document generated from the code's own definitions, by repository-relative path.
+ * `npm run contracts` writes them; `test/repo/contracts.test.ts` fails when a file on disk is stale.
+ */
+
+/** One generated document: where it lives in the repository and its exact text. */
+export interface ContractDocument {
+  /** Repository-relative path, e.g. `docs/openapi.json`. */
+  readonly path: string;
+  /** The file's full text (JSON documents end with a newline). */
+  readonly text: string;
+}
+
+/** Folders holding only generated documents: a file in them that no generator writes is stale. */
+export const GENERATED_FOLDERS: readonly string[] = [];
+
+/** All contract documents, in a stable order. */
+export function contractDocuments(): ContractDocument[] {
+  return [];
+}
+
+/** Serializes a JSON document the way every generated contract file is written. */
+export function jsonDocument(path: string, value: unknown): ContractDocument {
+  return { path, text: `${JSON.stringify(value, null, 2)}\n` };
+}
