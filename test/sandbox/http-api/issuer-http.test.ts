@@ -7,7 +7,7 @@ import {
   handleIssuerRequest,
   type Jwks,
   LocalJwtIssuer,
-} from '../../../sandbox/http-api/jwt-issuer.ts';
+} from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
 
 const AUDIENCE = 'sandbox-driver-app';
 

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyCors } from '../../../sandbox/http-api/cors.ts';
-import { LocalJwtIssuer } from '../../../sandbox/http-api/jwt-issuer.ts';
-import { LocalManagedLogin } from '../../../sandbox/http-api/managed-login.ts';
+import { applyCors } from '../../../sandbox/emulators/http-api/cors.ts';
+import { LocalJwtIssuer } from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
+import { LocalManagedLogin } from '../../../sandbox/emulators/http-api/managed-login.ts';
 
 const APP = 'http://127.0.0.1:4020/';
 let server: Server;

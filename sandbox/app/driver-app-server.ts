@@ -4,12 +4,12 @@
  * Content Security Policy, naming the sandbox's origins).
  */
 import { createServer, type Server } from 'node:http';
-import { buildDriverAppFiles } from '../driver-app/build.ts';
-import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../driver-app/policy.ts';
-import type { HttpApiCors } from './http-api/cors.ts';
-import type { LocalJwtIssuer } from './http-api/jwt-issuer.ts';
-import { LocalManagedLogin, type ManagedLoginClient } from './http-api/managed-login.ts';
-import type { TemplateResolver } from './template.ts';
+import { buildDriverAppFiles } from '../../driver-app/build.ts';
+import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../../driver-app/policy.ts';
+import type { HttpApiCors } from '../emulators/http-api/cors.ts';
+import type { LocalJwtIssuer } from '../emulators/http-api/jwt-issuer.ts';
+import { LocalManagedLogin, type ManagedLoginClient } from '../emulators/http-api/managed-login.ts';
+import type { TemplateResolver } from '../emulators/template.ts';
 
 /** What the app's `config.json` holds (see `driver-app/src/config.ts`). */
 export interface DriverAppConfig {

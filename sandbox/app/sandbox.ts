@@ -4,33 +4,33 @@ import { createServer, type RequestListener, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
-import { AwsJsonError } from './aws-protocol.ts';
-import { createAwsRequestHandler, executionView } from './aws-server.ts';
-import { apiCorsOf, createDriverAppServer, driverAppConfigOf, managedLoginsOf } from './driver-app-server.ts';
-import { startDynamoDb } from './dynamodb.ts';
-import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
-import { LocalEventBus } from './eventbridge/bus.ts';
-import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
-import { FunctionError, LocalFunctions } from './functions.ts';
-import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
-import type { LocalManagedLogin } from './http-api/managed-login.ts';
-import { createHttpApiServer } from './http-api-server.ts';
-import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
-import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
-import { SandboxLog } from './log.ts';
-import { close, listen, REPO_ROOT } from './net.ts';
-import { LocalPipes } from './pipes.ts';
-import { guardSes } from './ses.ts';
-import { SesEventPublishing } from './ses-simulator.ts';
-import { LocalSms } from './sms.ts';
-import { LocalStepFunctions } from './stepfunctions.ts';
+import { AwsJsonError } from '../emulators/aws-protocol.ts';
+import { createAwsRequestHandler, executionView } from '../emulators/aws-server.ts';
+import { startDynamoDb } from '../emulators/dynamodb.ts';
+import { LocalDynamoDbStreams } from '../emulators/dynamodb-streams.ts';
+import { LocalEventBus } from '../emulators/eventbridge/bus.ts';
+import { FaultProxy, type ProxyAnswer } from '../emulators/fault-proxy.ts';
+import { FunctionError, LocalFunctions } from '../emulators/functions.ts';
+import { handleIssuerRequest, LocalJwtIssuer } from '../emulators/http-api/jwt-issuer.ts';
+import type { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
+import { createHttpApiServer } from '../emulators/http-api-server.ts';
+import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from '../emulators/iam.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from '../emulators/iam-actions.ts';
+import { SandboxLog } from '../emulators/log.ts';
+import { close, listen, REPO_ROOT } from '../emulators/net.ts';
+import { LocalPipes } from '../emulators/pipes.ts';
+import { guardSes } from '../emulators/ses.ts';
+import { SesEventPublishing } from '../emulators/ses-simulator.ts';
+import { LocalSms } from '../emulators/sms.ts';
+import { LocalStepFunctions } from '../emulators/stepfunctions.ts';
 import {
   loadTemplate,
   type SandboxEnv,
   synthesizeTemplate,
   type Template,
   TemplateResolver,
-} from './template.ts';
+} from '../emulators/template.ts';
+import { apiCorsOf, createDriverAppServer, driverAppConfigOf, managedLoginsOf } from './driver-app-server.ts';
 
 /** Ports the sandbox listens on; 0 picks a free one (tests). */
 export interface SandboxPorts {

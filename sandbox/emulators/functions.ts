@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HANDLER_SOURCE_METADATA } from '../lib/lambda-defaults.ts';
+import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';
 import { type FunctionCredentials, SandboxIam } from './iam.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';

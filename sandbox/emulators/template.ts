@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { SecureDeliveryStack } from '../lib/secure-delivery-stack.ts';
+import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
 
 /** A CloudFormation resource as synthesized. */
 export interface TemplateResource {

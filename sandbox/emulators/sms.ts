@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { escapeHtml } from '../lambdas/domain/email/escape.ts';
+import { escapeHtml } from '../../lambdas/domain/email/escape.ts';
 import { AwsJsonError } from './aws-protocol.ts';
 import type { TemplateResolver } from './template.ts';
 
