@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { REPO_ROOT } from '../sandbox/emulators/net.ts';
+import { REPO_ROOT } from '../sandbox/app/paths.ts';
 import type { TemplateResolver } from '../sandbox/emulators/template.ts';
 import { median } from './stats.ts';
 

@@ -17,20 +17,17 @@ import { createHttpApiServer } from '../emulators/http-api-server.ts';
 import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from '../emulators/iam.ts';
 import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from '../emulators/iam-actions.ts';
 import { SandboxLog } from '../emulators/log.ts';
-import { close, listen, REPO_ROOT } from '../emulators/net.ts';
+import { close, listen } from '../emulators/net.ts';
 import { LocalPipes } from '../emulators/pipes.ts';
 import { guardSes } from '../emulators/ses.ts';
 import { SesEventPublishing } from '../emulators/ses-simulator.ts';
 import { LocalSms } from '../emulators/sms.ts';
 import { LocalStepFunctions } from '../emulators/stepfunctions.ts';
-import {
-  loadTemplate,
-  type SandboxEnv,
-  synthesizeTemplate,
-  type Template,
-  TemplateResolver,
-} from '../emulators/template.ts';
+import { loadTemplate, type SandboxEnv, type Template, TemplateResolver } from '../emulators/template.ts';
 import { apiCorsOf, createDriverAppServer, driverAppConfigOf, managedLoginsOf } from './driver-app-server.ts';
+import { secureDeliveryHandlers } from './handlers.ts';
+import { REPO_ROOT } from './paths.ts';
+import { synthesizeTemplate } from './synth.ts';
 
 /** Ports the sandbox listens on; 0 picks a free one (tests). */
 export interface SandboxPorts {
@@ -373,7 +370,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
 
     progress('loading the handlers');
-    const functions = new LocalFunctions(resolver, REPO_ROOT, log, (id) => iam.credentialsOf(id));
+    const functions = new LocalFunctions(resolver, secureDeliveryHandlers, log, (id) =>
+      iam.credentialsOf(id),
+    );
     let stepFunctions: LocalStepFunctions | undefined;
     const bus = new LocalEventBus(
       resolver,

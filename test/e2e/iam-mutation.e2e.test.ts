@@ -8,8 +8,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeFromEmail } from '../../sandbox/app/client.ts';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
+import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import type { Decision } from '../../sandbox/emulators/iam.ts';
-import { synthesizeTemplate, type Template } from '../../sandbox/emulators/template.ts';
+import type { Template } from '../../sandbox/emulators/template.ts';
 import {
   type Harness,
   itemOf,

@@ -8,8 +8,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
+import { synthesizeAssembly, synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import type { FunctionCredentials } from '../../sandbox/emulators/iam.ts';
-import { synthesizeAssembly, synthesizeTemplate, type Template } from '../../sandbox/emulators/template.ts';
+import type { Template } from '../../sandbox/emulators/template.ts';
 import {
   type Harness,
   itemOf,
