@@ -159,7 +159,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       progress,
       ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
       appUrl: driverAppUrl,
-      httpApiCallerCredentials: SHOP_BACKEND_CREDENTIALS,
+      httpApiCaller: { userName: 'shop-backend', credentials: SHOP_BACKEND_CREDENTIALS },
       signInSubject: DRIVER_SIGN_IN,
       eventLogFields: EVENT_LOG_FIELDS,
     });

@@ -56,8 +56,8 @@ export interface EmulatorOptions {
   readonly retryDelayMs?: number;
   /** Local URL of the app the template's CloudFront distributions serve (callback URLs, CORS origins); none by default. */
   readonly appUrl?: string;
-  /** Credentials that callers outside the template sign the HTTP API's IAM routes with (SigV4, execute-api). */
-  readonly httpApiCallerCredentials: IamCredentials;
+  /** The IAM user outside the template that signs the HTTP API's IAM routes (SigV4, execute-api), and its keys. */
+  readonly httpApiCaller: { readonly userName: string; readonly credentials: IamCredentials };
   /** How the user pools' password-less sandbox sign-in names a user (`DEFAULT_SIGN_IN_SUBJECT` by default). */
   readonly signInSubject?: SignInSubject;
   /** Detail fields each event's bus log line names (field to label); none by default. */
@@ -529,7 +529,8 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
         return functions.invoke(id, event);
       },
       issuers,
-      iam: options.httpApiCallerCredentials,
+      iam: options.httpApiCaller.credentials,
+      iamUserName: options.httpApiCaller.userName,
       log,
       cors: apiCorsOf(resolver, options.appUrl),
     });

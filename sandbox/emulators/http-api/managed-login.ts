@@ -2,7 +2,8 @@
  * A local stand-in for a Cognito user pool's managed login (its domain's OAuth 2.0 endpoints), for app
  * clients with the authorization code grant. Follows "User pool endpoints and managed login reference"
  * (Cognito developer guide): `/oauth2/authorize` checks the client, its callback URL, response type and
- * scopes, then shows a sign-in page (here: pick a driver ID; no password, no MFA: sandbox only);
+ * scopes, then shows a sign-in page (here: pick a user by the issuer's sign-in subject; no password, no MFA:
+ * sandbox only);
  * `/oauth2/token` exchanges a single-use code (5 minutes) for ID, access and refresh tokens, verifying the
  * PKCE `code_verifier` against an S256 `code_challenge`, and refreshes with `refresh_token`; `/oauth2/revoke`
  * revokes a refresh token; `/logout` redirects only to a registered sign-out URL. The token endpoint
@@ -47,7 +48,7 @@ interface PendingCode {
 interface RefreshGrant {
   readonly clientId: string;
   readonly subject: string;
-  /** When the driver signed in; refreshed tokens keep it, as Cognito's do. */
+  /** When the user signed in; refreshed tokens keep it, as Cognito's do. */
   readonly authTime: number;
   readonly scopes: readonly string[];
   readonly expiresAt: number;
@@ -67,7 +68,7 @@ export class LocalManagedLogin {
   readonly #issuerBasePath: string;
 
   /**
-   * @param domainUrl the domain's base URL, e.g. `http://127.0.0.1:4010/managed-login/drivers`.
+   * @param domainUrl the domain's base URL, e.g. `http://127.0.0.1:4010/managed-login/my-app`.
    */
   constructor(
     readonly issuer: LocalJwtIssuer,
