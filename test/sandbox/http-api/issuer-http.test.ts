@@ -226,8 +226,8 @@ describe('handleIssuerRequest routing', () => {
     const configured = await handleIssuerRequest(issuer, 'POST', '/token', '{"username":"user-1"}');
 
     // Assess
-    const { token } = byUsername?.body as { token: string };
-    expect(decodeJwt(token).sub).toBe('user-1');
+    expect(byUsername?.status).toBe(200);
+    expect(decodeJwt((byUsername?.body as { token: string }).token).sub).toBe('user-1');
     expect(byDriverId).toMatchObject({
       status: 400,
       body: { message: expect.stringMatching(/^username must match/) },
