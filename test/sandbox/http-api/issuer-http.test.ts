@@ -227,7 +227,8 @@ describe('handleIssuerRequest routing', () => {
 
     // Assess
     expect(byUsername?.status).toBe(200);
-    expect(decodeJwt((byUsername?.body as { token: string }).token).sub).toBe('user-1');
+    const token = String((byUsername?.body as { token?: string } | undefined)?.token);
+    expect(decodeJwt(token).sub).toBe('user-1');
     expect(byDriverId).toMatchObject({
       status: 400,
       body: { message: expect.stringMatching(/^username must match/) },
