@@ -58,12 +58,12 @@ function productNamesIn(text: string): string[] {
 describe('the sandbox emulators boundary', () => {
   it('flags an import of the product and a line naming it (the checks below can fail)', () => {
     // Prepare
-    const file = join(EMULATORS, 'eventbridge', 'bus.ts');
+    const file = join(EMULATORS, 'bus.ts');
     const text = [
-      "import { HANDLER_SOURCE_METADATA } from '../../../lib/lambda-defaults.ts';",
-      "const app = await import('../../app/settings.ts');",
-      "import { AwsJsonError } from '../aws-protocol.ts';",
-      "export { escapeHtml } from '../html.ts';",
+      "import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';",
+      "const app = await import('../app/settings.ts');",
+      "import { AwsJsonError } from './aws-protocol.ts';",
+      "export { escapeHtml } from './eventbridge/bus.ts';",
       'const parcelId = event.detail.parcelId;',
       "const source = resource.Metadata?.['SecureDelivery:HandlerSource'];",
     ].join('\n');
@@ -73,7 +73,7 @@ describe('the sandbox emulators boundary', () => {
     const named = productNamesIn(text);
 
     // Assess
-    expect(leaving).toEqual(['../../../lib/lambda-defaults.ts', '../../app/settings.ts']);
+    expect(leaving).toEqual(['../../lib/lambda-defaults.ts', '../app/settings.ts']);
     expect(named).toEqual([
       '5: const parcelId = event.detail.parcelId;',
       "6: const source = resource.Metadata?.['SecureDelivery:HandlerSource'];",
