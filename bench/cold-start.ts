@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { REPO_ROOT } from '../sandbox/net.ts';
-import type { TemplateResolver } from '../sandbox/template.ts';
+import { REPO_ROOT } from '../sandbox/app/paths.ts';
+import type { TemplateResolver } from '../sandbox/emulators/template.ts';
 import { median } from './stats.ts';
 
 const run = promisify(execFile);

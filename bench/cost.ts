@@ -1,5 +1,5 @@
-import type { SandboxClient } from '../sandbox/client.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
+import type { SandboxClient } from '../sandbox/app/client.ts';
+import type { Sandbox } from '../sandbox/app/sandbox.ts';
 import { prepareParcels } from './flow.ts';
 import { itemBytes } from './item-size.ts';
 import { EXPRESS_MEMORY_GB, PRICING } from './pricing.ts';

@@ -1,5 +1,5 @@
-import { codeFromEmail, type SandboxClient, shippedDetail } from '../sandbox/client.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
+import { codeFromEmail, type SandboxClient, shippedDetail } from '../sandbox/app/client.ts';
+import type { Sandbox } from '../sandbox/app/sandbox.ts';
 
 /** A parcel shipped, emailed and bound to a driver: ready for the driver to verify. */
 export interface ReadyParcel {

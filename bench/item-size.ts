@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { otpTableName } from '../sandbox/client.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
+import { otpTableName } from '../sandbox/app/client.ts';
+import type { Sandbox } from '../sandbox/app/sandbox.ts';
 
 /** Size of a parcel's item by DynamoDB's rules (names + values; numbers ~1 byte per 2 digits + 1). */
 export async function itemBytes(sandbox: Sandbox, parcelId: string): Promise<number> {

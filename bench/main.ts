@@ -4,9 +4,9 @@ import { join } from 'node:path';
 
 // Before the SDK and Powertools load: quiet upgrade notices; handler log lines are dropped below.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const { SandboxClient } = await import('../sandbox/client.ts');
-const { REPO_ROOT } = await import('../sandbox/net.ts');
-const { startSandbox } = await import('../sandbox/sandbox.ts');
+const { SandboxClient } = await import('../sandbox/app/client.ts');
+const { REPO_ROOT } = await import('../sandbox/app/paths.ts');
+const { startSandbox } = await import('../sandbox/app/sandbox.ts');
 const { FLOOR_USD_PER_PARCEL, PREVIOUS_FLOOR_USD_PER_PARCEL, measureCost, smsFallbackCost } = await import(
   './cost.ts'
 );

@@ -1,5 +1,5 @@
-import { type SandboxClient, shippedDetail } from '../sandbox/client.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
+import { type SandboxClient, shippedDetail } from '../sandbox/app/client.ts';
+import type { Sandbox } from '../sandbox/app/sandbox.ts';
 import { price, snapshot } from './cost.ts';
 import { runConcurrently } from './flow.ts';
 import { percentile } from './stats.ts';

@@ -1,11 +1,11 @@
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
-import { otpTableName, type SandboxClient } from '../sandbox/client.ts';
-import { createHttpApiServer } from '../sandbox/http-api-server.ts';
-import { close, listen } from '../sandbox/net.ts';
-import type { Sandbox } from '../sandbox/sandbox.ts';
-import { TemplateResolver } from '../sandbox/template.ts';
+import { otpTableName, type SandboxClient } from '../sandbox/app/client.ts';
+import type { Sandbox } from '../sandbox/app/sandbox.ts';
+import { createHttpApiServer } from '../sandbox/emulators/http-api-server.ts';
+import { close, listen } from '../sandbox/emulators/net.ts';
+import { TemplateResolver } from '../sandbox/emulators/template.ts';
 import { prepareParcels, runConcurrently } from './flow.ts';
 import { percentile } from './stats.ts';
 

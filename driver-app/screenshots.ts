@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Page } from 'playwright-core';
-import { REPO_ROOT } from '../sandbox/net.ts';
+import { REPO_ROOT } from '../sandbox/app/paths.ts';
 import { launchBrowser, PHONE } from '../test/support/browser.ts';
 import { handOver, signIn } from '../test/support/driver-app-page.ts';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { SandboxClient } from '../../sandbox/client.ts';
-import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { SandboxClient } from '../../sandbox/app/client.ts';
+import type { Sandbox } from '../../sandbox/app/sandbox.ts';
 import {
   codeHashOf,
   type Harness,

@@ -6,10 +6,11 @@
  * scenarios need no table here.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeFromEmail } from '../../sandbox/client.ts';
-import type { Decision } from '../../sandbox/iam.ts';
-import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/sandbox.ts';
-import { synthesizeTemplate, type Template } from '../../sandbox/template.ts';
+import { codeFromEmail } from '../../sandbox/app/client.ts';
+import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
+import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
+import type { Decision } from '../../sandbox/emulators/iam.ts';
+import type { Template } from '../../sandbox/emulators/template.ts';
 import {
   type Harness,
   itemOf,

@@ -7,9 +7,10 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FunctionCredentials } from '../../sandbox/iam.ts';
-import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/sandbox.ts';
-import { synthesizeAssembly, synthesizeTemplate, type Template } from '../../sandbox/template.ts';
+import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
+import { synthesizeAssembly, synthesizeTemplate } from '../../sandbox/app/synth.ts';
+import type { FunctionCredentials } from '../../sandbox/emulators/iam.ts';
+import type { Template } from '../../sandbox/emulators/template.ts';
 import {
   type Harness,
   itemOf,

@@ -1,7 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
-import { codeFromEmail } from '../../sandbox/client.ts';
-import { executeApiSigner } from '../../sandbox/http-api/sigv4.ts';
+import { codeFromEmail } from '../../sandbox/app/client.ts';
+import { executeApiSigner } from '../../sandbox/emulators/http-api/sigv4.ts';
 import { writeCodeItem } from '../support/sandbox-harness.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 

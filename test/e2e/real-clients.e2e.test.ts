@@ -6,8 +6,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeFromEmail, shippedDetail } from '../../sandbox/client.ts';
-import type { SandboxEndpoints } from '../../sandbox/sandbox.ts';
+import { codeFromEmail, shippedDetail } from '../../sandbox/app/client.ts';
+import type { SandboxEndpoints } from '../../sandbox/app/sandbox.ts';
 import { botocorePresign, botocoreSign } from '../support/botocore-signer.ts';
 import { useSandbox } from './harness.ts';
 

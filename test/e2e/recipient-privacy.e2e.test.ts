@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, GetItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { codeFromEmail, otpTableName, recipientTableName } from '../../sandbox/client.ts';
+import { codeFromEmail, otpTableName, recipientTableName } from '../../sandbox/app/client.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();

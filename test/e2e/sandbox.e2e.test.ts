@@ -7,8 +7,8 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeFromEmail, otpTableName, type SandboxClient, shippedDetail } from '../../sandbox/client.ts';
-import type { Sandbox } from '../../sandbox/sandbox.ts';
+import { codeFromEmail, otpTableName, type SandboxClient, shippedDetail } from '../../sandbox/app/client.ts';
+import type { Sandbox } from '../../sandbox/app/sandbox.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();

@@ -1,7 +1,8 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DetailType } from '../../lambdas/domain/identifiers.ts';
-import { synthesizeTemplate, type Template, TemplateResolver } from '../../sandbox/template.ts';
+import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
+import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 
 // The synthesized policies, their Fn::* resolved to plain ARNs, evaluated the way AWS evaluates them
 // (@cloud-copilot/iam-simulate, with AWS's service reference: events:source and events:detail-type are

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../sandbox/net.ts';
+import { REPO_ROOT } from '../../sandbox/app/paths.ts';
 
 describe('verify-otp bundle', () => {
   it('holds no EventBridge client: the handover event comes from the table stream', async () => {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { codeFromEmail, type ExecutionView, shippedDetail } from '../../sandbox/client.ts';
+import { codeFromEmail, type ExecutionView, shippedDetail } from '../../sandbox/app/client.ts';
 import type { Harness, Item } from '../support/sandbox-harness.ts';
 
 export * from '../support/sandbox-harness.ts';

@@ -6,12 +6,17 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/dynamodb.ts';
-import { LocalDynamoDbStreams, type StreamRecord } from '../../sandbox/dynamodb-streams.ts';
-import { SandboxLog } from '../../sandbox/log.ts';
-import { listen } from '../../sandbox/net.ts';
-import { LocalPipes, type PipeCall, type PipeDelivery, renderInputTemplate } from '../../sandbox/pipes.ts';
-import { type Template, TemplateResolver } from '../../sandbox/template.ts';
+import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
+import { LocalDynamoDbStreams, type StreamRecord } from '../../sandbox/emulators/dynamodb-streams.ts';
+import { SandboxLog } from '../../sandbox/emulators/log.ts';
+import { listen } from '../../sandbox/emulators/net.ts';
+import {
+  LocalPipes,
+  type PipeCall,
+  type PipeDelivery,
+  renderInputTemplate,
+} from '../../sandbox/emulators/pipes.ts';
+import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 
 const env = { region: 'eu-central-1', accountId: '000000000000', stackName: 'StreamTest' };
 const FILTER = {

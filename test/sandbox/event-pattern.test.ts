@@ -5,7 +5,7 @@ import {
   matchesEventPattern,
   parseEventPattern,
   testEventPattern,
-} from '../../sandbox/eventbridge/event-pattern.ts';
+} from '../../sandbox/emulators/eventbridge/event-pattern.ts';
 
 interface ConformanceCase {
   name: string;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SandboxIam } from '../../sandbox/iam.ts';
+import { SandboxIam } from '../../sandbox/emulators/iam.ts';
 import {
   AWS_JSON_AUTHORIZATION,
   dynamodbAuthorization,
   sesAuthorization,
-} from '../../sandbox/iam-actions.ts';
-import { SandboxLog } from '../../sandbox/log.ts';
-import { type Template, TemplateResolver } from '../../sandbox/template.ts';
+} from '../../sandbox/emulators/iam-actions.ts';
+import { SandboxLog } from '../../sandbox/emulators/log.ts';
+import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 
 const env = { region: 'eu-central-1', accountId: '000000000000', stackName: 'Test' };
 const tableArn = 'arn:aws:dynamodb:eu-central-1:000000000000:table/Table';

@@ -11,12 +11,12 @@ import {
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsJsonError } from '../../sandbox/aws-protocol.ts';
-import { createAwsRequestHandler } from '../../sandbox/aws-server.ts';
-import type { KmsCall } from '../../sandbox/kms.ts';
-import { SandboxLog } from '../../sandbox/log.ts';
-import { close, listen } from '../../sandbox/net.ts';
-import { type Template, TemplateResolver } from '../../sandbox/template.ts';
+import { AwsJsonError } from '../../sandbox/emulators/aws-protocol.ts';
+import { createAwsRequestHandler } from '../../sandbox/emulators/aws-server.ts';
+import type { KmsCall } from '../../sandbox/emulators/kms.ts';
+import { SandboxLog } from '../../sandbox/emulators/log.ts';
+import { close, listen } from '../../sandbox/emulators/net.ts';
+import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 
 const ENV = { region: 'eu-central-1', accountId: '000000000000', stackName: 'KmsTest' };
 const TEMPLATE: Template = {

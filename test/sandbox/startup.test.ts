@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { close, listen } from '../../sandbox/net.ts';
-import { portsFromEnv, startSandbox } from '../../sandbox/sandbox.ts';
+import { portsFromEnv, startSandbox } from '../../sandbox/app/sandbox.ts';
+import { close, listen } from '../../sandbox/emulators/net.ts';
 
 describe('sandbox start-up', () => {
   it('refuses a port already in use with an error that names the port and its variable', async () => {

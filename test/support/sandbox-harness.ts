@@ -13,8 +13,8 @@ import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } fr
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { codeMacMessage } from '../../lambdas/domain/otp-code.ts';
-import { codeFromEmail, otpTableName, SandboxClient, shippedDetail } from '../../sandbox/client.ts';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/sandbox.ts';
+import { codeFromEmail, otpTableName, SandboxClient, shippedDetail } from '../../sandbox/app/client.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/app/sandbox.ts';
 
 export type Item = Record<string, AttributeValue>;
 

@@ -5,8 +5,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';
-import type { SandboxPorts } from '../../sandbox/sandbox.ts';
-import type { Template, TemplateResource } from '../../sandbox/template.ts';
+import type { SandboxPorts } from '../../sandbox/app/sandbox.ts';
+import type { Template, TemplateResource } from '../../sandbox/emulators/template.ts';
 
 /** One statement that grants an AWS action to a function, state machine or rule. */
 export interface Grant {

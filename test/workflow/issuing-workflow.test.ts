@@ -4,13 +4,15 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { shippedDetail } from '../../sandbox/client.ts';
-import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/dynamodb.ts';
-import { LocalFunctions } from '../../sandbox/functions.ts';
-import { SandboxLog } from '../../sandbox/log.ts';
-import { listen, REPO_ROOT } from '../../sandbox/net.ts';
-import { LocalStepFunctions } from '../../sandbox/stepfunctions.ts';
-import { synthesizeTemplate, TemplateResolver } from '../../sandbox/template.ts';
+import { shippedDetail } from '../../sandbox/app/client.ts';
+import { secureDeliveryHandlers } from '../../sandbox/app/handlers.ts';
+import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
+import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
+import { LocalFunctions } from '../../sandbox/emulators/functions.ts';
+import { SandboxLog } from '../../sandbox/emulators/log.ts';
+import { listen } from '../../sandbox/emulators/net.ts';
+import { LocalStepFunctions } from '../../sandbox/emulators/stepfunctions.ts';
+import { TemplateResolver } from '../../sandbox/emulators/template.ts';
 import { answerGenerateMac } from '../handlers/support.ts';
 
 // The synthesized definition runs as is; DynamoDB is dynalite, SES, Secrets Manager and KMS are mocked
@@ -39,7 +41,7 @@ beforeAll(async () => {
   });
   ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint });
   tableName = resolver.ref(resolver.resourcesOfType('AWS::DynamoDB::Table')[0]?.[0] as string);
-  const functions = new LocalFunctions(resolver, REPO_ROOT, log);
+  const functions = new LocalFunctions(resolver, secureDeliveryHandlers, log);
   const sendFunctionId = resolver
     .resourcesOfType('AWS::Lambda::Function')
     .find(([, fn]) => JSON.stringify(fn.Properties?.Environment).includes('"send-otp-email"'))?.[0];

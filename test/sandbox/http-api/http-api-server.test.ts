@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpApiServer } from '../../../sandbox/http-api-server.ts';
-import { SandboxLog } from '../../../sandbox/log.ts';
-import { TemplateResolver } from '../../../sandbox/template.ts';
+import { createHttpApiServer } from '../../../sandbox/emulators/http-api-server.ts';
+import { SandboxLog } from '../../../sandbox/emulators/log.ts';
+import { TemplateResolver } from '../../../sandbox/emulators/template.ts';
 
 /** A one-route HTTP API template whose Lambda integration times out after `timeoutMs`. */
 function resolverWithRoute(timeoutMs?: number): TemplateResolver {

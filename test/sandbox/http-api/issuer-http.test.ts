@@ -2,12 +2,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DRIVER_SIGN_IN } from '../../../sandbox/app/settings.ts';
 import {
   authorizeJwt,
   handleIssuerRequest,
   type Jwks,
   LocalJwtIssuer,
-} from '../../../sandbox/http-api/jwt-issuer.ts';
+} from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
 
 const AUDIENCE = 'sandbox-driver-app';
 
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   issuerUrl = `${origin}/local_pool`;
-  issuer = await LocalJwtIssuer.create({ issuerUrl, audience: AUDIENCE });
+  issuer = await LocalJwtIssuer.create({ issuerUrl, audience: AUDIENCE, signInSubject: DRIVER_SIGN_IN });
 });
 
 afterAll(async () => {
@@ -213,6 +214,29 @@ describe('handleIssuerRequest routing', () => {
 
     // Assess
     expect(answers.map((answer) => answer?.status)).toEqual([405, 405]);
+  });
+
+  it('takes the subject under the issuer\'s sign-in field: "username" by default, the one it was created with otherwise', async () => {
+    // Prepare
+    const generic = await LocalJwtIssuer.create({ issuerUrl: 'http://127.0.0.1:9', audience: AUDIENCE });
+
+    // Act
+    const byUsername = await handleIssuerRequest(generic, 'POST', '/token', '{"username":"user-1"}');
+    const byDriverId = await handleIssuerRequest(generic, 'POST', '/token', '{"driverId":"D-1"}');
+    const configured = await handleIssuerRequest(issuer, 'POST', '/token', '{"username":"user-1"}');
+
+    // Assess
+    expect(byUsername?.status).toBe(200);
+    const token = String((byUsername?.body as { token?: string } | undefined)?.token);
+    expect(decodeJwt(token).sub).toBe('user-1');
+    expect(byDriverId).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^username must match/) },
+    });
+    expect(configured).toMatchObject({
+      status: 400,
+      body: { message: expect.stringMatching(/^driverId must match/) },
+    });
   });
 
   it('serves the well-known routes at the root when the issuer URL has no path', async () => {

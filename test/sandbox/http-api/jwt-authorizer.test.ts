@@ -7,7 +7,7 @@ import {
   JwtAuthorizerError,
   LocalJwtIssuer,
   tokenScopes,
-} from '../../../sandbox/http-api/jwt-issuer.ts';
+} from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
 
 const ISSUER_URL = 'http://127.0.0.1:4566/local_pool';
 const AUDIENCE = 'sandbox-driver-app';

@@ -3,9 +3,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyCors } from '../../../sandbox/http-api/cors.ts';
-import { LocalJwtIssuer } from '../../../sandbox/http-api/jwt-issuer.ts';
-import { LocalManagedLogin } from '../../../sandbox/http-api/managed-login.ts';
+import { DRIVER_SIGN_IN } from '../../../sandbox/app/settings.ts';
+import { applyCors } from '../../../sandbox/emulators/http-api/cors.ts';
+import { LocalJwtIssuer } from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
+import { LocalManagedLogin } from '../../../sandbox/emulators/http-api/managed-login.ts';
 
 const APP = 'http://127.0.0.1:4020/';
 let server: Server;
@@ -30,7 +31,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const issuer = await LocalJwtIssuer.create({ issuerUrl: `${base}/cognito/pool`, audience: 'handheld' });
+  const issuer = await LocalJwtIssuer.create({
+    issuerUrl: `${base}/cognito/pool`,
+    audience: 'handheld',
+    signInSubject: DRIVER_SIGN_IN,
+  });
   login = new LocalManagedLogin(issuer, `${base}/managed-login/drivers`, [
     {
       clientId: 'web',

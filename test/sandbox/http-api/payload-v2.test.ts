@@ -7,7 +7,7 @@ import {
   matchRoute,
   stringifyClaim,
   toHttpResponse,
-} from '../../../sandbox/http-api/payload-v2.ts';
+} from '../../../sandbox/emulators/http-api/payload-v2.ts';
 
 describe('matchRoute', () => {
   // The example API of "Working with routes for HTTP APIs".

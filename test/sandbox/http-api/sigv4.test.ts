@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executeApiSigner, SigV4Error, verifySigV4 } from '../../../sandbox/http-api/sigv4.ts';
+import { executeApiSigner, SigV4Error, verifySigV4 } from '../../../sandbox/emulators/http-api/sigv4.ts';
 import { botocorePresign, botocoreSign } from '../../support/botocore-signer.ts';
 
 const CREDENTIALS = { accessKeyId: 'AKIATEST', secretAccessKey: 'secret' };

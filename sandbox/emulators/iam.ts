@@ -220,7 +220,7 @@ export class SandboxIam {
 
   /**
    * Authorizes a signed request at a service front: the access key in its SigV4 Authorization header
-   * names the function. Requests signed with keys the sandbox did not issue (carriers, the demo, tests)
+   * names the function. Requests signed with keys the sandbox did not issue (callers outside the template, demos, tests)
    * are outside the stack and pass, as with any valid credentials today.
    */
   async authorizeSigned(

@@ -2,7 +2,8 @@
  * A local stand-in for a Cognito user pool's managed login (its domain's OAuth 2.0 endpoints), for app
  * clients with the authorization code grant. Follows "User pool endpoints and managed login reference"
  * (Cognito developer guide): `/oauth2/authorize` checks the client, its callback URL, response type and
- * scopes, then shows a sign-in page (here: pick a driver ID; no password, no MFA: sandbox only);
+ * scopes, then shows a sign-in page (here: pick a user by the issuer's sign-in subject; no password, no MFA:
+ * sandbox only);
  * `/oauth2/token` exchanges a single-use code (5 minutes) for ID, access and refresh tokens, verifying the
  * PKCE `code_verifier` against an S256 `code_challenge`, and refreshes with `refresh_token`; `/oauth2/revoke`
  * revokes a refresh token; `/logout` redirects only to a registered sign-out URL. The token endpoint
@@ -12,7 +13,8 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DRIVER_ID_PATTERN, type LocalJwtIssuer } from './jwt-issuer.ts';
+import { escapeHtml } from '../html.ts';
+import { type LocalJwtIssuer, SUBJECT_PATTERN } from './jwt-issuer.ts';
 
 /** An app client with the code grant, as its `AWS::Cognito::UserPoolClient` configures it. */
 export interface ManagedLoginClient {
@@ -46,7 +48,7 @@ interface PendingCode {
 interface RefreshGrant {
   readonly clientId: string;
   readonly subject: string;
-  /** When the driver signed in; refreshed tokens keep it, as Cognito's do. */
+  /** When the user signed in; refreshed tokens keep it, as Cognito's do. */
   readonly authTime: number;
   readonly scopes: readonly string[];
   readonly expiresAt: number;
@@ -66,7 +68,7 @@ export class LocalManagedLogin {
   readonly #issuerBasePath: string;
 
   /**
-   * @param domainUrl the domain's base URL, e.g. `http://127.0.0.1:4010/managed-login/drivers`.
+   * @param domainUrl the domain's base URL, e.g. `http://127.0.0.1:4010/managed-login/my-app`.
    */
   constructor(
     readonly issuer: LocalJwtIssuer,
@@ -202,6 +204,7 @@ export class LocalManagedLogin {
       sendHtml(response, 400, 'Sign-in refused', `<p>${escapeHtml(checked.error)}</p>`);
       return true;
     }
+    const { field: subjectField, label, example } = this.issuer.signInSubject;
     const hidden = [...params]
       .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
       .join('');
@@ -211,8 +214,8 @@ export class LocalManagedLogin {
       'Sandbox sign-in',
       `<p>Sandbox only: in AWS this is the pool's managed login with password and second factor.</p>
 <form method="post">${hidden}
-<label for="driverId">Driver ID</label>
-<input id="driverId" name="driverId" value="D-1" autocomplete="username" required>
+<label for="${escapeHtml(subjectField)}">${escapeHtml(label)}</label>
+<input id="${escapeHtml(subjectField)}" name="${escapeHtml(subjectField)}" value="${escapeHtml(example)}" autocomplete="username" required>
 <button type="submit">Sign in</button></form>`,
       new URL(params.get('redirect_uri') ?? '').origin,
     );
@@ -225,13 +228,14 @@ export class LocalManagedLogin {
       sendHtml(response, 400, 'Sign-in refused', `<p>${escapeHtml(checked.error)}</p>`);
       return true;
     }
-    const subject = form.get('driverId') ?? '';
-    if (!DRIVER_ID_PATTERN.test(subject)) {
+    const { field, label } = this.issuer.signInSubject;
+    const subject = form.get(field) ?? '';
+    if (!SUBJECT_PATTERN.test(subject)) {
       sendHtml(
         response,
         400,
         'Sign-in refused',
-        '<p>Driver IDs are letters, digits, dots, dashes, underscores.</p>',
+        `<p>${escapeHtml(label)}s are letters, digits, dots, dashes, underscores.</p>`,
       );
       return true;
     }
@@ -379,8 +383,4 @@ function sendHtml(
   response.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style nonce="${nonce}">${PAGE_STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1>${content}</main></body></html>`,
   );
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

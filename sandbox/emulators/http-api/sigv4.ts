@@ -37,7 +37,7 @@ export class SigV4Error extends Error {
   override readonly name = 'SigV4Error';
 }
 
-/** A signer for `execute-api` requests, as a shop backend would use (tests and demos). */
+/** A signer for `execute-api` requests, as a backend outside AWS would use (tests and demos). */
 export function executeApiSigner(credentials: IamCredentials, region: string): SignatureV4 {
   return new SignatureV4({ credentials, region, service: 'execute-api', sha256: NodeSha256 });
 }

@@ -135,7 +135,7 @@ export class FaultProxy {
 
   /**
    * Keeps every forwarded request and the service's answer until `stop()`, so a test can check what a
-   * caller was handed (e.g. that an item returned on a failed condition holds no recipient details).
+   * caller was handed (e.g. that an item returned on a failed condition holds no personal data).
    */
   record(): { readonly exchanges: readonly Exchange[]; stop(): void } {
     const exchanges: Exchange[] = [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { escapeHtml } from '../lambdas/domain/email/escape.ts';
 import { AwsJsonError } from './aws-protocol.ts';
+import { escapeHtml } from './html.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** A text message the sandbox took, as the SMS inbox lists it. */

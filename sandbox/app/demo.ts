@@ -5,7 +5,7 @@ import type { SandboxEndpoints } from './sandbox.ts';
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { codeFromEmail, SandboxClient, shippedDetail } = await import('./client.ts');
-const { REPO_ROOT } = await import('./net.ts');
+const { REPO_ROOT } = await import('./paths.ts');
 
 const step = (n: number, text: string) => process.stdout.write(`\n${n}. ${text}\n`);
 const outcome = (text: string) => process.stdout.write(`   → ${text}\n`);

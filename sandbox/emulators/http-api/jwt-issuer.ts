@@ -42,7 +42,26 @@ export interface LocalJwtIssuerOptions {
   userPoolId?: string;
   /** `region` in the trigger event. */
   region?: string;
+  /** Who signs in without a password (the `/token` shortcut, the managed-login page); {@link DEFAULT_SIGN_IN_SUBJECT} when omitted. */
+  signInSubject?: SignInSubject;
 }
+
+/** How the sandbox's password-less sign-in names the person signing in; the value becomes the token's `sub`. */
+export interface SignInSubject {
+  /** The JSON field of `POST /token` and the form field of the sign-in page, e.g. `username`. */
+  readonly field: string;
+  /** The sign-in page's label for it, e.g. `Username`. */
+  readonly label: string;
+  /** The value the sign-in page suggests. */
+  readonly example: string;
+}
+
+/** The sign-in subject of an issuer created without one. */
+export const DEFAULT_SIGN_IN_SUBJECT: SignInSubject = {
+  field: 'username',
+  label: 'Username',
+  example: 'user-1',
+};
 
 /** Invokes a V2 pre-token-generation trigger with `event` and resolves to what it returned. */
 export type PreTokenGenerationHook = (event: PreTokenGenerationV2TriggerEvent) => Promise<unknown>;
@@ -81,6 +100,7 @@ export class LocalJwtIssuer {
   readonly issuerUrl: string;
   readonly audience: string;
   readonly keyId: string;
+  readonly signInSubject: SignInSubject;
   readonly #privateKey: KeyObject;
   readonly #publicJwk: JWK;
   readonly #options: LocalJwtIssuerOptions;
@@ -93,6 +113,7 @@ export class LocalJwtIssuer {
     this.issuerUrl = options.issuerUrl;
     this.audience = options.audience;
     this.keyId = options.keyId;
+    this.signInSubject = options.signInSubject ?? DEFAULT_SIGN_IN_SUBJECT;
     this.#privateKey = privateKey;
     this.#publicJwk = publicJwk;
     this.#options = options;
@@ -465,14 +486,15 @@ export interface IssuerResponse {
   body: unknown;
 }
 
-/** Driver ids become the token's `sub`; the pattern keeps them short, printable and path-safe. */
-export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** Sign-in subjects become the token's `sub`; the pattern keeps them short, printable and path-safe. */
+export const SUBJECT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * Serves the issuer's HTTP endpoints, or resolves to `undefined` for paths it does not own:
  * - `GET <issuer path>/.well-known/jwks.json`: the JWKS;
  * - `GET <issuer path>/.well-known/openid-configuration`: a minimal OIDC discovery document;
- * - `POST /token` with `{"driverId":"D-1"}`: `{ token }`, the driver's access token as a Cognito sign-in gives
+ * - `POST /token` with `{"<subject field>":"user-1"}` (the issuer's {@link SignInSubject}): `{ token }`, that
+ *   user's access token as a Cognito sign-in gives
  *   it (a sandbox shortcut for the SRP and MFA flow); `"tokenUse":"id"` gives the ID token instead, and
  *   `"claims":{...}` overrides claims after signing-in (a test's stand-in for a misconfigured pool).
  *
@@ -524,9 +546,10 @@ async function tokenResponse(issuer: LocalJwtIssuer, body: string): Promise<Issu
   }
   const fields: Record<string, unknown> =
     typeof request === 'object' && request !== null ? (request as Record<string, unknown>) : {};
-  const { driverId, tokenUse = 'access', claims } = fields;
-  if (typeof driverId !== 'string' || !DRIVER_ID_PATTERN.test(driverId)) {
-    return { status: 400, body: { message: 'driverId must match /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/' } };
+  const { field } = issuer.signInSubject;
+  const { [field]: subject, tokenUse = 'access', claims } = fields;
+  if (typeof subject !== 'string' || !SUBJECT_PATTERN.test(subject)) {
+    return { status: 400, body: { message: `${field} must match /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/` } };
   }
   if (tokenUse !== 'access' && tokenUse !== 'id') {
     return { status: 400, body: { message: 'tokenUse must be "access" or "id"' } };
@@ -534,7 +557,7 @@ async function tokenResponse(issuer: LocalJwtIssuer, body: string): Promise<Issu
   if (claims !== undefined && (typeof claims !== 'object' || claims === null || Array.isArray(claims))) {
     return { status: 400, body: { message: 'claims must be a JSON object' } };
   }
-  const token = await issuer.signIn(driverId, tokenUse);
+  const token = await issuer.signIn(subject, tokenUse);
   if (claims === undefined) return { status: 200, body: { token } };
   return { status: 200, body: { token: issuer.resign(token, claims as Record<string, unknown>) } };
 }

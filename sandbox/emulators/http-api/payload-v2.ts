@@ -14,7 +14,7 @@ import type {
 
 /** The route selected for a request, with its path variables (URL-decoded). */
 export interface RouteMatch {
-  /** The template's route key, e.g. `POST /parcels/{parcelId}/verify` or `$default`. */
+  /** The template's route key, e.g. `POST /orders/{orderId}/confirm` or `$default`. */
   routeKey: string;
   pathParameters: Record<string, string>;
 }

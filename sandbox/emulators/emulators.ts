@@ -1,126 +1,84 @@
+/**
+ * Starts every emulator on loopback from one CloudFormation template: dynalite behind its streams and IAM
+ * fronts, aws-ses-v2-local behind SES's checks, the AWS JSON endpoint (EventBridge, Step Functions, Secrets
+ * Manager, KMS, SMS, Cognito issuers and managed login), the HTTP API, and the template's functions run
+ * in-process from the modules a handler resolver names. Nothing here knows which product the template is.
+ */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import * as sesModule from 'aws-ses-v2-local';
 import { AwsJsonError } from './aws-protocol.ts';
 import { createAwsRequestHandler, executionView } from './aws-server.ts';
-import { apiCorsOf, createDriverAppServer, driverAppConfigOf, managedLoginsOf } from './driver-app-server.ts';
 import { startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import { LocalEventBus } from './eventbridge/bus.ts';
 import { FaultProxy, type ProxyAnswer } from './fault-proxy.ts';
-import { FunctionError, LocalFunctions } from './functions.ts';
-import { handleIssuerRequest, LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { FunctionError, type HandlerResolver, LocalFunctions } from './functions.ts';
+import { apiCorsOf, managedLoginsOf } from './http-api/from-template.ts';
+import { handleIssuerRequest, LocalJwtIssuer, type SignInSubject } from './http-api/jwt-issuer.ts';
 import type { LocalManagedLogin } from './http-api/managed-login.ts';
+import type { IamCredentials } from './http-api/sigv4.ts';
 import { createHttpApiServer } from './http-api-server.ts';
 import { type Denial, SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
 import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization, sesAuthorization } from './iam-actions.ts';
 import { SandboxLog } from './log.ts';
-import { close, listen, REPO_ROOT } from './net.ts';
+import { close, listen } from './net.ts';
 import { LocalPipes } from './pipes.ts';
 import { guardSes } from './ses.ts';
 import { SesEventPublishing } from './ses-simulator.ts';
 import { LocalSms } from './sms.ts';
 import { LocalStepFunctions } from './stepfunctions.ts';
-import {
-  loadTemplate,
-  type SandboxEnv,
-  synthesizeTemplate,
-  type Template,
-  TemplateResolver,
-} from './template.ts';
+import { type SandboxEnv, type Template, TemplateResolver } from './template.ts';
 
-/** Ports the sandbox listens on; 0 picks a free one (tests). */
-export interface SandboxPorts {
+/** Ports the emulators listen on; 0 picks a free one. */
+export interface EmulatorPorts {
   readonly api: number;
   readonly aws: number;
   readonly dynamodb: number;
   readonly ses: number;
-  /** The driver app; free port when omitted. */
-  readonly driverApp?: number;
 }
 
-/** Default ports, each overridable by its environment variable. */
-export const DEFAULT_PORTS: SandboxPorts = {
-  api: 4000,
-  aws: 4010,
-  dynamodb: 4011,
-  ses: 4012,
-  driverApp: 4020,
-};
-
-/** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT, SANDBOX_DYNAMODB_PORT, SANDBOX_SES_PORT. */
-export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
-  const read = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const port = Number(raw);
-    if (!Number.isInteger(port) || port < 0 || port > 65535)
-      throw new Error(`${name} must be a port number, got ${raw}`);
-    return port;
-  };
-  return {
-    api: read('SANDBOX_API_PORT', DEFAULT_PORTS.api),
-    aws: read('SANDBOX_AWS_PORT', DEFAULT_PORTS.aws),
-    dynamodb: read('SANDBOX_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
-    ses: read('SANDBOX_SES_PORT', DEFAULT_PORTS.ses),
-    driverApp: read('SANDBOX_DRIVER_APP_PORT', DEFAULT_PORTS.driverApp ?? 0),
-  };
-}
-
-/** The contract `.sandbox/endpoints.json` holds. */
-export interface SandboxEndpoints {
-  readonly region: string;
-  readonly eventBusName: string;
-  readonly eventSource: string;
-  readonly eventsEndpoint: string;
-  readonly apiUrl: string;
-  readonly sesEndpoint: string;
-  readonly dynamodbEndpoint: string;
-  readonly driverTokenUrl: string;
-  /** The drivers' web app (sign-in through the local managed login). */
-  readonly driverAppUrl: string;
-  readonly stepFunctionsEndpoint: string;
-  readonly secretsManagerEndpoint: string;
-  readonly kmsEndpoint: string;
-  readonly inspectUrl: string;
-  /** Sandbox-only (not an AWS API): every workflow execution with its input, status, output or error. */
-  readonly inspectExecutionsUrl: string;
-  /** End User Messaging SMS (`pinpoint-sms-voice-v2`) endpoint. */
-  readonly smsEndpoint: string;
-  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`; `<smsInboxUrl>/page` shows them beside the email inbox. */
-  readonly smsInboxUrl: string;
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
-  readonly iam: { readonly accessKeyId: string; readonly secretAccessKey: string };
-}
-
-/** Options of {@link startSandbox}. */
-export interface SandboxOptions {
-  readonly ports?: SandboxPorts;
+/** What {@link startEmulators} runs, and the settings that belong to the application, not to AWS. */
+export interface EmulatorOptions {
+  /** The synthesized template to run. */
+  readonly template: Template;
+  /** Account, region and stack name the template runs as. */
+  readonly env: SandboxEnv;
+  /** Where each function's handler module is. */
+  readonly handlers: HandlerResolver;
+  readonly ports: EmulatorPorts;
   /** Where log lines go; defaults to stdout. */
   readonly write?: (line: string) => void;
   /** Progress messages while starting. */
   readonly progress?: (message: string) => void;
   /** Retry waits of workflows and bus targets in ms (tests shorten them); default keeps the template's. */
   readonly retryDelayMs?: number;
-  /** Write `.sandbox/endpoints.json` under this folder. */
-  readonly endpointsDir?: string;
-  /** cdk.json-style context overrides for the synthesized stack. */
-  readonly context?: Record<string, unknown>;
-  /**
-   * An already synthesized template to run instead of synthesizing in-process: a file path (e.g.
-   * `cdk.out/SecureDelivery.template.json`; account and region come from the `manifest.json` beside it)
-   * or a parsed template (tests run modified copies). Handlers are found through the stack's metadata.
-   */
-  readonly template?: string | Template;
+  /** Local URL of the app the template's CloudFront distributions serve (callback URLs, CORS origins); none by default. */
+  readonly appUrl?: string;
+  /** The IAM user outside the template that signs the HTTP API's IAM routes (SigV4, execute-api), and its keys. */
+  readonly httpApiCaller: { readonly userName: string; readonly credentials: IamCredentials };
+  /** How the user pools' password-less sandbox sign-in names a user (`DEFAULT_SIGN_IN_SUBJECT` by default). */
+  readonly signInSubject?: SignInSubject;
+  /** Detail fields each event's bus log line names (field to label); none by default. */
+  readonly eventLogFields?: Readonly<Record<string, string>>;
 }
 
-/** A running sandbox. */
-export interface Sandbox {
-  readonly endpoints: SandboxEndpoints;
+/** Where the emulators answer. */
+export interface EmulatorEndpoints {
+  readonly region: string;
+  /** The AWS JSON endpoint: EventBridge, Step Functions, Secrets Manager, KMS, SMS, the Cognito issuers. */
+  readonly awsEndpoint: string;
+  readonly apiUrl: string;
+  readonly sesEndpoint: string;
+  readonly dynamodbEndpoint: string;
+  /** The credentials the process's AWS SDK clients sign with (any client outside a function). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Running emulators. */
+export interface Emulators {
+  readonly endpoints: EmulatorEndpoints;
   readonly log: SandboxLog;
   readonly bus: LocalEventBus;
   readonly stepFunctions: LocalStepFunctions;
@@ -134,13 +92,13 @@ export interface Sandbox {
   readonly pipes: LocalPipes;
   /** The SMS endpoint's sent messages. */
   readonly sms: LocalSms;
-  /** The synthesized template the sandbox runs, and the local issuers standing in for its user pools. */
+  /** The template the emulators run, and the local issuers standing in for its user pools. */
   readonly resolver: TemplateResolver;
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
+  /** The managed-login domain of each user pool that has one. */
+  readonly managedLogins: readonly LocalManagedLogin[];
   /** IAM as the template defines it: each function's credentials, and every decision taken. */
   readonly iam: SandboxIam;
-  /** The driver app's server and the managed login it signs in with. */
-  readonly driverApp: { readonly url: string; readonly login: LocalManagedLogin };
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
   sweepExpired(nowSeconds?: number): Promise<number>;
   /** Waits until every event delivery and workflow started so far has finished. */
@@ -148,43 +106,19 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-/** Account, region and stack name the sandbox runs as, unless a template file's manifest names others. */
-export const SANDBOX_ENV: SandboxEnv = {
-  region: 'eu-central-1',
-  accountId: '000000000000',
-  stackName: 'SecureDelivery',
-};
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox-secret' };
-const SHOP_BACKEND_CREDENTIALS = {
-  accessKeyId: 'AKIASANDBOXSHOP00001',
-  secretAccessKey: 'sandbox-shop-backend-secret',
-};
 
 /**
- * Starts the whole system on loopback from the synthesized template: dynalite, aws-ses-v2-local, the
- * EventBridge / Step Functions / Secrets Manager / KMS endpoint, the HTTP API with local JWT issuer, and the
- * real handlers. Handlers reach them through the standard AWS_ENDPOINT_URL_* variables.
+ * Starts the emulators on loopback from the template, with its functions loaded through `handlers`.
+ * Functions reach the emulators through the standard AWS_ENDPOINT_URL_* variables (set in this process).
  */
-export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const ports = options.ports ?? portsFromEnv();
+export async function startEmulators(options: EmulatorOptions): Promise<Emulators> {
+  const { ports, template, env } = options;
   const progress = options.progress ?? (() => undefined);
   const log = new SandboxLog(options.write);
   const servers: Server[] = [];
   const stops: (() => Promise<void>)[] = [];
   try {
-    await assertPortsFree(ports);
-    let template: Template;
-    let env = SANDBOX_ENV;
-    if (typeof options.template === 'string') {
-      progress(`reading ${options.template}`);
-      ({ template, env } = loadTemplate(options.template, SANDBOX_ENV));
-    } else if (options.template) {
-      template = options.template;
-    } else {
-      progress('synthesizing the stack');
-      template = synthesizeTemplate(SANDBOX_ENV, options.context);
-    }
-
     // Reserve the front-door ports first so the resolver can name the real issuer and API URLs.
     progress('starting SES (aws-ses-v2-local)');
     // CommonJS default export: reached through `.default` under some loaders.
@@ -201,7 +135,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
     );
     servers.push(sesServer);
-    const sesFront = guardSes(sesServer, new TemplateResolver(template, SANDBOX_ENV));
+    const sesFront = guardSes(sesServer, new TemplateResolver(template, env));
     const sesPort = (sesServer.address() as AddressInfo).port;
 
     // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
@@ -210,15 +144,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const awsPort = await listen(awsServer, ports.aws, 'AWS services (SANDBOX_AWS_PORT)');
     servers.push(awsServer);
     const awsBase = `http://127.0.0.1:${awsPort}`;
-    // The app's URL stands for the distribution's in callback URLs and CORS origins.
-    const driverAppServer = createDriverAppServer();
-    const driverAppPort = await listen(
-      driverAppServer.server,
-      ports.driverApp ?? 0,
-      'driver app (SANDBOX_DRIVER_APP_PORT)',
-    );
-    servers.push(driverAppServer.server);
-    const driverAppUrl = `http://127.0.0.1:${driverAppPort}`;
 
     const resolver = new TemplateResolver(template, env);
     const iam = new SandboxIam(resolver, log);
@@ -238,7 +163,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         issuerUrl: `${awsBase}/cognito/${resolver.ref(poolId)}`,
         audience: clients[0] ?? poolId,
         userPoolId: resolver.ref(poolId),
-        region: SANDBOX_ENV.region,
+        region: env.region,
+        ...(options.signInSubject ? { signInSubject: options.signInSubject } : {}),
         // Bound late: the handlers load after the issuers exist, and no token is asked for before.
         // Cognito invokes the trigger as cognito-idp.amazonaws.com: the function's permission must allow this pool.
         ...(preTokenFunction
@@ -261,9 +187,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       issuers.set(`https://cognito-idp.${env.region}.amazonaws.com/${resolver.ref(poolId)}`, issuer);
     }
 
-    const managedLogins = managedLoginsOf(resolver, issuers, awsBase, driverAppUrl);
-    const [login] = managedLogins;
-    if (!login) throw new Error('The template has no managed-login domain for the driver app');
+    // The app's URL stands for the distribution's in callback URLs and CORS origins.
+    const managedLogins = managedLoginsOf(resolver, issuers, awsBase, options.appUrl);
 
     progress('starting DynamoDB (dynalite) and its streams');
     const streams = new LocalDynamoDbStreams(resolver, log);
@@ -373,7 +298,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
 
     progress('loading the handlers');
-    const functions = new LocalFunctions(resolver, REPO_ROOT, log, (id) => iam.credentialsOf(id));
+    const functions = new LocalFunctions(resolver, options.handlers, log, (id) => iam.credentialsOf(id));
     let stepFunctions: LocalStepFunctions | undefined;
     const bus = new LocalEventBus(
       resolver,
@@ -403,6 +328,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       log,
       options.retryDelayMs ?? 200,
       (ruleName, queueArn) => iam.deadLetterAllowed(resolver.arn(ruleName), queueArn),
+      options.eventLogFields,
     );
     stepFunctions = new LocalStepFunctions(
       resolver,
@@ -603,46 +529,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return functions.invoke(id, event);
       },
       issuers,
-      iam: SHOP_BACKEND_CREDENTIALS,
+      iam: options.httpApiCaller.credentials,
+      iamUserName: options.httpApiCaller.userName,
       log,
-      cors: apiCorsOf(resolver, driverAppUrl),
+      cors: apiCorsOf(resolver, options.appUrl),
     });
     const apiPort = await listen(apiServer, ports.api, 'HTTP API (SANDBOX_API_PORT)');
     servers.push(apiServer);
-    driverAppServer.configure(driverAppConfigOf(login, `http://127.0.0.1:${apiPort}`));
 
-    const [busId] = resolver.resourcesOfType('AWS::Events::EventBus').map(([id]) => id);
-    const [ruleSource] = resolver
-      .resourcesOfType('AWS::Events::Rule')
-      .map(([, rule]) => (rule.Properties?.EventPattern as { source?: string[] } | undefined)?.source?.[0])
-      .filter(Boolean);
-    const endpoints: SandboxEndpoints = {
+    const endpoints: EmulatorEndpoints = {
       region: env.region,
-      eventBusName: busId ? resolver.ref(busId) : 'default',
-      eventSource: ruleSource ?? 'carrier.dispatch',
-      eventsEndpoint: awsBase,
+      awsEndpoint: awsBase,
       apiUrl: `http://127.0.0.1:${apiPort}`,
       sesEndpoint: `http://127.0.0.1:${sesPort}`,
       dynamodbEndpoint: dynamodb.endpoint,
-      driverTokenUrl: `${awsBase}/cognito/token`,
-      driverAppUrl,
-      stepFunctionsEndpoint: awsBase,
-      secretsManagerEndpoint: awsBase,
-      kmsEndpoint: awsBase,
-      inspectUrl: `${awsBase}/_sandbox/events`,
-      inspectExecutionsUrl: `${awsBase}/_sandbox/executions`,
-      smsEndpoint: awsBase,
-      smsInboxUrl: `${awsBase}/_sandbox/sms`,
       credentials: CREDENTIALS,
-      iam: SHOP_BACKEND_CREDENTIALS,
     };
-    if (options.endpointsDir) {
-      mkdirSync(join(options.endpointsDir, '.sandbox'), { recursive: true });
-      writeFileSync(
-        join(options.endpointsDir, '.sandbox', 'endpoints.json'),
-        `${JSON.stringify(endpoints, null, 2)}\n`,
-      );
-    }
     const settled = async () => {
       for (let round = 0; round < 50; round++) {
         while (pendingSesEvents.size > 0) await Promise.allSettled([...pendingSesEvents]);
@@ -667,8 +569,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sms,
       resolver,
       issuers,
+      managedLogins,
       iam,
-      driverApp: { url: driverAppUrl, login },
       sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
       settled,
       stop: async () => {
@@ -734,25 +636,6 @@ function sendJsonAnswer(response: ServerResponse, status: number, body: unknown)
   response.writeHead(status, { 'content-type': 'application/json' });
   response.end(JSON.stringify(body));
 }
-
-/** Checks every fixed port before anything starts, so a clash is reported by name and changes nothing. */
-async function assertPortsFree(ports: SandboxPorts): Promise<void> {
-  const names: [keyof SandboxPorts, string][] = [
-    ['api', 'HTTP API (SANDBOX_API_PORT)'],
-    ['aws', 'AWS services (SANDBOX_AWS_PORT)'],
-    ['dynamodb', 'DynamoDB (SANDBOX_DYNAMODB_PORT)'],
-    ['ses', 'SES (SANDBOX_SES_PORT)'],
-    ['driverApp', 'driver app (SANDBOX_DRIVER_APP_PORT)'],
-  ];
-  for (const [key, name] of names) {
-    if (!ports[key]) continue;
-    const probe = createServer();
-    await listen(probe, ports[key] ?? 0, name);
-    await close(probe);
-  }
-}
-
-export { listen, REPO_ROOT };
 
 /** The function of a pool's V2 pre-token-generation trigger; a V1 trigger is refused (the sandbox has none). */
 function preTokenGenerationFunction(

@@ -59,7 +59,7 @@ export function executionView(execution: ExecutionRecord) {
 }
 
 /**
- * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and carriers call: EventBridge
+ * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and outside callers call: EventBridge
  * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
  * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
  * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.

@@ -1,16 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HANDLER_SOURCE_METADATA } from '../lib/lambda-defaults.ts';
 import { type FunctionCredentials, SandboxIam } from './iam.ts';
 import type { SandboxLog } from './log.ts';
-import type { TemplateResolver } from './template.ts';
+import type { TemplateResolver, TemplateResource } from './template.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 
+/** Where a function's handler module is: an absolute file path, and how log lines name it. */
+export interface HandlerSource {
+  readonly path: string;
+  readonly label: string;
+}
+
+/**
+ * Finds the handler module of a template function (its code asset names none the sandbox can run);
+ * undefined leaves the function out, as if the template had no such function.
+ */
+export type HandlerResolver = (logicalId: string, resource: TemplateResource) => HandlerSource | undefined;
+
 interface FunctionSpec {
   readonly logicalId: string;
-  readonly source: string;
+  readonly source: HandlerSource;
   readonly environment: Record<string, string>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
@@ -42,14 +52,14 @@ export class LocalFunctions {
 
   constructor(
     private readonly resolver: TemplateResolver,
-    private readonly repoRoot: string,
+    handlerSource: HandlerResolver,
     private readonly log: SandboxLog,
     /** Each function's role-session credentials (in its environment, as Lambda sets them). */
     private readonly credentialsOf: (logicalId: string) => FunctionCredentials | undefined = () => undefined,
   ) {
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::Lambda::Function')) {
-      const source = resource.Metadata?.[HANDLER_SOURCE_METADATA];
-      if (typeof source !== 'string') continue;
+      const source = handlerSource(logicalId, resource);
+      if (!source) continue;
       const properties = resolver.resolve(resource.Properties ?? {}) as {
         Environment?: { Variables?: Record<string, string> };
         Timeout?: number;
@@ -152,13 +162,13 @@ export class LocalFunctions {
     const saved = Object.fromEntries(Object.keys(lambdaEnv).map((key) => [key, process.env[key]]));
     Object.assign(process.env, lambdaEnv);
     try {
-      const url = pathToFileURL(join(this.repoRoot, spec.source)).href;
+      const url = pathToFileURL(spec.source.path).href;
       // A distinct URL per function: two functions sharing a handler file still get their own module.
       const module = (await import(`${url}?function=${spec.logicalId}&sandbox=${this.instance}`)) as {
         handler?: Handler;
       };
-      if (typeof module.handler !== 'function') throw new Error(`${spec.source} exports no handler`);
-      this.log.line('lambda', `${spec.logicalId} loaded (${spec.source})`);
+      if (typeof module.handler !== 'function') throw new Error(`${spec.source.label} exports no handler`);
+      this.log.line('lambda', `${spec.logicalId} loaded (${spec.source.label})`);
       return module.handler;
     } finally {
       for (const [key, value] of Object.entries(saved)) {

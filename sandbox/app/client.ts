@@ -1,6 +1,6 @@
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { executeApiSigner } from './http-api/sigv4.ts';
+import { executeApiSigner } from '../emulators/http-api/sigv4.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
 
 /** A `Parcel Shipped` detail with sensible defaults, for demos and tests. */

@@ -56,6 +56,8 @@ export function createHttpApiServer(options: {
   issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** Credentials whose SigV4 signatures AWS_IAM routes accept. */
   iam: IamCredentials;
+  /** The IAM user name those credentials stand for, as `requestContext.authorizer.iam` reports it; `api-caller` by default. */
+  iamUserName?: string;
   log: SandboxLog;
   /** The API's `CorsConfiguration`, resolved (the sandbox names its local app origin in it). */
   cors?: HttpApiCors;
@@ -170,7 +172,9 @@ export function createHttpApiServer(options: {
               options.iam,
               resolver.env.region,
             );
-            authorizer = { iam: iamContext(accessKeyId, resolver.env.accountId) };
+            authorizer = {
+              iam: iamContext(accessKeyId, resolver.env.accountId, options.iamUserName ?? 'api-caller'),
+            };
           } catch (error) {
             if (!(error instanceof SigV4Error)) throw error;
             return refuse(403, 'Forbidden');
@@ -231,15 +235,17 @@ export function createHttpApiServer(options: {
   });
 }
 
-/** `requestContext.authorizer.iam` for a caller signing with the sandbox's shop-backend key. */
-function iamContext(accessKey: string, accountId: string) {
+/** `requestContext.authorizer.iam` for a caller signing with the sandbox's caller key, as IAM user `userName`. */
+function iamContext(accessKey: string, accountId: string, userName: string) {
+  // IAM user ids start with AIDA; derived from the name so each caller keeps one id.
+  const userId = `AIDASANDBOX${userName.toUpperCase().replace(/[^A-Z0-9]/g, '')}`;
   return {
     accessKey,
     accountId,
-    callerId: 'AIDASANDBOXSHOPBACKEND',
+    callerId: userId,
     cognitoIdentity: null,
     principalOrgId: '',
-    userArn: `arn:aws:iam::${accountId}:user/shop-backend`,
-    userId: 'AIDASANDBOXSHOPBACKEND',
+    userArn: `arn:aws:iam::${accountId}:user/${userName}`,
+    userId,
   };
 }

@@ -1,9 +1,5 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-
-/** Repository root (handler sources are resolved against it). */
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Listens on 127.0.0.1:`port`; a port in use is a clear error that names it. */
 export function listen(server: Server, port: number, name: string): Promise<number> {

@@ -118,6 +118,8 @@ export class LocalEventBus {
     /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
     private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean> = async () =>
       true,
+    /** Detail fields each event's log line names, as `label=value` (field name to label); none by default. */
+    private readonly logDetailFields: Readonly<Record<string, string>> = {},
   ) {
     this.busNames.set('default', 'default');
     this.busNames.set(
@@ -411,8 +413,11 @@ export class LocalEventBus {
       busName,
     };
     this.events.push(event);
-    const parcelId = typeof event.detail.parcelId === 'string' ? ` parcel=${event.detail.parcelId}` : '';
-    this.log.line('events', `${event.source} "${event['detail-type']}"${parcelId} id=${event.id}`);
+    const named = Object.entries(this.logDetailFields)
+      .filter(([field]) => typeof event.detail[field] === 'string')
+      .map(([field, label]) => ` ${label}=${event.detail[field]}`)
+      .join('');
+    this.log.line('events', `${event.source} "${event['detail-type']}"${named} id=${event.id}`);
     this.route(event);
     return event.id;
   }

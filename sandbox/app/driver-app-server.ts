@@ -1,0 +1,87 @@
+/**
+ * Serves the driver app on its own port, as CloudFront serves it from the bucket: the built files, a
+ * `config.json` pointing at the sandbox's API and managed login, and the stack's security headers (the same
+ * Content Security Policy, naming the sandbox's origins).
+ */
+import { createServer, type Server } from 'node:http';
+import { buildDriverAppFiles } from '../../driver-app/build.ts';
+import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../../driver-app/policy.ts';
+import type { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
+
+/** What the app's `config.json` holds (see `driver-app/src/config.ts`). */
+export interface DriverAppConfig {
+  readonly apiUrl: string;
+  readonly authority: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly authDomain: string;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  json: 'application/json',
+  svg: 'image/svg+xml',
+};
+
+/**
+ * A server for the app whose config is bound late (the API and issuer ports are known after it listens).
+ * Only GET and HEAD of the app's files; everything else is 403/404 as an S3 origin answers.
+ */
+export function createDriverAppServer(): { server: Server; configure(config: DriverAppConfig): void } {
+  const files = buildDriverAppFiles();
+  let config: DriverAppConfig | undefined;
+  let headers: Record<string, string> = {};
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    const name = url.pathname === '/' ? 'index.html' : url.pathname.slice(1);
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(403, headers);
+      response.end();
+      return;
+    }
+    const contents = name === 'config.json' && config ? Buffer.from(JSON.stringify(config)) : files.get(name);
+    if (!contents) {
+      response.writeHead(404, { ...headers, 'content-type': 'text/plain' });
+      response.end('Not Found');
+      return;
+    }
+    response.writeHead(200, {
+      ...headers,
+      'content-type': CONTENT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+    });
+    response.end(request.method === 'HEAD' ? undefined : contents);
+  });
+  return {
+    server,
+    configure(next) {
+      config = next;
+      const origins = [
+        ...new Set([next.apiUrl, next.authority, next.authDomain].map((u) => new URL(u).origin)),
+      ];
+      headers = {
+        'content-security-policy': driverAppContentSecurityPolicy(origins),
+        'x-frame-options': 'DENY',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'permissions-policy': DRIVER_APP_PERMISSIONS_POLICY,
+        'cross-origin-opener-policy': 'same-origin',
+      };
+    },
+  };
+}
+
+/** The app's `config.json` for the sandbox: its API, and the first code-grant client of `login`. */
+export function driverAppConfigOf(login: LocalManagedLogin, apiUrl: string): DriverAppConfig {
+  const [client] = login.clients;
+  if (!client) throw new Error('The managed-login domain has no client with the code grant');
+  return {
+    apiUrl,
+    authority: login.issuer.issuerUrl,
+    clientId: client.clientId,
+    scope: client.scopes.join(' '),
+    authDomain: login.domainUrl,
+  };
+}

@@ -1,0 +1,30 @@
+/** The product's stack, synthesized in-process for the sandbox to run. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import type { SandboxEnv, Template } from '../emulators/template.ts';
+
+/**
+ * Synthesizes the real stack in-process, skipping asset bundling (the sandbox runs handler sources
+ * directly), and returns its template.
+ */
+export function synthesizeTemplate(env: SandboxEnv, context: Record<string, unknown> = {}): Template {
+  return JSON.parse(readFileSync(synthesizeAssembly(env, context), 'utf8')) as Template;
+}
+
+/**
+ * Synthesizes the stack into a cloud assembly folder, as `npx cdk synth` does (asset bundling skipped),
+ * and returns the template file's path (`<outdir>/<Stack>.template.json`, `manifest.json` beside it).
+ */
+export function synthesizeAssembly(
+  env: SandboxEnv,
+  context: Record<string, unknown> = {},
+  outdir = mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
+): string {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  new SecureDeliveryStack(app, env.stackName, { env: { account: env.accountId, region: env.region } });
+  const stack = app.synth().getStackByName(env.stackName);
+  return join(outdir, stack.templateFile);
+}
