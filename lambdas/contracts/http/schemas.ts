@@ -23,6 +23,9 @@ export const RECIPIENT_EMAIL_SCHEMA: JsonSchema = {
   maxLength: 254,
 };
 
+/** Messages are fixed English sentences in printable ASCII. */
+const PRINTABLE_ASCII = '^[ -~]*$';
+
 const EMAIL_DELIVERY = [
   'PENDING',
   'NOT_SENT',
@@ -40,7 +43,12 @@ export const REQUEST_BODIES: Readonly<Record<string, JsonSchema>> = {
     type: 'object',
     required: ['code'],
     properties: {
-      code: { type: 'string', pattern: '^[0-9]{6}$', description: 'The 6-digit code the recipient shows' },
+      code: {
+        type: 'string',
+        pattern: '^[0-9]{6}$',
+        maxLength: 6,
+        description: 'The 6-digit code the recipient shows',
+      },
     },
     maxProperties: 8,
   },
@@ -74,7 +82,7 @@ export const SUCCESS_BODIES: Readonly<Record<string, JsonSchema>> = {
     type: 'object',
     required: ['code', 'validUntil', 'delivery'],
     properties: {
-      code: { type: 'string', pattern: '^[0-9]{6}$', description: 'The current code' },
+      code: { type: 'string', pattern: '^[0-9]{6}$', maxLength: 6, description: 'The current code' },
       validUntil: { type: 'string', format: 'date-time', maxLength: 30 },
       delivery: {
         type: 'object',
@@ -117,8 +125,18 @@ export const ERROR_BODY: JsonSchema = {
   type: 'object',
   required: ['code'],
   properties: {
-    code: { type: 'string', maxLength: 64, description: 'Machine-readable; listed per response' },
-    message: { type: 'string', maxLength: 256, description: 'Why, in English; never echoes input' },
+    code: {
+      type: 'string',
+      pattern: '^[A-Z_]+$',
+      maxLength: 64,
+      description: 'Machine-readable; listed per response',
+    },
+    message: {
+      type: 'string',
+      pattern: PRINTABLE_ASCII,
+      maxLength: 256,
+      description: 'Why, in English; never echoes input',
+    },
     attemptsRemaining: {
       type: 'integer',
       minimum: 0,
@@ -134,6 +152,6 @@ export const ERROR_BODY: JsonSchema = {
 export const GATEWAY_ERROR_BODY: JsonSchema = {
   type: 'object',
   required: ['message'],
-  properties: { message: { type: 'string', maxLength: 64 } },
+  properties: { message: { type: 'string', pattern: PRINTABLE_ASCII, maxLength: 64 } },
   additionalProperties: false,
 };
