@@ -32,13 +32,23 @@ interface GatewayAnswer {
   readonly description: string;
 }
 
-const THROTTLED: GatewayAnswer = {
-  status: 429,
-  message: 'Too Many Requests',
-  description: "API Gateway: the stage's rate or burst limit is exceeded",
-};
+/** API Gateway's own answers on every route, whatever its authorization. */
+const ON_EVERY_ROUTE: readonly GatewayAnswer[] = [
+  { status: 413, message: 'Request Entity Too Large', description: 'API Gateway: a body over 10 MB' },
+  {
+    status: 429,
+    message: 'Too Many Requests',
+    description: "API Gateway: the stage's rate or burst limit is exceeded",
+  },
+  { status: 500, message: 'Internal Server Error', description: 'API Gateway: the function itself failed' },
+  {
+    status: 503,
+    message: 'Service Unavailable',
+    description: 'API Gateway: the function did not answer in time',
+  },
+];
 
-/** API Gateway's own answers for a route (authorizer refusals, throttling). */
+/** API Gateway's own answers for a route (authorizer refusals, body quota, throttling, function failures). */
 export function gatewayAnswers(route: RouteContract<string>): GatewayAnswer[] {
   if (route.authorization.type === 'jwt') {
     return [
@@ -48,7 +58,7 @@ export function gatewayAnswers(route: RouteContract<string>): GatewayAnswer[] {
         description: 'API Gateway: no token, or not a valid token of the drivers pool',
       },
       { status: 403, message: 'Forbidden', description: 'API Gateway: the token lacks the route scope' },
-      THROTTLED,
+      ...ON_EVERY_ROUTE,
     ];
   }
   return [
@@ -57,7 +67,7 @@ export function gatewayAnswers(route: RouteContract<string>): GatewayAnswer[] {
       message: 'Forbidden',
       description: 'API Gateway: unsigned request, bad SigV4 signature, or no execute-api:Invoke grant',
     },
-    THROTTLED,
+    ...ON_EVERY_ROUTE,
   ];
 }
 
@@ -105,11 +115,13 @@ function responsesOf(route: RouteContract<string>): Record<string, unknown> {
     ];
     const codes = [...new Set(unique.map((answer) => answer.code))];
     const lines = [
-      ...unique.map(
-        (answer) =>
-          `\`${answer.code}\`${answer.message === undefined ? '' : ` ("${answer.message}")`}: ${answer.description}`,
-      ),
-      ...gateway.map((answer) => `\`{"message":"${answer.message}"}\`: ${answer.description}`),
+      ...unique.map((answer) => {
+        const message = answer.message === undefined ? '' : ` "${answer.message}"`;
+        const retry =
+          answer.retryAfterSeconds === undefined ? '' : ` (retry-after: ${answer.retryAfterSeconds})`;
+        return `- \`${answer.code}\`${message}${retry}: ${answer.description}`;
+      }),
+      ...gateway.map((answer) => `- \`{"message":"${answer.message}"}\`: ${answer.description}`),
     ];
     const handlerSchema = { allOf: [ref('Error'), { properties: { code: { enum: codes } } }] };
     const schemas = [
@@ -118,7 +130,7 @@ function responsesOf(route: RouteContract<string>): Record<string, unknown> {
     ];
     const retryAfter = unique.some((answer) => answer.retryAfterSeconds !== undefined);
     responses[status] = {
-      description: lines.join('; '),
+      description: lines.join('\n'),
       ...(retryAfter ? { headers: { 'retry-after': RETRY_AFTER_HEADER } } : {}),
       content: { 'application/json': { schema: schemas.length === 1 ? schemas[0] : { oneOf: schemas } } },
     };
