@@ -88,10 +88,11 @@ describe('DeliveryApi', () => {
       );
 
     // Assess
+    const [statement] = statements;
     expect(statements).toHaveLength(1);
-    expect(statements[0]?.Action).toBe('execute-api:Invoke');
-    const resourceTails = (statements[0]?.Resource as { 'Fn::Join': [string, unknown[]] }[]).map((resource) =>
-      String(resource['Fn::Join'][1].at(-1)),
+    expect(statement?.Action).toBe('execute-api:Invoke');
+    const resourceTails = ((statement?.Resource ?? []) as { 'Fn::Join': [string, unknown[]] }[]).map(
+      (resource) => String(resource['Fn::Join'][1].at(-1)),
     );
     expect(resourceTails).toEqual([
       `/$default/${TRACK_ROUTE.method}/parcels/*/otp`,
