@@ -2,8 +2,6 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda
 import { type ErrorAnswer, MAX_BODY_BYTES, RequestErrors } from '../contracts/http/routes.ts';
 import { PARCEL_ID_PATTERN } from '../domain/identifiers.ts';
 
-export { MAX_BODY_BYTES };
-
 /** A JSON response with the machine-readable `code` every answer of this API carries. */
 export function jsonResponse(
   statusCode: number,
