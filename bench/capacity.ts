@@ -10,7 +10,7 @@ export const QUOTAS = {
   expressStartsPerSecond: 6_000,
   /** API Gateway: account throttle across all APIs per Region. */
   apiGatewayRequestsPerSecond: 10_000,
-  /** This stack's own stage throttle on the HTTP API (`VerifyApi` rateLimit default). */
+  /** This stack's own stage throttle on the HTTP API (`DeliveryApi` rateLimit default). */
   stageRateLimitPerSecond: 200,
   /** EventBridge PutEvents entries per second (us-east-1; 2,400 in us-east-2, lower elsewhere). */
   putEventsPerSecond: 10_000,

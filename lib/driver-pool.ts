@@ -16,6 +16,7 @@ import {
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { DRIVER_RESOURCE_SERVER, VERIFY_SCOPE, VERIFY_SCOPE_NAME } from '../lambdas/contracts/http/routes.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
 /** Props for {@link DriverPool}. */
@@ -52,8 +53,8 @@ export interface DriverWebAppProps {
   readonly loginDomainPrefix: string;
 }
 
-/** Identifier of the pool's resource server; scopes are named `<identifier>/<scope>`. */
-export const DRIVER_RESOURCE_SERVER = 'secure-delivery';
+/** Identifier of the pool's resource server (defined by the HTTP contract); scopes are `<identifier>/<scope>`. */
+export { DRIVER_RESOURCE_SERVER };
 
 /**
  * Cognito user pool of drivers (operator-provisioned, MFA required); a token's `sub` is the driverId.
@@ -102,7 +103,7 @@ export class DriverPool extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     const verify = new ResourceServerScope({
-      scopeName: 'verify',
+      scopeName: VERIFY_SCOPE_NAME,
       scopeDescription: 'Verify a handover code at the door',
     });
     this.resourceServer = this.userPool.addResourceServer('Api', {
@@ -111,7 +112,7 @@ export class DriverPool extends Construct {
       scopes: [verify],
     });
     // A literal, not `OAuthScope.resourceServer(...)` (a Ref): the pool, and so the server, depends on the trigger.
-    this.verifyScope = `${DRIVER_RESOURCE_SERVER}/${verify.scopeName}`;
+    this.verifyScope = VERIFY_SCOPE;
 
     this.tokenScopeFunction = new SecureDeliveryFunction(this, 'TokenScope', {
       handlerName: 'add-token-scope',

@@ -1,12 +1,11 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { type HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
-import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { RESEND_ROUTE, TRACK_ROUTE } from '../lambdas/contracts/http/routes.ts';
 import type { CodeDelivery } from './code-delivery.ts';
+import type { DeliveryApi } from './delivery-api.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
@@ -15,8 +14,8 @@ const RESEND_LEASE_MARGIN_SECONDS = 5;
 
 /** Props for {@link RecipientApi}. */
 export interface RecipientApiProps {
-  /** The API the routes are added to (the drivers' API: one endpoint, per-route authorizers). */
-  readonly httpApi: HttpApi;
+  /** The API the routes are added to (one endpoint, per-route authorizers). */
+  readonly api: DeliveryApi;
   readonly table: ITable;
   /** Who each code is for (email, name, locale): a table apart from the code table. */
   readonly recipientTable: ITable;
@@ -38,11 +37,11 @@ export interface RecipientApiProps {
 export class RecipientApi extends Construct {
   public readonly trackFunction: SecureDeliveryFunction;
   public readonly resendFunction: SecureDeliveryFunction;
-  private readonly httpApi: HttpApi;
+  private readonly api: DeliveryApi;
 
   constructor(scope: Construct, id: string, props: RecipientApiProps) {
     super(scope, id);
-    this.httpApi = props.httpApi;
+    this.api = props.api;
     const common = {
       OTP_TABLE_NAME: props.table.tableName,
       RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
@@ -78,29 +77,12 @@ export class RecipientApi extends Construct {
     props.mail.grantSend(this.resendFunction);
     props.codeDelivery.grantSendSms(this.resendFunction);
 
-    const authorizer = new HttpIamAuthorizer();
-    props.httpApi.addRoutes({
-      path: '/parcels/{parcelId}/otp',
-      methods: [HttpMethod.GET],
-      integration: new HttpLambdaIntegration('TrackIntegration', this.trackFunction),
-      authorizer,
-    });
-    props.httpApi.addRoutes({
-      path: '/parcels/{parcelId}/otp/resend',
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('ResendIntegration', this.resendFunction),
-      authorizer,
-    });
+    props.api.addRoute(TRACK_ROUTE, this.trackFunction);
+    props.api.addRoute(RESEND_ROUTE, this.resendFunction);
   }
 
   /** Lets the shop backend's role call the recipient routes (and only those). */
   grantInvoke(grantee: IGrantable): void {
-    const api = `arn:${Stack.of(this).partition}:execute-api:${Stack.of(this).region}:${Stack.of(this).account}:${this.httpApi.apiId}`;
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['execute-api:Invoke'],
-        resources: [`${api}/$default/GET/parcels/*/otp`, `${api}/$default/POST/parcels/*/otp/resend`],
-      }),
-    );
+    this.api.grantInvoke(grantee, [TRACK_ROUTE, RESEND_ROUTE]);
   }
 }

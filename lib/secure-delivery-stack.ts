@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import { CodeDelivery } from './code-delivery.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
+import { DeliveryApi } from './delivery-api.ts';
 import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
 import { DriverAppHosting } from './driver-app.ts';
@@ -35,6 +36,8 @@ export class SecureDeliveryStack extends Stack {
   /** Who each code is for; verify and assign-driver have no grant on it. */
   public readonly recipientTable: RecipientTable;
   public readonly workflow: IssuingWorkflow;
+  /** The one HTTP API; the verify and recipient routes attach to it. */
+  public readonly deliveryApi: DeliveryApi;
   public readonly verifyApi: VerifyApi;
   public readonly driverPool: DriverPool;
   public readonly lifecycle: DeliveryLifecycle;
@@ -104,14 +107,19 @@ export class SecureDeliveryStack extends Stack {
 
     new DriverAssignment(this, 'Assignment', { table: this.otpTable.table, events: this.events });
 
-    this.verifyApi = new VerifyApi(this, 'VerifyApi', {
-      table: this.otpTable.table,
-      codeHashKey: secrets.hashKey,
+    this.deliveryApi = new DeliveryApi(this, 'DeliveryApi', {
       driverPool: this.driverPool.userPool,
       handheldClient: this.driverPool.handheldClient,
       moreClients: this.driverPool.webClient ? [this.driverPool.webClient] : [],
       allowedOrigins: [this.driverApp.url],
-      verifyScope: this.driverPool.verifyScope,
+      auditLogRetention: config.auditLogRetentionDays as RetentionDays,
+      // First deployed inside VerifyApi: the API keeps its id and URL, its routes and retained logs.
+      logicalIdsOf: 'VerifyApi',
+    });
+    this.verifyApi = new VerifyApi(this, 'VerifyApi', {
+      api: this.deliveryApi,
+      table: this.otpTable.table,
+      codeHashKey: secrets.hashKey,
       auditLogRetention: config.auditLogRetentionDays as RetentionDays,
       maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
@@ -128,7 +136,7 @@ export class SecureDeliveryStack extends Stack {
       recordRetentionDays: config.recordRetentionDays,
     });
     this.recipientApi = new RecipientApi(this, 'RecipientApi', {
-      httpApi: this.verifyApi.httpApi,
+      api: this.deliveryApi,
       table: this.otpTable.table,
       recipientTable: this.recipientTable.table,
       encryptionKeySecret: secrets.encryptionKeySecret,
@@ -150,7 +158,7 @@ export class SecureDeliveryStack extends Stack {
     this.operations = new Operations(this, 'Operations', {
       events: this.events,
       workflows: [this.workflow.stateMachine, this.lifecycle.stateMachine],
-      httpApi: this.verifyApi.httpApi,
+      httpApi: this.deliveryApi.httpApi,
       verifyLogGroup: this.verifyApi.verifyFunction.logGroup,
       alarmEmail: config.alarmEmail,
     });
@@ -158,7 +166,7 @@ export class SecureDeliveryStack extends Stack {
     const webClient = this.driverPool.webClient;
     if (webClient) {
       this.driverApp.deploy({
-        apiUrl: this.verifyApi.url,
+        apiUrl: this.deliveryApi.url,
         authority: this.driverPool.issuerUrl,
         clientId: webClient.userPoolClientId,
         scope: `openid ${this.driverPool.verifyScope}`,
@@ -171,7 +179,7 @@ export class SecureDeliveryStack extends Stack {
 
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
     new CfnOutput(this, 'EventSource', { value: this.events.carrierSource });
-    new CfnOutput(this, 'VerifyApiUrl', { value: this.verifyApi.url });
+    new CfnOutput(this, 'VerifyApiUrl', { value: this.deliveryApi.url });
     new CfnOutput(this, 'DriverUserPoolId', { value: this.driverPool.userPool.userPoolId });
     new CfnOutput(this, 'DriverClientId', { value: this.driverPool.handheldClient.userPoolClientId });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });

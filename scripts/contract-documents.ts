@@ -2,6 +2,7 @@
  * Every contract document generated from the code's own definitions, by repository-relative path.
  * `npm run contracts` writes them; `test/repo/contracts.test.ts` fails when a file on disk is stale.
  */
+import { openApiDocument } from './openapi-document.ts';
 
 /** One generated document: where it lives in the repository and its exact text. */
 export interface ContractDocument {
@@ -16,7 +17,7 @@ export const GENERATED_FOLDERS: readonly string[] = [];
 
 /** All contract documents, in a stable order. */
 export function contractDocuments(): ContractDocument[] {
-  return [];
+  return [jsonDocument('docs/openapi.json', openApiDocument())];
 }
 
 /** Serializes a JSON document the way every generated contract file is written. */

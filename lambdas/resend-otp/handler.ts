@@ -1,8 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { RESEND_ROUTE, RequestErrors } from '../contracts/http/routes.ts';
 import { type Channel, systemClock } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
 import { messengerFromEnv } from '../shared/delivery-wiring.ts';
-import { BadRequestError, errorResponse, jsonResponse, parseJsonBody } from '../shared/http.ts';
+import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
+import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
@@ -21,8 +23,7 @@ const leaseSeconds = intEnv('RESEND_LEASE_SECONDS', 15);
 function parseChannel(body: string | undefined, isBase64Encoded: boolean): Channel {
   if (body === undefined || body === '') return 'EMAIL';
   const channel = parseJsonBody(body, isBase64Encoded).channel ?? 'EMAIL';
-  if (channel !== 'EMAIL' && channel !== 'SMS')
-    throw new BadRequestError(400, 'INVALID_CHANNEL', 'channel must be EMAIL or SMS');
+  if (channel !== 'EMAIL' && channel !== 'SMS') throw new BadRequestError(RequestErrors.INVALID_CHANNEL);
   return channel;
 }
 
@@ -33,50 +34,33 @@ function parseChannel(body: string | undefined, isBase64Encoded: boolean): Chann
 export const handler = lambdaHandler(
   logger,
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
-    try {
-      const request = parseRecipientRequest(event);
-      const channel = parseChannel(event.body, event.isBase64Encoded);
-      const result =
-        'refusal' in request
-          ? request
-          : await resendCode(
-              {
-                store,
-                recipients,
-                mailer,
-                messenger,
-                encryptionKey: await encryptionKey(),
-                clock: systemClock,
-                maxResends,
-                leaseSeconds,
-              },
-              { ...request, channel },
-            );
-      logger.info('Resend', {
-        parcelId: request.parcelId,
-        channel,
-        outcome: 'refusal' in result ? result.refusal : 'RESENT',
-      });
-      if ('refusal' in result) return refusalResponse(result.refusal);
-      return jsonResponse(202, { code: 'RESENT', resendsRemaining: result.resendsRemaining });
-    } catch (error) {
-      if (error instanceof Error && error.name === 'SmsRejectedError') {
-        // The SMS service refused the number for good: retrying cannot help; the resend was given back.
-        logger.warn('Resend SMS refused', { errorName: error.name });
-        return jsonResponse(422, {
-          code: 'SMS_REJECTED',
-          message: 'The SMS could not be sent to this number',
-        });
-      }
-      if (error instanceof Error && /^(Email|Sms)/.test(error.name)) {
-        logger.warn('Resend failed to send', { errorName: error.name });
-        return jsonResponse(
-          503,
-          { code: 'TRY_AGAIN', message: 'The code could not be sent, try again shortly' },
-          { 'retry-after': '5' },
-        );
-      }
-      return errorResponse(error, () => logger.error('Resend failed', { errorName: (error as Error).name }));
-    }
+    const request = parseRecipientRequest(event);
+    const channel = parseChannel(event.body, event.isBase64Encoded);
+    const result =
+      'refusal' in request
+        ? request
+        : await resendCode(
+            {
+              store,
+              recipients,
+              mailer,
+              messenger,
+              encryptionKey: await encryptionKey(),
+              clock: systemClock,
+              maxResends,
+              leaseSeconds,
+            },
+            { ...request, channel },
+          );
+    logger.info('Resend', {
+      parcelId: request.parcelId,
+      channel,
+      outcome: 'refusal' in result ? result.refusal : 'RESENT',
+    });
+    if ('refusal' in result) return refusalResponse(result.refusal);
+    return jsonResponse(RESEND_ROUTE.successStatus, {
+      code: 'RESENT',
+      resendsRemaining: result.resendsRemaining,
+    });
   },
-);
+).use(httpErrorHandler(RESEND_ROUTE, logger));

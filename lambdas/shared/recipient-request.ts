@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { RECIPIENT_REFUSALS } from '../contracts/http/routes.ts';
 import { isEmailAddress } from '../domain/identifiers.ts';
 import type { RecipientRefusal } from '../domain/recipient.ts';
-import { jsonResponse, parseParcelId } from './http.ts';
+import { answerResponse, parseParcelId } from './http.ts';
 
 /**
  * Parcel and recipient of a shop-backend request (`X-Recipient-Email`, SigV4-authorized upstream). A
@@ -17,24 +18,7 @@ export function parseRecipientRequest(
   return { parcelId, recipientEmail };
 }
 
-const REFUSAL_STATUS: Record<RecipientRefusal, number> = {
-  NOT_FOUND: 404,
-  ALREADY_VERIFIED: 409,
-  REVOKED: 410,
-  EXPIRED: 410,
-  TOO_MANY_RESENDS: 429,
-  RESEND_IN_FLIGHT: 503,
-  NO_PHONE: 422,
-};
-
-/** A refused recipient request; a wrong recipient reads exactly like a missing parcel. */
+/** A refused recipient request, as the contract answers it; a wrong recipient reads exactly like a missing parcel. */
 export function refusalResponse(refusal: RecipientRefusal): APIGatewayProxyResultV2 {
-  if (refusal === 'RESEND_IN_FLIGHT') {
-    return jsonResponse(
-      503,
-      { code: 'TRY_AGAIN', message: 'A resend of this code is in progress, try again shortly' },
-      { 'retry-after': '5' },
-    );
-  }
-  return jsonResponse(REFUSAL_STATUS[refusal], { code: refusal });
+  return answerResponse(RECIPIENT_REFUSALS[refusal]);
 }

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { TRACK_ROUTE } from '../contracts/http/routes.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { trackCode } from '../domain/recipient.ts';
-import { errorResponse, jsonResponse } from '../shared/http.ts';
+import { jsonResponse } from '../shared/http.ts';
+import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
@@ -15,27 +17,23 @@ const encryptionKey = keyFromEnv('otp-encryption');
 export const handler = lambdaHandler(
   logger,
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
-    try {
-      const request = parseRecipientRequest(event);
-      const result =
-        'refusal' in request
-          ? request
-          : await trackCode(
-              { store, recipients, encryptionKey: await encryptionKey(), clock: systemClock },
-              request,
-            );
-      logger.info('Track', {
-        parcelId: request.parcelId,
-        outcome: 'refusal' in result ? result.refusal : 'SHOWN',
-      });
-      if ('refusal' in result) return refusalResponse(result.refusal);
-      return jsonResponse(200, {
-        code: result.code,
-        validUntil: result.validUntil,
-        delivery: result.delivery,
-      });
-    } catch (error) {
-      return errorResponse(error, () => logger.error('Track failed', { errorName: (error as Error).name }));
-    }
+    const request = parseRecipientRequest(event);
+    const result =
+      'refusal' in request
+        ? request
+        : await trackCode(
+            { store, recipients, encryptionKey: await encryptionKey(), clock: systemClock },
+            request,
+          );
+    logger.info('Track', {
+      parcelId: request.parcelId,
+      outcome: 'refusal' in result ? result.refusal : 'SHOWN',
+    });
+    if ('refusal' in result) return refusalResponse(result.refusal);
+    return jsonResponse(TRACK_ROUTE.successStatus, {
+      code: result.code,
+      validUntil: result.validUntil,
+      delivery: result.delivery,
+    });
   },
-);
+).use(httpErrorHandler(TRACK_ROUTE, logger));

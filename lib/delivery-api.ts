@@ -1,0 +1,164 @@
+import { CfnElement, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { RouteContract } from '../lambdas/contracts/http/routes.ts';
+
+/** Props for {@link DeliveryApi}. */
+export interface DeliveryApiProps {
+  /** The drivers' pool: its access tokens pass the default (JWT) authorizer. */
+  readonly driverPool: UserPool;
+  readonly handheldClient: UserPoolClient;
+  /**
+   * More app clients whose access tokens the JWT routes accept (the web app's).
+   * @default none
+   */
+  readonly moreClients?: readonly UserPoolClient[];
+  /**
+   * Browser origins allowed to call the API (CORS), e.g. the driver app's CloudFront URL.
+   * @default none: no CORS configuration, browsers on other origins cannot read answers
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * How long the access logs (the audit trail of every request) are kept; retained when the stack is deleted.
+   * @default RetentionDays.ONE_YEAR
+   */
+  readonly auditLogRetention?: RetentionDays;
+  /**
+   * Steady-state request rate for the whole API, per second.
+   * @default 200
+   */
+  readonly rateLimit?: number;
+  /**
+   * Burst capacity for the whole API.
+   * @default 400
+   */
+  readonly burstLimit?: number;
+  /**
+   * Id of the construct (a child of the same scope) this API's resources were first deployed under: they
+   * keep the logical IDs they had there, so a deployed API keeps its id and URL, its routes and its logs.
+   * @default this construct's own id
+   */
+  readonly logicalIdsOf?: string;
+}
+
+/**
+ * The one HTTP API of the stack: `$default` stage with throttling and retained access logs, CORS, the
+ * drivers' JWT authorizer as default. Routes attach from the contract (`lambdas/contracts/http/routes.ts`)
+ * with {@link addRoute}.
+ */
+export class DeliveryApi extends Construct {
+  /** The HTTP API. */
+  public readonly httpApi: HttpApi;
+  /** The `$default` stage. */
+  public readonly stage: HttpStage;
+  /** The stage's access log group (retained). */
+  public readonly accessLogs: LogGroup;
+  /** Base URL of the API's default stage. */
+  public readonly url: string;
+  private readonly logicalIdsOf: string;
+
+  constructor(scope: Construct, id: string, props: DeliveryApiProps) {
+    super(scope, id);
+    this.logicalIdsOf = props.logicalIdsOf ?? id;
+    this.httpApi = new HttpApi(this, 'Api', {
+      description: 'Secure Delivery: driver handover verification',
+      createDefaultStage: false,
+      defaultAuthorizer: new HttpUserPoolAuthorizer('Drivers', props.driverPool, {
+        userPoolClients: [props.handheldClient, ...(props.moreClients ?? [])],
+      }),
+      ...(props.allowedOrigins?.length
+        ? {
+            corsPreflight: {
+              allowOrigins: [...props.allowedOrigins],
+              allowMethods: [CorsHttpMethod.POST],
+              allowHeaders: ['authorization', 'content-type'],
+              exposeHeaders: ['retry-after'],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.auditLogRetention ?? RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.rateLimit ?? 200, burstLimit: props.burstLimit ?? 400 },
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs) },
+    });
+    this.url = this.stage.url;
+    this.keepLogicalIds();
+  }
+
+  /** Adds a route of the contract: its method, path and authorization (JWT with scopes, or SigV4), served by `handler`. */
+  addRoute(route: RouteContract<string>, handler: IFunction): void {
+    const authorization = route.authorization;
+    this.httpApi.addRoutes({
+      path: route.path,
+      methods: [HttpMethod[route.method]],
+      integration: new HttpLambdaIntegration(`${route.name}Integration`, handler),
+      ...(authorization.type === 'jwt'
+        ? { authorizationScopes: [...authorization.scopes] }
+        : { authorizer: new HttpIamAuthorizer() }),
+    });
+    this.keepLogicalIds();
+  }
+
+  /** Lets `grantee` call these routes (and only these) with SigV4, on the `$default` stage. */
+  grantInvoke(grantee: IGrantable, routes: readonly RouteContract<string>[]): void {
+    const { partition, region, account } = Stack.of(this);
+    const api = `arn:${partition}:execute-api:${region}:${account}:${this.httpApi.apiId}`;
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        // A path parameter matches any one value: `/parcels/{parcelId}/otp` → `/parcels/*/otp`.
+        resources: routes.map(
+          (route) => `${api}/$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`,
+        ),
+      }),
+    );
+  }
+
+  /**
+   * Gives every CloudFormation resource under this construct the logical ID it would have under
+   * {@link DeliveryApiProps.logicalIdsOf}, computed by CDK's own naming on a detached copy of its path.
+   */
+  private keepLogicalIds(): void {
+    if (this.logicalIdsOf === this.node.id) return;
+    const depth = this.node.scopes.length;
+    for (const child of this.node.findAll()) {
+      if (!CfnElement.isCfnElement(child)) continue;
+      const below = child.node.scopes.slice(depth).map((construct) => construct.node.id);
+      child.overrideLogicalId(logicalIdAt([...stackPathOf(this).slice(0, -1), this.logicalIdsOf, ...below]));
+    }
+  }
+}
+
+/** Ids of the constructs from below the stack down to `construct`. */
+function stackPathOf(construct: Construct): string[] {
+  const scopes = construct.node.scopes;
+  const stackIndex = scopes.indexOf(Stack.of(construct));
+  return scopes.slice(stackIndex + 1).map((scope) => scope.node.id);
+}
+
+/** The logical ID CDK gives a resource at this path below a stack (`Names.uniqueId` is the same naming). */
+function logicalIdAt(path: readonly string[]): string {
+  let scope = new Construct(undefined as unknown as Construct, '');
+  for (const id of path) scope = new Construct(scope, id);
+  return Names.uniqueId(scope);
+}
