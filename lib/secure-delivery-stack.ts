@@ -1,7 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import { CodeDelivery } from './code-delivery.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
 import { DeliveryEvents } from './delivery-events.ts';

@@ -21,7 +21,13 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import {
+  type DetailPaths,
+  DetailType,
+  type EmittedDetailType,
+  type EventDetail,
+  type OtpEmailFailedDetail,
+} from '../lambdas/domain/events/index.ts';
 
 /** Where workflow steps emit the product's events. */
 export interface EventTarget {
@@ -29,13 +35,16 @@ export interface EventTarget {
   readonly source: string;
 }
 
-/** A Task state that puts one of the product's events on the bus (no Lambda, no code in it). */
-export function emitEvent(
+/**
+ * A Task state that puts one of the product's events on the bus (no Lambda, no code in it). `detail`
+ * names a JsonPath (or a constant) for every field of the event's detail type, checked by `tsc`.
+ */
+export function emitEvent<Type extends EmittedDetailType>(
   scope: Construct,
   stateId: string,
   target: EventTarget,
-  detailType: string,
-  detail: Record<string, unknown>,
+  detailType: Type,
+  detail: DetailPaths<EventDetail<Type>>,
 ): EventBridgePutEvents {
   return new EventBridgePutEvents(scope, stateId, {
     entries: [
@@ -60,7 +69,7 @@ const RETRYABLE_SEND_ERRORS = [
  * `reason` of `Delivery Otp Email Failed`: SES refused the message for good, throttling or transient
  * failures outlasted the retries, or anything else (a defect, a Lambda timeout or service error).
  */
-export type EmailFailureReason = 'EMAIL_REJECTED' | 'RETRIES_EXHAUSTED' | 'INTERNAL_ERROR';
+export type EmailFailureReason = OtpEmailFailedDetail['reason'];
 
 /**
  * The send-code-email step both workflows share: input at `inputPath` ({parcelId, issueId}), result at
@@ -117,7 +126,7 @@ export function expressWorkflow(
   scope: Construct,
   definition: IChainable,
   taskFunctions: IFunction[],
-  emits: EventTarget & { readonly detailTypes: readonly string[] },
+  emits: EventTarget & { readonly detailTypes: readonly EmittedDetailType[] },
 ): StateMachine {
   const stateMachine = new StateMachine(scope, 'StateMachine', {
     stateMachineType: StateMachineType.EXPRESS,
