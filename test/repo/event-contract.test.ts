@@ -90,4 +90,21 @@ describe("the README's event tables", () => {
       expect(Object.fromEntries(documented?.fields ?? [])).toEqual(Object.fromEntries(generated));
     },
   );
+
+  it('gives no emitted event a field for a code, hash, ciphertext, email, name, locale or phone', () => {
+    // Prepare
+    const emitted = EVENTS.filter((event) => event.publisher === 'product');
+
+    // Act
+    const secretFields = emitted.flatMap((event) =>
+      [...schemaFields(eventJsonSchema(event) as JsonSchemaObject, true).keys()]
+        .filter((path) => path.startsWith('detail.'))
+        .filter((path) => /code|hash|cipher|email|name|locale|phone/i.test(path))
+        .map((path) => `${event.detailType}: ${path}`),
+    );
+
+    // Assess
+    expect(emitted.length).toBeGreaterThan(0);
+    expect(secretFields).toEqual([]);
+  });
 });
