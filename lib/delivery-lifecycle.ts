@@ -109,15 +109,7 @@ export class DeliveryLifecycle extends Construct {
         )
         .otherwise(done),
     );
-    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], {
-      ...events,
-      detailTypes: [
-        DetailType.OtpReissued,
-        DetailType.OtpLocked,
-        DetailType.OtpRevoked,
-        DetailType.OtpEmailFailed,
-      ],
-    });
+    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], events);
     props.events.routeToStateMachine(
       'LifecycleRule',
       [DetailType.DeliveryAttemptFailed, DetailType.ParcelReturned, DetailType.ShipmentCancelled],

@@ -158,10 +158,7 @@ export class IssuingWorkflow extends Construct {
       this,
       definition,
       [this.checkValueFunction, this.issueFunction, this.sendFunction],
-      {
-        ...events,
-        detailTypes: [DetailType.OtpIssued, DetailType.OtpNotRequired, DetailType.OtpEmailFailed],
-      },
+      events,
     );
     props.events.routeToStateMachine('ParcelShippedRule', DetailType.ParcelShipped, this.stateMachine);
   }

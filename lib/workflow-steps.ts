@@ -35,6 +35,9 @@ export interface EventTarget {
   readonly source: string;
 }
 
+// The detail-types each workflow construct's emit steps put, so its role may put exactly those.
+const emittedIn = new WeakMap<Construct, Set<EmittedDetailType>>();
+
 /**
  * A Task state that puts one of the product's events on the bus (no Lambda, no code in it). `detail`
  * names a JsonPath (or a constant) for every field of the event's detail type, checked by `tsc`.
@@ -46,6 +49,7 @@ export function emitEvent<Type extends EmittedDetailType>(
   detailType: Type,
   detail: DetailPaths<EventDetail<Type>>,
 ): EventBridgePutEvents {
+  emittedIn.set(scope, (emittedIn.get(scope) ?? new Set()).add(detailType));
   return new EventBridgePutEvents(scope, stateId, {
     entries: [
       { eventBus: target.bus, source: target.source, detailType, detail: TaskInput.fromObject(detail) },
@@ -126,7 +130,7 @@ export function expressWorkflow(
   scope: Construct,
   definition: IChainable,
   taskFunctions: IFunction[],
-  emits: EventTarget & { readonly detailTypes: readonly EmittedDetailType[] },
+  emits: EventTarget,
 ): StateMachine {
   const stateMachine = new StateMachine(scope, 'StateMachine', {
     stateMachineType: StateMachineType.EXPRESS,
@@ -158,7 +162,10 @@ export function expressWorkflow(
       effect: Effect.DENY,
       actions: ['events:PutEvents'],
       resources: [emits.bus.eventBusArn],
-      conditions: { 'ForAnyValue:StringNotEquals': { 'events:detail-type': [...emits.detailTypes] } },
+      conditions: {
+        // The detail-types of the emit steps built in `scope` (emitEvent), sorted: one list, never a copy.
+        'ForAnyValue:StringNotEquals': { 'events:detail-type': [...(emittedIn.get(scope) ?? [])].sort() },
+      },
     }),
   );
   Validations.of(stateMachine.role).acknowledge({

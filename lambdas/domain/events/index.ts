@@ -126,6 +126,8 @@ export const EVENTS = [
 
 type Catalogue = (typeof EVENTS)[number];
 
+/** Every detail-type of the contract. */
+export type ContractDetailType = Catalogue['detailType'];
 /** Detail-types this product emits. */
 export type EmittedDetailType = Extract<Catalogue, { publisher: 'product' }>['detailType'];
 /** Detail-types this product consumes from the carriers. */
