@@ -9,22 +9,13 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Construct } from 'constructs';
 import { PARCEL_TAG } from '../lambdas/domain/delivery-status.ts';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { DetailType, SesDetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
-/**
- * SES's EventBridge detail-types that change a code email's status after it was sent (`Email Sent` is
- * not routed: the sender records SENT with the message id, so that event would only cost an invocation).
- */
-export const SES_STATUS_DETAIL_TYPES = [
-  'Email Delivered',
-  'Email Delivery Delayed',
-  'Email Bounced',
-  'Email Complaint Received',
-  'Email Rejected',
-] as const;
+/** SES's detail-types the SES rule routes ({@link SesDetailType}). */
+export const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType);
 
 /** Props for {@link CodeDelivery}. */
 export interface CodeDeliveryProps {

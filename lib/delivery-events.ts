@@ -7,6 +7,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { ContractDetailType } from '../lambdas/domain/events/index.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
 
 /** Props for {@link DeliveryEvents}. */
@@ -60,7 +61,11 @@ export class DeliveryEvents extends Construct {
   }
 
   /** Starts `stateMachine` for every carrier event of the given detail types. */
-  routeToStateMachine(id: string, detailTypes: string | string[], stateMachine: IStateMachine): Rule {
+  routeToStateMachine(
+    id: string,
+    detailTypes: ContractDetailType | ContractDetailType[],
+    stateMachine: IStateMachine,
+  ): Rule {
     return this.rule(
       id,
       [detailTypes].flat(),
@@ -73,7 +78,12 @@ export class DeliveryEvents extends Construct {
    * Invokes `fn` asynchronously for every event of `detailType` from `source` (default: the carriers').
    * A function that keeps failing after Lambda's own two retries also ends in the dead-letter queue.
    */
-  routeToFunction(id: string, detailType: string, fn: IFunction, source = this.carrierSource): Rule {
+  routeToFunction(
+    id: string,
+    detailType: ContractDetailType,
+    fn: IFunction,
+    source = this.carrierSource,
+  ): Rule {
     fn.configureAsyncInvoke({ onFailure: new SqsDestination(this.deadLetterQueue), retryAttempts: 2 });
     return this.rule(id, [detailType], source, new LambdaFunction(fn, this.targetSettings()));
   }

@@ -6,7 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
@@ -109,15 +109,7 @@ export class DeliveryLifecycle extends Construct {
         )
         .otherwise(done),
     );
-    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], {
-      ...events,
-      detailTypes: [
-        DetailType.OtpReissued,
-        DetailType.OtpLocked,
-        DetailType.OtpRevoked,
-        DetailType.OtpEmailFailed,
-      ],
-    });
+    this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], events);
     props.events.routeToStateMachine(
       'LifecycleRule',
       [DetailType.DeliveryAttemptFailed, DetailType.ParcelReturned, DetailType.ShipmentCancelled],

@@ -1,6 +1,6 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 

@@ -6,7 +6,8 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPipe } from 'aws-cdk-lib/aws-pipes';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/identifiers.ts';
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
+import type { DetailPaths, HandoverVerifiedDetail } from '../lambdas/domain/events/index.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
 
 /** Props for {@link HandoverEvents}. */
@@ -41,12 +42,22 @@ export const HANDOVER_VERIFIED_FILTER = {
 } as const;
 
 /**
- * The event's detail exactly as the contract has it, copied from the new image by the pipe. Quoted
- * placeholders: each path names a string value (Pipes inserts it JSON-escaped).
+ * A Pipes input template whose keys are exactly the detail's fields (checked by `tsc`), each a quoted
+ * placeholder `"<$.path>"`: every path names a string value (Pipes inserts it JSON-escaped).
  */
-export const HANDOVER_VERIFIED_TEMPLATE =
-  '{"parcelId": "<$.dynamodb.Keys.parcelId.S>", "driverId": "<$.dynamodb.NewImage.verifiedBy.S>", ' +
-  '"verifiedAt": "<$.dynamodb.NewImage.verifiedAtIso.S>"}';
+export function pipeDetailTemplate<Detail>(paths: DetailPaths<Detail>): string {
+  const fields = Object.entries(paths).map(
+    ([field, path]) => `${JSON.stringify(field)}: "<${String(path)}>"`,
+  );
+  return `{${fields.join(', ')}}`;
+}
+
+/** The event's detail exactly as the contract has it, copied from the new image by the pipe. */
+export const HANDOVER_VERIFIED_TEMPLATE = pipeDetailTemplate<HandoverVerifiedDetail>({
+  parcelId: '$.dynamodb.Keys.parcelId.S',
+  driverId: '$.dynamodb.NewImage.verifiedBy.S',
+  verifiedAt: '$.dynamodb.NewImage.verifiedAtIso.S',
+});
 
 /**
  * `Parcel Handover Verified` from the code table's stream: an EventBridge Pipe filters the transition

@@ -1,13 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { CodeDelivery } from './code-delivery.ts';
+import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
@@ -23,9 +23,8 @@ export interface IssuingWorkflowProps {
   readonly mail: Mail;
   /** The SMS channel: a reissued code goes by SMS when that is what last reached the recipient. */
   readonly codeDelivery: CodeDelivery;
-  readonly bus: IEventBus;
-  /** `source` of the events the workflow emits. */
-  readonly ownSource: string;
+  /** The bus: its `Parcel Shipped` rule starts the workflow, which emits the product's events there. */
+  readonly events: DeliveryEvents;
   /** Minimum declared value per currency (minor units) that requires a code. */
   readonly thresholds: Readonly<Record<string, number>>;
   /**
@@ -99,7 +98,7 @@ export class IssuingWorkflow extends Construct {
     props.encryptionKeySecret.grantRead(this.sendFunction);
     props.mail.grantSend(this.sendFunction);
 
-    const events = { bus: props.bus, source: props.ownSource };
+    const events = { bus: props.events.bus, source: props.events.ownSource };
     const checkValue = new LambdaInvoke(this, 'Check value', {
       lambdaFunction: this.checkValueFunction,
       payloadResponseOnly: true,
@@ -159,10 +158,8 @@ export class IssuingWorkflow extends Construct {
       this,
       definition,
       [this.checkValueFunction, this.issueFunction, this.sendFunction],
-      {
-        ...events,
-        detailTypes: [DetailType.OtpIssued, DetailType.OtpNotRequired, DetailType.OtpEmailFailed],
-      },
+      events,
     );
+    props.events.routeToStateMachine('ParcelShippedRule', DetailType.ParcelShipped, this.stateMachine);
   }
 }

@@ -21,7 +21,8 @@ import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
+import type { EmittedDetailType } from '../lambdas/domain/events/index.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 
 /** Props for {@link Operations}. */
@@ -179,7 +180,7 @@ export class Operations extends Construct {
     });
   }
 
-  private signal(id: string, detailType: string, events: DeliveryEvents): Metric {
+  private signal(id: string, detailType: EmittedDetailType, events: DeliveryEvents): Metric {
     const rule = new Rule(this, id, {
       eventBus: events.bus,
       eventPattern: { source: [events.ownSource], detailType: [detailType] },

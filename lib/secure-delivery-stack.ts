@@ -1,7 +1,6 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
 import { CodeDelivery } from './code-delivery.ts';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
 import { DeliveryApi } from './delivery-api.ts';
@@ -10,6 +9,7 @@ import { DeliveryLifecycle } from './delivery-lifecycle.ts';
 import { DriverAppHosting } from './driver-app.ts';
 import { DriverAssignment } from './driver-assignment.ts';
 import { DriverPool } from './driver-pool.ts';
+import { EventSchemaRegistry } from './event-schemas.ts';
 import { HandoverEvents } from './handover-events.ts';
 import { HandoverReceipt } from './handover-receipt.ts';
 import { IssuingWorkflow } from './issuing-workflow.ts';
@@ -32,6 +32,8 @@ export interface SecureDeliveryStackProps extends StackProps {
 /** Secure Delivery: from a shipped high-value parcel to an emailed code and a verified handover. */
 export class SecureDeliveryStack extends Stack {
   public readonly events: DeliveryEvents;
+  /** The event contract in an EventBridge Schema Registry, one schema per event. */
+  public readonly eventSchemas: EventSchemaRegistry;
   public readonly otpTable: OtpTable;
   /** Who each code is for; verify and assign-driver have no grant on it. */
   public readonly recipientTable: RecipientTable;
@@ -54,6 +56,10 @@ export class SecureDeliveryStack extends Stack {
     const config = { ...readConfig(this.node), ...props.config };
 
     this.events = new DeliveryEvents(this, 'Events', { carrierSource: config.eventSource });
+    this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
+      carrierSource: this.events.carrierSource,
+      ownSource: this.events.ownSource,
+    });
     this.otpTable = new OtpTable(this, 'OtpTable');
     this.recipientTable = new RecipientTable(this, 'RecipientTable');
     const secrets = new OtpSecrets(this, 'Secrets');
@@ -94,16 +100,10 @@ export class SecureDeliveryStack extends Stack {
       encryptionKeySecret: secrets.encryptionKeySecret,
       mail,
       codeDelivery: this.codeDelivery,
-      bus: this.events.bus,
-      ownSource: this.events.ownSource,
+      events: this.events,
       thresholds: config.otpThresholds,
       recordRetentionDays: config.recordRetentionDays,
     });
-    this.events.routeToStateMachine(
-      'ParcelShippedRule',
-      DetailType.ParcelShipped,
-      this.workflow.stateMachine,
-    );
 
     new DriverAssignment(this, 'Assignment', { table: this.otpTable.table, events: this.events });
 

@@ -21,7 +21,13 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { DetailType } from '../lambdas/domain/parcel-events.ts';
+import {
+  type DetailPaths,
+  DetailType,
+  type EmittedDetailType,
+  type EventDetail,
+  type OtpEmailFailedDetail,
+} from '../lambdas/domain/events/index.ts';
 
 /** Where workflow steps emit the product's events. */
 export interface EventTarget {
@@ -29,14 +35,21 @@ export interface EventTarget {
   readonly source: string;
 }
 
-/** A Task state that puts one of the product's events on the bus (no Lambda, no code in it). */
-export function emitEvent(
+// The detail-types each workflow construct's emit steps put, so its role may put exactly those.
+const emittedIn = new WeakMap<Construct, Set<EmittedDetailType>>();
+
+/**
+ * A Task state that puts one of the product's events on the bus (no Lambda, no code in it). `detail`
+ * names a JsonPath (or a constant) for every field of the event's detail type, checked by `tsc`.
+ */
+export function emitEvent<Type extends EmittedDetailType>(
   scope: Construct,
   stateId: string,
   target: EventTarget,
-  detailType: string,
-  detail: Record<string, unknown>,
+  detailType: Type,
+  detail: DetailPaths<EventDetail<Type>>,
 ): EventBridgePutEvents {
+  emittedIn.set(scope, (emittedIn.get(scope) ?? new Set()).add(detailType));
   return new EventBridgePutEvents(scope, stateId, {
     entries: [
       { eventBus: target.bus, source: target.source, detailType, detail: TaskInput.fromObject(detail) },
@@ -60,7 +73,7 @@ const RETRYABLE_SEND_ERRORS = [
  * `reason` of `Delivery Otp Email Failed`: SES refused the message for good, throttling or transient
  * failures outlasted the retries, or anything else (a defect, a Lambda timeout or service error).
  */
-export type EmailFailureReason = 'EMAIL_REJECTED' | 'RETRIES_EXHAUSTED' | 'INTERNAL_ERROR';
+export type EmailFailureReason = OtpEmailFailedDetail['reason'];
 
 /**
  * The send-code-email step both workflows share: input at `inputPath` ({parcelId, issueId}), result at
@@ -117,7 +130,7 @@ export function expressWorkflow(
   scope: Construct,
   definition: IChainable,
   taskFunctions: IFunction[],
-  emits: EventTarget & { readonly detailTypes: readonly string[] },
+  emits: EventTarget,
 ): StateMachine {
   const stateMachine = new StateMachine(scope, 'StateMachine', {
     stateMachineType: StateMachineType.EXPRESS,
@@ -149,7 +162,10 @@ export function expressWorkflow(
       effect: Effect.DENY,
       actions: ['events:PutEvents'],
       resources: [emits.bus.eventBusArn],
-      conditions: { 'ForAnyValue:StringNotEquals': { 'events:detail-type': [...emits.detailTypes] } },
+      conditions: {
+        // The detail-types of the emit steps built in `scope` (emitEvent), sorted: one list, never a copy.
+        'ForAnyValue:StringNotEquals': { 'events:detail-type': [...(emittedIn.get(scope) ?? [])].sort() },
+      },
     }),
   );
   Validations.of(stateMachine.role).acknowledge({

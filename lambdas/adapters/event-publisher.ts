@@ -1,4 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+// Types only: the schemas (zod) stay out of the bundles that publish (resend-otp shares this module's wiring).
+import type { EmittedDetailType, EventDetail } from '../domain/events/index.ts';
 
 /** Publishes this product's own events to its bus. */
 export class EventPublisher {
@@ -8,8 +10,11 @@ export class EventPublisher {
     private readonly source: string,
   ) {}
 
-  /** Puts one event; throws when EventBridge reports the entry as failed (PutEvents does not throw then). */
-  async publish(detailType: string, detail: Record<string, unknown>): Promise<void> {
+  /**
+   * Puts one of the product's events, its detail typed by the event contract (`domain/events`); throws
+   * when EventBridge reports the entry as failed (PutEvents does not throw then).
+   */
+  async publish<Type extends EmittedDetailType>(detailType: Type, detail: EventDetail<Type>): Promise<void> {
     const output = await this.client.send(
       new PutEventsCommand({
         Entries: [

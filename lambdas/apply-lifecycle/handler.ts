@@ -1,12 +1,11 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { InvalidParcelEventError } from '../domain/errors.ts';
-import { DetailType } from '../domain/identifiers.ts';
 import {
   DeliveryAttemptFailedDetailSchema,
-  handleDeliveryAttemptFailed,
   ParcelClosedDetailSchema,
-  revokeCode,
-} from '../domain/lifecycle.ts';
+} from '../domain/events/carrier-events.ts';
+import { DetailType } from '../domain/events/detail-types.ts';
+import { handleDeliveryAttemptFailed, revokeCode } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';

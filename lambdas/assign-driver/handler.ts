@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { assignDriver } from '../domain/assignment.ts';
+import { ParcelOutForDeliveryDetailSchema } from '../domain/events/carrier-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { ParcelOutForDeliveryDetailSchema } from '../domain/parcel-events.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { otpStoreFromEnv } from '../shared/wiring.ts';

@@ -1,7 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { deliveryWindowEnd } from '../domain/delivery-window.ts';
+import { type ParcelShippedDetail, ParcelShippedDetailSchema } from '../domain/events/carrier-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { type ParcelShippedDetail, ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
 import { decideOtp, type OtpDecision, parseThresholds } from '../domain/value-policy.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';

@@ -1,5 +1,5 @@
+import type { ParcelOutForDeliveryDetail } from './events/carrier-events.ts';
 import type { Clock, OtpStore } from './otp-record.ts';
-import type { ParcelOutForDeliveryDetail } from './parcel-events.ts';
 
 /** Result of binding a parcel's code to the driver taking it out. */
 export interface AssignmentResult {

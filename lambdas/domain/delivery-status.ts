@@ -1,10 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { codeSmsFor } from './code-email.ts';
 import { DeliveryReportEarlyError, SmsRejectedError, SmsTransientError } from './errors.ts';
+import type { OtpUndeliverableDetail } from './events/code-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { PARCEL_ID_PATTERN } from './identifiers.ts';
 import type {
-  Channel,
   Clock,
   DeliveryStatusStore,
   EmailDeliveryReport,
@@ -141,15 +141,11 @@ export async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<Sm
   return 'SENT';
 }
 
-/** Why a code reached nobody: the email's fate (no phone on file), or the SMS service refused the text too. */
-export type UndeliverableReason = 'EMAIL_BOUNCED' | 'EMAIL_REJECTED' | 'EMAIL_DELAYED' | 'SMS_REJECTED';
-
 /** Detail of `Delivery Otp Undeliverable`: ids and reasons only, never a phone, address or code. */
-export interface UndeliverableDetail {
-  readonly parcelId: string;
-  readonly channel: Channel;
-  readonly reason: UndeliverableReason;
-}
+export type UndeliverableDetail = OtpUndeliverableDetail;
+
+/** Why a code reached nobody: the email's fate (no phone on file), or the SMS service refused the text too. */
+export type UndeliverableReason = UndeliverableDetail['reason'];
 
 /** Dependencies of {@link fallBackToSms}. */
 export interface FallbackDeps extends SmsDeps {

@@ -21,19 +21,5 @@ export function isEmailAddress(value: string): boolean {
 /** A phone number in E.164: `+`, a country code (not starting with 0), 8 to 15 digits in all. */
 export const PHONE_NUMBER_PATTERN = /^\+[1-9]\d{7,14}$/;
 
-/** Detail types this product consumes and emits on the bus. */
-export const DetailType = {
-  ParcelShipped: 'Parcel Shipped',
-  ParcelOutForDelivery: 'Parcel Out For Delivery',
-  DeliveryAttemptFailed: 'Delivery Attempt Failed',
-  ParcelReturned: 'Parcel Returned',
-  ShipmentCancelled: 'Shipment Cancelled',
-  OtpIssued: 'Delivery Otp Issued',
-  OtpReissued: 'Delivery Otp Reissued',
-  OtpRevoked: 'Delivery Otp Revoked',
-  OtpLocked: 'Delivery Otp Locked',
-  OtpNotRequired: 'Delivery Otp Not Required',
-  OtpEmailFailed: 'Delivery Otp Email Failed',
-  OtpUndeliverable: 'Delivery Otp Undeliverable',
-  HandoverVerified: 'Parcel Handover Verified',
-} as const;
+// Moved to ./events/detail-types.ts (zod-free as well); re-exported for existing imports.
+export { DetailType } from './events/detail-types.ts';

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError, SmsRejectedError } from './errors.ts';
+import type { ParcelShippedDetail } from './events/carrier-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { type CodeHasher, encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type {
@@ -16,7 +17,6 @@ import type {
   RecipientWriter,
   TextMessenger,
 } from './otp-record.ts';
-import type { ParcelShippedDetail } from './parcel-events.ts';
 
 /** What the issuing side hashes and encrypts with: the KMS-held MAC key, and the AES key for the recoverable copy. */
 export interface IssuingKeys {

@@ -1,24 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import * as z from 'zod/mini';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { DeliveryDateOutOfRangeError, InvalidParcelEventError, ResendInFlightError } from './errors.ts';
+import type { DeliveryAttemptFailedDetail } from './events/carrier-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type { Clock, LifecycleOrder, LifecycleStore, OtpRecord, RecipientWriter } from './otp-record.ts';
-import { CalendarDateSchema, DriverIdSchema, ParcelIdSchema } from './parcel-events.ts';
 
-/** Detail of `Delivery Attempt Failed`. */
-export const DeliveryAttemptFailedDetailSchema = z.object({
-  parcelId: ParcelIdSchema,
-  driverId: DriverIdSchema,
-  reason: z.enum(['NOBODY_HOME', 'OTP_NOT_AVAILABLE', 'OTP_LOCKED', 'REFUSED', 'OTHER']),
-  nextAttemptDate: z.optional(CalendarDateSchema),
-});
-export type DeliveryAttemptFailedDetail = z.infer<typeof DeliveryAttemptFailedDetailSchema>;
-
-/** Detail of `Parcel Returned` and `Shipment Cancelled`. */
-export const ParcelClosedDetailSchema = z.object({ parcelId: ParcelIdSchema });
+// The schemas moved to ./events/ (the event contract); re-exported for existing imports.
+export {
+  type DeliveryAttemptFailedDetail,
+  DeliveryAttemptFailedDetailSchema,
+  ParcelClosedDetailSchema,
+} from './events/carrier-events.ts';
 
 /** What a lifecycle event did; the workflow branches on `outcome`. */
 export type LifecycleOutcome =

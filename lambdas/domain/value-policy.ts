@@ -1,4 +1,5 @@
-import type { ParcelShippedDetail } from './parcel-events.ts';
+import type { ParcelShippedDetail } from './events/carrier-events.ts';
+import type { OtpNotRequiredDetail } from './events/code-events.ts';
 
 /** Minimum declared value (minor units) that requires a code, per ISO 4217 currency. */
 export type OtpThresholds = Readonly<Record<string, number>>;
@@ -6,10 +7,7 @@ export type OtpThresholds = Readonly<Record<string, number>>;
 /** Why a parcel does or does not get a code; emitted on the bus and logged. */
 export type OtpDecision =
   | { readonly required: true; readonly reason: 'AT_OR_ABOVE_THRESHOLD' | 'NO_THRESHOLD_FOR_CURRENCY' }
-  | {
-      readonly required: false;
-      readonly reason: 'DESTINATION_NOT_HOME' | 'PARTNER_DELIVERY' | 'BELOW_THRESHOLD';
-    };
+  | { readonly required: false; readonly reason: OtpNotRequiredDetail['reason'] };
 
 /**
  * Decides whether a parcel needs a code: HOME delivery by our own fleet at or above the currency's

@@ -1,6 +1,6 @@
+import { ParcelShippedDetailSchema } from '../domain/events/carrier-events.ts';
 import { issueOtp } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { ParcelShippedDetailSchema } from '../domain/parcel-events.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
 import { codeHasherFromEnv, keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';

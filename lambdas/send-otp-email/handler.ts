@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
+import { ParcelIdSchema } from '../domain/events/fields.ts';
 import { sendOtpEmail } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { ParcelIdSchema } from '../domain/parcel-events.ts';
 import { messengerFromEnv } from '../shared/delivery-wiring.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';

@@ -1,8 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { EmailInFlightError } from '../domain/errors.ts';
+import { HandoverVerifiedDetailSchema } from '../domain/events/handover-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { ParcelIdSchema } from '../domain/parcel-events.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
@@ -14,7 +14,8 @@ const recipients = recipientStoreFromEnv();
 const mailer = mailerFromEnv();
 const leaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
 
-const HandoverVerifiedSchema = z.object({ parcelId: ParcelIdSchema });
+// Reads only what it needs of the event (a tolerant reader): the receipt is about the parcel.
+const HandoverVerifiedSchema = z.pick(HandoverVerifiedDetailSchema, { parcelId: true });
 
 /** `Parcel Handover Verified` → a receipt to the recipient; errors are retried by EventBridge, then the DLQ. */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {

@@ -5,7 +5,7 @@ import type { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
 import { SmsMessenger } from '../adapters/sms-messenger.ts';
 import type { FallbackDeps } from '../domain/delivery-status.ts';
-import { DetailType } from '../domain/identifiers.ts';
+import { DetailType } from '../domain/events/detail-types.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { intEnv, requireEnv } from './runtime.ts';
 import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from './wiring.ts';
@@ -52,7 +52,7 @@ export function smsFallbackFromEnv(): {
       encryptionKey: await encryptionKey(),
       clock: systemClock,
       claimLeaseSeconds,
-      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, { ...detail }),
+      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, detail),
     }),
   };
 }

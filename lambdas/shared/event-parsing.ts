@@ -1,7 +1,7 @@
 import { parse } from '@aws-lambda-powertools/parser';
 import * as z from 'zod/mini';
 import { InvalidParcelEventError } from '../domain/errors.ts';
-import { firstIssue, type SchemaIssue } from '../domain/parcel-events.ts';
+import { firstIssue, type SchemaIssue } from '../domain/schema-issue.ts';
 
 /**
  * The EventBridge envelope, field for field as the Powertools EventBridgeSchema has it, written with

@@ -20,7 +20,11 @@ describe('EventPublisher.publish', () => {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
 
     // Act
-    await publisher.publish('Parcel Handover Verified', { parcelId: 'PCL-789', driverId: 'driver-1' });
+    await publisher.publish('Delivery Otp Undeliverable', {
+      parcelId: 'PCL-789',
+      channel: 'EMAIL',
+      reason: 'EMAIL_BOUNCED',
+    });
 
     // Assess
     const calls = eventBridge.commandCalls(PutEventsCommand);
@@ -30,8 +34,8 @@ describe('EventPublisher.publish', () => {
         {
           EventBusName: 'secure-delivery-bus',
           Source: 'secure-delivery',
-          DetailType: 'Parcel Handover Verified',
-          Detail: '{"parcelId":"PCL-789","driverId":"driver-1"}',
+          DetailType: 'Delivery Otp Undeliverable',
+          Detail: '{"parcelId":"PCL-789","channel":"EMAIL","reason":"EMAIL_BOUNCED"}',
         },
       ],
     });
@@ -45,9 +49,28 @@ describe('EventPublisher.publish', () => {
     });
 
     // Act
-    const publish = publisher.publish('Parcel Handover Verified', { parcelId: 'PCL-789' });
+    const publish = publisher.publish('Delivery Otp Revoked', { parcelId: 'PCL-789' });
 
     // Assess
     await expect(publish).rejects.toThrow('PutEvents failed: InternalFailure try again');
+  });
+
+  it('takes only a detail of the event it names, every field present, nothing extra (checked by tsc)', async () => {
+    // Prepare
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+
+    // Act
+    const published = [
+      // @ts-expect-error a field of the event is missing
+      publisher.publish('Delivery Otp Undeliverable', { parcelId: 'PCL-789', channel: 'EMAIL' }),
+      // @ts-expect-error a field the event does not have (an email never goes on the bus)
+      publisher.publish('Delivery Otp Revoked', { parcelId: 'PCL-789', email: 'alex@example.com' }),
+      // @ts-expect-error a consumed carrier event is not the product's to publish
+      publisher.publish('Parcel Returned', { parcelId: 'PCL-789' }),
+    ];
+
+    // Assess
+    await Promise.all(published);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(3);
   });
 });

@@ -1,0 +1,44 @@
+import * as z from 'zod/mini';
+import { DEFAULT_EVENT_SOURCES, type EventPublisherRole } from './detail-types.ts';
+import type { EventDefinition } from './index.ts';
+
+/** A JSON Schema document (draft 4), as `JSON.parse` gives it. */
+export type JsonSchemaDocument = Record<string, unknown>;
+
+/**
+ * The whole EventBridge event (envelope and detail) as a JSON Schema draft 4 document: the format the
+ * EventBridge Schema Registry takes (`JSONSchemaDraft4`) and the shape of AWS's own event schemas, so the
+ * registry's code bindings type the envelope too. The detail is generated from the event's zod schema
+ * (`io: 'input'`: what a publisher must send; unknown fields are allowed, so the contract can grow).
+ */
+export function eventJsonSchema(
+  event: EventDefinition,
+  sources: Readonly<Record<EventPublisherRole, string>> = DEFAULT_EVENT_SOURCES,
+): JsonSchemaDocument {
+  const { $schema, ...detail } = z.toJSONSchema(event.schema, { target: 'draft-4', io: 'input' });
+  const source = sources[event.publisher];
+  const text = { type: 'string' };
+  return {
+    $schema,
+    title: event.detailType,
+    description: event.description,
+    'x-amazon-events-source': source,
+    'x-amazon-events-detail-type': event.detailType,
+    type: 'object',
+    properties: {
+      version: text,
+      id: text,
+      'detail-type': { type: 'string', enum: [event.detailType] },
+      source: { type: 'string', enum: [source] },
+      account: text,
+      time: { type: 'string', format: 'date-time' },
+      region: text,
+      resources: { type: 'array', items: text },
+      detail,
+    },
+    required: ['detail-type', 'source', 'detail'],
+  };
+}
+
+/** `Parcel Handover Verified` → `parcel-handover-verified`: the event's file name and schema name. */
+export const kebabDetailType = (detailType: string): string => detailType.toLowerCase().replace(/ /g, '-');
