@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { KeyServiceUnavailableError, StoreThrottledError } from '../domain/errors.ts';
 import { DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
@@ -12,20 +13,21 @@ import {
   parseJsonBody,
   parseParcelId,
 } from '../shared/http.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { codeHasherFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createCodeHasher, createOtpStore } from '../shared/wiring.ts';
 
+const env = readEnvironment('verify-otp');
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
 const metrics = new Metrics();
 // A driver waits on this answer: few SDK retries, and a deadline (below) that leaves time to say 503.
-const store = otpStoreFromEnv(3);
+const store = createOtpStore(env, 3);
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
 // The key stays in KMS: each hash is one GenerateMac request, under the same deadline as the store.
-const codeHasher = codeHasherFromEnv(3);
-const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
-const maxWrongAttemptsPerParcel = intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10);
+const codeHasher = createCodeHasher(env, 3);
+const maxWrongAttempts = env.MAX_WRONG_ATTEMPTS_PER_CODE;
+const maxWrongAttemptsPerParcel = env.MAX_WRONG_ATTEMPTS_PER_PARCEL;
 
 const REJECTION_STATUS: Record<VerifyRejection, number> = {
   NOT_ASSIGNED: 403,
