@@ -95,6 +95,7 @@ export class SecureDeliveryStack extends Stack {
       ownSource: this.events.ownSource,
       thresholds: config.otpThresholds,
       recordRetentionDays: config.recordRetentionDays,
+      maxDeliveryDaysAhead: config.maxDeliveryDaysAhead,
     });
     this.events.routeToStateMachine(
       'ParcelShippedRule',
@@ -126,6 +127,7 @@ export class SecureDeliveryStack extends Stack {
       sendFunction: this.workflow.sendFunction,
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
       recordRetentionDays: config.recordRetentionDays,
+      maxDeliveryDaysAhead: config.maxDeliveryDaysAhead,
     });
     this.recipientApi = new RecipientApi(this, 'RecipientApi', {
       httpApi: this.verifyApi.httpApi,

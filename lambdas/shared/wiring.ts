@@ -9,7 +9,7 @@ import { cachedKey } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
 
 // Each function takes the values a handler read through the environment contract (lambdas/contracts),
-// never process.env: call them at handler init with the handler's `readEnvironment(...)` result.
+// never the process environment itself: call them at init with the handler's `readEnvironment(...)`.
 
 /**
  * The code table named by OTP_TABLE_NAME.
