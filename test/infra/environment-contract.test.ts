@@ -163,6 +163,19 @@ describe('the environment contract', () => {
       expect(valueOn(configured, handler, 'MAX_DELIVERY_DAYS_AHEAD')).toBe('120');
   });
 
+  it.each([0, -5, 2.5])('refuses maxDeliveryDaysAhead %j at synth', (days) => {
+    // Prepare
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [], 'secureDelivery:maxDeliveryDaysAhead': days },
+    });
+
+    // Act
+    const build = () => new SecureDeliveryStack(app, 'BadDays', { env: ENV });
+
+    // Assess
+    expect(build).toThrow('secureDelivery:maxDeliveryDaysAhead must be >= 1');
+  });
+
   it('sets the claim leases and the delayed-email timeout from the contract default, on every function that reads them', () => {
     // Prepare: the template (above), built without settings
 
