@@ -10,6 +10,7 @@ import {
   isHandlerName,
   isVariableName,
   platformEnvironment,
+  readEnvironment,
   type VariableName,
 } from '../../lambdas/contracts/environment.ts';
 import { DEFAULT_CONFIG, type SecureDeliveryConfig } from '../../lib/config.ts';
@@ -72,6 +73,15 @@ function contractViolations(resources: Resources): string[] {
     }
     for (const name of declared) {
       if (!(name in variables)) violations.push(`${handler}: reads ${name}, which is not set`);
+    }
+    // What the handler's init would make of the values (a reference to a resource stands in as text).
+    const asText = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : 'ref']),
+    );
+    try {
+      readEnvironment(handler, asText);
+    } catch (error) {
+      violations.push(`${handler}: ${(error as Error).message}`);
     }
     for (const [name, value] of Object.entries(platform)) {
       if (variables[name] !== value) violations.push(`${handler}: platform variable ${name} is not ${value}`);
@@ -136,6 +146,18 @@ describe('the environment contract', () => {
 
     // Assess
     expect(violations).toEqual(['apply-lifecycle: reads MAX_DELIVERY_DAYS_AHEAD, which is not set']);
+  });
+
+  it('fails a function whose value its handler would refuse at init', () => {
+    // Prepare
+    const mutated = structuredClone(resources);
+    variablesOf(mutated, 'resend-otp').MAX_RESENDS_PER_CODE = 'three';
+
+    // Act
+    const violations = contractViolations(mutated);
+
+    // Assess
+    expect(violations).toEqual(['resend-otp: MAX_RESENDS_PER_CODE must be a non-negative integer']);
   });
 
   it('fails a function of ours that names no handler', () => {
