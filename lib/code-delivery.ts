@@ -8,6 +8,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { PARCEL_TAG } from '../lambdas/domain/delivery-status.ts';
 import { DetailType, SesDetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
@@ -37,7 +38,7 @@ export interface CodeDeliveryProps {
   readonly smsOriginationIdentityArn?: string;
   /**
    * How long a code email may stay DELAYED (SES keeps retrying) before the code also goes by SMS.
-   * @default Duration.minutes(30)
+   * @default the contract's EMAIL_DELAYED_TIMEOUT_SECONDS default (30 minutes)
    */
   readonly emailDelayedTimeout?: Duration;
   /**
@@ -53,23 +54,24 @@ export interface CodeDeliveryProps {
  * Messaging SMS), or, without a phone, `Delivery Otp Undeliverable` (counted, alarmed).
  */
 export class CodeDelivery extends Construct {
-  public readonly recordFunction: SecureDeliveryFunction;
+  public readonly recordFunction: SecureDeliveryFunction<'record-delivery'>;
   /** Scheduled: code emails DELAYED past the timeout get the SMS fallback. */
-  public readonly sweepFunction: SecureDeliveryFunction;
+  public readonly sweepFunction: SecureDeliveryFunction<'sweep-delayed'>;
   /** The rule on the account's default bus taking SES's events about our configuration set. */
   public readonly sesEventsRule: Rule;
   public readonly smsConfigurationSet: CfnConfigurationSet;
+  /** Name of the SMS configuration set every code SMS names. */
+  public readonly smsConfigurationSetName: string;
   public readonly smsConfigurationSetArn: string;
   public readonly smsOriginationIdentityArn: string;
   /** Fires when a code reached nobody (no phone, or the SMS was refused too). */
   public readonly undeliverableAlarm: Alarm;
-  /** Environment a function texting codes needs (`SMS_CONFIGURATION_SET`, `SMS_ORIGINATION_IDENTITY`). */
-  public readonly smsEnvironment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: CodeDeliveryProps) {
     super(scope, id);
     const stack = Stack.of(this);
     const smsConfigurationSetName = props.smsConfigurationSetName ?? 'secure-delivery-sms';
+    this.smsConfigurationSetName = smsConfigurationSetName;
     this.smsConfigurationSet = new CfnConfigurationSet(this, 'SmsConfigurationSet', {
       configurationSetName: smsConfigurationSetName,
     });
@@ -81,39 +83,18 @@ export class CodeDelivery extends Construct {
       props.smsOriginationIdentityArn ??
       Arn.format({ service: 'sms-voice', resource: 'pool', resourceName: 'pool-secure-delivery' }, stack);
 
-    this.smsEnvironment = {
-      SMS_CONFIGURATION_SET: smsConfigurationSetName,
-      SMS_ORIGINATION_IDENTITY: this.smsOriginationIdentityArn,
-    };
+    const smsClaimLease = ENVIRONMENT.SMS_CLAIM_LEASE_SECONDS.default;
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
       handlerName: 'record-delivery',
       description: 'Secure Delivery: records the code email fate; SMS fallback',
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-        ...this.smsEnvironment,
-        EVENT_BUS_NAME: props.events.bus.eventBusName,
-        EVENT_SOURCE: props.events.ownSource,
-      },
-    });
-    props.table.grant(this.recordFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    // The phone number and locale for the SMS.
-    props.recipientTable.grant(this.recordFunction, 'dynamodb:GetItem');
-    props.encryptionKeySecret.grantRead(this.recordFunction);
-    this.grantSendSms(this.recordFunction);
-    const undeliverableOnly = new PolicyStatement({
-      actions: ['events:PutEvents'],
-      resources: [props.events.bus.eventBusArn],
-      conditions: {
-        'ForAllValues:StringEquals': {
-          'events:source': [props.events.ownSource],
-          'events:detail-type': [DetailType.OtpUndeliverable],
-        },
-        Null: { 'events:source': 'false', 'events:detail-type': 'false' },
-      },
-    });
-    this.recordFunction.addToRolePolicy(undeliverableOnly);
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+      // The phone number and locale for the SMS.
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
+      .bindSms(this)
+      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable])
+      .setEnvironment('SMS_CLAIM_LEASE_SECONDS', smsClaimLease);
 
     this.recordFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
@@ -148,24 +129,20 @@ export class CodeDelivery extends Construct {
       handlerName: 'sweep-delayed',
       description: 'Secure Delivery: SMS fallback for code emails delayed too long',
       timeout: Duration.minutes(1),
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-        ...this.smsEnvironment,
-        EVENT_BUS_NAME: props.events.bus.eventBusName,
-        EVENT_SOURCE: props.events.ownSource,
-        EMAIL_DELAYED_TIMEOUT_SECONDS: String(
-          (props.emailDelayedTimeout ?? Duration.minutes(30)).toSeconds(),
-        ),
-      },
-    });
-    // Query reads the sparse DelayedEmails index (keys only); GetItem and UpdateItem as the recorder.
-    props.table.grant(this.sweepFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query');
-    props.recipientTable.grant(this.sweepFunction, 'dynamodb:GetItem');
-    props.encryptionKeySecret.grantRead(this.sweepFunction);
-    this.grantSendSms(this.sweepFunction);
-    this.sweepFunction.addToRolePolicy(undeliverableOnly);
+    })
+      // Query reads the sparse DelayedEmails index (keys only); GetItem and UpdateItem as the recorder.
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query')
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
+      .bindSms(this)
+      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable])
+      .setEnvironment('SMS_CLAIM_LEASE_SECONDS', smsClaimLease)
+      .setEnvironment(
+        'EMAIL_DELAYED_TIMEOUT_SECONDS',
+        (
+          props.emailDelayedTimeout ?? Duration.seconds(ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default)
+        ).toSeconds(),
+      );
     this.sweepFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
       retryAttempts: 0,

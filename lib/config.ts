@@ -1,5 +1,6 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 
 /** Operator settings, from cdk.json context (`secureDelivery:*`). */
 export interface SecureDeliveryConfig {
@@ -17,6 +18,8 @@ export interface SecureDeliveryConfig {
   readonly recordRetentionDays: number;
   /** Resends of one code the recipient may ask for. */
   readonly maxResendsPerCode: number;
+  /** How many days ahead an expected delivery date (first attempt or the next after a failed one) may lie. */
+  readonly maxDeliveryDaysAhead: number;
   /** Create the SES sender identity in the stack. */
   readonly createSenderIdentity: boolean;
   /** Minutes a driver's access and ID tokens stay valid (5 to 1440): how long a cut-off driver can still verify. */
@@ -37,15 +40,16 @@ export interface SecureDeliveryConfig {
   readonly emailDelayedFallbackMinutes: number;
 }
 
-/** Defaults for every setting not in context. */
+/** Defaults for every setting not in context; a setting that becomes a function's variable takes the contract's. */
 export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   eventSource: 'carrier.dispatch',
   senderEmail: 'no-reply@secure-delivery.example.com',
   otpThresholds: { EUR: 50000, GBP: 40000, USD: 50000, CHF: 50000 },
-  maxWrongAttemptsPerCode: 5,
-  maxWrongAttemptsPerParcel: 10,
-  recordRetentionDays: 30,
-  maxResendsPerCode: 3,
+  maxWrongAttemptsPerCode: ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default,
+  maxWrongAttemptsPerParcel: ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
+  recordRetentionDays: ENVIRONMENT.RECORD_RETENTION_DAYS.default,
+  maxResendsPerCode: ENVIRONMENT.MAX_RESENDS_PER_CODE.default,
+  maxDeliveryDaysAhead: ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default,
   createSenderIdentity: true,
   driverAccessTokenMinutes: 60,
   driverRefreshTokenHours: 12,
@@ -54,7 +58,7 @@ export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   driverLoginDomainPrefix: 'secure-delivery-drivers',
   smsConfigurationSetName: 'secure-delivery-sms',
   smsOriginationIdentityArn: '',
-  emailDelayedFallbackMinutes: 30,
+  emailDelayedFallbackMinutes: ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default / 60,
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -75,6 +79,7 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     maxWrongAttemptsPerParcel: Number(read('maxWrongAttemptsPerParcel')),
     recordRetentionDays: Number(read('recordRetentionDays')),
     maxResendsPerCode: Number(read('maxResendsPerCode')),
+    maxDeliveryDaysAhead: Number(read('maxDeliveryDaysAhead')),
     createSenderIdentity: String(read('createSenderIdentity')) !== 'false',
     driverAccessTokenMinutes: Number(read('driverAccessTokenMinutes')),
     driverRefreshTokenHours: Number(read('driverRefreshTokenHours')),
@@ -113,6 +118,7 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     'maxWrongAttemptsPerCode',
     'maxWrongAttemptsPerParcel',
     'recordRetentionDays',
+    'maxDeliveryDaysAhead',
   ] as const) {
     if (!Number.isSafeInteger(config[key]) || config[key] < 1)
       throw new Error(`secureDelivery:${key} must be >= 1`);

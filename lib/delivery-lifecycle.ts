@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -24,14 +25,19 @@ export interface DeliveryLifecycleProps {
   readonly sendFunction: IFunction;
   /**
    * Wrong codes across all of a parcel's codes after which no new code is issued.
-   * @default 10
+   * @default the contract's MAX_WRONG_ATTEMPTS_PER_PARCEL default (10)
    */
   readonly maxWrongAttemptsPerParcel?: number;
   /**
    * Days a record is kept after its code expired.
-   * @default 30
+   * @default the contract's RECORD_RETENTION_DAYS default (30)
    */
   readonly recordRetentionDays?: number;
+  /**
+   * How far ahead the next attempt's date may lie for a reissue (the same limit as the first issue's).
+   * @default the contract's MAX_DELIVERY_DAYS_AHEAD default (60)
+   */
+  readonly maxDeliveryDaysAhead?: number;
 }
 
 /**
@@ -43,27 +49,31 @@ export class DeliveryLifecycle extends Construct {
   /** The lifecycle state machine. */
   public readonly stateMachine: StateMachine;
   /** Its first step. */
-  public readonly applyFunction: SecureDeliveryFunction;
+  public readonly applyFunction: SecureDeliveryFunction<'apply-lifecycle'>;
 
   constructor(scope: Construct, id: string, props: DeliveryLifecycleProps) {
     super(scope, id);
     this.applyFunction = new SecureDeliveryFunction(this, 'ApplyLifecycle', {
       handlerName: 'apply-lifecycle',
       description: 'Secure Delivery: reissues, revokes or closes a parcel code',
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
-        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-        MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
-        RECORD_RETENTION_DAYS: String(props.recordRetentionDays ?? 30),
-      },
-    });
-    props.table.grant(this.applyFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    // A reissue extends the recipient's ttl; a closure deletes the recipient. It never reads them.
-    props.recipientTable.grant(this.applyFunction, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    props.codeHashKey.grant(this.applyFunction, 'kms:GenerateMac');
-    props.encryptionKeySecret.grantRead(this.applyFunction);
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+      // A reissue extends the recipient's ttl; a closure deletes the recipient. It never reads them.
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')
+      .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
+      .setEnvironment(
+        'MAX_WRONG_ATTEMPTS_PER_PARCEL',
+        props.maxWrongAttemptsPerParcel ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
+      )
+      .setEnvironment(
+        'RECORD_RETENTION_DAYS',
+        props.recordRetentionDays ?? ENVIRONMENT.RECORD_RETENTION_DAYS.default,
+      )
+      .setEnvironment(
+        'MAX_DELIVERY_DAYS_AHEAD',
+        props.maxDeliveryDaysAhead ?? ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default,
+      );
 
     const events = { bus: props.events.bus, source: props.events.ownSource };
     const done = new Succeed(this, 'Done');

@@ -13,16 +13,14 @@ export interface DriverAssignmentProps {
 /** `Parcel Out For Delivery` → binds the parcel's open code to the driver carrying it. */
 export class DriverAssignment extends Construct {
   /** The function the rule invokes. */
-  public readonly assignFunction: SecureDeliveryFunction;
+  public readonly assignFunction: SecureDeliveryFunction<'assign-driver'>;
 
   constructor(scope: Construct, id: string, props: DriverAssignmentProps) {
     super(scope, id);
     this.assignFunction = new SecureDeliveryFunction(this, 'AssignDriver', {
       handlerName: 'assign-driver',
       description: 'Secure Delivery: binds a parcel code to its driver',
-      environment: { OTP_TABLE_NAME: props.table.tableName },
-    });
-    props.table.grant(this.assignFunction, 'dynamodb:UpdateItem');
+    }).bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem');
     props.events.routeToFunction('OutForDeliveryRule', DetailType.ParcelOutForDelivery, this.assignFunction);
   }
 }

@@ -73,7 +73,7 @@ export class DriverPool extends Construct {
   /** The scope the verify route requires, `secure-delivery/verify`. */
   public readonly verifyScope: string;
   /** The pre-token-generation (V2) trigger that adds {@link verifyScope} to access tokens. */
-  public readonly tokenScopeFunction: SecureDeliveryFunction;
+  public readonly tokenScopeFunction: SecureDeliveryFunction<'add-token-scope'>;
   /** The web app's client (code grant with PKCE, scopes `openid` and the verify scope), when there is a web app. */
   public readonly webClient?: UserPoolClient;
   /** The managed-login domain, when there is a web app. */
@@ -117,8 +117,7 @@ export class DriverPool extends Construct {
     this.tokenScopeFunction = new SecureDeliveryFunction(this, 'TokenScope', {
       handlerName: 'add-token-scope',
       description: 'Secure Delivery: adds the verify scope to drivers access tokens',
-      environment: { ACCESS_TOKEN_SCOPES: this.verifyScope },
-    });
+    }).setEnvironment('ACCESS_TOKEN_SCOPES', [this.verifyScope]);
     this.userPool.addTrigger(
       UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
       this.tokenScopeFunction,

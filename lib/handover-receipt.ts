@@ -1,5 +1,6 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -16,23 +17,18 @@ export interface HandoverReceiptProps {
 
 /** `Parcel Handover Verified` → a receipt email to the recipient, so a handover they did not get is noticed. */
 export class HandoverReceipt extends Construct {
-  public readonly receiptFunction: SecureDeliveryFunction;
+  public readonly receiptFunction: SecureDeliveryFunction<'send-receipt'>;
 
   constructor(scope: Construct, id: string, props: HandoverReceiptProps) {
     super(scope, id);
     this.receiptFunction = new SecureDeliveryFunction(this, 'SendReceipt', {
       handlerName: 'send-receipt',
       description: 'Secure Delivery: emails the handover receipt',
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        SENDER_EMAIL: props.mail.senderEmail,
-        SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
-      },
-    });
-    props.table.grant(this.receiptFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.recipientTable.grant(this.receiptFunction, 'dynamodb:GetItem');
-    props.mail.grantSend(this.receiptFunction);
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      .bindMail(props.mail)
+      .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS', ENVIRONMENT.EMAIL_CLAIM_LEASE_SECONDS.default);
     props.events.routeToFunction(
       'HandoverVerifiedRule',
       DetailType.HandoverVerified,

@@ -5,6 +5,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { CodeDelivery } from './code-delivery.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
@@ -29,12 +30,12 @@ export interface IssuingWorkflowProps {
   readonly thresholds: Readonly<Record<string, number>>;
   /**
    * Days a record is kept after its code expired, before TTL may delete it.
-   * @default 30
+   * @default the contract's RECORD_RETENTION_DAYS default (30)
    */
   readonly recordRetentionDays?: number;
   /**
    * How far ahead an expected delivery date may lie.
-   * @default 60
+   * @default the contract's MAX_DELIVERY_DAYS_AHEAD default (60)
    */
   readonly maxDeliveryDaysAhead?: number;
 }
@@ -47,56 +48,43 @@ export class IssuingWorkflow extends Construct {
   /** The state machine the `Parcel Shipped` rule starts. */
   public readonly stateMachine: StateMachine;
   /** Task functions, by step. */
-  public readonly checkValueFunction: SecureDeliveryFunction;
-  public readonly issueFunction: SecureDeliveryFunction;
-  public readonly sendFunction: SecureDeliveryFunction;
+  public readonly checkValueFunction: SecureDeliveryFunction<'check-value'>;
+  public readonly issueFunction: SecureDeliveryFunction<'issue-otp'>;
+  public readonly sendFunction: SecureDeliveryFunction<'send-otp-email'>;
 
   constructor(scope: Construct, id: string, props: IssuingWorkflowProps) {
     super(scope, id);
-    const limits = {
-      RECORD_RETENTION_DAYS: String(props.recordRetentionDays ?? 30),
-      MAX_DELIVERY_DAYS_AHEAD: String(props.maxDeliveryDaysAhead ?? 60),
-    };
+    const retentionDays = props.recordRetentionDays ?? ENVIRONMENT.RECORD_RETENTION_DAYS.default;
+    const maxDaysAhead = props.maxDeliveryDaysAhead ?? ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default;
     this.checkValueFunction = new SecureDeliveryFunction(this, 'CheckValue', {
       handlerName: 'check-value',
       description: 'Secure Delivery: validates Parcel Shipped and applies the value policy',
-      environment: { OTP_THRESHOLDS: JSON.stringify(props.thresholds), ...limits },
-    });
+    })
+      .setEnvironment('OTP_THRESHOLDS', props.thresholds)
+      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', maxDaysAhead);
     this.issueFunction = new SecureDeliveryFunction(this, 'IssueOtp', {
       handlerName: 'issue-otp',
       description: 'Secure Delivery: issues a parcel code once',
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
-        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-        ...limits,
-      },
-    });
-    // One conditional UpdateItem creates the record (keeping an early driver binding).
-    props.table.grant(this.issueFunction, 'dynamodb:UpdateItem');
-    // Conditional updates keep the recipient (first write wins, ttl only later); a closed parcel's is deleted.
-    props.recipientTable.grant(this.issueFunction, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
-    props.codeHashKey.grant(this.issueFunction, 'kms:GenerateMac');
-    props.encryptionKeySecret.grantRead(this.issueFunction);
+    })
+      // One conditional UpdateItem creates the record (keeping an early driver binding).
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
+      // Conditional updates keep the recipient (first write wins, ttl only later); a closed parcel's is deleted.
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')
+      .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
+      .setEnvironment('RECORD_RETENTION_DAYS', retentionDays)
+      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', maxDaysAhead);
 
     this.sendFunction = new SecureDeliveryFunction(this, 'SendOtpEmail', {
       handlerName: 'send-otp-email',
       description: 'Secure Delivery: sends a parcel code once per issue (email, or SMS if that last worked)',
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-        OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-        SENDER_EMAIL: props.mail.senderEmail,
-        SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
-        ...props.codeDelivery.smsEnvironment,
-      },
-    });
-    props.table.grant(this.sendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.codeDelivery.grantSendSms(this.sendFunction);
-    props.recipientTable.grant(this.sendFunction, 'dynamodb:GetItem');
-    props.encryptionKeySecret.grantRead(this.sendFunction);
-    props.mail.grantSend(this.sendFunction);
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+      .bindSms(props.codeDelivery)
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
+      .bindMail(props.mail)
+      .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS', ENVIRONMENT.EMAIL_CLAIM_LEASE_SECONDS.default);
 
     const events = { bus: props.events.bus, source: props.events.ownSource };
     const checkValue = new LambdaInvoke(this, 'Check value', {

@@ -1,20 +1,39 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import {
+  type BoundVariable,
+  HANDLER_VARIABLES,
+  type HandlerName,
+  type HandlerVariable,
+  platformEnvironment,
+  type SettingVariable,
+  type SetValue,
+  serializeVariable,
+  type VariableName,
+} from '../lambdas/contracts/environment.ts';
 
 /** Metadata key naming a function's handler source, relative to the repo root (the sandbox reads it). */
 export const HANDLER_SOURCE_METADATA = 'SecureDelivery:HandlerSource';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Props for {@link SecureDeliveryFunction}: any NodejsFunction prop, plus the handler folder's name. */
-export interface SecureDeliveryFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
-  /** Folder under `lambdas/` holding `handler.ts`, e.g. `verify-otp`. */
-  readonly handlerName: string;
+/**
+ * Props for {@link SecureDeliveryFunction}: any NodejsFunction prop but the environment (set through the
+ * contract: `setEnvironment`, `bind*`), plus the handler folder's name.
+ */
+export interface SecureDeliveryFunctionProps<H extends HandlerName = HandlerName>
+  extends Omit<NodejsFunctionProps, 'entry' | 'environment'> {
+  /** Folder under `lambdas/` holding `handler.ts`, e.g. `verify-otp`; it names the variables the function gets. */
+  readonly handlerName: H;
   /**
    * Days to keep the function's logs.
    * @default RetentionDays.ONE_MONTH
@@ -27,13 +46,40 @@ export interface SecureDeliveryFunctionProps extends Omit<NodejsFunctionProps, '
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
+/** What {@link SecureDeliveryFunction.bindMail} needs of the mail construct (`lib/mail.ts`). */
+export interface MailBinding {
+  readonly senderEmail: string;
+  readonly configurationSet: { readonly configurationSetName: string };
+  grantSend(grantee: IGrantable): void;
+}
+
+/** What {@link SecureDeliveryFunction.bindSms} needs of the SMS channel (`lib/code-delivery.ts`). */
+export interface SmsBinding {
+  readonly smsConfigurationSetName: string;
+  readonly smsOriginationIdentityArn: string;
+  grantSendSms(fn: SecureDeliveryFunction): void;
+}
+
+/** The handlers that read variable `V`. */
+export type HandlerReading<V extends VariableName> = {
+  [H in HandlerName]: V extends HandlerVariable<H> ? H : never;
+}[HandlerName];
+
 /**
  * The one place for Lambda defaults: Node.js 24 on arm64, X-Ray tracing, JSON logs in an owned log group,
- * minified ESM bundles built by the local esbuild. Caller settings win; environment and bundling merge.
+ * minified ESM bundles built by the local esbuild. Caller settings win; bundling merges.
+ *
+ * Its environment is the contract's (`lambdas/contracts/environment.ts`): the platform variables, then
+ * each variable its handler reads, set with the grant it implies (`bindTable`, `bindSecret`, `bindKey`,
+ * `bindMail`, `bindSms`, `bindEventBus`) or as a setting (`setEnvironment`). A variable its handler does
+ * not read is refused, by type and at synth.
  */
-export class SecureDeliveryFunction extends NodejsFunction {
-  constructor(scope: Construct, id: string, props: SecureDeliveryFunctionProps) {
-    const { handlerName, logRetention, logRemovalPolicy, environment, bundling, ...rest } = props;
+export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends NodejsFunction {
+  /** Folder under `lambdas/` holding the handler. */
+  public readonly handlerName: H;
+
+  constructor(scope: Construct, id: string, props: SecureDeliveryFunctionProps<H>) {
+    const { handlerName, logRetention, logRemovalPolicy, bundling, ...rest } = props;
     const source = `lambdas/${handlerName}/handler.ts`;
     const logGroup =
       rest.logGroup ??
@@ -66,13 +112,7 @@ export class SecureDeliveryFunction extends NodejsFunction {
       entry: `${REPO_ROOT}${source}`,
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      environment: {
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: handlerName,
-        POWERTOOLS_METRICS_NAMESPACE: 'SecureDelivery',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        ...environment,
-      },
+      environment: platformEnvironment(handlerName),
       bundling: {
         format: OutputFormat.ESM,
         minify: true,
@@ -84,10 +124,102 @@ export class SecureDeliveryFunction extends NodejsFunction {
         ...bundling,
       },
     });
+    this.handlerName = handlerName;
     (this.node.defaultChild as CfnFunction).addMetadata(HANDLER_SOURCE_METADATA, source);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
+  }
+  /** Sets a setting its handler reads (no grant goes with it), e.g. `MAX_RESENDS_PER_CODE`. */
+  setEnvironment<V extends HandlerVariable<H> & SettingVariable>(variable: V, value: SetValue<V>): this {
+    return this.setVariable(variable, serializeVariable(variable, value));
+  }
+
+  /** Names `table` in `variable` and grants exactly `actions` on it (and its indexes), e.g. `dynamodb:GetItem`. */
+  bindTable<V extends HandlerVariable<H> & BoundVariable<'table'>>(
+    variable: V,
+    table: ITable,
+    action: string,
+    ...moreActions: string[]
+  ): this {
+    this.setVariable(variable, table.tableName);
+    table.grant(this, action, ...moreActions);
+    return this;
+  }
+
+  /** Names `secret` in `variable` and grants reading its value. */
+  bindSecret<V extends HandlerVariable<H> & BoundVariable<'secret'>>(variable: V, secret: ISecret): this {
+    this.setVariable(variable, secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
+  /** Names `key` in `variable` and grants exactly `actions` with it, e.g. `kms:GenerateMac`. */
+  bindKey<V extends HandlerVariable<H> & BoundVariable<'key'>>(
+    variable: V,
+    key: IKey,
+    action: string,
+    ...moreActions: string[]
+  ): this {
+    this.setVariable(variable, key.keyArn);
+    key.grant(this, action, ...moreActions);
+    return this;
+  }
+
+  /** Sets SENDER_EMAIL and SES_CONFIGURATION_SET and grants sending from that address through that set. */
+  bindMail<F extends SecureDeliveryFunction<HandlerReading<'SENDER_EMAIL'>>>(this: F, mail: MailBinding): F {
+    this.setVariable('SENDER_EMAIL', mail.senderEmail);
+    this.setVariable('SES_CONFIGURATION_SET', mail.configurationSet.configurationSetName);
+    mail.grantSend(this);
+    return this;
+  }
+
+  /** Sets SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET and grants sending SMS through them only. */
+  bindSms<F extends SecureDeliveryFunction<HandlerReading<'SMS_CONFIGURATION_SET'>>>(
+    this: F,
+    sms: SmsBinding,
+  ): F {
+    this.setVariable('SMS_CONFIGURATION_SET', sms.smsConfigurationSetName);
+    this.setVariable('SMS_ORIGINATION_IDENTITY', sms.smsOriginationIdentityArn);
+    sms.grantSendSms(this);
+    return this;
+  }
+
+  /**
+   * Sets EVENT_BUS_NAME and EVENT_SOURCE and grants `events:PutEvents` on `bus` for events of `source`
+   * with one of `detailTypes` only.
+   */
+  bindEventBus<F extends SecureDeliveryFunction<HandlerReading<'EVENT_BUS_NAME'>>>(
+    this: F,
+    bus: IEventBus,
+    source: string,
+    detailTypes: readonly string[],
+  ): F {
+    this.setVariable('EVENT_BUS_NAME', bus.eventBusName);
+    this.setVariable('EVENT_SOURCE', source);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+        // events:source and events:detail-type are multi-valued (one value per entry): every entry must match.
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [source], 'events:detail-type': [...detailTypes] },
+          Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+        },
+      }),
+    );
+    return this;
+  }
+
+  /** Sets a variable the contract lets this function's handler read; refuses any other at synth. */
+  private setVariable(variable: VariableName, value: string): this {
+    const declared: readonly string[] = HANDLER_VARIABLES[this.handlerName];
+    if (!declared.includes(variable))
+      throw new Error(
+        `${this.handlerName} does not read ${variable}: declare it in lambdas/contracts/environment.ts first`,
+      );
+    this.addEnvironment(variable, value);
+    return this;
   }
 }

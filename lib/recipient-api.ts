@@ -3,6 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { RESEND_ROUTE, TRACK_ROUTE } from '../lambdas/contracts/http/routes.ts';
 import type { CodeDelivery } from './code-delivery.ts';
 import type { DeliveryApi } from './delivery-api.ts';
@@ -25,7 +26,7 @@ export interface RecipientApiProps {
   readonly codeDelivery: CodeDelivery;
   /**
    * Resends allowed per code.
-   * @default 3
+   * @default the contract's MAX_RESENDS_PER_CODE default (3)
    */
   readonly maxResendsPerCode?: number;
 }
@@ -35,47 +36,38 @@ export interface RecipientApiProps {
  * customer: `GET /parcels/{parcelId}/otp` (Track Package) and `POST /parcels/{parcelId}/otp/resend`.
  */
 export class RecipientApi extends Construct {
-  public readonly trackFunction: SecureDeliveryFunction;
-  public readonly resendFunction: SecureDeliveryFunction;
+  public readonly trackFunction: SecureDeliveryFunction<'track-otp'>;
+  public readonly resendFunction: SecureDeliveryFunction<'resend-otp'>;
   private readonly api: DeliveryApi;
 
   constructor(scope: Construct, id: string, props: RecipientApiProps) {
     super(scope, id);
     this.api = props.api;
-    const common = {
-      OTP_TABLE_NAME: props.table.tableName,
-      RECIPIENT_TABLE_NAME: props.recipientTable.tableName,
-      OTP_ENCRYPTION_SECRET_ARN: props.encryptionKeySecret.secretArn,
-    };
     this.trackFunction = new SecureDeliveryFunction(this, 'Track', {
       handlerName: 'track-otp',
       description: 'Secure Delivery: shows the recipient their current code',
-      environment: common,
-    });
-    props.table.grant(this.trackFunction, 'dynamodb:GetItem');
-    props.recipientTable.grant(this.trackFunction, 'dynamodb:GetItem');
-    props.encryptionKeySecret.grantRead(this.trackFunction);
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem')
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret);
 
     const resendTimeout = Duration.seconds(10);
     this.resendFunction = new SecureDeliveryFunction(this, 'Resend', {
       handlerName: 'resend-otp',
       description: 'Secure Delivery: sends the current code again, by email or SMS',
       timeout: resendTimeout,
-      environment: {
-        ...common,
-        SENDER_EMAIL: props.mail.senderEmail,
-        SES_CONFIGURATION_SET: props.mail.configurationSet.configurationSetName,
-        ...props.codeDelivery.smsEnvironment,
-        MAX_RESENDS_PER_CODE: String(props.maxResendsPerCode ?? 3),
-        // A resend holds the code (no reissue, no revoke) for longer than it can possibly run.
-        RESEND_LEASE_SECONDS: String(resendTimeout.toSeconds() + RESEND_LEASE_MARGIN_SECONDS),
-      },
-    });
-    props.table.grant(this.resendFunction, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.recipientTable.grant(this.resendFunction, 'dynamodb:GetItem');
-    props.encryptionKeySecret.grantRead(this.resendFunction);
-    props.mail.grantSend(this.resendFunction);
-    props.codeDelivery.grantSendSms(this.resendFunction);
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
+      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
+      .bindMail(props.mail)
+      .bindSms(props.codeDelivery)
+      .setEnvironment(
+        'MAX_RESENDS_PER_CODE',
+        props.maxResendsPerCode ?? ENVIRONMENT.MAX_RESENDS_PER_CODE.default,
+      )
+      // A resend holds the code (no reissue, no revoke) for longer than it can possibly run.
+      .setEnvironment('RESEND_LEASE_SECONDS', resendTimeout.toSeconds() + RESEND_LEASE_MARGIN_SECONDS);
 
     props.api.addRoute(TRACK_ROUTE, this.trackFunction);
     props.api.addRoute(RESEND_ROUTE, this.resendFunction);

@@ -103,6 +103,7 @@ export class SecureDeliveryStack extends Stack {
       events: this.events,
       thresholds: config.otpThresholds,
       recordRetentionDays: config.recordRetentionDays,
+      maxDeliveryDaysAhead: config.maxDeliveryDaysAhead,
     });
 
     new DriverAssignment(this, 'Assignment', { table: this.otpTable.table, events: this.events });
@@ -134,6 +135,7 @@ export class SecureDeliveryStack extends Stack {
       sendFunction: this.workflow.sendFunction,
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
       recordRetentionDays: config.recordRetentionDays,
+      maxDeliveryDaysAhead: config.maxDeliveryDaysAhead,
     });
     this.recipientApi = new RecipientApi(this, 'RecipientApi', {
       api: this.deliveryApi,

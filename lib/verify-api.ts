@@ -3,6 +3,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { VERIFY_ROUTE } from '../lambdas/contracts/http/routes.ts';
 import type { DeliveryApi } from './delivery-api.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -22,12 +23,12 @@ export interface VerifyApiProps {
   readonly auditLogRetention?: RetentionDays;
   /**
    * Wrong codes after which a code is dead.
-   * @default 5
+   * @default the contract's MAX_WRONG_ATTEMPTS_PER_CODE default (5)
    */
   readonly maxWrongAttemptsPerCode?: number;
   /**
    * Wrong codes across all of a parcel's codes after which none verifies.
-   * @default 10
+   * @default the contract's MAX_WRONG_ATTEMPTS_PER_PARCEL default (10)
    */
   readonly maxWrongAttemptsPerParcel?: number;
 }
@@ -35,7 +36,7 @@ export interface VerifyApiProps {
 /** The drivers' route: `POST /parcels/{parcelId}/verify` behind the API's Cognito JWT authorizer. */
 export class VerifyApi extends Construct {
   /** The verify function. */
-  public readonly verifyFunction: SecureDeliveryFunction;
+  public readonly verifyFunction: SecureDeliveryFunction<'verify-otp'>;
 
   constructor(scope: Construct, id: string, props: VerifyApiProps) {
     super(scope, id);
@@ -45,16 +46,18 @@ export class VerifyApi extends Construct {
       description: 'Secure Delivery: verifies a driver-entered code',
       logRetention: auditLogRetention,
       logRemovalPolicy: RemovalPolicy.RETAIN,
-      environment: {
-        OTP_TABLE_NAME: props.table.tableName,
-        OTP_HASH_KEY_ARN: props.codeHashKey.keyArn,
-        MAX_WRONG_ATTEMPTS_PER_CODE: String(props.maxWrongAttemptsPerCode ?? 5),
-        MAX_WRONG_ATTEMPTS_PER_PARCEL: String(props.maxWrongAttemptsPerParcel ?? 10),
-      },
-    });
-    // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
-    props.table.grant(this.verifyFunction, 'dynamodb:UpdateItem');
-    props.codeHashKey.grant(this.verifyFunction, 'kms:GenerateMac');
+    })
+      // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
+      .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
+      .setEnvironment(
+        'MAX_WRONG_ATTEMPTS_PER_CODE',
+        props.maxWrongAttemptsPerCode ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default,
+      )
+      .setEnvironment(
+        'MAX_WRONG_ATTEMPTS_PER_PARCEL',
+        props.maxWrongAttemptsPerParcel ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
+      );
     // No events:PutEvents: Parcel Handover Verified comes from the table's stream (HandoverEvents).
 
     // ID tokens carry no scope, so the contract's scope admits only the drivers' access tokens.

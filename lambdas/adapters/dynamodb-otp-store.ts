@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { ENVIRONMENT } from '../contracts/environment.ts';
 import { ParcelClosedError, StoreThrottledError } from '../domain/errors.ts';
 import type {
   ConditionalResult,
@@ -143,9 +144,17 @@ function refused(item: Item | undefined): ConditionalResult {
 
 /**
  * A closure must outlive any redelivery or replay of its Parcel Shipped: kept as long as a code could
- * live (60 days ahead) plus the record retention, then TTL removes it.
+ * live (the furthest delivery date ahead) plus the record retention, then TTL removes it.
  */
-const CLOSURE_TTL_SECONDS = 90 * 86_400;
+export function closureTtlSeconds(maxDeliveryDaysAhead: number, recordRetentionDays: number): number {
+  return (maxDeliveryDaysAhead + recordRetentionDays) * 86_400;
+}
+
+/** The closure's lifetime under the contract's defaults, for a store not told the configured one. */
+const DEFAULT_CLOSURE_TTL_SECONDS = closureTtlSeconds(
+  ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default,
+  ENVIRONMENT.RECORD_RETENTION_DAYS.default,
+);
 
 /** The code table's sparse index of emails SES reported DELAYED (partition `delayedShard`, sort `delayedAt`). */
 export const DELAYED_INDEX = 'DelayedEmails';
@@ -180,11 +189,13 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
     private readonly abortSignal?: AbortSignal,
+    /** Seconds a closure's placeholder is kept (see {@link closureTtlSeconds}). */
+    private readonly closureTtl: number = DEFAULT_CLOSURE_TTL_SECONDS,
   ) {}
 
   /** The same store, its requests abandoned once `signal` aborts (a handler's deadline). */
   withAbortSignal(signal: AbortSignal): DynamoDbOtpStore {
-    return new DynamoDbOtpStore(this.client, this.tableName, signal);
+    return new DynamoDbOtpStore(this.client, this.tableName, signal, this.closureTtl);
   }
 
   async createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }> {
@@ -541,7 +552,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
         ':revoked': s('REVOKED'),
         ':verified': s('VERIFIED'),
         ':now': n(nowSeconds),
-        ...(close ? { ':placeholderTtl': n(nowSeconds + CLOSURE_TTL_SECONDS) } : {}),
+        ...(close ? { ':placeholderTtl': n(nowSeconds + this.closureTtl) } : {}),
         ...(order ? orderValues(order) : {}),
       },
     });

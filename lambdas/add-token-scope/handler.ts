@@ -1,9 +1,10 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
-import { createLogger, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+import { readEnvironment } from '../contracts/environment.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
 /** Space-separated scopes every driver access token gets, e.g. `secure-delivery/verify`. */
-const scopesToAdd = requireEnv('ACCESS_TOKEN_SCOPES').split(' ').filter(Boolean);
+const scopesToAdd = [...readEnvironment('add-token-scope').ACCESS_TOKEN_SCOPES];
 
 /** The scope Cognito gives every token from its user API (InitiateAuth, SRP) and only those. */
 const COGNITO_API_SCOPE = 'aws.cognito.signin.user.admin';

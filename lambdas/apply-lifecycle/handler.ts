@@ -1,4 +1,6 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { closureTtlSeconds } from '../adapters/dynamodb-otp-store.ts';
+import { readEnvironment } from '../contracts/environment.ts';
 import { InvalidParcelEventError } from '../domain/errors.ts';
 import {
   DeliveryAttemptFailedDetailSchema,
@@ -8,18 +10,29 @@ import { DetailType } from '../domain/events/detail-types.ts';
 import { handleDeliveryAttemptFailed, revokeCode } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { codeHasherFromEnv, keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import {
+  createCodeHasher,
+  createEncryptionKey,
+  createOtpStore,
+  createRecipientStore,
+} from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const codeHasher = codeHasherFromEnv();
-const encryptionKey = keyFromEnv('otp-encryption');
+const env = readEnvironment('apply-lifecycle');
+// The closing function: its closures outlive any replay of Parcel Shipped under this stack's settings.
+const store = createOtpStore(
+  env,
+  undefined,
+  closureTtlSeconds(env.MAX_DELIVERY_DAYS_AHEAD, env.RECORD_RETENTION_DAYS),
+);
+const recipients = createRecipientStore(env);
+const codeHasher = createCodeHasher(env);
+const encryptionKey = createEncryptionKey(env);
 const limits = {
-  retentionDays: intEnv('RECORD_RETENTION_DAYS', 30),
-  maxDaysAhead: intEnv('MAX_DELIVERY_DAYS_AHEAD', 60),
-  maxWrongAttemptsPerParcel: intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10),
+  retentionDays: env.RECORD_RETENTION_DAYS,
+  maxDaysAhead: env.MAX_DELIVERY_DAYS_AHEAD,
+  maxWrongAttemptsPerParcel: env.MAX_WRONG_ATTEMPTS_PER_PARCEL,
 };
 
 /** Lifecycle step: a failed attempt reissues or revokes; a return or cancellation closes the parcel. */

@@ -1,13 +1,14 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { assignDriver } from '../domain/assignment.ts';
 import { ParcelOutForDeliveryDetailSchema } from '../domain/events/carrier-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { otpStoreFromEnv } from '../shared/wiring.ts';
+import { createOtpStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
+const store = createOtpStore(readEnvironment('assign-driver'));
 
 /** `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {

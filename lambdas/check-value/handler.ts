@@ -1,14 +1,16 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { deliveryWindowEnd } from '../domain/delivery-window.ts';
 import { type ParcelShippedDetail, ParcelShippedDetailSchema } from '../domain/events/carrier-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { decideOtp, type OtpDecision, parseThresholds } from '../domain/value-policy.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
-import { createLogger, intEnv, lambdaHandler, requireEnv } from '../shared/runtime.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
-const thresholds = parseThresholds(requireEnv('OTP_THRESHOLDS'));
-const maxDaysAhead = intEnv('MAX_DELIVERY_DAYS_AHEAD', 60);
+const env = readEnvironment('check-value');
+const thresholds = parseThresholds(env.OTP_THRESHOLDS);
+const maxDaysAhead = env.MAX_DELIVERY_DAYS_AHEAD;
 
 /** Output of the first workflow step: the validated parcel and whether it needs a code. */
 export interface CheckValueResult {

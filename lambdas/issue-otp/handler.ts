@@ -1,17 +1,24 @@
+import { readEnvironment } from '../contracts/environment.ts';
 import { ParcelShippedDetailSchema } from '../domain/events/carrier-events.ts';
 import { issueOtp } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseInput } from '../shared/event-parsing.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { codeHasherFromEnv, keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import {
+  createCodeHasher,
+  createEncryptionKey,
+  createOtpStore,
+  createRecipientStore,
+} from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const codeHasher = codeHasherFromEnv();
-const encryptionKey = keyFromEnv('otp-encryption');
-const retentionDays = intEnv('RECORD_RETENTION_DAYS', 30);
-const maxDaysAhead = intEnv('MAX_DELIVERY_DAYS_AHEAD', 60);
+const env = readEnvironment('issue-otp');
+const store = createOtpStore(env);
+const recipients = createRecipientStore(env);
+const codeHasher = createCodeHasher(env);
+const encryptionKey = createEncryptionKey(env);
+const retentionDays = env.RECORD_RETENTION_DAYS;
+const maxDaysAhead = env.MAX_DELIVERY_DAYS_AHEAD;
 
 /** Step 2 of issuing: creates the parcel's code once (idempotent under duplicate events). */
 export const handler = lambdaHandler(logger, async (input: unknown) => {

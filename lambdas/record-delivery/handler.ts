@@ -1,11 +1,12 @@
 import type { EventBridgeEvent } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { deliveryReportFrom, fallBackToSms, recordEmailDelivery } from '../domain/delivery-status.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { smsFallbackFromEnv } from '../shared/delivery-wiring.ts';
+import { createSmsFallback } from '../shared/delivery-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
-const fallback = smsFallbackFromEnv();
+const fallback = createSmsFallback(readEnvironment('record-delivery'));
 const { store } = fallback;
 
 /**

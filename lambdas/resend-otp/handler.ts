@@ -1,23 +1,25 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { RESEND_ROUTE, RequestErrors } from '../contracts/http/routes.ts';
 import { type Channel, systemClock } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
-import { messengerFromEnv } from '../shared/delivery-wiring.ts';
+import { createMessenger } from '../shared/delivery-wiring.ts';
 import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const mailer = mailerFromEnv();
-const messenger = messengerFromEnv();
-const encryptionKey = keyFromEnv('otp-encryption');
-const maxResends = intEnv('MAX_RESENDS_PER_CODE', 3);
+const env = readEnvironment('resend-otp');
+const store = createOtpStore(env);
+const recipients = createRecipientStore(env);
+const mailer = createMailer(env);
+const messenger = createMessenger(env);
+const encryptionKey = createEncryptionKey(env);
+const maxResends = env.MAX_RESENDS_PER_CODE;
 // Longer than this function can run: once it runs out, no email of this resend can still be on its way.
-const leaseSeconds = intEnv('RESEND_LEASE_SECONDS', 15);
+const leaseSeconds = env.RESEND_LEASE_SECONDS;
 
 /** The channel a resend asks for: no body or `{}` is EMAIL; `{"channel":"SMS"}` texts the code. */
 function parseChannel(body: string | undefined, isBase64Encoded: boolean): Channel {

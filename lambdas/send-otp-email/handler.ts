@@ -1,20 +1,22 @@
 import * as z from 'zod/mini';
+import { readEnvironment } from '../contracts/environment.ts';
 import { ParcelIdSchema } from '../domain/events/fields.ts';
 import { sendOtpEmail } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { messengerFromEnv } from '../shared/delivery-wiring.ts';
+import { createMessenger } from '../shared/delivery-wiring.ts';
 import { parseInput } from '../shared/event-parsing.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
+const env = readEnvironment('send-otp-email');
+const store = createOtpStore(env);
+const recipients = createRecipientStore(env);
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
-const mailer = mailerFromEnv(1);
-const encryptionKey = keyFromEnv('otp-encryption');
-const messenger = messengerFromEnv();
-const claimLeaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
+const mailer = createMailer(env, 1);
+const encryptionKey = createEncryptionKey(env);
+const messenger = createMessenger(env);
+const claimLeaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
 const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() });
 

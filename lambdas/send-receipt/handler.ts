@@ -1,18 +1,20 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { readEnvironment } from '../contracts/environment.ts';
 import { EmailInFlightError } from '../domain/errors.ts';
 import { HandoverVerifiedDetailSchema } from '../domain/events/handover-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { mailerFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createMailer, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const mailer = mailerFromEnv();
-const leaseSeconds = intEnv('EMAIL_CLAIM_LEASE_SECONDS', 30);
+const env = readEnvironment('send-receipt');
+const store = createOtpStore(env);
+const recipients = createRecipientStore(env);
+const mailer = createMailer(env);
+const leaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
 // Reads only what it needs of the event (a tolerant reader): the receipt is about the parcel.
 const HandoverVerifiedSchema = z.pick(HandoverVerifiedDetailSchema, { parcelId: true });

@@ -7,42 +7,53 @@ import { SmsMessenger } from '../adapters/sms-messenger.ts';
 import type { FallbackDeps } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { intEnv, requireEnv } from './runtime.ts';
-import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from './wiring.ts';
+import { createEncryptionKey, createOtpStore, createRecipientStore } from './wiring.ts';
 
 /** The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET. Call at handler init. */
-export function messengerFromEnv(): SmsMessenger {
+export function createMessenger(env: {
+  readonly SMS_ORIGINATION_IDENTITY: string;
+  readonly SMS_CONFIGURATION_SET: string;
+}): SmsMessenger {
   return new SmsMessenger(
     new PinpointSMSVoiceV2Client({}),
-    requireEnv('SMS_ORIGINATION_IDENTITY'),
-    requireEnv('SMS_CONFIGURATION_SET'),
+    env.SMS_ORIGINATION_IDENTITY,
+    env.SMS_CONFIGURATION_SET,
   );
 }
 
 /** Publisher of the product's events to EVENT_BUS_NAME with EVENT_SOURCE. Call at handler init. */
-export function publisherFromEnv(): EventPublisher {
-  return new EventPublisher(
-    new EventBridgeClient({}),
-    requireEnv('EVENT_BUS_NAME'),
-    requireEnv('EVENT_SOURCE'),
-  );
+export function createPublisher(env: {
+  readonly EVENT_BUS_NAME: string;
+  readonly EVENT_SOURCE: string;
+}): EventPublisher {
+  return new EventPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME, env.EVENT_SOURCE);
+}
+
+/** The variables the SMS fallback reads (the record-delivery and sweep-delayed functions). */
+export interface SmsFallbackEnvironment {
+  readonly OTP_TABLE_NAME: string;
+  readonly RECIPIENT_TABLE_NAME: string;
+  readonly OTP_ENCRYPTION_SECRET_ARN: string;
+  readonly SMS_ORIGINATION_IDENTITY: string;
+  readonly SMS_CONFIGURATION_SET: string;
+  readonly EVENT_BUS_NAME: string;
+  readonly EVENT_SOURCE: string;
+  readonly SMS_CLAIM_LEASE_SECONDS: number;
 }
 
 /**
- * What the SMS fallback needs (the record-delivery and sweep-delayed functions), from the environment:
- * one place for its clients and the SMS claim's lease. Call at handler init; the AES key is fetched on
- * the first `deps()`.
+ * What the SMS fallback needs: one place for its clients and the SMS claim's lease. Call at handler init;
+ * the AES key is fetched on the first `deps()`.
  */
-export function smsFallbackFromEnv(): {
+export function createSmsFallback(env: SmsFallbackEnvironment): {
   readonly store: DynamoDbOtpStore;
   deps(): Promise<FallbackDeps>;
 } {
-  const store = otpStoreFromEnv();
-  const recipients = recipientStoreFromEnv();
-  const messenger = messengerFromEnv();
-  const publisher = publisherFromEnv();
-  const encryptionKey = keyFromEnv('otp-encryption');
-  const claimLeaseSeconds = intEnv('SMS_CLAIM_LEASE_SECONDS', 30);
+  const store = createOtpStore(env);
+  const recipients = createRecipientStore(env);
+  const messenger = createMessenger(env);
+  const publisher = createPublisher(env);
+  const encryptionKey = createEncryptionKey(env);
   return {
     store,
     deps: async () => ({
@@ -51,7 +62,7 @@ export function smsFallbackFromEnv(): {
       messenger,
       encryptionKey: await encryptionKey(),
       clock: systemClock,
-      claimLeaseSeconds,
+      claimLeaseSeconds: env.SMS_CLAIM_LEASE_SECONDS,
       publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, detail),
     }),
   };

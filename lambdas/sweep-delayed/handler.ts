@@ -1,10 +1,12 @@
+import { readEnvironment } from '../contracts/environment.ts';
 import { sweepDelayedEmails } from '../domain/delivery-status.ts';
-import { smsFallbackFromEnv } from '../shared/delivery-wiring.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
+import { createSmsFallback } from '../shared/delivery-wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
-const fallback = smsFallbackFromEnv();
-const delayedTimeoutSeconds = intEnv('EMAIL_DELAYED_TIMEOUT_SECONDS', 1800);
+const env = readEnvironment('sweep-delayed');
+const fallback = createSmsFallback(env);
+const delayedTimeoutSeconds = env.EMAIL_DELAYED_TIMEOUT_SECONDS;
 
 /** Scheduled: code emails DELAYED for longer than the timeout get the SMS fallback (or Undeliverable). */
 export const handler = lambdaHandler(logger, async () => {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { TRACK_ROUTE } from '../contracts/http/routes.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { trackCode } from '../domain/recipient.ts';
@@ -6,12 +7,13 @@ import { jsonResponse } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { keyFromEnv, otpStoreFromEnv, recipientStoreFromEnv } from '../shared/wiring.ts';
+import { createEncryptionKey, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = otpStoreFromEnv();
-const recipients = recipientStoreFromEnv();
-const encryptionKey = keyFromEnv('otp-encryption');
+const env = readEnvironment('track-otp');
+const store = createOtpStore(env);
+const recipients = createRecipientStore(env);
+const encryptionKey = createEncryptionKey(env);
 
 /** `GET /parcels/{parcelId}/otp`: Track Package shows the recipient their current code. */
 export const handler = lambdaHandler(

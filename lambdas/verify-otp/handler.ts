@@ -1,5 +1,6 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import { readEnvironment } from '../contracts/environment.ts';
 import { RequestErrors, VERIFY_ROUTE } from '../contracts/http/routes.ts';
 import { DRIVER_ID_PATTERN } from '../domain/identifiers.ts';
 import { isWellFormedOtpCode } from '../domain/otp-code.ts';
@@ -13,20 +14,21 @@ import {
   parseParcelId,
 } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
-import { createLogger, intEnv, lambdaHandler } from '../shared/runtime.ts';
-import { codeHasherFromEnv, otpStoreFromEnv } from '../shared/wiring.ts';
+import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createCodeHasher, createOtpStore } from '../shared/wiring.ts';
 
+const env = readEnvironment('verify-otp');
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
 const metrics = new Metrics();
 // A driver waits on this answer: few SDK retries, and a deadline (below) that leaves time to say 503.
-const store = otpStoreFromEnv(3);
+const store = createOtpStore(env, 3);
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
 // The key stays in KMS: each hash is one GenerateMac request, under the same deadline as the store.
-const codeHasher = codeHasherFromEnv(3);
-const maxWrongAttempts = intEnv('MAX_WRONG_ATTEMPTS_PER_CODE', 5);
-const maxWrongAttemptsPerParcel = intEnv('MAX_WRONG_ATTEMPTS_PER_PARCEL', 10);
+const codeHasher = createCodeHasher(env, 3);
+const maxWrongAttempts = env.MAX_WRONG_ATTEMPTS_PER_CODE;
+const maxWrongAttemptsPerParcel = env.MAX_WRONG_ATTEMPTS_PER_PARCEL;
 
 /** Validates path, body and caller; everything refused here is a 4xx with a reason. */
 function parseRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): {

@@ -1,0 +1,353 @@
+// The environment contract: every variable a function of this product reads, its type and default, and
+// which handler reads which. Pure TypeScript (no AWS SDK, CDK or zod): `lib/` sets variables through it,
+// handlers read them through it, tests check the synthesized template against it.
+
+/** How a variable's value is written in the environment and what a handler gets back. */
+export type VariableKind =
+  /** Any non-empty text, given as it is. */
+  | 'string'
+  /** A non-negative safe integer, in decimal. */
+  | 'nonNegativeInteger'
+  /** Words separated by spaces; a handler gets the words. */
+  | 'spaceList'
+  /** A JSON document; a handler gets the text, its domain parser validates it. */
+  | 'json';
+
+/** What `lib/` binds a variable to: the grant that goes with setting it (`SecureDeliveryFunction.bind*`). */
+export type VariableBinding = 'table' | 'secret' | 'key' | 'mail' | 'sms' | 'eventBus';
+
+/** One variable of the contract. */
+export interface VariableSpec {
+  readonly kind: VariableKind;
+  /** What the value is, for a reader of the template or the console. */
+  readonly description: string;
+  /** The one default of the product: handlers fall back to it, `lib/` sets it when no setting is given. */
+  readonly default?: number | string;
+  /** Set by `lib/` together with a grant (`bind*`), never with `setEnvironment`. */
+  readonly binding?: VariableBinding;
+  /** A handler may read it unset (no default, and not required). */
+  readonly optional?: true;
+  /** Set on every function by `SecureDeliveryFunction` and read by the runtime or Powertools, not by a handler. */
+  readonly platform?: true;
+}
+
+/** Every variable a function of this product has in its environment. */
+export const ENVIRONMENT = {
+  // Set on every function (lib/lambda-defaults.ts), read by Node.js, Powertools or the AWS SDK.
+  NODE_OPTIONS: {
+    kind: 'string',
+    description: 'Node.js options: stack traces through the bundle source maps',
+    default: '--enable-source-maps',
+    platform: true,
+  },
+  POWERTOOLS_SERVICE_NAME: {
+    kind: 'string',
+    description: "Service name in every log line and metric: the handler's folder name",
+    platform: true,
+  },
+  POWERTOOLS_METRICS_NAMESPACE: {
+    kind: 'string',
+    description: 'CloudWatch namespace of the metrics Powertools publishes',
+    default: 'SecureDelivery',
+    platform: true,
+  },
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: {
+    kind: 'string',
+    description: "Silences the AWS SDK's Node.js version warning",
+    default: 'true',
+    platform: true,
+  },
+
+  // Resources, each set together with its grant.
+  OTP_TABLE_NAME: { kind: 'string', description: 'Name of the code table', binding: 'table' },
+  RECIPIENT_TABLE_NAME: {
+    kind: 'string',
+    description: 'Name of the recipient table (email, name, locale, phone)',
+    binding: 'table',
+  },
+  OTP_HASH_KEY_ARN: {
+    kind: 'string',
+    description: 'ARN of the KMS HMAC key codes are hashed with',
+    binding: 'key',
+  },
+  OTP_ENCRYPTION_SECRET_ARN: {
+    kind: 'string',
+    description: 'ARN of the secret holding the AES key codes are encrypted with',
+    binding: 'secret',
+  },
+  SENDER_EMAIL: { kind: 'string', description: 'From address of every email', binding: 'mail' },
+  SES_CONFIGURATION_SET: {
+    kind: 'string',
+    description: 'SES configuration set every email names (its events become the delivery status)',
+    binding: 'mail',
+    optional: true,
+  },
+  SMS_ORIGINATION_IDENTITY: {
+    kind: 'string',
+    description: 'Phone number, pool or sender ID (ARN) the code SMS is sent from',
+    binding: 'sms',
+  },
+  SMS_CONFIGURATION_SET: {
+    kind: 'string',
+    description: 'End User Messaging SMS configuration set every SMS names',
+    binding: 'sms',
+  },
+  EVENT_BUS_NAME: { kind: 'string', description: "Name of the product's event bus", binding: 'eventBus' },
+  EVENT_SOURCE: { kind: 'string', description: "`source` of the product's own events", binding: 'eventBus' },
+
+  // Settings.
+  ACCESS_TOKEN_SCOPES: {
+    kind: 'spaceList',
+    description: "Scopes added to every driver's access token from Cognito's API",
+  },
+  OTP_THRESHOLDS: {
+    kind: 'json',
+    description: 'Minimum declared value per ISO 4217 currency, in minor units, that requires a code',
+  },
+  MAX_WRONG_ATTEMPTS_PER_CODE: {
+    kind: 'nonNegativeInteger',
+    description: 'Wrong codes after which a code is dead',
+    default: 5,
+  },
+  MAX_WRONG_ATTEMPTS_PER_PARCEL: {
+    kind: 'nonNegativeInteger',
+    description: "Wrong codes across all of a parcel's codes after which none verifies and none is issued",
+    default: 10,
+  },
+  RECORD_RETENTION_DAYS: {
+    kind: 'nonNegativeInteger',
+    description: 'Days a record (and its recipient) is kept after its code expired',
+    default: 30,
+  },
+  MAX_DELIVERY_DAYS_AHEAD: {
+    kind: 'nonNegativeInteger',
+    description: 'How many days ahead an expected delivery date (first or next attempt) may lie',
+    default: 60,
+  },
+  MAX_RESENDS_PER_CODE: {
+    kind: 'nonNegativeInteger',
+    description: 'Resends of one code the recipient may ask for, across email and SMS',
+    default: 3,
+  },
+  RESEND_LEASE_SECONDS: {
+    kind: 'nonNegativeInteger',
+    description: 'Seconds a resend holds the code against reissue and revoke: longer than the resend can run',
+    default: 15,
+  },
+  EMAIL_CLAIM_LEASE_SECONDS: {
+    kind: 'nonNegativeInteger',
+    description:
+      'Seconds a claimed email (code or receipt) is left to its sender before another may take it over',
+    default: 30,
+  },
+  SMS_CLAIM_LEASE_SECONDS: {
+    kind: 'nonNegativeInteger',
+    description: 'Seconds a claimed fallback SMS is left to its sender before another may take it over',
+    default: 30,
+  },
+  EMAIL_DELAYED_TIMEOUT_SECONDS: {
+    kind: 'nonNegativeInteger',
+    description: 'Seconds a code email may stay DELAYED before the code also goes by SMS',
+    default: 1800,
+  },
+} as const satisfies Record<string, VariableSpec>;
+
+/** Name of a variable in the contract. */
+export type VariableName = keyof typeof ENVIRONMENT;
+/** A variable every function gets from `SecureDeliveryFunction`. */
+export type PlatformVariable = {
+  [V in VariableName]: (typeof ENVIRONMENT)[V] extends { platform: true } ? V : never;
+}[VariableName];
+/** A variable a handler reads. */
+export type AppVariable = Exclude<VariableName, PlatformVariable>;
+/** The variables `lib/` sets together with a grant of kind `B`. */
+export type BoundVariable<B extends VariableBinding> = {
+  [V in VariableName]: (typeof ENVIRONMENT)[V] extends { binding: B } ? V : never;
+}[VariableName];
+/** The variables `lib/` sets with `setEnvironment` (no grant goes with them). */
+export type SettingVariable = Exclude<AppVariable, BoundVariable<VariableBinding>>;
+
+/** Which handler (folder under `lambdas/`) reads which variables: each reads these and nothing else. */
+export const HANDLER_VARIABLES = {
+  'add-token-scope': ['ACCESS_TOKEN_SCOPES'],
+  'apply-lifecycle': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'OTP_HASH_KEY_ARN',
+    'OTP_ENCRYPTION_SECRET_ARN',
+    'MAX_WRONG_ATTEMPTS_PER_PARCEL',
+    'RECORD_RETENTION_DAYS',
+    'MAX_DELIVERY_DAYS_AHEAD',
+  ],
+  'assign-driver': ['OTP_TABLE_NAME'],
+  'check-value': ['OTP_THRESHOLDS', 'MAX_DELIVERY_DAYS_AHEAD'],
+  'issue-otp': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'OTP_HASH_KEY_ARN',
+    'OTP_ENCRYPTION_SECRET_ARN',
+    'RECORD_RETENTION_DAYS',
+    'MAX_DELIVERY_DAYS_AHEAD',
+  ],
+  'record-delivery': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'OTP_ENCRYPTION_SECRET_ARN',
+    'SMS_ORIGINATION_IDENTITY',
+    'SMS_CONFIGURATION_SET',
+    'EVENT_BUS_NAME',
+    'EVENT_SOURCE',
+    'SMS_CLAIM_LEASE_SECONDS',
+  ],
+  'resend-otp': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'OTP_ENCRYPTION_SECRET_ARN',
+    'SENDER_EMAIL',
+    'SES_CONFIGURATION_SET',
+    'SMS_ORIGINATION_IDENTITY',
+    'SMS_CONFIGURATION_SET',
+    'MAX_RESENDS_PER_CODE',
+    'RESEND_LEASE_SECONDS',
+  ],
+  'send-otp-email': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'OTP_ENCRYPTION_SECRET_ARN',
+    'SENDER_EMAIL',
+    'SES_CONFIGURATION_SET',
+    'SMS_ORIGINATION_IDENTITY',
+    'SMS_CONFIGURATION_SET',
+    'EMAIL_CLAIM_LEASE_SECONDS',
+  ],
+  'send-receipt': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'SENDER_EMAIL',
+    'SES_CONFIGURATION_SET',
+    'EMAIL_CLAIM_LEASE_SECONDS',
+  ],
+  'sweep-delayed': [
+    'OTP_TABLE_NAME',
+    'RECIPIENT_TABLE_NAME',
+    'OTP_ENCRYPTION_SECRET_ARN',
+    'SMS_ORIGINATION_IDENTITY',
+    'SMS_CONFIGURATION_SET',
+    'EVENT_BUS_NAME',
+    'EVENT_SOURCE',
+    'SMS_CLAIM_LEASE_SECONDS',
+    'EMAIL_DELAYED_TIMEOUT_SECONDS',
+  ],
+  'track-otp': ['OTP_TABLE_NAME', 'RECIPIENT_TABLE_NAME', 'OTP_ENCRYPTION_SECRET_ARN'],
+  'verify-otp': [
+    'OTP_TABLE_NAME',
+    'OTP_HASH_KEY_ARN',
+    'MAX_WRONG_ATTEMPTS_PER_CODE',
+    'MAX_WRONG_ATTEMPTS_PER_PARCEL',
+  ],
+} as const satisfies Record<string, readonly AppVariable[]>;
+
+/** A handler: its folder name under `lambdas/`. */
+export type HandlerName = keyof typeof HANDLER_VARIABLES;
+/** The variables handler `H` reads. */
+export type HandlerVariable<H extends HandlerName> = (typeof HANDLER_VARIABLES)[H][number];
+
+interface ReadValues {
+  string: string;
+  nonNegativeInteger: number;
+  spaceList: readonly string[];
+  json: string;
+}
+interface SetValues {
+  string: string;
+  nonNegativeInteger: number;
+  spaceList: readonly string[];
+  json: unknown;
+}
+type Spec<V extends VariableName> = (typeof ENVIRONMENT)[V];
+/** What a handler gets for `V`: `undefined` only for an optional variable left unset. */
+export type ReadValue<V extends VariableName> =
+  | ReadValues[Spec<V>['kind']]
+  | (Spec<V> extends { optional: true } ? undefined : never);
+/** What `lib/` gives to set `V`. */
+export type SetValue<V extends VariableName> = SetValues[Spec<V>['kind']];
+
+/** The configuration handler `H` reads at init: its declared variables, typed, and nothing else. */
+export type HandlerEnvironment<H extends HandlerName> = {
+  readonly [V in HandlerVariable<H>]: ReadValue<V>;
+};
+
+/** True when `name` names a variable of the contract. */
+export function isVariableName(name: string): name is VariableName {
+  return Object.hasOwn(ENVIRONMENT, name);
+}
+
+/** True when `name` is a handler of the contract (a folder under `lambdas/` with a `handler.ts`). */
+export function isHandlerName(name: string): name is HandlerName {
+  return Object.hasOwn(HANDLER_VARIABLES, name);
+}
+
+const spec = (name: VariableName): VariableSpec => ENVIRONMENT[name];
+
+/** The environment value for `name`, checked against its kind; `lib/` sets variables through this only. */
+export function serializeVariable<V extends VariableName>(name: V, value: SetValue<V>): string {
+  const { kind } = spec(name);
+  if (kind === 'nonNegativeInteger') {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+      throw new Error(`${name} must be a non-negative integer, got ${String(value)}`);
+    return String(value);
+  }
+  if (kind === 'spaceList') {
+    const words = value as readonly string[];
+    if (words.length === 0 || words.some((word) => word === '' || /\s/.test(word)))
+      throw new Error(`${name} must be one or more words without spaces`);
+    return words.join(' ');
+  }
+  if (kind === 'json') return JSON.stringify(value);
+  // A token (an unresolved CDK reference) is a string too; only an empty value is refused here.
+  if (typeof value !== 'string' || value === '') throw new Error(`${name} must be a non-empty string`);
+  return value;
+}
+
+/** The platform variables `SecureDeliveryFunction` sets on the function of `handlerName`. */
+export function platformEnvironment(handlerName: string): Record<PlatformVariable, string> {
+  return {
+    NODE_OPTIONS: ENVIRONMENT.NODE_OPTIONS.default,
+    POWERTOOLS_SERVICE_NAME: handlerName,
+    POWERTOOLS_METRICS_NAMESPACE: ENVIRONMENT.POWERTOOLS_METRICS_NAMESPACE.default,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED:
+      ENVIRONMENT.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED.default,
+  };
+}
+
+function readVariable(name: AppVariable, raw: string | undefined): unknown {
+  const { kind, default: fallback, optional } = spec(name);
+  if (raw === undefined || raw === '') {
+    if (fallback !== undefined) return fallback;
+    if (optional) return undefined;
+    throw new Error(`Missing environment variable ${name}`);
+  }
+  if (kind === 'nonNegativeInteger') {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value))
+      throw new Error(`${name} must be a non-negative integer`);
+    return value;
+  }
+  if (kind === 'spaceList') return raw.split(' ').filter(Boolean);
+  return raw;
+}
+
+/**
+ * Reads the variables handler `handler` declares, at module init: a missing required one or a malformed
+ * value fails the init with a message naming the variable; a default comes from {@link ENVIRONMENT}.
+ * The result has the declared variables only, so reading another is a type error.
+ */
+export function readEnvironment<H extends HandlerName>(
+  handler: H,
+  source: Readonly<Record<string, string | undefined>> = process.env,
+): HandlerEnvironment<H> {
+  const variables: readonly AppVariable[] = HANDLER_VARIABLES[handler];
+  return Object.freeze(
+    Object.fromEntries(variables.map((name) => [name, readVariable(name, source[name])])),
+  ) as HandlerEnvironment<H>;
+}
