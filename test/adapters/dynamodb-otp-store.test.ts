@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbOtpStore, fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
 import { StoreThrottledError } from '../../lambdas/domain/errors.ts';
 import type { OtpRecord, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
+import { otpRecord } from '../support/fixtures.ts';
 
 const TABLE = 'otp-table';
 const ddb = mockClient(DynamoDBClient);
@@ -18,23 +19,7 @@ const store = new DynamoDbOtpStore(new DynamoDBClient({ region: 'eu-central-1' }
 const HASH = 'a'.repeat(64);
 
 function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
-    parcelId: 'PCL-789',
-    orderId: '123-456',
-    issueId: '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab',
-    codeHash: HASH,
-    codeCiphertext: 'c2VhbGVk',
-    status: 'ISSUED',
-    expiresAt: 1_796_166_000,
-    ttl: 1_798_758_000,
-    issuedAt: 1_796_119_200,
-    deliveryDate: '2026-12-01',
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
-    driverId: 'driver-1',
-    timeZone: 'Europe/Berlin',
-    ...overrides,
-  };
+  return otpRecord({ codeHash: HASH, codeCiphertext: 'c2VhbGVk', issuedAt: 1_796_119_200, ...overrides });
 }
 
 const ATTEMPT: VerifyAttempt = {

@@ -6,11 +6,12 @@ import {
   type LifecycleDeps,
   revokeCode,
 } from '../../lambdas/domain/lifecycle.ts';
-import { decryptOtpCode, encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { decryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { resendCode } from '../../lambdas/domain/recipient.ts';
 import { verifyHandover } from '../../lambdas/domain/verification.ts';
-import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
+import { otpRecordHolding } from '../support/fixtures.ts';
+import { testCodeHasher } from './fake-code-hasher.ts';
 import { FakeLifecycleStore } from './fake-lifecycle-store.ts';
 import { FakeRecipientStore } from './fake-recipient-store.ts';
 
@@ -27,24 +28,15 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 const minutesBefore = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
 
 function firstCode(overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
+  return otpRecordHolding(FIRST_CODE, ENCRYPTION_KEY, {
     parcelId: PARCEL,
     orderId: 'ORD-42',
     issueId: FIRST_ISSUE,
-    codeHash: codeMac(PARCEL, FIRST_CODE),
-    codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, FIRST_ISSUE, FIRST_CODE),
-    status: 'ISSUED',
-    expiresAt: EXPIRES_AT,
-    ttl: EXPIRES_AT + 30 * 86_400,
     issuedAt: EXPIRES_AT - 2 * 86_400,
-    deliveryDate: TODAY,
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
     driverId: 'D-1',
     boundAt: seconds(minutesBefore(180)),
-    timeZone: 'Europe/Berlin',
     ...overrides,
-  };
+  });
 }
 
 let store: FakeLifecycleStore;

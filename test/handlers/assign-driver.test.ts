@@ -1,51 +1,24 @@
 import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { captureOutput, lambdaContext, loadHandler, otpRecord, TABLE } from './support.ts';
+import { eventBridgeEvent, otpRecord } from '../support/fixtures.ts';
+import { handlerTest, TABLE } from './support.ts';
 
 type Handler = typeof import('../../lambdas/assign-driver/handler.ts')['handler'];
 
 const ddb = mockClient(DynamoDBClient);
 
-let handler: Handler;
-let output: ReturnType<typeof captureOutput>;
+const t = handlerTest<Handler>('assign-driver', { OTP_TABLE_NAME: TABLE }, { mocks: [ddb] });
 
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('assign-driver', {
-    OTP_TABLE_NAME: TABLE,
-  });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
-
-beforeEach(() => {
-  ddb.reset();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
-
-function outForDelivery(detail: Record<string, unknown>): EventBridgeEvent<string, unknown> {
-  return {
-    version: '0',
+const outForDelivery = (detail: Record<string, unknown>) =>
+  eventBridgeEvent('Parcel Out For Delivery', detail, {
     id: '7b8f9a0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
-    'detail-type': 'Parcel Out For Delivery',
-    source: 'carrier.dispatch',
-    account: '123456789012',
     time: '2026-12-01T06:30:00Z',
-    region: 'eu-central-1',
-    resources: [],
-    detail,
-  };
-}
+  });
 
-const invoke = (event: EventBridgeEvent<string, unknown>) => handler(event, lambdaContext('assign-driver'));
+const invoke = (event: EventBridgeEvent<string, unknown>) => t.handler(event, t.context);
 
 describe('assign-driver handler', () => {
   it('binds the open code to the driver with a write conditioned on ISSUED and on the event being the newest', async () => {
@@ -89,7 +62,7 @@ describe('assign-driver handler', () => {
 
     // Assess
     expect(result).toEqual({ parcelId: 'PCL-low', outcome: 'REFUSED' });
-    expect(output.text()).toContain('"outcome":"REFUSED"');
+    expect(t.output.text()).toContain('"outcome":"REFUSED"');
   });
 
   it('throws InvalidParcelEventError naming detail.driverId for a bad driver id, and writes nothing', async () => {

@@ -7,20 +7,12 @@ import {
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
-import {
-  captureOutput,
-  ENCRYPTION_SECRET,
-  ENCRYPTION_SECRET_ARN,
-  lambdaContext,
-  loadHandler,
-  otpRecord,
-  RECIPIENT_TABLE,
-  TABLE,
-} from './support.ts';
+import { otpRecord } from '../support/fixtures.ts';
+import { ENCRYPTION_SECRET, ENCRYPTION_SECRET_ARN, handlerTest, RECIPIENT_TABLE, TABLE } from './support.ts';
 
 type Handler = typeof import('../../lambdas/send-otp-email/handler.ts')['handler'];
 
@@ -48,11 +40,9 @@ const ddb = mockClient(DynamoDBClient);
 const ses = mockClient(SESClient);
 const secrets = mockClient(SecretsManagerClient);
 
-let handler: Handler;
-let output: ReturnType<typeof captureOutput>;
-
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('send-otp-email', {
+const t = handlerTest<Handler>(
+  'send-otp-email',
+  {
     OTP_TABLE_NAME: TABLE,
     RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
@@ -61,34 +51,23 @@ beforeAll(async () => {
     SMS_CONFIGURATION_SET: 'secure-delivery-sms',
     SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
     EMAIL_CLAIM_LEASE_SECONDS: '120',
-  });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+  },
+  { mocks: [ddb, ses, secrets], now: NOW },
+);
 
 beforeEach(() => {
-  ddb.reset();
-  ses.reset();
-  secrets.reset();
   secrets.on(GetSecretValueCommand).resolves({ SecretString: ENCRYPTION_SECRET });
   ddb.on(GetItemCommand, { TableName: TABLE }).resolves({ Item: toItem(STORED) });
   ddb.on(GetItemCommand, { TableName: RECIPIENT_TABLE }).resolves({ Item: RECIPIENT_ITEM });
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-  output = captureOutput();
 });
 
 afterEach(() => {
-  output.restore();
-  vi.useRealTimers();
   // Guard for every test: the code never reaches the logs.
-  expect(output.text()).not.toContain(CODE);
-  expect(output.text()).not.toContain(RECIPIENT);
+  expect(t.output.text()).not.toContain(CODE);
+  expect(t.output.text()).not.toContain(RECIPIENT);
 });
 
-const invoke = (input: unknown) => handler(input, lambdaContext('send-otp-email'));
+const invoke = (input: unknown) => t.handler(input, t.context);
 const updates = () => ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
 
 describe('send-otp-email handler', () => {
@@ -151,7 +130,7 @@ describe('send-otp-email handler', () => {
       ExpressionAttributeValues: { ':issue': { S: ISSUE }, ':sending': { S: 'SENDING' } },
     });
     expect(written.some((input) => input.UpdateExpression === 'SET emailStatus = :sent')).toBe(false);
-    expect(output.text()).toContain('EmailThrottledError');
+    expect(t.output.text()).toContain('EmailThrottledError');
   });
 
   it("throws EmailRejectedError for 'MessageRejected', so the workflow does not retry", async () => {

@@ -7,8 +7,7 @@ import {
 } from '@aws-sdk/client-kms';
 import type { Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
-import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
@@ -60,6 +59,62 @@ export function lambdaContext(functionName: string): Context {
   };
 }
 
+/** What {@link handlerTest} gives a test file; read its members inside tests and hooks, not at import. */
+export interface HandlerTest<H> {
+  /** The handler, loaded once with the file's environment. */
+  readonly handler: H;
+  /** Everything the running test printed (the Powertools logger writes to stdout). */
+  readonly output: ReturnType<typeof captureOutput>;
+  /** A Lambda context naming the function. */
+  readonly context: Context;
+}
+
+/**
+ * Registers the hooks every handler test file needs: loads `lambdas/<name>/handler.ts` once with `env`
+ * (and unstubs it after the file); before each test resets `mocks`, fixes `Date` at `now` when given and
+ * captures output; after each restores them. Register it before the file's own hooks.
+ */
+export function handlerTest<H>(
+  name: string,
+  env: Record<string, string>,
+  options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
+): HandlerTest<H> {
+  let handler: H | undefined;
+  let output: ReturnType<typeof captureOutput> | undefined;
+  const context = lambdaContext(name);
+  beforeAll(async () => {
+    handler = await loadHandler<H>(name, env);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+  beforeEach(() => {
+    for (const mock of options.mocks ?? []) mock.reset();
+    if (options.now) {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(options.now);
+    }
+    output = captureOutput();
+  });
+  afterEach(() => {
+    output?.restore();
+    if (options.now) vi.useRealTimers();
+  });
+  const loaded = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is set up in beforeAll/beforeEach`);
+    return value;
+  };
+  return {
+    get handler() {
+      return loaded(handler, 'handler');
+    },
+    get output() {
+      return loaded(output, 'output');
+    },
+    context,
+  };
+}
+
 /** Collects everything written to stdout and stderr (the Powertools logger writes there) until restored. */
 export function captureOutput(): { text(): string; lines(): string[]; restore(): void } {
   const chunks: string[] = [];
@@ -80,27 +135,6 @@ export function captureOutput(): { text(): string; lines(): string[]; restore():
       stdout.mockRestore();
       stderr.mockRestore();
     },
-  };
-}
-
-/** A stored code record; hash and ciphertext default to placeholders that tests replace. */
-export function otpRecord(overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
-    parcelId: 'PCL-789',
-    orderId: '123-456',
-    issueId: '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab',
-    codeHash: '0'.repeat(64),
-    codeCiphertext: 'AAAA',
-    status: 'ISSUED',
-    expiresAt: Date.parse('2026-12-01T23:00:00Z') / 1000,
-    ttl: Date.parse('2026-12-31T23:00:00Z') / 1000,
-    issuedAt: Date.parse('2026-11-28T09:00:00Z') / 1000,
-    deliveryDate: '2026-12-01',
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
-    driverId: 'driver-1',
-    timeZone: 'Europe/Berlin',
-    ...overrides,
   };
 }
 
