@@ -12,7 +12,7 @@ import { resendCode } from '../../lambdas/domain/recipient.ts';
 import { verifyHandover } from '../../lambdas/domain/verification.ts';
 import { otpRecordHolding } from '../support/fixtures.ts';
 import { testCodeHasher } from './fake-code-hasher.ts';
-import { FakeLifecycleStore } from './fake-lifecycle-store.ts';
+import { FakeOtpStore } from './fake-otp-store.ts';
 import { FakeRecipientStore } from './fake-recipient-store.ts';
 
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
@@ -39,7 +39,7 @@ function firstCode(overrides: Partial<OtpRecord> = {}): OtpRecord {
   });
 }
 
-let store: FakeLifecycleStore;
+let store: FakeOtpStore;
 let recipients: FakeRecipientStore;
 /** The recipient of every parcel here, kept apart from the code as the recipient table keeps it. */
 const seedRecipient = () =>
@@ -84,7 +84,7 @@ const currentCode = () => {
 };
 
 beforeEach(() => {
-  store = new FakeLifecycleStore();
+  store = new FakeOtpStore();
   recipients = new FakeRecipientStore();
   seedRecipient();
 });

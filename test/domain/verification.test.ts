@@ -144,7 +144,7 @@ describe('verifyHandover', () => {
   it('lets only the latest assigned driver verify after a reassignment', async () => {
     // Prepare
     store.seed(record());
-    await store.assignDriver(PARCEL, OTHER_DRIVER);
+    await store.assignDriver(PARCEL, OTHER_DRIVER, NOW.getTime() / 1000);
 
     // Act
     const previous = await attempt(CODE, DRIVER);
