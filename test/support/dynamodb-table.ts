@@ -1,0 +1,91 @@
+/**
+ * The code and recipient tables on dynalite (DynamoDB in Node, as the sandbox runs it): keys and index as
+ * `lib/` declares them, so conditional writes are judged by a DynamoDB engine, not by reading their text.
+ */
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { startDynamoDb } from '../../sandbox/dynamodb.ts';
+import { SandboxLog } from '../../sandbox/log.ts';
+import { listen } from '../../sandbox/net.ts';
+import { TemplateResolver } from '../../sandbox/template.ts';
+
+const ENV = { region: 'eu-central-1', accountId: '000000000000', stackName: 'StoreTest' };
+
+/** The code and recipient tables on a free port; `stop` when done. */
+export interface LocalOtpTable {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly recipientTableName: string;
+  /** Writes `record` as the item, unconditionally (a test's starting state). */
+  put(record: OtpRecord): Promise<void>;
+  /** The item as stored now (a placeholder too), or undefined. */
+  item(parcelId: string): Promise<OtpRecord | undefined>;
+  stop(): Promise<void>;
+}
+
+/** Starts dynalite with tables shaped like the stack's code and recipient tables. */
+export async function startOtpTable(): Promise<LocalOtpTable> {
+  const template = {
+    Resources: {
+      OtpTable: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [{ AttributeName: 'parcelId', KeyType: 'HASH' }],
+          AttributeDefinitions: [
+            { AttributeName: 'parcelId', AttributeType: 'S' },
+            { AttributeName: 'delayedShard', AttributeType: 'S' },
+            { AttributeName: 'delayedAt', AttributeType: 'N' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'DelayedEmails',
+              KeySchema: [
+                { AttributeName: 'delayedShard', KeyType: 'HASH' },
+                { AttributeName: 'delayedAt', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          ],
+        },
+      },
+      RecipientTable: {
+        Type: 'AWS::DynamoDB::Table',
+        Properties: {
+          KeySchema: [{ AttributeName: 'parcelId', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'parcelId', AttributeType: 'S' }],
+        },
+      },
+    },
+  };
+  const resolver = new TemplateResolver(template as never, ENV);
+  const dynamodb = await startDynamoDb(resolver, 0, new SandboxLog(() => undefined), listen, 3_600_000);
+  const client = new DynamoDBClient({
+    endpoint: dynamodb.endpoint,
+    region: ENV.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const tableName = resolver.ref('OtpTable');
+  return {
+    client,
+    tableName,
+    recipientTableName: resolver.ref('RecipientTable'),
+    put: async (record) => {
+      await client.send(new PutItemCommand({ TableName: tableName, Item: toItem(record) }));
+    },
+    item: async (parcelId) => {
+      const { Item } = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { parcelId: { S: parcelId } },
+          ConsistentRead: true,
+        }),
+      );
+      return Item ? fromItem(Item) : undefined;
+    },
+    stop: async () => {
+      client.destroy();
+      await dynamodb.stop();
+    },
+  };
+}
