@@ -5,10 +5,11 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-kms';
-import type { Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
+import { type LocalOtpTable, startOtpTable } from '../support/dynamodb-table.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
@@ -71,19 +72,20 @@ export interface HandlerTest<H> {
 
 /**
  * Registers the hooks every handler test file needs: loads `lambdas/<name>/handler.ts` once with `env`
- * (and unstubs it after the file); before each test resets `mocks`, fixes `Date` at `now` when given and
- * captures output; after each restores them. Register it before the file's own hooks.
+ * (a function: read when the handler loads, after earlier `beforeAll` hooks) and unstubs it after the
+ * file; before each test resets `mocks`, fixes `Date` at `now` when given and captures output; after each
+ * restores them. Register it before the file's own hooks.
  */
 export function handlerTest<H>(
   name: string,
-  env: Record<string, string>,
+  env: Record<string, string> | (() => Record<string, string>),
   options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
 ): HandlerTest<H> {
   let handler: H | undefined;
   let output: ReturnType<typeof captureOutput> | undefined;
   const context = lambdaContext(name);
   beforeAll(async () => {
-    handler = await loadHandler<H>(name, env);
+    handler = await loadHandler<H>(name, typeof env === 'function' ? env() : env);
   });
   afterAll(() => {
     vi.unstubAllEnvs();
@@ -159,4 +161,84 @@ export function answerGenerateMac(
         .digest(),
     ),
   }));
+}
+
+/**
+ * {@link handlerTest} with the code and recipient tables on dynalite (started first, stopped after the
+ * file): the handler's DynamoDB client talks to them (AWS_ENDPOINT_URL_DYNAMODB), so a test seeds items
+ * and asserts what the handler wrote, while the other services stay mocked.
+ */
+export function handlerTestOnTables<H>(
+  name: string,
+  env: Record<string, string>,
+  options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
+): HandlerTest<H> & { readonly tables: LocalOtpTable } {
+  let tables: LocalOtpTable | undefined;
+  beforeAll(async () => {
+    tables = await startOtpTable();
+  });
+  afterAll(async () => {
+    await tables?.stop();
+  });
+  const test = handlerTest<H>(
+    name,
+    () => ({
+      ...env,
+      OTP_TABLE_NAME: tablesOf().tableName,
+      RECIPIENT_TABLE_NAME: tablesOf().recipientTableName,
+      AWS_ENDPOINT_URL_DYNAMODB: tablesOf().endpoint,
+    }),
+    options,
+  );
+  const tablesOf = (): LocalOtpTable => {
+    if (!tables) throw new Error('tables start in beforeAll');
+    return tables;
+  };
+  return {
+    get handler() {
+      return test.handler;
+    },
+    get output() {
+      return test.output;
+    },
+    context: test.context,
+    get tables() {
+      return tablesOf();
+    },
+  };
+}
+
+/** An HTTP API (payload 2.0) request to a recipient route, as API Gateway passes it after SigV4. */
+export function recipientRequest(
+  routeKey: string,
+  parcelId: string,
+  options: { readonly recipientEmail?: string; readonly body?: string } = {},
+): APIGatewayProxyEventV2 {
+  const [method = 'GET', route = '/'] = routeKey.split(' ');
+  const path = route.replace('{parcelId}', parcelId);
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: {
+      ...(options.recipientEmail === undefined ? {} : { 'x-recipient-email': options.recipientEmail }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    pathParameters: { parcelId },
+    isBase64Encoded: false,
+    ...(options.body === undefined ? {} : { body: options.body }),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api1234567',
+      domainName: 'api1234567.execute-api.eu-central-1.amazonaws.com',
+      domainPrefix: 'api1234567',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'shop-backend/1.0' },
+      requestId: 'req-1',
+      routeKey,
+      stage: '$default',
+      time: '01/Dec/2026:13:00:00 +0000',
+      timeEpoch: Date.parse('2026-12-01T13:00:00Z'),
+    },
+  };
 }

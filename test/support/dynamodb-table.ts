@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import { startDynamoDb } from '../../sandbox/dynamodb.ts';
 import { SandboxLog } from '../../sandbox/log.ts';
 import { listen } from '../../sandbox/net.ts';
@@ -15,10 +15,16 @@ const ENV = { region: 'eu-central-1', accountId: '000000000000', stackName: 'Sto
 /** The code and recipient tables on a free port; `stop` when done. */
 export interface LocalOtpTable {
   readonly client: DynamoDBClient;
+  /** Where dynalite listens (for AWS_ENDPOINT_URL_DYNAMODB). */
+  readonly endpoint: string;
   readonly tableName: string;
   readonly recipientTableName: string;
   /** Writes `record` as the item, unconditionally (a test's starting state). */
   put(record: OtpRecord): Promise<void>;
+  /** Writes `recipient` as the recipient table's item, unconditionally. */
+  putRecipient(recipient: RecipientRecord): Promise<void>;
+  /** The recipient table's item, or undefined. */
+  recipient(parcelId: string): Promise<RecipientRecord | undefined>;
   /** The item as stored now (a placeholder too), or undefined. */
   item(parcelId: string): Promise<OtpRecord | undefined>;
   stop(): Promise<void>;
@@ -66,12 +72,39 @@ export async function startOtpTable(): Promise<LocalOtpTable> {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
   const tableName = resolver.ref('OtpTable');
+  const recipientTableName = resolver.ref('RecipientTable');
   return {
     client,
+    endpoint: dynamodb.endpoint,
     tableName,
-    recipientTableName: resolver.ref('RecipientTable'),
+    recipientTableName,
     put: async (record) => {
       await client.send(new PutItemCommand({ TableName: tableName, Item: toItem(record) }));
+    },
+    putRecipient: async (recipient) => {
+      await client.send(
+        new PutItemCommand({
+          TableName: recipientTableName,
+          Item: Object.fromEntries(
+            Object.entries(recipient).map(([name, value]) => [
+              name,
+              typeof value === 'number' ? { N: String(value) } : { S: String(value) },
+            ]),
+          ),
+        }),
+      );
+    },
+    recipient: async (parcelId) => {
+      const { Item } = await client.send(
+        new GetItemCommand({
+          TableName: recipientTableName,
+          Key: { parcelId: { S: parcelId } },
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) return undefined;
+      const fields = Object.entries(Item).map(([name, value]) => [name, value.N ? Number(value.N) : value.S]);
+      return Object.fromEntries(fields) as RecipientRecord;
     },
     item: async (parcelId) => {
       const { Item } = await client.send(

@@ -1,0 +1,121 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { deriveKey } from '../../lambdas/domain/keys.ts';
+import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { otpRecordHolding, PARCEL_ID, RECIPIENT_EMAIL, recipientRecord } from '../support/fixtures.ts';
+import {
+  ENCRYPTION_SECRET,
+  ENCRYPTION_SECRET_ARN,
+  handlerTestOnTables,
+  recipientRequest,
+  structured,
+} from './support.ts';
+
+type Handler = typeof import('../../lambdas/track-otp/handler.ts')['handler'];
+
+// 2026-12-01 14:00 in Berlin: the code (valid to 23:00 UTC) is open.
+const NOW = new Date('2026-12-01T13:00:00Z');
+const CODE = '482913';
+const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
+const secrets = mockClient(SecretsManagerClient);
+
+const t = handlerTestOnTables<Handler>(
+  'track-otp',
+  { OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN },
+  { mocks: [secrets], now: NOW },
+);
+
+beforeEach(() => {
+  secrets
+    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
+    .resolves({ SecretString: ENCRYPTION_SECRET });
+});
+
+let serial = 0;
+/** A parcel of its own per test, with its code and recipient stored. */
+async function parcelWith(overrides: Partial<OtpRecord> = {}): Promise<string> {
+  const parcelId = `${PARCEL_ID}-T${++serial}`;
+  await t.tables.put(otpRecordHolding(CODE, ENCRYPTION_KEY, { parcelId, ...overrides }));
+  await t.tables.putRecipient(recipientRecord({ parcelId }));
+  return parcelId;
+}
+
+async function track(parcelId: string, recipientEmail?: string) {
+  const event = recipientRequest('GET /parcels/{parcelId}/otp', parcelId, {
+    ...(recipientEmail === undefined ? {} : { recipientEmail }),
+  });
+  const response = structured(await t.handler(event, t.context));
+  return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+}
+
+describe('track-otp handler', () => {
+  it('shows the parcel’s own recipient the current code, until when it is valid and how it is reaching them', async () => {
+    // Prepare
+    const parcelId = await parcelWith({ emailStatus: 'SENT', emailDelivery: 'DELIVERED' });
+
+    // Act
+    const response = await track(parcelId, RECIPIENT_EMAIL.toUpperCase());
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+    });
+    expect(response.json).toEqual({
+      code: CODE,
+      validUntil: '2026-12-01T23:00:00.000Z',
+      delivery: { email: 'DELIVERED' },
+    });
+  });
+
+  it('answers a wrong recipient, a missing or malformed header and an unknown parcel identically: 404 NOT_FOUND', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+
+    // Act
+    const answers = [
+      await track(parcelId, 'mallory@example.com'),
+      await track(parcelId),
+      await track(parcelId, '\u212Aelly@example.com'),
+      await track(`${PARCEL_ID}-NEVER`, RECIPIENT_EMAIL),
+    ];
+
+    // Assess
+    for (const answer of answers) {
+      expect({ status: answer.statusCode, headers: answer.headers, body: answer.body }).toEqual({
+        status: 404,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+        body: JSON.stringify({ code: 'NOT_FOUND' }),
+      });
+    }
+  });
+
+  it.each<[string, Partial<OtpRecord>, number, string]>([
+    ['a verified code', { status: 'VERIFIED' }, 409, 'ALREADY_VERIFIED'],
+    ['a revoked code', { status: 'REVOKED' }, 410, 'REVOKED'],
+    ['an expired code', { expiresAt: NOW.getTime() / 1000 }, 410, 'EXPIRED'],
+  ])('answers the recipient %s with %i %s and no code', async (_case, stored, status, code) => {
+    // Prepare
+    const parcelId = await parcelWith(stored);
+
+    // Act
+    const response = await track(parcelId, RECIPIENT_EMAIL);
+
+    // Assess
+    expect(response.statusCode).toBe(status);
+    expect(response.json).toEqual({ code });
+    expect(response.body).not.toContain(CODE);
+  });
+
+  it('refuses a malformed parcel id with 400 naming the rule, reading nothing', async () => {
+    // Act
+    const response = await track('PCL 1/../x', RECIPIENT_EMAIL);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json).toMatchObject({ code: 'INVALID_PARCEL_ID' });
+    expect(secrets.calls()).toHaveLength(0);
+  });
+});
