@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbOtpStore } from '../../lambdas/adapters/dynamodb-otp-store.ts';
 import type {
   LifecycleStore,
@@ -7,7 +7,7 @@ import type {
   VerifyAttempt,
 } from '../../lambdas/domain/otp-record.ts';
 import { FakeOtpStore } from '../domain/fake-otp-store.ts';
-import { type LocalOtpTable, startOtpTable } from '../support/dynamodb-table.ts';
+import { useOtpTables } from '../support/dynamodb-table.ts';
 import { otpRecord } from '../support/fixtures.ts';
 
 /**
@@ -26,15 +26,15 @@ const NOW = Date.parse('2026-12-01T13:00:00Z') / 1000;
 const LEASE = 30;
 const PLACEHOLDER_TTL = NOW + 14 * 86_400;
 
-let table: LocalOtpTable;
+const tables = useOtpTables();
 const fake = new FakeOtpStore();
 const implementations: [string, () => StoreUnderTest][] = [
   [
     'DynamoDbOtpStore on dynalite',
     () => ({
-      store: new DynamoDbOtpStore(table.client, table.tableName),
-      put: (record) => table.put(record),
-      item: (parcelId) => table.item(parcelId),
+      store: new DynamoDbOtpStore(tables().client, tables().tableName),
+      put: (record) => tables().put(record),
+      item: (parcelId) => tables().item(parcelId),
     }),
   ],
   [
@@ -46,14 +46,6 @@ const implementations: [string, () => StoreUnderTest][] = [
     }),
   ],
 ];
-
-beforeAll(async () => {
-  table = await startOtpTable();
-});
-
-afterAll(async () => {
-  await table?.stop();
-});
 
 let serial = 0;
 

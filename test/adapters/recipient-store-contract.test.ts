@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbRecipientStore } from '../../lambdas/adapters/dynamodb-recipient-store.ts';
 import type { RecipientReader, RecipientWriter } from '../../lambdas/domain/otp-record.ts';
 import { FakeRecipientStore } from '../domain/fake-recipient-store.ts';
-import { type LocalOtpTable, startOtpTable } from '../support/dynamodb-table.ts';
+import { useOtpTables } from '../support/dynamodb-table.ts';
 import { recipientRecord } from '../support/fixtures.ts';
 
 /**
@@ -11,22 +11,14 @@ import { recipientRecord } from '../support/fixtures.ts';
  */
 const NOW = Date.parse('2026-12-01T13:00:00Z') / 1000;
 
-let table: LocalOtpTable;
+const tables = useOtpTables();
 const implementations: [string, () => RecipientReader & RecipientWriter][] = [
   [
     'DynamoDbRecipientStore on dynalite',
-    () => new DynamoDbRecipientStore(table.client, table.recipientTableName),
+    () => new DynamoDbRecipientStore(tables().client, tables().recipientTableName),
   ],
   ['FakeRecipientStore', () => new FakeRecipientStore()],
 ];
-
-beforeAll(async () => {
-  table = await startOtpTable();
-});
-
-afterAll(async () => {
-  await table?.stop();
-});
 
 let serial = 0;
 

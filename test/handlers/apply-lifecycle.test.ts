@@ -1,8 +1,7 @@
 import { KMSClient } from '@aws-sdk/client-kms';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { decryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
@@ -10,13 +9,15 @@ import {
   DRIVER_ID,
   eventBridgeEvent,
   ISSUE_ID,
+  OTP_CODE,
   otpRecordHolding,
   PARCEL_ID,
-  recipientRecord,
+  uniqueParcelId,
 } from '../support/fixtures.ts';
 import {
+  answerEncryptionSecret,
   answerGenerateMac,
-  ENCRYPTION_SECRET,
+  ENCRYPTION_KEY,
   ENCRYPTION_SECRET_ARN,
   HASH_KEY_ARN,
   handlerTestOnTables,
@@ -28,8 +29,6 @@ type Handler = typeof import('../../lambdas/apply-lifecycle/handler.ts')['handle
 const NOW = new Date('2026-12-01T13:00:00Z');
 const FAILED_AT = '2026-12-01T12:00:00Z';
 const TOMORROW = '2026-12-02';
-const CODE = '482913';
-const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 const secrets = mockClient(SecretsManagerClient);
 const kms = mockClient(KMSClient);
 
@@ -48,19 +47,15 @@ const t = handlerTestOnTables<Handler>(
 
 beforeEach(() => {
   answerGenerateMac(kms);
-  secrets
-    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
-    .resolves({ SecretString: ENCRYPTION_SECRET });
+  answerEncryptionSecret(secrets);
 });
 
-let serial = 0;
 /** A parcel of its own per test: its code (bound to the driver who failed) and its recipient. */
 async function parcelWith(overrides: Partial<OtpRecord> = {}): Promise<string> {
-  const parcelId = `${PARCEL_ID}-L${++serial}`;
-  await t.tables.put(
-    otpRecordHolding(CODE, ENCRYPTION_KEY, { parcelId, boundAt: 1_796_090_000, ...overrides }),
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(
+    otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, boundAt: 1_796_090_000, ...overrides }),
   );
-  await t.tables.putRecipient(recipientRecord({ parcelId }));
   return parcelId;
 }
 
@@ -98,9 +93,9 @@ describe('apply-lifecycle handler', () => {
     });
     expect(item.driverId).toBeUndefined();
     const code = decryptOtpCode(ENCRYPTION_KEY, parcelId, item.issueId, item.codeCiphertext);
-    expect(code).not.toBe(CODE);
+    expect(code).not.toBe(OTP_CODE);
     expect(item.codeHash).toBe(codeMac(parcelId, code));
-    expect(item.previousCodeHash).toBe(codeMac(parcelId, CODE));
+    expect(item.previousCodeHash).toBe(codeMac(parcelId, OTP_CODE));
     expect(JSON.stringify(result)).not.toContain(code);
     expect((await t.tables.recipient(parcelId))?.ttl).toBe(validUntil + 30 * 86_400);
   });

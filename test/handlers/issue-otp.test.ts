@@ -10,13 +10,13 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
 import { otpRecord, parcelShippedDetail } from '../support/fixtures.ts';
 import {
+  answerEncryptionSecret,
   answerGenerateMac,
-  ENCRYPTION_SECRET,
+  ENCRYPTION_KEY,
   ENCRYPTION_SECRET_ARN,
   HASH_KEY_ARN,
   handlerTest,
@@ -28,7 +28,6 @@ type Handler = typeof import('../../lambdas/issue-otp/handler.ts')['handler'];
 
 // 2026-12-01 11:00 in Berlin.
 const NOW = new Date('2026-12-01T10:00:00Z');
-const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 
 const ddb = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
@@ -49,9 +48,7 @@ const t = handlerTest<Handler>(
 
 beforeEach(() => {
   answerGenerateMac(kms);
-  secrets
-    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
-    .resolves({ SecretString: ENCRYPTION_SECRET });
+  answerEncryptionSecret(secrets);
 });
 
 const PARCEL = parcelShippedDetail();

@@ -1,13 +1,19 @@
 import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
-import { otpRecordHolding, PARCEL_ID, RECIPIENT_EMAIL, recipientRecord } from '../support/fixtures.ts';
 import {
-  ENCRYPTION_SECRET,
+  OTP_CODE,
+  otpRecordHolding,
+  PARCEL_ID,
+  RECIPIENT_EMAIL,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
+import {
+  answerEncryptionSecret,
+  ENCRYPTION_KEY,
   ENCRYPTION_SECRET_ARN,
   handlerTestOnTables,
   recipientRequest,
@@ -19,9 +25,7 @@ type Handler = typeof import('../../lambdas/resend-otp/handler.ts')['handler'];
 // 2026-12-01 14:00 in Berlin: the code (valid to 23:00 UTC) is open.
 const NOW = new Date('2026-12-01T13:00:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
-const CODE = '482913';
 const PHONE = '+4915112345678';
-const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 const secrets = mockClient(SecretsManagerClient);
 const ses = mockClient(SESClient);
 const sms = mockClient(PinpointSMSVoiceV2Client);
@@ -41,22 +45,18 @@ const t = handlerTestOnTables<Handler>(
 );
 
 beforeEach(() => {
-  secrets
-    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
-    .resolves({ SecretString: ENCRYPTION_SECRET });
+  answerEncryptionSecret(secrets);
   ses.on(SendEmailCommand).resolves({ MessageId: 'msg-resent' });
   sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
 });
 
-let serial = 0;
 /** A parcel of its own per test, with its code and recipient stored. */
 async function parcelWith(
   overrides: Partial<OtpRecord> = {},
   recipient: Partial<RecipientRecord> = {},
 ): Promise<string> {
-  const parcelId = `${PARCEL_ID}-R${++serial}`;
-  await t.tables.put(otpRecordHolding(CODE, ENCRYPTION_KEY, { parcelId, ...overrides }));
-  await t.tables.putRecipient(recipientRecord({ parcelId, ...recipient }));
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }), recipient);
   return parcelId;
 }
 
@@ -85,11 +85,11 @@ describe('resend-otp handler', () => {
     expect(response.json).toEqual({ code: 'RESENT', resendsRemaining: 1 });
     expect(emailed()).toHaveLength(1);
     expect(emailed()[0]?.Destination?.ToAddresses).toEqual([RECIPIENT_EMAIL]);
-    expect(emailed()[0]?.Message?.Body?.Text?.Data).toContain(CODE);
+    expect(emailed()[0]?.Message?.Body?.Text?.Data).toContain(OTP_CODE);
     const item = await t.tables.item(parcelId);
     expect(item).toMatchObject({ resendCount: 2, emailMessageId: 'msg-resent', issueId: expect.any(String) });
     expect(item?.resendLeaseUntil).toBeUndefined();
-    expect(response.body).not.toContain(CODE);
+    expect(response.body).not.toContain(OTP_CODE);
   });
 
   it('texts the code to the phone on file for {"channel":"SMS"}, and emails nothing', async () => {
@@ -103,7 +103,7 @@ describe('resend-otp handler', () => {
     expect(response.statusCode).toBe(202);
     expect(texted()).toHaveLength(1);
     expect(texted()[0]).toMatchObject({ DestinationPhoneNumber: PHONE });
-    expect(texted()[0]?.MessageBody).toContain(CODE);
+    expect(texted()[0]?.MessageBody).toContain(OTP_CODE);
     expect(emailed()).toHaveLength(0);
     expect(await t.tables.item(parcelId)).toMatchObject({
       smsStatus: 'SENT',
@@ -203,14 +203,12 @@ describe('resend-otp handler', () => {
   it('answers 422 SMS_REJECTED when the SMS service refuses the number for good, and gives the resend back', async () => {
     // Prepare
     const parcelId = await parcelWith({}, { phone: PHONE });
-    sms
-      .on(SendTextMessageCommand)
-      .rejects(
-        Object.assign(new Error('opted out'), {
-          name: 'ValidationException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sms.on(SendTextMessageCommand).rejects(
+      Object.assign(new Error('opted out'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     // Act
     const response = await resend(parcelId, JSON.stringify({ channel: 'SMS' }));

@@ -9,10 +9,16 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import { otpRecord } from '../support/fixtures.ts';
-import { ENCRYPTION_SECRET, ENCRYPTION_SECRET_ARN, handlerTest, RECIPIENT_TABLE, TABLE } from './support.ts';
+import {
+  ENCRYPTION_KEY,
+  ENCRYPTION_SECRET,
+  ENCRYPTION_SECRET_ARN,
+  handlerTest,
+  RECIPIENT_TABLE,
+  TABLE,
+} from './support.ts';
 
 type Handler = typeof import('../../lambdas/send-otp-email/handler.ts')['handler'];
 
@@ -26,7 +32,7 @@ const RECIPIENT = 'erika.mustermann@example.com';
 const STORED = otpRecord({
   parcelId: PARCEL,
   issueId: ISSUE,
-  codeCiphertext: encryptOtpCode(deriveKey(ENCRYPTION_SECRET, 'otp-encryption'), PARCEL, ISSUE, CODE),
+  codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, ISSUE, CODE),
 });
 const RECIPIENT_ITEM = {
   parcelId: { S: PARCEL },

@@ -6,9 +6,8 @@ import {
   eventBridgeEvent,
   ORDER_ID,
   otpRecord,
-  PARCEL_ID,
   RECIPIENT_EMAIL,
-  recipientRecord,
+  uniqueParcelId,
 } from '../support/fixtures.ts';
 import { handlerTestOnTables } from './support.ts';
 
@@ -33,11 +32,10 @@ beforeEach(() => {
   ses.on(SendEmailCommand).resolves({ MessageId: 'msg-receipt' });
 });
 
-let serial = 0;
 /** A parcel of its own per test, handed over at VERIFIED_AT unless `overrides` say otherwise. */
 async function handedOver(overrides: Partial<OtpRecord> = {}): Promise<string> {
-  const parcelId = `${PARCEL_ID}-S${++serial}`;
-  await t.tables.put(
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(
     otpRecord({
       parcelId,
       status: 'VERIFIED',
@@ -46,7 +44,6 @@ async function handedOver(overrides: Partial<OtpRecord> = {}): Promise<string> {
       ...overrides,
     }),
   );
-  await t.tables.putRecipient(recipientRecord({ parcelId }));
   return parcelId;
 }
 

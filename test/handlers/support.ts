@@ -5,14 +5,23 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-kms';
+import {
+  GetSecretValueCommand,
+  type ServiceInputTypes as SecretsInput,
+  type SecretsManagerClientResolvedConfig,
+  type ServiceOutputTypes as SecretsOutput,
+} from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
-import { type LocalOtpTable, startOtpTable } from '../support/dynamodb-table.ts';
+import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
+/** The AES key the handlers derive from {@link ENCRYPTION_SECRET}. */
+export const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 
 export const TABLE = 'secure-delivery-otp';
 export const RECIPIENT_TABLE = 'secure-delivery-recipients';
@@ -148,6 +157,15 @@ export function structured<T>(result: T): Exclude<T, string> {
   return result as Exclude<T, string>;
 }
 
+/** Makes the mocked Secrets Manager answer the encryption secret, as the stack's secret holds it. */
+export function answerEncryptionSecret(
+  secrets: AwsStub<SecretsInput, SecretsOutput, SecretsManagerClientResolvedConfig>,
+): void {
+  secrets
+    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
+    .resolves({ SecretString: ENCRYPTION_SECRET });
+}
+
 /** Makes the mocked KMS answer GenerateMac as KMS does: HMAC-SHA-256 of the message under the test key. */
 export function answerGenerateMac(
   kms: AwsStub<ServiceInputTypes, ServiceOutputTypes, KMSClientResolvedConfig>,
@@ -173,13 +191,7 @@ export function handlerTestOnTables<H>(
   env: Record<string, string>,
   options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
 ): HandlerTest<H> & { readonly tables: LocalOtpTable } {
-  let tables: LocalOtpTable | undefined;
-  beforeAll(async () => {
-    tables = await startOtpTable();
-  });
-  afterAll(async () => {
-    await tables?.stop();
-  });
+  const tablesOf = useOtpTables();
   const test = handlerTest<H>(
     name,
     () => ({
@@ -190,10 +202,6 @@ export function handlerTestOnTables<H>(
     }),
     options,
   );
-  const tablesOf = (): LocalOtpTable => {
-    if (!tables) throw new Error('tables start in beforeAll');
-    return tables;
-  };
   return {
     get handler() {
       return test.handler;

@@ -1,11 +1,17 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
-import { otpRecordHolding, PARCEL_ID, RECIPIENT_EMAIL, recipientRecord } from '../support/fixtures.ts';
 import {
-  ENCRYPTION_SECRET,
+  OTP_CODE,
+  otpRecordHolding,
+  PARCEL_ID,
+  RECIPIENT_EMAIL,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
+import {
+  answerEncryptionSecret,
+  ENCRYPTION_KEY,
   ENCRYPTION_SECRET_ARN,
   handlerTestOnTables,
   recipientRequest,
@@ -16,8 +22,6 @@ type Handler = typeof import('../../lambdas/track-otp/handler.ts')['handler'];
 
 // 2026-12-01 14:00 in Berlin: the code (valid to 23:00 UTC) is open.
 const NOW = new Date('2026-12-01T13:00:00Z');
-const CODE = '482913';
-const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 const secrets = mockClient(SecretsManagerClient);
 
 const t = handlerTestOnTables<Handler>(
@@ -27,17 +31,13 @@ const t = handlerTestOnTables<Handler>(
 );
 
 beforeEach(() => {
-  secrets
-    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
-    .resolves({ SecretString: ENCRYPTION_SECRET });
+  answerEncryptionSecret(secrets);
 });
 
-let serial = 0;
 /** A parcel of its own per test, with its code and recipient stored. */
 async function parcelWith(overrides: Partial<OtpRecord> = {}): Promise<string> {
-  const parcelId = `${PARCEL_ID}-T${++serial}`;
-  await t.tables.put(otpRecordHolding(CODE, ENCRYPTION_KEY, { parcelId, ...overrides }));
-  await t.tables.putRecipient(recipientRecord({ parcelId }));
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }));
   return parcelId;
 }
 
@@ -64,7 +64,7 @@ describe('track-otp handler', () => {
       'cache-control': 'no-store',
     });
     expect(response.json).toEqual({
-      code: CODE,
+      code: OTP_CODE,
       validUntil: '2026-12-01T23:00:00.000Z',
       delivery: { email: 'DELIVERED' },
     });
@@ -106,7 +106,7 @@ describe('track-otp handler', () => {
     // Assess
     expect(response.statusCode).toBe(status);
     expect(response.json).toEqual({ code });
-    expect(response.body).not.toContain(CODE);
+    expect(response.body).not.toContain(OTP_CODE);
   });
 
   it('refuses a malformed parcel id with 400 naming the rule, reading nothing', async () => {

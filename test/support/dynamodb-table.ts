@@ -3,12 +3,14 @@
  * `lib/` declares them, so conditional writes are judged by a DynamoDB engine, not by reading their text.
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll } from 'vitest';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import { startDynamoDb } from '../../sandbox/dynamodb.ts';
 import { SandboxLog } from '../../sandbox/log.ts';
 import { listen } from '../../sandbox/net.ts';
 import { TemplateResolver } from '../../sandbox/template.ts';
+import { recipientRecord } from './fixtures.ts';
 
 const ENV = { region: 'eu-central-1', accountId: '000000000000', stackName: 'StoreTest' };
 
@@ -21,6 +23,8 @@ export interface LocalOtpTable {
   readonly recipientTableName: string;
   /** Writes `record` as the item, unconditionally (a test's starting state). */
   put(record: OtpRecord): Promise<void>;
+  /** Writes a parcel's code `record` and its recipient ({@link recipientRecord} with `recipient`). */
+  putParcel(record: OtpRecord, recipient?: Partial<RecipientRecord>): Promise<void>;
   /** Writes `recipient` as the recipient table's item, unconditionally. */
   putRecipient(recipient: RecipientRecord): Promise<void>;
   /** The recipient table's item, or undefined. */
@@ -73,13 +77,17 @@ export async function startOtpTable(): Promise<LocalOtpTable> {
   });
   const tableName = resolver.ref('OtpTable');
   const recipientTableName = resolver.ref('RecipientTable');
-  return {
+  const local: LocalOtpTable = {
     client,
     endpoint: dynamodb.endpoint,
     tableName,
     recipientTableName,
     put: async (record) => {
       await client.send(new PutItemCommand({ TableName: tableName, Item: toItem(record) }));
+    },
+    putParcel: async (record, recipient = {}) => {
+      await local.put(record);
+      await local.putRecipient(recipientRecord({ parcelId: record.parcelId, ...recipient }));
     },
     putRecipient: async (recipient) => {
       await client.send(
@@ -120,5 +128,21 @@ export async function startOtpTable(): Promise<LocalOtpTable> {
       client.destroy();
       await dynamodb.stop();
     },
+  };
+  return local;
+}
+
+/** Starts the tables before the file's tests and stops them after; the getter throws before they run. */
+export function useOtpTables(): () => LocalOtpTable {
+  let tables: LocalOtpTable | undefined;
+  beforeAll(async () => {
+    tables = await startOtpTable();
+  });
+  afterAll(async () => {
+    await tables?.stop();
+  });
+  return () => {
+    if (!tables) throw new Error('the tables start in beforeAll');
+    return tables;
   };
 }

@@ -17,6 +17,8 @@ export const PARCEL_ID = 'PCL-789';
 export const ORDER_ID = '123-456';
 export const ISSUE_ID = '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab';
 export const DRIVER_ID = 'driver-1';
+/** The code the fixtures' records hold when a test needs a real one ({@link otpRecordHolding}). */
+export const OTP_CODE = '482913';
 export const RECIPIENT_EMAIL = 'erika.mustermann@example.com';
 export const RECIPIENT_NAME = 'Erika Mustermann';
 /** The delivery day of the fixtures; its code expires at the end of it in Berlin. */
@@ -106,3 +108,7 @@ export function recipientRecord(overrides: Partial<RecipientRecord> = {}): Recip
     ...overrides,
   };
 }
+
+let parcelSerial = 0;
+/** A parcel id no other test in this file used (for tests sharing one table). */
+export const uniqueParcelId = (prefix = PARCEL_ID): string => `${prefix}-${++parcelSerial}`;
