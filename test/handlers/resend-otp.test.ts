@@ -3,24 +3,8 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
-import {
-  OTP_CODE,
-  otpRecordHolding,
-  PARCEL_ID,
-  RECIPIENT_EMAIL,
-  uniqueParcelId,
-} from '../support/fixtures.ts';
-import {
-  answerEncryptionSecret,
-  ENCRYPTION_KEY,
-  ENCRYPTION_SECRET_ARN,
-  handlerTestOnTables,
-  recipientRequest,
-  structured,
-} from './support.ts';
-
-type Handler = typeof import('../../lambdas/resend-otp/handler.ts')['handler'];
+import { OTP_CODE, PARCEL_ID, RECIPIENT_EMAIL } from '../support/fixtures.ts';
+import { recipientRouteTest } from './support.ts';
 
 // 2026-12-01 14:00 in Berlin: the code (valid to 23:00 UTC) is open.
 const NOW = new Date('2026-12-01T13:00:00Z');
@@ -30,10 +14,10 @@ const secrets = mockClient(SecretsManagerClient);
 const ses = mockClient(SESClient);
 const sms = mockClient(PinpointSMSVoiceV2Client);
 
-const t = handlerTestOnTables<Handler>(
+const route = recipientRouteTest(
   'resend-otp',
+  'POST /parcels/{parcelId}/otp/resend',
   {
-    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     SENDER_EMAIL: 'no-reply@secure-delivery.example.com',
     SES_CONFIGURATION_SET: 'secure-delivery',
     SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
@@ -41,34 +25,18 @@ const t = handlerTestOnTables<Handler>(
     MAX_RESENDS_PER_CODE: '3',
     RESEND_LEASE_SECONDS: '15',
   },
-  { mocks: [secrets, ses, sms], now: NOW },
+  { secrets, mocks: [ses, sms], now: NOW },
 );
 
 beforeEach(() => {
-  answerEncryptionSecret(secrets);
   ses.on(SendEmailCommand).resolves({ MessageId: 'msg-resent' });
   sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
 });
 
-/** A parcel of its own per test, with its code and recipient stored. */
-async function parcelWith(
-  overrides: Partial<OtpRecord> = {},
-  recipient: Partial<RecipientRecord> = {},
-): Promise<string> {
-  const parcelId = uniqueParcelId();
-  await t.tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }), recipient);
-  return parcelId;
-}
-
-async function resend(parcelId: string, body?: string, recipientEmail = RECIPIENT_EMAIL) {
-  const event = recipientRequest('POST /parcels/{parcelId}/otp/resend', parcelId, {
-    recipientEmail,
-    ...(body === undefined ? {} : { body }),
-  });
-  const response = structured(await t.handler(event, t.context));
-  return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
-}
-
+const parcelWith = route.parcelWith;
+const resend = (parcelId: string, body?: string, recipientEmail = RECIPIENT_EMAIL) =>
+  route.call(parcelId, { recipientEmail, ...(body === undefined ? {} : { body }) });
+const tables = () => route.test.tables;
 const emailed = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input);
 const texted = () => sms.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input);
 
@@ -86,7 +54,7 @@ describe('resend-otp handler', () => {
     expect(emailed()).toHaveLength(1);
     expect(emailed()[0]?.Destination?.ToAddresses).toEqual([RECIPIENT_EMAIL]);
     expect(emailed()[0]?.Message?.Body?.Text?.Data).toContain(OTP_CODE);
-    const item = await t.tables.item(parcelId);
+    const item = await tables().item(parcelId);
     expect(item).toMatchObject({ resendCount: 2, emailMessageId: 'msg-resent', issueId: expect.any(String) });
     expect(item?.resendLeaseUntil).toBeUndefined();
     expect(response.body).not.toContain(OTP_CODE);
@@ -105,7 +73,7 @@ describe('resend-otp handler', () => {
     expect(texted()[0]).toMatchObject({ DestinationPhoneNumber: PHONE });
     expect(texted()[0]?.MessageBody).toContain(OTP_CODE);
     expect(emailed()).toHaveLength(0);
-    expect(await t.tables.item(parcelId)).toMatchObject({
+    expect(await tables().item(parcelId)).toMatchObject({
       smsStatus: 'SENT',
       lastChannel: 'SMS',
       resendCount: 1,
@@ -123,7 +91,7 @@ describe('resend-otp handler', () => {
     expect(response.statusCode).toBe(422);
     expect(response.json).toEqual({ code: 'NO_PHONE' });
     expect([...emailed(), ...texted()]).toHaveLength(0);
-    expect((await t.tables.item(parcelId))?.resendCount).toBeUndefined();
+    expect((await tables().item(parcelId))?.resendCount).toBeUndefined();
   });
 
   it.each([
@@ -140,7 +108,7 @@ describe('resend-otp handler', () => {
     expect(response.statusCode).toBe(400);
     expect(response.json).toMatchObject({ code });
     expect([...emailed(), ...texted()]).toHaveLength(0);
-    expect((await t.tables.item(parcelId))?.resendCount).toBeUndefined();
+    expect((await tables().item(parcelId))?.resendCount).toBeUndefined();
   });
 
   it('answers 429 TOO_MANY_RESENDS once the code was resent three times, sending nothing', async () => {
@@ -195,7 +163,7 @@ describe('resend-otp handler', () => {
     // Assess
     expect(response.statusCode).toBe(503);
     expect(response.json).toMatchObject({ code: 'TRY_AGAIN' });
-    const item = await t.tables.item(parcelId);
+    const item = await tables().item(parcelId);
     expect(item?.resendCount).toBe(1);
     expect(item?.resendLeaseUntil).toBeUndefined();
   });
@@ -216,6 +184,6 @@ describe('resend-otp handler', () => {
     // Assess
     expect(response.statusCode).toBe(422);
     expect(response.json).toMatchObject({ code: 'SMS_REJECTED' });
-    expect((await t.tables.item(parcelId))?.resendCount).toBe(0);
+    expect((await tables().item(parcelId))?.resendCount).toBe(0);
   });
 });

@@ -11,12 +11,14 @@ import {
   type SecretsManagerClientResolvedConfig,
   type ServiceOutputTypes as SecretsOutput,
 } from '@aws-sdk/client-secrets-manager';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
+import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
+import { OTP_CODE, otpRecordHolding, uniqueParcelId } from '../support/fixtures.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
@@ -247,6 +249,60 @@ export function recipientRequest(
       stage: '$default',
       time: '01/Dec/2026:13:00:00 +0000',
       timeEpoch: Date.parse('2026-12-01T13:00:00Z'),
+    },
+  };
+}
+
+/** A recipient route's answer, its body parsed. */
+export type RouteAnswer = Exclude<APIGatewayProxyResultV2, string> & { json: Record<string, unknown> };
+
+/**
+ * {@link handlerTestOnTables} for a shop-backend recipient route (`routeKey`, e.g. `GET /parcels/{parcelId}/otp`):
+ * the encryption secret answered from `secrets`, a parcel per test ({@link otpRecordHolding} of
+ * {@link OTP_CODE}, and its recipient), and `call` sending the route's request as API Gateway would.
+ */
+export function recipientRouteTest(
+  name: string,
+  routeKey: string,
+  env: Record<string, string>,
+  options: {
+    readonly secrets: AwsStub<SecretsInput, SecretsOutput, SecretsManagerClientResolvedConfig>;
+    readonly mocks?: readonly { reset(): void }[];
+    readonly now?: Date;
+  },
+) {
+  type RouteHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+  const test = handlerTestOnTables<RouteHandler>(
+    name,
+    { OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN, ...env },
+    { ...options, mocks: [options.secrets, ...(options.mocks ?? [])] },
+  );
+  beforeEach(() => {
+    answerEncryptionSecret(options.secrets);
+  });
+  return {
+    test,
+    /** Stores a parcel of its own (code and recipient) for this test; returns its id. */
+    async parcelWith(
+      overrides: Partial<OtpRecord> = {},
+      recipient: Partial<RecipientRecord> = {},
+    ): Promise<string> {
+      const parcelId = uniqueParcelId();
+      await test.tables.putParcel(
+        otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }),
+        recipient,
+      );
+      return parcelId;
+    },
+    /** Calls the route for `parcelId` as the shop backend (`recipientEmail` in X-Recipient-Email). */
+    async call(
+      parcelId: string,
+      request: { readonly recipientEmail?: string; readonly body?: string } = {},
+    ): Promise<RouteAnswer> {
+      const response = structured(
+        await test.handler(recipientRequest(routeKey, parcelId, request), test.context),
+      );
+      return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
     },
   };
 }

@@ -1,53 +1,18 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
-import {
-  OTP_CODE,
-  otpRecordHolding,
-  PARCEL_ID,
-  RECIPIENT_EMAIL,
-  uniqueParcelId,
-} from '../support/fixtures.ts';
-import {
-  answerEncryptionSecret,
-  ENCRYPTION_KEY,
-  ENCRYPTION_SECRET_ARN,
-  handlerTestOnTables,
-  recipientRequest,
-  structured,
-} from './support.ts';
-
-type Handler = typeof import('../../lambdas/track-otp/handler.ts')['handler'];
+import { OTP_CODE, PARCEL_ID, RECIPIENT_EMAIL } from '../support/fixtures.ts';
+import { recipientRouteTest } from './support.ts';
 
 // 2026-12-01 14:00 in Berlin: the code (valid to 23:00 UTC) is open.
 const NOW = new Date('2026-12-01T13:00:00Z');
 const secrets = mockClient(SecretsManagerClient);
 
-const t = handlerTestOnTables<Handler>(
-  'track-otp',
-  { OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN },
-  { mocks: [secrets], now: NOW },
-);
-
-beforeEach(() => {
-  answerEncryptionSecret(secrets);
-});
-
-/** A parcel of its own per test, with its code and recipient stored. */
-async function parcelWith(overrides: Partial<OtpRecord> = {}): Promise<string> {
-  const parcelId = uniqueParcelId();
-  await t.tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }));
-  return parcelId;
-}
-
-async function track(parcelId: string, recipientEmail?: string) {
-  const event = recipientRequest('GET /parcels/{parcelId}/otp', parcelId, {
-    ...(recipientEmail === undefined ? {} : { recipientEmail }),
-  });
-  const response = structured(await t.handler(event, t.context));
-  return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
-}
+const route = recipientRouteTest('track-otp', 'GET /parcels/{parcelId}/otp', {}, { secrets, now: NOW });
+const parcelWith = route.parcelWith;
+const track = (parcelId: string, recipientEmail?: string) =>
+  route.call(parcelId, recipientEmail === undefined ? {} : { recipientEmail });
 
 describe('track-otp handler', () => {
   it('shows the parcel’s own recipient the current code, until when it is valid and how it is reaching them', async () => {
