@@ -77,6 +77,12 @@ export async function startOtpTable(): Promise<LocalOtpTable> {
   });
   const tableName = resolver.ref('OtpTable');
   const recipientTableName = resolver.ref('RecipientTable');
+  const read = async (table: string, parcelId: string) =>
+    (
+      await client.send(
+        new GetItemCommand({ TableName: table, Key: { parcelId: { S: parcelId } }, ConsistentRead: true }),
+      )
+    ).Item;
   const local: LocalOtpTable = {
     client,
     endpoint: dynamodb.endpoint,
@@ -103,26 +109,14 @@ export async function startOtpTable(): Promise<LocalOtpTable> {
       );
     },
     recipient: async (parcelId) => {
-      const { Item } = await client.send(
-        new GetItemCommand({
-          TableName: recipientTableName,
-          Key: { parcelId: { S: parcelId } },
-          ConsistentRead: true,
-        }),
-      );
-      if (!Item) return undefined;
-      const fields = Object.entries(Item).map(([name, value]) => [name, value.N ? Number(value.N) : value.S]);
+      const item = await read(recipientTableName, parcelId);
+      if (!item) return undefined;
+      const fields = Object.entries(item).map(([name, value]) => [name, value.N ? Number(value.N) : value.S]);
       return Object.fromEntries(fields) as RecipientRecord;
     },
     item: async (parcelId) => {
-      const { Item } = await client.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: { parcelId: { S: parcelId } },
-          ConsistentRead: true,
-        }),
-      );
-      return Item ? fromItem(Item) : undefined;
+      const item = await read(tableName, parcelId);
+      return item ? fromItem(item) : undefined;
     },
     stop: async () => {
       client.destroy();
