@@ -175,7 +175,15 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const again = await store.verify(attempt());
 
       // Assess
-      expect(verified).toMatchObject({ ok: true, record: { status: 'VERIFIED', verifiedBy: 'driver-1' } });
+      expect(verified).toMatchObject({
+        ok: true,
+        record: {
+          status: 'VERIFIED',
+          verifiedBy: 'driver-1',
+          verifiedAt: NOW,
+          verifiedAtIso: '2026-12-01T13:00:00.000Z',
+        },
+      });
       expect(again).toMatchObject({ ok: false, current: { status: 'VERIFIED' } });
     });
 
