@@ -12,6 +12,7 @@ import type {
   EmailDeliveryReport,
   OtpRecord,
 } from '../../lambdas/domain/otp-record.ts';
+import { otpRecord } from '../support/fixtures.ts';
 
 const clock = { now: () => new Date('2026-12-01T10:00:00Z') };
 const NOW = Date.parse('2026-12-01T10:00:00Z') / 1000;
@@ -39,7 +40,7 @@ function storeAnswering(result: ConditionalResult) {
 }
 
 const record = (fields: Partial<OtpRecord>): OtpRecord =>
-  ({ parcelId: 'P-1', issueId: 'i-1', status: 'ISSUED', expiresAt: NOW + 3600, ...fields }) as OtpRecord;
+  otpRecord({ parcelId: 'P-1', issueId: 'i-1', expiresAt: NOW + 3600, ...fields });
 
 describe('deliveryReportFrom', () => {
   it('reads parcel, message id, status and bounce type from an SES bounce event', () => {

@@ -1,10 +1,13 @@
-import type {
-  ConditionalResult,
-  EmailClaim,
-  LifecycleStore,
-  OtpRecord,
-  OtpStore,
-  VerifyAttempt,
+import { ParcelClosedError } from '../../lambdas/domain/errors.ts';
+import {
+  type ConditionalResult,
+  DELIVERY_RANK,
+  type EmailClaim,
+  type LifecycleOrder,
+  type LifecycleStore,
+  type OtpRecord,
+  type ReissueFields,
+  type VerifyAttempt,
 } from '../../lambdas/domain/otp-record.ts';
 
 /** Name of a store operation, as counted by {@link FakeOtpStore.calls}. */
@@ -12,21 +15,31 @@ export type StoreOperation = keyof LifecycleStore;
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** An item as the table holds it: a code record, or a placeholder (no `issueId`) for what came early. */
+type Item = Mutable<Partial<OtpRecord>> & { parcelId: string };
+
+/** How long an early closure is kept (the adapter's `CLOSURE_TTL_SECONDS`). */
+const CLOSURE_TTL_SECONDS = 90 * 86_400;
+/** How long an early binding waits for its code when a test does not say (the domain's default). */
+const WAITING_BINDING_TTL_SECONDS = 14 * 86_400;
+
 /**
- * In-memory {@link OtpStore} with the same conditional semantics as `DynamoDbOtpStore`:
+ * In-memory {@link LifecycleStore} that behaves like `DynamoDbOtpStore` on DynamoDB, condition for condition:
  *
- * - every write checks its condition and applies its update synchronously, with no `await` in between,
- *   so each call is atomic just like a DynamoDB conditional write, however many calls race;
- * - a write on a missing item fails its condition (DynamoDB evaluates `issueId = :issue` etc. as false)
- *   and reports no old image;
- * - a missing attribute never satisfies a comparison (`driverId = :driver`, `emailClaimedAt < :stale`).
+ * - every write checks its condition and applies its update with no `await` in between, so each call is
+ *   atomic like a conditional UpdateItem, however many calls race;
+ * - a comparison with a missing attribute is false (`driverId = :driver`, `lastLifecycleEvent <> :key`);
+ * - an update may create the item, as UpdateItem does: an early Out For Delivery leaves a placeholder bound
+ *   to its driver, an early closure one that bars the code (`createIfAbsent` then throws ParcelClosedError);
+ * - a refused write answers with the item as it was (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): the
+ *   record, or for a placeholder only its driver.
  *
- * Every call is counted so tests can assert round trips.
+ * Every call is counted so tests can assert round trips; {@link interleave} lets another request land
+ * right after a given write, before its caller sees the answer.
  */
-export class FakeOtpStore implements OtpStore {
-  protected readonly items = new Map<string, OtpRecord>();
-  /** Items without a code: an early Out For Delivery's binding, by parcel. */
-  private readonly placeholders = new Map<string, string>();
+export class FakeOtpStore implements LifecycleStore {
+  private readonly items = new Map<string, Item>();
+  private readonly hooks = new Map<StoreOperation, () => Promise<void>>();
   /** Operations in the order they were called. */
   readonly calls: StoreOperation[] = [];
 
@@ -46,23 +59,39 @@ export class FakeOtpStore implements OtpStore {
     this.items.set(record.parcelId, { ...record });
   }
 
-  /** Test back door: the stored item, without counting a call. */
+  /** Test back door: an item with no code, bound to `driverId` (Out For Delivery before the code, or a low-value parcel). */
+  seedPlaceholder(parcelId: string, driverId: string, boundAt = 0): void {
+    this.items.set(parcelId, { parcelId, driverId, boundAt });
+  }
+
+  /** Test back door: the stored item (a placeholder too), without counting a call. */
   peek(parcelId: string): OtpRecord | undefined {
     const item = this.items.get(parcelId);
-    return item ? { ...item } : undefined;
+    return item ? ({ ...item } as OtpRecord) : undefined;
+  }
+
+  /** Runs `hook` once, right after the next `operation` has written (or refused), before it returns. */
+  interleave(operation: StoreOperation, hook: () => Promise<void>): void {
+    this.hooks.set(operation, hook);
   }
 
   async createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }> {
-    this.calls.push('createIfAbsent');
-    const existing = this.items.get(record.parcelId);
-    if (existing) return { created: false, record: { ...existing } };
-    this.items.set(record.parcelId, { ...record });
-    return { created: true, record: { ...record } };
+    // An update, not a put: a placeholder's early binding stays unless the record sets its own.
+    const result = await this.update(
+      'createIfAbsent',
+      record.parcelId,
+      (item) => item?.issueId === undefined && item?.closedAt === undefined,
+      (item) => Object.assign(item, definedFields(record)),
+    );
+    if (result.ok) return { created: true, record: result.record };
+    if (!result.current)
+      throw new ParcelClosedError(`Parcel ${record.parcelId} was closed before its code was issued`);
+    return { created: false, record: result.current };
   }
 
   async get(parcelId: string): Promise<OtpRecord | undefined> {
     this.calls.push('get');
-    return this.peek(parcelId);
+    return this.answer('get', recordOf(this.items.get(parcelId)));
   }
 
   async claimEmail(
@@ -71,111 +100,374 @@ export class FakeOtpStore implements OtpStore {
     nowSeconds: number,
     leaseSeconds: number,
   ): Promise<EmailClaim> {
-    this.calls.push('claimEmail');
-    const item = this.items.get(parcelId);
     const stale = nowSeconds - leaseSeconds;
-    const open =
-      item !== undefined &&
-      item.issueId === issueId &&
-      item.status === 'ISSUED' &&
-      item.expiresAt > nowSeconds;
-    const claimable =
-      open &&
-      (item.emailStatus === undefined ||
-        (item.emailStatus === 'SENDING' && item.emailClaimedAt !== undefined && item.emailClaimedAt < stale));
-    if (claimable) {
-      this.items.set(parcelId, { ...item, emailStatus: 'SENDING', emailClaimedAt: nowSeconds });
-      return 'CLAIMED';
-    }
-    if (item?.emailStatus === 'SENT') return 'ALREADY_SENT';
-    return open ? 'IN_FLIGHT' : 'CODE_CLOSED';
+    const result = await this.update(
+      'claimEmail',
+      parcelId,
+      (item) =>
+        openCode(item, issueId, nowSeconds) &&
+        (item?.emailStatus === undefined ||
+          (item.emailStatus === 'SENDING' && lessThan(item.emailClaimedAt, stale))),
+      (item) => Object.assign(item, { emailStatus: 'SENDING', emailClaimedAt: nowSeconds }),
+    );
+    if (result.ok) return 'CLAIMED';
+    if (result.current?.emailStatus === 'SENT') return 'ALREADY_SENT';
+    return openCode(result.current, issueId, nowSeconds) ? 'IN_FLIGHT' : 'CODE_CLOSED';
   }
 
-  async markEmailSent(parcelId: string, issueId: string): Promise<void> {
-    this.calls.push('markEmailSent');
-    const item = this.items.get(parcelId);
-    // The adapter swallows a failed condition: a stale sender never touches a newer code.
-    if (item?.issueId === issueId) this.items.set(parcelId, { ...item, emailStatus: 'SENT' });
+  async markEmailSent(parcelId: string, issueId: string, messageId?: string): Promise<void> {
+    await this.update(
+      'markEmailSent',
+      parcelId,
+      (item) => item?.issueId === issueId,
+      (item) => {
+        item.emailStatus = 'SENT';
+        if (messageId === undefined) return;
+        Object.assign(item, {
+          emailMessageId: messageId,
+          emailDelivery: 'SENT',
+          emailDeliveryRank: DELIVERY_RANK.SENT,
+        });
+        delete item.emailBounceType;
+      },
+    );
   }
 
   async releaseEmailClaim(parcelId: string, issueId: string): Promise<void> {
-    this.calls.push('releaseEmailClaim');
-    const item = this.items.get(parcelId);
-    if (item?.issueId === issueId) {
-      const released: Mutable<OtpRecord> = { ...item };
-      delete released.emailStatus;
-      delete released.emailClaimedAt;
-      this.items.set(parcelId, released);
-    }
+    // Only a claim still in flight: a sender that outlived its lease must not wipe SENT.
+    await this.update(
+      'releaseEmailClaim',
+      parcelId,
+      (item) => item?.issueId === issueId && item.emailStatus === 'SENDING',
+      (item) => remove(item, 'emailStatus', 'emailClaimedAt'),
+    );
   }
 
   async assignDriver(
     parcelId: string,
     driverId: string,
-    eventSeconds = 0,
+    eventSeconds: number,
+    placeholderTtl = eventSeconds + WAITING_BINDING_TTL_SECONDS,
   ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
-    this.calls.push('assignDriver');
+    const result = await this.update(
+      'assignDriver',
+      parcelId,
+      (item) =>
+        ((item?.issueId === undefined && item?.closedAt === undefined) || item?.status === 'ISSUED') &&
+        (item?.boundAt === undefined || item.boundAt <= eventSeconds),
+      (item) => Object.assign(item, { driverId, boundAt: eventSeconds, ttl: item.ttl ?? placeholderTtl }),
+    );
+    if (!result.ok) return 'REFUSED';
+    return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
+  }
+
+  verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
+    return this.update(
+      'verify',
+      attempt.parcelId,
+      (item) => item?.codeHash === attempt.codeHash && openForDriver(item, attempt),
+      (item) =>
+        Object.assign(item, {
+          status: 'VERIFIED',
+          verifiedAt: attempt.nowSeconds,
+          verifiedAtIso: attempt.nowIso,
+          verifiedBy: attempt.driverId,
+        }),
+    );
+  }
+
+  recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult> {
+    return this.update(
+      'recordWrongAttempt',
+      attempt.parcelId,
+      (item) => item?.codeHash === issuedHash && openForDriver(item, attempt),
+      (item) =>
+        Object.assign(item, {
+          wrongAttempts: (item.wrongAttempts ?? 0) + 1,
+          totalWrongAttempts: (item.totalWrongAttempts ?? 0) + 1,
+        }),
+    );
+  }
+
+  reissue(
+    parcelId: string,
+    expectedIssueId: string,
+    fields: ReissueFields,
+    maxWrongPerParcel: number,
+    order: LifecycleOrder & { readonly nowSeconds: number; readonly keepBindingAt?: number },
+  ): Promise<ConditionalResult> {
+    const keep = order.keepBindingAt !== undefined;
+    return this.update(
+      'reissue',
+      parcelId,
+      (item) =>
+        item?.issueId === expectedIssueId &&
+        item.status !== undefined &&
+        item.status !== 'VERIFIED' &&
+        item.closedAt === undefined &&
+        lessThan(item.totalWrongAttempts, maxWrongPerParcel) &&
+        newerThanLastLifecycle(item, order) &&
+        noResendInFlight(item, order.nowSeconds) &&
+        noSmsInFlight(item, order.nowSeconds) &&
+        (keep
+          ? item.boundAt === order.keepBindingAt
+          : item.boundAt === undefined || item.boundAt <= order.eventAt),
+      (item) => {
+        Object.assign(item, {
+          ...fields,
+          previousCodeHash: item.codeHash,
+          status: 'ISSUED',
+          wrongAttempts: 0,
+          resendCount: 0,
+          issueCount: (item.issueCount ?? 1) + 1,
+          lastLifecycleAt: order.eventAt,
+          lastLifecycleEvent: order.eventKey,
+        });
+        if (!keep) {
+          item.boundAt = order.eventAt;
+          delete item.driverId;
+        }
+        remove(
+          item,
+          'emailStatus',
+          'emailClaimedAt',
+          'revokedAt',
+          'resendLeaseUntil',
+          'emailMessageId',
+          'emailDelivery',
+          'emailDeliveryRank',
+          'emailBounceType',
+          'smsStatus',
+          'smsClaimedAt',
+          'smsLeaseUntil',
+          'undeliverableAt',
+          'delayedShard',
+          'delayedAt',
+        );
+      },
+    );
+  }
+
+  revoke(
+    parcelId: string,
+    nowSeconds: number,
+    close: boolean,
+    order?: LifecycleOrder,
+  ): Promise<ConditionalResult> {
+    // Closing also works before the code exists: the placeholder it leaves bars the code for good.
+    return this.update(
+      'revoke',
+      parcelId,
+      (item) =>
+        (close
+          ? item?.issueId === undefined || (item.status !== undefined && item.status !== 'VERIFIED')
+          : item?.issueId !== undefined && item.status !== undefined && item.status !== 'VERIFIED') &&
+        noResendInFlight(item, nowSeconds) &&
+        noSmsInFlight(item, nowSeconds) &&
+        (order === undefined || newerThanLastLifecycle(item, order)),
+      (item) => {
+        Object.assign(item, { status: 'REVOKED', revokedAt: nowSeconds });
+        if (close)
+          Object.assign(item, { closedAt: nowSeconds, ttl: item.ttl ?? nowSeconds + CLOSURE_TTL_SECONDS });
+        if (order)
+          Object.assign(item, { lastLifecycleAt: order.eventAt, lastLifecycleEvent: order.eventKey });
+      },
+    );
+  }
+
+  countResend(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    maxResends: number,
+    leaseUntil: number,
+  ): Promise<ConditionalResult> {
+    // One resend in flight at a time: a second one must not end the first one's hold on the code.
+    return this.update(
+      'countResend',
+      parcelId,
+      (item) =>
+        openCode(item, issueId, nowSeconds) &&
+        (item?.resendCount === undefined || item.resendCount < maxResends) &&
+        noResendInFlight(item, nowSeconds),
+      (item) =>
+        Object.assign(item, { resendCount: (item.resendCount ?? 0) + 1, resendLeaseUntil: leaseUntil }),
+    );
+  }
+
+  async markSmsResent(parcelId: string, issueId: string): Promise<void> {
+    await this.update(
+      'markSmsResent',
+      parcelId,
+      (item) => item?.issueId === issueId,
+      (item) => {
+        Object.assign(item, { smsStatus: 'SENT', lastChannel: 'SMS' });
+        delete item.smsLeaseUntil;
+      },
+    );
+  }
+
+  async releaseResend(
+    parcelId: string,
+    issueId: string,
+    leaseUntil: number,
+    uncount: boolean,
+  ): Promise<void> {
+    // Only this resend's own hold: one whose lease ran out and was taken over leaves the new one alone.
+    await this.update(
+      'releaseResend',
+      parcelId,
+      (item) =>
+        item?.issueId === issueId &&
+        item.resendLeaseUntil === leaseUntil &&
+        (!uncount || (item.resendCount !== undefined && item.resendCount > 0)),
+      (item) => {
+        delete item.resendLeaseUntil;
+        if (uncount) item.resendCount = (item.resendCount ?? 0) - 1;
+      },
+    );
+  }
+
+  async claimReceipt(
+    parcelId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<Exclude<EmailClaim, 'CODE_CLOSED'>> {
+    const result = await this.update(
+      'claimReceipt',
+      parcelId,
+      (item) =>
+        item?.status === 'VERIFIED' &&
+        (item.receiptStatus === undefined ||
+          (item.receiptStatus === 'SENDING' && lessThan(item.receiptClaimedAt, nowSeconds - leaseSeconds))),
+      (item) => Object.assign(item, { receiptStatus: 'SENDING', receiptClaimedAt: nowSeconds }),
+    );
+    if (result.ok) return 'CLAIMED';
+    return result.current?.receiptStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+  }
+
+  async markReceiptSent(parcelId: string): Promise<void> {
+    // Never creates an item: the record may have been deleted meanwhile.
+    await this.update(
+      'markReceiptSent',
+      parcelId,
+      (item) => item !== undefined,
+      (item) => Object.assign(item, { receiptStatus: 'SENT' }),
+    );
+  }
+
+  async releaseReceiptClaim(parcelId: string): Promise<void> {
+    await this.update(
+      'releaseReceiptClaim',
+      parcelId,
+      (item) => item?.receiptStatus === 'SENDING',
+      (item) => remove(item, 'receiptStatus', 'receiptClaimedAt'),
+    );
+  }
+
+  /**
+   * A conditional UpdateItem: if `condition` holds for the item as it is (undefined: none yet), applies
+   * `apply` to a copy (a new item when there was none) and stores it, all without an `await`.
+   */
+  private update(
+    operation: StoreOperation,
+    parcelId: string,
+    condition: (item: Item | undefined) => boolean,
+    apply: (item: Item) => void,
+  ): Promise<ConditionalResult> {
+    this.calls.push(operation);
     const item = this.items.get(parcelId);
-    if (item?.status !== 'ISSUED') return 'REFUSED';
-    if (item.boundAt !== undefined && item.boundAt > eventSeconds) return 'REFUSED';
-    this.items.set(parcelId, { ...item, driverId, boundAt: eventSeconds });
-    return 'BOUND';
+    if (!condition(item)) return this.answer(operation, refused(item));
+    const updated: Item = { ...(item ?? { parcelId }) };
+    apply(updated);
+    this.items.set(parcelId, updated);
+    return this.answer(operation, { ok: true, record: { ...updated } as OtpRecord });
   }
 
-  /** An item with no code, bound to `driverId` (Out For Delivery before the code, or a low-value parcel). */
-  seedPlaceholder(parcelId: string, driverId: string): void {
-    this.placeholders.set(parcelId, driverId);
-  }
-
-  async verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
-    this.calls.push('verify');
-    const item = this.items.get(attempt.parcelId);
-    const placeholderDriverId = this.placeholders.get(attempt.parcelId);
-    if (!item)
-      return { ok: false, current: undefined, ...(placeholderDriverId ? { placeholderDriverId } : {}) };
-    if (item.codeHash !== attempt.codeHash || !openForDriver(item, attempt)) {
-      return { ok: false, current: { ...item } };
+  private async answer<T>(operation: StoreOperation, result: T): Promise<T> {
+    const hook = this.hooks.get(operation);
+    if (hook) {
+      this.hooks.delete(operation);
+      await hook();
     }
-    const updated: OtpRecord = {
-      ...item,
-      status: 'VERIFIED',
-      verifiedAt: attempt.nowSeconds,
-      verifiedAtIso: attempt.nowIso,
-      verifiedBy: attempt.driverId,
-    };
-    this.items.set(attempt.parcelId, updated);
-    return { ok: true, record: { ...updated } };
+    return result;
   }
+}
 
-  async recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult> {
-    this.calls.push('recordWrongAttempt');
-    const item = this.items.get(attempt.parcelId);
-    if (!item) return { ok: false, current: undefined };
-    if (item.codeHash !== issuedHash || !openForDriver(item, attempt)) {
-      return { ok: false, current: { ...item } };
-    }
-    const updated: OtpRecord = {
-      ...item,
-      wrongAttempts: item.wrongAttempts + 1,
-      totalWrongAttempts: item.totalWrongAttempts + 1,
-    };
-    this.items.set(attempt.parcelId, updated);
-    return { ok: true, record: { ...updated } };
-  }
+/** The item as a code record, or undefined for none or a placeholder. */
+function recordOf(item: Item | undefined): OtpRecord | undefined {
+  return item?.issueId === undefined ? undefined : ({ ...item } as OtpRecord);
+}
+
+/** A refused write's answer: the record, or for a placeholder only the driver it is bound to. */
+function refused(item: Item | undefined): ConditionalResult {
+  const placeholderDriverId = item && item.issueId === undefined ? item.driverId : undefined;
+  return {
+    ok: false,
+    current: recordOf(item),
+    ...(placeholderDriverId === undefined ? {} : { placeholderDriverId }),
+  };
+}
+
+/** `a < b`, false when `a` is missing (as DynamoDB compares a missing attribute). */
+const lessThan = (a: number | undefined, b: number): boolean => a !== undefined && a < b;
+
+function definedFields(record: OtpRecord): Partial<OtpRecord> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined));
+}
+
+function remove(item: Item, ...names: (keyof OtpRecord)[]): void {
+  for (const name of names) delete item[name];
+}
+
+/** `issueId = :issue AND #status = :issued AND expiresAt > :now`. */
+function openCode(item: Partial<OtpRecord> | undefined, issueId: string, nowSeconds: number): boolean {
+  return (
+    item?.issueId === issueId &&
+    item.status === 'ISSUED' &&
+    item.expiresAt !== undefined &&
+    item.expiresAt > nowSeconds
+  );
 }
 
 /**
  * `#status = :issued AND expiresAt > :now AND wrongAttempts < :max AND driverId = :driver`, plus
  * `AND totalWrongAttempts < :parcelMax` when the attempt carries a per-parcel cap.
  */
-function openForDriver(item: OtpRecord, attempt: VerifyAttempt): boolean {
+function openForDriver(item: Item | undefined, attempt: VerifyAttempt): boolean {
   return (
-    item.status === 'ISSUED' &&
+    item?.status === 'ISSUED' &&
+    item.expiresAt !== undefined &&
     item.expiresAt > attempt.nowSeconds &&
-    item.wrongAttempts < attempt.maxWrongAttempts &&
+    lessThan(item.wrongAttempts, attempt.maxWrongAttempts) &&
     item.driverId !== undefined &&
     item.driverId === attempt.driverId &&
     (attempt.maxWrongAttemptsPerParcel === undefined ||
-      item.totalWrongAttempts < attempt.maxWrongAttemptsPerParcel)
+      lessThan(item.totalWrongAttempts, attempt.maxWrongAttemptsPerParcel))
   );
+}
+
+/**
+ * `attribute_not_exists(lastLifecycleAt) OR lastLifecycleAt < :eventAt
+ *  OR (lastLifecycleAt = :eventAt AND lastLifecycleEvent <> :eventKey)`
+ */
+function newerThanLastLifecycle(item: Item | undefined, order: LifecycleOrder): boolean {
+  const last = item?.lastLifecycleAt;
+  return (
+    last === undefined ||
+    last < order.eventAt ||
+    (last === order.eventAt &&
+      item?.lastLifecycleEvent !== undefined &&
+      item.lastLifecycleEvent !== order.eventKey)
+  );
+}
+
+/** `attribute_not_exists(resendLeaseUntil) OR resendLeaseUntil <= :now`. */
+function noResendInFlight(item: Item | undefined, nowSeconds: number): boolean {
+  return item?.resendLeaseUntil === undefined || item.resendLeaseUntil <= nowSeconds;
+}
+
+/** `attribute_not_exists(smsLeaseUntil) OR smsLeaseUntil <= :now`. */
+function noSmsInFlight(item: Item | undefined, nowSeconds: number): boolean {
+  return item?.smsLeaseUntil === undefined || item.smsLeaseUntil <= nowSeconds;
 }

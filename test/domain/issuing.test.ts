@@ -8,7 +8,7 @@ import { type IssuingKeys, issueOtp, sendOtpEmail } from '../../lambdas/domain/i
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, Mailer, OtpRecord } from '../../lambdas/domain/otp-record.ts';
-import type { ParcelShippedDetail } from '../../lambdas/domain/parcel-events.ts';
+import { parcelShippedDetail } from '../support/fixtures.ts';
 import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
 import { FakeOtpStore } from './fake-otp-store.ts';
 import { FakeRecipientStore } from './fake-recipient-store.ts';
@@ -24,15 +24,9 @@ const RETENTION_DAYS = 30;
 const NOW = new Date('2026-12-01T10:00:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 
-const PARCEL: ParcelShippedDetail = {
-  parcelId: 'PCL-789',
-  orderId: '123-456',
-  declaredValue: { amount: 129_900, currency: 'EUR' },
+const PARCEL = parcelShippedDetail({
   recipient: { email: 'erika@example.com', name: 'Erika Mustermann', locale: 'en-GB' },
-  destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
-  deliveryPartner: 'OWN_FLEET',
-  expectedDeliveryDate: '2026-12-01',
-};
+});
 
 class TestClock implements Clock {
   constructor(private current: Date) {}

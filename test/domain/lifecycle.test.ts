@@ -6,12 +6,13 @@ import {
   type LifecycleDeps,
   revokeCode,
 } from '../../lambdas/domain/lifecycle.ts';
-import { decryptOtpCode, encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { decryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { resendCode } from '../../lambdas/domain/recipient.ts';
 import { verifyHandover } from '../../lambdas/domain/verification.ts';
-import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
-import { FakeLifecycleStore } from './fake-lifecycle-store.ts';
+import { otpRecordHolding } from '../support/fixtures.ts';
+import { testCodeHasher } from './fake-code-hasher.ts';
+import { FakeOtpStore } from './fake-otp-store.ts';
 import { FakeRecipientStore } from './fake-recipient-store.ts';
 
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
@@ -27,27 +28,18 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 const minutesBefore = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
 
 function firstCode(overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
+  return otpRecordHolding(FIRST_CODE, ENCRYPTION_KEY, {
     parcelId: PARCEL,
     orderId: 'ORD-42',
     issueId: FIRST_ISSUE,
-    codeHash: codeMac(PARCEL, FIRST_CODE),
-    codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, FIRST_ISSUE, FIRST_CODE),
-    status: 'ISSUED',
-    expiresAt: EXPIRES_AT,
-    ttl: EXPIRES_AT + 30 * 86_400,
     issuedAt: EXPIRES_AT - 2 * 86_400,
-    deliveryDate: TODAY,
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
     driverId: 'D-1',
     boundAt: seconds(minutesBefore(180)),
-    timeZone: 'Europe/Berlin',
     ...overrides,
-  };
+  });
 }
 
-let store: FakeLifecycleStore;
+let store: FakeOtpStore;
 let recipients: FakeRecipientStore;
 /** The recipient of every parcel here, kept apart from the code as the recipient table keeps it. */
 const seedRecipient = () =>
@@ -92,7 +84,7 @@ const currentCode = () => {
 };
 
 beforeEach(() => {
-  store = new FakeLifecycleStore();
+  store = new FakeOtpStore();
   recipients = new FakeRecipientStore();
   seedRecipient();
 });
@@ -378,5 +370,293 @@ describe('a resend racing a lifecycle event', () => {
     expect(store.peek(PARCEL)).toMatchObject({ resendCount: 0 });
     expect(store.peek(PARCEL)?.resendLeaseUntil).toBeUndefined();
     expect((await failed(minutesBefore(1), TOMORROW)).outcome).toBe('REISSUED');
+  });
+});
+
+describe('a failed attempt on a parcel that cannot take a new code', () => {
+  it.each<[string, string | undefined]>([
+    ['with a next date', TOMORROW],
+    ['without a next date', undefined],
+  ])('is IGNORED as NOT_FOUND when the parcel has no code (%s), and writes nothing', async (_case, date) => {
+    // Act
+    const outcome = await failed(minutesBefore(5), date);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'NOT_FOUND' });
+    expect(store.peek(PARCEL)).toBeUndefined();
+    expect(recipients.calls).not.toContain('delete');
+  });
+
+  it.each<[string, string | undefined]>([
+    ['with a next date', TOMORROW],
+    ['without a next date', undefined],
+  ])('is IGNORED as VERIFIED after the handover (%s), and the code stays verified', async (_case, date) => {
+    // Prepare
+    const verified = firstCode({ status: 'VERIFIED', verifiedAt: seconds(minutesBefore(30)) });
+    store.seed(verified);
+
+    // Act
+    const outcome = await failed(minutesBefore(5), date);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'VERIFIED' });
+    expect(store.peek(PARCEL)).toEqual(verified);
+  });
+
+  it('locks the parcel at the cap of wrong codes: no new code, the current one revoked', async () => {
+    // Prepare
+    store.seed(firstCode({ totalWrongAttempts: 10 }));
+
+    // Act
+    const outcome = await failed(minutesBefore(5), TOMORROW);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'LOCKED', parcelId: PARCEL, totalWrongAttempts: 10 });
+    expect(store.peek(PARCEL)).toMatchObject({
+      status: 'REVOKED',
+      issueId: FIRST_ISSUE,
+      deliveryDate: TODAY,
+    });
+    expect(store.callCount('reissue')).toBe(0);
+  });
+
+  it('reissues just under the cap of wrong codes', async () => {
+    // Prepare
+    store.seed(firstCode({ totalWrongAttempts: 9 }));
+
+    // Act
+    const outcome = await failed(minutesBefore(5), TOMORROW);
+
+    // Assess
+    expect(outcome.outcome).toBe('REISSUED');
+  });
+
+  it.each([
+    ['a next date already over', '2026-11-30'],
+    ['a next date beyond the 60 days ahead', '2027-03-01'],
+  ])('revokes the failed attempt’s code and issues none for %s', async (_case, date) => {
+    // Prepare
+    store.seed(firstCode());
+
+    // Act
+    const outcome = await failed(minutesBefore(5), date);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'REVOKED', parcelId: PARCEL, closed: false });
+    expect(store.peek(PARCEL)).toMatchObject({ status: 'REVOKED', issueId: FIRST_ISSUE });
+    expect(store.callCount('reissue')).toBe(0);
+  });
+
+  it('accepts a failure stamped up to five minutes ahead of our clock (carrier clock skew)', async () => {
+    // Prepare
+    store.seed(firstCode());
+
+    // Act
+    const skewed = await failed(new Date(NOW.getTime() + 5 * 60_000), TOMORROW);
+
+    // Assess
+    expect(skewed.outcome).toBe('REISSUED');
+  });
+
+  it('refuses a dateless failure stamped in the future as well, and revokes nothing', async () => {
+    // Prepare
+    const seeded = firstCode();
+    store.seed(seeded);
+
+    // Act
+    const outcome = failed(new Date(NOW.getTime() + 5 * 60_000 + 1_000));
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+    expect(store.peek(PARCEL)).toEqual(seeded);
+  });
+});
+
+describe('a reissued code', () => {
+  it('is valid to the end of the next attempt’s day in the parcel’s zone, kept for the retention, and the recipient outlives it', async () => {
+    // Prepare
+    store.seed(firstCode({ emailStatus: 'SENT', resendCount: 2, wrongAttempts: 3, totalWrongAttempts: 3 }));
+
+    // Act
+    const outcome = await failed(minutesBefore(5), TOMORROW);
+
+    // Assess
+    const validUntil = Date.parse('2026-12-02T23:00:00Z') / 1000;
+    expect(outcome).toMatchObject({ outcome: 'REISSUED', validUntil: '2026-12-02T23:00:00.000Z' });
+    const item = store.peek(PARCEL);
+    expect(item).toMatchObject({
+      status: 'ISSUED',
+      expiresAt: validUntil,
+      ttl: validUntil + 30 * 86_400,
+      issuedAt: seconds(NOW),
+      deliveryDate: TOMORROW,
+      wrongAttempts: 0,
+      totalWrongAttempts: 3,
+      resendCount: 0,
+      previousCodeHash: firstCode().codeHash,
+    });
+    expect(item?.emailStatus).toBeUndefined();
+    expect(outcome.outcome === 'REISSUED' && outcome.issueId).toBe(item?.issueId);
+    expect(recipients.peek(PARCEL)?.ttl).toBe(validUntil + 30 * 86_400);
+  });
+
+  it('makes the replaced code answer REVOKED to the next driver, not count as a wrong code', async () => {
+    // Prepare
+    store.seed(firstCode());
+    await failed(minutesBefore(5), TOMORROW);
+    await outForDelivery('D-2', minutesBefore(1));
+
+    // Act
+    const old = await verify(FIRST_CODE, 'D-2');
+
+    // Assess
+    expect(old).toMatchObject({ verified: false, rejection: 'REVOKED' });
+    expect(store.peek(PARCEL)?.wrongAttempts).toBe(0);
+  });
+});
+
+describe('a reissue that races another write', () => {
+  it('decides again on the binding when an Out For Delivery newer than the failure lands between read and write', async () => {
+    // Prepare
+    store.seed(firstCode());
+    store.interleave('get', async () => {
+      await outForDelivery('D-2', minutesBefore(2));
+    });
+
+    // Act
+    const outcome = await failed(minutesBefore(5), TODAY);
+
+    // Assess
+    expect(outcome.outcome).toBe('REISSUED');
+    expect(store.peek(PARCEL)).toMatchObject({ driverId: 'D-2', issueCount: 2 });
+    expect(store.callCount('reissue')).toBe(2);
+  });
+
+  it.each<[string, () => Promise<unknown>, unknown]>([
+    [
+      'a handover',
+      () => verify(FIRST_CODE, 'D-1'),
+      { outcome: 'IGNORED', parcelId: PARCEL, reason: 'VERIFIED' },
+    ],
+    [
+      'a closure',
+      () => revokeCode(deps(), PARCEL, true),
+      { outcome: 'IGNORED', parcelId: PARCEL, reason: 'CLOSED' },
+    ],
+    [
+      'a newer failure',
+      () => failed(minutesBefore(1), undefined, 'D-1', 'REFUSED'),
+      { outcome: 'IGNORED', parcelId: PARCEL, reason: 'STALE' },
+    ],
+  ])(
+    'reports what won when %s lands between read and write, and issues nothing',
+    async (_case, race, expected) => {
+      // Prepare
+      store.seed(firstCode());
+      store.interleave('get', async () => {
+        await race();
+      });
+
+      // Act
+      const outcome = await failed(minutesBefore(5), TOMORROW);
+
+      // Assess
+      expect(outcome).toEqual(expected);
+      expect(store.peek(PARCEL)?.issueId).toBe(FIRST_ISSUE);
+    },
+  );
+
+  it('reports LOCKED when wrong codes reach the cap between read and write', async () => {
+    // Prepare
+    store.seed(firstCode({ totalWrongAttempts: 9 }));
+    store.interleave('get', async () => {
+      await verify('000000', 'D-1');
+    });
+
+    // Act
+    const outcome = await failed(minutesBefore(5), TOMORROW);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'LOCKED', parcelId: PARCEL, totalWrongAttempts: 10 });
+    expect(store.peek(PARCEL)?.issueId).toBe(FIRST_ISSUE);
+  });
+
+  it('waits (ResendInFlightError) while a code SMS is on its way, and reissues after its lease', async () => {
+    // Prepare
+    store.seed(firstCode({ smsStatus: 'SENDING', smsLeaseUntil: seconds(NOW) + 10 }));
+
+    // Act
+    const during = failed(minutesBefore(5), TOMORROW);
+
+    // Assess
+    await expect(during).rejects.toMatchObject({ name: 'ResendInFlightError' });
+    expect(store.peek(PARCEL)?.issueId).toBe(FIRST_ISSUE);
+    store.seed(firstCode({ smsStatus: 'SENDING', smsLeaseUntil: seconds(NOW) }));
+    expect((await failed(minutesBefore(5), TOMORROW)).outcome).toBe('REISSUED');
+  });
+});
+
+describe('closing a parcel (returned, cancelled)', () => {
+  it('revokes the code, bars any later one and forgets the recipient', async () => {
+    // Prepare
+    store.seed(firstCode());
+
+    // Act
+    const outcome = await revokeCode(deps(), PARCEL, true);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'REVOKED', parcelId: PARCEL, closed: true });
+    expect(store.peek(PARCEL)).toMatchObject({ status: 'REVOKED', closedAt: seconds(NOW) });
+    expect(recipients.peek(PARCEL)).toBeUndefined();
+  });
+
+  it('bars the code of a parcel closed before its code exists, announces nothing and forgets the recipient', async () => {
+    // Act
+    const outcome = await revokeCode(deps(), PARCEL, true);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'NOT_FOUND' });
+    expect(recipients.peek(PARCEL)).toBeUndefined();
+    await expect(store.createIfAbsent(firstCode())).rejects.toMatchObject({ name: 'ParcelClosedError' });
+  });
+
+  it('leaves a verified parcel and its recipient alone (the receipt still needs them)', async () => {
+    // Prepare
+    const verified = firstCode({ status: 'VERIFIED' });
+    store.seed(verified);
+
+    // Act
+    const outcome = await revokeCode(deps(), PARCEL, true);
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'VERIFIED' });
+    expect(store.peek(PARCEL)).toEqual(verified);
+    expect(recipients.peek(PARCEL)).toBeDefined();
+  });
+
+  it('waits (ResendInFlightError) while a resend of the code is on its way, keeping the recipient', async () => {
+    // Prepare
+    store.seed(firstCode({ resendLeaseUntil: seconds(NOW) + 10 }));
+
+    // Act
+    const outcome = revokeCode(deps(), PARCEL, true);
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ name: 'ResendInFlightError' });
+    expect(store.peek(PARCEL)?.status).toBe('ISSUED');
+    expect(recipients.peek(PARCEL)).toBeDefined();
+  });
+
+  it('revokes without closing for a failed attempt without a next date, keeping the recipient', async () => {
+    // Prepare
+    store.seed(firstCode());
+
+    // Act
+    const outcome = await failed(minutesBefore(5), undefined, 'D-1', 'REFUSED');
+
+    // Assess
+    expect(outcome).toEqual({ outcome: 'REVOKED', parcelId: PARCEL, closed: false });
+    expect(store.peek(PARCEL)?.closedAt).toBeUndefined();
+    expect(recipients.peek(PARCEL)).toBeDefined();
   });
 });

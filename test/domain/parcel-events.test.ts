@@ -9,17 +9,10 @@ import {
   ParcelOutForDeliveryDetailSchema,
   ParcelShippedDetailSchema,
 } from '../../lambdas/domain/parcel-events.ts';
+import { parcelShippedDetail } from '../support/fixtures.ts';
 
 function validDetail(): Record<string, unknown> {
-  return {
-    parcelId: 'PCL-789',
-    orderId: '123-456/A',
-    declaredValue: { amount: 129_900, currency: 'EUR' },
-    recipient: { email: 'erika@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
-    destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
-    deliveryPartner: 'OWN_FLEET',
-    expectedDeliveryDate: '2026-12-01',
-  };
+  return parcelShippedDetail({ orderId: '123-456/A' });
 }
 
 /** The valid detail with one field, at a dotted path, replaced. */

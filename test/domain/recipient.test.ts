@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type {
   ConditionalResult,
   LifecycleStore,
@@ -9,29 +8,20 @@ import type {
   RecipientRecord,
 } from '../../lambdas/domain/otp-record.ts';
 import { resendCode, sameRecipient, trackCode } from '../../lambdas/domain/recipient.ts';
-import { codeMac } from './fake-code-hasher.ts';
+import { otpRecordHolding } from '../support/fixtures.ts';
 
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
 const NOW = new Date('2026-12-01T13:00:00Z');
 const clock = { now: () => NOW };
 
 function record(issueId: string, code: string, overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
+  const { driverId: _unbound, ...unbound } = otpRecordHolding(code, ENCRYPTION_KEY, {
     parcelId: 'PCL-1',
     orderId: 'ORD-1',
     issueId,
-    codeHash: codeMac('PCL-1', code),
-    codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, 'PCL-1', issueId, code),
-    status: 'ISSUED',
-    expiresAt: Date.parse('2026-12-01T23:00:00Z') / 1000,
-    ttl: Date.parse('2026-12-31T23:00:00Z') / 1000,
     issuedAt: Date.parse('2026-11-30T08:00:00Z') / 1000,
-    deliveryDate: '2026-12-01',
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
-    timeZone: 'Europe/Berlin',
-    ...overrides,
-  };
+  });
+  return { ...unbound, ...overrides };
 }
 
 const RECIPIENT: RecipientRecord = {

@@ -1,15 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { Clock, OtpRecord, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
 import { classifyRejection, type VerifyDeps, verifyHandover } from '../../lambdas/domain/verification.ts';
+import { otpRecordHolding } from '../support/fixtures.ts';
 import { codeMac, testCodeHasher } from './fake-code-hasher.ts';
 import { FakeOtpStore } from './fake-otp-store.ts';
 
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
 const MAX_WRONG = 5;
 const PARCEL = 'PCL-789';
-const ISSUE = '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab';
+const _ISSUE = '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab';
 const DRIVER = 'driver-1';
 const OTHER_DRIVER = 'driver-2';
 const CODE = '482913';
@@ -19,23 +19,7 @@ const NOW = new Date('2026-12-01T13:00:00Z');
 const EXPIRES_AT = Date.parse('2026-12-01T23:00:00Z') / 1000;
 
 function record(overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
-    parcelId: PARCEL,
-    orderId: '123-456',
-    issueId: ISSUE,
-    codeHash: codeMac(PARCEL, CODE),
-    codeCiphertext: encryptOtpCode(ENCRYPTION_KEY, PARCEL, ISSUE, CODE),
-    status: 'ISSUED',
-    expiresAt: EXPIRES_AT,
-    ttl: EXPIRES_AT + 30 * 86_400,
-    issuedAt: EXPIRES_AT - 86_400,
-    deliveryDate: '2026-12-01',
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
-    driverId: DRIVER,
-    timeZone: 'Europe/Berlin',
-    ...overrides,
-  };
+  return otpRecordHolding(CODE, ENCRYPTION_KEY, { issuedAt: EXPIRES_AT - 86_400, ...overrides });
 }
 
 let store: FakeOtpStore;
@@ -160,7 +144,7 @@ describe('verifyHandover', () => {
   it('lets only the latest assigned driver verify after a reassignment', async () => {
     // Prepare
     store.seed(record());
-    await store.assignDriver(PARCEL, OTHER_DRIVER);
+    await store.assignDriver(PARCEL, OTHER_DRIVER, NOW.getTime() / 1000);
 
     // Act
     const previous = await attempt(CODE, DRIVER);

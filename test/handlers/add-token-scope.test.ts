@@ -1,18 +1,10 @@
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { lambdaContext, loadHandler } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { handlerTest } from './support.ts';
 
 type Handler = typeof import('../../lambdas/add-token-scope/handler.ts')['handler'];
 
-let handler: Handler;
-
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('add-token-scope', { ACCESS_TOKEN_SCOPES: 'secure-delivery/verify' });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+const t = handlerTest<Handler>('add-token-scope', { ACCESS_TOKEN_SCOPES: 'secure-delivery/verify' });
 
 function triggerEvent(
   triggerSource: PreTokenGenerationV2TriggerEvent['triggerSource'],
@@ -43,7 +35,7 @@ describe('add-token-scope handler (pre-token-generation V2)', () => {
     'adds the verify scope to the access token on %s and leaves the ID token alone',
     async (source) => {
       // Act
-      const result = await handler(triggerEvent(source), lambdaContext('add-token-scope'));
+      const result = await t.handler(triggerEvent(source), t.context);
 
       // Assess
       expect(result.response.claimsAndScopeOverrideDetails).toEqual({
@@ -61,7 +53,7 @@ describe('add-token-scope handler (pre-token-generation V2)', () => {
     'adds nothing on %s to a token from an OAuth flow with scopes %j: the client asked for what it gets',
     async (source, scopes) => {
       // Act
-      const result = await handler(triggerEvent(source, [...scopes]), lambdaContext('add-token-scope'));
+      const result = await t.handler(triggerEvent(source, [...scopes]), t.context);
 
       // Assess
       expect(result.response.claimsAndScopeOverrideDetails).toEqual({});

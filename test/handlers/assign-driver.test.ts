@@ -1,105 +1,78 @@
-import { ConditionalCheckFailedException, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { captureOutput, lambdaContext, loadHandler, otpRecord, TABLE } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { DELIVERY_DATE, eventBridgeEvent, otpRecord, uniqueParcelId } from '../support/fixtures.ts';
+import { handlerTestOnTables } from './support.ts';
 
 type Handler = typeof import('../../lambdas/assign-driver/handler.ts')['handler'];
 
-const ddb = mockClient(DynamoDBClient);
+const EVENT_TIME = '2026-12-01T06:30:00Z';
+const EVENT_SECONDS = Date.parse(EVENT_TIME) / 1000;
 
-let handler: Handler;
-let output: ReturnType<typeof captureOutput>;
+const t = handlerTestOnTables<Handler>('assign-driver', {});
 
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('assign-driver', {
-    OTP_TABLE_NAME: TABLE,
-  });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
-
-beforeEach(() => {
-  ddb.reset();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
-
-function outForDelivery(detail: Record<string, unknown>): EventBridgeEvent<string, unknown> {
-  return {
-    version: '0',
-    id: '7b8f9a0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c',
-    'detail-type': 'Parcel Out For Delivery',
-    source: 'carrier.dispatch',
-    account: '123456789012',
-    time: '2026-12-01T06:30:00Z',
-    region: 'eu-central-1',
-    resources: [],
-    detail,
-  };
-}
-
-const invoke = (event: EventBridgeEvent<string, unknown>) => handler(event, lambdaContext('assign-driver'));
+const outForDelivery = (detail: Record<string, unknown>, time = EVENT_TIME) =>
+  eventBridgeEvent('Parcel Out For Delivery', detail, { id: '7b8f9a0c-1d2e-4f3a-8b4c-5d6e7f8a9b0c', time });
+const invoke = (detail: Record<string, unknown>, time?: string) =>
+  t.handler(outForDelivery(detail, time), t.context);
 
 describe('assign-driver handler', () => {
-  it('binds the open code to the driver with a write conditioned on ISSUED and on the event being the newest', async () => {
+  it('binds the open code to the driver as of the event’s time', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(otpRecord({ driverId: 'driver-9' })) });
+    const parcelId = uniqueParcelId();
+    await t.tables.put(otpRecord({ parcelId, boundAt: EVENT_SECONDS - 3_600 }));
 
     // Act
-    const result = await invoke(
-      outForDelivery({ parcelId: 'PCL-789', driverId: 'driver-9', deliveryDate: '2026-12-01' }),
-    );
+    const result = await invoke({ parcelId, driverId: 'driver-9', deliveryDate: DELIVERY_DATE });
 
     // Assess
-    expect(result).toEqual({ parcelId: 'PCL-789', outcome: 'BOUND' });
-    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
-      TableName: TABLE,
-      Key: { parcelId: { S: 'PCL-789' } },
-      UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
-      ConditionExpression:
-        '((attribute_not_exists(issueId) AND attribute_not_exists(closedAt)) OR #status = :issued) ' +
-        'AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
-      ExpressionAttributeValues: expect.objectContaining({
-        ':driver': { S: 'driver-9' },
-        ':issued': { S: 'ISSUED' },
-        ':at': expect.anything(),
-      }),
-    });
+    expect(result).toEqual({ parcelId, outcome: 'BOUND' });
+    expect(await t.tables.item(parcelId)).toMatchObject({ driverId: 'driver-9', boundAt: EVENT_SECONDS });
   });
 
-  it('answers REFUSED, without throwing, for a parcel whose code is closed', async () => {
+  it('answers REFUSED, without throwing, for a verified code and for an event older than the binding', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .rejects(
-        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
-      );
+    const verified = otpRecord({ parcelId: uniqueParcelId(), status: 'VERIFIED' });
+    const rebound = otpRecord({
+      parcelId: uniqueParcelId(),
+      driverId: 'driver-2',
+      boundAt: EVENT_SECONDS + 60,
+    });
+    await t.tables.put(verified);
+    await t.tables.put(rebound);
 
     // Act
-    const result = await invoke(
-      outForDelivery({ parcelId: 'PCL-low', driverId: 'driver-9', deliveryDate: '2026-12-01' }),
-    );
+    const results = [
+      await invoke({ parcelId: verified.parcelId, driverId: 'driver-9', deliveryDate: DELIVERY_DATE }),
+      await invoke({ parcelId: rebound.parcelId, driverId: 'driver-9', deliveryDate: DELIVERY_DATE }),
+    ];
 
     // Assess
-    expect(result).toEqual({ parcelId: 'PCL-low', outcome: 'REFUSED' });
-    expect(output.text()).toContain('"outcome":"REFUSED"');
+    expect(results.map((result) => result.outcome)).toEqual(['REFUSED', 'REFUSED']);
+    expect(await t.tables.item(verified.parcelId)).toEqual(verified);
+    expect(await t.tables.item(rebound.parcelId)).toEqual(rebound);
+    expect(t.output.text()).toContain('"outcome":"REFUSED"');
+  });
+
+  it('keeps the binding for a parcel with no code yet (WAITING_FOR_CODE)', async () => {
+    // Prepare
+    const parcelId = uniqueParcelId();
+
+    // Act
+    const result = await invoke({ parcelId, driverId: 'driver-9', deliveryDate: DELIVERY_DATE });
+
+    // Assess
+    expect(result).toEqual({ parcelId, outcome: 'WAITING_FOR_CODE' });
+    expect(await t.tables.item(parcelId)).toMatchObject({ driverId: 'driver-9', boundAt: EVENT_SECONDS });
   });
 
   it('throws InvalidParcelEventError naming detail.driverId for a bad driver id, and writes nothing', async () => {
+    // Prepare
+    const parcelId = uniqueParcelId();
+
     // Act
-    const run = invoke(
-      outForDelivery({ parcelId: 'PCL-789', driverId: 'driver 9', deliveryDate: '2026-12-01' }),
-    );
+    const run = invoke({ parcelId, driverId: 'driver 9', deliveryDate: DELIVERY_DATE });
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'detail.driverId' });
-    expect(ddb.calls()).toHaveLength(0);
+    expect(await t.tables.item(parcelId)).toBeUndefined();
   });
 });

@@ -4,8 +4,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureOutput, lambdaContext, loadHandler } from './support.ts';
+import { describe, expect, it } from 'vitest';
+import { eventBridgeEvent, parcelShippedDetail } from '../support/fixtures.ts';
+import { handlerTest } from './support.ts';
 
 type Handler = typeof import('../../lambdas/check-value/handler.ts')['handler'];
 
@@ -18,60 +19,19 @@ const clients = [
   mockClient(SESClient),
 ];
 
-let handler: Handler;
-let output: ReturnType<typeof captureOutput>;
-
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('check-value', {
+const t = handlerTest<Handler>(
+  'check-value',
+  {
     OTP_THRESHOLDS: JSON.stringify({ EUR: 50_000, GBP: 40_000, USD: 50_000, CHF: 50_000 }),
     MAX_DELIVERY_DAYS_AHEAD: '60',
-  });
-});
+  },
+  { mocks: clients, now: NOW },
+);
 
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+const detail = (overrides: Record<string, unknown> = {}) => parcelShippedDetail(overrides);
+const shipped = (body: unknown) => eventBridgeEvent('Parcel Shipped', body);
 
-beforeEach(() => {
-  for (const client of clients) client.reset();
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-  vi.useRealTimers();
-});
-
-function detail(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    parcelId: 'PCL-789',
-    orderId: '123-456',
-    declaredValue: { amount: 129_900, currency: 'EUR' },
-    recipient: { email: 'erika.mustermann@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
-    destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
-    deliveryPartner: 'OWN_FLEET',
-    expectedDeliveryDate: '2026-12-01',
-    ...overrides,
-  };
-}
-
-function shipped(body: Record<string, unknown>): EventBridgeEvent<string, unknown> {
-  return {
-    version: '0',
-    id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
-    'detail-type': 'Parcel Shipped',
-    source: 'carrier.dispatch',
-    account: '123456789012',
-    time: '2026-12-01T10:00:00Z',
-    region: 'eu-central-1',
-    resources: [],
-    detail: body,
-  };
-}
-
-const invoke = (event: EventBridgeEvent<string, unknown>) => handler(event, lambdaContext('check-value'));
+const invoke = (event: EventBridgeEvent<string, unknown>) => t.handler(event, t.context);
 const awsCalls = () => clients.reduce((total, client) => total + client.calls().length, 0);
 
 describe('check-value handler', () => {
@@ -165,7 +125,7 @@ describe('check-value handler', () => {
     await invoke(shipped(detail()));
 
     // Assess
-    const logs = output.text();
+    const logs = t.output.text();
     expect(logs).toContain('Value checked');
     expect(logs).toContain('AT_OR_ABOVE_THRESHOLD');
     expect(logs).not.toContain('erika.mustermann@example.com');

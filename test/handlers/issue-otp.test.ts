@@ -8,20 +8,18 @@ import {
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
 import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
+import { otpRecord, parcelShippedDetail } from '../support/fixtures.ts';
 import {
+  answerEncryptionSecret,
   answerGenerateMac,
-  captureOutput,
-  ENCRYPTION_SECRET,
+  ENCRYPTION_KEY,
   ENCRYPTION_SECRET_ARN,
   HASH_KEY_ARN,
-  lambdaContext,
-  loadHandler,
-  otpRecord,
+  handlerTest,
   RECIPIENT_TABLE,
   TABLE,
 } from './support.ts';
@@ -30,59 +28,32 @@ type Handler = typeof import('../../lambdas/issue-otp/handler.ts')['handler'];
 
 // 2026-12-01 11:00 in Berlin.
 const NOW = new Date('2026-12-01T10:00:00Z');
-const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 
 const ddb = mockClient(DynamoDBClient);
 const secrets = mockClient(SecretsManagerClient);
 const kms = mockClient(KMSClient);
 
-let handler: Handler;
-let output: ReturnType<typeof captureOutput>;
-
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('issue-otp', {
+const t = handlerTest<Handler>(
+  'issue-otp',
+  {
     OTP_TABLE_NAME: TABLE,
     RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
     OTP_HASH_KEY_ARN: HASH_KEY_ARN,
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     RECORD_RETENTION_DAYS: '30',
     MAX_DELIVERY_DAYS_AHEAD: '60',
-  });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+  },
+  { mocks: [ddb, secrets, kms], now: NOW },
+);
 
 beforeEach(() => {
-  ddb.reset();
-  secrets.reset();
-  kms.reset();
   answerGenerateMac(kms);
-  secrets
-    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
-    .resolves({ SecretString: ENCRYPTION_SECRET });
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-  output = captureOutput();
+  answerEncryptionSecret(secrets);
 });
 
-afterEach(() => {
-  output.restore();
-  vi.useRealTimers();
-});
+const PARCEL = parcelShippedDetail();
 
-const PARCEL = {
-  parcelId: 'PCL-789',
-  orderId: '123-456',
-  declaredValue: { amount: 129_900, currency: 'EUR' },
-  recipient: { email: 'erika.mustermann@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
-  destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
-  deliveryPartner: 'OWN_FLEET',
-  expectedDeliveryDate: '2026-12-01',
-};
-
-const invoke = (input: unknown) => handler(input, lambdaContext('issue-otp'));
+const invoke = (input: unknown) => t.handler(input, t.context);
 
 /** The item an UpdateItem writes: key plus every `#name = :value` it sets. */
 function itemOf(input: UpdateItemCommandInput): Record<string, AttributeValue> {
@@ -139,10 +110,6 @@ describe('issue-otp handler', () => {
     const result = await invoke(PARCEL);
 
     // Assess
-    const input = updatesOf(TABLE)[0];
-    expect(input?.ConditionExpression).toBe(
-      'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
-    );
     const endOfDay = Date.parse('2026-12-01T23:00:00Z') / 1000;
     expect(fromItem(putItem())).toMatchObject({
       parcelId: 'PCL-789',
@@ -172,7 +139,6 @@ describe('issue-otp handler', () => {
     const tables = ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input.TableName);
     expect(tables).toEqual([RECIPIENT_TABLE, TABLE]);
     const recipient = updatesOf(RECIPIENT_TABLE)[0];
-    expect(recipient?.ConditionExpression).toBe('attribute_not_exists(parcelId) OR #ttl < :now');
     expect(recipient?.ExpressionAttributeValues).toMatchObject({
       ':email': { S: 'erika.mustermann@example.com' },
       ':name': { S: 'Erika Mustermann' },
@@ -253,7 +219,7 @@ describe('issue-otp handler', () => {
     const item = putItem();
     const code = decryptOtpCode(ENCRYPTION_KEY, 'PCL-789', result.issueId, item.codeCiphertext?.S ?? '');
     // The function ARN holds a 12-digit account id; a random code could match a run of it by chance.
-    const logs = output.text().replaceAll(lambdaContext('issue-otp').invokedFunctionArn, '<arn>');
+    const logs = t.output.text().replaceAll(t.context.invokedFunctionArn, '<arn>');
     expect(logs).toContain('Code issued');
     expect(logs).not.toContain(code);
     expect(logs).not.toContain(item.codeHash?.S ?? '<no hash>');

@@ -1,25 +1,20 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import { deriveKey } from '../../lambdas/domain/keys.ts';
-import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import {
-  captureOutput,
-  ENCRYPTION_SECRET,
+  ISSUE_ID,
+  OTP_CODE,
+  otpRecordHolding,
+  RECIPIENT_EMAIL,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
+import {
+  answerEncryptionSecret,
+  ENCRYPTION_KEY,
   ENCRYPTION_SECRET_ARN,
-  lambdaContext,
-  loadHandler,
-  otpRecord,
-  RECIPIENT_TABLE,
-  TABLE,
+  handlerTestOnTables,
 } from './support.ts';
 
 type Handler = typeof import('../../lambdas/send-otp-email/handler.ts')['handler'];
@@ -27,182 +22,175 @@ type Handler = typeof import('../../lambdas/send-otp-email/handler.ts')['handler
 const NOW = new Date('2026-12-01T10:00:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 const SENDER = 'no-reply@secure-delivery.example.com';
-const PARCEL = 'PCL-789';
-const ISSUE = '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab';
-const CODE = '482913';
-const RECIPIENT = 'erika.mustermann@example.com';
-const STORED = otpRecord({
-  parcelId: PARCEL,
-  issueId: ISSUE,
-  codeCiphertext: encryptOtpCode(deriveKey(ENCRYPTION_SECRET, 'otp-encryption'), PARCEL, ISSUE, CODE),
-});
-const RECIPIENT_ITEM = {
-  parcelId: { S: PARCEL },
-  email: { S: RECIPIENT },
-  name: { S: 'Erika Mustermann' },
-  locale: { S: 'en-GB' },
-  ttl: { N: String(STORED.ttl) },
-};
-
-const ddb = mockClient(DynamoDBClient);
 const ses = mockClient(SESClient);
 const secrets = mockClient(SecretsManagerClient);
 
-let handler: Handler;
-let output: ReturnType<typeof captureOutput>;
-
-beforeAll(async () => {
-  handler = await loadHandler<Handler>('send-otp-email', {
-    OTP_TABLE_NAME: TABLE,
-    RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
+const t = handlerTestOnTables<Handler>(
+  'send-otp-email',
+  {
     OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
     SENDER_EMAIL: SENDER,
     SES_CONFIGURATION_SET: 'secure-delivery',
     SMS_CONFIGURATION_SET: 'secure-delivery-sms',
     SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
     EMAIL_CLAIM_LEASE_SECONDS: '120',
-  });
-});
-
-afterAll(() => {
-  vi.unstubAllEnvs();
-});
+  },
+  { mocks: [ses, secrets], now: NOW },
+);
 
 beforeEach(() => {
-  ddb.reset();
-  ses.reset();
-  secrets.reset();
-  secrets.on(GetSecretValueCommand).resolves({ SecretString: ENCRYPTION_SECRET });
-  ddb.on(GetItemCommand, { TableName: TABLE }).resolves({ Item: toItem(STORED) });
-  ddb.on(GetItemCommand, { TableName: RECIPIENT_TABLE }).resolves({ Item: RECIPIENT_ITEM });
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOW);
-  output = captureOutput();
+  answerEncryptionSecret(secrets);
+  ses.on(SendEmailCommand).resolves({ MessageId: 'msg-1' });
 });
 
 afterEach(() => {
-  output.restore();
-  vi.useRealTimers();
   // Guard for every test: the code never reaches the logs.
-  expect(output.text()).not.toContain(CODE);
-  expect(output.text()).not.toContain(RECIPIENT);
+  expect(t.output.text()).not.toContain(OTP_CODE);
+  expect(t.output.text()).not.toContain(RECIPIENT_EMAIL);
 });
 
-const invoke = (input: unknown) => handler(input, lambdaContext('send-otp-email'));
-const updates = () => ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+/** A parcel of its own per test: its code (issue ISSUE_ID) and its recipient. */
+async function parcelWith(overrides: Partial<OtpRecord> = {}): Promise<string> {
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }));
+  return parcelId;
+}
+
+const invoke = (input: unknown) => t.handler(input, t.context);
+const sent = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input);
+const sesError = (name: string, message: string) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
 describe('send-otp-email handler', () => {
-  it('claims, sends the decrypted code with SES and marks the email sent', async () => {
+  it('claims, sends the decrypted code with SES and marks the email sent with its message id', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(STORED) });
-    ses.on(SendEmailCommand).resolves({ MessageId: 'msg-1' });
+    const parcelId = await parcelWith();
 
     // Act
-    const result = await invoke({ parcelId: PARCEL, issueId: ISSUE });
+    const result = await invoke({ parcelId, issueId: ISSUE_ID });
 
     // Assess
     expect(result).toEqual({
-      parcelId: PARCEL,
-      issueId: ISSUE,
+      parcelId,
+      issueId: ISSUE_ID,
       emailSent: true,
       outcome: 'SENT',
       channel: 'EMAIL',
     });
-    const sent = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
-    expect(sent?.Source).toBe(SENDER);
-    expect(sent?.Destination?.ToAddresses).toEqual([RECIPIENT]);
-    expect(sent?.ConfigurationSetName).toBe('secure-delivery');
-    expect(sent?.Message?.Body?.Text?.Data).toContain(CODE);
-    expect(sent?.Message?.Body?.Html?.Data).toContain(CODE);
-    expect(sent?.Message?.Subject?.Data).not.toContain(CODE);
-    expect(updates().map((input) => input.UpdateExpression)).toEqual([
-      'SET emailStatus = :sending, emailClaimedAt = :now',
-      'SET emailStatus = :sent, emailMessageId = :message, emailDelivery = :sent, emailDeliveryRank = :rank REMOVE emailBounceType',
-    ]);
-    expect(updates()[0]?.ExpressionAttributeValues).toMatchObject({
-      ':issue': { S: ISSUE },
-      ':now': { N: String(NOW_SECONDS) },
-      ':stale': { N: String(NOW_SECONDS - 120) },
+    const email = sent()[0];
+    expect(sent()).toHaveLength(1);
+    expect(email?.Source).toBe(SENDER);
+    expect(email?.Destination?.ToAddresses).toEqual([RECIPIENT_EMAIL]);
+    expect(email?.ConfigurationSetName).toBe('secure-delivery');
+    expect(email?.Message?.Body?.Text?.Data).toContain(OTP_CODE);
+    expect(email?.Message?.Body?.Html?.Data).toContain(OTP_CODE);
+    expect(email?.Message?.Subject?.Data).not.toContain(OTP_CODE);
+    expect(await t.tables.item(parcelId)).toMatchObject({
+      emailStatus: 'SENT',
+      emailClaimedAt: NOW_SECONDS,
+      emailMessageId: 'msg-1',
+      emailDelivery: 'SENT',
     });
   });
 
-  it("throws EmailThrottledError when SES answers 'Throttling', after releasing the claim with a REMOVE", async () => {
+  it("throws EmailThrottledError when SES answers 'Throttling', releasing the claim so the retry sends", async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(STORED) });
-    ses.on(SendEmailCommand).rejects(
-      Object.assign(new Error('Maximum sending rate exceeded.'), {
-        name: 'Throttling',
-        $metadata: { httpStatusCode: 400 },
-      }),
-    );
-
-    // Act
-    const run = invoke({ parcelId: PARCEL, issueId: ISSUE });
-
-    // Assess
-    await expect(run).rejects.toMatchObject({ name: 'EmailThrottledError' });
-    const written = updates();
-    expect(written).toHaveLength(2);
-    expect(written[1]).toMatchObject({
-      TableName: TABLE,
-      Key: { parcelId: { S: PARCEL } },
-      UpdateExpression: 'REMOVE emailStatus, emailClaimedAt',
-      ConditionExpression: 'issueId = :issue AND emailStatus = :sending',
-      ExpressionAttributeValues: { ':issue': { S: ISSUE }, ':sending': { S: 'SENDING' } },
-    });
-    expect(written.some((input) => input.UpdateExpression === 'SET emailStatus = :sent')).toBe(false);
-    expect(output.text()).toContain('EmailThrottledError');
-  });
-
-  it("throws EmailRejectedError for 'MessageRejected', so the workflow does not retry", async () => {
-    // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(STORED) });
+    const parcelId = await parcelWith();
     ses
       .on(SendEmailCommand)
-      .rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
+      .rejectsOnce(sesError('Throttling', 'Maximum sending rate exceeded.'))
+      .resolves({ MessageId: 'msg-2' });
 
     // Act
-    const run = invoke({ parcelId: PARCEL, issueId: ISSUE });
+    const run = invoke({ parcelId, issueId: ISSUE_ID });
+    await expect(run).rejects.toMatchObject({ name: 'EmailThrottledError' });
+    const released = await t.tables.item(parcelId);
+    const retried = await invoke({ parcelId, issueId: ISSUE_ID });
+
+    // Assess
+    expect(released?.emailStatus).toBeUndefined();
+    expect(retried).toMatchObject({ emailSent: true, outcome: 'SENT' });
+    expect(sent()).toHaveLength(2);
+    expect(t.output.text()).toContain('EmailThrottledError');
+  });
+
+  it("throws EmailRejectedError for 'MessageRejected', so the workflow does not retry, and releases the claim", async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+    ses.on(SendEmailCommand).rejects(sesError('MessageRejected', 'Email address is not verified.'));
+
+    // Act
+    const run = invoke({ parcelId, issueId: ISSUE_ID });
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'EmailRejectedError' });
-    expect(updates()[1]?.UpdateExpression).toBe('REMOVE emailStatus, emailClaimedAt');
+    expect((await t.tables.item(parcelId))?.emailStatus).toBeUndefined();
   });
 
   it('sends nothing when the email was already sent', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: toItem({ ...STORED, emailStatus: 'SENT' }),
-      }),
-    );
+    const parcelId = await parcelWith({ emailStatus: 'SENT' });
 
     // Act
-    const result = await invoke({ parcelId: PARCEL, issueId: ISSUE });
+    const result = await invoke({ parcelId, issueId: ISSUE_ID });
 
     // Assess
-    expect(result).toEqual({ parcelId: PARCEL, issueId: ISSUE, emailSent: false, outcome: 'ALREADY_SENT' });
+    expect(result).toEqual({ parcelId, issueId: ISSUE_ID, emailSent: false, outcome: 'ALREADY_SENT' });
     expect(ses.calls()).toHaveLength(0);
   });
 
-  it('throws OtpNotFoundError for an issue that is no longer current', async () => {
+  it('waits for a claim younger than EMAIL_CLAIM_LEASE_SECONDS, and takes over an older one', async () => {
+    // Prepare
+    const fresh = await parcelWith({ emailStatus: 'SENDING', emailClaimedAt: NOW_SECONDS - 60 });
+    const stale = await parcelWith({ emailStatus: 'SENDING', emailClaimedAt: NOW_SECONDS - 121 });
+
     // Act
-    const run = invoke({ parcelId: PARCEL, issueId: '11111111-2222-4333-8444-555555555555' });
+    const waiting = await invoke({ parcelId: fresh, issueId: ISSUE_ID });
+    const takenOver = await invoke({ parcelId: stale, issueId: ISSUE_ID });
+
+    // Assess
+    expect(waiting).toMatchObject({ emailSent: false, outcome: 'IN_FLIGHT' });
+    expect(takenOver).toMatchObject({ emailSent: true, outcome: 'SENT' });
+    expect(sent()).toHaveLength(1);
+  });
+
+  it('sends nothing for a code revoked meanwhile (CODE_CLOSED)', async () => {
+    // Prepare
+    const parcelId = await parcelWith({ status: 'REVOKED' });
+
+    // Act
+    const result = await invoke({ parcelId, issueId: ISSUE_ID });
+
+    // Assess
+    expect(result).toMatchObject({ emailSent: false, outcome: 'CODE_CLOSED' });
+    expect(ses.calls()).toHaveLength(0);
+  });
+
+  it('throws OtpNotFoundError for an issue that is no longer current, writing nothing', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+    const before = await t.tables.item(parcelId);
+
+    // Act
+    const run = invoke({ parcelId, issueId: '11111111-2222-4333-8444-555555555555' });
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'OtpNotFoundError' });
     expect(ses.calls()).toHaveLength(0);
-    expect(updates()).toHaveLength(0);
+    expect(await t.tables.item(parcelId)).toEqual(before);
   });
 
   it('throws InvalidParcelEventError naming issueId for an input that is not a UUID', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+    const before = await t.tables.item(parcelId);
+
     // Act
-    const run = invoke({ parcelId: PARCEL, issueId: 'not-a-uuid' });
+    const run = invoke({ parcelId, issueId: 'not-a-uuid' });
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'issueId' });
-    expect(ddb.calls()).toHaveLength(0);
+    expect(await t.tables.item(parcelId)).toEqual(before);
+    expect(secrets.calls()).toHaveLength(0);
   });
 });

@@ -5,14 +5,25 @@ import {
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-kms';
-import type { Context } from 'aws-lambda';
+import {
+  GetSecretValueCommand,
+  type ServiceInputTypes as SecretsInput,
+  type SecretsManagerClientResolvedConfig,
+  type ServiceOutputTypes as SecretsOutput,
+} from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { vi } from 'vitest';
-import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { deriveKey } from '../../lambdas/domain/keys.ts';
+import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
+import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
+import { OTP_CODE, otpRecordHolding, uniqueParcelId } from '../support/fixtures.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
+/** The AES key the handlers derive from {@link ENCRYPTION_SECRET}. */
+export const ENCRYPTION_KEY = deriveKey(ENCRYPTION_SECRET, 'otp-encryption');
 
 export const TABLE = 'secure-delivery-otp';
 export const RECIPIENT_TABLE = 'secure-delivery-recipients';
@@ -60,6 +71,63 @@ export function lambdaContext(functionName: string): Context {
   };
 }
 
+/** What {@link handlerTest} gives a test file; read its members inside tests and hooks, not at import. */
+export interface HandlerTest<H> {
+  /** The handler, loaded once with the file's environment. */
+  readonly handler: H;
+  /** Everything the running test printed (the Powertools logger writes to stdout). */
+  readonly output: ReturnType<typeof captureOutput>;
+  /** A Lambda context naming the function. */
+  readonly context: Context;
+}
+
+/**
+ * Registers the hooks every handler test file needs: loads `lambdas/<name>/handler.ts` once with `env`
+ * (a function: read when the handler loads, after earlier `beforeAll` hooks) and unstubs it after the
+ * file; before each test resets `mocks`, fixes `Date` at `now` when given and captures output; after each
+ * restores them. Register it before the file's own hooks.
+ */
+export function handlerTest<H>(
+  name: string,
+  env: Record<string, string> | (() => Record<string, string>),
+  options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
+): HandlerTest<H> {
+  let handler: H | undefined;
+  let output: ReturnType<typeof captureOutput> | undefined;
+  const context = lambdaContext(name);
+  beforeAll(async () => {
+    handler = await loadHandler<H>(name, typeof env === 'function' ? env() : env);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+  beforeEach(() => {
+    for (const mock of options.mocks ?? []) mock.reset();
+    if (options.now) {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(options.now);
+    }
+    output = captureOutput();
+  });
+  afterEach(() => {
+    output?.restore();
+    if (options.now) vi.useRealTimers();
+  });
+  const loaded = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is set up in beforeAll/beforeEach`);
+    return value;
+  };
+  return {
+    get handler() {
+      return loaded(handler, 'handler');
+    },
+    get output() {
+      return loaded(output, 'output');
+    },
+    context,
+  };
+}
+
 /** Collects everything written to stdout and stderr (the Powertools logger writes there) until restored. */
 export function captureOutput(): { text(): string; lines(): string[]; restore(): void } {
   const chunks: string[] = [];
@@ -83,33 +151,21 @@ export function captureOutput(): { text(): string; lines(): string[]; restore():
   };
 }
 
-/** A stored code record; hash and ciphertext default to placeholders that tests replace. */
-export function otpRecord(overrides: Partial<OtpRecord> = {}): OtpRecord {
-  return {
-    parcelId: 'PCL-789',
-    orderId: '123-456',
-    issueId: '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab',
-    codeHash: '0'.repeat(64),
-    codeCiphertext: 'AAAA',
-    status: 'ISSUED',
-    expiresAt: Date.parse('2026-12-01T23:00:00Z') / 1000,
-    ttl: Date.parse('2026-12-31T23:00:00Z') / 1000,
-    issuedAt: Date.parse('2026-11-28T09:00:00Z') / 1000,
-    deliveryDate: '2026-12-01',
-    wrongAttempts: 0,
-    totalWrongAttempts: 0,
-    driverId: 'driver-1',
-    timeZone: 'Europe/Berlin',
-    ...overrides,
-  };
-}
-
 /** Narrows a handler result that may be a bare string to the structured HTTP response. */
 export function structured<T>(result: T): Exclude<T, string> {
   if (typeof result === 'string' || result === null || typeof result !== 'object') {
     throw new Error(`expected a structured response, got ${JSON.stringify(result)}`);
   }
   return result as Exclude<T, string>;
+}
+
+/** Makes the mocked Secrets Manager answer the encryption secret, as the stack's secret holds it. */
+export function answerEncryptionSecret(
+  secrets: AwsStub<SecretsInput, SecretsOutput, SecretsManagerClientResolvedConfig>,
+): void {
+  secrets
+    .on(GetSecretValueCommand, { SecretId: ENCRYPTION_SECRET_ARN })
+    .resolves({ SecretString: ENCRYPTION_SECRET });
 }
 
 /** Makes the mocked KMS answer GenerateMac as KMS does: HMAC-SHA-256 of the message under the test key. */
@@ -125,4 +181,128 @@ export function answerGenerateMac(
         .digest(),
     ),
   }));
+}
+
+/**
+ * {@link handlerTest} with the code and recipient tables on dynalite (started first, stopped after the
+ * file): the handler's DynamoDB client talks to them (AWS_ENDPOINT_URL_DYNAMODB), so a test seeds items
+ * and asserts what the handler wrote, while the other services stay mocked.
+ */
+export function handlerTestOnTables<H>(
+  name: string,
+  env: Record<string, string>,
+  options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
+): HandlerTest<H> & { readonly tables: LocalOtpTable } {
+  const tablesOf = useOtpTables();
+  const test = handlerTest<H>(
+    name,
+    () => ({
+      ...env,
+      OTP_TABLE_NAME: tablesOf().tableName,
+      RECIPIENT_TABLE_NAME: tablesOf().recipientTableName,
+      AWS_ENDPOINT_URL_DYNAMODB: tablesOf().endpoint,
+    }),
+    options,
+  );
+  return {
+    get handler() {
+      return test.handler;
+    },
+    get output() {
+      return test.output;
+    },
+    context: test.context,
+    get tables() {
+      return tablesOf();
+    },
+  };
+}
+
+/** An HTTP API (payload 2.0) request to a recipient route, as API Gateway passes it after SigV4. */
+export function recipientRequest(
+  routeKey: string,
+  parcelId: string,
+  options: { readonly recipientEmail?: string; readonly body?: string } = {},
+): APIGatewayProxyEventV2 {
+  const [method = 'GET', route = '/'] = routeKey.split(' ');
+  const path = route.replace('{parcelId}', parcelId);
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: {
+      ...(options.recipientEmail === undefined ? {} : { 'x-recipient-email': options.recipientEmail }),
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    pathParameters: { parcelId },
+    isBase64Encoded: false,
+    ...(options.body === undefined ? {} : { body: options.body }),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api1234567',
+      domainName: 'api1234567.execute-api.eu-central-1.amazonaws.com',
+      domainPrefix: 'api1234567',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '203.0.113.9', userAgent: 'shop-backend/1.0' },
+      requestId: 'req-1',
+      routeKey,
+      stage: '$default',
+      time: '01/Dec/2026:13:00:00 +0000',
+      timeEpoch: Date.parse('2026-12-01T13:00:00Z'),
+    },
+  };
+}
+
+/** A recipient route's answer, its body parsed. */
+export type RouteAnswer = Exclude<APIGatewayProxyResultV2, string> & { json: Record<string, unknown> };
+
+/**
+ * {@link handlerTestOnTables} for a shop-backend recipient route (`routeKey`, e.g. `GET /parcels/{parcelId}/otp`):
+ * the encryption secret answered from `secrets`, a parcel per test ({@link otpRecordHolding} of
+ * {@link OTP_CODE}, and its recipient), and `call` sending the route's request as API Gateway would.
+ */
+export function recipientRouteTest(
+  name: string,
+  routeKey: string,
+  env: Record<string, string>,
+  options: {
+    readonly secrets: AwsStub<SecretsInput, SecretsOutput, SecretsManagerClientResolvedConfig>;
+    readonly mocks?: readonly { reset(): void }[];
+    readonly now?: Date;
+  },
+) {
+  type RouteHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+  const test = handlerTestOnTables<RouteHandler>(
+    name,
+    { OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN, ...env },
+    { ...options, mocks: [options.secrets, ...(options.mocks ?? [])] },
+  );
+  beforeEach(() => {
+    answerEncryptionSecret(options.secrets);
+  });
+  return {
+    test,
+    /** Stores a parcel of its own (code and recipient) for this test; returns its id. */
+    async parcelWith(
+      overrides: Partial<OtpRecord> = {},
+      recipient: Partial<RecipientRecord> = {},
+    ): Promise<string> {
+      const parcelId = uniqueParcelId();
+      await test.tables.putParcel(
+        otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }),
+        recipient,
+      );
+      return parcelId;
+    },
+    /** Calls the route for `parcelId` as the shop backend (`recipientEmail` in X-Recipient-Email). */
+    async call(
+      parcelId: string,
+      request: { readonly recipientEmail?: string; readonly body?: string } = {},
+    ): Promise<RouteAnswer> {
+      const response = structured(
+        await test.handler(recipientRequest(routeKey, parcelId, request), test.context),
+      );
+      return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+    },
+  };
 }

@@ -1,0 +1,212 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { decryptOtpCode } from '../../lambdas/domain/otp-code.ts';
+import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import { codeMac } from '../domain/fake-code-hasher.ts';
+import {
+  DRIVER_ID,
+  eventBridgeEvent,
+  ISSUE_ID,
+  OTP_CODE,
+  otpRecordHolding,
+  PARCEL_ID,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
+import {
+  answerEncryptionSecret,
+  answerGenerateMac,
+  ENCRYPTION_KEY,
+  ENCRYPTION_SECRET_ARN,
+  HASH_KEY_ARN,
+  handlerTestOnTables,
+} from './support.ts';
+
+type Handler = typeof import('../../lambdas/apply-lifecycle/handler.ts')['handler'];
+
+// 2026-12-01 14:00 in Berlin, an hour after the failed attempt.
+const NOW = new Date('2026-12-01T13:00:00Z');
+const FAILED_AT = '2026-12-01T12:00:00Z';
+const TOMORROW = '2026-12-02';
+const secrets = mockClient(SecretsManagerClient);
+const kms = mockClient(KMSClient);
+
+const t = handlerTestOnTables<Handler>(
+  'apply-lifecycle',
+  {
+    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
+    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
+    RECORD_RETENTION_DAYS: '30',
+    // Smaller than the default 60, so a test sees the handler honour it.
+    MAX_DELIVERY_DAYS_AHEAD: '7',
+    MAX_WRONG_ATTEMPTS_PER_PARCEL: '10',
+  },
+  { mocks: [secrets, kms], now: NOW },
+);
+
+beforeEach(() => {
+  answerGenerateMac(kms);
+  answerEncryptionSecret(secrets);
+});
+
+/** A parcel of its own per test: its code (bound to the driver who failed) and its recipient. */
+async function parcelWith(overrides: Partial<OtpRecord> = {}): Promise<string> {
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(
+    otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, boundAt: 1_796_090_000, ...overrides }),
+  );
+  return parcelId;
+}
+
+const failure = (parcelId: string, nextAttemptDate?: string, time = FAILED_AT) =>
+  eventBridgeEvent(
+    'Delivery Attempt Failed',
+    { parcelId, driverId: DRIVER_ID, reason: 'NOBODY_HOME', ...(nextAttemptDate ? { nextAttemptDate } : {}) },
+    { time },
+  );
+const invoke = (event: unknown) =>
+  t.handler(event as Parameters<typeof t.handler>[0], t.context) as Promise<Record<string, unknown>>;
+
+describe('apply-lifecycle handler', () => {
+  it('reissues a fresh code for the next attempt: stored hashed and encrypted, the failed driver unbound, the recipient kept as long', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+
+    // Act
+    const result = await invoke(failure(parcelId, TOMORROW));
+
+    // Assess
+    const validUntil = Date.parse('2026-12-02T23:00:00Z') / 1000;
+    expect(result).toEqual({
+      outcome: 'REISSUED',
+      parcelId,
+      issueId: expect.any(String),
+      validUntil: '2026-12-02T23:00:00.000Z',
+    });
+    const item = (await t.tables.item(parcelId)) as OtpRecord;
+    expect(item).toMatchObject({
+      issueId: result.issueId,
+      status: 'ISSUED',
+      deliveryDate: TOMORROW,
+      issueCount: 2,
+    });
+    expect(item.driverId).toBeUndefined();
+    const code = decryptOtpCode(ENCRYPTION_KEY, parcelId, item.issueId, item.codeCiphertext);
+    expect(code).not.toBe(OTP_CODE);
+    expect(item.codeHash).toBe(codeMac(parcelId, code));
+    expect(item.previousCodeHash).toBe(codeMac(parcelId, OTP_CODE));
+    expect(JSON.stringify(result)).not.toContain(code);
+    expect((await t.tables.recipient(parcelId))?.ttl).toBe(validUntil + 30 * 86_400);
+  });
+
+  it('reports the same code again for a redelivered failure, issuing no second one', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+    const first = await invoke(failure(parcelId, TOMORROW));
+
+    // Act
+    const again = await invoke(failure(parcelId, TOMORROW));
+
+    // Assess
+    expect(again).toEqual(first);
+    expect((await t.tables.item(parcelId))?.issueCount).toBe(2);
+  });
+
+  it('revokes the code when the failed attempt has no next date', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+
+    // Act
+    const result = await invoke(failure(parcelId));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'REVOKED', parcelId, closed: false });
+    expect(await t.tables.item(parcelId)).toMatchObject({ status: 'REVOKED', issueId: ISSUE_ID });
+    expect(await t.tables.recipient(parcelId)).toBeDefined();
+  });
+
+  it('revokes instead of reissuing for a next date beyond MAX_DELIVERY_DAYS_AHEAD', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+
+    // Act
+    const result = await invoke(failure(parcelId, '2026-12-10'));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'REVOKED', parcelId, closed: false });
+    expect((await t.tables.item(parcelId))?.issueId).toBe(ISSUE_ID);
+  });
+
+  it('locks the parcel at MAX_WRONG_ATTEMPTS_PER_PARCEL wrong codes: no new code', async () => {
+    // Prepare
+    const parcelId = await parcelWith({ totalWrongAttempts: 10 });
+
+    // Act
+    const result = await invoke(failure(parcelId, TOMORROW));
+
+    // Assess
+    expect(result).toEqual({ outcome: 'LOCKED', parcelId, totalWrongAttempts: 10 });
+    expect(await t.tables.item(parcelId)).toMatchObject({ status: 'REVOKED', issueId: ISSUE_ID });
+  });
+
+  it.each(['Parcel Returned', 'Shipment Cancelled'])(
+    'closes the parcel on %s: code revoked for good and the recipient forgotten',
+    async (detailType) => {
+      // Prepare
+      const parcelId = await parcelWith();
+
+      // Act
+      const result = await invoke(eventBridgeEvent(detailType, { parcelId }));
+
+      // Assess
+      expect(result).toEqual({ outcome: 'REVOKED', parcelId, closed: true });
+      expect(await t.tables.item(parcelId)).toMatchObject({
+        status: 'REVOKED',
+        closedAt: NOW.getTime() / 1000,
+      });
+      expect(await t.tables.recipient(parcelId)).toBeUndefined();
+    },
+  );
+
+  it('refuses a failure stamped in the future (InvalidParcelEventError naming time), changing nothing', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+    const before = await t.tables.item(parcelId);
+
+    // Act
+    const run = invoke(failure(parcelId, TOMORROW, '2026-12-01T14:00:00Z'));
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+    expect(await t.tables.item(parcelId)).toEqual(before);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an unknown detail-type', eventBridgeEvent('Parcel Shipped', { parcelId: PARCEL_ID }), 'detail-type'],
+    [
+      'an unknown failure reason',
+      eventBridgeEvent('Delivery Attempt Failed', {
+        parcelId: PARCEL_ID,
+        driverId: DRIVER_ID,
+        reason: 'LOST',
+      }),
+      'detail.reason',
+    ],
+    ['a closure without a parcel id', eventBridgeEvent('Parcel Returned', {}), 'detail.parcelId'],
+  ])(
+    'throws InvalidParcelEventError naming the field for %s, writing nothing',
+    async (_case, event, field) => {
+      // Prepare
+      const before = await t.tables.item(PARCEL_ID);
+
+      // Act
+      const run = invoke(event);
+
+      // Assess
+      await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field });
+      expect(await t.tables.item(PARCEL_ID)).toEqual(before);
+      expect(kms.calls()).toHaveLength(0);
+    },
+  );
+});

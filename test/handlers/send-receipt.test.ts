@@ -1,0 +1,149 @@
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
+import {
+  eventBridgeEvent,
+  ORDER_ID,
+  otpRecord,
+  RECIPIENT_EMAIL,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
+import { handlerTestOnTables } from './support.ts';
+
+type Handler = typeof import('../../lambdas/send-receipt/handler.ts')['handler'];
+
+const NOW = new Date('2026-12-01T13:05:00Z');
+const NOW_SECONDS = NOW.getTime() / 1000;
+const VERIFIED_AT = Date.parse('2026-12-01T13:00:00Z') / 1000;
+const ses = mockClient(SESClient);
+
+const t = handlerTestOnTables<Handler>(
+  'send-receipt',
+  {
+    SENDER_EMAIL: 'no-reply@secure-delivery.example.com',
+    SES_CONFIGURATION_SET: 'secure-delivery',
+    EMAIL_CLAIM_LEASE_SECONDS: '30',
+  },
+  { mocks: [ses], now: NOW },
+);
+
+beforeEach(() => {
+  ses.on(SendEmailCommand).resolves({ MessageId: 'msg-receipt' });
+});
+
+/** A parcel of its own per test, handed over at VERIFIED_AT unless `overrides` say otherwise. */
+async function handedOver(overrides: Partial<OtpRecord> = {}): Promise<string> {
+  const parcelId = uniqueParcelId();
+  await t.tables.putParcel(
+    otpRecord({
+      parcelId,
+      status: 'VERIFIED',
+      verifiedAt: VERIFIED_AT,
+      verifiedBy: 'driver-1',
+      ...overrides,
+    }),
+  );
+  return parcelId;
+}
+
+const verifiedEvent = (detail: unknown) =>
+  eventBridgeEvent('Parcel Handover Verified', detail, {
+    source: 'secure-delivery',
+    time: NOW.toISOString(),
+  });
+const invoke = (detail: unknown) => t.handler(verifiedEvent(detail), t.context);
+const emailed = () => ses.commandCalls(SendEmailCommand).map((call) => call.args[0].input);
+
+describe('send-receipt handler', () => {
+  it('emails the recipient a receipt of the handover once, and marks it sent', async () => {
+    // Prepare
+    const parcelId = await handedOver();
+
+    // Act
+    const result = await invoke({ parcelId, verifiedAt: '2026-12-01T13:00:00.000Z' });
+
+    // Assess
+    expect(result).toEqual({ parcelId, outcome: 'SENT' });
+    expect(emailed()).toHaveLength(1);
+    expect(emailed()[0]?.Destination?.ToAddresses).toEqual([RECIPIENT_EMAIL]);
+    expect(emailed()[0]?.Message?.Subject?.Data).toContain(ORDER_ID);
+    expect((await t.tables.item(parcelId))?.receiptStatus).toBe('SENT');
+  });
+
+  it('sends no second receipt when the event is delivered again', async () => {
+    // Prepare
+    const parcelId = await handedOver();
+    await invoke({ parcelId });
+
+    // Act
+    const again = await invoke({ parcelId });
+
+    // Assess
+    expect(again).toEqual({ parcelId, outcome: 'ALREADY_SENT' });
+    expect(emailed()).toHaveLength(1);
+  });
+
+  it('fails (so Lambda retries after the lease) while another try holds the claim, sending nothing', async () => {
+    // Prepare
+    const parcelId = await handedOver({ receiptStatus: 'SENDING', receiptClaimedAt: NOW_SECONDS - 5 });
+
+    // Act
+    const run = invoke({ parcelId });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'EmailInFlightError' });
+    expect(emailed()).toHaveLength(0);
+  });
+
+  it('takes over a claim older than the lease (a try that died) and sends the receipt', async () => {
+    // Prepare
+    const parcelId = await handedOver({ receiptStatus: 'SENDING', receiptClaimedAt: NOW_SECONDS - 31 });
+
+    // Act
+    const result = await invoke({ parcelId });
+
+    // Assess
+    expect(result).toEqual({ parcelId, outcome: 'SENT' });
+    expect(emailed()).toHaveLength(1);
+  });
+
+  it('sends nothing for a parcel whose code is not verified', async () => {
+    // Prepare
+    const parcelId = await handedOver({ status: 'ISSUED', verifiedAt: undefined, verifiedBy: undefined });
+
+    // Act
+    const result = await invoke({ parcelId });
+
+    // Assess
+    expect(result).toEqual({ parcelId, outcome: 'NOT_VERIFIED' });
+    expect(emailed()).toHaveLength(0);
+  });
+
+  it('fails when SES fails, releasing the claim so the retry sends the receipt', async () => {
+    // Prepare
+    const parcelId = await handedOver();
+    ses
+      .on(SendEmailCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'Throttling' }))
+      .resolves({ MessageId: 'msg-receipt' });
+
+    // Act
+    const first = invoke({ parcelId });
+    await expect(first).rejects.toMatchObject({ name: 'EmailThrottledError' });
+    const retried = await invoke({ parcelId });
+
+    // Assess
+    expect(retried).toEqual({ parcelId, outcome: 'SENT' });
+    expect((await t.tables.item(parcelId))?.receiptStatus).toBe('SENT');
+  });
+
+  it('throws InvalidParcelEventError naming detail.parcelId for a malformed event, sending nothing', async () => {
+    // Act
+    const run = invoke({ parcelId: 'PCL 1/..' });
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'detail.parcelId' });
+    expect(emailed()).toHaveLength(0);
+  });
+});
