@@ -5,6 +5,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { otpRecord } from '../support/fixtures.ts';
 import {
   answerGenerateMac,
   captureOutput,
@@ -13,7 +14,6 @@ import {
   HASH_KEY_ARN,
   lambdaContext,
   loadHandler,
-  otpRecord,
   RECIPIENT_TABLE,
   TABLE,
 } from './support.ts';

@@ -6,10 +6,10 @@ import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-
 import { afterAll, beforeAll } from 'vitest';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
-import { startDynamoDb } from '../../sandbox/dynamodb.ts';
-import { SandboxLog } from '../../sandbox/log.ts';
-import { listen } from '../../sandbox/net.ts';
-import { TemplateResolver } from '../../sandbox/template.ts';
+import { startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
+import { SandboxLog } from '../../sandbox/emulators/log.ts';
+import { listen } from '../../sandbox/emulators/net.ts';
+import { TemplateResolver } from '../../sandbox/emulators/template.ts';
 import { recipientRecord } from './fixtures.ts';
 
 const ENV = { region: 'eu-central-1', accountId: '000000000000', stackName: 'StoreTest' };

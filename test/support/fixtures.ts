@@ -6,7 +6,7 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import type { ParcelShippedDetail } from '../../lambdas/domain/parcel-events.ts';
-import { shippedDetail } from '../../sandbox/client.ts';
+import { shippedDetail } from '../../sandbox/app/client.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
 
 /** A `Parcel Shipped` detail for `parcelId`, delivery tomorrow, its own recipient address (the sandbox's). */
