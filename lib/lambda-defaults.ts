@@ -10,7 +10,10 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
+  BINDING_GROUPS,
+  type BindingGroup,
   type BoundVariable,
+  type GroupVariable,
   HANDLER_VARIABLES,
   type HandlerName,
   type HandlerVariable,
@@ -169,8 +172,10 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
 
   /** Sets SENDER_EMAIL and SES_CONFIGURATION_SET and grants sending from that address through that set. */
   bindMail<F extends SecureDeliveryFunction<HandlerReading<'SENDER_EMAIL'>>>(this: F, mail: MailBinding): F {
-    this.setVariable('SENDER_EMAIL', mail.senderEmail);
-    this.setVariable('SES_CONFIGURATION_SET', mail.configurationSet.configurationSetName);
+    this.setGroup('mail', {
+      SENDER_EMAIL: mail.senderEmail,
+      SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
+    });
     mail.grantSend(this);
     return this;
   }
@@ -180,8 +185,10 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     this: F,
     sms: SmsBinding,
   ): F {
-    this.setVariable('SMS_CONFIGURATION_SET', sms.smsConfigurationSetName);
-    this.setVariable('SMS_ORIGINATION_IDENTITY', sms.smsOriginationIdentityArn);
+    this.setGroup('sms', {
+      SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,
+      SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
+    });
     sms.grantSendSms(this);
     return this;
   }
@@ -196,8 +203,7 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     source: string,
     detailTypes: readonly string[],
   ): F {
-    this.setVariable('EVENT_BUS_NAME', bus.eventBusName);
-    this.setVariable('EVENT_SOURCE', source);
+    this.setGroup('eventBus', { EVENT_BUS_NAME: bus.eventBusName, EVENT_SOURCE: source });
     this.addToRolePolicy(
       new PolicyStatement({
         actions: ['events:PutEvents'],
@@ -210,6 +216,15 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
       }),
     );
     return this;
+  }
+
+  /** Sets every variable of binding group `group` (the contract's `BINDING_GROUPS`), in its order. */
+  private setGroup<G extends BindingGroup>(
+    group: G,
+    values: Readonly<Record<GroupVariable<G>, string>>,
+  ): void {
+    for (const variable of BINDING_GROUPS[group] as readonly GroupVariable<G>[])
+      this.setVariable(variable, values[variable]);
   }
 
   /** Sets a variable the contract lets this function's handler read; refuses any other at synth. */
