@@ -9,6 +9,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { readJsonBody } from './aws-protocol.ts';
 import { type LocalDynamoDbStreams, TTL_SWEEP_CREDENTIALS } from './dynamodb-streams.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
@@ -182,14 +183,8 @@ function serveTableSettings(
     const operation = target.startsWith('DynamoDB_20120810.') ? operations[target.slice(18)] : undefined;
     if (!operation) return dynaliteListener(request, response);
     void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-      } catch {
-        return fail(response, 'SerializationException', 'Request body is not JSON');
-      }
+      const body = await readJsonBody(request);
+      if (!body) return fail(response, 'SerializationException', 'Request body is not JSON');
       await operation(body, response);
     })().catch(() => {
       if (!response.headersSent)
