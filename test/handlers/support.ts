@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import {
   GenerateMacCommand,
   type KMSClientResolvedConfig,
@@ -23,8 +24,11 @@ import {
   type PlatformVariable,
   platformEnvironment,
 } from '../../lambdas/contracts/environment.ts';
+import type { RouteContract } from '../../lambdas/contracts/http/routes.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
+import { httpErrorHandler } from '../../lambdas/shared/http-error-handler.ts';
+import { lambdaHandler } from '../../lambdas/shared/runtime.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
 import { OTP_CODE, otpRecordHolding, uniqueParcelId } from '../support/fixtures.ts';
@@ -364,6 +368,36 @@ export function recipientRouteTest(
         await test.handler(recipientRequest(routeKey, parcelId, request), test.context),
       );
       return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+    },
+  };
+}
+
+/**
+ * Registers hooks for testing a route's error middleware: the common environment and output captured per
+ * test. `answerThrough(route, error)` is what the middleware answers when the route's handler, wrapped
+ * as every HTTP handler is, throws `error`.
+ */
+export function errorMiddlewareTest() {
+  let output: ReturnType<typeof captureOutput> | undefined;
+  beforeEach(() => {
+    stubCommonEnv();
+    output = captureOutput();
+  });
+  afterEach(() => {
+    output?.restore();
+  });
+  return {
+    /** Everything the running test printed. */
+    get output() {
+      if (!output) throw new Error('output is set up in beforeEach');
+      return output;
+    },
+    async answerThrough(route: RouteContract<string>, error: unknown) {
+      const logger = new Logger({ serviceName: route.name });
+      const handler = lambdaHandler<unknown, APIGatewayProxyResultV2>(logger, async () => {
+        throw error;
+      }).use(httpErrorHandler(route, logger));
+      return structured(await handler({}, lambdaContext(route.name)));
     },
   };
 }
