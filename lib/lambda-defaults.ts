@@ -186,8 +186,8 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     sms: SmsBinding,
   ): F {
     this.setGroup('sms', {
-      SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,
       SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
+      SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,
     });
     sms.grantSendSms(this);
     return this;

@@ -173,7 +173,7 @@ export type SettingVariable = Exclude<AppVariable, BoundVariable<VariableBinding
  */
 export const BINDING_GROUPS = {
   mail: ['SENDER_EMAIL', 'SES_CONFIGURATION_SET'],
-  sms: ['SMS_ORIGINATION_IDENTITY', 'SMS_CONFIGURATION_SET'],
+  sms: ['SMS_CONFIGURATION_SET', 'SMS_ORIGINATION_IDENTITY'],
   eventBus: ['EVENT_BUS_NAME', 'EVENT_SOURCE'],
 } as const satisfies { readonly [B in VariableBinding]?: readonly BoundVariable<B>[] };
 /** A binding whose variables `lib/` sets together. */
