@@ -13,6 +13,7 @@ import {
   BINDING_GROUPS,
   type BindingGroup,
   type BoundVariable,
+  ENVIRONMENT,
   type GroupVariable,
   HANDLER_VARIABLES,
   type HandlerName,
@@ -22,6 +23,7 @@ import {
   type SetValue,
   serializeVariable,
   type VariableName,
+  type VariableSpec,
 } from '../lambdas/contracts/environment.ts';
 
 /** Metadata key naming a function's handler source, relative to the repo root (the sandbox reads it). */
@@ -134,9 +136,19 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
   }
-  /** Sets a setting its handler reads (no grant goes with it), e.g. `MAX_RESENDS_PER_CODE`. */
-  setEnvironment<V extends HandlerVariable<H> & SettingVariable>(variable: V, value: SetValue<V>): this {
-    return this.setVariable(variable, serializeVariable(variable, value));
+  /**
+   * Sets a setting its handler reads (no grant goes with it), e.g. `MAX_RESENDS_PER_CODE`; a value left
+   * out or undefined sets the contract's default, which only a setting with a default allows.
+   */
+  setEnvironment<V extends HandlerVariable<H> & SettingVariable>(
+    variable: V,
+    ...[value]: (typeof ENVIRONMENT)[V] extends { default: unknown }
+      ? [value?: SetValue<V>]
+      : [value: SetValue<V>]
+  ): this {
+    const given = value ?? (ENVIRONMENT[variable] as VariableSpec).default;
+    if (given === undefined) throw new Error(`${variable} has no default: give its value`);
+    return this.setVariable(variable, serializeVariable(variable, given as SetValue<V>));
   }
 
   /** Names `table` in `variable` and grants exactly `actions` on it (and its indexes), e.g. `dynamodb:GetItem`. */
