@@ -101,18 +101,20 @@ function serveTableSettings(
       () => true,
       () => false,
     );
+  /** DynamoDB's answer for a table that does not exist. */
+  const tableNotFound = (response: ServerResponse, tableName: string) =>
+    fail(
+      response,
+      'ResourceNotFoundException',
+      `Requested resource not found: Table: ${tableName} not found`,
+    );
   const operations: Record<
     string,
     (body: Record<string, unknown>, response: ServerResponse) => Promise<void>
   > = {
     DescribeTimeToLive: async (body, response) => {
       const tableName = String(body.TableName);
-      if (!(await tableExists(tableName)))
-        return fail(
-          response,
-          'ResourceNotFoundException',
-          `Requested resource not found: Table: ${tableName} not found`,
-        );
+      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
       const attribute = ttlAttributes.get(tableName);
       send(response, 200, {
         TimeToLiveDescription: attribute
@@ -133,12 +135,7 @@ function serveTableSettings(
           'ValidationException',
           'TimeToLiveSpecification needs Enabled and AttributeName',
         );
-      if (!(await tableExists(tableName)))
-        return fail(
-          response,
-          'ResourceNotFoundException',
-          `Requested resource not found: Table: ${tableName} not found`,
-        );
+      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
       const current = ttlAttributes.get(tableName);
       if (spec.Enabled && current !== undefined)
         return fail(response, 'ValidationException', 'TimeToLive is already enabled');
