@@ -6,7 +6,6 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -62,18 +61,9 @@ export class DeliveryLifecycle extends Construct {
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')
       .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
-      .setEnvironment(
-        'MAX_WRONG_ATTEMPTS_PER_PARCEL',
-        props.maxWrongAttemptsPerParcel ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
-      )
-      .setEnvironment(
-        'RECORD_RETENTION_DAYS',
-        props.recordRetentionDays ?? ENVIRONMENT.RECORD_RETENTION_DAYS.default,
-      )
-      .setEnvironment(
-        'MAX_DELIVERY_DAYS_AHEAD',
-        props.maxDeliveryDaysAhead ?? ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default,
-      );
+      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_PARCEL', props.maxWrongAttemptsPerParcel)
+      .setEnvironment('RECORD_RETENTION_DAYS', props.recordRetentionDays)
+      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', props.maxDeliveryDaysAhead);
 
     const events = { bus: props.events.bus, source: props.events.ownSource };
     const done = new Succeed(this, 'Done');

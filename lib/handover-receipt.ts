@@ -1,6 +1,5 @@
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -28,7 +27,7 @@ export class HandoverReceipt extends Construct {
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindMail(props.mail)
-      .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS', ENVIRONMENT.EMAIL_CLAIM_LEASE_SECONDS.default);
+      .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS');
     props.events.routeToFunction(
       'HandoverVerifiedRule',
       DetailType.HandoverVerified,

@@ -84,7 +84,7 @@ export class IssuingWorkflow extends Construct {
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .bindMail(props.mail)
-      .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS', ENVIRONMENT.EMAIL_CLAIM_LEASE_SECONDS.default);
+      .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS');
 
     const events = { bus: props.events.bus, source: props.events.ownSource };
     const checkValue = new LambdaInvoke(this, 'Check value', {

@@ -10,7 +10,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
+  BINDING_GROUPS,
+  type BindingGroup,
   type BoundVariable,
+  ENVIRONMENT,
+  type GroupVariable,
   HANDLER_VARIABLES,
   type HandlerName,
   type HandlerVariable,
@@ -19,6 +23,7 @@ import {
   type SetValue,
   serializeVariable,
   type VariableName,
+  type VariableSpec,
 } from '../lambdas/contracts/environment.ts';
 
 /** Metadata key naming a function's handler source, relative to the repo root (the sandbox reads it). */
@@ -131,9 +136,19 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
       reason: 'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
     });
   }
-  /** Sets a setting its handler reads (no grant goes with it), e.g. `MAX_RESENDS_PER_CODE`. */
-  setEnvironment<V extends HandlerVariable<H> & SettingVariable>(variable: V, value: SetValue<V>): this {
-    return this.setVariable(variable, serializeVariable(variable, value));
+  /**
+   * Sets a setting its handler reads (no grant goes with it), e.g. `MAX_RESENDS_PER_CODE`; a value left
+   * out or undefined sets the contract's default, which only a setting with a default allows.
+   */
+  setEnvironment<V extends HandlerVariable<H> & SettingVariable>(
+    variable: V,
+    ...[value]: (typeof ENVIRONMENT)[V] extends { default: unknown }
+      ? [value?: SetValue<V>]
+      : [value: SetValue<V>]
+  ): this {
+    const given = value ?? (ENVIRONMENT[variable] as VariableSpec).default;
+    if (given === undefined) throw new Error(`${variable} has no default: give its value`);
+    return this.setVariable(variable, serializeVariable(variable, given as SetValue<V>));
   }
 
   /** Names `table` in `variable` and grants exactly `actions` on it (and its indexes), e.g. `dynamodb:GetItem`. */
@@ -169,8 +184,10 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
 
   /** Sets SENDER_EMAIL and SES_CONFIGURATION_SET and grants sending from that address through that set. */
   bindMail<F extends SecureDeliveryFunction<HandlerReading<'SENDER_EMAIL'>>>(this: F, mail: MailBinding): F {
-    this.setVariable('SENDER_EMAIL', mail.senderEmail);
-    this.setVariable('SES_CONFIGURATION_SET', mail.configurationSet.configurationSetName);
+    this.setGroup('mail', {
+      SENDER_EMAIL: mail.senderEmail,
+      SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
+    });
     mail.grantSend(this);
     return this;
   }
@@ -180,8 +197,10 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     this: F,
     sms: SmsBinding,
   ): F {
-    this.setVariable('SMS_CONFIGURATION_SET', sms.smsConfigurationSetName);
-    this.setVariable('SMS_ORIGINATION_IDENTITY', sms.smsOriginationIdentityArn);
+    this.setGroup('sms', {
+      SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
+      SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,
+    });
     sms.grantSendSms(this);
     return this;
   }
@@ -196,8 +215,7 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     source: string,
     detailTypes: readonly string[],
   ): F {
-    this.setVariable('EVENT_BUS_NAME', bus.eventBusName);
-    this.setVariable('EVENT_SOURCE', source);
+    this.setGroup('eventBus', { EVENT_BUS_NAME: bus.eventBusName, EVENT_SOURCE: source });
     this.addToRolePolicy(
       new PolicyStatement({
         actions: ['events:PutEvents'],
@@ -210,6 +228,15 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
       }),
     );
     return this;
+  }
+
+  /** Sets every variable of binding group `group` (the contract's `BINDING_GROUPS`), in its order. */
+  private setGroup<G extends BindingGroup>(
+    group: G,
+    values: Readonly<Record<GroupVariable<G>, string>>,
+  ): void {
+    for (const variable of BINDING_GROUPS[group] as readonly GroupVariable<G>[])
+      this.setVariable(variable, values[variable]);
   }
 
   /** Sets a variable the contract lets this function's handler read; refuses any other at synth. */

@@ -3,7 +3,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { RESEND_ROUTE, TRACK_ROUTE } from '../lambdas/contracts/http/routes.ts';
 import type { CodeDelivery } from './code-delivery.ts';
 import type { DeliveryApi } from './delivery-api.ts';
@@ -62,10 +61,7 @@ export class RecipientApi extends Construct {
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .bindMail(props.mail)
       .bindSms(props.codeDelivery)
-      .setEnvironment(
-        'MAX_RESENDS_PER_CODE',
-        props.maxResendsPerCode ?? ENVIRONMENT.MAX_RESENDS_PER_CODE.default,
-      )
+      .setEnvironment('MAX_RESENDS_PER_CODE', props.maxResendsPerCode)
       // A resend holds the code (no reissue, no revoke) for longer than it can possibly run.
       .setEnvironment('RESEND_LEASE_SECONDS', resendTimeout.toSeconds() + RESEND_LEASE_MARGIN_SECONDS);
 

@@ -3,7 +3,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { VERIFY_ROUTE } from '../lambdas/contracts/http/routes.ts';
 import type { DeliveryApi } from './delivery-api.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
@@ -50,14 +49,8 @@ export class VerifyApi extends Construct {
       // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
       .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
-      .setEnvironment(
-        'MAX_WRONG_ATTEMPTS_PER_CODE',
-        props.maxWrongAttemptsPerCode ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default,
-      )
-      .setEnvironment(
-        'MAX_WRONG_ATTEMPTS_PER_PARCEL',
-        props.maxWrongAttemptsPerParcel ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
-      );
+      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_CODE', props.maxWrongAttemptsPerCode)
+      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_PARCEL', props.maxWrongAttemptsPerParcel);
     // No events:PutEvents: Parcel Handover Verified comes from the table's stream (HandoverEvents).
 
     // ID tokens carry no scope, so the contract's scope admits only the drivers' access tokens.

@@ -151,7 +151,7 @@ export function closureTtlSeconds(maxDeliveryDaysAhead: number, recordRetentionD
 }
 
 /** The closure's lifetime under the contract's defaults, for a store not told the configured one. */
-const DEFAULT_CLOSURE_TTL_SECONDS = closureTtlSeconds(
+export const DEFAULT_CLOSURE_TTL_SECONDS = closureTtlSeconds(
   ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default,
   ENVIRONMENT.RECORD_RETENTION_DAYS.default,
 );

@@ -167,6 +167,37 @@ export type BoundVariable<B extends VariableBinding> = {
 /** The variables `lib/` sets with `setEnvironment` (no grant goes with them). */
 export type SettingVariable = Exclude<AppVariable, BoundVariable<VariableBinding>>;
 
+/**
+ * The variables `lib/` sets in one `bind*` call, together with its grant (`bindMail`, `bindSms`,
+ * `bindEventBus`): a handler reads all of a group or none of it.
+ */
+export const BINDING_GROUPS = {
+  mail: ['SENDER_EMAIL', 'SES_CONFIGURATION_SET'],
+  sms: ['SMS_CONFIGURATION_SET', 'SMS_ORIGINATION_IDENTITY'],
+  eventBus: ['EVENT_BUS_NAME', 'EVENT_SOURCE'],
+} as const satisfies { readonly [B in VariableBinding]?: readonly BoundVariable<B>[] };
+/** A binding whose variables `lib/` sets together. */
+export type BindingGroup = keyof typeof BINDING_GROUPS;
+/** The variables of binding group `G`. */
+export type GroupVariable<G extends BindingGroup> = (typeof BINDING_GROUPS)[G][number];
+
+/** What reading a recipient's code takes: the code table, the recipient table and the codes' AES key. */
+const CODE_READING = ['OTP_TABLE_NAME', 'RECIPIENT_TABLE_NAME', 'OTP_ENCRYPTION_SECRET_ARN'] as const;
+/** What sending a code by email or SMS takes (`createCodeDelivery` in lambdas/shared/delivery-wiring.ts). */
+const CODE_DELIVERY = [...CODE_READING, ...BINDING_GROUPS.mail, ...BINDING_GROUPS.sms] as const;
+/** What the SMS fallback takes (`createSmsFallback` in lambdas/shared/delivery-wiring.ts). */
+const SMS_FALLBACK = [
+  ...CODE_READING,
+  ...BINDING_GROUPS.sms,
+  ...BINDING_GROUPS.eventBus,
+  'SMS_CLAIM_LEASE_SECONDS',
+] as const;
+
+/** The variables the code delivery wiring reads. */
+export type CodeDeliveryVariable = (typeof CODE_DELIVERY)[number];
+/** The variables the SMS fallback wiring reads. */
+export type SmsFallbackVariable = (typeof SMS_FALLBACK)[number];
+
 /** Which handler (folder under `lambdas/`) reads which variables: each reads these and nothing else. */
 export const HANDLER_VARIABLES = {
   'add-token-scope': ['ACCESS_TOKEN_SCOPES'],
@@ -189,56 +220,17 @@ export const HANDLER_VARIABLES = {
     'RECORD_RETENTION_DAYS',
     'MAX_DELIVERY_DAYS_AHEAD',
   ],
-  'record-delivery': [
-    'OTP_TABLE_NAME',
-    'RECIPIENT_TABLE_NAME',
-    'OTP_ENCRYPTION_SECRET_ARN',
-    'SMS_ORIGINATION_IDENTITY',
-    'SMS_CONFIGURATION_SET',
-    'EVENT_BUS_NAME',
-    'EVENT_SOURCE',
-    'SMS_CLAIM_LEASE_SECONDS',
-  ],
-  'resend-otp': [
-    'OTP_TABLE_NAME',
-    'RECIPIENT_TABLE_NAME',
-    'OTP_ENCRYPTION_SECRET_ARN',
-    'SENDER_EMAIL',
-    'SES_CONFIGURATION_SET',
-    'SMS_ORIGINATION_IDENTITY',
-    'SMS_CONFIGURATION_SET',
-    'MAX_RESENDS_PER_CODE',
-    'RESEND_LEASE_SECONDS',
-  ],
-  'send-otp-email': [
-    'OTP_TABLE_NAME',
-    'RECIPIENT_TABLE_NAME',
-    'OTP_ENCRYPTION_SECRET_ARN',
-    'SENDER_EMAIL',
-    'SES_CONFIGURATION_SET',
-    'SMS_ORIGINATION_IDENTITY',
-    'SMS_CONFIGURATION_SET',
-    'EMAIL_CLAIM_LEASE_SECONDS',
-  ],
+  'record-delivery': SMS_FALLBACK,
+  'resend-otp': [...CODE_DELIVERY, 'MAX_RESENDS_PER_CODE', 'RESEND_LEASE_SECONDS'],
+  'send-otp-email': [...CODE_DELIVERY, 'EMAIL_CLAIM_LEASE_SECONDS'],
   'send-receipt': [
     'OTP_TABLE_NAME',
     'RECIPIENT_TABLE_NAME',
-    'SENDER_EMAIL',
-    'SES_CONFIGURATION_SET',
+    ...BINDING_GROUPS.mail,
     'EMAIL_CLAIM_LEASE_SECONDS',
   ],
-  'sweep-delayed': [
-    'OTP_TABLE_NAME',
-    'RECIPIENT_TABLE_NAME',
-    'OTP_ENCRYPTION_SECRET_ARN',
-    'SMS_ORIGINATION_IDENTITY',
-    'SMS_CONFIGURATION_SET',
-    'EVENT_BUS_NAME',
-    'EVENT_SOURCE',
-    'SMS_CLAIM_LEASE_SECONDS',
-    'EMAIL_DELAYED_TIMEOUT_SECONDS',
-  ],
-  'track-otp': ['OTP_TABLE_NAME', 'RECIPIENT_TABLE_NAME', 'OTP_ENCRYPTION_SECRET_ARN'],
+  'sweep-delayed': [...SMS_FALLBACK, 'EMAIL_DELAYED_TIMEOUT_SECONDS'],
+  'track-otp': CODE_READING,
   'verify-otp': [
     'OTP_TABLE_NAME',
     'OTP_HASH_KEY_ARN',
@@ -272,10 +264,11 @@ export type ReadValue<V extends VariableName> =
 /** What `lib/` gives to set `V`. */
 export type SetValue<V extends VariableName> = SetValues[Spec<V>['kind']];
 
+/** The values of variables `V`, typed as a handler reads them. */
+export type VariablesEnvironment<V extends AppVariable> = { readonly [K in V]: ReadValue<K> };
+
 /** The configuration handler `H` reads at init: its declared variables, typed, and nothing else. */
-export type HandlerEnvironment<H extends HandlerName> = {
-  readonly [V in HandlerVariable<H>]: ReadValue<V>;
-};
+export type HandlerEnvironment<H extends HandlerName> = VariablesEnvironment<HandlerVariable<H>>;
 
 /** True when `name` names a variable of the contract. */
 export function isVariableName(name: string): name is VariableName {

@@ -9,7 +9,7 @@ export interface AssignmentResult {
 }
 
 /** How long an early binding waits for its code; counted from now, not from the event's own time. */
-const WAITING_BINDING_TTL_SECONDS = 14 * 86_400;
+export const WAITING_BINDING_TTL_SECONDS = 14 * 86_400;
 
 /**
  * Binds the parcel's open code to the driver now carrying it. A later Out For Delivery (the parcel was

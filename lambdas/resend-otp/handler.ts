@@ -1,22 +1,17 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readEnvironment } from '../contracts/environment.ts';
 import { RESEND_ROUTE, RequestErrors } from '../contracts/http/routes.ts';
-import { type Channel, systemClock } from '../domain/otp-record.ts';
+import type { Channel } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
-import { createMessenger } from '../shared/delivery-wiring.ts';
+import { createCodeDelivery } from '../shared/delivery-wiring.ts';
 import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('resend-otp');
-const store = createOtpStore(env);
-const recipients = createRecipientStore(env);
-const mailer = createMailer(env);
-const messenger = createMessenger(env);
-const encryptionKey = createEncryptionKey(env);
+const codeDelivery = createCodeDelivery(env);
 const maxResends = env.MAX_RESENDS_PER_CODE;
 // Longer than this function can run: once it runs out, no email of this resend can still be on its way.
 const leaseSeconds = env.RESEND_LEASE_SECONDS;
@@ -41,19 +36,7 @@ export const handler = lambdaHandler(
     const result =
       'refusal' in request
         ? request
-        : await resendCode(
-            {
-              store,
-              recipients,
-              mailer,
-              messenger,
-              encryptionKey: await encryptionKey(),
-              clock: systemClock,
-              maxResends,
-              leaseSeconds,
-            },
-            { ...request, channel },
-          );
+        : await resendCode({ ...(await codeDelivery()), maxResends, leaseSeconds }, { ...request, channel });
     logger.info('Resend', {
       parcelId: request.parcelId,
       channel,

@@ -2,20 +2,14 @@ import * as z from 'zod/mini';
 import { readEnvironment } from '../contracts/environment.ts';
 import { ParcelIdSchema } from '../domain/events/fields.ts';
 import { sendOtpEmail } from '../domain/issuing.ts';
-import { systemClock } from '../domain/otp-record.ts';
-import { createMessenger } from '../shared/delivery-wiring.ts';
+import { createCodeDelivery } from '../shared/delivery-wiring.ts';
 import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('send-otp-email');
-const store = createOtpStore(env);
-const recipients = createRecipientStore(env);
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
-const mailer = createMailer(env, 1);
-const encryptionKey = createEncryptionKey(env);
-const messenger = createMessenger(env);
+const codeDelivery = createCodeDelivery(env, 1);
 const claimLeaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
 const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() });
@@ -24,18 +18,7 @@ const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() }
 export const handler = lambdaHandler(logger, async (input: unknown) => {
   const request = parseInput(SendInputSchema, input);
   try {
-    const result = await sendOtpEmail(
-      {
-        store,
-        recipients,
-        mailer,
-        messenger,
-        encryptionKey: await encryptionKey(),
-        clock: systemClock,
-        claimLeaseSeconds,
-      },
-      request,
-    );
+    const result = await sendOtpEmail({ ...(await codeDelivery()), claimLeaseSeconds }, request);
     logger.info('Code email', {
       parcelId: result.parcelId,
       outcome: result.outcome,

@@ -2,18 +2,23 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import type { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import type { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
+import type { SesMailer } from '../adapters/ses-mailer.ts';
 import { SmsMessenger } from '../adapters/sms-messenger.ts';
+import type {
+  CodeDeliveryVariable,
+  GroupVariable,
+  SmsFallbackVariable,
+  VariablesEnvironment,
+} from '../contracts/environment.ts';
 import type { FallbackDeps } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
-import { systemClock } from '../domain/otp-record.ts';
-import { createEncryptionKey, createOtpStore, createRecipientStore } from './wiring.ts';
+import { type Clock, systemClock } from '../domain/otp-record.ts';
+import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from './wiring.ts';
 
 /** The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET. Call at handler init. */
-export function createMessenger(env: {
-  readonly SMS_ORIGINATION_IDENTITY: string;
-  readonly SMS_CONFIGURATION_SET: string;
-}): SmsMessenger {
+export function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger {
   return new SmsMessenger(
     new PinpointSMSVoiceV2Client({}),
     env.SMS_ORIGINATION_IDENTITY,
@@ -22,23 +27,45 @@ export function createMessenger(env: {
 }
 
 /** Publisher of the product's events to EVENT_BUS_NAME with EVENT_SOURCE. Call at handler init. */
-export function createPublisher(env: {
-  readonly EVENT_BUS_NAME: string;
-  readonly EVENT_SOURCE: string;
-}): EventPublisher {
+export function createPublisher(env: VariablesEnvironment<GroupVariable<'eventBus'>>): EventPublisher {
   return new EventPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME, env.EVENT_SOURCE);
 }
 
 /** The variables the SMS fallback reads (the record-delivery and sweep-delayed functions). */
-export interface SmsFallbackEnvironment {
-  readonly OTP_TABLE_NAME: string;
-  readonly RECIPIENT_TABLE_NAME: string;
-  readonly OTP_ENCRYPTION_SECRET_ARN: string;
-  readonly SMS_ORIGINATION_IDENTITY: string;
-  readonly SMS_CONFIGURATION_SET: string;
-  readonly EVENT_BUS_NAME: string;
-  readonly EVENT_SOURCE: string;
-  readonly SMS_CLAIM_LEASE_SECONDS: number;
+export type SmsFallbackEnvironment = VariablesEnvironment<SmsFallbackVariable>;
+
+/** The clients a code goes out through, by email or SMS. */
+export interface CodeDelivery {
+  readonly store: DynamoDbOtpStore;
+  readonly recipients: DynamoDbRecipientStore;
+  readonly mailer: SesMailer;
+  readonly messenger: SmsMessenger;
+  readonly encryptionKey: Uint8Array;
+  readonly clock: Clock;
+}
+
+/**
+ * What sending a code by email or SMS needs (the resend-otp and send-otp-email functions): its clients,
+ * made once at handler init; the AES key is fetched on the first call.
+ * @param mailerMaxAttempts SDK attempts per email; 1 where the workflow retries instead.
+ */
+export function createCodeDelivery(
+  env: VariablesEnvironment<CodeDeliveryVariable>,
+  mailerMaxAttempts?: number,
+): () => Promise<CodeDelivery> {
+  const store = createOtpStore(env);
+  const recipients = createRecipientStore(env);
+  const mailer = createMailer(env, mailerMaxAttempts);
+  const messenger = createMessenger(env);
+  const encryptionKey = createEncryptionKey(env);
+  return async () => ({
+    store,
+    recipients,
+    mailer,
+    messenger,
+    encryptionKey: await encryptionKey(),
+    clock: systemClock,
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts'
 import { KmsCodeHasher } from '../adapters/kms-code-hasher.ts';
 import { cachedKey } from '../adapters/secrets.ts';
 import { SesMailer } from '../adapters/ses-mailer.ts';
+import type { GroupVariable, VariablesEnvironment } from '../contracts/environment.ts';
 
 // Each function takes the values a handler read through the environment contract (lambdas/contracts),
 // never the process environment itself: call them at init with the handler's `readEnvironment(...)`.
@@ -30,7 +31,7 @@ export function createOtpStore(
  * @param sdkMaxAttempts SDK attempts per send; 1 where the workflow retries instead.
  */
 export function createMailer(
-  env: { readonly SENDER_EMAIL: string; readonly SES_CONFIGURATION_SET: string | undefined },
+  env: VariablesEnvironment<GroupVariable<'mail'>>,
   sdkMaxAttempts?: number,
 ): SesMailer {
   const client = new SESClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });

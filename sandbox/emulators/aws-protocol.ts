@@ -29,6 +29,16 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** Reads a JSON request body (an empty one is `{}`); undefined when the body is not JSON. */
+export async function readJsonBody(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const text = (await readBody(request)).toString('utf8') || '{}';
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes a JSON response. */
 export function sendJson(
   response: ServerResponse,

@@ -9,6 +9,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { readJsonBody } from './aws-protocol.ts';
 import { type LocalDynamoDbStreams, TTL_SWEEP_CREDENTIALS } from './dynamodb-streams.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
@@ -100,18 +101,20 @@ function serveTableSettings(
       () => true,
       () => false,
     );
+  /** DynamoDB's answer for a table that does not exist. */
+  const tableNotFound = (response: ServerResponse, tableName: string) =>
+    fail(
+      response,
+      'ResourceNotFoundException',
+      `Requested resource not found: Table: ${tableName} not found`,
+    );
   const operations: Record<
     string,
     (body: Record<string, unknown>, response: ServerResponse) => Promise<void>
   > = {
     DescribeTimeToLive: async (body, response) => {
       const tableName = String(body.TableName);
-      if (!(await tableExists(tableName)))
-        return fail(
-          response,
-          'ResourceNotFoundException',
-          `Requested resource not found: Table: ${tableName} not found`,
-        );
+      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
       const attribute = ttlAttributes.get(tableName);
       send(response, 200, {
         TimeToLiveDescription: attribute
@@ -132,12 +135,7 @@ function serveTableSettings(
           'ValidationException',
           'TimeToLiveSpecification needs Enabled and AttributeName',
         );
-      if (!(await tableExists(tableName)))
-        return fail(
-          response,
-          'ResourceNotFoundException',
-          `Requested resource not found: Table: ${tableName} not found`,
-        );
+      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
       const current = ttlAttributes.get(tableName);
       if (spec.Enabled && current !== undefined)
         return fail(response, 'ValidationException', 'TimeToLive is already enabled');
@@ -182,14 +180,8 @@ function serveTableSettings(
     const operation = target.startsWith('DynamoDB_20120810.') ? operations[target.slice(18)] : undefined;
     if (!operation) return dynaliteListener(request, response);
     void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      let body: Record<string, unknown>;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-      } catch {
-        return fail(response, 'SerializationException', 'Request body is not JSON');
-      }
+      const body = await readJsonBody(request);
+      if (!body) return fail(response, 'SerializationException', 'Request body is not JSON');
       await operation(body, response);
     })().catch(() => {
       if (!response.headersSent)

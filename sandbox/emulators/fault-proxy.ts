@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import {
+  type ClientRequest,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+} from 'node:http';
 import { readBody } from './aws-protocol.ts';
 import type { SandboxLog } from './log.ts';
 
@@ -171,22 +177,27 @@ export class FaultProxy {
     return new URLSearchParams(body.toString('utf8')).get('Action') ?? `${request.method} ${request.url}`;
   }
 
+  /** The same request to the service (its host header kept or pointed at the service); `onAnswer` gets its answer. */
+  private upstream(request: IncomingMessage, onAnswer: (answer: IncomingMessage) => void): ClientRequest {
+    const url = new URL(request.url ?? '/', this.target);
+    return httpRequest(
+      url,
+      {
+        method: request.method,
+        headers: { ...request.headers, host: this.preserveHost ? request.headers.host : url.host },
+      },
+      onAnswer,
+    );
+  }
+
   /** Sends the request to the service and waits for its whole answer, which nobody then sees. */
   private forwardAndLoseAnswer(request: IncomingMessage, body: Buffer): Promise<void> {
     return new Promise((resolve) => {
-      const url = new URL(request.url ?? '/', this.target);
-      const upstream = httpRequest(
-        url,
-        {
-          method: request.method,
-          headers: { ...request.headers, host: this.preserveHost ? request.headers.host : url.host },
-        },
-        (answer) => {
-          answer.resume();
-          answer.on('end', () => resolve());
-          answer.on('error', () => resolve());
-        },
-      );
+      const upstream = this.upstream(request, (answer) => {
+        answer.resume();
+        answer.on('end', () => resolve());
+        answer.on('error', () => resolve());
+      });
       upstream.on('error', () => resolve());
       upstream.end(body);
     });
@@ -198,32 +209,24 @@ export class FaultProxy {
     response: import('node:http').ServerResponse,
     operation: string,
   ): void {
-    const url = new URL(request.url ?? '/', this.target);
-    const upstream = httpRequest(
-      url,
-      {
-        method: request.method,
-        headers: { ...request.headers, host: this.preserveHost ? request.headers.host : url.host },
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        if (this.recorders.size > 0) {
-          const recorders = [...this.recorders];
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => {
-            const exchange: Exchange = {
-              operation,
-              request: body.toString('utf8'),
-              status: answer.statusCode ?? 502,
-              response: Buffer.concat(chunks).toString('utf8'),
-            };
-            for (const exchanges of recorders) exchanges.push(exchange);
-          });
-        }
-        answer.pipe(response);
-      },
-    );
+    const upstream = this.upstream(request, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (this.recorders.size > 0) {
+        const recorders = [...this.recorders];
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const exchange: Exchange = {
+            operation,
+            request: body.toString('utf8'),
+            status: answer.statusCode ?? 502,
+            response: Buffer.concat(chunks).toString('utf8'),
+          };
+          for (const exchanges of recorders) exchanges.push(exchange);
+        });
+      }
+      answer.pipe(response);
+    });
     upstream.on('error', () => {
       response.writeHead(502);
       response.end();

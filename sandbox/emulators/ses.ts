@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
+import { readBody, readJsonBody } from './aws-protocol.ts';
 import type { AcceptedMessage } from './ses-simulator.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -256,14 +257,8 @@ export function guardSes(
     return true;
   };
   const checkV2 = async (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    } catch {
-      return sendRestError(response, 'BadRequestException', 'Request body is not JSON');
-    }
+    const body = await readJsonBody(request);
+    if (!body) return sendRestError(response, 'BadRequestException', 'Request body is not JSON');
     const message = jsonMessage(body);
     const refusal = message && refuseMessage(message, identities, resolver.env.region, MAX_V2_MESSAGE_BYTES);
     if (refusal)
@@ -295,9 +290,7 @@ export function guardSes(
       });
     if (!isQuery) return emulator(request, response);
     void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks);
+      const body = await readBody(request);
       if (answer(response, body)) return;
       // The body is consumed: hand the parsed form on, which express's body parser then leaves alone.
       (request as IncomingMessage & { body?: unknown }).body = parseForm(body.toString('utf8'));

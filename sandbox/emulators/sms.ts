@@ -26,6 +26,14 @@ const ORIGINATION_IDENTITY =
  * `SendTextMessage`, validated as the service validates it (E.164 destination, body length, message
  * type, an existing configuration set of the template). Every message is kept for the SMS inbox.
  */
+/** The service's ValidationException for one field, worded as AWS words it. */
+function validationError(field: string, constraint?: string): AwsJsonError {
+  return new AwsJsonError(
+    'ValidationException',
+    `1 validation error detected: Value at '${field}' failed to satisfy constraint${constraint ? `: ${constraint}` : ''}`,
+  );
+}
+
 export class LocalSms {
   readonly sent: SentTextMessage[] = [];
   private readonly configurationSets: ReadonlySet<string>;
@@ -57,37 +65,31 @@ export class LocalSms {
   sendTextMessage(request: Record<string, unknown>): { MessageId: string } {
     const destination = request.DestinationPhoneNumber;
     if (typeof destination !== 'string' || !E164.test(destination))
-      throw new AwsJsonError(
-        'ValidationException',
-        "1 validation error detected: Value at 'destinationPhoneNumber' failed to satisfy constraint: Member must satisfy regular expression pattern: ^\\+[1-9][0-9]{1,18}$",
+      throw validationError(
+        'destinationPhoneNumber',
+        'Member must satisfy regular expression pattern: ^\\+[1-9][0-9]{1,18}$',
       );
     const body = request.MessageBody;
     if (
       body !== undefined &&
       (typeof body !== 'string' || body.length < 1 || body.length > MAX_BODY_CHARACTERS)
     )
-      throw new AwsJsonError(
-        'ValidationException',
-        `1 validation error detected: Value at 'messageBody' failed to satisfy constraint: Member must have length between 1 and ${MAX_BODY_CHARACTERS}`,
-      );
+      throw validationError('messageBody', `Member must have length between 1 and ${MAX_BODY_CHARACTERS}`);
     if (
       request.MessageType !== undefined &&
       request.MessageType !== 'TRANSACTIONAL' &&
       request.MessageType !== 'PROMOTIONAL'
     )
-      throw new AwsJsonError(
-        'ValidationException',
-        "1 validation error detected: Value at 'messageType' failed to satisfy constraint: Member must satisfy enum value set: [TRANSACTIONAL, PROMOTIONAL]",
+      throw validationError(
+        'messageType',
+        'Member must satisfy enum value set: [TRANSACTIONAL, PROMOTIONAL]',
       );
     const origination = request.OriginationIdentity;
     if (
       origination !== undefined &&
       (typeof origination !== 'string' || !ORIGINATION_IDENTITY.test(origination))
     )
-      throw new AwsJsonError(
-        'ValidationException',
-        "1 validation error detected: Value at 'originationIdentity' failed to satisfy constraint",
-      );
+      throw validationError('originationIdentity');
     const configurationSet = request.ConfigurationSetName;
     if (configurationSet !== undefined) {
       const name = String(configurationSet).replace(/^arn:[^/]+\//, '');

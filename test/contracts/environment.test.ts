@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
@@ -148,5 +149,30 @@ describe('SecureDeliveryFunction', () => {
 
     // Assess
     expect(set).toThrow('verify-otp does not read MAX_RESENDS_PER_CODE');
+  });
+
+  it("sets a setting left out to the contract's default, and refuses leaving out one without a default", () => {
+    // Prepare
+    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Defaults');
+    const verify = new SecureDeliveryFunction(stack, 'Verify', { handlerName: 'verify-otp' });
+    const check = new SecureDeliveryFunction(stack, 'Check', { handlerName: 'check-value' });
+
+    // Act
+    verify
+      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_CODE', undefined)
+      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_PARCEL', 7);
+    // @ts-expect-error OTP_THRESHOLDS has no default: its value must be given.
+    const leaveOut = () => check.setEnvironment('OTP_THRESHOLDS');
+
+    // Assess
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MAX_WRONG_ATTEMPTS_PER_CODE: String(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default),
+          MAX_WRONG_ATTEMPTS_PER_PARCEL: '7',
+        }),
+      },
+    });
+    expect(leaveOut).toThrow('OTP_THRESHOLDS has no default: give its value');
   });
 });

@@ -1,3 +1,5 @@
+import { DEFAULT_CLOSURE_TTL_SECONDS } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { WAITING_BINDING_TTL_SECONDS } from '../../lambdas/domain/assignment.ts';
 import { ParcelClosedError } from '../../lambdas/domain/errors.ts';
 import {
   type ConditionalResult,
@@ -17,11 +19,6 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** An item as the table holds it: a code record, or a placeholder (no `issueId`) for what came early. */
 type Item = Mutable<Partial<OtpRecord>> & { parcelId: string };
-
-/** How long an early closure is kept (the adapter's `CLOSURE_TTL_SECONDS`). */
-const CLOSURE_TTL_SECONDS = 90 * 86_400;
-/** How long an early binding waits for its code when a test does not say (the domain's default). */
-const WAITING_BINDING_TTL_SECONDS = 14 * 86_400;
 
 /**
  * In-memory {@link LifecycleStore} that behaves like `DynamoDbOtpStore` on DynamoDB, condition for condition:
@@ -268,7 +265,10 @@ export class FakeOtpStore implements LifecycleStore {
       (item) => {
         Object.assign(item, { status: 'REVOKED', revokedAt: nowSeconds });
         if (close)
-          Object.assign(item, { closedAt: nowSeconds, ttl: item.ttl ?? nowSeconds + CLOSURE_TTL_SECONDS });
+          Object.assign(item, {
+            closedAt: nowSeconds,
+            ttl: item.ttl ?? nowSeconds + DEFAULT_CLOSURE_TTL_SECONDS,
+          });
         if (order)
           Object.assign(item, { lastLifecycleAt: order.eventAt, lastLifecycleEvent: order.eventKey });
       },

@@ -14,14 +14,7 @@ import {
   PARCEL_ID,
   uniqueParcelId,
 } from '../support/fixtures.ts';
-import {
-  answerEncryptionSecret,
-  answerGenerateMac,
-  ENCRYPTION_KEY,
-  ENCRYPTION_SECRET_ARN,
-  HASH_KEY_ARN,
-  handlerTestOnTables,
-} from './support.ts';
+import { answerEncryptionSecret, answerGenerateMac, ENCRYPTION_KEY, handlerTestOnTables } from './support.ts';
 
 type Handler = typeof import('../../lambdas/apply-lifecycle/handler.ts')['handler'];
 
@@ -29,17 +22,18 @@ type Handler = typeof import('../../lambdas/apply-lifecycle/handler.ts')['handle
 const NOW = new Date('2026-12-01T13:00:00Z');
 const FAILED_AT = '2026-12-01T12:00:00Z';
 const TOMORROW = '2026-12-02';
+const DAY = 86_400;
+// Both other than the contract's defaults (60 and 30), so a test sees the handler honour them.
+const MAX_DAYS_AHEAD = 120;
+const RETENTION_DAYS = 45;
 const secrets = mockClient(SecretsManagerClient);
 const kms = mockClient(KMSClient);
 
 const t = handlerTestOnTables<Handler>(
   'apply-lifecycle',
   {
-    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
-    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
-    RECORD_RETENTION_DAYS: '30',
-    // Smaller than the default 60, so a test sees the handler honour it.
-    MAX_DELIVERY_DAYS_AHEAD: '7',
+    RECORD_RETENTION_DAYS: String(RETENTION_DAYS),
+    MAX_DELIVERY_DAYS_AHEAD: String(MAX_DAYS_AHEAD),
     MAX_WRONG_ATTEMPTS_PER_PARCEL: '10',
   },
   { mocks: [secrets, kms], now: NOW },
@@ -65,6 +59,7 @@ const failure = (parcelId: string, nextAttemptDate?: string, time = FAILED_AT) =
     { parcelId, driverId: DRIVER_ID, reason: 'NOBODY_HOME', ...(nextAttemptDate ? { nextAttemptDate } : {}) },
     { time },
   );
+const inDays = (days: number) => new Date(NOW.getTime() + days * DAY * 1000).toISOString().slice(0, 10);
 const invoke = (event: unknown) =>
   t.handler(event as Parameters<typeof t.handler>[0], t.context) as Promise<Record<string, unknown>>;
 
@@ -97,7 +92,7 @@ describe('apply-lifecycle handler', () => {
     expect(item.codeHash).toBe(codeMac(parcelId, code));
     expect(item.previousCodeHash).toBe(codeMac(parcelId, OTP_CODE));
     expect(JSON.stringify(result)).not.toContain(code);
-    expect((await t.tables.recipient(parcelId))?.ttl).toBe(validUntil + 30 * 86_400);
+    expect((await t.tables.recipient(parcelId))?.ttl).toBe(validUntil + RETENTION_DAYS * DAY);
   });
 
   it('reports the same code again for a redelivered failure, issuing no second one', async () => {
@@ -126,12 +121,24 @@ describe('apply-lifecycle handler', () => {
     expect(await t.tables.recipient(parcelId)).toBeDefined();
   });
 
+  it('reissues for a next attempt further ahead than the default allows, up to MAX_DELIVERY_DAYS_AHEAD', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+
+    // Act
+    const result = await invoke(failure(parcelId, inDays(100)));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'REISSUED', parcelId });
+    expect(await t.tables.item(parcelId)).toMatchObject({ status: 'ISSUED', deliveryDate: inDays(100) });
+  });
+
   it('revokes instead of reissuing for a next date beyond MAX_DELIVERY_DAYS_AHEAD', async () => {
     // Prepare
     const parcelId = await parcelWith();
 
     // Act
-    const result = await invoke(failure(parcelId, '2026-12-10'));
+    const result = await invoke(failure(parcelId, inDays(MAX_DAYS_AHEAD + 1)));
 
     // Assess
     expect(result).toEqual({ outcome: 'REVOKED', parcelId, closed: false });
@@ -168,6 +175,19 @@ describe('apply-lifecycle handler', () => {
       expect(await t.tables.recipient(parcelId)).toBeUndefined();
     },
   );
+
+  it('keeps a closed parcel for the configured days ahead plus retention', async () => {
+    // Prepare: no code yet, so the closure leaves a placeholder that bars one.
+    const parcelId = uniqueParcelId();
+
+    // Act
+    await invoke(eventBridgeEvent('Parcel Returned', { parcelId }));
+
+    // Assess
+    const placeholder = await t.tables.item(parcelId);
+    expect(placeholder).toMatchObject({ closedAt: NOW.getTime() / 1000 });
+    expect(Number(placeholder?.ttl) - NOW.getTime() / 1000).toBe((MAX_DAYS_AHEAD + RETENTION_DAYS) * DAY);
+  });
 
   it('refuses a failure stamped in the future (InvalidParcelEventError naming time), changing nothing', async () => {
     // Prepare

@@ -23,7 +23,6 @@ const t = handlerTest<Handler>(
   'check-value',
   {
     OTP_THRESHOLDS: JSON.stringify({ EUR: 50_000, GBP: 40_000, USD: 50_000, CHF: 50_000 }),
-    MAX_DELIVERY_DAYS_AHEAD: '60',
   },
   { mocks: clients, now: NOW },
 );

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ErrorAnswer,
   RECIPIENT_REFUSALS,
@@ -11,10 +10,8 @@ import {
 } from '../../lambdas/contracts/http/routes.ts';
 import * as domainErrors from '../../lambdas/domain/errors.ts';
 import { answerResponse, BadRequestError } from '../../lambdas/shared/http.ts';
-import { httpErrorHandler } from '../../lambdas/shared/http-error-handler.ts';
 import { refusalResponse } from '../../lambdas/shared/recipient-request.ts';
-import { lambdaHandler } from '../../lambdas/shared/runtime.ts';
-import { captureOutput, lambdaContext, structured, stubCommonEnv } from './support.ts';
+import { errorMiddlewareTest, structured } from './support.ts';
 
 type Schema = { allOf?: Schema[]; oneOf?: Schema[]; properties?: { code?: { enum?: string[] } } };
 type Documented = { headers?: Record<string, unknown>; content: { 'application/json': { schema: Schema } } };
@@ -48,25 +45,7 @@ function documented(route: RouteContract<string>, status: number) {
   };
 }
 
-let output: ReturnType<typeof captureOutput>;
-
-beforeEach(() => {
-  stubCommonEnv();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
-
-/** What the route's middleware answers when its handler throws `error`. */
-async function answerThrough(route: RouteContract<string>, error: unknown) {
-  const logger = new Logger({ serviceName: route.name });
-  const handler = lambdaHandler<unknown, APIGatewayProxyResultV2>(logger, async () => {
-    throw error;
-  }).use(httpErrorHandler(route, logger));
-  return structured(await handler({}, lambdaContext(route.name)));
-}
+const { answerThrough } = errorMiddlewareTest();
 
 function assessDocumented(route: RouteContract<string>, response: Exclude<APIGatewayProxyResultV2, string>) {
   const { code } = JSON.parse(String(response.body)) as { code: string };

@@ -1,31 +1,14 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RequestErrors, VERIFY_ROUTE } from '../../lambdas/contracts/http/routes.ts';
 import { SmsRejectedError, StoreThrottledError } from '../../lambdas/domain/errors.ts';
 import { BadRequestError } from '../../lambdas/shared/http.ts';
-import { httpErrorHandler } from '../../lambdas/shared/http-error-handler.ts';
-import { lambdaHandler } from '../../lambdas/shared/runtime.ts';
-import { captureOutput, lambdaContext, structured, stubCommonEnv } from './support.ts';
+import { errorMiddlewareTest } from './support.ts';
 
-let output: ReturnType<typeof captureOutput>;
+const middleware = errorMiddlewareTest();
 
-beforeEach(() => {
-  stubCommonEnv();
-  output = captureOutput();
-});
-
-afterEach(() => {
-  output.restore();
-});
-
-/** A handler of the verify route that throws `error`, wrapped like every HTTP handler. */
+/** What a handler of the verify route that throws `error` answers, its body parsed. */
 async function answerTo(error: unknown) {
-  const logger = new Logger({ serviceName: 'verify-otp' });
-  const handler = lambdaHandler<unknown, APIGatewayProxyResultV2>(logger, async () => {
-    throw error;
-  }).use(httpErrorHandler(VERIFY_ROUTE, logger));
-  const result = structured(await handler({}, lambdaContext('verify-otp')));
+  const result = await middleware.answerThrough(VERIFY_ROUTE, error);
   return { ...result, body: JSON.parse(String(result.body)) as Record<string, unknown> };
 }
 
@@ -51,9 +34,9 @@ describe('httpErrorHandler', () => {
     expect(response.statusCode).toBe(503);
     expect(response.body).toEqual({ code: 'TRY_AGAIN', message: 'Busy, try again shortly' });
     expect(response.headers).toMatchObject({ 'retry-after': '1' });
-    const [line] = output.lines().map((text) => JSON.parse(text) as Record<string, unknown>);
+    const [line] = middleware.output.lines().map((text) => JSON.parse(text) as Record<string, unknown>);
     expect(line).toMatchObject({ level: 'WARN', errorName: 'StoreThrottledError' });
-    expect(output.text()).not.toContain('secure-delivery-otp');
+    expect(middleware.output.text()).not.toContain('secure-delivery-otp');
   });
 
   it('answers an unknown error 500 without details and logs its name, never its message', async () => {
@@ -63,10 +46,10 @@ describe('httpErrorHandler', () => {
     // Assess
     expect(response.statusCode).toBe(500);
     expect(response.body).toEqual({ code: 'INTERNAL_ERROR', message: 'Internal error' });
-    const [line] = output.lines().map((text) => JSON.parse(text) as Record<string, unknown>);
+    const [line] = middleware.output.lines().map((text) => JSON.parse(text) as Record<string, unknown>);
     expect(line).toMatchObject({ level: 'ERROR', errorName: 'TypeError' });
-    expect(output.text()).not.toContain('482913');
-    expect(output.text()).not.toContain('erika');
+    expect(middleware.output.text()).not.toContain('482913');
+    expect(middleware.output.text()).not.toContain('erika');
   });
 
   it("answers 500 for a typed error another route lists but this route's contract does not", async () => {

@@ -35,14 +35,7 @@ const kms = mockClient(KMSClient);
 
 const t = handlerTest<Handler>(
   'issue-otp',
-  {
-    OTP_TABLE_NAME: TABLE,
-    RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
-    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
-    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
-    RECORD_RETENTION_DAYS: '30',
-    MAX_DELIVERY_DAYS_AHEAD: '60',
-  },
+  { RECORD_RETENTION_DAYS: '30', MAX_DELIVERY_DAYS_AHEAD: '60' },
   { mocks: [ddb, secrets, kms], now: NOW },
 );
 

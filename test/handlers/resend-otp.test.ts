@@ -17,14 +17,7 @@ const sms = mockClient(PinpointSMSVoiceV2Client);
 const route = recipientRouteTest(
   'resend-otp',
   'POST /parcels/{parcelId}/otp/resend',
-  {
-    SENDER_EMAIL: 'no-reply@secure-delivery.example.com',
-    SES_CONFIGURATION_SET: 'secure-delivery',
-    SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
-    SMS_CONFIGURATION_SET: 'secure-delivery-sms',
-    MAX_RESENDS_PER_CODE: '3',
-    RESEND_LEASE_SECONDS: '15',
-  },
+  { MAX_RESENDS_PER_CODE: '3', RESEND_LEASE_SECONDS: '15' },
   { secrets, mocks: [ses, sms], now: NOW },
 );
 

@@ -10,31 +10,18 @@ import {
   RECIPIENT_EMAIL,
   uniqueParcelId,
 } from '../support/fixtures.ts';
-import {
-  answerEncryptionSecret,
-  ENCRYPTION_KEY,
-  ENCRYPTION_SECRET_ARN,
-  handlerTestOnTables,
-} from './support.ts';
+import { answerEncryptionSecret, ENCRYPTION_KEY, handlerTestOnTables, TEST_VALUES } from './support.ts';
 
 type Handler = typeof import('../../lambdas/send-otp-email/handler.ts')['handler'];
 
 const NOW = new Date('2026-12-01T10:00:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
-const SENDER = 'no-reply@secure-delivery.example.com';
 const ses = mockClient(SESClient);
 const secrets = mockClient(SecretsManagerClient);
 
 const t = handlerTestOnTables<Handler>(
   'send-otp-email',
-  {
-    OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
-    SENDER_EMAIL: SENDER,
-    SES_CONFIGURATION_SET: 'secure-delivery',
-    SMS_CONFIGURATION_SET: 'secure-delivery-sms',
-    SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
-    EMAIL_CLAIM_LEASE_SECONDS: '120',
-  },
+  { EMAIL_CLAIM_LEASE_SECONDS: '120' },
   { mocks: [ses, secrets], now: NOW },
 );
 
@@ -79,9 +66,9 @@ describe('send-otp-email handler', () => {
     });
     const email = sent()[0];
     expect(sent()).toHaveLength(1);
-    expect(email?.Source).toBe(SENDER);
+    expect(email?.Source).toBe(TEST_VALUES.SENDER_EMAIL);
     expect(email?.Destination?.ToAddresses).toEqual([RECIPIENT_EMAIL]);
-    expect(email?.ConfigurationSetName).toBe('secure-delivery');
+    expect(email?.ConfigurationSetName).toBe(TEST_VALUES.SES_CONFIGURATION_SET);
     expect(email?.Message?.Body?.Text?.Data).toContain(OTP_CODE);
     expect(email?.Message?.Body?.Html?.Data).toContain(OTP_CODE);
     expect(email?.Message?.Subject?.Data).not.toContain(OTP_CODE);

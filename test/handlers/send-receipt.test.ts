@@ -20,11 +20,7 @@ const ses = mockClient(SESClient);
 
 const t = handlerTestOnTables<Handler>(
   'send-receipt',
-  {
-    SENDER_EMAIL: 'no-reply@secure-delivery.example.com',
-    SES_CONFIGURATION_SET: 'secure-delivery',
-    EMAIL_CLAIM_LEASE_SECONDS: '30',
-  },
+  { EMAIL_CLAIM_LEASE_SECONDS: '30' },
   { mocks: [ses], now: NOW },
 );
 

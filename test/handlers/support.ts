@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
 import {
   GenerateMacCommand,
   type KMSClientResolvedConfig,
@@ -14,8 +15,20 @@ import {
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import {
+  type AppVariable,
+  ENVIRONMENT,
+  HANDLER_VARIABLES,
+  type HandlerName,
+  type HandlerVariable,
+  type PlatformVariable,
+  platformEnvironment,
+} from '../../lambdas/contracts/environment.ts';
+import type { RouteContract } from '../../lambdas/contracts/http/routes.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
+import { httpErrorHandler } from '../../lambdas/shared/http-error-handler.ts';
+import { lambdaHandler } from '../../lambdas/shared/runtime.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
 import { OTP_CODE, otpRecordHolding, uniqueParcelId } from '../support/fixtures.ts';
@@ -31,6 +44,58 @@ export const RECIPIENT_TABLE = 'secure-delivery-recipients';
 export const HASH_KEY_ARN = 'arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 export const ENCRYPTION_SECRET_ARN =
   'arn:aws:secretsmanager:eu-central-1:123456789012:secret:otp-encryption-GhIjKl';
+
+/**
+ * A test value for every variable a handler may read: the resources above, plausible names, and the
+ * contract's own default for each setting that has one.
+ */
+export const TEST_VALUES: Readonly<Record<AppVariable, string>> = {
+  OTP_TABLE_NAME: TABLE,
+  RECIPIENT_TABLE_NAME: RECIPIENT_TABLE,
+  OTP_HASH_KEY_ARN: HASH_KEY_ARN,
+  OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN,
+  SENDER_EMAIL: 'no-reply@secure-delivery.example.com',
+  SES_CONFIGURATION_SET: 'secure-delivery',
+  SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
+  SMS_CONFIGURATION_SET: 'secure-delivery-sms',
+  EVENT_BUS_NAME: 'secure-delivery',
+  EVENT_SOURCE: 'secure-delivery',
+  ACCESS_TOKEN_SCOPES: 'secure-delivery/verify',
+  OTP_THRESHOLDS: JSON.stringify({ EUR: 50_000 }),
+  MAX_WRONG_ATTEMPTS_PER_CODE: String(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default),
+  MAX_WRONG_ATTEMPTS_PER_PARCEL: String(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default),
+  RECORD_RETENTION_DAYS: String(ENVIRONMENT.RECORD_RETENTION_DAYS.default),
+  MAX_DELIVERY_DAYS_AHEAD: String(ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default),
+  MAX_RESENDS_PER_CODE: String(ENVIRONMENT.MAX_RESENDS_PER_CODE.default),
+  RESEND_LEASE_SECONDS: String(ENVIRONMENT.RESEND_LEASE_SECONDS.default),
+  EMAIL_CLAIM_LEASE_SECONDS: String(ENVIRONMENT.EMAIL_CLAIM_LEASE_SECONDS.default),
+  SMS_CLAIM_LEASE_SECONDS: String(ENVIRONMENT.SMS_CLAIM_LEASE_SECONDS.default),
+  EMAIL_DELAYED_TIMEOUT_SECONDS: String(ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default),
+};
+
+/** Values a test gives instead of the test values: only variables its handler reads (or platform ones). */
+export type TestEnvironment<N extends HandlerName = HandlerName> = Partial<
+  Record<HandlerVariable<N> | PlatformVariable, string>
+>;
+
+/**
+ * The environment handler `name` gets from `lib/`, with test values: every variable the environment
+ * contract says it reads (and only those), then `overrides`. An override naming a variable the handler
+ * does not read throws, so a test's environment cannot drift from the contract.
+ */
+export function testEnvironment<N extends HandlerName>(
+  name: N,
+  overrides: TestEnvironment<N> = {},
+): Record<string, string> {
+  const declared: readonly AppVariable[] = HANDLER_VARIABLES[name];
+  const platform = Object.keys(platformEnvironment(name));
+  for (const variable of Object.keys(overrides)) {
+    if (!(declared as readonly string[]).includes(variable) && !platform.includes(variable))
+      throw new Error(`${name} does not read ${variable} (lambdas/contracts/environment.ts)`);
+  }
+  const values = Object.fromEntries(declared.map((variable) => [variable, TEST_VALUES[variable]]));
+  return { ...values, ...(overrides as Record<string, string>) };
+}
 
 /** Environment every handler test sets before importing its handler. */
 export function stubCommonEnv(): void {
@@ -82,21 +147,22 @@ export interface HandlerTest<H> {
 }
 
 /**
- * Registers the hooks every handler test file needs: loads `lambdas/<name>/handler.ts` once with `env`
- * (a function: read when the handler loads, after earlier `beforeAll` hooks) and unstubs it after the
+ * Registers the hooks every handler test file needs: loads `lambdas/<name>/handler.ts` once with
+ * {@link testEnvironment} and `env`'s overrides (or, given a function, exactly what it returns when the
+ * handler loads, after earlier `beforeAll` hooks) and unstubs it after the
  * file; before each test resets `mocks`, fixes `Date` at `now` when given and captures output; after each
  * restores them. Register it before the file's own hooks.
  */
 export function handlerTest<H>(
-  name: string,
-  env: Record<string, string> | (() => Record<string, string>),
+  name: HandlerName,
+  env: TestEnvironment | (() => Record<string, string>) = {},
   options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
 ): HandlerTest<H> {
   let handler: H | undefined;
   let output: ReturnType<typeof captureOutput> | undefined;
   const context = lambdaContext(name);
   beforeAll(async () => {
-    handler = await loadHandler<H>(name, typeof env === 'function' ? env() : env);
+    handler = await loadHandler<H>(name, typeof env === 'function' ? env() : testEnvironment(name, env));
   });
   afterAll(() => {
     vi.unstubAllEnvs();
@@ -189,15 +255,15 @@ export function answerGenerateMac(
  * and asserts what the handler wrote, while the other services stay mocked.
  */
 export function handlerTestOnTables<H>(
-  name: string,
-  env: Record<string, string>,
+  name: HandlerName,
+  env: TestEnvironment = {},
   options: { readonly mocks?: readonly { reset(): void }[]; readonly now?: Date } = {},
 ): HandlerTest<H> & { readonly tables: LocalOtpTable } {
   const tablesOf = useOtpTables();
   const test = handlerTest<H>(
     name,
     () => ({
-      ...env,
+      ...testEnvironment(name, env),
       OTP_TABLE_NAME: tablesOf().tableName,
       RECIPIENT_TABLE_NAME: tablesOf().recipientTableName,
       AWS_ENDPOINT_URL_DYNAMODB: tablesOf().endpoint,
@@ -262,9 +328,9 @@ export type RouteAnswer = Exclude<APIGatewayProxyResultV2, string> & { json: Rec
  * {@link OTP_CODE}, and its recipient), and `call` sending the route's request as API Gateway would.
  */
 export function recipientRouteTest(
-  name: string,
+  name: HandlerName,
   routeKey: string,
-  env: Record<string, string>,
+  env: TestEnvironment,
   options: {
     readonly secrets: AwsStub<SecretsInput, SecretsOutput, SecretsManagerClientResolvedConfig>;
     readonly mocks?: readonly { reset(): void }[];
@@ -272,11 +338,10 @@ export function recipientRouteTest(
   },
 ) {
   type RouteHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
-  const test = handlerTestOnTables<RouteHandler>(
-    name,
-    { OTP_ENCRYPTION_SECRET_ARN: ENCRYPTION_SECRET_ARN, ...env },
-    { ...options, mocks: [options.secrets, ...(options.mocks ?? [])] },
-  );
+  const test = handlerTestOnTables<RouteHandler>(name, env, {
+    ...options,
+    mocks: [options.secrets, ...(options.mocks ?? [])],
+  });
   beforeEach(() => {
     answerEncryptionSecret(options.secrets);
   });
@@ -303,6 +368,36 @@ export function recipientRouteTest(
         await test.handler(recipientRequest(routeKey, parcelId, request), test.context),
       );
       return { ...response, json: JSON.parse(response.body ?? '{}') as Record<string, unknown> };
+    },
+  };
+}
+
+/**
+ * Registers hooks for testing a route's error middleware: the common environment and output captured per
+ * test. `answerThrough(route, error)` is what the middleware answers when the route's handler, wrapped
+ * as every HTTP handler is, throws `error`.
+ */
+export function errorMiddlewareTest() {
+  let output: ReturnType<typeof captureOutput> | undefined;
+  beforeEach(() => {
+    stubCommonEnv();
+    output = captureOutput();
+  });
+  afterEach(() => {
+    output?.restore();
+  });
+  return {
+    /** Everything the running test printed. */
+    get output() {
+      if (!output) throw new Error('output is set up in beforeEach');
+      return output;
+    },
+    async answerThrough(route: RouteContract<string>, error: unknown) {
+      const logger = new Logger({ serviceName: route.name });
+      const handler = lambdaHandler<unknown, APIGatewayProxyResultV2>(logger, async () => {
+        throw error;
+      }).use(httpErrorHandler(route, logger));
+      return structured(await handler({}, lambdaContext(route.name)));
     },
   };
 }

@@ -36,8 +36,6 @@ const kms = mockClient(KMSClient);
 const t = handlerTest<Handler>(
   'verify-otp',
   {
-    OTP_TABLE_NAME: TABLE,
-    OTP_HASH_KEY_ARN: HASH_KEY_ARN,
     MAX_WRONG_ATTEMPTS_PER_CODE: '5',
     MAX_WRONG_ATTEMPTS_PER_PARCEL: '10',
     POWERTOOLS_METRICS_NAMESPACE: 'SecureDelivery',

@@ -24,6 +24,8 @@ export const RECIPIENT_NAME = 'Erika Mustermann';
 /** The delivery day of the fixtures; its code expires at the end of it in Berlin. */
 export const DELIVERY_DATE = '2026-12-01';
 const epochSeconds = (iso: string) => Date.parse(iso) / 1000;
+/** When {@link otpRecord} and its {@link recipientRecord} expire from the table: 30 days after the code. */
+const RECORD_TTL = epochSeconds('2026-12-31T23:00:00Z');
 
 /** A valid high-value (EUR 1299.00) HOME delivery by our own fleet, for {@link PARCEL_ID} on {@link DELIVERY_DATE}. */
 export function parcelShippedDetail(overrides: Partial<ParcelShippedDetail> = {}): ParcelShippedDetail {
@@ -68,7 +70,7 @@ export function otpRecord(overrides: Partial<OtpRecord> = {}): OtpRecord {
     codeCiphertext: 'AAAA',
     status: 'ISSUED',
     expiresAt: epochSeconds('2026-12-01T23:00:00Z'),
-    ttl: epochSeconds('2026-12-31T23:00:00Z'),
+    ttl: RECORD_TTL,
     issuedAt: epochSeconds('2026-11-28T09:00:00Z'),
     deliveryDate: DELIVERY_DATE,
     wrongAttempts: 0,
@@ -104,7 +106,7 @@ export function recipientRecord(overrides: Partial<RecipientRecord> = {}): Recip
     email: RECIPIENT_EMAIL,
     name: RECIPIENT_NAME,
     locale: 'en-GB',
-    ttl: epochSeconds('2026-12-31T23:00:00Z'),
+    ttl: RECORD_TTL,
     ...overrides,
   };
 }

@@ -71,6 +71,21 @@ interface SignatureParts {
 
 const CREDENTIAL = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/;
 
+/** The key id and scope of a credential `AKID/20250101/region/service/aws4_request`; undefined if malformed. */
+function credentialScope(
+  credential: string,
+): Pick<SignatureParts, 'accessKeyId' | 'scopeDate' | 'scopeRegion' | 'service'> | undefined {
+  const match = CREDENTIAL.exec(credential);
+  if (!match) return undefined;
+  const [, accessKeyId, scopeDate, scopeRegion, service] = match as unknown as string[];
+  return {
+    accessKeyId: accessKeyId as string,
+    scopeDate: scopeDate as string,
+    scopeRegion: scopeRegion as string,
+    service: service as string,
+  };
+}
+
 function headerSignature(request: SignedRequest): SignatureParts | undefined {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
@@ -78,14 +93,10 @@ function headerSignature(request: SignedRequest): SignatureParts | undefined {
     /^AWS4-HMAC-SHA256 Credential=(\S+), ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/.exec(
       String(header),
     );
-  const credential = match && CREDENTIAL.exec(match[1] as string);
-  if (!match || !credential) throw new SigV4Error('Malformed Authorization header');
-  const [, accessKeyId, scopeDate, scopeRegion, service] = credential as unknown as string[];
+  const scope = match && credentialScope(match[1] as string);
+  if (!match || !scope) throw new SigV4Error('Malformed Authorization header');
   return {
-    accessKeyId: accessKeyId as string,
-    scopeDate: scopeDate as string,
-    scopeRegion: scopeRegion as string,
-    service: service as string,
+    ...scope,
     signedHeaders: (match[2] as string).split(';'),
     signature: match[3] as string,
     amzDate: String(request.headers['x-amz-date'] ?? ''),
@@ -95,12 +106,12 @@ function headerSignature(request: SignedRequest): SignatureParts | undefined {
 function querySignature(request: SignedRequest): SignatureParts | undefined {
   const { query } = request;
   if (!query.has('X-Amz-Signature') && !query.has('X-Amz-Algorithm')) return undefined;
-  const credential = CREDENTIAL.exec(query.get('X-Amz-Credential') ?? '');
+  const scope = credentialScope(query.get('X-Amz-Credential') ?? '');
   const signature = query.get('X-Amz-Signature') ?? '';
   const expiresIn = Number(query.get('X-Amz-Expires'));
   if (
     query.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256' ||
-    !credential ||
+    !scope ||
     !/^[0-9a-f]{64}$/.test(signature) ||
     !/^[a-z0-9;._-]+$/.test(query.get('X-Amz-SignedHeaders') ?? '') ||
     !Number.isInteger(expiresIn) ||
@@ -109,12 +120,8 @@ function querySignature(request: SignedRequest): SignatureParts | undefined {
   ) {
     throw new SigV4Error('Malformed presigned URL');
   }
-  const [, accessKeyId, scopeDate, scopeRegion, service] = credential as unknown as string[];
   return {
-    accessKeyId: accessKeyId as string,
-    scopeDate: scopeDate as string,
-    scopeRegion: scopeRegion as string,
-    service: service as string,
+    ...scope,
     signedHeaders: (query.get('X-Amz-SignedHeaders') as string).split(';'),
     signature,
     amzDate: query.get('X-Amz-Date') ?? '',
