@@ -567,6 +567,70 @@ describe(`${RESEND}: every answer the sandbox gives is in the document`, () => {
   });
 });
 
+/** Nine fields: one more than the request schemas' `maxProperties`. */
+const NINE_FIELDS = Object.fromEntries(Array.from({ length: 9 }, (_, index) => [`f${index}`, index]));
+
+describe('the server refuses exactly the request bodies the document refuses', () => {
+  it.each([
+    { body: '{"code":"123456"}' },
+    { body: '{"code":"123456","note":"unknown fields are allowed"}' },
+    { body: JSON.stringify({ ...NINE_FIELDS, code: '123456' }) },
+    { body: '{"code":123456}' },
+    { body: '{"code":"12345"}' },
+    { body: '{"code":"123456\\n"}' },
+    { body: '{"code":"１２３４５６"}' },
+    { body: '{}' },
+    { body: 'null' },
+    { body: '' },
+  ])(`${VERIFY} with $body: refused 400 if and only if the document refuses it`, async ({ body }) => {
+    // Prepare: a parcel nobody shipped, so a well-formed request is answered NOT_ASSIGNED and counts nothing
+    const token = await e2e.client.driverToken('D-OA-1');
+    const [method = '', path = ''] = VERIFY.split(' ');
+
+    // Act
+    const answer = await send(VERIFY, { parcelId: 'OA-REQ-NONE-1', token, ...(body ? { body } : {}) });
+
+    // Assess
+    expect(conforms(method, path, answer)).toEqual([]);
+    expect({ refused: answer.status === 400, problems: conforms.request(method, path, body) }).toEqual(
+      answer.status === 400
+        ? { refused: true, problems: expect.arrayContaining([expect.any(String)]) }
+        : { refused: false, problems: [] },
+    );
+  });
+
+  it.each([
+    { body: '' },
+    { body: '{}' },
+    { body: '{"channel":"SMS"}' },
+    { body: '{"channel":"EMAIL","note":"unknown fields are allowed"}' },
+    { body: JSON.stringify({ ...NINE_FIELDS, channel: 'EMAIL' }) },
+    { body: '{"channel":"sms"}' },
+    { body: '{"channel":null}' },
+    { body: '{"channel":["SMS"]}' },
+    { body: '[]' },
+  ])(`${RESEND} with $body: refused 400 if and only if the document refuses it`, async ({ body }) => {
+    // Prepare: a parcel nobody shipped, so a well-formed request is answered NOT_FOUND and sends nothing
+    const [method = '', path = ''] = RESEND.split(' ');
+
+    // Act
+    const answer = await send(RESEND, {
+      parcelId: 'OA-REQ-NONE-2',
+      recipient: 'nobody@example.com',
+      signed: true,
+      ...(body ? { body } : {}),
+    });
+
+    // Assess
+    expect(conforms(method, path, answer)).toEqual([]);
+    expect({ refused: answer.status === 400, problems: conforms.request(method, path, body) }).toEqual(
+      answer.status === 400
+        ? { refused: true, problems: expect.arrayContaining([expect.any(String)]) }
+        : { refused: false, problems: [] },
+    );
+  });
+});
+
 describe('every documented status is reached or listed as unreachable', () => {
   it('reached every status the document lists for each route, except those NOT_REACHED names with a reason', () => {
     // Prepare

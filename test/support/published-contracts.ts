@@ -64,7 +64,7 @@ export function documentedStatuses(document: OpenApiDocument): Map<string, reado
 }
 
 /**
- * Checks HTTP answers against the document: the status is documented for the operation, the content-type
+ * Checks HTTP answers against the document (and, as `.request`, request bodies): the status is documented for the operation, the content-type
  * is one the response documents, the body validates against its schema, and every documented header
  * present validates against its schema (required ones must be present). Returns the problems, none if it conforms.
  */
@@ -83,9 +83,31 @@ export function openApiValidator(document: OpenApiDocument = readOpenApiDocument
     }
     return validate;
   };
-  const pointerToken = (token: string) => encodeURIComponent(token.replaceAll('~', '~0').replaceAll('/', '~1'));
+  const pointerToken = (token: string) =>
+    encodeURIComponent(token.replaceAll('~', '~0').replaceAll('/', '~1'));
 
-  return (method: string, path: string, answer: HttpAnswer): string[] => {
+  /** Problems of a request body against the operation's documented request body (none: it conforms). */
+  const request = (method: string, path: string, text: string | undefined): string[] => {
+    const operation = document.paths[path]?.[method.toLowerCase()] as
+      | (OperationObject & { requestBody?: { required?: boolean } })
+      | undefined;
+    if (!operation) return [`${method} ${path} is not in the document`];
+    if (text === undefined || text === '')
+      return operation.requestBody?.required ? ['the body is required'] : [];
+    if (!operation.requestBody) return ['the operation documents no body'];
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return ['the body is not JSON'];
+    }
+    const validate = validatorAt(
+      `/paths/${pointerToken(path)}/${method.toLowerCase()}/requestBody/content/${pointerToken('application/json')}/schema`,
+    );
+    return validate(body) ? [] : [ajv.errorsText(validate.errors)];
+  };
+
+  const checkAnswer = (method: string, path: string, answer: HttpAnswer): string[] => {
     const operation = document.paths[path]?.[method.toLowerCase()];
     if (!operation) return [`${method} ${path} is not in the document`];
     const response = operation.responses[String(answer.status)];
@@ -120,6 +142,7 @@ export function openApiValidator(document: OpenApiDocument = readOpenApiDocument
     if (!validate(body)) problems.push(`body ${answer.text}: ${ajv.errorsText(validate.errors)}`);
     return problems;
   };
+  return Object.assign(checkAnswer, { request });
 }
 
 /** An event as the bus carries it (the whole envelope). */
