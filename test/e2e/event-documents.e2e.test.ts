@@ -114,10 +114,12 @@ describe('every event on the bus against its published document (docs/events)', 
     ).toEqual([]);
   });
 
-  it('refuses a tampered event: a changed field, an extra detail field, a foreign source, an unknown detail-type', () => {
+  it('refuses a tampered event: a changed field, an extra detail field (nested too), a foreign source, no detail, an unknown detail-type', () => {
     // Prepare
     const issued = carried.find((event) => event['detail-type'] === 'Delivery Otp Issued');
     if (!issued) throw new Error('no Delivery Otp Issued on the bus');
+    const shipped = carried.find((event) => event['detail-type'] === 'Parcel Shipped');
+    if (!shipped) throw new Error('no Parcel Shipped on the bus');
 
     // Act
     const original = conforms(issued);
@@ -126,13 +128,20 @@ describe('every event on the bus against its published document (docs/events)', 
     const foreignSource = conforms({ ...issued, source: 'someone.else' });
     const noDetail = conforms({ ...issued, detail: undefined as never });
     const unknownType = conforms({ ...issued, 'detail-type': 'Delivery Otp Printed' });
+    const nestedExtra = conforms({
+      ...shipped,
+      detail: { ...shipped.detail, recipient: { ...(shipped.detail.recipient as object), vip: true } },
+    });
 
     // Assess
     expect(original).toEqual([]);
     expect(badParcelId).not.toEqual([]);
-    expect(extraField).toEqual(['delivery-otp-issued.json: detail fields not in the document: code']);
+    expect(extraField).toEqual(['delivery-otp-issued.json: detail fields not in the document: detail.code']);
     expect(foreignSource).not.toEqual([]);
     expect(noDetail).not.toEqual([]);
+    expect(nestedExtra).toEqual([
+      'parcel-shipped.json: detail fields not in the document: detail.recipient.vip',
+    ]);
     expect(unknownType).toEqual(['Delivery Otp Printed: no document docs/events/delivery-otp-printed.json']);
   });
 });

@@ -155,7 +155,7 @@ export type BusEvent = Readonly<Record<string, unknown>> & {
 interface EventDocument {
   readonly 'x-amazon-events-source': string;
   readonly 'x-amazon-events-detail-type': string;
-  readonly properties: { readonly detail: { readonly properties?: Record<string, unknown> } };
+  readonly properties: { readonly detail: unknown };
 }
 
 /** Every `docs/events/*.json` document, by file name. */
@@ -189,10 +189,23 @@ export function eventValidator(documents = readEventDocuments()) {
     if (document['x-amazon-events-source'] !== event.source)
       problems.push(`${file}: source ${event.source}, document says ${document['x-amazon-events-source']}`);
     if (!validate(event)) problems.push(`${file}: ${ajv.errorsText(validate.errors)}`);
-    const known = new Set(Object.keys(document.properties.detail.properties ?? {}));
-    const unknown = Object.keys(event.detail ?? {}).filter((field) => !known.has(field));
+    const unknown = undocumentedFields(event.detail, document.properties.detail, 'detail');
     if (unknown.length > 0)
       problems.push(`${file}: detail fields not in the document: ${unknown.join(', ')}`);
     return problems;
   };
+}
+
+/** Paths of fields in `value` (nested objects and arrays too) that `schema` does not list in `properties`. */
+function undocumentedFields(value: unknown, schema: unknown, path: string): string[] {
+  if (typeof value !== 'object' || value === null || typeof schema !== 'object' || schema === null) return [];
+  const { properties, items } = schema as { properties?: Record<string, unknown>; items?: unknown };
+  if (Array.isArray(value))
+    return value.flatMap((item, index) => undocumentedFields(item, items, `${path}[${index}]`));
+  if (!properties) return [];
+  return Object.entries(value).flatMap(([field, fieldValue]) =>
+    field in properties
+      ? undocumentedFields(fieldValue, properties[field], `${path}.${field}`)
+      : [`${path}.${field}`],
+  );
 }
