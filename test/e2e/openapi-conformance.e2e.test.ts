@@ -631,6 +631,40 @@ describe('the server refuses exactly the request bodies the document refuses', (
   });
 });
 
+describe('the server refuses exactly the parcel ids the document refuses', () => {
+  it.each([
+    { parcelId: 'A'.repeat(64) },
+    { parcelId: 'A'.repeat(65) },
+    { parcelId: 'a.b_c-D9' },
+    { parcelId: '-abc' },
+    { parcelId: '.abc' },
+    { parcelId: 'a b' },
+    { parcelId: 'Ä1' },
+    { parcelId: 'abc/def' },
+  ])(
+    `${VERIFY} for parcel $parcelId: refused 400 if and only if the document refuses the id`,
+    async ({ parcelId }) => {
+      // Prepare: a well-formed request for a parcel nobody shipped is answered NOT_ASSIGNED
+      const token = await e2e.client.driverToken('D-OA-1');
+      const [method = '', path = ''] = VERIFY.split(' ');
+
+      // Act
+      const answer = await send(VERIFY, { parcelId, token, body: { code: '123456' } });
+
+      // Assess
+      expect(conforms(method, path, answer)).toEqual([]);
+      expect({
+        refused: answer.status === 400,
+        problems: conforms.parameter(method, path, 'parcelId', parcelId),
+      }).toEqual(
+        answer.status === 400
+          ? { refused: true, problems: expect.arrayContaining([expect.any(String)]) }
+          : { refused: false, problems: [] },
+      );
+    },
+  );
+});
+
 describe('every documented status is reached or listed as unreachable', () => {
   it('reached every status the document lists for each route, except those NOT_REACHED names with a reason', () => {
     // Prepare

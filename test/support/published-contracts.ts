@@ -142,7 +142,19 @@ export function openApiValidator(document: OpenApiDocument = readOpenApiDocument
     if (!validate(body)) problems.push(`body ${answer.text}: ${ajv.errorsText(validate.errors)}`);
     return problems;
   };
-  return Object.assign(checkAnswer, { request });
+  /** Problems of a path or header parameter's value against the operation's documented parameter. */
+  const parameter = (method: string, path: string, name: string, value: string): string[] => {
+    const parameters = (document.paths[path]?.[method.toLowerCase()] as { parameters?: { name: string }[] })
+      ?.parameters;
+    const index = parameters?.findIndex((candidate) => candidate.name === name) ?? -1;
+    if (index < 0) return [`${method} ${path} documents no parameter ${name}`];
+    const validate = validatorAt(
+      `/paths/${pointerToken(path)}/${method.toLowerCase()}/parameters/${index}/schema`,
+    );
+    return validate(value) ? [] : [ajv.errorsText(validate.errors)];
+  };
+
+  return Object.assign(checkAnswer, { request, parameter });
 }
 
 /** An event as the bus carries it (the whole envelope). */
