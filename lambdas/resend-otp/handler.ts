@@ -19,7 +19,9 @@ const leaseSeconds = env.RESEND_LEASE_SECONDS;
 /** The channel a resend asks for: no body or `{}` is EMAIL; `{"channel":"SMS"}` texts the code. */
 function parseChannel(body: string | undefined, isBase64Encoded: boolean): Channel {
   if (body === undefined || body === '') return 'EMAIL';
-  const channel = parseJsonBody(body, isBase64Encoded).channel ?? 'EMAIL';
+  const fields = parseJsonBody(body, isBase64Encoded);
+  // Only an absent channel means EMAIL: `null` is not a channel (the document's enum).
+  const channel = Object.hasOwn(fields, 'channel') ? fields.channel : 'EMAIL';
   if (channel !== 'EMAIL' && channel !== 'SMS') throw new BadRequestError(RequestErrors.INVALID_CHANNEL);
   return channel;
 }

@@ -1,5 +1,10 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { type ErrorAnswer, MAX_BODY_BYTES, RequestErrors } from '../contracts/http/routes.ts';
+import {
+  type ErrorAnswer,
+  MAX_BODY_BYTES,
+  MAX_BODY_FIELDS,
+  RequestErrors,
+} from '../contracts/http/routes.ts';
 import { PARCEL_ID_PATTERN } from '../domain/identifiers.ts';
 
 /** A JSON response with the machine-readable `code` every answer of this API carries. */
@@ -35,7 +40,7 @@ export class BadRequestError extends Error {
   }
 }
 
-/** Decodes and parses a JSON request body, refusing oversize, non-JSON and non-object bodies. */
+/** Decodes and parses a JSON request body, refusing oversize, non-JSON, non-object and many-field bodies. */
 export function parseJsonBody(body: string | undefined, isBase64Encoded: boolean): Record<string, unknown> {
   if (body === undefined || body === '') throw new BadRequestError(RequestErrors.BODY_REQUIRED);
   const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
@@ -50,6 +55,10 @@ export function parseJsonBody(body: string | undefined, isBase64Encoded: boolean
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new BadRequestError(RequestErrors.BODY_NOT_OBJECT);
+  }
+  // The document's maxProperties: a body the document refuses is refused here too.
+  if (Object.keys(parsed).length > MAX_BODY_FIELDS) {
+    throw new BadRequestError(RequestErrors.BODY_TOO_MANY_FIELDS);
   }
   return parsed as Record<string, unknown>;
 }

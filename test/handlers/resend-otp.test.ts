@@ -90,6 +90,12 @@ describe('resend-otp handler', () => {
   it.each([
     ['an unknown channel', JSON.stringify({ channel: 'PIGEON' }), 'INVALID_CHANNEL'],
     ['a body that is not JSON', 'channel=SMS', 'MALFORMED_REQUEST'],
+    ['a null channel', JSON.stringify({ channel: null }), 'INVALID_CHANNEL'],
+    [
+      'nine fields',
+      JSON.stringify({ channel: 'SMS', a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8 }),
+      'MALFORMED_REQUEST',
+    ],
   ])('refuses %s with 400 naming the problem, sending and counting nothing', async (_case, body, code) => {
     // Prepare
     const parcelId = await parcelWith();

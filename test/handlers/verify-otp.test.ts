@@ -156,6 +156,11 @@ describe('verify-otp handler: malformed requests', () => {
     ['a code as a number', '{"code":482913}', 'INVALID_CODE_FORMAT'],
     ['a code with spaces', codeBody(' 482913 '), 'INVALID_CODE_FORMAT'],
     ['no code', '{}', 'INVALID_CODE_FORMAT'],
+    [
+      'nine fields',
+      JSON.stringify({ code: '482913', a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8 }),
+      'MALFORMED_REQUEST',
+    ],
   ])('answers 400 for %s, without touching the store or KMS', async (_label, body, code) => {
     // Act
     const response = await invoke(verifyEvent(body));

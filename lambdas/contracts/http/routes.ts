@@ -17,6 +17,8 @@ export const VERIFY_SCOPE = `${DRIVER_RESOURCE_SERVER}/${VERIFY_SCOPE_NAME}`;
 
 /** Largest request body accepted; a code body is ~20 bytes. */
 export const MAX_BODY_BYTES = 1024;
+/** Most fields a request body may have (the document's `maxProperties`); unknown fields are ignored. */
+export const MAX_BODY_FIELDS = 8;
 
 /** One answer of a route other than its success: status, `{ code, message? }` body and headers. */
 export interface ErrorAnswer {
@@ -93,6 +95,12 @@ const BODY_NOT_OBJECT = {
   message: 'Body must be a JSON object',
   description: 'The body is JSON but not an object',
 } as const satisfies ErrorAnswer;
+const BODY_TOO_MANY_FIELDS = {
+  status: 400,
+  code: 'MALFORMED_REQUEST',
+  message: `Body must have at most ${MAX_BODY_FIELDS} fields`,
+  description: `The body has more than ${MAX_BODY_FIELDS} fields`,
+} as const satisfies ErrorAnswer;
 const PAYLOAD_TOO_LARGE = {
   status: 413,
   code: 'PAYLOAD_TOO_LARGE',
@@ -130,6 +138,7 @@ export const RequestErrors = {
   BODY_REQUIRED,
   BODY_NOT_JSON,
   BODY_NOT_OBJECT,
+  BODY_TOO_MANY_FIELDS,
   PAYLOAD_TOO_LARGE,
   INVALID_CODE_FORMAT,
   NOT_AN_ACCESS_TOKEN,
@@ -264,6 +273,7 @@ export const VERIFY_ROUTE: RouteContract<VerifyRejection> = {
     BODY_REQUIRED,
     BODY_NOT_JSON,
     BODY_NOT_OBJECT,
+    BODY_TOO_MANY_FIELDS,
     PAYLOAD_TOO_LARGE,
     INVALID_CODE_FORMAT,
     NOT_AN_ACCESS_TOKEN,
@@ -317,7 +327,14 @@ export const RESEND_ROUTE: RouteContract<RecipientRefusal> = {
   requestBody: 'optional',
   successStatus: 202,
   successDescription: 'The code is on its way again',
-  badRequests: [INVALID_PARCEL_ID, BODY_NOT_JSON, BODY_NOT_OBJECT, PAYLOAD_TOO_LARGE, INVALID_CHANNEL],
+  badRequests: [
+    INVALID_PARCEL_ID,
+    BODY_NOT_JSON,
+    BODY_NOT_OBJECT,
+    BODY_TOO_MANY_FIELDS,
+    PAYLOAD_TOO_LARGE,
+    INVALID_CHANNEL,
+  ],
   errors: {
     StoreThrottledError: TRY_AGAIN_BUSY,
     KeyServiceUnavailableError: TRY_AGAIN_BUSY,

@@ -3,7 +3,7 @@
  * `operationId`. Only the OpenAPI generator and the tests import this; the handlers do not need it.
  */
 import { EMAIL_ADDRESS_PATTERN, PARCEL_ID_PATTERN } from '../../domain/identifiers.ts';
-import { MAX_BODY_BYTES, RESEND_ROUTE, TRACK_ROUTE, VERIFY_ROUTE } from './routes.ts';
+import { MAX_BODY_BYTES, MAX_BODY_FIELDS, RESEND_ROUTE, TRACK_ROUTE, VERIFY_ROUTE } from './routes.ts';
 
 /** A JSON Schema object (the subset this document uses). */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -50,7 +50,7 @@ export const REQUEST_BODIES: Readonly<Record<string, JsonSchema>> = {
         description: 'The 6-digit code the recipient shows',
       },
     },
-    maxProperties: 8,
+    maxProperties: MAX_BODY_FIELDS,
   },
   [RESEND_ROUTE.operationId]: {
     type: 'object',
@@ -62,7 +62,7 @@ export const REQUEST_BODIES: Readonly<Record<string, JsonSchema>> = {
         description: 'Where to send the code; no body or `{}` is EMAIL',
       },
     },
-    maxProperties: 8,
+    maxProperties: MAX_BODY_FIELDS,
   },
 };
 
