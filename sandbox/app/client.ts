@@ -1,5 +1,7 @@
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { RESEND_PATH, routePath, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
+import { RESEND_ROUTE, TRACK_ROUTE } from '../../lambdas/contracts/http/routes.ts';
 import { executeApiSigner } from '../emulators/http-api/sigv4.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
 
@@ -103,7 +105,7 @@ export class SandboxClient {
     body: unknown,
     token?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.endpoints.apiUrl}/parcels/${encodeURIComponent(parcelId)}/verify`, {
+    const response = await fetch(`${this.endpoints.apiUrl}${routePath(VERIFY_PATH, { parcelId })}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -148,6 +150,21 @@ export class SandboxClient {
     });
     const answer = await response.text();
     return { status: response.status, body: answer ? (JSON.parse(answer) as Record<string, unknown>) : {} };
+  }
+
+  /** Track Package: the recipient's current code for `parcelId`, asked as the shop backend does. */
+  track(parcelId: string, recipientEmail: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    return this.recipientRequest(TRACK_ROUTE.method, routePath(TRACK_PATH, { parcelId }), recipientEmail);
+  }
+
+  /** Has the current code of `parcelId` sent again, by email or (`{ channel: 'SMS' }`) by SMS. */
+  resend(
+    parcelId: string,
+    recipientEmail: string,
+    body?: { channel: string },
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const path = routePath(RESEND_PATH, { parcelId });
+    return this.recipientRequest(RESEND_ROUTE.method, path, recipientEmail, true, body);
   }
 
   /** Emails the SES emulator holds for `to`. */

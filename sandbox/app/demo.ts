@@ -59,7 +59,7 @@ async function demo(): Promise<void> {
   outcome('code bound to the driver');
 
   step(4, 'The shop shows the code under Track Package (SigV4-signed request on the recipient’s behalf)');
-  const tracked = await client.recipientRequest('GET', `/parcels/${high}/otp`, recipient);
+  const tracked = await client.track(high, recipient);
   outcome(
     `${tracked.status}: code ${tracked.body.code === code ? 'matches the email' : 'MISMATCH'}, valid until ${String(tracked.body.validUntil)}`,
   );
@@ -126,7 +126,7 @@ async function smsFallback(
   });
   await client.publish([{ detailType: 'Parcel Shipped', detail }]);
   const bounced = await waitFor(async () => {
-    const answer = await client.recipientRequest('GET', `/parcels/${parcelId}/otp`, address);
+    const answer = await client.track(parcelId, address);
     const delivery = answer.body.delivery as { email?: string; sms?: string } | undefined;
     return delivery?.sms === 'SENT' ? delivery : undefined;
   });
