@@ -51,9 +51,11 @@ describe('route paths are written once', () => {
     expect(declared).toEqual([VERIFY_PATH, TRACK_PATH, RESEND_PATH]);
   });
 
-  it('no caller outside the contract hand-writes a route path (driver app, sandbox app, bench)', () => {
+  it('no caller outside the contract hand-writes a route path (driver app, sandbox app, bench, e2e tests)', () => {
     // Prepare: a route path is `/parcels/` followed by anything and then /verify or /otp
-    const callers = ['driver-app/src', 'sandbox/app', 'bench'].map((folder) => join(REPO_ROOT, folder));
+    const callers = ['driver-app/src', 'sandbox/app', 'bench', 'test/e2e', 'test/support'].map((folder) =>
+      join(REPO_ROOT, folder),
+    );
     const handWritten = /\/parcels\/[^'"`\s]*\/(verify|otp)\b/;
 
     // Act
