@@ -40,6 +40,17 @@ describe('routePath', () => {
     // Act + Assess
     expect(() => routePath(VERIFY_PATH, {} as { parcelId: string })).toThrow('{parcelId}');
   });
+
+  it.each(['', '.', '..'])(
+    'throws for %j, which fills no path segment (a URL parser drops dot segments: another route)',
+    (parcelId) => {
+      // Act + Assess
+      expect(() => routePath(VERIFY_PATH, { parcelId })).toThrow('{parcelId}');
+      expect(new URL(`http://h/parcels/${parcelId}/verify`).pathname).not.toMatch(
+        /^\/parcels\/[^/]+\/verify$/,
+      );
+    },
+  );
 });
 
 describe('route paths are written once', () => {
