@@ -1,3 +1,4 @@
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import { codeFromEmail, type SandboxClient, shippedDetail } from '../sandbox/app/client.ts';
 import type { Sandbox } from '../sandbox/app/sandbox.ts';
 
@@ -33,14 +34,14 @@ export async function prepareParcels(
   const ids = Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
   await publishAll(
     client,
-    ids.map((parcelId) => ({ detailType: 'Parcel Shipped', detail: shippedDetail(parcelId) })),
+    ids.map((parcelId) => ({ detailType: DetailType.ParcelShipped, detail: shippedDetail(parcelId) })),
   );
   await sandbox.settled();
   const deliveryDate = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   await publishAll(
     client,
     ids.map((parcelId) => ({
-      detailType: 'Parcel Out For Delivery',
+      detailType: DetailType.ParcelOutForDelivery,
       detail: { parcelId, driverId: 'D-BENCH', deliveryDate },
     })),
   );

@@ -1,3 +1,4 @@
+import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import { type SandboxClient, shippedDetail } from '../sandbox/app/client.ts';
 import type { Sandbox } from '../sandbox/app/sandbox.ts';
 import { price, snapshot } from './cost.ts';
@@ -14,7 +15,7 @@ async function emailed(sandbox: Sandbox, parcelId: string, fromIndex: number): P
     const events = sandbox.bus.events;
     for (let index = fromIndex; index < events.length; index++) {
       const event = events[index];
-      if (event?.['detail-type'] === 'Delivery Otp Issued' && event.detail.parcelId === parcelId) return;
+      if (event?.['detail-type'] === DetailType.OtpIssued && event.detail.parcelId === parcelId) return;
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
@@ -46,7 +47,7 @@ export async function measureIssuing(
   const started = performance.now();
   await runConcurrently(ids, concurrency, async (parcelId) => {
     const sent = performance.now();
-    await client.publish([{ detailType: 'Parcel Shipped', detail: shippedDetail(parcelId) }]);
+    await client.publish([{ detailType: DetailType.ParcelShipped, detail: shippedDetail(parcelId) }]);
     await emailed(sandbox, parcelId, fromIndex);
     latencies.push(performance.now() - sent);
   });

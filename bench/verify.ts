@@ -1,6 +1,8 @@
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { routePath, VERIFY_PATH } from '../lambdas/contracts/http/paths.ts';
+import { VERIFY_ROUTE } from '../lambdas/contracts/http/routes.ts';
 import { otpTableName, type SandboxClient } from '../sandbox/app/client.ts';
 import type { Sandbox } from '../sandbox/app/sandbox.ts';
 import { createHttpApiServer } from '../sandbox/emulators/http-api-server.ts';
@@ -99,7 +101,7 @@ async function startFrontDoor(sandbox: Sandbox): Promise<{ url: string; stop: ()
   const [verifyRouteId, verifyRoute] = Object.entries(resources).find(
     ([, resource]) =>
       resource.Type === 'AWS::ApiGatewayV2::Route' &&
-      String(resource.Properties?.RouteKey).endsWith('/verify'),
+      resource.Properties?.RouteKey === `${VERIFY_ROUTE.method} ${VERIFY_PATH}`,
   ) ?? [undefined, undefined];
   if (!verifyRouteId || !verifyRoute) throw new Error('No verify route in the template');
   const integrationId = String(resolver.resolve(verifyRoute.Properties?.Target)).replace(
@@ -201,7 +203,11 @@ export async function measureVerify(sandbox: Sandbox, client: SandboxClient, sam
       if (baselineStatus !== 200) throw new Error(`${path} answered ${baselineStatus}`);
     }
     const started = performance.now();
-    const status = await post(`${door.url}/parcels/${parcel.parcelId}/verify`, parcel.token, parcel.code);
+    const status = await post(
+      `${door.url}${routePath(VERIFY_PATH, { parcelId: parcel.parcelId })}`,
+      parcel.token,
+      parcel.code,
+    );
     verifyMs.push(performance.now() - started);
     if (status !== 200) throw new Error(`verify answered ${status}`);
   }

@@ -92,6 +92,30 @@ const RETRY_AFTER_HEADER = {
   schema: { type: 'integer', minimum: 1, maximum: 3600, format: 'int32' },
 };
 
+/**
+ * One example body per answer of a status, named by its code (`MALFORMED_REQUEST`, `MALFORMED_REQUEST_2`, …;
+ * API Gateway's own as `API_GATEWAY`): the contract's answers, which the linter checks against the schema.
+ */
+function answerExamples(
+  handler: readonly ErrorAnswer[],
+  gateway: readonly GatewayAnswer[],
+): Record<string, { summary: string; value: Record<string, string> }> {
+  const examples: Record<string, { summary: string; value: Record<string, string> }> = {};
+  const add = (name: string, summary: string, value: Record<string, string>) => {
+    let key = name;
+    for (let n = 2; key in examples; n++) key = `${name}_${n}`;
+    examples[key] = { summary, value };
+  };
+  for (const answer of handler) {
+    add(answer.code, answer.description, {
+      code: answer.code,
+      ...(answer.message === undefined ? {} : { message: answer.message }),
+    });
+  }
+  for (const answer of gateway) add('API_GATEWAY', answer.description, { message: answer.message });
+  return examples;
+}
+
 function responsesOf(route: RouteContract<string>): Record<string, unknown> {
   const byStatus = new Map<number, { handler: ErrorAnswer[]; gateway: GatewayAnswer[] }>();
   const at = (status: number) => {
@@ -132,7 +156,12 @@ function responsesOf(route: RouteContract<string>): Record<string, unknown> {
     responses[status] = {
       description: lines.join('\n'),
       ...(retryAfter ? { headers: { 'retry-after': RETRY_AFTER_HEADER } } : {}),
-      content: { 'application/json': { schema: schemas.length === 1 ? schemas[0] : { oneOf: schemas } } },
+      content: {
+        'application/json': {
+          schema: schemas.length === 1 ? schemas[0] : { oneOf: schemas },
+          examples: answerExamples(unique, gateway),
+        },
+      },
     };
   }
   return responses;

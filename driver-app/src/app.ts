@@ -4,6 +4,7 @@
  * history entry, or logged, and the field is emptied as soon as an answer makes it useless.
  */
 import { type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { type AppConfig, parseConfig } from './config.ts';
 import { pickLanguage, wordsFor } from './messages.ts';
 import { asksForAnotherCode, canRetry, invalidInput, OFFLINE, type Screen, screenFor } from './outcome.ts';
@@ -118,7 +119,7 @@ async function verify(
     if (!user) return { screen: navigator.onLine ? { kind: 'signInAgain' } : OFFLINE };
     let response: Response;
     try {
-      response = await fetch(`${config.apiUrl}/parcels/${encodeURIComponent(parcelId)}/verify`, {
+      response = await fetch(`${config.apiUrl}${routePath(VERIFY_PATH, { parcelId })}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${user.access_token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ code }),

@@ -1,21 +1,26 @@
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { RESEND_PATH, routePath, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
+import { RESEND_ROUTE, TRACK_ROUTE } from '../../lambdas/contracts/http/routes.ts';
+import { ParcelShippedDetailExample } from '../../lambdas/domain/events/carrier-events.ts';
 import { executeApiSigner } from '../emulators/http-api/sigv4.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
 
-/** A `Parcel Shipped` detail with sensible defaults, for demos and tests. */
+/**
+ * The event contract's example `Parcel Shipped` detail for `parcelId`: its own order, its own recipient
+ * address (`<parcelId>@example.com`), delivery tomorrow; `overrides` replace whole fields, for demos and tests.
+ */
 export function shippedDetail(
   parcelId: string,
   overrides: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const example = structuredClone(ParcelShippedDetailExample);
   return {
+    ...example,
     parcelId,
     orderId: `O-${parcelId}`,
-    declaredValue: { amount: 129900, currency: 'EUR' },
-    recipient: { email: `${parcelId.toLowerCase()}@example.com`, name: 'Alex Example', locale: 'de-DE' },
-    destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
-    deliveryPartner: 'OWN_FLEET',
+    recipient: { ...example.recipient, email: `${parcelId.toLowerCase()}@example.com` },
     expectedDeliveryDate: tomorrow,
     ...overrides,
   };
@@ -103,7 +108,7 @@ export class SandboxClient {
     body: unknown,
     token?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.endpoints.apiUrl}/parcels/${encodeURIComponent(parcelId)}/verify`, {
+    const response = await fetch(`${this.endpoints.apiUrl}${routePath(VERIFY_PATH, { parcelId })}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -148,6 +153,24 @@ export class SandboxClient {
     });
     const answer = await response.text();
     return { status: response.status, body: answer ? (JSON.parse(answer) as Record<string, unknown>) : {} };
+  }
+
+  /** Track Package: the recipient's current code for `parcelId`, asked as the shop backend does. */
+  track(
+    parcelId: string,
+    recipientEmail: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    return this.recipientRequest(TRACK_ROUTE.method, routePath(TRACK_PATH, { parcelId }), recipientEmail);
+  }
+
+  /** Has the current code of `parcelId` sent again, by email or (`{ channel: 'SMS' }`) by SMS. */
+  resend(
+    parcelId: string,
+    recipientEmail: string,
+    body?: { channel: string },
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const path = routePath(RESEND_PATH, { parcelId });
+    return this.recipientRequest(RESEND_ROUTE.method, path, recipientEmail, true, body);
   }
 
   /** Emails the SES emulator holds for `to`. */

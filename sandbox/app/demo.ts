@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DetailType } from '../../lambdas/domain/events/detail-types.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
 
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
@@ -29,9 +30,9 @@ async function demo(): Promise<void> {
   step(1, `Carrier publishes Parcel Shipped: ${high} (EUR 1,299.00, home) and ${low} (EUR 19.99)`);
   const highDetail = shippedDetail(high);
   await client.publish([
-    { detailType: 'Parcel Shipped', detail: highDetail },
+    { detailType: DetailType.ParcelShipped, detail: highDetail },
     {
-      detailType: 'Parcel Shipped',
+      detailType: DetailType.ParcelShipped,
       detail: shippedDetail(low, { declaredValue: { amount: 1999, currency: 'EUR' } }),
     },
   ]);
@@ -51,7 +52,7 @@ async function demo(): Promise<void> {
   step(3, `Carrier publishes Parcel Out For Delivery with driver ${driverId}`);
   await client.publish([
     {
-      detailType: 'Parcel Out For Delivery',
+      detailType: DetailType.ParcelOutForDelivery,
       detail: { parcelId: high, driverId, deliveryDate: highDetail.expectedDeliveryDate },
     },
   ]);
@@ -59,7 +60,7 @@ async function demo(): Promise<void> {
   outcome('code bound to the driver');
 
   step(4, 'The shop shows the code under Track Package (SigV4-signed request on the recipient’s behalf)');
-  const tracked = await client.recipientRequest('GET', `/parcels/${high}/otp`, recipient);
+  const tracked = await client.track(high, recipient);
   outcome(
     `${tracked.status}: code ${tracked.body.code === code ? 'matches the email' : 'MISMATCH'}, valid until ${String(tracked.body.validUntil)}`,
   );
@@ -84,12 +85,12 @@ async function demo(): Promise<void> {
   const forApp = `DEMO-${run}-APP`;
   step(8, `Your turn in the driver app: ${forApp} is out for delivery with ${driverId}`);
   const appDetail = shippedDetail(forApp);
-  await client.publish([{ detailType: 'Parcel Shipped', detail: appDetail }]);
+  await client.publish([{ detailType: DetailType.ParcelShipped, detail: appDetail }]);
   const appRecipient = (appDetail.recipient as { email: string }).email;
   await client.waitForEmails(appRecipient);
   await client.publish([
     {
-      detailType: 'Parcel Out For Delivery',
+      detailType: DetailType.ParcelOutForDelivery,
       detail: { parcelId: forApp, driverId, deliveryDate: appDetail.expectedDeliveryDate },
     },
   ]);
@@ -124,9 +125,9 @@ async function smsFallback(
   const detail = shippedDetail(parcelId, {
     recipient: { email: address, name: 'Alex Example', locale: 'de-DE', phone },
   });
-  await client.publish([{ detailType: 'Parcel Shipped', detail }]);
+  await client.publish([{ detailType: DetailType.ParcelShipped, detail }]);
   const bounced = await waitFor(async () => {
-    const answer = await client.recipientRequest('GET', `/parcels/${parcelId}/otp`, address);
+    const answer = await client.track(parcelId, address);
     const delivery = answer.body.delivery as { email?: string; sms?: string } | undefined;
     return delivery?.sms === 'SENT' ? delivery : undefined;
   });
@@ -143,7 +144,7 @@ async function smsFallback(
   );
   await client.publish([
     {
-      detailType: 'Parcel Out For Delivery',
+      detailType: DetailType.ParcelOutForDelivery,
       detail: { parcelId, driverId, deliveryDate: detail.expectedDeliveryDate },
     },
   ]);

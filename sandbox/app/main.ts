@@ -1,3 +1,5 @@
+import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
+
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { REPO_ROOT, startSandbox } = await import('./sandbox.ts');
@@ -27,7 +29,7 @@ async function main(): Promise<void> {
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   process.stdout.write(`
 ┌ Secure Delivery sandbox ready in ${seconds} s ─────────────────────────────
-│ HTTP API (drivers)     ${e.apiUrl}/parcels/{parcelId}/verify
+│ HTTP API (drivers)     ${e.apiUrl}${VERIFY_PATH}
 │ Driver app             ${e.driverAppUrl}   (sign in as any driver ID, e.g. D-DEMO)
 │ EventBridge            ${e.eventsEndpoint}   bus ${e.eventBusName}, source ${e.eventSource}
 │ Driver tokens          POST ${e.driverTokenUrl}  {"driverId":"D-1"}
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
 │
 │ Try it:   npm run demo          (in a second terminal)
 │ Token:    curl -s -X POST ${e.driverTokenUrl} -d '{"driverId":"D-1"}'
-│ Verify:   curl -s -X POST ${e.apiUrl}/parcels/P-1/verify -H "authorization: Bearer $TOKEN" -d '{"code":"123456"}'
+│ Verify:   curl -s -X POST ${e.apiUrl}${routePath(VERIFY_PATH, { parcelId: 'P-1' })} -H "authorization: Bearer $TOKEN" -d '{"code":"123456"}'
 └ Ctrl-C stops it.
 `);
   let stopping = false;

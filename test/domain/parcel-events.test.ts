@@ -6,6 +6,7 @@ import {
 import {
   firstIssue,
   MAX_DECLARED_AMOUNT,
+  ParcelOutForDeliveryDetailExample,
   ParcelOutForDeliveryDetailSchema,
   ParcelShippedDetailSchema,
 } from '../../lambdas/domain/parcel-events.ts';
@@ -298,6 +299,19 @@ describe('ParcelOutForDeliveryDetailSchema', () => {
     // Assess
     expect(result.success).toBe(false);
     expect(result.error && firstIssue(result.error, 'detail').field).toBe('detail.driverId');
+  });
+
+  it('accepts a driver id of 128 characters and refuses one of 129, naming detail.driverId', () => {
+    // Prepare
+    const detail = (driverId: string) => ({ ...ParcelOutForDeliveryDetailExample, driverId });
+
+    // Act
+    const longest = ParcelOutForDeliveryDetailSchema.safeParse(detail('D'.repeat(128)));
+    const tooLong = ParcelOutForDeliveryDetailSchema.safeParse(detail('D'.repeat(129)));
+
+    // Assess
+    expect(longest.success).toBe(true);
+    expect(tooLong.error && firstIssue(tooLong.error, 'detail').field).toBe('detail.driverId');
   });
 });
 

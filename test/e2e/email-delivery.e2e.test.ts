@@ -104,8 +104,7 @@ describe('SES mailbox simulator in the sandbox', () => {
 /** The SMS the sandbox's SMS endpoint took for `phone`. */
 const smsTo = (phone: string) => textsTo(h.sandbox, phone);
 
-const track = (parcelId: string, recipient: string) =>
-  h.client.recipientRequest('GET', `/parcels/${parcelId}/otp`, recipient);
+const track = (parcelId: string, recipient: string) => h.client.track(parcelId, recipient);
 
 const recipientWith = (email: string, phone?: string, locale = 'de-DE') => ({
   recipient: { email, name: 'Alex Example', locale, ...(phone ? { phone } : {}) },
@@ -259,7 +258,7 @@ describe('Resend by SMS', () => {
     const code = /\b(\d{6})\b/.exec(emails[0]?.text ?? '')?.[1];
 
     // Act
-    const answer = await h.client.recipientRequest('POST', '/parcels/RS-1/otp/resend', address, true, {
+    const answer = await h.client.resend('RS-1', address, {
       channel: 'SMS',
     });
 
@@ -275,14 +274,7 @@ describe('Resend by SMS', () => {
     // Prepare
     const address = 'rs2@example.com';
     await h.ship('RS-2', recipientWith(address, '+4915100000012'));
-    const resend = (channel?: string) =>
-      h.client.recipientRequest(
-        'POST',
-        '/parcels/RS-2/otp/resend',
-        address,
-        true,
-        channel ? { channel } : undefined,
-      );
+    const resend = (channel?: string) => h.client.resend('RS-2', address, channel ? { channel } : undefined);
 
     // Act
     const statuses = [
@@ -305,10 +297,10 @@ describe('Resend by SMS', () => {
     await h.ship('RS-3', recipientWith(address));
 
     // Act
-    const refused = await h.client.recipientRequest('POST', '/parcels/RS-3/otp/resend', address, true, {
+    const refused = await h.client.resend('RS-3', address, {
       channel: 'SMS',
     });
-    const emailed = await h.client.recipientRequest('POST', '/parcels/RS-3/otp/resend', address);
+    const emailed = await h.client.resend('RS-3', address);
 
     // Assess
     expect(refused).toEqual({ status: 422, body: { code: 'NO_PHONE' } });
@@ -323,7 +315,7 @@ describe('Resend by SMS', () => {
     // Act
     const answers = await Promise.all(
       ['RS-4', 'RS-5', 'RS-NONE'].map((parcelId) =>
-        h.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, 'stranger@example.com', true, {
+        h.client.resend(parcelId, 'stranger@example.com', {
           channel: 'SMS',
         }),
       ),
@@ -340,7 +332,7 @@ describe('Resend by SMS', () => {
     await h.ship('RS-6', recipientWith(address));
 
     // Act
-    const answer = await h.client.recipientRequest('POST', '/parcels/RS-6/otp/resend', address, true, {
+    const answer = await h.client.resend('RS-6', address, {
       channel: 'PIGEON',
     });
 

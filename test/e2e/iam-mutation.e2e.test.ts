@@ -114,7 +114,7 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'track the code as the recipient',
     async run(h, id) {
       const { recipient } = await ship(h, id);
-      const answer = await h.client.recipientRequest('GET', `/parcels/${id}/otp`, recipient);
+      const answer = await h.client.track(id, recipient);
       check(answer.status === 200, `track answers 200, got ${answer.status}`);
     },
   },
@@ -122,7 +122,7 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'resend the code',
     async run(h, id) {
       const { recipient } = await ship(h, id);
-      const answer = await h.client.recipientRequest('POST', `/parcels/${id}/otp/resend`, recipient);
+      const answer = await h.client.resend(id, recipient);
       check(answer.status === 202, `resend answers 202, got ${answer.status}`);
       check((await h.client.emailsTo(recipient)).length === 2, 'resent email');
     },
@@ -202,7 +202,7 @@ const SCENARIOS: readonly Scenario[] = [
       const { recipient } = await ship(h, id, simulatorRecipient(id, 'bounce'));
       await h.sandbox.settled();
       check((await textsTo(h.sandbox, phoneFor(id))).length === 1, 'one code SMS after the bounce');
-      const answer = await h.client.recipientRequest('GET', `/parcels/${id}/otp`, recipient);
+      const answer = await h.client.track(id, recipient);
       const delivery = (answer.body as { delivery?: { email?: string } }).delivery;
       check(delivery?.email === 'BOUNCED', `Track shows BOUNCED, got ${JSON.stringify(delivery)}`);
     },
@@ -219,7 +219,7 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'resend the code by SMS',
     async run(h, id) {
       const { recipient } = await ship(h, id, simulatorRecipient(id, 'success'));
-      const answer = await h.client.recipientRequest('POST', `/parcels/${id}/otp/resend`, recipient, true, {
+      const answer = await h.client.resend(id, recipient, {
         channel: 'SMS',
       });
       check(answer.status === 202, `SMS resend answers 202, got ${answer.status}`);

@@ -1,5 +1,6 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
+import { RESEND_PATH, routePath, TRACK_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { codeFromEmail } from '../../sandbox/app/client.ts';
 import { executeApiSigner } from '../../sandbox/emulators/http-api/sigv4.ts';
 import { writeCodeItem } from '../support/sandbox-harness.ts';
@@ -392,11 +393,7 @@ describe('recipient routes', () => {
   it('shows the current code under Track Package to the parcel’s recipient', async () => {
     const { code, recipient } = await e2e.readyForHandover('RC-TRACK-1');
 
-    const response = await e2e.client.recipientRequest(
-      'GET',
-      '/parcels/RC-TRACK-1/otp',
-      recipient.toUpperCase(),
-    );
+    const response = await e2e.client.track('RC-TRACK-1', recipient.toUpperCase());
 
     expect(response.status).toBe(200);
     expect(response.body.code).toBe(code);
@@ -406,12 +403,8 @@ describe('recipient routes', () => {
   it('answers a wrong recipient exactly like a missing parcel (404), so the route is no oracle', async () => {
     await e2e.readyForHandover('RC-ORACLE-1');
 
-    const wrongRecipient = await e2e.client.recipientRequest(
-      'GET',
-      '/parcels/RC-ORACLE-1/otp',
-      'someone@example.com',
-    );
-    const missing = await e2e.client.recipientRequest('GET', '/parcels/RC-NOPE-1/otp', 'someone@example.com');
+    const wrongRecipient = await e2e.client.track('RC-ORACLE-1', 'someone@example.com');
+    const missing = await e2e.client.track('RC-NOPE-1', 'someone@example.com');
 
     expect(wrongRecipient).toEqual(missing);
     expect(missing.status).toBe(404);
@@ -426,12 +419,17 @@ describe('recipient routes', () => {
     const claims = [kelvinBytes, `${local}\u00A0@${domain}`, 'not-an-email', `${recipient},${recipient}`];
 
     // Act
-    const wrongRecipient = await signedRecipientRequest('/parcels/RC-ASCII-1/otp', 'someone@example.com');
+    const wrongRecipient = await signedRecipientRequest(
+      routePath(TRACK_PATH, { parcelId: 'RC-ASCII-1' }),
+      'someone@example.com',
+    );
     const answers = await Promise.all(
-      claims.map((claim) => signedRecipientRequest('/parcels/RC-ASCII-1/otp', claim)),
+      claims.map((claim) => signedRecipientRequest(routePath(TRACK_PATH, { parcelId: 'RC-ASCII-1' }), claim)),
     );
     const resendAnswers = await Promise.all(
-      claims.map((claim) => signedRecipientRequest('/parcels/RC-ASCII-1/otp/resend', claim, 'POST')),
+      claims.map((claim) =>
+        signedRecipientRequest(routePath(RESEND_PATH, { parcelId: 'RC-ASCII-1' }), claim, 'POST'),
+      ),
     );
 
     // Assess
@@ -443,7 +441,12 @@ describe('recipient routes', () => {
   it('refuses unsigned or wrongly signed requests with 403', async () => {
     const { recipient } = await e2e.readyForHandover('RC-SIGN-1');
 
-    const unsigned = await e2e.client.recipientRequest('GET', '/parcels/RC-SIGN-1/otp', recipient, false);
+    const unsigned = await e2e.client.recipientRequest(
+      'GET',
+      routePath(TRACK_PATH, { parcelId: 'RC-SIGN-1' }),
+      recipient,
+      false,
+    );
 
     expect(unsigned.status).toBe(403);
   });
@@ -453,9 +456,7 @@ describe('recipient routes', () => {
 
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 4; attempt++) {
-      statuses.push(
-        (await e2e.client.recipientRequest('POST', '/parcels/RC-RESEND-1/otp/resend', recipient)).status,
-      );
+      statuses.push((await e2e.client.resend('RC-RESEND-1', recipient)).status);
     }
     const emails = await e2e.client.emailsTo(recipient);
 
@@ -472,7 +473,7 @@ describe('recipient routes', () => {
     const failedAt = new Date();
     // The resend has counted and its email is on its way to SES, held there at this exact point.
     const ses = e2e.sandbox.faults.ses.hold('SendEmail');
-    const resend = e2e.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, recipient);
+    const resend = e2e.client.resend(parcelId, recipient);
     await ses.arrived;
 
     // The failure arrives meanwhile; the sandbox's short retries give up before SES is released.
@@ -534,10 +535,10 @@ describe('recipient routes', () => {
     const parcelId = 'RC-RACE-2';
     const { recipient } = await e2e.readyForHandover(parcelId);
     const ses = e2e.sandbox.faults.ses.hold('SendEmail');
-    const first = e2e.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, recipient);
+    const first = e2e.client.resend(parcelId, recipient);
     await ses.arrived;
 
-    const second = await e2e.client.recipientRequest('POST', `/parcels/${parcelId}/otp/resend`, recipient);
+    const second = await e2e.client.resend(parcelId, recipient);
     ses.release();
 
     expect(second.status).toBe(503);

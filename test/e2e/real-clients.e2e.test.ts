@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RESEND_PATH, routePath, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { codeFromEmail, shippedDetail } from '../../sandbox/app/client.ts';
 import type { SandboxEndpoints } from '../../sandbox/app/sandbox.ts';
 import { botocorePresign, botocoreSign } from '../support/botocore-signer.ts';
@@ -90,7 +91,7 @@ describe('recipient routes signed by curl, botocore and presigned URLs', () => {
     const answer = await curl([
       '-H',
       `X-Recipient-Email: ${recipient}`,
-      `${endpoints.apiUrl}/parcels/RC-CURL-1/otp`,
+      `${endpoints.apiUrl}${routePath(TRACK_PATH, { parcelId: 'RC-CURL-1' })}`,
     ]);
 
     expect(answer.status).toBe(200);
@@ -105,10 +106,14 @@ describe('recipient routes signed by curl, botocore and presigned URLs', () => {
       'POST',
       '-H',
       `X-Recipient-Email: ${recipient}`,
-      `${endpoints.apiUrl}/parcels/RC-CURL-2/otp/resend`,
+      `${endpoints.apiUrl}${routePath(RESEND_PATH, { parcelId: 'RC-CURL-2' })}`,
     ]);
     const forged = await curl(
-      ['-H', `X-Recipient-Email: ${recipient}`, `${endpoints.apiUrl}/parcels/RC-CURL-2/otp`],
+      [
+        '-H',
+        `X-Recipient-Email: ${recipient}`,
+        `${endpoints.apiUrl}${routePath(TRACK_PATH, { parcelId: 'RC-CURL-2' })}`,
+      ],
       { accessKeyId: endpoints.iam.accessKeyId, secretAccessKey: 'guessed' },
     );
 
@@ -119,7 +124,7 @@ describe('recipient routes signed by curl, botocore and presigned URLs', () => {
 
   it('answers 200 to a request signed as botocore signs it, without x-amz-content-sha256', async () => {
     const { code, recipient } = await shipped('RC-BOTO-1');
-    const url = `${endpoints.apiUrl}/parcels/RC-BOTO-1/otp`;
+    const url = `${endpoints.apiUrl}${routePath(TRACK_PATH, { parcelId: 'RC-BOTO-1' })}`;
 
     const headers = botocoreSign(
       { ...endpoints.iam, region: endpoints.region },
@@ -137,7 +142,7 @@ describe('recipient routes signed by curl, botocore and presigned URLs', () => {
     const url = botocorePresign(
       { ...endpoints.iam, region: endpoints.region },
       'GET',
-      `${endpoints.apiUrl}/parcels/RC-PRESIGN-1/otp`,
+      `${endpoints.apiUrl}${routePath(TRACK_PATH, { parcelId: 'RC-PRESIGN-1' })}`,
     );
 
     const good = await fetch(url, { headers: { 'X-Recipient-Email': recipient } });
@@ -157,7 +162,7 @@ describe('HTTP API request size, in API Gateway order: route, authorizer, payloa
   const twoMiB = 'x'.repeat(2 * 1024 * 1024);
 
   it('answers 401 to a 2 MiB body without a token and 404 to one on an unknown route', async () => {
-    const noToken = await fetch(`${endpoints.apiUrl}/parcels/RC-BIG-1/verify`, {
+    const noToken = await fetch(`${endpoints.apiUrl}${routePath(VERIFY_PATH, { parcelId: 'RC-BIG-1' })}`, {
       method: 'POST',
       body: twoMiB,
     });
@@ -170,7 +175,7 @@ describe('HTTP API request size, in API Gateway order: route, authorizer, payloa
   it('passes a 2 MiB body with a token to the function, which refuses it with 413', async () => {
     const token = await e2e.client.driverToken('D-BIG');
 
-    const response = await fetch(`${endpoints.apiUrl}/parcels/RC-BIG-2/verify`, {
+    const response = await fetch(`${endpoints.apiUrl}${routePath(VERIFY_PATH, { parcelId: 'RC-BIG-2' })}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ code: twoMiB }),
@@ -186,7 +191,7 @@ describe('HTTP API request size, in API Gateway order: route, authorizer, payloa
       [...e2e.sandbox.functions.stats.values()].reduce((sum, stat) => sum + stat.invocations, 0);
     const before = invocations();
 
-    const response = await fetch(`${endpoints.apiUrl}/parcels/RC-BIG-3/verify`, {
+    const response = await fetch(`${endpoints.apiUrl}${routePath(VERIFY_PATH, { parcelId: 'RC-BIG-3' })}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
       body: 'x'.repeat(10 * 1024 * 1024 + 1),

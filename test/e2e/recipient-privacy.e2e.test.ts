@@ -96,12 +96,8 @@ describe('recipient details and the verify path', () => {
     const { recipient, code } = await shipToDistinctRecipient('PII-FLOW-1');
 
     // Act
-    const tracked = await e2e.client.recipientRequest('GET', '/parcels/PII-FLOW-1/otp', recipient.email);
-    const resent = await e2e.client.recipientRequest(
-      'POST',
-      '/parcels/PII-FLOW-1/otp/resend',
-      recipient.email,
-    );
+    const tracked = await e2e.client.track('PII-FLOW-1', recipient.email);
+    const resent = await e2e.client.resend('PII-FLOW-1', recipient.email);
     const verified = await e2e.client.verify('PII-FLOW-1', { code }, await e2e.client.driverToken('D-1'));
     await e2e.sandbox.settled();
 

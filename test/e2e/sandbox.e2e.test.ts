@@ -260,6 +260,16 @@ describe('sandbox end to end', () => {
   });
 });
 
+describe('what the sandbox does not emulate', () => {
+  it("answers no EventBridge Schema Registry call: the template's AWS::EventSchemas resources are ignored", async () => {
+    // Act: ListRegistries as the Schemas API's REST path, on the sandbox's AWS endpoint
+    const response = await fetch(new URL('/v1/registries', e2e.sandbox.endpoints.eventsEndpoint));
+
+    // Assess
+    expect(response.status).toBe(404);
+  });
+});
+
 /** Writes a code record straight into the table, as an earlier run would have left it. */
 async function putRawItem(fields: { parcelId: string; expiresAt: number; ttl: number }): Promise<void> {
   const { endpoints } = e2e.sandbox;

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();
@@ -8,7 +9,7 @@ const PER_RESPONSE = new Set(['date', 'apigw-requestid']);
 
 /** The whole HTTP answer a driver's handheld sees, minus the per-response headers. */
 async function verifyAs(token: string, parcelId: string, code: string) {
-  const response = await fetch(`${e2e.sandbox.endpoints.apiUrl}/parcels/${parcelId}/verify`, {
+  const response = await fetch(`${e2e.sandbox.endpoints.apiUrl}${routePath(VERIFY_PATH, { parcelId })}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ code }),

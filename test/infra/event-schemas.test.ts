@@ -52,4 +52,12 @@ describe('the event schema registry', () => {
       expect(byName.get(name), name).toEqual(eventJsonSchema(event, sources));
     }
   });
+
+  it('names the registry after the stack, `<stack name>-events`, where a carrier finds it in the console', () => {
+    // Act
+    const registry = resources.find((resource) => resource.Type === 'AWS::EventSchemas::Registry');
+
+    // Assess
+    expect(registry?.Properties.RegistryName).toBe('Test-events');
+  });
 });

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { codeFromEmail, type ExecutionView, shippedDetail } from '../../sandbox/app/client.ts';
 import type { Harness, Item } from '../support/sandbox-harness.ts';
 
@@ -126,7 +127,7 @@ export async function post(
 
 /** `POST /parcels/{parcelId}/verify` with a JSON body and a bearer token. */
 export function verify(h: Harness, parcelId: string, code: string, token: string): Promise<Answer> {
-  return post(h, `/parcels/${encodeURIComponent(parcelId)}/verify`, JSON.stringify({ code }), {
+  return post(h, routePath(VERIFY_PATH, { parcelId }), JSON.stringify({ code }), {
     'content-type': 'application/json',
     authorization: `Bearer ${token}`,
   });

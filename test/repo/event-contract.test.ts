@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EVENTS } from '../../lambdas/domain/events/index.ts';
+import { EVENTS, ParcelShippedDetailExample } from '../../lambdas/domain/events/index.ts';
 import { eventJsonSchema } from '../../lambdas/domain/events/json-schema.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -90,6 +90,17 @@ describe("the README's event tables", () => {
       expect(Object.fromEntries(documented?.fields ?? [])).toEqual(Object.fromEntries(generated));
     },
   );
+
+  it("shows as Parcel Shipped's detail the contract's example, not a copy that can drift", () => {
+    // Prepare
+    const section = eventSection();
+
+    // Act
+    const block = /```json\n([\s\S]*?)\n```/.exec(section)?.[1] ?? 'null';
+
+    // Assess
+    expect(JSON.parse(block)).toEqual(ParcelShippedDetailExample);
+  });
 
   it('gives no emitted event a field for a code, hash, ciphertext, email, name, locale or phone', () => {
     // Prepare

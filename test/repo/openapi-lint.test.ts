@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const spectral = join(root, 'node_modules', '.bin', 'spectral');
@@ -56,5 +57,26 @@ describe('docs/openapi.json', () => {
 
     // Assess
     expect(findings.map((finding) => finding.code)).toContain('owasp:api4:2023-string-limit');
+  }, 60_000);
+
+  it("checks each answer's example, generated from the route contract, against the answer's schema", async () => {
+    // Prepare: an example whose code breaks the Error schema's pattern and the status's list of codes
+    const document = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
+    const badRequest = document.paths[VERIFY_PATH].post.responses['400'].content['application/json'];
+    badRequest.examples.INVALID_PARCEL_ID.value.code = 'not a code';
+    const mutated = join(scratch, 'openapi-example.json');
+    writeFileSync(mutated, JSON.stringify(document, null, 2));
+
+    // Act
+    const findings = await lint(mutated);
+
+    // Assess
+    expect(
+      findings
+        .filter((finding) => finding.code === 'oas3-valid-media-example')
+        .map((finding) => finding.path.join('.')),
+    ).toContain(
+      `paths.${VERIFY_PATH}.post.responses.400.content.application/json.examples.INVALID_PARCEL_ID.value.code`,
+    );
   }, 60_000);
 });

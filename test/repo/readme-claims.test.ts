@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -44,6 +44,46 @@ describe('the README security model', () => {
     // Assess
     expect(rows.length).toBeGreaterThanOrEqual(10);
     expect(quoted.length).toBeGreaterThanOrEqual(30);
+    expect(missing).toEqual([]);
+  });
+});
+
+/** Top folders of the repository a README path may start with. */
+const TOP_FOLDERS = 'lib|lambdas|sandbox|test|docs|scripts|bench|driver-app|bin';
+
+describe('the README names what exists', () => {
+  it('names only repository paths that exist (in backticks or as links; patterns with < or * aside)', () => {
+    // Prepare
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const quoted = [...readme.matchAll(new RegExp(`\`((?:${TOP_FOLDERS})/[^\`\\s]*)\``, 'g'))];
+    const linked = [...readme.matchAll(new RegExp(`\\]\\(((?:${TOP_FOLDERS})/[^)\\s#]*)`, 'g'))];
+
+    // Act
+    const paths = [...new Set([...quoted, ...linked].map((match) => match[1] ?? ''))].filter(
+      (path) => !/[<*]/.test(path),
+    );
+    const missing = paths.filter((path) => !existsSync(join(REPO_ROOT, path)));
+
+    // Assess
+    expect(paths.length).toBeGreaterThanOrEqual(40);
+    expect(missing).toEqual([]);
+  });
+
+  it('names in the `lib/` row only constructs that lib/ exports', () => {
+    // Prepare
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const row = readme.split('\n').find((line) => line.startsWith('| `lib/` |')) ?? '';
+    const sources = readdirSync(join(REPO_ROOT, 'lib'))
+      .filter((name) => name.endsWith('.ts'))
+      .map((name) => readFileSync(join(REPO_ROOT, 'lib', name), 'utf8'))
+      .join('\n');
+
+    // Act
+    const named = [...row.matchAll(/`([A-Z][A-Za-z]+)`/g)].map((match) => match[1] ?? '');
+    const missing = named.filter((name) => !new RegExp(`export class ${name}\\b`).test(sources));
+
+    // Assess
+    expect(named).toEqual(expect.arrayContaining(['DeliveryApi', 'EventSchemaRegistry']));
     expect(missing).toEqual([]);
   });
 });

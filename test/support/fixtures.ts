@@ -3,38 +3,36 @@
  * recipient. Each builder takes overrides; tests name in their own file only the values they depend on.
  */
 import type { EventBridgeEvent } from 'aws-lambda';
+import {
+  type ParcelShippedDetail,
+  ParcelShippedDetailExample,
+} from '../../lambdas/domain/events/carrier-events.ts';
 import { encryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
-import type { ParcelShippedDetail } from '../../lambdas/domain/parcel-events.ts';
-import { shippedDetail } from '../../sandbox/app/client.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
 
-/** A `Parcel Shipped` detail for `parcelId`, delivery tomorrow, its own recipient address (the sandbox's). */
-export { shippedDetail };
-
-/** The parcel, order, code, driver and recipient of the unit tests' fixtures. */
-export const PARCEL_ID = 'PCL-789';
-export const ORDER_ID = '123-456';
+/** The parcel, order, code, driver and recipient of the unit tests' fixtures: the contract's example's. */
+export const PARCEL_ID = ParcelShippedDetailExample.parcelId;
+export const ORDER_ID = ParcelShippedDetailExample.orderId;
 export const ISSUE_ID = '0b6f2f5e-3c1a-4d8e-9f00-1234567890ab';
 export const DRIVER_ID = 'driver-1';
 /** The code the fixtures' records hold when a test needs a real one ({@link otpRecordHolding}). */
 export const OTP_CODE = '482913';
-export const RECIPIENT_EMAIL = 'erika.mustermann@example.com';
-export const RECIPIENT_NAME = 'Erika Mustermann';
+export const RECIPIENT_EMAIL = ParcelShippedDetailExample.recipient.email;
+export const RECIPIENT_NAME = ParcelShippedDetailExample.recipient.name;
 /** The delivery day of the fixtures; its code expires at the end of it in Berlin. */
-export const DELIVERY_DATE = '2026-12-01';
+export const DELIVERY_DATE = ParcelShippedDetailExample.expectedDeliveryDate;
 const epochSeconds = (iso: string) => Date.parse(iso) / 1000;
 /** When {@link otpRecord} and its {@link recipientRecord} expire from the table: 30 days after the code. */
 const RECORD_TTL = epochSeconds('2026-12-31T23:00:00Z');
 
-/** A valid high-value (EUR 1299.00) HOME delivery by our own fleet, for {@link PARCEL_ID} on {@link DELIVERY_DATE}. */
+/**
+ * The event contract's example `Parcel Shipped` detail: a valid high-value (EUR 1299.00) HOME delivery by
+ * our own fleet, for {@link PARCEL_ID} on {@link DELIVERY_DATE}.
+ */
 export function parcelShippedDetail(overrides: Partial<ParcelShippedDetail> = {}): ParcelShippedDetail {
-  return shippedDetail(PARCEL_ID, {
-    orderId: ORDER_ID,
-    recipient: { email: RECIPIENT_EMAIL, name: RECIPIENT_NAME, locale: 'de-DE' },
-    expectedDeliveryDate: DELIVERY_DATE,
-    ...overrides,
-  }) as ParcelShippedDetail;
+  // A copy: a test that changes a nested field changes its own detail, not the contract's example.
+  return { ...structuredClone(ParcelShippedDetailExample), ...overrides };
 }
 
 /** An EventBridge event of `detailType` from the carrier carrying `detail`; envelope fields may be overridden. */

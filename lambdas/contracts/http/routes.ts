@@ -2,11 +2,13 @@
  * The HTTP contract, defined once: every route's method, path, authorization, request and every answer it
  * gives (`{ code, message }` body, status, headers). Used by `lib/` (routes, scopes, invoke grants), the
  * handlers and their error middleware (status and code per typed error), the OpenAPI generator
- * (`scripts/openapi-document.ts`) and the tests. Plain data and no imports at runtime: the HTTP handlers
- * import it, and their cold start is benchmarked (body schemas for the document live in `schemas.ts`).
+ * (`scripts/openapi-document.ts`) and the tests. Plain data, importing only the paths (`paths.ts`) at
+ * runtime: the HTTP handlers import it, and their cold start is benchmarked (body schemas for the document
+ * live in `schemas.ts`).
  */
 import type { RecipientRefusal } from '../../domain/recipient.ts';
 import type { VerifyRejection } from '../../domain/verification.ts';
+import { RESEND_PATH, TRACK_PATH, VERIFY_PATH } from './paths.ts';
 
 /** Identifier of the driver pool's resource server; scopes are named `<identifier>/<scope>`. */
 export const DRIVER_RESOURCE_SERVER = 'secure-delivery';
@@ -258,7 +260,7 @@ export const VERIFY_ROUTE: RouteContract<VerifyRejection> = {
   name: 'Verify',
   operationId: 'verifyHandover',
   method: 'POST',
-  path: '/parcels/{parcelId}/verify',
+  path: VERIFY_PATH,
   summary: 'Verify the code the recipient shows at the door',
   description:
     'Checks the 6-digit code for a parcel out for delivery with the calling driver; a success marks the handover.',
@@ -294,7 +296,7 @@ export const TRACK_ROUTE: RouteContract<TrackRefusal> = {
   name: 'Track',
   operationId: 'trackCode',
   method: 'GET',
-  path: '/parcels/{parcelId}/otp',
+  path: TRACK_PATH,
   summary: "Show the recipient their parcel's current code",
   description:
     "Called by the shop's backend (SigV4) on behalf of its signed-in customer, named in x-recipient-email.",
@@ -318,7 +320,7 @@ export const RESEND_ROUTE: RouteContract<RecipientRefusal> = {
   name: 'Resend',
   operationId: 'resendCode',
   method: 'POST',
-  path: '/parcels/{parcelId}/otp/resend',
+  path: RESEND_PATH,
   summary: 'Send the current code again, by email or SMS',
   description:
     "Called by the shop's backend (SigV4) on behalf of its signed-in customer; at most three resends per code across both channels.",

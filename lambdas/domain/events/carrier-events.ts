@@ -68,6 +68,16 @@ export const ParcelShippedDetailSchema = z.object({
   expectedDeliveryDate: CalendarDateSchema,
 });
 export type ParcelShippedDetail = z.infer<typeof ParcelShippedDetailSchema>;
+/** An example `Parcel Shipped` detail (a EUR 1,299.00 home delivery): in its JSON Schema, the docs and tests. */
+export const ParcelShippedDetailExample: ParcelShippedDetail = {
+  parcelId: 'PCL-789',
+  orderId: '123-456',
+  declaredValue: { amount: 129900, currency: 'EUR' },
+  recipient: { email: 'erika.mustermann@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
+  destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
+  deliveryPartner: 'OWN_FLEET',
+  expectedDeliveryDate: '2026-12-01',
+};
 
 /** Detail of `Parcel Out For Delivery`. */
 export const ParcelOutForDeliveryDetailSchema = z.object({
@@ -76,6 +86,12 @@ export const ParcelOutForDeliveryDetailSchema = z.object({
   deliveryDate: CalendarDateSchema,
 });
 export type ParcelOutForDeliveryDetail = z.infer<typeof ParcelOutForDeliveryDetailSchema>;
+/** An example `Parcel Out For Delivery` detail. */
+export const ParcelOutForDeliveryDetailExample: ParcelOutForDeliveryDetail = {
+  parcelId: 'PCL-789',
+  driverId: 'driver-1',
+  deliveryDate: '2026-12-01',
+};
 
 /** Detail of `Delivery Attempt Failed`. */
 export const DeliveryAttemptFailedDetailSchema = z.object({
@@ -85,7 +101,16 @@ export const DeliveryAttemptFailedDetailSchema = z.object({
   nextAttemptDate: z.optional(CalendarDateSchema),
 });
 export type DeliveryAttemptFailedDetail = z.infer<typeof DeliveryAttemptFailedDetailSchema>;
+/** An example `Delivery Attempt Failed` detail: nobody home, next attempt the day after. */
+export const DeliveryAttemptFailedDetailExample: DeliveryAttemptFailedDetail = {
+  parcelId: 'PCL-789',
+  driverId: 'driver-1',
+  reason: 'NOBODY_HOME',
+  nextAttemptDate: '2026-12-02',
+};
 
 /** Detail of `Parcel Returned` and `Shipment Cancelled`. */
 export const ParcelClosedDetailSchema = z.object({ parcelId: ParcelIdSchema });
 export type ParcelClosedDetail = z.infer<typeof ParcelClosedDetailSchema>;
+/** An example `Parcel Returned` or `Shipment Cancelled` detail. */
+export const ParcelClosedDetailExample: ParcelClosedDetail = { parcelId: 'PCL-789' };

@@ -9,3 +9,9 @@ export const HandoverVerifiedDetailSchema = z.object({
   verifiedAt: InstantSchema,
 });
 export type HandoverVerifiedDetail = z.infer<typeof HandoverVerifiedDetailSchema>;
+/** An example `Parcel Handover Verified` detail. */
+export const HandoverVerifiedDetailExample: HandoverVerifiedDetail = {
+  parcelId: 'PCL-789',
+  driverId: 'driver-1',
+  verifiedAt: '2026-12-01T14:32:05.120Z',
+};

@@ -4,22 +4,33 @@
 // registry); their detail-types are in `detail-types.ts`.
 import type * as z from 'zod/mini';
 import {
+  DeliveryAttemptFailedDetailExample,
   DeliveryAttemptFailedDetailSchema,
+  ParcelClosedDetailExample,
   ParcelClosedDetailSchema,
+  ParcelOutForDeliveryDetailExample,
   ParcelOutForDeliveryDetailSchema,
+  ParcelShippedDetailExample,
   ParcelShippedDetailSchema,
 } from './carrier-events.ts';
 import {
+  OtpEmailFailedDetailExample,
   OtpEmailFailedDetailSchema,
+  OtpIssuedDetailExample,
   OtpIssuedDetailSchema,
+  OtpLockedDetailExample,
   OtpLockedDetailSchema,
+  OtpNotRequiredDetailExample,
   OtpNotRequiredDetailSchema,
+  OtpReissuedDetailExample,
   OtpReissuedDetailSchema,
+  OtpRevokedDetailExample,
   OtpRevokedDetailSchema,
+  OtpUndeliverableDetailExample,
   OtpUndeliverableDetailSchema,
 } from './code-events.ts';
 import { DetailType, type EventPublisherRole } from './detail-types.ts';
-import { HandoverVerifiedDetailSchema } from './handover-events.ts';
+import { HandoverVerifiedDetailExample, HandoverVerifiedDetailSchema } from './handover-events.ts';
 
 export * from './carrier-events.ts';
 export * from './code-events.ts';
@@ -38,6 +49,8 @@ export interface EventDefinition<
   readonly schema: Schema;
   /** What the event means, for the generated schema and the registry. */
   readonly description: string;
+  /** One valid detail, defined beside its schema: the generated schema's `examples`, the docs and tests. */
+  readonly example: z.input<Schema>;
 }
 
 const event = <Type extends string, Publisher extends EventPublisherRole, Schema extends z.ZodMiniType>(
@@ -45,7 +58,8 @@ const event = <Type extends string, Publisher extends EventPublisherRole, Schema
   publisher: Publisher,
   schema: Schema,
   description: string,
-): EventDefinition<Type, Publisher, Schema> => ({ detailType, publisher, schema, description });
+  example: z.input<Schema>,
+): EventDefinition<Type, Publisher, Schema> => ({ detailType, publisher, schema, description, example });
 
 /** Every event on the bus, in the README's order. */
 export const EVENTS = [
@@ -54,73 +68,91 @@ export const EVENTS = [
     'carrier',
     ParcelShippedDetailSchema,
     'A parcel left the depot: starts the issuing workflow.',
+    ParcelShippedDetailExample,
   ),
   event(
     DetailType.ParcelOutForDelivery,
     'carrier',
     ParcelOutForDeliveryDetailSchema,
     "Binds the parcel's open code to the driver carrying it.",
+    ParcelOutForDeliveryDetailExample,
   ),
   event(
     DetailType.DeliveryAttemptFailed,
     'carrier',
     DeliveryAttemptFailedDetailSchema,
     'A delivery attempt failed: a fresh code for the next attempt date, or the code is revoked.',
+    DeliveryAttemptFailedDetailExample,
   ),
   event(
     DetailType.ParcelReturned,
     'carrier',
     ParcelClosedDetailSchema,
     'The parcel goes back: its code is revoked and the parcel closed.',
+    ParcelClosedDetailExample,
   ),
   event(
     DetailType.ShipmentCancelled,
     'carrier',
     ParcelClosedDetailSchema,
     'The shipment is cancelled: its code is revoked and the parcel closed.',
+    ParcelClosedDetailExample,
   ),
   event(
     DetailType.OtpIssued,
     'product',
     OtpIssuedDetailSchema,
     "The parcel's first code was emailed to the recipient.",
+    OtpIssuedDetailExample,
   ),
   event(
     DetailType.OtpReissued,
     'product',
     OtpReissuedDetailSchema,
     'A fresh code for the next delivery attempt was emailed.',
+    OtpReissuedDetailExample,
   ),
-  event(DetailType.OtpRevoked, 'product', OtpRevokedDetailSchema, "The parcel's code was revoked."),
+  event(
+    DetailType.OtpRevoked,
+    'product',
+    OtpRevokedDetailSchema,
+    "The parcel's code was revoked.",
+    OtpRevokedDetailExample,
+  ),
   event(
     DetailType.OtpLocked,
     'product',
     OtpLockedDetailSchema,
     "The parcel's cap of wrong codes is reached: no new code; for an operator.",
+    OtpLockedDetailExample,
   ),
   event(
     DetailType.OtpNotRequired,
     'product',
     OtpNotRequiredDetailSchema,
     'The parcel needs no code (destination, partner or value).',
+    OtpNotRequiredDetailExample,
   ),
   event(
     DetailType.OtpEmailFailed,
     'product',
     OtpEmailFailedDetailSchema,
     'The code email could not be sent; the workflow execution fails.',
+    OtpEmailFailedDetailExample,
   ),
   event(
     DetailType.OtpUndeliverable,
     'product',
     OtpUndeliverableDetailSchema,
     'The code reached the recipient on no channel (once per code), for the shop to act on.',
+    OtpUndeliverableDetailExample,
   ),
   event(
     DetailType.HandoverVerified,
     'product',
     HandoverVerifiedDetailSchema,
     'A driver handed the parcel over with the right code; at least once, dedupe by parcelId.',
+    HandoverVerifiedDetailExample,
   ),
 ] as const;
 

@@ -34,7 +34,9 @@ export function eventJsonSchema(
       time: { type: 'string', format: 'date-time' },
       region: text,
       resources: { type: 'array', items: text },
-      detail,
+      // `examples` is draft 6's annotation; draft 4 ignores keywords it does not define (as it does the
+      // registry's own `x-amazon-events-*`), so the document stays valid draft 4.
+      detail: { ...detail, examples: [event.example] },
     },
     required: ['detail-type', 'source', 'detail'],
   };
