@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { RESEND_PATH, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { VERIFY_SCOPE } from '../../lambdas/contracts/http/routes.ts';
 import { codeFromEmail } from '../../sandbox/app/client.ts';
 import { executeApiSigner } from '../../sandbox/emulators/http-api/sigv4.ts';
@@ -17,9 +18,9 @@ const e2e = useSandbox();
 const document = readOpenApiDocument();
 const conforms = openApiValidator(document);
 
-const VERIFY = 'POST /parcels/{parcelId}/verify';
-const TRACK = 'GET /parcels/{parcelId}/otp';
-const RESEND = 'POST /parcels/{parcelId}/otp/resend';
+const VERIFY = `POST ${VERIFY_PATH}` as const;
+const TRACK = `GET ${TRACK_PATH}` as const;
+const RESEND = `POST ${RESEND_PATH}` as const;
 type Operation = typeof VERIFY | typeof TRACK | typeof RESEND;
 
 /**
@@ -161,7 +162,7 @@ const expire = (parcelId: string) =>
 describe('the validator refuses what the document does not allow', () => {
   it('refuses an undocumented status, a mutated body, a wrong content-type and a retry-after below 1', () => {
     // Prepare
-    const path = '/parcels/{parcelId}/verify';
+    const path = VERIFY_PATH;
     const json = { 'content-type': 'application/json' };
     const verified = { code: 'VERIFIED', parcelId: 'P-1', verifiedAt: '2026-12-02T10:00:00.000Z' };
 
@@ -191,7 +192,7 @@ describe('the validator refuses what the document does not allow', () => {
 
     // Assess
     expect(good).toEqual([]);
-    expect(undocumented).toEqual(['POST /parcels/{parcelId}/verify does not document status 418']);
+    expect(undocumented).toEqual([`${VERIFY} does not document status 418`]);
     expect(extraField).not.toEqual([]);
     expect(wrongCodeForStatus).not.toEqual([]);
     expect(plainText).not.toEqual([]);
