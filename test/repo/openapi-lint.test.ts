@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -9,7 +8,9 @@ import { VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const spectral = join(root, 'node_modules', '.bin', 'spectral');
-const scratch = mkdtempSync(join(tmpdir(), 'openapi-lint-'));
+// In the repository's git-ignored tmp/ (no dot folder): the ruleset's per-path overrides match only there.
+mkdirSync(join(root, 'tmp'), { recursive: true });
+const scratch = mkdtempSync(join(root, 'tmp', 'openapi-lint-'));
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -78,5 +79,23 @@ describe('docs/openapi.json', () => {
     ).toContain(
       `paths.${VERIFY_PATH}.post.responses.400.content.application/json.examples.INVALID_PARCEL_ID.value.code`,
     );
+  }, 60_000);
+
+  it('waives the 401 rule for the SigV4 routes only: a JWT route without a documented 401 is a finding', async () => {
+    // Prepare
+    const document = JSON.parse(readFileSync(join(root, 'docs', 'openapi.json'), 'utf8'));
+    delete document.paths[VERIFY_PATH].post.responses['401'];
+    const mutated = join(scratch, 'openapi.json');
+    writeFileSync(mutated, JSON.stringify(document, null, 2));
+
+    // Act
+    const findings = await lint(mutated);
+
+    // Assess
+    expect(
+      findings
+        .filter((finding) => finding.code === 'owasp:api8:2023-define-error-responses-401')
+        .map((finding) => finding.path.slice(0, 3).join(' ')),
+    ).toEqual([`paths ${VERIFY_PATH} post`, `paths ${VERIFY_PATH} post`]);
   }, 60_000);
 });
