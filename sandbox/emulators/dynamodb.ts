@@ -9,7 +9,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { readJsonBody } from './aws-protocol.ts';
+import { AwsJsonError, readJsonBody } from './aws-protocol.ts';
 import { type LocalDynamoDbStreams, TTL_SWEEP_CREDENTIALS } from './dynamodb-streams.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
@@ -183,9 +183,15 @@ function serveTableSettings(
       const body = await readJsonBody(request);
       if (!body) return fail(response, 'SerializationException', 'Request body is not JSON');
       await operation(body, response);
-    })().catch(() => {
-      if (!response.headersSent)
-        send(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' });
+    })().catch((error: unknown) => {
+      if (response.headersSent) return;
+      // A refusal of the request itself (a body over 16 MB) answers as DynamoDB does, not as a failure of ours.
+      if (error instanceof AwsJsonError)
+        return send(response, error.statusCode, {
+          __type: `com.amazonaws.dynamodb.v20120810#${error.type}`,
+          message: error.message,
+        });
+      send(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' });
     });
   });
 }
