@@ -276,14 +276,12 @@ describe('record-delivery handler', () => {
   it('reports SMS_REJECTED, without the phone, when the SMS service refuses the number for good', async () => {
     // Prepare
     const parcelId = await emailedParcel();
-    sms
-      .on(SendTextMessageCommand)
-      .rejects(
-        Object.assign(new Error('opted out'), {
-          name: 'ValidationException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    sms.on(SendTextMessageCommand).rejects(
+      Object.assign(new Error('opted out'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
 
     // Act
     const result = await invoke(sesEvent('Bounce', parcelId, BOUNCE));
