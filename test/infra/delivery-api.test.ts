@@ -1,8 +1,10 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESEND_ROUTE, ROUTES, TRACK_ROUTE } from '../../lambdas/contracts/http/routes.ts';
+import { DeliveryApi, type DeliveryApiProps } from '../../lib/delivery-api.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -98,5 +100,41 @@ describe('DeliveryApi', () => {
       `/$default/${TRACK_ROUTE.method}/parcels/*/otp`,
       `/$default/${RESEND_ROUTE.method}/parcels/*/otp/resend`,
     ]);
+  });
+
+  it("throttles the stack's stage at 200 requests per second with a burst of 400 by default", () => {
+    // Act
+    const stages = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::ApiGatewayV2::Stage',
+    );
+
+    // Assess
+    expect(stages).toHaveLength(1);
+    expect(stages[0]?.Properties.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: 200,
+      ThrottlingBurstLimit: 400,
+    });
+  });
+
+  it('throttles the stage at the rateLimit and burstLimit it is given', () => {
+    // Prepare
+    const throttleOf = (props: Partial<DeliveryApiProps>) => {
+      const scope = new Stack(new App(), 'ThrottleTest', { env: ENV });
+      const driverPool = new UserPool(scope, 'Drivers');
+      const handheldClient = driverPool.addClient('Handheld');
+      new DeliveryApi(scope, 'Api', { driverPool, handheldClient, ...props });
+      const [stage] = Object.values(
+        Template.fromStack(scope).findResources('AWS::ApiGatewayV2::Stage') as Record<string, Resource>,
+      );
+      return stage?.Properties.DefaultRouteSettings;
+    };
+
+    // Act
+    const given = throttleOf({ rateLimit: 25, burstLimit: 60 });
+    const omitted = throttleOf({});
+
+    // Assess
+    expect(given).toMatchObject({ ThrottlingRateLimit: 25, ThrottlingBurstLimit: 60 });
+    expect(omitted).toMatchObject({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
   });
 });
