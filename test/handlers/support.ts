@@ -107,13 +107,15 @@ export function stubCommonEnv(): void {
 }
 
 /**
- * Sets the common and the handler's own environment, then imports `lambdas/<name>/handler.ts` (handlers
- * read their configuration at init, so the environment must be in place first).
+ * Sets the common and the handler's own environment, then imports `lambdas/<name>/handler.ts` afresh
+ * (handlers read their configuration at init, so the environment must be in place first; a fresh module
+ * lets one file load a handler again, in a `describe` of its own, with another environment).
  */
 export async function loadHandler<H>(name: string, env: Record<string, string>): Promise<H> {
   stubCommonEnv();
   vi.stubEnv('POWERTOOLS_SERVICE_NAME', name);
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  vi.resetModules();
   const module = (await import(`../../lambdas/${name}/handler.ts`)) as { handler: H };
   return module.handler;
 }
