@@ -1,19 +1,22 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   GenerateMacCommand,
   type KMSClientResolvedConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-kms';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import {
   GetSecretValueCommand,
   type ServiceInputTypes as SecretsInput,
+  SecretsManagerClient,
   type SecretsManagerClientResolvedConfig,
   type ServiceOutputTypes as SecretsOutput,
 } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { AwsStub } from 'aws-sdk-client-mock';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import {
   type AppVariable,
@@ -401,5 +404,52 @@ export function errorMiddlewareTest() {
       }).use(httpErrorHandler(route, logger));
       return structured(await handler({}, lambdaContext(route.name)));
     },
+  };
+}
+
+/**
+ * {@link handlerTestOnTables} for a handler that texts a code when its email fails (record-delivery,
+ * sweep-delayed): Secrets Manager answers the encryption secret, SMS and EventBridge accept, per test;
+ * `emailedParcel` stores a parcel whose code SES accepted (`overrides` say what SES reported since).
+ */
+export function smsFallbackTest<H>(name: HandlerName, env: TestEnvironment, options: { readonly now: Date }) {
+  const secrets = mockClient(SecretsManagerClient);
+  const sms = mockClient(PinpointSMSVoiceV2Client);
+  const eventBridge = mockClient(EventBridgeClient);
+  const test = handlerTestOnTables<H>(name, env, { mocks: [secrets, sms, eventBridge], now: options.now });
+  beforeEach(() => {
+    answerEncryptionSecret(secrets);
+    sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+  });
+  return {
+    test,
+    sms,
+    eventBridge,
+    /** Stores a parcel of its own whose code email SES accepted as `msg-code`, and its recipient. */
+    async emailedParcel(
+      overrides: Partial<OtpRecord> = {},
+      recipient: Partial<RecipientRecord> = {},
+    ): Promise<string> {
+      const parcelId = uniqueParcelId();
+      await test.tables.putParcel(
+        otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, {
+          parcelId,
+          emailStatus: 'SENT',
+          emailMessageId: 'msg-code',
+          ...overrides,
+        }),
+        recipient,
+      );
+      return parcelId;
+    },
+    /** The texts sent in the running test. */
+    texts: () => sms.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input),
+    /** The events published in the running test, each with its detail parsed. */
+    published: () =>
+      eventBridge
+        .commandCalls(PutEventsCommand)
+        .flatMap((call) => call.args[0].input.Entries ?? [])
+        .map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown })),
   };
 }
