@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import {
   type AppVariable,
   ENVIRONMENT,
@@ -34,7 +34,13 @@ import { httpErrorHandler } from '../../lambdas/shared/http-error-handler.ts';
 import { lambdaHandler } from '../../lambdas/shared/runtime.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
-import { OTP_CODE, otpRecordHolding, uniqueParcelId } from '../support/fixtures.ts';
+import {
+  OTP_CODE,
+  otpRecordHolding,
+  RECIPIENT_EMAIL,
+  RECIPIENT_NAME,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
@@ -324,6 +330,17 @@ export function recipientRequest(
   };
 }
 
+/** Stores a parcel of its own ({@link otpRecordHolding} of {@link OTP_CODE}, and its recipient); returns its id. */
+async function storeParcel(
+  tables: LocalOtpTable,
+  overrides: Partial<OtpRecord>,
+  recipient: Partial<RecipientRecord>,
+): Promise<string> {
+  const parcelId = uniqueParcelId();
+  await tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }), recipient);
+  return parcelId;
+}
+
 /** A recipient route's answer, its body parsed. */
 export type RouteAnswer = Exclude<APIGatewayProxyResultV2, string> & { json: Record<string, unknown> };
 
@@ -353,17 +370,8 @@ export function recipientRouteTest(
   return {
     test,
     /** Stores a parcel of its own (code and recipient) for this test; returns its id. */
-    async parcelWith(
-      overrides: Partial<OtpRecord> = {},
-      recipient: Partial<RecipientRecord> = {},
-    ): Promise<string> {
-      const parcelId = uniqueParcelId();
-      await test.tables.putParcel(
-        otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }),
-        recipient,
-      );
-      return parcelId;
-    },
+    parcelWith: (overrides: Partial<OtpRecord> = {}, recipient: Partial<RecipientRecord> = {}) =>
+      storeParcel(test.tables, overrides, recipient),
     /** Calls the route for `parcelId` as the shop backend (`recipientEmail` in X-Recipient-Email). */
     async call(
       parcelId: string,
@@ -422,34 +430,41 @@ export function smsFallbackTest<H>(name: HandlerName, env: TestEnvironment, opti
     sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
   });
+  const published = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown }));
   return {
     test,
     sms,
     eventBridge,
     /** Stores a parcel of its own whose code email SES accepted as `msg-code`, and its recipient. */
-    async emailedParcel(
-      overrides: Partial<OtpRecord> = {},
-      recipient: Partial<RecipientRecord> = {},
-    ): Promise<string> {
-      const parcelId = uniqueParcelId();
-      await test.tables.putParcel(
-        otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, {
-          parcelId,
-          emailStatus: 'SENT',
-          emailMessageId: 'msg-code',
-          ...overrides,
-        }),
-        recipient,
-      );
-      return parcelId;
-    },
+    emailedParcel: (overrides: Partial<OtpRecord> = {}, recipient: Partial<RecipientRecord> = {}) =>
+      storeParcel(test.tables, { emailStatus: 'SENT', emailMessageId: 'msg-code', ...overrides }, recipient),
     /** The texts sent in the running test. */
     texts: () => sms.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input),
     /** The events published in the running test, each with its detail parsed. */
-    published: () =>
-      eventBridge
+    published,
+    /** Asserts that the one event published is Undeliverable for `parcelId`'s email, carrying no PII or code. */
+    expectUndeliverableOnly(parcelId: string, reason: string): void {
+      const entries = eventBridge
         .commandCalls(PutEventsCommand)
-        .flatMap((call) => call.args[0].input.Entries ?? [])
-        .map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown })),
+        .flatMap((call) => call.args[0].input.Entries ?? []);
+      expect(
+        entries.map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown })),
+      ).toEqual([
+        expect.objectContaining({
+          EventBusName: 'secure-delivery',
+          Source: 'secure-delivery',
+          DetailType: 'Delivery Otp Undeliverable',
+          detail: { parcelId, channel: 'EMAIL', reason },
+        }),
+      ]);
+      const raw = JSON.stringify(
+        eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input),
+      );
+      for (const secret of [RECIPIENT_EMAIL, RECIPIENT_NAME, OTP_CODE]) expect(raw).not.toContain(secret);
+    },
   };
 }
