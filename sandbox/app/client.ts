@@ -57,6 +57,29 @@ export interface ExecutionView {
 }
 
 /** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */
+/**
+ * `headers` (with `host`) SigV4-signed for execute-api, as the shop backend signs a request: `method` on
+ * `url` carrying `body`.
+ */
+export async function signedApiHeaders(
+  endpoints: Pick<SandboxEndpoints, 'iam' | 'region'>,
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<Record<string, string>> {
+  const signed = await executeApiSigner(endpoints.iam, endpoints.region).sign({
+    method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
+  return signed.headers;
+}
+
 export class SandboxClient {
   readonly events: EventBridgeClient;
 
@@ -135,20 +158,9 @@ export class SandboxClient {
       'x-recipient-email': recipientEmail,
       ...(text === undefined ? {} : { 'content-type': 'application/json' }),
     };
-    const request = signed
-      ? await executeApiSigner(this.endpoints.iam, this.endpoints.region).sign({
-          method,
-          protocol: url.protocol,
-          hostname: url.hostname,
-          port: Number(url.port),
-          path: url.pathname,
-          headers,
-          ...(text === undefined ? {} : { body: text }),
-        })
-      : { headers };
     const response = await fetch(url, {
       method,
-      headers: request.headers,
+      headers: signed ? await signedApiHeaders(this.endpoints, method, url, headers, text) : headers,
       ...(text === undefined ? {} : { body: text }),
     });
     const answer = await response.text();

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_EVENT_SOURCES, SesDetailType } from '../../lambdas/domain/events/index.ts';
 import { kebabDetailType } from '../../lambdas/domain/events/json-schema.ts';
 import { type BusEvent, eventValidator, readEventDocuments } from '../support/published-contracts.ts';
-import { useSandbox, wrongCodeFor } from './harness.ts';
+import { useSandbox, whileFaulty, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();
 
@@ -56,17 +56,11 @@ describe('every event on the bus against its published document (docs/events)', 
           deliveryDate: date,
         });
     }
-    e2e.sandbox.faults.ses.inject({
-      operation: 'SendEmail',
-      status: 500,
-      errorCode: 'InternalFailure',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await e2e.ship('ED-EMAILFAIL-1');
-    } finally {
-      e2e.sandbox.faults.ses.clear();
-    }
+    await whileFaulty(
+      e2e.sandbox.faults.ses,
+      { operation: 'SendEmail', status: 500, errorCode: 'InternalFailure' },
+      () => e2e.ship('ED-EMAILFAIL-1'),
+    );
     await e2e.ship('ED-BOUNCE-1', {
       recipient: { email: 'bounce+ed1@simulator.amazonses.com', name: 'Alex Example', locale: 'en-GB' },
     });

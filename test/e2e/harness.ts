@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { SandboxClient } from '../../sandbox/app/client.ts';
 import type { Sandbox } from '../../sandbox/app/sandbox.ts';
+import type { Fault, FaultProxy } from '../../sandbox/emulators/fault-proxy.ts';
 import {
   codeHashOf,
   type Harness,
@@ -31,6 +32,20 @@ export interface E2eHarness {
 }
 
 export { wrongCodeFor };
+
+/** Runs `run` while `proxy` answers every matching request with `fault`, clearing it however `run` ends. */
+export async function whileFaulty<T>(
+  proxy: Pick<FaultProxy, 'inject' | 'clear'>,
+  fault: Omit<Fault, 'times'>,
+  run: () => Promise<T>,
+): Promise<T> {
+  proxy.inject({ ...fault, times: Number.POSITIVE_INFINITY });
+  try {
+    return await run();
+  } finally {
+    proxy.clear();
+  }
+}
 
 /** Registers beforeAll/afterAll that boot and stop a sandbox; use the returned harness inside tests. */
 export function useSandbox(): E2eHarness {

@@ -1,8 +1,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { RESEND_PATH, routePath, TRACK_PATH } from '../../lambdas/contracts/http/paths.ts';
-import { codeFromEmail } from '../../sandbox/app/client.ts';
-import { executeApiSigner } from '../../sandbox/emulators/http-api/sigv4.ts';
+import { codeFromEmail, signedApiHeaders } from '../../sandbox/app/client.ts';
 import { writeCodeItem } from '../support/sandbox-harness.ts';
 import { useSandbox, wrongCodeFor } from './harness.ts';
 
@@ -48,17 +47,12 @@ async function signedRecipientRequest(
   recipientHeader: string,
   method: 'GET' | 'POST' = 'GET',
 ): Promise<{ status: number; body: string; headers: Record<string, string> }> {
-  const { apiUrl, iam, region } = e2e.sandbox.endpoints;
-  const url = new URL(path, apiUrl);
-  const signed = await executeApiSigner(iam, region).sign({
-    method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    headers: { host: url.host, 'x-recipient-email': recipientHeader },
+  const url = new URL(path, e2e.sandbox.endpoints.apiUrl);
+  const signed = await signedApiHeaders(e2e.sandbox.endpoints, method, url, {
+    host: url.host,
+    'x-recipient-email': recipientHeader,
   });
-  const response = await fetch(url, { method, headers: signed.headers });
+  const response = await fetch(url, { method, headers: signed });
   const headers = Object.fromEntries(
     [...response.headers].filter(([name]) => !['date', 'apigw-requestid'].includes(name)),
   );

@@ -2,8 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { RESEND_PATH, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { VERIFY_SCOPE } from '../../lambdas/contracts/http/routes.ts';
-import { codeFromEmail } from '../../sandbox/app/client.ts';
-import { executeApiSigner } from '../../sandbox/emulators/http-api/sigv4.ts';
+import { codeFromEmail, signedApiHeaders } from '../../sandbox/app/client.ts';
 import {
   documentedStatuses,
   type HttpAnswer,
@@ -11,7 +10,7 @@ import {
   readOpenApiDocument,
 } from '../support/published-contracts.ts';
 import { writeCodeItem } from '../support/sandbox-harness.ts';
-import { useSandbox, wrongCodeFor } from './harness.ts';
+import { useSandbox, whileFaulty, wrongCodeFor } from './harness.ts';
 
 const e2e = useSandbox();
 
@@ -53,6 +52,9 @@ interface Call {
   readonly body?: string | Buffer | object;
 }
 
+/** DynamoDB refusing every request for good (a 400 no retry helps): the handler answers 500. */
+const DYNAMODB_REFUSES = { status: 400, errorCode: 'ValidationException' };
+
 /** Sends one request the way a client does (fetch; node:http for a GET with a body, which fetch refuses). */
 async function send(operation: Operation, call: Call): Promise<HttpAnswer> {
   const [method = 'GET', template = ''] = operation.split(' ');
@@ -69,18 +71,7 @@ async function send(operation: Operation, call: Call): Promise<HttpAnswer> {
     ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
     ...(call.recipient ? { 'x-recipient-email': call.recipient } : {}),
   };
-  if (call.signed) {
-    const signed = await executeApiSigner(e2e.sandbox.endpoints.iam, e2e.sandbox.endpoints.region).sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      headers,
-      ...(body === undefined ? {} : { body }),
-    });
-    headers = signed.headers;
-  }
+  if (call.signed) headers = await signedApiHeaders(e2e.sandbox.endpoints, method, url, headers, body);
   if (method === 'GET' && body !== undefined) return sendWithNodeHttp(url, method, headers, body);
   const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
   return {
@@ -324,27 +315,14 @@ describe(`${VERIFY}: every answer the sandbox gives is in the document`, () => {
     const call = { parcelId: 'OA-V-5XX-1', token, body: { code } };
 
     // Act and Assess: each answer is checked against the document as it comes
-    e2e.sandbox.faults.kms.inject({
-      operation: 'TrentService.GenerateMac',
-      status: 400,
-      errorCode: 'ThrottlingException',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await expectAnswer(VERIFY, call, 503, 'TRY_AGAIN');
-    } finally {
-      e2e.sandbox.faults.kms.clear();
-    }
-    e2e.sandbox.faults.dynamodb.inject({
-      status: 400,
-      errorCode: 'ValidationException',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await expectAnswer(VERIFY, call, 500, 'INTERNAL_ERROR');
-    } finally {
-      e2e.sandbox.faults.dynamodb.clear();
-    }
+    await whileFaulty(
+      e2e.sandbox.faults.kms,
+      { operation: 'TrentService.GenerateMac', status: 400, errorCode: 'ThrottlingException' },
+      () => expectAnswer(VERIFY, call, 503, 'TRY_AGAIN'),
+    );
+    await whileFaulty(e2e.sandbox.faults.dynamodb, DYNAMODB_REFUSES, () =>
+      expectAnswer(VERIFY, call, 500, 'INTERNAL_ERROR'),
+    );
   });
 });
 
@@ -412,26 +390,14 @@ describe(`${TRACK}: every answer the sandbox gives is in the document`, () => {
     const call = { parcelId: 'OA-T-5XX-1', recipient, signed: true };
 
     // Act and Assess: each answer is checked against the document as it comes
-    e2e.sandbox.faults.dynamodb.inject({
-      status: 400,
-      errorCode: 'ProvisionedThroughputExceededException',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await expectAnswer(TRACK, call, 503, 'TRY_AGAIN');
-    } finally {
-      e2e.sandbox.faults.dynamodb.clear();
-    }
-    e2e.sandbox.faults.dynamodb.inject({
-      status: 400,
-      errorCode: 'ValidationException',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await expectAnswer(TRACK, call, 500, 'INTERNAL_ERROR');
-    } finally {
-      e2e.sandbox.faults.dynamodb.clear();
-    }
+    await whileFaulty(
+      e2e.sandbox.faults.dynamodb,
+      { status: 400, errorCode: 'ProvisionedThroughputExceededException' },
+      () => expectAnswer(TRACK, call, 503, 'TRY_AGAIN'),
+    );
+    await whileFaulty(e2e.sandbox.faults.dynamodb, DYNAMODB_REFUSES, () =>
+      expectAnswer(TRACK, call, 500, 'INTERNAL_ERROR'),
+    );
   });
 });
 
@@ -535,17 +501,11 @@ describe(`${RESEND}: every answer the sandbox gives is in the document`, () => {
     const call = { parcelId: 'OA-R-5XX-1', recipient, signed: true };
 
     // Act and Assess: each answer is checked against the document as it comes
-    e2e.sandbox.faults.ses.inject({
-      operation: 'SendEmail',
-      status: 400,
-      errorCode: 'Throttling',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await expectAnswer(RESEND, call, 503, 'TRY_AGAIN');
-    } finally {
-      e2e.sandbox.faults.ses.clear();
-    }
+    await whileFaulty(
+      e2e.sandbox.faults.ses,
+      { operation: 'SendEmail', status: 400, errorCode: 'Throttling' },
+      () => expectAnswer(RESEND, call, 503, 'TRY_AGAIN'),
+    );
     const ses = e2e.sandbox.faults.ses.hold('SendEmail');
     const first = send(RESEND, call);
     await ses.arrived;
@@ -555,16 +515,9 @@ describe(`${RESEND}: every answer the sandbox gives is in the document`, () => {
       ses.release();
     }
     expect((await first).status).toBe(202);
-    e2e.sandbox.faults.dynamodb.inject({
-      status: 400,
-      errorCode: 'ValidationException',
-      times: Number.POSITIVE_INFINITY,
-    });
-    try {
-      await expectAnswer(RESEND, call, 500, 'INTERNAL_ERROR');
-    } finally {
-      e2e.sandbox.faults.dynamodb.clear();
-    }
+    await whileFaulty(e2e.sandbox.faults.dynamodb, DYNAMODB_REFUSES, () =>
+      expectAnswer(RESEND, call, 500, 'INTERNAL_ERROR'),
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import { decryptOtpCode } from '../../lambdas/domain/otp-code.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
@@ -23,9 +24,11 @@ const NOW = new Date('2026-12-01T13:00:00Z');
 const FAILED_AT = '2026-12-01T12:00:00Z';
 const TOMORROW = '2026-12-02';
 const DAY = 86_400;
-// Both other than the contract's defaults (60 and 30), so a test sees the handler honour them.
+// All other than the contract's defaults, so a test sees the handler honour them: the per-parcel cap of
+// wrong codes also stops reissuing (a fresh code would be fresh tries).
 const MAX_DAYS_AHEAD = 120;
 const RETENTION_DAYS = 45;
+const PER_PARCEL = 6;
 const secrets = mockClient(SecretsManagerClient);
 const kms = mockClient(KMSClient);
 
@@ -34,7 +37,7 @@ const t = handlerTestOnTables<Handler>(
   {
     RECORD_RETENTION_DAYS: String(RETENTION_DAYS),
     MAX_DELIVERY_DAYS_AHEAD: String(MAX_DAYS_AHEAD),
-    MAX_WRONG_ATTEMPTS_PER_PARCEL: '10',
+    MAX_WRONG_ATTEMPTS_PER_PARCEL: String(PER_PARCEL),
   },
   { mocks: [secrets, kms], now: NOW },
 );
@@ -147,13 +150,13 @@ describe('apply-lifecycle handler', () => {
 
   it('locks the parcel at MAX_WRONG_ATTEMPTS_PER_PARCEL wrong codes: no new code', async () => {
     // Prepare
-    const parcelId = await parcelWith({ totalWrongAttempts: 10 });
+    const parcelId = await parcelWith({ totalWrongAttempts: PER_PARCEL });
 
     // Act
     const result = await invoke(failure(parcelId, TOMORROW));
 
     // Assess
-    expect(result).toEqual({ outcome: 'LOCKED', parcelId, totalWrongAttempts: 10 });
+    expect(result).toEqual({ outcome: 'LOCKED', parcelId, totalWrongAttempts: PER_PARCEL });
     expect(await t.tables.item(parcelId)).toMatchObject({ status: 'REVOKED', issueId: ISSUE_ID });
   });
 
@@ -229,4 +232,27 @@ describe('apply-lifecycle handler', () => {
       expect(kms.calls()).toHaveLength(0);
     },
   );
+});
+
+describe('apply-lifecycle handler: configured parcel cap and retention', () => {
+  it('uses a cap and a retention other than the defaults (else this file proves nothing)', () => {
+    // Assess
+    expect(PER_PARCEL).not.toBe(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default);
+    expect(RETENTION_DAYS).not.toBe(ENVIRONMENT.RECORD_RETENTION_DAYS.default);
+    expect(MAX_DAYS_AHEAD).not.toBe(ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default);
+  });
+
+  it('reissues only while the parcel is under the cap, and keeps the record RECORD_RETENTION_DAYS past the new code', async () => {
+    // Prepare
+    const parcelId = await parcelWith({ totalWrongAttempts: PER_PARCEL - 1 });
+
+    // Act
+    const result = await invoke(failure(parcelId, TOMORROW));
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'REISSUED', parcelId });
+    const item = (await t.tables.item(parcelId)) as OtpRecord;
+    expect(item.issueId).not.toBe(ISSUE_ID);
+    expect(item.ttl - item.expiresAt).toBe(RETENTION_DAYS * DAY);
+  });
 });

@@ -10,6 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
 import { otpRecord, parcelShippedDetail } from '../support/fixtures.ts';
@@ -26,6 +27,11 @@ import {
 
 type Handler = typeof import('../../lambdas/issue-otp/handler.ts')['handler'];
 
+// How far ahead a code may be valid and how long its record is kept: this file sets both to values other
+// than the contract's defaults, so a handler that ignored its environment would fail here.
+const MAX_DAYS_AHEAD = 7;
+const RETENTION_DAYS = 12;
+const DAY = 86_400;
 // 2026-12-01 11:00 in Berlin.
 const NOW = new Date('2026-12-01T10:00:00Z');
 
@@ -35,7 +41,7 @@ const kms = mockClient(KMSClient);
 
 const t = handlerTest<Handler>(
   'issue-otp',
-  { RECORD_RETENTION_DAYS: '30', MAX_DELIVERY_DAYS_AHEAD: '60' },
+  { RECORD_RETENTION_DAYS: String(RETENTION_DAYS), MAX_DELIVERY_DAYS_AHEAD: String(MAX_DAYS_AHEAD) },
   { mocks: [ddb, secrets, kms], now: NOW },
 );
 
@@ -108,7 +114,7 @@ describe('issue-otp handler', () => {
       parcelId: 'PCL-789',
       status: 'ISSUED',
       expiresAt: endOfDay,
-      ttl: endOfDay + 30 * 86_400,
+      ttl: endOfDay + RETENTION_DAYS * DAY,
       issuedAt: NOW.getTime() / 1000,
       issueCount: 1,
       wrongAttempts: 0,
@@ -218,5 +224,36 @@ describe('issue-otp handler', () => {
     expect(logs).not.toContain(item.codeHash?.S ?? '<no hash>');
     expect(logs).not.toContain(item.codeCiphertext?.S ?? '<no ciphertext>');
     expect(logs).not.toContain('erika.mustermann@example.com');
+  });
+});
+
+const inDays = (days: number) => new Date(NOW.getTime() + days * DAY * 1000).toISOString().slice(0, 10);
+
+describe('issue-otp handler: configured days ahead and retention', () => {
+  it('uses settings other than the defaults (else this file proves nothing)', () => {
+    // Assess
+    expect(MAX_DAYS_AHEAD).not.toBe(ENVIRONMENT.MAX_DELIVERY_DAYS_AHEAD.default);
+    expect(RETENTION_DAYS).not.toBe(ENVIRONMENT.RECORD_RETENTION_DAYS.default);
+  });
+
+  it('issues no code for a delivery day further ahead than MAX_DELIVERY_DAYS_AHEAD, and writes nothing', async () => {
+    // Act
+    const run = invoke(parcelShippedDetail({ expectedDeliveryDate: inDays(MAX_DAYS_AHEAD + 1) }));
+
+    // Assess
+    await expect(run).rejects.toMatchObject({ name: 'DeliveryDateOutOfRangeError' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('keeps the record RECORD_RETENTION_DAYS after its code expires', async () => {
+    // Prepare
+    acceptWrites();
+
+    // Act
+    await invoke(parcelShippedDetail({ expectedDeliveryDate: inDays(MAX_DAYS_AHEAD) }));
+
+    // Assess
+    const item = putItem();
+    expect(Number(item.ttl?.N) - Number(item.expiresAt?.N)).toBe(RETENTION_DAYS * DAY);
   });
 });

@@ -1,20 +1,10 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import { parcelTagValue } from '../../lambdas/domain/delivery-status.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
-import {
-  eventBridgeEvent,
-  OTP_CODE,
-  otpRecordHolding,
-  RECIPIENT_EMAIL,
-  RECIPIENT_NAME,
-  uniqueParcelId,
-} from '../support/fixtures.ts';
-import { answerEncryptionSecret, ENCRYPTION_KEY, handlerTestOnTables } from './support.ts';
+import { eventBridgeEvent, OTP_CODE, RECIPIENT_EMAIL, RECIPIENT_NAME } from '../support/fixtures.ts';
+import { smsFallbackTest } from './support.ts';
 
 type Handler = typeof import('../../lambdas/record-delivery/handler.ts')['handler'];
 
@@ -25,41 +15,18 @@ const NOW_SECONDS = NOW.getTime() / 1000;
 const SMS_LEASE_SECONDS = 90;
 const PHONE = '+4915112345678';
 const MESSAGE_ID = 'msg-code';
-const secrets = mockClient(SecretsManagerClient);
-const sms = mockClient(PinpointSMSVoiceV2Client);
-const eventBridge = mockClient(EventBridgeClient);
-
-const t = handlerTestOnTables<Handler>(
+const fallback = smsFallbackTest<Handler>(
   'record-delivery',
   { SMS_CLAIM_LEASE_SECONDS: String(SMS_LEASE_SECONDS) },
-  { mocks: [secrets, sms, eventBridge], now: NOW },
+  { now: NOW },
 );
-
-beforeEach(() => {
-  answerEncryptionSecret(secrets);
-  sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
-});
+const { test: t, sms, texts, published } = fallback;
 
 /** A parcel of its own per test: its code emailed as MESSAGE_ID (SES accepted it) and its recipient. */
-async function emailedParcel(
+const emailedParcel = (
   overrides: Partial<OtpRecord> = {},
   recipient: Partial<RecipientRecord> = { phone: PHONE },
-): Promise<string> {
-  const parcelId = uniqueParcelId();
-  await t.tables.putParcel(
-    otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, {
-      parcelId,
-      emailStatus: 'SENT',
-      emailMessageId: MESSAGE_ID,
-      emailDelivery: 'SENT',
-      emailDeliveryRank: 1,
-      ...overrides,
-    }),
-    recipient,
-  );
-  return parcelId;
-}
+) => fallback.emailedParcel({ emailDelivery: 'SENT', emailDeliveryRank: 1, ...overrides }, recipient);
 
 /** SES's event (as EventBridge delivers it) of `eventType` about the code email of `parcelId`. */
 const sesEvent = (
@@ -86,12 +53,6 @@ const BOUNCE = {
 };
 const invoke = (event: ReturnType<typeof sesEvent>) =>
   t.handler(event, t.context) as Promise<Record<string, unknown>>;
-const texts = () => sms.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input);
-const published = () =>
-  eventBridge
-    .commandCalls(PutEventsCommand)
-    .flatMap((call) => call.args[0].input.Entries ?? [])
-    .map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown }));
 
 describe('record-delivery handler', () => {
   it('uses an SMS claim lease other than the default (else the lease tests prove nothing)', () => {
@@ -248,16 +209,7 @@ describe('record-delivery handler', () => {
     expect(result).toEqual({ parcelId, outcome: 'UNDELIVERABLE' });
     expect(again).toEqual({ parcelId, outcome: 'ALREADY_REPORTED' });
     expect(texts()).toHaveLength(0);
-    expect(published()).toEqual([
-      expect.objectContaining({
-        EventBusName: 'secure-delivery',
-        Source: 'secure-delivery',
-        DetailType: 'Delivery Otp Undeliverable',
-        detail: { parcelId, channel: 'EMAIL', reason: 'EMAIL_BOUNCED' },
-      }),
-    ]);
-    const raw = JSON.stringify(eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input));
-    for (const secret of [RECIPIENT_EMAIL, RECIPIENT_NAME, OTP_CODE]) expect(raw).not.toContain(secret);
+    fallback.expectUndeliverableOnly(parcelId, 'EMAIL_BOUNCED');
   });
 
   it('reports a rejected email without a phone as EMAIL_REJECTED', async () => {

@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import { OTP_CODE, PARCEL_ID, RECIPIENT_EMAIL } from '../support/fixtures.ts';
 import { recipientRouteTest } from './support.ts';
 
@@ -184,5 +185,59 @@ describe('resend-otp handler', () => {
     expect(response.statusCode).toBe(422);
     expect(response.json).toMatchObject({ code: 'SMS_REJECTED' });
     expect((await tables().item(parcelId))?.resendCount).toBe(0);
+  });
+});
+
+// The resend cap limits how often a code can be pushed at a recipient: this block loads the handler again
+// with a cap and a lease other than the contract's defaults, so a handler that ignored its environment fails.
+describe('resend-otp handler: configured cap and lease', () => {
+  const MAX_RESENDS = 1;
+  const LEASE_SECONDS = 40;
+  const limited = recipientRouteTest(
+    'resend-otp',
+    'POST /parcels/{parcelId}/otp/resend',
+    { MAX_RESENDS_PER_CODE: String(MAX_RESENDS), RESEND_LEASE_SECONDS: String(LEASE_SECONDS) },
+    { secrets, mocks: [ses, sms], now: NOW },
+  );
+  const resend = (parcelId: string) => limited.call(parcelId, { recipientEmail: RECIPIENT_EMAIL });
+
+  it('uses a cap and a lease other than the defaults (else this file proves nothing)', () => {
+    // Assess
+    expect(MAX_RESENDS).not.toBe(ENVIRONMENT.MAX_RESENDS_PER_CODE.default);
+    expect(LEASE_SECONDS).not.toBe(ENVIRONMENT.RESEND_LEASE_SECONDS.default);
+  });
+
+  it('resends a code at most MAX_RESENDS_PER_CODE times, then answers 429 sending nothing', async () => {
+    // Prepare
+    ses.on(SendEmailCommand).resolves({ MessageId: 'msg-resent' });
+    const parcelId = await limited.parcelWith();
+
+    // Act
+    const first = await resend(parcelId);
+    const second = await resend(parcelId);
+
+    // Assess
+    expect(first.statusCode).toBe(202);
+    expect(first.json).toEqual({ code: 'RESENT', resendsRemaining: 0 });
+    expect(second.statusCode).toBe(429);
+    expect(second.json).toEqual({ code: 'TOO_MANY_RESENDS' });
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('holds the code for RESEND_LEASE_SECONDS while its email is on the way', async () => {
+    // Prepare
+    const parcelId = await limited.parcelWith();
+    let leaseWhileSending: unknown;
+    ses.on(SendEmailCommand).callsFake(async () => {
+      leaseWhileSending = (await limited.test.tables.item(parcelId))?.resendLeaseUntil;
+      return { MessageId: 'msg-resent' };
+    });
+
+    // Act
+    const response = await resend(parcelId);
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(leaseWhileSending).toBe(NOW_SECONDS + LEASE_SECONDS);
   });
 });

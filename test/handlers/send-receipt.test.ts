@@ -1,6 +1,7 @@
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import {
   eventBridgeEvent,
@@ -13,6 +14,9 @@ import { handlerTestOnTables } from './support.ts';
 
 type Handler = typeof import('../../lambdas/send-receipt/handler.ts')['handler'];
 
+// The claim lease decides when a second sender may take over a receipt in flight (one receipt, not two):
+// other than the contract's default, so a handler that ignored EMAIL_CLAIM_LEASE_SECONDS fails here.
+const LEASE_SECONDS = 120;
 const NOW = new Date('2026-12-01T13:05:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 const VERIFIED_AT = Date.parse('2026-12-01T13:00:00Z') / 1000;
@@ -20,7 +24,7 @@ const ses = mockClient(SESClient);
 
 const t = handlerTestOnTables<Handler>(
   'send-receipt',
-  { EMAIL_CLAIM_LEASE_SECONDS: '30' },
+  { EMAIL_CLAIM_LEASE_SECONDS: String(LEASE_SECONDS) },
   { mocks: [ses], now: NOW },
 );
 
@@ -80,9 +84,17 @@ describe('send-receipt handler', () => {
     expect(emailed()).toHaveLength(1);
   });
 
-  it('fails (so Lambda retries after the lease) while another try holds the claim, sending nothing', async () => {
+  it('uses a lease other than the default (else the lease tests prove nothing)', () => {
+    // Assess
+    expect(LEASE_SECONDS).not.toBe(ENVIRONMENT.EMAIL_CLAIM_LEASE_SECONDS.default);
+  });
+
+  it('leaves a receipt claimed less than EMAIL_CLAIM_LEASE_SECONDS ago to its sender (Lambda retries after the lease), sending nothing', async () => {
     // Prepare
-    const parcelId = await handedOver({ receiptStatus: 'SENDING', receiptClaimedAt: NOW_SECONDS - 5 });
+    const parcelId = await handedOver({
+      receiptStatus: 'SENDING',
+      receiptClaimedAt: NOW_SECONDS - LEASE_SECONDS / 2,
+    });
 
     // Act
     const run = invoke({ parcelId });
@@ -92,9 +104,12 @@ describe('send-receipt handler', () => {
     expect(emailed()).toHaveLength(0);
   });
 
-  it('takes over a claim older than the lease (a try that died) and sends the receipt', async () => {
+  it('takes over a receipt claimed more than EMAIL_CLAIM_LEASE_SECONDS ago (a try that died) and sends it', async () => {
     // Prepare
-    const parcelId = await handedOver({ receiptStatus: 'SENDING', receiptClaimedAt: NOW_SECONDS - 31 });
+    const parcelId = await handedOver({
+      receiptStatus: 'SENDING',
+      receiptClaimedAt: NOW_SECONDS - LEASE_SECONDS - 1,
+    });
 
     // Act
     const result = await invoke({ parcelId });

@@ -1,20 +1,23 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   GenerateMacCommand,
   type KMSClientResolvedConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-kms';
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import {
   GetSecretValueCommand,
   type ServiceInputTypes as SecretsInput,
+  SecretsManagerClient,
   type SecretsManagerClientResolvedConfig,
   type ServiceOutputTypes as SecretsOutput,
 } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
-import type { AwsStub } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { type AwsStub, mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import {
   type AppVariable,
   ENVIRONMENT,
@@ -31,7 +34,13 @@ import { httpErrorHandler } from '../../lambdas/shared/http-error-handler.ts';
 import { lambdaHandler } from '../../lambdas/shared/runtime.ts';
 import { TEST_MAC_KEY } from '../domain/fake-code-hasher.ts';
 import { type LocalOtpTable, useOtpTables } from '../support/dynamodb-table.ts';
-import { OTP_CODE, otpRecordHolding, uniqueParcelId } from '../support/fixtures.ts';
+import {
+  OTP_CODE,
+  otpRecordHolding,
+  RECIPIENT_EMAIL,
+  RECIPIENT_NAME,
+  uniqueParcelId,
+} from '../support/fixtures.ts';
 
 /** What the mocked Secrets Manager returns for the encryption secret. */
 export const ENCRYPTION_SECRET = 'Pw4eQ7rT1yU8iO3pA6sD9fG2hJ5kL0zX'.repeat(2);
@@ -107,13 +116,15 @@ export function stubCommonEnv(): void {
 }
 
 /**
- * Sets the common and the handler's own environment, then imports `lambdas/<name>/handler.ts` (handlers
- * read their configuration at init, so the environment must be in place first).
+ * Sets the common and the handler's own environment, then imports `lambdas/<name>/handler.ts` afresh
+ * (handlers read their configuration at init, so the environment must be in place first; a fresh module
+ * lets one file load a handler again, in a `describe` of its own, with another environment).
  */
 export async function loadHandler<H>(name: string, env: Record<string, string>): Promise<H> {
   stubCommonEnv();
   vi.stubEnv('POWERTOOLS_SERVICE_NAME', name);
   for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+  vi.resetModules();
   const module = (await import(`../../lambdas/${name}/handler.ts`)) as { handler: H };
   return module.handler;
 }
@@ -319,6 +330,17 @@ export function recipientRequest(
   };
 }
 
+/** Stores a parcel of its own ({@link otpRecordHolding} of {@link OTP_CODE}, and its recipient); returns its id. */
+async function storeParcel(
+  tables: LocalOtpTable,
+  overrides: Partial<OtpRecord>,
+  recipient: Partial<RecipientRecord>,
+): Promise<string> {
+  const parcelId = uniqueParcelId();
+  await tables.putParcel(otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }), recipient);
+  return parcelId;
+}
+
 /** A recipient route's answer, its body parsed. */
 export type RouteAnswer = Exclude<APIGatewayProxyResultV2, string> & { json: Record<string, unknown> };
 
@@ -348,17 +370,8 @@ export function recipientRouteTest(
   return {
     test,
     /** Stores a parcel of its own (code and recipient) for this test; returns its id. */
-    async parcelWith(
-      overrides: Partial<OtpRecord> = {},
-      recipient: Partial<RecipientRecord> = {},
-    ): Promise<string> {
-      const parcelId = uniqueParcelId();
-      await test.tables.putParcel(
-        otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, { parcelId, ...overrides }),
-        recipient,
-      );
-      return parcelId;
-    },
+    parcelWith: (overrides: Partial<OtpRecord> = {}, recipient: Partial<RecipientRecord> = {}) =>
+      storeParcel(test.tables, overrides, recipient),
     /** Calls the route for `parcelId` as the shop backend (`recipientEmail` in X-Recipient-Email). */
     async call(
       parcelId: string,
@@ -398,6 +411,60 @@ export function errorMiddlewareTest() {
         throw error;
       }).use(httpErrorHandler(route, logger));
       return structured(await handler({}, lambdaContext(route.name)));
+    },
+  };
+}
+
+/**
+ * {@link handlerTestOnTables} for a handler that texts a code when its email fails (record-delivery,
+ * sweep-delayed): Secrets Manager answers the encryption secret, SMS and EventBridge accept, per test;
+ * `emailedParcel` stores a parcel whose code SES accepted (`overrides` say what SES reported since).
+ */
+export function smsFallbackTest<H>(name: HandlerName, env: TestEnvironment, options: { readonly now: Date }) {
+  const secrets = mockClient(SecretsManagerClient);
+  const sms = mockClient(PinpointSMSVoiceV2Client);
+  const eventBridge = mockClient(EventBridgeClient);
+  const test = handlerTestOnTables<H>(name, env, { mocks: [secrets, sms, eventBridge], now: options.now });
+  beforeEach(() => {
+    answerEncryptionSecret(secrets);
+    sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
+  });
+  const published = () =>
+    eventBridge
+      .commandCalls(PutEventsCommand)
+      .flatMap((call) => call.args[0].input.Entries ?? [])
+      .map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown }));
+  return {
+    test,
+    sms,
+    eventBridge,
+    /** Stores a parcel of its own whose code email SES accepted as `msg-code`, and its recipient. */
+    emailedParcel: (overrides: Partial<OtpRecord> = {}, recipient: Partial<RecipientRecord> = {}) =>
+      storeParcel(test.tables, { emailStatus: 'SENT', emailMessageId: 'msg-code', ...overrides }, recipient),
+    /** The texts sent in the running test. */
+    texts: () => sms.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input),
+    /** The events published in the running test, each with its detail parsed. */
+    published,
+    /** Asserts that the one event published is Undeliverable for `parcelId`'s email, carrying no PII or code. */
+    expectUndeliverableOnly(parcelId: string, reason: string): void {
+      const entries = eventBridge
+        .commandCalls(PutEventsCommand)
+        .flatMap((call) => call.args[0].input.Entries ?? []);
+      expect(
+        entries.map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown })),
+      ).toEqual([
+        expect.objectContaining({
+          EventBusName: 'secure-delivery',
+          Source: 'secure-delivery',
+          DetailType: 'Delivery Otp Undeliverable',
+          detail: { parcelId, channel: 'EMAIL', reason },
+        }),
+      ]);
+      const raw = JSON.stringify(
+        eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input),
+      );
+      for (const secret of [RECIPIENT_EMAIL, RECIPIENT_NAME, OTP_CODE]) expect(raw).not.toContain(secret);
     },
   };
 }

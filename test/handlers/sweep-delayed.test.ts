@@ -1,19 +1,9 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import { describe, expect, it, vi } from 'vitest';
 import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
-import {
-  eventBridgeEvent,
-  OTP_CODE,
-  otpRecordHolding,
-  RECIPIENT_EMAIL,
-  RECIPIENT_NAME,
-  uniqueParcelId,
-} from '../support/fixtures.ts';
-import { answerEncryptionSecret, ENCRYPTION_KEY, handlerTestOnTables } from './support.ts';
+import { eventBridgeEvent, OTP_CODE, RECIPIENT_EMAIL, RECIPIENT_NAME } from '../support/fixtures.ts';
+import { smsFallbackTest } from './support.ts';
 
 type Handler = typeof import('../../lambdas/sweep-delayed/handler.ts')['handler'];
 
@@ -26,24 +16,15 @@ const NOW_SECONDS = NOW.getTime() / 1000;
 // Both other than the contract's defaults (1800 and 30), so a handler ignoring its environment fails here.
 const DELAYED_TIMEOUT_SECONDS = 600;
 const SMS_LEASE_SECONDS = 90;
-const secrets = mockClient(SecretsManagerClient);
-const sms = mockClient(PinpointSMSVoiceV2Client);
-const eventBridge = mockClient(EventBridgeClient);
-
-const t = handlerTestOnTables<Handler>(
+const fallback = smsFallbackTest<Handler>(
   'sweep-delayed',
   {
     EMAIL_DELAYED_TIMEOUT_SECONDS: String(DELAYED_TIMEOUT_SECONDS),
     SMS_CLAIM_LEASE_SECONDS: String(SMS_LEASE_SECONDS),
   },
-  { mocks: [secrets, sms, eventBridge], now: NOW },
+  { now: NOW },
 );
-
-beforeEach(() => {
-  answerEncryptionSecret(secrets);
-  sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
-  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'evt-1' }] });
-});
+const { test: t, sms, texts, published } = fallback;
 
 let phoneSerial = 0;
 /** A phone number no other parcel of this file has. */
@@ -53,43 +34,28 @@ const uniquePhone = () => `+49151100${String(++phoneSerial).padStart(5, '0')}`;
  * A parcel of its own whose code email SES reported DELAYED `delayedFor` seconds ago (as record-delivery
  * writes it), and its recipient.
  */
-async function delayedParcel(
+const delayedParcel = (
   delayedFor: number,
   overrides: Partial<OtpRecord> = {},
   recipient: Partial<RecipientRecord> = {},
-): Promise<string> {
-  const parcelId = uniqueParcelId();
-  await t.tables.putParcel(
-    otpRecordHolding(OTP_CODE, ENCRYPTION_KEY, {
-      parcelId,
-      emailStatus: 'SENT',
-      emailMessageId: 'msg-code',
+) =>
+  fallback.emailedParcel(
+    {
       emailDelivery: 'DELAYED',
       emailDeliveryRank: 2,
       delayedShard: 'DELAYED',
       delayedAt: NOW_SECONDS - delayedFor,
       ...overrides,
-    }),
+    },
     recipient,
   );
-  return parcelId;
-}
 
 // The schedule's event; the handler reads nothing from it.
 const sweep = () =>
   t.handler(eventBridgeEvent('Scheduled Event', {}, { source: 'aws.events' }) as never, t.context) as Promise<
     Record<string, unknown>
   >;
-const textsTo = (phone: string) =>
-  sms
-    .commandCalls(SendTextMessageCommand)
-    .map((call) => call.args[0].input)
-    .filter((input) => input.DestinationPhoneNumber === phone);
-const published = () =>
-  eventBridge
-    .commandCalls(PutEventsCommand)
-    .flatMap((call) => call.args[0].input.Entries ?? [])
-    .map((entry) => ({ ...entry, detail: JSON.parse(entry.Detail ?? '{}') as unknown }));
+const textsTo = (phone: string) => texts().filter((input) => input.DestinationPhoneNumber === phone);
 
 describe('sweep-delayed handler', () => {
   it('uses a timeout and an SMS lease other than the defaults (else this file proves nothing)', () => {
@@ -149,16 +115,7 @@ describe('sweep-delayed handler', () => {
     expect(result).toEqual({ swept: 1 });
     expect(again).toEqual({ swept: 0 });
     expect(sms.commandCalls(SendTextMessageCommand)).toHaveLength(0);
-    expect(published()).toEqual([
-      expect.objectContaining({
-        EventBusName: 'secure-delivery',
-        Source: 'secure-delivery',
-        DetailType: 'Delivery Otp Undeliverable',
-        detail: { parcelId, channel: 'EMAIL', reason: 'EMAIL_DELAYED' },
-      }),
-    ]);
-    const raw = JSON.stringify(eventBridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input));
-    for (const secret of [RECIPIENT_EMAIL, RECIPIENT_NAME, OTP_CODE]) expect(raw).not.toContain(secret);
+    fallback.expectUndeliverableOnly(parcelId, 'EMAIL_DELAYED');
     expect((await t.tables.item(parcelId))?.undeliverableAt).toBe(NOW_SECONDS);
   });
 

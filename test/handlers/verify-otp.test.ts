@@ -12,10 +12,18 @@ import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
 import { otpRecord, RECIPIENT_EMAIL } from '../support/fixtures.ts';
-import { answerGenerateMac, HASH_KEY_ARN, handlerTest, structured, TABLE } from './support.ts';
+import {
+  answerGenerateMac,
+  HASH_KEY_ARN,
+  type HandlerTest,
+  handlerTest,
+  structured,
+  TABLE,
+} from './support.ts';
 
 type Handler = typeof import('../../lambdas/verify-otp/handler.ts')['handler'];
 
@@ -111,8 +119,8 @@ function verifyEvent(
   };
 }
 
-async function invoke(event: APIGatewayProxyEventV2WithJWTAuthorizer) {
-  const result = structured(await t.handler(event, t.context));
+async function invoke(event: APIGatewayProxyEventV2WithJWTAuthorizer, test: HandlerTest<Handler> = t) {
+  const result = structured(await test.handler(event, test.context));
   const body = JSON.parse(result.body ?? '{}') as Record<string, unknown>;
   responseBodies.push(result.body ?? '');
   return { statusCode: result.statusCode, headers: result.headers ?? {}, body, raw: result.body ?? '' };
@@ -534,5 +542,84 @@ describe('verify-otp handler: secrets stay secret', () => {
     for (const response of responses) {
       for (const secret of [...SECRETS, RECIPIENT_EMAIL]) expect(response.raw).not.toContain(secret);
     }
+  });
+});
+
+// The wrong-code caps are the brute-force limit: this block loads the handler again with caps other than
+// the contract's defaults, so a handler that ignored its environment (and fell back to 5 and 10) fails here.
+describe('verify-otp handler: configured wrong-code caps', () => {
+  const PER_CODE = 3;
+  const PER_PARCEL = 4;
+  const limited = handlerTest<Handler>(
+    'verify-otp',
+    { MAX_WRONG_ATTEMPTS_PER_CODE: String(PER_CODE), MAX_WRONG_ATTEMPTS_PER_PARCEL: String(PER_PARCEL) },
+    { mocks: [ddb, kms], now: NOW },
+  );
+  beforeEach(() => {
+    answerGenerateMac(kms);
+  });
+  const verify = (code: string) => invoke(verifyEvent(codeBody(code)), limited);
+
+  it('uses caps other than the defaults (else this file proves nothing)', () => {
+    // Assess
+    expect(PER_CODE).not.toBe(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default);
+    expect(PER_PARCEL).not.toBe(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default);
+  });
+
+  it('checks the verify write against MAX_WRONG_ATTEMPTS_PER_CODE and MAX_WRONG_ATTEMPTS_PER_PARCEL', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(stored({ status: 'VERIFIED' })) });
+
+    // Act
+    const response = await verify(CODE);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const [write] = ddb.commandCalls(UpdateItemCommand);
+    expect(write?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':max': { N: String(PER_CODE) },
+      ':parcelMax': { N: String(PER_PARCEL) },
+    });
+  });
+
+  it('counts the tries left of a code from MAX_WRONG_ATTEMPTS_PER_CODE', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
+      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 2, totalWrongAttempts: 2 })) });
+
+    // Act
+    const response = await verify(WRONG);
+
+    // Assess
+    expect(response.statusCode).toBe(422);
+    expect(response.body).toMatchObject({ code: 'WRONG_CODE', attemptsRemaining: PER_CODE - 2 });
+  });
+
+  it('locks the code at MAX_WRONG_ATTEMPTS_PER_CODE wrong codes, even for the right code', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(stored({ wrongAttempts: PER_CODE })));
+
+    // Act
+    const response = await verify(CODE);
+
+    // Assess
+    expect(response.statusCode).toBe(423);
+    expect(response.body).toMatchObject({ code: 'LOCKED', attemptsRemaining: 0 });
+  });
+
+  it('locks the parcel at MAX_WRONG_ATTEMPTS_PER_PARCEL wrong codes across all of its codes', async () => {
+    // Prepare
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(conditionFailed(stored({ wrongAttempts: 0, totalWrongAttempts: PER_PARCEL })));
+
+    // Act
+    const response = await verify(CODE);
+
+    // Assess
+    expect(response.statusCode).toBe(423);
+    expect(response.body).toMatchObject({ code: 'LOCKED', attemptsRemaining: 0 });
   });
 });
