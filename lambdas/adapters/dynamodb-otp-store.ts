@@ -17,6 +17,7 @@ import type {
   LifecycleStore,
   OtpRecord,
   ReissueFields,
+  ReissueOrder,
   VerifyAttempt,
 } from '../domain/otp-record.ts';
 import { DELIVERY_RANK } from '../domain/otp-record.ts';
@@ -487,7 +488,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
-    order: LifecycleOrder & { readonly nowSeconds: number; readonly keepBindingAt?: number },
+    order: ReissueOrder,
   ): Promise<ConditionalResult> {
     const keep = order.keepBindingAt !== undefined;
     return this.update(parcelId, {

@@ -202,6 +202,12 @@ export interface LifecycleOrder {
   readonly eventKey: string;
 }
 
+/** A reissue's place in time: its lifecycle order, now, and the binding it keeps (if newer than the failure). */
+export interface ReissueOrder extends LifecycleOrder {
+  readonly nowSeconds: number;
+  readonly keepBindingAt?: number;
+}
+
 /** What the lifecycle and recipient paths need beyond {@link OtpStore}. */
 export interface LifecycleStore extends OtpStore {
   /**
@@ -216,7 +222,7 @@ export interface LifecycleStore extends OtpStore {
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
-    order: LifecycleOrder & { readonly nowSeconds: number; readonly keepBindingAt?: number },
+    order: ReissueOrder,
   ): Promise<ConditionalResult>;
   /**
    * Revokes the code unless verified or a resend of it is in flight; `close` (returned, cancelled) also

@@ -9,6 +9,7 @@ import {
   type LifecycleStore,
   type OtpRecord,
   type ReissueFields,
+  type ReissueOrder,
   type VerifyAttempt,
 } from '../../lambdas/domain/otp-record.ts';
 
@@ -191,7 +192,7 @@ export class FakeOtpStore implements LifecycleStore {
     expectedIssueId: string,
     fields: ReissueFields,
     maxWrongPerParcel: number,
-    order: LifecycleOrder & { readonly nowSeconds: number; readonly keepBindingAt?: number },
+    order: ReissueOrder,
   ): Promise<ConditionalResult> {
     const keep = order.keepBindingAt !== undefined;
     return this.update(
