@@ -158,7 +158,7 @@ export const DEFAULT_CLOSURE_TTL_SECONDS = closureTtlSeconds(
 );
 
 /** The code table's sparse index of emails SES reported DELAYED (partition `delayedShard`, sort `delayedAt`). */
-export const DELAYED_INDEX = 'DelayedEmails';
+const DELAYED_INDEX = 'DelayedEmails';
 const DELAYED_SHARD = 'DELAYED';
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
