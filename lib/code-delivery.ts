@@ -16,7 +16,7 @@ import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
 /** SES's detail-types the SES rule routes ({@link SesDetailType}). */
-export const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType);
+const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType);
 
 /** Props for {@link CodeDelivery}. */
 export interface CodeDeliveryProps {

@@ -11,6 +11,7 @@ import {
   StandardThreatProtectionMode,
   UserPool,
   type UserPoolClient,
+  type UserPoolClientOptions,
   type UserPoolDomain,
   UserPoolOperation,
   type UserPoolResourceServer,
@@ -124,17 +125,21 @@ export class DriverPool extends Construct {
       LambdaVersion.V2_0,
     );
 
-    this.handheldClient = this.userPool.addClient('Handheld', {
-      // The handheld signs in through Cognito's API (InitiateAuth, USER_SRP_AUTH) and refreshes; nothing else.
-      authFlows: { userSrp: true },
-      // No OAuth flow (no implicit or code grant, no callback URL): nothing goes live if a domain is added.
-      disableOAuth: true,
+    // What both app clients share: no secret, no hint whether a user exists, revocable tokens, their lifetimes.
+    const clientDefaults = {
       generateSecret: false,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       accessTokenValidity,
       idTokenValidity: accessTokenValidity,
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(12),
+    } as const satisfies UserPoolClientOptions;
+    this.handheldClient = this.userPool.addClient('Handheld', {
+      // The handheld signs in through Cognito's API (InitiateAuth, USER_SRP_AUTH) and refreshes; nothing else.
+      authFlows: { userSrp: true },
+      // No OAuth flow (no implicit or code grant, no callback URL): nothing goes live if a domain is added.
+      disableOAuth: true,
+      ...clientDefaults,
     });
     if (props.webApp) {
       const callback = `${props.webApp.url}/`;
@@ -148,12 +153,7 @@ export class DriverPool extends Construct {
           callbackUrls: [callback],
           logoutUrls: [callback],
         },
-        generateSecret: false,
-        preventUserExistenceErrors: true,
-        enableTokenRevocation: true,
-        accessTokenValidity,
-        idTokenValidity: accessTokenValidity,
-        refreshTokenValidity: props.refreshTokenValidity ?? Duration.hours(12),
+        ...clientDefaults,
       });
       // The scope names the resource server by string, so the client must wait for the server to exist.
       this.webClient.node.addDependency(this.resourceServer);

@@ -34,7 +34,7 @@ export interface HandoverEventsProps {
  * image must exist and not be VERIFIED, so inserts, removals (TTL) and later writes to a verified
  * item (the receipt claim) publish nothing.
  */
-export const HANDOVER_VERIFIED_FILTER = {
+const HANDOVER_VERIFIED_FILTER = {
   dynamodb: {
     NewImage: { status: { S: ['VERIFIED'] } },
     OldImage: { status: { S: [{ 'anything-but': ['VERIFIED'] }] } },
@@ -45,7 +45,7 @@ export const HANDOVER_VERIFIED_FILTER = {
  * A Pipes input template whose keys are exactly the detail's fields (checked by `tsc`), each a quoted
  * placeholder `"<$.path>"`: every path names a string value (Pipes inserts it JSON-escaped).
  */
-export function pipeDetailTemplate<Detail>(paths: DetailPaths<Detail>): string {
+function pipeDetailTemplate<Detail>(paths: DetailPaths<Detail>): string {
   const fields = Object.entries(paths).map(
     ([field, path]) => `${JSON.stringify(field)}: "<${String(path)}>"`,
   );
@@ -53,7 +53,7 @@ export function pipeDetailTemplate<Detail>(paths: DetailPaths<Detail>): string {
 }
 
 /** The event's detail exactly as the contract has it, copied from the new image by the pipe. */
-export const HANDOVER_VERIFIED_TEMPLATE = pipeDetailTemplate<HandoverVerifiedDetail>({
+const HANDOVER_VERIFIED_TEMPLATE = pipeDetailTemplate<HandoverVerifiedDetail>({
   parcelId: '$.dynamodb.Keys.parcelId.S',
   driverId: '$.dynamodb.NewImage.verifiedBy.S',
   verifiedAt: '$.dynamodb.NewImage.verifiedAtIso.S',

@@ -26,13 +26,13 @@ export function contractDocuments(): ContractDocument[] {
  * One JSON Schema (draft 4, envelope and detail) per event, `docs/events/<kebab-detail-type>.json`: the
  * very document the stack publishes to its EventBridge Schema Registry (there with the configured sources).
  */
-export function eventDocuments(): ContractDocument[] {
+function eventDocuments(): ContractDocument[] {
   return EVENTS.map((event) =>
     jsonDocument(`docs/events/${kebabDetailType(event.detailType)}.json`, eventJsonSchema(event)),
   );
 }
 
 /** Serializes a JSON document the way every generated contract file is written. */
-export function jsonDocument(path: string, value: unknown): ContractDocument {
+function jsonDocument(path: string, value: unknown): ContractDocument {
   return { path, text: `${JSON.stringify(value, null, 2)}\n` };
 }

@@ -23,7 +23,7 @@ import {
 import { DEFAULT_CONFIG } from '../lib/config.ts';
 
 /** Security scheme names of the document. */
-export const SECURITY_SCHEMES = { jwt: 'driverAccessToken', iam: 'sigV4' } as const;
+const SECURITY_SCHEMES = { jwt: 'driverAccessToken', iam: 'sigV4' } as const;
 
 /** What API Gateway answers itself before the handler runs, per route authorization. */
 interface GatewayAnswer {
@@ -49,7 +49,7 @@ const ON_EVERY_ROUTE: readonly GatewayAnswer[] = [
 ];
 
 /** API Gateway's own answers for a route (authorizer refusals, body quota, throttling, function failures). */
-export function gatewayAnswers(route: RouteContract<string>): GatewayAnswer[] {
+function gatewayAnswers(route: RouteContract<string>): GatewayAnswer[] {
   if (route.authorization.type === 'jwt') {
     return [
       {
@@ -72,7 +72,7 @@ export function gatewayAnswers(route: RouteContract<string>): GatewayAnswer[] {
 }
 
 /** Every answer the route's handler can give besides its success. */
-export function handlerAnswers(route: RouteContract<string>): ErrorAnswer[] {
+function handlerAnswers(route: RouteContract<string>): ErrorAnswer[] {
   return [
     ...route.badRequests,
     ...Object.values(route.refusals),

@@ -158,7 +158,7 @@ export const DEFAULT_CLOSURE_TTL_SECONDS = closureTtlSeconds(
 );
 
 /** The code table's sparse index of emails SES reported DELAYED (partition `delayedShard`, sort `delayedAt`). */
-export const DELAYED_INDEX = 'DelayedEmails';
+const DELAYED_INDEX = 'DelayedEmails';
 const DELAYED_SHARD = 'DELAYED';
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
@@ -168,6 +168,14 @@ const s = (value: string): AttributeValue => ({ S: value });
 const NEWER_THAN_LAST_LIFECYCLE =
   '(attribute_not_exists(lastLifecycleAt) OR lastLifecycleAt < :eventAt ' +
   'OR (lastLifecycleAt = :eventAt AND lastLifecycleEvent <> :eventKey))';
+
+/** The record still holds this issue's code and it is open (issued, not expired); `codeOpen` is its twin. */
+const CODE_OPEN = 'issueId = :issue AND #status = :issued AND expiresAt > :now';
+
+/** {@link CODE_OPEN} on a record read back after a refused update. */
+function codeOpen(record: OtpRecord | undefined, issueId: string, nowSeconds: number): boolean {
+  return record?.issueId === issueId && record.status === 'ISSUED' && record.expiresAt > nowSeconds;
+}
 
 /** No resend of the current code may be on its way to SES (its email must carry a current code). */
 const NO_RESEND_IN_FLIGHT = '(attribute_not_exists(resendLeaseUntil) OR resendLeaseUntil <= :now)';
@@ -241,7 +249,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
       UpdateExpression: 'SET emailStatus = :sending, emailClaimedAt = :now',
       // Only while the code is open: a code revoked or expired meanwhile is never emailed.
       ConditionExpression:
-        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        `${CODE_OPEN} ` +
         'AND (attribute_not_exists(emailStatus) OR (emailStatus = :sending AND emailClaimedAt < :stale))',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
@@ -255,14 +263,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     if (result.ok) return 'CLAIMED';
     const current = result.current;
     if (current?.emailStatus === 'SENT') return 'ALREADY_SENT';
-    if (
-      !current ||
-      current.issueId !== issueId ||
-      current.status !== 'ISSUED' ||
-      current.expiresAt <= nowSeconds
-    ) {
-      return 'CODE_CLOSED';
-    }
+    if (!codeOpen(current, issueId, nowSeconds)) return 'CODE_CLOSED';
     return 'IN_FLIGHT';
   }
 
@@ -317,7 +318,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     const result = await this.update(parcelId, {
       UpdateExpression: 'SET smsStatus = :sending, smsClaimedAt = :now, smsLeaseUntil = :leaseUntil',
       ConditionExpression:
-        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        `${CODE_OPEN} ` +
         'AND (attribute_not_exists(smsStatus) OR (smsStatus = :sending AND smsClaimedAt < :stale))',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
@@ -332,13 +333,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
     if (result.ok) return 'CLAIMED';
     const current = result.current;
     if (current?.issueId === issueId && current.smsStatus === 'SENT') return 'ALREADY_SENT';
-    if (
-      !current ||
-      current.issueId !== issueId ||
-      current.status !== 'ISSUED' ||
-      current.expiresAt <= nowSeconds
-    )
-      return 'CODE_CLOSED';
+    if (!codeOpen(current, issueId, nowSeconds)) return 'CODE_CLOSED';
     return 'IN_FLIGHT';
   }
 
@@ -570,7 +565,7 @@ export class DynamoDbOtpStore implements LifecycleStore, DeliveryStatusStore {
       UpdateExpression: 'ADD resendCount :one SET resendLeaseUntil = :lease',
       // One resend in flight at a time: a second one must not end the first one's hold on the code.
       ConditionExpression:
-        'issueId = :issue AND #status = :issued AND expiresAt > :now ' +
+        `${CODE_OPEN} ` +
         `AND (attribute_not_exists(resendCount) OR resendCount < :max) AND ${NO_RESEND_IN_FLIGHT}`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {

@@ -123,7 +123,7 @@ export type SmsOutcome = 'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED' |
  * email). NO_PHONE: the shop gave no number, nothing was claimed. A failed send releases the claim and
  * rethrows, so a retry can claim again.
  */
-export async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<SmsOutcome> {
+async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<SmsOutcome> {
   const nowSeconds = toEpochSeconds(deps.clock.now());
   const [record, recipient] = await Promise.all([deps.store.get(parcelId), deps.recipients.get(parcelId)]);
   if (record?.status !== 'ISSUED' || record.expiresAt <= nowSeconds) return 'CODE_CLOSED';

@@ -20,6 +20,3 @@ export function isEmailAddress(value: string): boolean {
 
 /** A phone number in E.164: `+`, a country code (not starting with 0), 8 to 15 digits in all. */
 export const PHONE_NUMBER_PATTERN = /^\+[1-9]\d{7,14}$/;
-
-// Moved to ./events/detail-types.ts (zod-free as well); re-exported for existing imports.
-export { DetailType } from './events/detail-types.ts';

@@ -7,13 +7,6 @@ import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode } from './otp-code.ts';
 import type { Clock, LifecycleOrder, LifecycleStore, OtpRecord, RecipientWriter } from './otp-record.ts';
 
-// The schemas moved to ./events/ (the event contract); re-exported for existing imports.
-export {
-  type DeliveryAttemptFailedDetail,
-  DeliveryAttemptFailedDetailSchema,
-  ParcelClosedDetailSchema,
-} from './events/carrier-events.ts';
-
 /** What a lifecycle event did; the workflow branches on `outcome`. */
 export type LifecycleOutcome =
   | {

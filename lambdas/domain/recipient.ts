@@ -96,7 +96,7 @@ export interface CodeDeliveryView {
 }
 
 /** The delivery status of a record's current code. */
-export function deliveryView(record: OtpRecord): CodeDeliveryView {
+function deliveryView(record: OtpRecord): CodeDeliveryView {
   const email =
     record.emailDelivery ??
     (record.emailStatus === 'SENT'

@@ -18,7 +18,7 @@ import { type Clock, systemClock } from '../domain/otp-record.ts';
 import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from './wiring.ts';
 
 /** The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET. Call at handler init. */
-export function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger {
+function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger {
   return new SmsMessenger(
     new PinpointSMSVoiceV2Client({}),
     env.SMS_ORIGINATION_IDENTITY,
@@ -27,7 +27,7 @@ export function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>)
 }
 
 /** Publisher of the product's events to EVENT_BUS_NAME with EVENT_SOURCE. Call at handler init. */
-export function createPublisher(env: VariablesEnvironment<GroupVariable<'eventBus'>>): EventPublisher {
+function createPublisher(env: VariablesEnvironment<GroupVariable<'eventBus'>>): EventPublisher {
   return new EventPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME, env.EVENT_SOURCE);
 }
 

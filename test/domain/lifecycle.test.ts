@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveryAttemptFailedDetail } from '../../lambdas/domain/events/carrier-events.ts';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import {
-  type DeliveryAttemptFailedDetail,
   handleDeliveryAttemptFailed,
   type LifecycleDeps,
   revokeCode,

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   DeliveryAttemptFailedDetailSchema,
-  ParcelClosedDetailSchema,
-} from '../../lambdas/domain/lifecycle.ts';
-import {
-  firstIssue,
   MAX_DECLARED_AMOUNT,
+  ParcelClosedDetailSchema,
   ParcelOutForDeliveryDetailExample,
   ParcelOutForDeliveryDetailSchema,
   ParcelShippedDetailSchema,
-} from '../../lambdas/domain/parcel-events.ts';
+} from '../../lambdas/domain/events/carrier-events.ts';
+import { firstIssue } from '../../lambdas/domain/schema-issue.ts';
 import { parcelShippedDetail } from '../support/fixtures.ts';
 
 function validDetail(): Record<string, unknown> {

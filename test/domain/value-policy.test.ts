@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ParcelShippedDetail } from '../../lambdas/domain/parcel-events.ts';
+import type { ParcelShippedDetail } from '../../lambdas/domain/events/carrier-events.ts';
 import { decideOtp, type OtpThresholds, parseThresholds } from '../../lambdas/domain/value-policy.ts';
 
 type PolicyInput = Pick<ParcelShippedDetail, 'destination' | 'deliveryPartner' | 'declaredValue'>;

@@ -1,6 +1,6 @@
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DetailType } from '../../lambdas/domain/identifiers.ts';
+import { DetailType } from '../../lambdas/domain/events/detail-types.ts';
 import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 

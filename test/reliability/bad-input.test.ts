@@ -2,11 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliveryWindowEnd } from '../../lambdas/domain/delivery-window.ts';
 import { DeliveryDateOutOfRangeError } from '../../lambdas/domain/errors.ts';
-import {
-  firstIssue,
-  PARCEL_ID_PATTERN,
-  ParcelShippedDetailSchema,
-} from '../../lambdas/domain/parcel-events.ts';
+import { ParcelShippedDetailSchema } from '../../lambdas/domain/events/carrier-events.ts';
+import { PARCEL_ID_PATTERN } from '../../lambdas/domain/identifiers.ts';
+import { firstIssue } from '../../lambdas/domain/schema-issue.ts';
 import { decideOtp } from '../../lambdas/domain/value-policy.ts';
 import { DEFAULT_CONFIG } from '../../lib/config.ts';
 import {
