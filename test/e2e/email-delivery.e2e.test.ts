@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markEmailDelayed, runSchedules, textsTo } from '../support/sandbox-harness.ts';
+import { busEventsFor, markEmailDelayed, runSchedules, textsTo } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
 const h = useSandbox();
@@ -174,9 +174,7 @@ describe('SMS fallback', () => {
     expect(messages[0]?.messageBody).toContain('Niemals am Telefon weitergeben, auch nicht dem Zusteller');
     const answer = await track('FB-1', address);
     expect(answer.body.delivery).toEqual({ email: 'BOUNCED', sms: 'SENT', bounceType: 'Permanent' });
-    const undeliverable = (await h.client.busEvents()).filter(
-      (event) => event['detail-type'] === 'Delivery Otp Undeliverable' && event.detail.parcelId === 'FB-1',
-    );
+    const undeliverable = await busEventsFor(h, 'Delivery Otp Undeliverable', 'FB-1');
     expect(undeliverable).toEqual([]);
   });
 
@@ -209,12 +207,8 @@ describe('SMS fallback', () => {
     await h.sandbox.settled();
 
     // Assess
-    const undeliverable = (await h.client.busEvents()).filter(
-      (event) => event['detail-type'] === 'Delivery Otp Undeliverable' && event.detail.parcelId === 'FB-3',
-    );
-    expect(undeliverable.map((event) => event.detail)).toEqual([
-      { parcelId: 'FB-3', channel: 'EMAIL', reason: 'EMAIL_BOUNCED' },
-    ]);
+    const undeliverable = await busEventsFor(h, 'Delivery Otp Undeliverable', 'FB-3');
+    expect(undeliverable).toEqual([{ parcelId: 'FB-3', channel: 'EMAIL', reason: 'EMAIL_BOUNCED' }]);
     expect((await track('FB-3', address)).body.delivery).toEqual({
       email: 'BOUNCED',
       bounceType: 'Permanent',
@@ -385,9 +379,7 @@ describe('A reissued code follows the channel that last worked', () => {
 
     // Assess
     expect(await smsTo(phone)).toHaveLength(2);
-    const failures = (await h.client.busEvents()).filter(
-      (event) => event['detail-type'] === 'Delivery Otp Email Failed' && event.detail.parcelId === 'RE-3',
-    );
+    const failures = await busEventsFor(h, 'Delivery Otp Email Failed', 'RE-3');
     expect(failures).toEqual([]);
   });
 
@@ -471,12 +463,8 @@ describe('DELAYED for too long', () => {
     await sweep();
 
     // Assess
-    const undeliverable = (await h.client.busEvents()).filter(
-      (event) => event['detail-type'] === 'Delivery Otp Undeliverable' && event.detail.parcelId === 'DL-3',
-    );
-    expect(undeliverable.map((event) => event.detail)).toEqual([
-      { parcelId: 'DL-3', channel: 'EMAIL', reason: 'EMAIL_DELAYED' },
-    ]);
+    const undeliverable = await busEventsFor(h, 'Delivery Otp Undeliverable', 'DL-3');
+    expect(undeliverable).toEqual([{ parcelId: 'DL-3', channel: 'EMAIL', reason: 'EMAIL_DELAYED' }]);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { SandboxClient } from '../../sandbox/app/client.ts';
 import type { Sandbox } from '../../sandbox/app/sandbox.ts';
+import type { LocalEventBus } from '../../sandbox/emulators/eventbridge/bus.ts';
 import type { Fault, FaultProxy } from '../../sandbox/emulators/fault-proxy.ts';
 import {
   codeHashOf,
@@ -44,6 +45,20 @@ export async function whileFaulty<T>(
     return await run();
   } finally {
     proxy.clear();
+  }
+}
+
+/** Runs `run` while the bus fails every `detailType` entry with InternalFailure, clearing it however `run` ends. */
+export async function whileBusRefuses<T>(
+  bus: Pick<LocalEventBus, 'failEntries' | 'clearEntryFailures'>,
+  detailType: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  bus.failEntries({ detailType, errorCode: 'InternalFailure', times: Number.POSITIVE_INFINITY });
+  try {
+    return await run();
+  } finally {
+    bus.clearEntryFailures();
   }
 }
 

@@ -12,6 +12,7 @@ import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import type { Decision } from '../../sandbox/emulators/iam.ts';
 import type { Template } from '../../sandbox/emulators/template.ts';
 import {
+  busEventsFor,
   type Harness,
   itemOf,
   markEmailDelayed,
@@ -25,6 +26,7 @@ import {
   wrongCodeFor,
 } from '../support/sandbox-harness.ts';
 import { freePorts, type Grant, grantsOf, withoutGrant } from '../support/template-mutation.ts';
+import { whileBusRefuses, whileFaulty } from './harness.ts';
 
 /** One end-to-end path; throws when the product does not do what it should. */
 interface Scenario {
@@ -37,9 +39,7 @@ const check = (condition: boolean, what: string) => {
 };
 
 const busEvent = async (h: Harness, detailType: string, parcelId: string) =>
-  (await h.client.busEvents()).some(
-    (event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId,
-  );
+  (await busEventsFor(h, detailType, parcelId)).length > 0;
 
 const onFailureDestination = (lines: string[]) =>
   lines.some((line) =>
@@ -147,13 +147,11 @@ const SCENARIOS: readonly Scenario[] = [
     async run(h, id) {
       await ship(h, id);
       const from = h.logs.length;
-      h.sandbox.faults.dynamodb.inject({
-        operation: 'DynamoDB_20120810.UpdateItem',
-        status: 500,
-        errorCode: 'InternalServerError',
-        times: Number.POSITIVE_INFINITY,
-      });
-      await outForDelivery(h, id, 'D-1').finally(() => h.sandbox.faults.dynamodb.clear());
+      await whileFaulty(
+        h.sandbox.faults.dynamodb,
+        { operation: 'DynamoDB_20120810.UpdateItem', status: 500, errorCode: 'InternalServerError' },
+        () => outForDelivery(h, id, 'D-1'),
+      );
       check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
     },
   },
@@ -162,14 +160,14 @@ const SCENARIOS: readonly Scenario[] = [
     async run(h, id) {
       const { code, token } = await readyForHandover(h, id, 'D-1');
       const from = h.logs.length;
-      h.sandbox.faults.ses.inject({
-        operation: 'SendEmail',
-        status: 500,
-        errorCode: 'InternalFailure',
-        times: Number.POSITIVE_INFINITY,
-      });
-      await h.client.verify(id, { code }, token);
-      await h.sandbox.settled().finally(() => h.sandbox.faults.ses.clear());
+      await whileFaulty(
+        h.sandbox.faults.ses,
+        { operation: 'SendEmail', status: 500, errorCode: 'InternalFailure' },
+        async () => {
+          await h.client.verify(id, { code }, token);
+          await h.sandbox.settled();
+        },
+      );
       check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
     },
   },
@@ -178,18 +176,11 @@ const SCENARIOS: readonly Scenario[] = [
     async run(h, id) {
       const { code, token } = await readyForHandover(h, id, 'D-1');
       const before = h.sandbox.pipes.deadLetters.length;
-      h.sandbox.bus.failEntries({
-        detailType: 'Parcel Handover Verified',
-        errorCode: 'InternalFailure',
-        times: Number.POSITIVE_INFINITY,
-      });
-      try {
+      await whileBusRefuses(h.sandbox.bus, 'Parcel Handover Verified', async () => {
         const answer = await h.client.verify(id, { code }, token);
         await h.sandbox.settled();
         check(answer.status === 200, `right code answers 200, got ${answer.status}`);
-      } finally {
-        h.sandbox.bus.clearEntryFailures();
-      }
+      });
       check(
         h.sandbox.pipes.deadLetters.length === before + 1,
         'stream batch on the pipe’s dead-letter queue',
@@ -264,17 +255,10 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'a delivery report that cannot be handled goes to the on-failure destination',
     async run(h, id) {
       const from = h.logs.length;
-      h.sandbox.bus.failEntries({
-        detailType: 'Delivery Otp Undeliverable',
-        errorCode: 'InternalFailure',
-        times: Number.POSITIVE_INFINITY,
-      });
-      try {
+      await whileBusRefuses(h.sandbox.bus, 'Delivery Otp Undeliverable', async () => {
         await ship(h, id, simulatorRecipient(id, 'bounce', false));
         await h.sandbox.settled();
-      } finally {
-        h.sandbox.bus.clearEntryFailures();
-      }
+      });
       check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
     },
   },
@@ -283,17 +267,10 @@ const SCENARIOS: readonly Scenario[] = [
     async run(h, id) {
       await ship(h, id, simulatorRecipient(id, 'success', false));
       const from = h.logs.length;
-      h.sandbox.bus.failEntries({
-        detailType: 'Delivery Otp Undeliverable',
-        errorCode: 'InternalFailure',
-        times: Number.POSITIVE_INFINITY,
-      });
-      try {
+      await whileBusRefuses(h.sandbox.bus, 'Delivery Otp Undeliverable', async () => {
         await markEmailDelayed(h.sandbox, id, 45);
         await runSchedules(h.sandbox);
-      } finally {
-        h.sandbox.bus.clearEntryFailures();
-      }
+      });
       check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
     },
   },

@@ -383,7 +383,6 @@ describe(`${TRACK}: every answer the sandbox gives is in the document`, () => {
     );
   });
 
-  // Act and Assess: each answer is checked against the document as it comes
   it('answers 503 TRY_AGAIN with retry-after while DynamoDB throttles, and 500 INTERNAL_ERROR when it refuses for good', async () => {
     // Prepare
     const { recipient } = await shipped('OA-T-5XX-1');

@@ -63,17 +63,6 @@ export async function executionsFor(h: Harness, parcelId: string): Promise<Execu
   return all.filter((execution) => executionEvent(execution).detail?.parcelId === parcelId);
 }
 
-/** Bus events of `detailType` for `parcelId`, as the sandbox's inspection endpoint lists them. */
-export async function busEventsFor(
-  h: Harness,
-  detailType: string,
-  parcelId: string,
-): Promise<Record<string, unknown>[]> {
-  return (await h.client.busEvents())
-    .filter((event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId)
-    .map((event) => event.detail);
-}
-
 /** PutEvents of raw `Parcel Shipped` details in one call; returns each entry's event id or error code. */
 export async function putShipped(
   h: Harness,

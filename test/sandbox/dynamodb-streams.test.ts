@@ -142,6 +142,17 @@ const issue = (parcelId: string, ttl = 4_000_000_000) =>
     }),
   );
 
+/** One wrong attempt on the parcel's code: ADD wrongAttempts 1. */
+const wrongAttempt = (parcelId: string) =>
+  ddb.send(
+    new UpdateItemCommand({
+      TableName: 'Codes',
+      Key: { parcelId: { S: parcelId } },
+      UpdateExpression: 'ADD wrongAttempts :one',
+      ExpressionAttributeValues: { ':one': { N: '1' } },
+    }),
+  );
+
 const verifyWrite = (parcelId: string) =>
   ddb.send(
     new UpdateItemCommand({
@@ -163,14 +174,7 @@ describe('sandbox DynamoDB Streams', () => {
   it('records INSERT, MODIFY and REMOVE with keys, old and new images, in write order', async () => {
     // Act
     await issue('S-1');
-    await ddb.send(
-      new UpdateItemCommand({
-        TableName: 'Codes',
-        Key: { parcelId: { S: 'S-1' } },
-        UpdateExpression: 'ADD wrongAttempts :one',
-        ExpressionAttributeValues: { ':one': { N: '1' } },
-      }),
-    );
+    await wrongAttempt('S-1');
     await ddb.send(new DeleteItemCommand({ TableName: 'Codes', Key: { parcelId: { S: 'S-1' } } }));
 
     // Assess
@@ -233,18 +237,7 @@ describe('sandbox DynamoDB Streams', () => {
     await issue('S-3');
 
     // Act: 20 concurrent increments of the same item.
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        ddb.send(
-          new UpdateItemCommand({
-            TableName: 'Codes',
-            Key: { parcelId: { S: 'S-3' } },
-            UpdateExpression: 'ADD wrongAttempts :one',
-            ExpressionAttributeValues: { ':one': { N: '1' } },
-          }),
-        ),
-      ),
-    );
+    await Promise.all(Array.from({ length: 20 }, () => wrongAttempt('S-3')));
 
     // Assess: each record's old image is the previous record's new image.
     const modifies = recordsFor('S-3').filter((record) => record.eventName === 'MODIFY');
@@ -283,14 +276,7 @@ describe('sandbox EventBridge Pipes', () => {
   it('puts exactly the template’s detail on the bus for the transition to VERIFIED, and nothing for other writes', async () => {
     // Act
     await issue('P-1');
-    await ddb.send(
-      new UpdateItemCommand({
-        TableName: 'Codes',
-        Key: { parcelId: { S: 'P-1' } },
-        UpdateExpression: 'ADD wrongAttempts :one',
-        ExpressionAttributeValues: { ':one': { N: '1' } },
-      }),
-    );
+    await wrongAttempt('P-1');
     await verifyWrite('P-1');
     await ddb.send(
       new UpdateItemCommand({

@@ -133,6 +133,17 @@ export async function itemOf(h: Harness, parcelId: string): Promise<Item | undef
   return output.Item;
 }
 
+/** Bus events of `detailType` for `parcelId`, as the sandbox's inspection endpoint lists them. */
+export async function busEventsFor(
+  h: Pick<Harness, 'client'>,
+  detailType: string,
+  parcelId: string,
+): Promise<Record<string, unknown>[]> {
+  return (await h.client.busEvents())
+    .filter((event) => event['detail-type'] === detailType && event.detail.parcelId === parcelId)
+    .map((event) => event.detail);
+}
+
 export const recipientOf = (detail: Record<string, unknown>): string =>
   (detail.recipient as { email: string }).email;
 
