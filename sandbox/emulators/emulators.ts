@@ -439,9 +439,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
       fallback: async (request, response, body) => {
         const url = new URL(request.url ?? '/', awsBase);
         if (url.pathname === '/_sandbox/events') {
-          const { events } = bus;
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ events: events.map(({ busName: _bus, ...event }) => event) }));
+          sendJsonAnswer(response, 200, { events: bus.events.map(({ busName: _bus, ...event }) => event) });
           return true;
         }
         if (url.pathname === '/_sandbox/events/redeliver' && request.method === 'POST') {
