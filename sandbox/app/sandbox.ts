@@ -11,7 +11,6 @@ import { close, listen } from '../emulators/net.ts';
 import { loadTemplate, type SandboxEnv, type Template } from '../emulators/template.ts';
 import { createDriverAppServer, driverAppConfigOf } from './driver-app-server.ts';
 import { secureDeliveryHandlers } from './handlers.ts';
-import { REPO_ROOT } from './paths.ts';
 import { DRIVER_SIGN_IN, EVENT_LOG_FIELDS } from './settings.ts';
 import { synthesizeTemplate } from './synth.ts';
 
@@ -234,5 +233,3 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
     await close(probe);
   }
 }
-
-export { listen, REPO_ROOT };
