@@ -54,6 +54,13 @@ export interface CostLine {
 const WRITES = ['PutItem', 'UpdateItem', 'DeleteItem'];
 const READS = ['GetItem', 'Query', 'Scan'];
 
+/** DynamoDB requests of the `names` operations between two snapshots. */
+function dynamodbRequests(before: UsageSnapshot, after: UsageSnapshot, names: readonly string[]): number {
+  return Object.entries(after.dynamodb)
+    .filter(([operation]) => names.some((name) => operation.endsWith(`.${name}`)))
+    .reduce((sum, [operation, count]) => sum + count - (before.dynamodb[operation] ?? 0), 0);
+}
+
 /**
  * Prices the difference between two snapshots per parcel. `receiptFunctionIds` are the functions of the
  * handover receipt, reported separately because the receipt is a second email by design.
@@ -65,12 +72,8 @@ export function price(
   httpRequests: number,
   itemBytes: number,
 ): CostLine[] {
-  const delta = (a: Record<string, number>, b: Record<string, number>, names: string[]) =>
-    Object.entries(b)
-      .filter(([operation]) => names.some((name) => operation.endsWith(`.${name}`)))
-      .reduce((sum, [operation, count]) => sum + count - (a[operation] ?? 0), 0);
-  const writeUnits = delta(before.dynamodb, after.dynamodb, WRITES) * Math.ceil(itemBytes / 1024);
-  const readUnits = delta(before.dynamodb, after.dynamodb, READS) * Math.ceil(itemBytes / 4096);
+  const writeUnits = dynamodbRequests(before, after, WRITES) * Math.ceil(itemBytes / 1024);
+  const readUnits = dynamodbRequests(before, after, READS) * Math.ceil(itemBytes / 4096);
   let invocations = 0;
   let gbSeconds = 0;
   for (const [id, stat] of Object.entries(after.lambda)) {
@@ -148,10 +151,6 @@ export async function measureCost(sandbox: Sandbox, client: SandboxClient, parce
     2 * Math.ceil(item / 1024) * PRICING.dynamodbPerWriteUnit +
     PRICING.dynamodbPerReadUnit;
   const withoutReceipt = total - receiptCost;
-  const delta = (name: string) =>
-    Object.entries(after.dynamodb)
-      .filter(([operation]) => operation.endsWith(`.${name}`))
-      .reduce((sum, [operation, count]) => sum + count - (before.dynamodb[operation] ?? 0), 0);
   const lambdaInvocations = Object.entries(after.lambda).reduce(
     (sum, [id, stat]) => sum + stat.invocations - (before.lambda[id]?.invocations ?? 0),
     0,
@@ -166,9 +165,8 @@ export async function measureCost(sandbox: Sandbox, client: SandboxClient, parce
     events: (after.events - before.events) / parcels,
     expressExecutions: (after.expressExecutions - before.expressExecutions) / parcels,
     httpRequests: 1,
-    dynamodbWrites:
-      ['PutItem', 'UpdateItem', 'DeleteItem'].reduce((sum, name) => sum + delta(name), 0) / parcels,
-    dynamodbReads: ['GetItem', 'Query', 'Scan'].reduce((sum, name) => sum + delta(name), 0) / parcels,
+    dynamodbWrites: dynamodbRequests(before, after, WRITES) / parcels,
+    dynamodbReads: dynamodbRequests(before, after, READS) / parcels,
     lambdaInvocations: lambdaInvocations / parcels,
     lambdaSeconds: lambdaSeconds / parcels,
     streamRecords: (after.streamRecords - before.streamRecords) / parcels,

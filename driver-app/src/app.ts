@@ -103,20 +103,16 @@ async function freshUser(manager: UserManager, forceRefresh = false): Promise<Us
   }
 }
 
-interface Sent {
-  readonly screen: Screen;
-}
-
 /** One verify call; a 401 gets one refresh and one more try (the API counted nothing). */
 async function verify(
   manager: UserManager,
   config: AppConfig,
   parcelId: string,
   code: string,
-): Promise<Sent> {
+): Promise<Screen> {
   for (const forceRefresh of [false, true]) {
     const user = await freshUser(manager, forceRefresh).catch(() => null);
-    if (!user) return { screen: navigator.onLine ? { kind: 'signInAgain' } : OFFLINE };
+    if (!user) return navigator.onLine ? { kind: 'signInAgain' } : OFFLINE;
     let response: Response;
     try {
       response = await fetch(`${config.apiUrl}${routePath(VERIFY_PATH, { parcelId })}`, {
@@ -128,7 +124,7 @@ async function verify(
         referrerPolicy: 'no-referrer',
       });
     } catch {
-      return { screen: OFFLINE };
+      return OFFLINE;
     }
     const body: unknown = await response.json().catch(() => undefined);
     const screen = screenFor({
@@ -136,9 +132,9 @@ async function verify(
       body,
       retryAfter: response.headers.get('retry-after'),
     });
-    if (screen.kind !== 'signInAgain' || forceRefresh) return { screen };
+    if (screen.kind !== 'signInAgain' || forceRefresh) return screen;
   }
-  return { screen: { kind: 'signInAgain' } };
+  return { kind: 'signInAgain' };
 }
 
 let retryTimer: ReturnType<typeof setInterval> | undefined;
@@ -292,7 +288,7 @@ async function start(): Promise<void> {
     ui.submit.disabled = true;
     ui.submit.textContent = words.checking;
     try {
-      const { screen } = await verify(manager, config, parcelId, code);
+      const screen = await verify(manager, config, parcelId, code);
       if (screen.kind === 'signInAgain') showSignedIn(await manager.getUser());
       showScreen(screen);
       if (asksForAnotherCode(screen)) ui.code.focus();

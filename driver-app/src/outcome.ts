@@ -3,6 +3,8 @@
  * no fetch), so every outcome is unit-tested; the code the driver typed never enters a screen state.
  */
 
+import { PARCEL_ID_PATTERN } from '../../lambdas/domain/identifiers.ts';
+
 /** Every screen after the driver pressed "Hand over". */
 export type Screen =
   | { readonly kind: 'verified'; readonly verifiedAt: string }
@@ -32,8 +34,10 @@ export interface VerifyAnswer {
 export const DEFAULT_RETRY_AFTER_SECONDS = 2;
 export const MAX_RETRY_AFTER_SECONDS = 60;
 
-/** The driver's own input checks, before anything is sent: the API's rules, so a typo costs no attempt. */
-export const PARCEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * The driver's own input checks, before anything is sent: the API's rules (its parcel id pattern itself),
+ * so a typo costs no attempt.
+ */
 export const CODE_PATTERN = /^[0-9]{6}$/;
 
 /** The first input the API would refuse, or undefined when both are well-formed. */

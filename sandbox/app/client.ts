@@ -26,20 +26,22 @@ export function shippedDetail(
   };
 }
 
-/** Name of the code table (the template's OtpTable), as ListTables reports it. */
-export async function otpTableName(ddb: DynamoDBClient): Promise<string> {
+/** Name of the table whose logical id in the template is `logicalId`, as ListTables reports it. */
+async function tableNamed(ddb: DynamoDBClient, logicalId: string): Promise<string> {
   const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-  const name = tables.find((candidate) => candidate.startsWith('OtpTable'));
-  if (!name) throw new Error(`No OtpTable among ${tables.join(', ')}`);
+  const name = tables.find((candidate) => candidate.startsWith(logicalId));
+  if (!name) throw new Error(`No ${logicalId} among ${tables.join(', ')}`);
   return name;
 }
 
+/** Name of the code table (the template's OtpTable), as ListTables reports it. */
+export function otpTableName(ddb: DynamoDBClient): Promise<string> {
+  return tableNamed(ddb, 'OtpTable');
+}
+
 /** Name of the recipient table (the template's RecipientTable), as ListTables reports it. */
-export async function recipientTableName(ddb: DynamoDBClient): Promise<string> {
-  const tables = (await ddb.send(new ListTablesCommand({}))).TableNames ?? [];
-  const name = tables.find((candidate) => candidate.startsWith('RecipientTable'));
-  if (!name) throw new Error(`No RecipientTable among ${tables.join(', ')}`);
-  return name;
+export function recipientTableName(ddb: DynamoDBClient): Promise<string> {
+  return tableNamed(ddb, 'RecipientTable');
 }
 
 /** A workflow execution as the sandbox's inspection endpoint lists it (dates in epoch seconds). */
@@ -56,7 +58,6 @@ export interface ExecutionView {
   readonly cause?: string;
 }
 
-/** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */
 /**
  * `headers` (with `host`) SigV4-signed for execute-api, as the shop backend signs a request: `method` on
  * `url` carrying `body`.
@@ -80,6 +81,7 @@ export async function signedApiHeaders(
   return signed.headers;
 }
 
+/** What a carrier system and a driver's device do, through the AWS SDK and HTTP only. */
 export class SandboxClient {
   readonly events: EventBridgeClient;
 

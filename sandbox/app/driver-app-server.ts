@@ -6,16 +6,8 @@
 import { createServer, type Server } from 'node:http';
 import { buildDriverAppFiles } from '../../driver-app/build.ts';
 import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../../driver-app/policy.ts';
+import type { AppConfig } from '../../driver-app/src/config.ts';
 import type { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
-
-/** What the app's `config.json` holds (see `driver-app/src/config.ts`). */
-export interface DriverAppConfig {
-  readonly apiUrl: string;
-  readonly authority: string;
-  readonly clientId: string;
-  readonly scope: string;
-  readonly authDomain: string;
-}
 
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -29,9 +21,9 @@ const CONTENT_TYPES: Record<string, string> = {
  * A server for the app whose config is bound late (the API and issuer ports are known after it listens).
  * Only GET and HEAD of the app's files; everything else is 403/404 as an S3 origin answers.
  */
-export function createDriverAppServer(): { server: Server; configure(config: DriverAppConfig): void } {
+export function createDriverAppServer(): { server: Server; configure(config: AppConfig): void } {
   const files = buildDriverAppFiles();
-  let config: DriverAppConfig | undefined;
+  let config: AppConfig | undefined;
   let headers: Record<string, string> = {};
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
@@ -74,7 +66,7 @@ export function createDriverAppServer(): { server: Server; configure(config: Dri
 }
 
 /** The app's `config.json` for the sandbox: its API, and the first code-grant client of `login`. */
-export function driverAppConfigOf(login: LocalManagedLogin, apiUrl: string): DriverAppConfig {
+export function driverAppConfigOf(login: LocalManagedLogin, apiUrl: string): AppConfig {
   const [client] = login.clients;
   if (!client) throw new Error('The managed-login domain has no client with the code grant');
   return {

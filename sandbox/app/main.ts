@@ -1,8 +1,9 @@
 import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
+import { REPO_ROOT } from './paths.ts';
 
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const { REPO_ROOT, startSandbox } = await import('./sandbox.ts');
+const { startSandbox } = await import('./sandbox.ts');
 
 /** `--template <path>` / `--template=<path>`, else SANDBOX_TEMPLATE: a synthesized template to run. */
 function templateArgument(argv: readonly string[]): string | undefined {

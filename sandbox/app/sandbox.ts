@@ -5,22 +5,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { type Emulators, startEmulators } from '../emulators/emulators.ts';
+import { type EmulatorPorts, type Emulators, startEmulators } from '../emulators/emulators.ts';
 import type { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
 import { close, listen } from '../emulators/net.ts';
 import { loadTemplate, type SandboxEnv, type Template } from '../emulators/template.ts';
 import { createDriverAppServer, driverAppConfigOf } from './driver-app-server.ts';
 import { secureDeliveryHandlers } from './handlers.ts';
-import { REPO_ROOT } from './paths.ts';
 import { DRIVER_SIGN_IN, EVENT_LOG_FIELDS } from './settings.ts';
 import { synthesizeTemplate } from './synth.ts';
 
-/** Ports the sandbox listens on; 0 picks a free one (tests). */
-export interface SandboxPorts {
-  readonly api: number;
-  readonly aws: number;
-  readonly dynamodb: number;
-  readonly ses: number;
+/** Ports the sandbox listens on: the emulators' and the driver app's; 0 picks a free one (tests). */
+export interface SandboxPorts extends EmulatorPorts {
   /** The driver app; free port when omitted. */
   readonly driverApp?: number;
 }
@@ -234,5 +229,3 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
     await close(probe);
   }
 }
-
-export { listen, REPO_ROOT };

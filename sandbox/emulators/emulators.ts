@@ -119,7 +119,8 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   const servers: Server[] = [];
   const stops: (() => Promise<void>)[] = [];
   try {
-    // Reserve the front-door ports first so the resolver can name the real issuer and API URLs.
+    const resolver = new TemplateResolver(template, env);
+    // Reserve the front-door ports first so the issuer and API URLs below can name the real ports.
     progress('starting SES (aws-ses-v2-local)');
     // CommonJS default export: reached through `.default` under some loaders.
     type StartSes = (config: { host: string; port: number }) => Promise<Server>;
@@ -135,7 +136,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
       },
     );
     servers.push(sesServer);
-    const sesFront = guardSes(sesServer, new TemplateResolver(template, env));
+    const sesFront = guardSes(sesServer, resolver);
     const sesPort = (sesServer.address() as AddressInfo).port;
 
     // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
@@ -145,7 +146,6 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
     servers.push(awsServer);
     const awsBase = `http://127.0.0.1:${awsPort}`;
 
-    const resolver = new TemplateResolver(template, env);
     const iam = new SandboxIam(resolver, log);
     const issuers = new Map<string, LocalJwtIssuer>();
     for (const [poolId] of resolver.resourcesOfType('AWS::Cognito::UserPool')) {
@@ -439,9 +439,7 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
       fallback: async (request, response, body) => {
         const url = new URL(request.url ?? '/', awsBase);
         if (url.pathname === '/_sandbox/events') {
-          const { events } = bus;
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ events: events.map(({ busName: _bus, ...event }) => event) }));
+          sendJsonAnswer(response, 200, { events: bus.events.map(({ busName: _bus, ...event }) => event) });
           return true;
         }
         if (url.pathname === '/_sandbox/events/redeliver' && request.method === 'POST') {

@@ -425,7 +425,7 @@ export const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
 /** The access key id in a SigV4 `Authorization` header (or presigned `X-Amz-Credential`). */
-export function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
+function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
   const authorization = String(headers.authorization ?? '');
   return /Credential=([^/]+)\//.exec(authorization)?.[1];
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TemplateResolver } from './template.ts';
 
 /** The domain of SES's mailbox simulator. */
-export const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
+const SIMULATOR_DOMAIN = 'simulator.amazonses.com';
 
 /** What SES's mailbox simulator does with mail to one address; any address outside it is delivered. */
 export type SimulatedFate = 'DELIVERED' | 'BOUNCE' | 'OOTO' | 'COMPLAINT' | 'SUPPRESSED';
@@ -11,7 +11,7 @@ export type SimulatedFate = 'DELIVERED' | 'BOUNCE' | 'OOTO' | 'COMPLAINT' | 'SUP
  * The simulator's fate of a recipient (`success@`, `bounce@`, `ooto@`, `complaint@`,
  * `suppressionlist@simulator.amazonses.com`, each also with a `+label`); everything else is delivered.
  */
-export function simulatedFate(address: string): SimulatedFate {
+function simulatedFate(address: string): SimulatedFate {
   const [local = '', domain = ''] = address.toLowerCase().split('@');
   if (domain !== SIMULATOR_DOMAIN) return 'DELIVERED';
   const mailbox = local.split('+')[0];

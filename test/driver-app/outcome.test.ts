@@ -107,6 +107,8 @@ describe('the driver app’s screen for each verify answer', () => {
     expect(invalidInput('P-1', '12345a')).toEqual({ kind: 'invalidInput', field: 'code' });
     expect(invalidInput('', '123456')).toEqual({ kind: 'invalidInput', field: 'parcelId' });
     expect(invalidInput('P/1', '123456')).toEqual({ kind: 'invalidInput', field: 'parcelId' });
+    expect(invalidInput('P'.repeat(65), '123456')).toEqual({ kind: 'invalidInput', field: 'parcelId' });
+    expect(invalidInput('P'.repeat(64), '123456')).toBeUndefined();
     expect(invalidInput('P-1', '123456')).toBeUndefined();
   });
 });

@@ -80,7 +80,7 @@ export interface EntryFailure {
  * An entry's size as EventBridge computes it ("Calculating PutEvents event entry size"): 14 bytes for
  * `Time` when present, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` and each of `Resources`.
  */
-export function entrySize(entry: PutEventsEntry): number {
+function entrySize(entry: PutEventsEntry): number {
   const utf8 = (text: unknown) => (typeof text === 'string' ? Buffer.byteLength(text) : 0);
   return (
     (entry.Time == null ? 0 : TIME_ENTRY_BYTES) +
@@ -471,7 +471,7 @@ export class LocalEventBus {
 }
 
 /** The period of a `rate(N minute|minutes|hour|hours|day|days)` expression; undefined for `cron(...)`. */
-export function ratePeriodMs(expression: string): number | undefined {
+function ratePeriodMs(expression: string): number | undefined {
   const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
   if (!match) return undefined;
   const unit = match[2]?.startsWith('minute')

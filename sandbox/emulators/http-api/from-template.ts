@@ -11,7 +11,7 @@ import { LocalManagedLogin, type ManagedLoginClient } from './managed-login.ts';
  * The template's CloudFront distributions stand for a locally served app: `https://<distribution domain>` in
  * any resolved value (callback URLs, CORS origins) becomes the app's local URL (values stay as they are without one).
  */
-export function localizeAppUrls<T>(resolver: TemplateResolver, value: T, appUrl: string | undefined): T {
+function localizeAppUrls<T>(resolver: TemplateResolver, value: T, appUrl: string | undefined): T {
   if (appUrl === undefined) return value;
   const domains = resolver
     .resourcesOfType('AWS::CloudFront::Distribution')

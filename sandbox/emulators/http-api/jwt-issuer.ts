@@ -341,7 +341,7 @@ export interface JwtAuthorizerConfig {
 }
 
 /** The scope of an access token from Cognito's API sign-in (InitiateAuth), which authorizes self-service calls. */
-export const COGNITO_USER_ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
+const COGNITO_USER_ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
 
 // The authorizer documents "only RSA-based algorithms"; that excludes `none`, HS* (secret-key) and ES*.
 const RSA_ALGORITHMS: ReadonlySet<string> = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']);

@@ -5,7 +5,7 @@ import { comparableOperand } from './numeric.ts';
 import { fail, isPlainObject, singleKey, type ValueMatcher } from './shared.ts';
 import { parseWildcard, wildcardMatches } from './wildcard.ts';
 
-export const ANYTHING_BUT_SHAPE = 'Value of anything-but must be an array or single string/number value.';
+const ANYTHING_BUT_SHAPE = 'Value of anything-but must be an array or single string/number value.';
 
 export function compileAnythingBut(operand: unknown, path: string): ValueMatcher {
   if (isPlainObject(operand)) return compileAnythingButOperator(operand, path);
@@ -32,12 +32,12 @@ export function compileAnythingBut(operand: unknown, path: string): ValueMatcher
   return fail(ANYTHING_BUT_SHAPE, path);
 }
 
-export function toExcludedNumber(value: number, path: string): number {
+function toExcludedNumber(value: number, path: string): number {
   comparableOperand(value, 'anything-but', path);
   return value;
 }
 
-export function excludeValues(strings: ReadonlySet<string>, numbers: ReadonlySet<number>): ValueMatcher {
+function excludeValues(strings: ReadonlySet<string>, numbers: ReadonlySet<number>): ValueMatcher {
   // Anything-but compares type and value, so null, booleans and values of the other type always pass.
   return {
     kind: 'anything-but',
@@ -45,7 +45,7 @@ export function excludeValues(strings: ReadonlySet<string>, numbers: ReadonlySet
   };
 }
 
-export function compileAnythingButOperator(operand: Record<string, unknown>, path: string): ValueMatcher {
+function compileAnythingButOperator(operand: Record<string, unknown>, path: string): ValueMatcher {
   const [operator, inner] = singleKey(operand, path, 'Anything-But expression name not found');
   if (!['prefix', 'suffix', 'equals-ignore-case', 'wildcard'].includes(operator)) {
     fail(`Unsupported anything-but pattern: ${operator}`, path);

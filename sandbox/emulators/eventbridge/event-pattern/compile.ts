@@ -24,7 +24,7 @@ import {
 } from './wildcard.ts';
 
 // Ruler refuses these as field names inside `$or` so a misplaced operator is not silently read as a field.
-export const RESERVED_IN_OR = new Set([
+const RESERVED_IN_OR = new Set([
   'exactly',
   'equals-ignore-case',
   'prefix',
@@ -51,7 +51,7 @@ export const RESERVED_IN_OR = new Set([
   'ip-address-not-in-range',
 ]);
 
-export type Branch = Map<string, FieldCondition>;
+type Branch = Map<string, FieldCondition>;
 
 /**
  * Validates an event pattern exactly as EventBridge does and compiles it for `matchesEventPattern` (`match.ts`).
@@ -97,7 +97,7 @@ export function parseEventPattern(pattern: string | unknown): CompiledPattern {
   return { branches: rules.map((rule) => [...rule.values()]), pathPrefixes };
 }
 
-export function parseObject(
+function parseObject(
   node: Record<string, unknown>,
   path: readonly string[],
   rules: Branch[],
@@ -131,12 +131,7 @@ export function parseObject(
   }
 }
 
-export function parseOr(
-  value: unknown,
-  path: readonly string[],
-  rules: Branch[],
-  context: CompileContext,
-): void {
+function parseOr(value: unknown, path: readonly string[], rules: Branch[], context: CompileContext): void {
   const where = path.join('.') || undefined;
   if (!Array.isArray(value)) fail('It must be an Array followed with $or.', where);
   // Each `$or` element forks every branch built so far; fields seen before the `$or` are copied into each fork.
@@ -151,11 +146,7 @@ export function parseOr(
   if (value.length < 2) fail('There must have at least 2 Objects in $or relationship.', where);
 }
 
-export function compileField(
-  path: string,
-  values: readonly unknown[],
-  context: CompileContext,
-): FieldCondition {
+function compileField(path: string, values: readonly unknown[], context: CompileContext): FieldCondition {
   if (values.length === 0) fail('Empty arrays are not allowed', path);
   const matchers: ValueMatcher[] = [];
   let matchesAbsence = false;
@@ -178,7 +169,7 @@ export function compileField(
   return { path, matchers, matchesAbsence };
 }
 
-export function exactString(expected: string): ValueMatcher {
+function exactString(expected: string): ValueMatcher {
   // Ruler turns a value that looks like an IP address into a one-address range, so equivalent spellings match.
   const ip = looksLikeIp(expected) ? parseIp(expected) : undefined;
   if (ip !== undefined) {
@@ -194,7 +185,7 @@ export function exactString(expected: string): ValueMatcher {
   return { kind: 'exact-string', test: (v) => v === expected };
 }
 
-export function compileMatchExpression(
+function compileMatchExpression(
   expression: Record<string, unknown>,
   path: string,
   context: CompileContext,

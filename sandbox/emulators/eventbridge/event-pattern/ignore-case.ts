@@ -6,7 +6,7 @@ export function caseAlternatives(text: string): readonly (readonly string[])[] {
 }
 
 /** Positions reachable after consuming the pattern forwards from `start` (case mappings may change length). */
-export function consumeForward(
+function consumeForward(
   value: string,
   alternatives: readonly (readonly string[])[],
   start: number,

@@ -26,12 +26,12 @@ export function matchesEventPattern(pattern: CompiledPattern, event: unknown): b
 }
 
 /** A scalar event value with the array elements it sits in, as [array id, element index] pairs. */
-export interface Leaf {
+interface Leaf {
   readonly value: JsonScalar;
   readonly arrays: readonly (readonly [number, number])[];
 }
 
-export function flattenEvent(
+function flattenEvent(
   node: unknown,
   path: string,
   arrays: readonly (readonly [number, number])[],
@@ -66,10 +66,7 @@ export function flattenEvent(
   }
 }
 
-export function matchesBranch(
-  branch: readonly FieldCondition[],
-  leaves: ReadonlyMap<string, Leaf[]>,
-): boolean {
+function matchesBranch(branch: readonly FieldCondition[], leaves: ReadonlyMap<string, Leaf[]>): boolean {
   const required: Leaf[][] = [];
   for (const condition of branch) {
     const present = leaves.get(condition.path) ?? [];
@@ -93,7 +90,7 @@ export function matchesBranch(
  * Picks one leaf per field so that no two picks come from different elements of the same array: Ruler
  * does not combine fields from sibling array elements into one match.
  */
-export function assignConsistently(
+function assignConsistently(
   required: readonly Leaf[][],
   index: number,
   chosen: Map<number, number>,

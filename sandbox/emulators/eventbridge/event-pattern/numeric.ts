@@ -2,18 +2,18 @@
 
 import { fail, type ValueMatcher } from './shared.ts';
 
-export const FIVE_BILLION = 5e9;
-export const MAX_DECIMALS = 6;
+const FIVE_BILLION = 5e9;
+const MAX_DECIMALS = 6;
 
 /** Ruler's ComparableNumber: ±5e9 with at most six decimals, compared as integers of millionths. */
-export function toComparable(value: number): number | undefined {
+function toComparable(value: number): number | undefined {
   if (!Number.isFinite(value) || Math.abs(value) > FIVE_BILLION || decimalPlaces(value) > MAX_DECIMALS) {
     return undefined;
   }
   return Math.round(value * 10 ** MAX_DECIMALS);
 }
 
-export function decimalPlaces(value: number): number {
+function decimalPlaces(value: number): number {
   const text = String(Math.abs(value));
   const [mantissa = '', exponent] = text.split('e');
   const fraction = mantissa.split('.')[1]?.length ?? 0;

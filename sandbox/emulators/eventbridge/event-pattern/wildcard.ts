@@ -6,8 +6,8 @@ import { type CompileContext, fail } from './shared.ts';
 // The threshold is not documented; 10 sits between the largest accepted (9) and smallest rejected (11) values
 // measured against the real service, and Ruler's evaluator caps its result at the limit, so "≥ limit" rejects.
 export const MAX_WILDCARD_COMPLEXITY = 10;
-export const MAX_COMPLEXITY_STATES = 20_000;
-export const STAR = -1;
+const MAX_COMPLEXITY_STATES = 20_000;
+const STAR = -1;
 
 /**
  * Splits a wildcard into the literal segments between `*`s. `\*` is a literal star and `\\` a literal
@@ -78,7 +78,7 @@ export function recordWildcard(
   patterns.set(raw, tokens);
 }
 
-export interface TrieNode {
+interface TrieNode {
   readonly next: Map<number, number>;
   readonly star: boolean;
   /** How many distinct wildcard patterns can still complete from this state. */
