@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../lambdas/contracts/http/routes.ts';
 import { EVENTS } from '../../lambdas/domain/events/index.ts';
-import { docFiles, type MarkdownTable, readDoc, tablesOf } from '../support/markdown.ts';
+import { DEFAULT_CONFIG } from '../../lib/config.ts';
+import { docFiles, type MarkdownTable, readDoc, sectionOf, tablesOf } from '../support/markdown.ts';
 
 /** Every table of README.md and docs/*.md, with the file it is in. */
 const docTables = (): { file: string; table: MarkdownTable }[] =>
@@ -106,5 +107,23 @@ describe('the docs tables', () => {
     // Assess
     expect(keys.length).toBeGreaterThanOrEqual(15);
     expect([...documented].sort()).toEqual([...keys].sort());
+  });
+
+  it('list every context key the stack reads in the configuration table, once, with its default', () => {
+    // Prepare
+    const [table] = tablesOf(sectionOf(readDoc('docs/operations.md'), '## Configuration'));
+
+    // Act
+    const rows = new Map((table?.rows ?? []).map(({ cells }) => [cells[0] ?? '', cells[1] ?? '']));
+    const keys = Object.keys(DEFAULT_CONFIG).map((key) => `\`secureDelivery:${key}\``);
+    const wrongDefaults = Object.entries(DEFAULT_CONFIG).filter(([key, value]) => {
+      const cell = rows.get(`\`secureDelivery:${key}\``) ?? '';
+      const parts = typeof value === 'object' ? Object.entries(value).flat() : [value];
+      return parts.some((part) => part !== '' && !cell.includes(String(part)));
+    });
+
+    // Assess
+    expect([...rows.keys()].sort()).toEqual(keys.sort());
+    expect(wrongDefaults.map(([key]) => key)).toEqual([]);
   });
 });
