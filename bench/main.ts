@@ -240,21 +240,21 @@ async function main(): Promise<void> {
       '',
     );
     write(out.join('\n'));
-    updateReadme(out.join('\n'), result.generatedAt);
+    updatePerformanceDoc(out.join('\n'), result.generatedAt);
   } finally {
     await sandbox.stop().catch(() => undefined);
   }
 }
 
-/** Replaces the README's results block with this run's table, so the README always shows the latest numbers. */
-function updateReadme(table: string, generatedAt: string): void {
-  const path = join(REPO_ROOT, 'README.md');
-  const readme = readFileSync(path, 'utf8');
+/** Replaces docs/performance.md's results block with this run's table, so the doc always shows the latest numbers. */
+function updatePerformanceDoc(table: string, generatedAt: string): void {
+  const path = join(REPO_ROOT, 'docs', 'performance.md');
+  const doc = readFileSync(path, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
-  if (!readme.includes(start) || !readme.includes(end)) return;
+  if (!doc.includes(start) || !doc.includes(end)) return;
   const block = `${start}\nLatest run (${generatedAt}${quick ? ', --quick' : ''}):\n\n\`\`\`${table}\`\`\`\n${end}`;
-  writeFileSync(path, readme.replace(new RegExp(`${start}[\\s\\S]*${end}`), block));
+  writeFileSync(path, doc.replace(new RegExp(`${start}[\\s\\S]*${end}`), block));
 }
 
 main().catch((error: unknown) => {

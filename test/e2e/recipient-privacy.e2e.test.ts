@@ -79,7 +79,7 @@ describe('recipient details and the verify path', () => {
     recording.stop();
 
     // Assess
-    // Which 4xx a stranger's parcel gets is the verify API's business (README status table); all are refused.
+    // Which 4xx a stranger's parcel gets is the verify API's business (docs/http-api.md status table); all are refused.
     for (const refused of [wrongDriver, unknownParcel]) expect([403, 404]).toContain(refused.status);
     expect(wrongCode.status).toBe(422);
     const answers = recording.exchanges.map((exchange) => exchange.response);

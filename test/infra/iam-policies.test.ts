@@ -10,7 +10,7 @@ import { type Template, TemplateResolver } from '../../sandbox/emulators/templat
 const env = { region: 'eu-central-1', accountId: '123456789012', stackName: 'IamTest' };
 
 /**
- * What each function may put on the bus, by contract (README, "Events the product emits"). A function
+ * What each function may put on the bus, by contract (docs/events.md, "Events the product emits"). A function
  * that gains a PutEvents grant must be listed here, or the test fails.
  */
 const FUNCTION_EMITS: Readonly<Record<string, readonly string[]>> = {

@@ -27,15 +27,13 @@ function schemaFields(schema: JsonSchemaObject, deep: boolean, prefix = ''): Map
   return fields;
 }
 
-/** The README's `## Event contract` section. */
+/** docs/events.md, the event contract's one reference. */
 function eventSection(): string {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const start = readme.indexOf('## Event contract');
-  return readme.slice(start, readme.indexOf('\n## ', start + 1));
+  return readFileSync(join(root, 'docs', 'events.md'), 'utf8');
 }
 
 /**
- * What the README documents per detail-type: rows `| \`Type\` | \`{ a, b? }\` |` (top-level fields, `?`
+ * What docs/events.md documents per detail-type: rows `| \`Type\` | \`{ a, b? }\` |` (top-level fields, `?`
  * optional), and `| field | rule |` tables under a bold `**\`Type\`**` (dotted paths; "optional" rules).
  */
 function documentedEvents(section: string): Map<string, { deep: boolean; fields: Map<string, boolean> }> {
@@ -63,7 +61,7 @@ function documentedEvents(section: string): Map<string, { deep: boolean; fields:
   return events;
 }
 
-describe("the README's event tables", () => {
+describe('the event tables of docs/events.md', () => {
   it('document exactly the events of the contract, no more and no fewer', () => {
     // Prepare
     const contract = EVENTS.map((event) => event.detailType).sort();

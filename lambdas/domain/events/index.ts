@@ -1,5 +1,5 @@
 // Every event on the product's bus, consumed and emitted: the list the JSON Schema generator, the schema
-// registry and the README check iterate. Handlers import the event's own module, not this index (every
+// registry and the docs check iterate. Handlers import the event's own module, not this index (every
 // schema loads with it). SES's events are AWS's contract (AWS publishes them in its `aws.events`
 // registry); their detail-types are in `detail-types.ts`.
 import type * as z from 'zod/mini';
@@ -61,7 +61,7 @@ const event = <Type extends string, Publisher extends EventPublisherRole, Schema
   example: z.input<Schema>,
 ): EventDefinition<Type, Publisher, Schema> => ({ detailType, publisher, schema, description, example });
 
-/** Every event on the bus, in the README's order. */
+/** Every event on the bus, in the order docs/events.md lists them. */
 export const EVENTS = [
   event(
     DetailType.ParcelShipped,
