@@ -127,7 +127,7 @@ export class LambdaMeter {
 
     const { functions, stepFunctions, bus } = sandbox;
     const invoke = functions.invoke;
-    functions.invoke = (logicalId, event) => {
+    this.patch(functions, 'invoke', (logicalId: string, event: unknown) => {
       const sample = newSample(logicalId, memoryOf(logicalId));
       const execution = this.execution.getStore();
       if (execution && tasksOf.get(execution.stateMachineArn)?.has(logicalId)) execution.tasks.push(sample);
@@ -140,11 +140,10 @@ export class LambdaMeter {
         sample.wallMs = performance.now() - started;
         this.invocations.push(sample);
       });
-    };
-    this.restore.push(() => Reflect.deleteProperty(functions, 'invoke'));
+    });
 
     const startExecution = stepFunctions.startExecution;
-    stepFunctions.startExecution = (stateMachineArn, input, name) => {
+    this.patch(stepFunctions, 'startExecution', (stateMachineArn: string, input: unknown, name?: string) => {
       const execution: ExecutionSample = {
         stateMachineArn,
         express: stepFunctions.stateMachineArns.includes(stateMachineArn)
@@ -160,30 +159,36 @@ export class LambdaMeter {
       execution.executionArn = record.executionArn;
       this.executions.push(execution);
       return record;
-    };
-    this.restore.push(() => Reflect.deleteProperty(stepFunctions, 'startExecution'));
+    });
 
     const putEvents = bus.putEvents;
-    bus.putEvents = (entries) => {
+    this.patch(bus, 'putEvents', (entries: Parameters<typeof bus.putEvents>[0]) => {
       // Called in an execution's context only by its `events:putEvents` task (handlers call over HTTP).
       const execution = this.execution.getStore();
       if (execution) execution.putEvents++;
       return this.execution.exit(() => putEvents.call(bus, entries));
-    };
-    this.restore.push(() => Reflect.deleteProperty(bus, 'putEvents'));
+    });
 
     const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    this.patch(process.stdout, 'write', ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const sample = this.current.getStore();
       if (sample) sample.logBytes += Buffer.byteLength(chunk);
       return (write as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
-    }) as typeof process.stdout.write;
-    this.restore.push(() => {
-      process.stdout.write = write;
-    });
+    }) as typeof process.stdout.write);
 
     subscribe(CHANNEL, this.onRequest);
     this.hook.enable();
+  }
+
+  /** Replaces `target[key]` until `stop()`, then puts back exactly what was there (own or inherited). */
+  private patch<T extends object, K extends keyof T>(target: T, key: K, replacement: T[K]): void {
+    const own = Object.hasOwn(target, key);
+    const original = target[key];
+    target[key] = replacement;
+    this.restore.push(() => {
+      if (own) target[key] = original;
+      else Reflect.deleteProperty(target, key);
+    });
   }
 
   /** Runs `task` as `sample`'s own code: its synchronous part here, its continuations through the hook. */
