@@ -240,6 +240,20 @@ export function functionBreakdown(
   }));
 }
 
+/**
+ * Bytes of Lambda's own log records per invocation (`platform.start` and `platform.report` in the JSON log
+ * format): an assumption from their documented fields (docs.aws.amazon.com/lambda/latest/dg/telemetry-schema-reference.html).
+ */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = 500;
+
+/**
+ * CloudWatch Logs ingestion of Lambda's logs per parcel: the handlers' lines as measured, plus Lambda's
+ * platform records. Not part of the feature floor or the per-parcel total (docs/cost.md).
+ */
+export const lambdaLogsUsdPerParcel = (handlerLogBytes: number, invocations: number): number =>
+  ((handlerLogBytes + invocations * PLATFORM_LOG_BYTES_PER_INVOCATION) / 1e9) *
+  PRICING.cloudWatchLogsIngestionPerGb;
+
 /** Parcels run before measuring, so module caches, JIT and keep-alive sockets are warm (as at volume on AWS). */
 const WARM_UP_PARCELS = 3;
 
@@ -336,6 +350,8 @@ export async function measureCost(sandbox: Sandbox, client: SandboxClient, parce
     /** Same run, every latency doubled: how much the assumed latencies matter. */
     latenciesDoubledPerMillion: sum(price(before, after, parcels, parcels, item, doubled.durations)) * 1e6,
     sandboxWallTime: { lines: sandboxLines, totalPerMillion: sum(sandboxLines) * 1e6 },
+    /** Lambda's log ingestion (measured handler lines + platform records), beside the total, not in it. */
+    lambdaLogsPerMillion: lambdaLogsUsdPerParcel(perParcel.logBytes, perParcel.lambdaInvocations) * 1e6,
     functions: functionBreakdown(meter.invocations, model.invocations),
     expressMsMean: model.expressMs.reduce((total, ms) => total + ms, 0) / Math.max(1, model.expressMs.length),
     itemBytes: item,

@@ -159,6 +159,11 @@ async function main(): Promise<void> {
         model:
           'sandbox-wall-time (Lambda and Express durations as the sandbox ran them on this machine; not what AWS bills)',
       },
+      lambda_log_ingestion_per_million_parcels_usd: {
+        value: round(cost.lambdaLogsPerMillion, 2),
+        unit: 'USD',
+        model: `handler log bytes measured (${Math.round(cost.perParcel.logBytes)} B per parcel) + Lambda platform records (assumed); not in cost_per_million_parcels_usd`,
+      },
       fixed_cost_per_month_usd: {
         value: round(fixed.usdPerMonth, 2),
         unit: 'USD per month, no parcels',
@@ -226,6 +231,7 @@ async function main(): Promise<void> {
       );
     out.push(
       `  total: $${round(cost.totalPerMillion, 2)} per M; without the receipt $${round(cost.withoutReceiptPerMillion, 2)}; Twilio Verify $50,000`,
+      `  not in the total: Lambda's log ingestion $${round(cost.lambdaLogsPerMillion, 2)} per M (${Math.round(cost.perParcel.logBytes)} B of handler logs per parcel + platform records); Step Functions and API access logs, X-Ray (docs/cost.md)`,
       `  every assumed latency doubled: $${round(cost.latenciesDoubledPerMillion, 2)} per M; with the sandbox's wall time instead of the model: $${round(cost.sandboxWallTime.totalPerMillion, 2)} per M (${round(cost.perParcel.sandboxLambdaSeconds, 2)} s of Lambda per parcel here vs ${round(cost.perParcel.lambdaSeconds, 3)} s modelled)`,
       `  feature floor (2 emails, 2 writes, 4 events, 1 HTTP API request, 1 minimal Express run): $${round(floorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / floorPerMillion)}x`,
       `  previous floor (1 email + 2 writes): $${round(previousFloorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / previousFloorPerMillion)}x`,

@@ -26,6 +26,11 @@ export const PRICING = {
    * aws.amazon.com/eventbridge/pricing, recorded 2026-12-02.
    */
   pipesPerRequest: 0.4 / 1e6,
+  /**
+   * CloudWatch Logs ingestion, per GB (Lambda's logs are vended logs: $0.50 for the first 10 TB a month).
+   * aws.amazon.com/cloudwatch/pricing, last known rate; not re-read here (2026-12-06).
+   */
+  cloudWatchLogsIngestionPerGb: 0.5,
   /** KMS API requests (GenerateMac on the code hash key), $0.03 per 10,000; the key's $1/month is not per parcel. */
   kmsPerRequest: 0.03 / 10_000,
   /**

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { LATENCY_MODEL, modelInvocation } from '../../bench/aws-model.ts';
-import { modelDurations, price, type UsageSnapshot } from '../../bench/cost.ts';
+import {
+  lambdaLogsUsdPerParcel,
+  modelDurations,
+  PLATFORM_LOG_BYTES_PER_INVOCATION,
+  price,
+  type UsageSnapshot,
+} from '../../bench/cost.ts';
 import { PRICING } from '../../bench/pricing.ts';
 
 const empty: UsageSnapshot = {
@@ -84,5 +90,16 @@ describe('modelDurations', () => {
 
     // Assess
     expect(model.durations.expressGbSeconds).toBe(0);
+  });
+});
+
+describe('lambdaLogsUsdPerParcel', () => {
+  it("prices the handlers' log bytes and Lambda's platform records per invocation at the ingestion rate", () => {
+    // Prepare, Act
+    const usd = lambdaLogsUsdPerParcel(3_000, 7);
+
+    // Assess
+    const bytes = 3_000 + 7 * PLATFORM_LOG_BYTES_PER_INVOCATION;
+    expect(usd).toBeCloseTo((bytes / 1e9) * PRICING.cloudWatchLogsIngestionPerGb, 15);
   });
 });
