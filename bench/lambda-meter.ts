@@ -116,14 +116,17 @@ export class LambdaMeter {
 
   private instrument(sandbox: Sandbox): void {
     const tasksOf = stateMachineTasks(sandbox);
-    const memoryOf = (logicalId: string) =>
-      Number(
-        (
-          sandbox.resolver.resolve(sandbox.resolver.resource(logicalId).Properties ?? {}) as {
-            MemorySize?: number;
-          }
-        ).MemorySize ?? 128,
-      );
+    const memory = new Map<string, number>();
+    const memoryOf = (logicalId: string): number => {
+      let megabytes = memory.get(logicalId);
+      if (megabytes === undefined) {
+        const properties = sandbox.resolver.resource(logicalId).Properties ?? {};
+        // Lambda's default when the template sets none.
+        megabytes = Number(sandbox.resolver.resolve(properties.MemorySize ?? 128));
+        memory.set(logicalId, megabytes);
+      }
+      return megabytes;
+    };
 
     const { functions, stepFunctions, bus } = sandbox;
     const invoke = functions.invoke;
