@@ -13,6 +13,7 @@ const { FLOOR_USD_PER_PARCEL, PREVIOUS_FLOOR_USD_PER_PARCEL, measureCost, smsFal
 const { renderOtpSms } = await import('../lambdas/domain/email/render.ts');
 const { capacity } = await import('./capacity.ts');
 const { handlerEnvironments, measureColdStarts } = await import('./cold-start.ts');
+const { DEFAULT_FIXED_COST_ASSUMPTIONS, fixedMonthlyCost } = await import('./fixed-cost.ts');
 const { PRICING } = await import('./pricing.ts');
 const { round } = await import('./stats.ts');
 const { measureIssuing } = await import('./throughput.ts');
@@ -25,6 +26,13 @@ const smsCountry =
     .find((arg) => arg.startsWith('--sms-country='))
     ?.split('=')[1]
     ?.toUpperCase() ?? 'DE';
+/** Drivers active in a month, for the fixed monthly cost (`--drivers=50`). */
+const activeDrivers = Number(
+  process.argv.find((arg) => arg.startsWith('--drivers='))?.split('=')[1] ??
+    DEFAULT_FIXED_COST_ASSUMPTIONS.activeDrivers,
+);
+if (!Number.isInteger(activeDrivers) || activeDrivers < 0)
+  throw new Error(`--drivers must be a whole number of drivers, got ${activeDrivers}`);
 const sizes = quick
   ? {
       costParcels: 10,
@@ -82,6 +90,12 @@ async function main(): Promise<void> {
       issuing.push(await measureIssuing(sandbox, client, concurrency, parcels, cost.itemBytes));
     }
     const environments = handlerEnvironments(sandbox.resolver);
+    const fixed = fixedMonthlyCost(sandbox.resolver.template, {
+      ...DEFAULT_FIXED_COST_ASSUMPTIONS,
+      activeDrivers,
+    });
+    if (fixed.unclassified.length > 0)
+      say(`fixed cost: NOT priced (unknown resource types): ${fixed.unclassified.join(', ')}`);
     await sandbox.stop();
     say('cold start: bundling and timing module init');
     const cold = await measureColdStarts(sizes.initRuns, environments);
@@ -114,18 +128,47 @@ async function main(): Promise<void> {
         unit: 'USD',
         baseline: round(floorPerMillion, 2),
         ratio: round(cost.totalPerMillion / floorPerMillion),
+        model: cost.model.name,
       },
       cost_previous_floor_ratio: {
         value: round(cost.totalPerMillion / previousFloorPerMillion),
         unit: 'ratio',
         baseline: round(previousFloorPerMillion, 2),
         ratio: round(cost.totalPerMillion / previousFloorPerMillion),
+        model: cost.model.name,
       },
       cost_per_million_parcels_without_receipt_usd: {
         value: round(cost.withoutReceiptPerMillion, 2),
         unit: 'USD',
         baseline: round(floorPerMillion, 2),
         ratio: round(cost.withoutReceiptPerMillion / floorPerMillion),
+        model: cost.model.name,
+      },
+      cost_per_million_parcels_latencies_doubled_usd: {
+        value: round(cost.latenciesDoubledPerMillion, 2),
+        unit: 'USD',
+        baseline: round(floorPerMillion, 2),
+        ratio: round(cost.latenciesDoubledPerMillion / floorPerMillion),
+        model: `${cost.model.name}, every assumed latency x2`,
+      },
+      cost_per_million_parcels_sandbox_wall_time_usd: {
+        value: round(cost.sandboxWallTime.totalPerMillion, 2),
+        unit: 'USD',
+        baseline: round(floorPerMillion, 2),
+        ratio: round(cost.sandboxWallTime.totalPerMillion / floorPerMillion),
+        model:
+          'sandbox-wall-time (Lambda and Express durations as the sandbox ran them on this machine; not what AWS bills)',
+      },
+      lambda_log_ingestion_per_million_parcels_usd: {
+        value: round(cost.lambdaLogsPerMillion, 2),
+        unit: 'USD',
+        model: `handler log bytes measured (${Math.round(cost.perParcel.logBytes)} B per parcel) + Lambda platform records (assumed); not in cost_per_million_parcels_usd`,
+      },
+      fixed_cost_per_month_usd: {
+        value: round(fixed.usdPerMonth, 2),
+        unit: 'USD per month, no parcels',
+        active_drivers: activeDrivers,
+        model: 'template-derived (bench/fixed-cost.ts)',
       },
       twilio_verify_per_million_usd: { value: PRICING.twilioVerifyPerVerification * 1e6, unit: 'USD' },
       verify_ddb_round_trips_success: { value: verify.roundTripsSuccess, unit: 'requests' },
@@ -166,7 +209,7 @@ async function main(): Promise<void> {
       machine,
       quick,
       figures,
-      detail: { cost, verify, issuing, coldStart: cold, capacity: peak, sms },
+      detail: { cost, fixedCost: fixed, verify, issuing, coldStart: cold, capacity: peak, sms },
     };
     mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(REPO_ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -174,12 +217,12 @@ async function main(): Promise<void> {
     const out: string[] = [];
     out.push(
       '',
-      'Cost per protected parcel (us-east-1 on-demand)',
-      '  item                      per parcel    USD per million parcels',
+      'Cost per protected parcel (us-east-1 on-demand; Lambda and Express durations modelled for AWS, docs/cost.md)',
+      '  item                                       per parcel    USD per million parcels',
     );
     for (const line of cost.lines)
       out.push(
-        `  ${line.item.padEnd(24)} ${round(line.perParcel, 4).toString().padStart(10)}    ${round(
+        `  ${line.item.padEnd(41)} ${round(line.perParcel, 4).toString().padStart(10)}    ${round(
           line.usdPerParcel * 1e6,
           2,
         )
@@ -188,8 +231,36 @@ async function main(): Promise<void> {
       );
     out.push(
       `  total: $${round(cost.totalPerMillion, 2)} per M; without the receipt $${round(cost.withoutReceiptPerMillion, 2)}; Twilio Verify $50,000`,
+      `  not in the total: Lambda's log ingestion $${round(cost.lambdaLogsPerMillion, 2)} per M (${Math.round(cost.perParcel.logBytes)} B of handler logs per parcel + platform records); Step Functions and API access logs, X-Ray (docs/cost.md)`,
+      `  every assumed latency doubled: $${round(cost.latenciesDoubledPerMillion, 2)} per M; with the sandbox's wall time instead of the model: $${round(cost.sandboxWallTime.totalPerMillion, 2)} per M (${round(cost.perParcel.sandboxLambdaSeconds, 2)} s of Lambda per parcel here vs ${round(cost.perParcel.lambdaSeconds, 3)} s modelled)`,
       `  feature floor (2 emails, 2 writes, 4 events, 1 HTTP API request, 1 minimal Express run): $${round(floorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / floorPerMillion)}x`,
       `  previous floor (1 email + 2 writes): $${round(previousFloorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / previousFloorPerMillion)}x`,
+    );
+    out.push('', 'Modelled Lambda durations (own CPU here x 1769 MB / memory, plus AWS call latencies)');
+    for (const row of cost.functions)
+      out.push(
+        `  ${row.functionId.padEnd(36)} ${String(row.invocations).padStart(4)} calls  CPU ${round(
+          row.meanCpuMs,
+          2,
+        )
+          .toString()
+          .padStart(
+            6,
+          )} ms  billed ${round(row.meanBilledMs, 1).toString().padStart(6)} ms  (sandbox wall ${round(row.meanSandboxWallMs, 1)} ms)`,
+      );
+    out.push(
+      `  Express executions: ${round(cost.expressMsMean, 1)} ms modelled on average (billed in 100 ms steps)`,
+    );
+    out.push(
+      '',
+      `Fixed monthly cost, no parcels (${activeDrivers} active drivers; from the synthesized template)`,
+    );
+    for (const line of fixed.lines)
+      out.push(
+        `  ${line.item.padEnd(62)} ${round(line.quantity, 2).toString().padStart(10)} x $${line.usdPerUnit} = $${round(line.usdPerMonth, 2)}`,
+      );
+    out.push(
+      `  total: $${round(fixed.usdPerMonth, 2)} per month${fixed.unclassified.length > 0 ? `; NOT priced: ${fixed.unclassified.join(', ')}` : ''}`,
     );
     out.push(
       '',
@@ -231,7 +302,7 @@ async function main(): Promise<void> {
     out.push('', 'Issuing (PutEvents -> email)');
     for (const level of issuing)
       out.push(
-        `  concurrency ${String(level.concurrency).padStart(2)}: ${round(level.parcelsPerSecond, 1)} parcels/s, p50 ${round(level.p50Ms, 1)} ms, p99 ${round(level.p99Ms, 1)} ms, $${round(level.usdPerMillion, 2)} per M`,
+        `  concurrency ${String(level.concurrency).padStart(2)}: ${round(level.parcelsPerSecond, 1)} parcels/s, p50 ${round(level.p50Ms, 1)} ms, p99 ${round(level.p99Ms, 1)} ms, $${round(level.usdPerMillion, 2)} per M (sandbox wall time)`,
       );
     out.push(
       '',
