@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { BenchResult } from './report.ts';
 
 // Before the SDK and Powertools load: quiet upgrade notices; handler log lines are dropped below.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -18,6 +19,7 @@ const { PRICING } = await import('./pricing.ts');
 const { round } = await import('./stats.ts');
 const { measureIssuing } = await import('./throughput.ts');
 const { measureVerify } = await import('./verify.ts');
+const { renderBenchReport } = await import('./report.ts');
 
 const quick = process.argv.includes('--quick');
 /** Destination country of the SMS fallback's price (`--sms-country=DE`). */
@@ -214,121 +216,35 @@ async function main(): Promise<void> {
     mkdirSync(join(REPO_ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(REPO_ROOT, 'bench', 'results', 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
 
-    const out: string[] = [];
-    out.push(
-      '',
-      'Cost per protected parcel (us-east-1 on-demand; Lambda and Express durations modelled for AWS, docs/cost.md)',
-      '  item                                       per parcel    USD per million parcels',
-    );
-    for (const line of cost.lines)
-      out.push(
-        `  ${line.item.padEnd(41)} ${round(line.perParcel, 4).toString().padStart(10)}    ${round(
-          line.usdPerParcel * 1e6,
-          2,
-        )
-          .toString()
-          .padStart(10)}`,
-      );
-    out.push(
-      `  total: $${round(cost.totalPerMillion, 2)} per M; without the receipt $${round(cost.withoutReceiptPerMillion, 2)}; Twilio Verify $50,000`,
-      `  not in the total: Lambda's log ingestion $${round(cost.lambdaLogsPerMillion, 2)} per M (${Math.round(cost.perParcel.logBytes)} B of handler logs per parcel + platform records); Step Functions and API access logs, X-Ray (docs/cost.md)`,
-      `  every assumed latency doubled: $${round(cost.latenciesDoubledPerMillion, 2)} per M; with the sandbox's wall time instead of the model: $${round(cost.sandboxWallTime.totalPerMillion, 2)} per M (${round(cost.perParcel.sandboxLambdaSeconds, 2)} s of Lambda per parcel here vs ${round(cost.perParcel.lambdaSeconds, 3)} s modelled)`,
-      `  feature floor (2 emails, 2 writes, 4 events, 1 HTTP API request, 1 minimal Express run): $${round(floorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / floorPerMillion)}x`,
-      `  previous floor (1 email + 2 writes): $${round(previousFloorPerMillion, 2)} per M, ratio ${round(cost.totalPerMillion / previousFloorPerMillion)}x`,
-    );
-    out.push('', 'Modelled Lambda durations (own CPU here x 1769 MB / memory, plus AWS call latencies)');
-    for (const row of cost.functions)
-      out.push(
-        `  ${row.functionId.padEnd(36)} ${String(row.invocations).padStart(4)} calls  CPU ${round(
-          row.meanCpuMs,
-          2,
-        )
-          .toString()
-          .padStart(
-            6,
-          )} ms  billed ${round(row.meanBilledMs, 1).toString().padStart(6)} ms  (sandbox wall ${round(row.meanSandboxWallMs, 1)} ms)`,
-      );
-    out.push(
-      `  Express executions: ${round(cost.expressMsMean, 1)} ms modelled on average (billed in 100 ms steps)`,
-    );
-    out.push(
-      '',
-      `Fixed monthly cost, no parcels (${activeDrivers} active drivers; from the synthesized template)`,
-    );
-    for (const line of fixed.lines)
-      out.push(
-        `  ${line.item.padEnd(62)} ${round(line.quantity, 2).toString().padStart(10)} x $${line.usdPerUnit} = $${round(line.usdPerMonth, 2)}`,
-      );
-    out.push(
-      `  total: $${round(fixed.usdPerMonth, 2)} per month${fixed.unclassified.length > 0 ? `; NOT priced: ${fixed.unclassified.join(', ')}` : ''}`,
-    );
-    out.push(
-      '',
-      `SMS fallback (${sms.country}: $${sms.pricePerPart} per part, the code SMS is ${sms.parts} parts = $${round(sms.perSms, 4)})`,
-      ...sms.rates.map(
-        (line) =>
-          `  ${String(line.rate * 100).padStart(3)} % of codes also by SMS: $${round(line.usdPerParcel * 1e6, 2)} per M parcels`,
-      ),
-    );
-    out.push('', 'Verify path');
-    out.push(
-      `  DynamoDB round trips: ${verify.roundTripsSuccess} on success, ${verify.roundTripsFailure} on a wrong code; KMS GenerateMac: ${verify.kmsRequestsSuccess} on success, ${verify.kmsRequestsFailure} on a wrong code`,
-    );
-    out.push(
-      `  latency through the same front door (JWT authorizer, payload 2.0) p50 ${round(verify.verifyP50, 2)} ms vs baseline ${round(verify.baselineP50, 2)} ms (${figures.verify_latency_p50_ratio.ratio}x); p99 ${round(verify.verifyP99, 2)} vs ${round(verify.baselineP99, 2)} ms (${figures.verify_latency_p99_ratio.ratio}x)`,
-    );
-    out.push(
-      `  with the KMS call: baseline + GenerateMac p50 ${round(verify.kmsBaselineP50, 2)} ms (verify ${figures.verify_latency_p50_ratio_vs_kms_baseline.ratio}x of it); p99 ${round(verify.kmsBaselineP99, 2)} ms (${figures.verify_latency_p99_ratio_vs_kms_baseline.ratio}x)`,
-    );
-    out.push(`  throughput at concurrency 8: ${round(verify.throughputPerSecond, 1)} verifies/s`);
-    out.push('', 'Capacity of one deployment (default quotas, per-parcel requests measured above)');
-    for (const line of peak.lines)
-      out.push(
-        `  ${line.quota.padEnd(34)} ${String(line.limit).padStart(6)} / ${round(line.perParcel, 3)} per parcel = ${round(line.parcelsPerSecond, 1)} parcels/s`,
-      );
-    out.push(
-      `  binds first: ${peak.binding.quota} at ${round(peak.binding.parcelsPerSecond, 1)} parcels/s; verifies: ${peak.verifiesPerSecond}/s (stage throttle)`,
-    );
-    out.push('', 'Cold start (minified ESM bundle, module init in a fresh Node process, median)');
-    out.push(`  baseline (one DynamoDB client): ${round(cold.baselineBytes / 1024, 1)} KiB`);
-    for (const row of cold.rows)
-      out.push(
-        `  ${row.name.padEnd(16)} ${round(row.bytes / 1024, 1)
-          .toString()
-          .padStart(
-            7,
-          )} KiB  init ${round(row.initMs, 1).toString().padStart(6)} ms vs ${round(row.baselineInitMs, 1)} ms  ${round(row.ratio)}x`,
-      );
-    out.push('', 'Issuing (PutEvents -> email)');
-    for (const level of issuing)
-      out.push(
-        `  concurrency ${String(level.concurrency).padStart(2)}: ${round(level.parcelsPerSecond, 1)} parcels/s, p50 ${round(level.p50Ms, 1)} ms, p99 ${round(level.p99Ms, 1)} ms, $${round(level.usdPerMillion, 2)} per M (sandbox wall time)`,
-      );
-    out.push(
-      '',
-      `machine: ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
-      'written: bench/results/latest.json',
-      '',
-    );
-    write(out.join('\n'));
-    updatePerformanceDoc(out.join('\n'), result.generatedAt);
+    const report = renderBenchReport(result);
+    write(report);
+    updatePerformanceDoc(report, result);
   } finally {
     await sandbox.stop().catch(() => undefined);
   }
 }
 
-/** Replaces docs/performance.md's results block with this run's table, so the doc always shows the latest numbers. */
-function updatePerformanceDoc(table: string, generatedAt: string): void {
+/** Replaces docs/performance.md's results block with this run's report, so the doc always shows the latest numbers. */
+function updatePerformanceDoc(report: string, result: BenchResult): void {
   const path = join(REPO_ROOT, 'docs', 'performance.md');
   const doc = readFileSync(path, 'utf8');
   const start = '<!-- bench:start -->';
   const end = '<!-- bench:end -->';
   if (!doc.includes(start) || !doc.includes(end)) return;
-  const block = `${start}\nLatest run (${generatedAt}${quick ? ', --quick' : ''}):\n\n\`\`\`${table}\`\`\`\n${end}`;
+  const block = `${start}\nLatest run (${result.generatedAt}${result.quick ? ', --quick' : ''}):\n\n\`\`\`${report}\`\`\`\n${end}`;
   writeFileSync(path, doc.replace(new RegExp(`${start}[\\s\\S]*${end}`), block));
 }
 
-main().catch((error: unknown) => {
+/** `npm run bench -- --render`: re-renders docs/performance.md from bench/results/latest.json, measuring nothing. */
+function renderLatest(): void {
+  const result = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'bench', 'results', 'latest.json'), 'utf8'),
+  ) as BenchResult;
+  updatePerformanceDoc(renderBenchReport(result), result);
+}
+
+const run = process.argv.includes('--render') ? async () => renderLatest() : main;
+run().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });
