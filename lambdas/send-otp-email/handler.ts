@@ -9,7 +9,7 @@ import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 const logger = createLogger();
 const env = readEnvironment('send-otp-email');
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
-const codeDelivery = createCodeDelivery(env, 1);
+const codeDelivery = createCodeDelivery(env, { mailer: { maxAttempts: 1 } });
 const claimLeaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
 const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() });

@@ -4,7 +4,7 @@
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import { startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
 import { SandboxLog } from '../../sandbox/emulators/log.ts';
