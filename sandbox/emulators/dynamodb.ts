@@ -12,6 +12,7 @@ import dynalite from 'dynalite';
 import { AwsJsonError, readJsonBody } from './aws-protocol.ts';
 import { type LocalDynamoDbStreams, TTL_SWEEP_CREDENTIALS } from './dynamodb-streams.ts';
 import type { SandboxLog } from './log.ts';
+import { listen } from './net.ts';
 import type { TemplateResolver } from './template.ts';
 
 const require = createRequire(import.meta.url);
@@ -204,6 +205,20 @@ export interface LocalDynamoDb {
   sweepExpired(nowSeconds?: number): Promise<number>;
 }
 
+/** Where and how {@link startDynamoDb} runs DynamoDB. */
+export interface DynamoDbOptions {
+  /** Port of the endpoint (the streams' front when there are streams); 0 picks a free one. */
+  readonly port: number;
+  readonly log: SandboxLog;
+  /**
+   * How often the TTL sweep runs, in ms.
+   * @default 5000
+   */
+  readonly sweepIntervalMs?: number;
+  /** The streams of the template's tables: their front takes `port`, so every write becomes a record. */
+  readonly streams?: LocalDynamoDbStreams;
+}
+
 /**
  * Starts dynalite on `port`, creates each `AWS::DynamoDB::Table` of the template, and sweeps TTL. With
  * `streams`, their front takes `port` (dynalite moves to a free one) so every write, the sweep's too,
@@ -211,12 +226,10 @@ export interface LocalDynamoDb {
  */
 export async function startDynamoDb(
   resolver: TemplateResolver,
-  port: number,
-  log: SandboxLog,
-  listen: (server: Server, port: number, name: string) => Promise<number>,
-  sweepIntervalMs = 5_000,
-  streams?: LocalDynamoDbStreams,
+  options: DynamoDbOptions,
 ): Promise<LocalDynamoDb> {
+  const { port, log, streams } = options;
+  const sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
   patchDynalite();
   const server = dynaliteInRegion(resolver, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');

@@ -35,6 +35,20 @@ export interface PutEventsEntry {
 }
 
 /** Delivers a matched event to one rule target. */
+/** How a {@link LocalEventBus} logs, retries and dead-letters. */
+export interface LocalEventBusOptions {
+  readonly log: SandboxLog;
+  /**
+   * Wait before a target's retry, times the attempt, in ms.
+   * @default 200
+   */
+  readonly retryDelayMs?: number;
+  /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
+  readonly deadLetterAllowed?: (ruleName: string, queueArn: string) => Promise<boolean>;
+  /** Detail fields each event's log line names, as `label=value` (field name to label); none by default. */
+  readonly logDetailFields?: Readonly<Record<string, string>>;
+}
+
 export type TargetInvoker = (
   targetArn: string,
   input: unknown,
@@ -110,17 +124,20 @@ export class LocalEventBus {
   private readonly inFlight = new Set<Promise<void>>();
   private entryFailures: { failure: EntryFailure; left: number }[] = [];
 
+  private readonly log: SandboxLog;
+  private readonly retryDelayMs: number;
+  private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean>;
+  private readonly logDetailFields: Readonly<Record<string, string>>;
+
   constructor(
     private readonly resolver: TemplateResolver,
     private readonly invokeTarget: TargetInvoker,
-    private readonly log: SandboxLog,
-    private readonly retryDelayMs = 200,
-    /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
-    private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean> = async () =>
-      true,
-    /** Detail fields each event's log line names, as `label=value` (field name to label); none by default. */
-    private readonly logDetailFields: Readonly<Record<string, string>> = {},
+    options: LocalEventBusOptions,
   ) {
+    this.log = options.log;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.deadLetterAllowed = options.deadLetterAllowed ?? (async () => true);
+    this.logDetailFields = options.logDetailFields ?? {};
     this.busNames.set('default', 'default');
     this.busNames.set(
       `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:event-bus/default`,
