@@ -3,7 +3,8 @@ import { sendJson } from './aws-protocol.ts';
 import { executionView } from './aws-server.ts';
 import type { Emulators } from './emulators.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
-import { handleIssuerRequest, type LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { handleIssuerRequest } from './http-api/issuer-endpoints.ts';
+import type { LocalJwtIssuer } from './http-api/jwt-issuer.ts';
 
 /** One request as a route sees it: the request, its URL and its body, and where the answer goes. */
 export interface RouteRequest {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
-import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
+import type { LocalEventBus } from './eventbridge/bus.ts';
+import { testEventPatternRequest } from './eventbridge/test-event-pattern.ts';
 import { type KmsCall, LocalKms } from './kms.ts';
 import type { SandboxLog } from './log.ts';
 import type { LocalSms } from './sms.ts';
@@ -133,9 +134,15 @@ export function createAwsRequestHandler(options: {
     'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
     'AWSEvents.ListRules': (body) => bus.listRules(body),
     'AWSEvents.DisableRule': (body) =>
-      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, false),
+      bus.setRuleState(String(body.Name), {
+        busNameOrArn: body.EventBusName as string | undefined,
+        enabled: false,
+      }),
     'AWSEvents.EnableRule': (body) =>
-      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, true),
+      bus.setRuleState(String(body.Name), {
+        busNameOrArn: body.EventBusName as string | undefined,
+        enabled: true,
+      }),
     'AWSStepFunctions.StartExecution': (body) => {
       const execution = stepFunctions.startExecution(
         String(body.stateMachineArn),
