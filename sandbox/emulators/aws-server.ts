@@ -59,38 +59,27 @@ export function executionView(execution: ExecutionRecord) {
   };
 }
 
-/**
- * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and outside callers call: EventBridge
- * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
- * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
- * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
- */
-export function createAwsRequestHandler(options: {
-  resolver: TemplateResolver;
-  bus: LocalEventBus;
-  stepFunctions: LocalStepFunctions;
-  sms: LocalSms;
-  log: SandboxLog;
-  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
-  authorize?: (
-    request: IncomingMessage,
-    target: string,
-    body: Record<string, unknown>,
-    raw: Buffer,
-  ) => Promise<void>;
-  fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
-  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
-  authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
-}): RequestListener {
-  const { bus, stepFunctions, log } = options;
-  const secrets = generateSecrets(options.resolver);
-  const kms = new LocalKms(options.resolver);
-  const findSecret = (id: unknown): LocalSecret => {
-    const secret = secrets.find((candidate) => candidate.arn === id || candidate.name === id);
-    if (!secret)
-      throw new AwsJsonError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    return secret;
+/** EventBridge's operations on the bus. */
+function eventBridgeOperations(bus: LocalEventBus): Record<string, Operation> {
+  return {
+    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
+    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
+    'AWSEvents.ListRules': (body) => bus.listRules(body),
+    'AWSEvents.DisableRule': (body) =>
+      bus.setRuleState(String(body.Name), {
+        busNameOrArn: body.EventBusName as string | undefined,
+        enabled: false,
+      }),
+    'AWSEvents.EnableRule': (body) =>
+      bus.setRuleState(String(body.Name), {
+        busNameOrArn: body.EventBusName as string | undefined,
+        enabled: true,
+      }),
   };
+}
+
+/** Step Functions' operations on the state machines and their executions. */
+function stepFunctionsOperations(stepFunctions: LocalStepFunctions): Record<string, Operation> {
   const describe = (arn: unknown) => {
     const executionArn = String(arn);
     // Step Functions keeps no history of Express executions: DescribeExecution refuses their ARNs.
@@ -128,21 +117,7 @@ export function createAwsRequestHandler(options: {
         }),
     };
   };
-
-  const operations: Record<string, Operation> = {
-    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
-    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
-    'AWSEvents.ListRules': (body) => bus.listRules(body),
-    'AWSEvents.DisableRule': (body) =>
-      bus.setRuleState(String(body.Name), {
-        busNameOrArn: body.EventBusName as string | undefined,
-        enabled: false,
-      }),
-    'AWSEvents.EnableRule': (body) =>
-      bus.setRuleState(String(body.Name), {
-        busNameOrArn: body.EventBusName as string | undefined,
-        enabled: true,
-      }),
+  return {
     'AWSStepFunctions.StartExecution': (body) => {
       const execution = stepFunctions.startExecution(
         String(body.stateMachineArn),
@@ -161,9 +136,21 @@ export function createAwsRequestHandler(options: {
         creationDate: 0,
       })),
     }),
-    'PinpointSMSVoiceV2.SendTextMessage': (body) => options.sms.sendTextMessage(body),
+  };
+}
+
+/** Secrets Manager's GetSecretValue on the template's generated secrets. */
+function secretsManagerOperations(secrets: readonly LocalSecret[]): Record<string, Operation> {
+  return {
     'secretsmanager.GetSecretValue': (body) => {
-      const secret = findSecret(body.SecretId);
+      const secret = secrets.find(
+        (candidate) => candidate.arn === body.SecretId || candidate.name === body.SecretId,
+      );
+      if (!secret)
+        throw new AwsJsonError(
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret.",
+        );
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -173,6 +160,40 @@ export function createAwsRequestHandler(options: {
         CreatedDate: secret.created.getTime() / 1000,
       };
     },
+  };
+}
+
+/**
+ * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and outside callers call: EventBridge
+ * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
+ * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
+ * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
+ */
+export function createAwsRequestHandler(options: {
+  resolver: TemplateResolver;
+  bus: LocalEventBus;
+  stepFunctions: LocalStepFunctions;
+  sms: LocalSms;
+  log: SandboxLog;
+  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
+  authorize?: (
+    request: IncomingMessage,
+    target: string,
+    body: Record<string, unknown>,
+    raw: Buffer,
+  ) => Promise<void>;
+  fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
+  authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
+}): RequestListener {
+  const { log } = options;
+  const kms = new LocalKms(options.resolver);
+  // The operation table: X-Amz-Target to the service's operation.
+  const operations: Record<string, Operation> = {
+    ...eventBridgeOperations(options.bus),
+    ...stepFunctionsOperations(options.stepFunctions),
+    'PinpointSMSVoiceV2.SendTextMessage': (body) => options.sms.sendTextMessage(body),
+    ...secretsManagerOperations(generateSecrets(options.resolver)),
   };
 
   return (request, response) => {
