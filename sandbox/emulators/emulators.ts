@@ -8,7 +8,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { AwsJsonError } from './aws-protocol.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
 import { createAwsRequestHandler } from './aws-server.ts';
-import { startDynamoDb } from './dynamodb.ts';
+import { type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import type { FaultProxy } from './fault-proxy.ts';
@@ -23,13 +23,13 @@ import { eventInvoker } from './lambda-invocation.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen } from './net.ts';
 import type { LocalPipes } from './pipes.ts';
-import { startServiceFronts } from './service-fronts.ts';
+import { type ServiceFaults, startServiceFronts } from './service-fronts.ts';
 import { LocalSms } from './sms.ts';
 import { startCognito } from './start-cognito.ts';
 import { startEventBus } from './start-eventbridge.ts';
 import { startHttpApi } from './start-http-api.ts';
 import { startPipes } from './start-pipes.ts';
-import { startSes } from './start-ses.ts';
+import { type LocalSes, startSes } from './start-ses.ts';
 import { startStepFunctions } from './start-stepfunctions.ts';
 import type { LocalStepFunctions } from './stepfunctions.ts';
 import { type SandboxEnv, type Template, TemplateResolver } from './template.ts';
@@ -132,17 +132,55 @@ export async function startEmulators(options: EmulatorOptions): Promise<Emulator
   }
 }
 
-async function startAll(options: EmulatorOptions, { servers, stops }: Started): Promise<Emulators> {
-  const { ports, env } = options;
+async function startAll(options: EmulatorOptions, started: Started): Promise<Emulators> {
   const progress = options.progress ?? (() => undefined);
-  const retryDelayMs = options.retryDelayMs ?? 200;
+  const doors = await startFrontDoors(options, started, progress);
+  const services = await startServices(options, doors, started, progress);
+  progress('starting the HTTP API');
+  const api = await startHttpApi({
+    ...doors,
+    functions: doors.functions,
+    httpApiCaller: options.httpApiCaller,
+    appUrl: options.appUrl,
+    port: options.ports.api,
+  });
+  started.servers.push(api.server);
+  return running({ ...doors, ...services, apiUrl: api.url }, started);
+}
+
+/** The emulators every service sits behind or calls: SES, the AWS endpoint, IAM, the functions, Cognito, DynamoDB. */
+interface FrontDoors {
+  readonly resolver: TemplateResolver;
+  readonly log: SandboxLog;
+  readonly iam: SandboxIam;
+  readonly functions: LocalFunctions;
+  readonly ses: LocalSes;
+  readonly awsBase: string;
+  /** Sets the AWS endpoint's handler, once its services exist. */
+  readonly serveAws: (handler: RequestListener) => void;
+  readonly issuers: Map<string, LocalJwtIssuer>;
+  readonly managedLogins: LocalManagedLogin[];
+  readonly streams: LocalDynamoDbStreams;
+  readonly dynamodb: LocalDynamoDb;
+  readonly faults: ServiceFaults;
+}
+
+/**
+ * Starts SES, the AWS endpoint (listening before its handler exists: the issuer URLs the template's
+ * authorizers map to need its port), the user pools' issuers, DynamoDB with its streams and the fronts
+ * the handlers call, then points the SDK at them.
+ */
+async function startFrontDoors(
+  options: EmulatorOptions,
+  { servers, stops }: Started,
+  progress: (message: string) => void,
+): Promise<FrontDoors> {
+  const { ports } = options;
   const log = new SandboxLog(options.write);
-  const resolver = new TemplateResolver(options.template, env);
-  // Reserve the front-door ports first so the issuer and API URLs below can name the real ports.
+  const resolver = new TemplateResolver(options.template, options.env);
   progress('starting SES (aws-ses-v2-local)');
   const ses = await startSes({ port: ports.ses, resolver });
   servers.push(ses.server);
-  // Listening before its handler exists: the issuer URLs the template's authorizers map to need the port.
   let awsHandler: RequestListener | undefined;
   const awsServer = createServer((request, response) => awsHandler?.(request, response));
   const awsBase = `http://127.0.0.1:${await listen(awsServer, ports.aws, 'AWS services (SANDBOX_AWS_PORT)')}`;
@@ -171,8 +209,46 @@ async function startAll(options: EmulatorOptions, { servers, stops }: Started): 
     backends: { dynamodb: dynamodb.endpoint, ses: ses.endpoint, aws: awsBase },
   });
   servers.push(fronts.faults.dynamodb.server, fronts.faults.ses.server, fronts.faults.kms.server);
-  pointSdkClientsAt({ region: env.region, aws: awsBase, ...fronts.endpoints });
+  pointSdkClientsAt({ region: options.env.region, aws: awsBase, ...fronts.endpoints });
+  const serveAws = (handler: RequestListener) => {
+    awsHandler = handler;
+  };
+  return {
+    resolver,
+    log,
+    iam,
+    functions,
+    ses,
+    awsBase,
+    serveAws,
+    issuers,
+    managedLogins,
+    streams,
+    dynamodb,
+    faults: fronts.faults,
+  };
+}
 
+/** The services behind the AWS endpoint: the bus, the state machines, the pipes and SMS. */
+interface Services {
+  readonly bus: LocalEventBus;
+  readonly stepFunctions: LocalStepFunctions;
+  readonly pipes: LocalPipes;
+  readonly sms: LocalSms;
+}
+
+/**
+ * Starts EventBridge, Step Functions and Pipes (each calling as its role), loads the handlers, publishes
+ * SES's events to the bus, and serves the AWS endpoint: operations by `X-Amz-Target`, the rest by route.
+ */
+async function startServices(
+  options: EmulatorOptions,
+  doors: FrontDoors,
+  { stops }: Started,
+  progress: (message: string) => void,
+): Promise<Services> {
+  const { resolver, log, iam, functions } = doors;
+  const retryDelayMs = options.retryDelayMs ?? 200;
   progress('loading the handlers');
   let stepFunctions: LocalStepFunctions | undefined;
   const invokeFunction = eventInvoker({ resolver, functions: () => functions, iam, log, retryDelayMs });
@@ -195,50 +271,47 @@ async function startAll(options: EmulatorOptions, { servers, stops }: Started): 
     bus,
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
   });
-  const pipes = startPipes({ resolver, iam, log, streams, bus, retryDelayMs });
+  const pipes = startPipes({ resolver, iam, log, streams: doors.streams, bus, retryDelayMs });
   await functions.warmAll();
-  ses.publishEventsTo(bus);
+  doors.ses.publishEventsTo(bus);
 
   const sms = new LocalSms(resolver);
-  const routes = awsRoutes({ bus, stepFunctions, sms, issuers, managedLogins, sesEndpoint: ses.endpoint });
-  awsHandler = createAwsRequestHandler({
-    resolver,
-    bus,
-    stepFunctions,
-    sms,
-    log,
-    authorize: async (request, target, body, raw) => {
-      if (!(await iam.signatureValid(request, raw)))
-        throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
-      const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
-        { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
-      ];
-      const denial = await iam.authorizeSigned(request.headers, requests);
-      if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
-    },
-    fallback: (request, response, body) =>
-      routeAwsRequest(routes, { request, response, body, url: new URL(request.url ?? '/', awsBase) }),
-  });
+  const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesEndpoint: doors.ses.endpoint });
+  doors.serveAws(
+    createAwsRequestHandler({
+      resolver,
+      bus,
+      stepFunctions,
+      sms,
+      log,
+      authorize: async (request, target, body, raw) => {
+        if (!(await iam.signatureValid(request, raw)))
+          throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
+        const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
+          { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
+        ];
+        const denial = await iam.authorizeSigned(request.headers, requests);
+        if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
+      },
+      fallback: (request, response, body) =>
+        routeAwsRequest(routes, { request, response, body, url: new URL(request.url ?? '/', doors.awsBase) }),
+    }),
+  );
+  return { bus, stepFunctions, pipes, sms };
+}
 
-  progress('starting the HTTP API');
-  const api = await startHttpApi({
-    resolver,
-    iam,
-    log,
-    functions,
-    issuers,
-    httpApiCaller: options.httpApiCaller,
-    appUrl: options.appUrl,
-    port: ports.api,
-  });
-  servers.push(api.server);
-
+/** The running emulators: their endpoints and parts, `settled` and `stop`. */
+function running(
+  parts: FrontDoors & Services & { readonly apiUrl: string },
+  { servers, stops }: Started,
+): Emulators {
+  const { ses, pipes, bus, stepFunctions, dynamodb } = parts;
   const settled = async () => {
     for (let round = 0; round < 50; round++) {
       await ses.settled();
       await pipes.settled();
       await bus.settled();
-      await stepFunctions?.settled();
+      await stepFunctions.settled();
       await pipes.settled();
       const before = bus.events.length;
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -247,25 +320,25 @@ async function startAll(options: EmulatorOptions, { servers, stops }: Started): 
   };
   return {
     endpoints: {
-      region: env.region,
-      awsEndpoint: awsBase,
-      apiUrl: api.url,
+      region: parts.resolver.env.region,
+      awsEndpoint: parts.awsBase,
+      apiUrl: parts.apiUrl,
       sesEndpoint: ses.endpoint,
       dynamodbEndpoint: dynamodb.endpoint,
       credentials: CREDENTIALS,
     },
-    log,
+    log: parts.log,
     bus,
     stepFunctions,
-    faults: fronts.faults,
-    functions,
-    streams,
+    faults: parts.faults,
+    functions: parts.functions,
+    streams: parts.streams,
     pipes,
-    sms,
-    resolver,
-    issuers,
-    managedLogins,
-    iam,
+    sms: parts.sms,
+    resolver: parts.resolver,
+    issuers: parts.issuers,
+    managedLogins: parts.managedLogins,
+    iam: parts.iam,
     sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
     settled,
     stop: async () => {
