@@ -16,9 +16,10 @@ async function demo(): Promise<void> {
   let endpoints: SandboxEndpoints;
   try {
     endpoints = JSON.parse(readFileSync(join(REPO_ROOT, '.sandbox', 'endpoints.json'), 'utf8'));
-  } catch {
+  } catch (error) {
     throw new Error(
       'No .sandbox/endpoints.json: start the sandbox first with `npm start` in another terminal.',
+      { cause: error },
     );
   }
   const client = new SandboxClient(endpoints);

@@ -40,6 +40,7 @@ function executionInput(input: unknown): unknown {
     throw new AwsJsonError(
       'InvalidExecutionInput',
       `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+      { cause: error },
     );
   }
 }
@@ -218,14 +219,16 @@ export function createAwsRequestHandler(options: {
         let parsed: Record<string, unknown>;
         try {
           parsed = JSON.parse(body.toString('utf8') || '{}');
-        } catch {
-          throw new AwsJsonError('SerializationException', 'Request body is not JSON');
+        } catch (error) {
+          throw new AwsJsonError('SerializationException', 'Request body is not JSON', { cause: error });
         }
         await options.authorize?.(request, target, parsed, body);
         sendJson(response, 200, await operation(parsed), contentType);
       } catch (error) {
         const failure =
-          error instanceof AwsJsonError ? error : new AwsJsonError('InternalFailure', 'Internal error', 500);
+          error instanceof AwsJsonError
+            ? error
+            : new AwsJsonError('InternalFailure', 'Internal error', { statusCode: 500, cause: error });
         if (!(error instanceof AwsJsonError)) log.line('aws', `${target} failed: ${(error as Error).name}`);
         sendAwsError(response, failure, contentType);
       }

@@ -189,6 +189,24 @@ describe('DynamoDbCodeStore.createIfAbsent', () => {
     // Assess
     await expect(create).rejects.toBeInstanceOf(StoreThrottledError);
   });
+
+  it("keeps DynamoDB's error, and so its request id, as the StoreThrottledError's cause", async () => {
+    // Prepare
+    const refusal = new ProvisionedThroughputExceededException({
+      message: 'Rate of requests exceeds the allowed throughput',
+      $metadata: { httpStatusCode: 400, requestId: 'DDB-REQUEST-1' },
+    });
+    ddb.on(UpdateItemCommand).rejects(refusal);
+
+    // Act
+    const create = store.createIfAbsent(record());
+
+    // Assess
+    await expect(create).rejects.toMatchObject({
+      name: 'StoreThrottledError',
+      cause: { $metadata: { requestId: 'DDB-REQUEST-1' } },
+    });
+  });
 });
 
 describe('DynamoDbCodeStore.get', () => {

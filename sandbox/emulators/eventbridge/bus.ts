@@ -140,7 +140,9 @@ export class LocalEventBus {
         return { EventId: this.accept(entry, { serviceEvent: false }) };
       } catch (error) {
         const failure =
-          error instanceof AwsJsonError ? error : new AwsJsonError('InternalException', String(error));
+          error instanceof AwsJsonError
+            ? error
+            : new AwsJsonError('InternalException', String(error), { cause: error });
         return { ErrorCode: failure.type, ErrorMessage: failure.message };
       }
     });

@@ -82,8 +82,8 @@ export function checkEntry(
   let detail: unknown;
   try {
     detail = JSON.parse(entry.Detail);
-  } catch {
-    throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');
+  } catch (error) {
+    throw new AwsJsonError('MalformedDetail', 'Detail is malformed.', { cause: error });
   }
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
     throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');

@@ -17,7 +17,7 @@ export function testEventPatternRequest(body: { EventPattern?: unknown; Event?: 
     pattern = parseEventPattern(body.EventPattern);
   } catch (error) {
     if (error instanceof InvalidEventPatternError)
-      throw new AwsJsonError('InvalidEventPatternException', error.message);
+      throw new AwsJsonError('InvalidEventPatternException', error.message, { cause: error });
     throw error;
   }
   let event: unknown;

@@ -18,14 +18,18 @@ export class JwtAuthorizerError extends Error {
 
   /**
    * @param reason short, log-safe reason (never contains the token).
-   * @param status 401 for an invalid token, 403 for missing scopes.
+   * @param options `status`: 401 for an invalid token (the default), 403 for missing scopes; `cause`: what failed.
    */
   constructor(
     readonly reason: string,
-    readonly status: 401 | 403 = 401,
+    options: { readonly status?: 401 | 403; readonly cause?: unknown } = {},
   ) {
-    super(reason);
+    super(reason, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status ?? 401;
   }
+
+  /** 401 for an invalid token, 403 for a valid one without the route's scopes. */
+  readonly status: 401 | 403;
 }
 
 /** The JWT authorizer's configuration (`JwtConfiguration` of an `AWS::ApiGatewayV2::Authorizer`). */
@@ -63,8 +67,8 @@ export async function authorizeJwt(
   let header: Record<string, unknown>;
   try {
     header = decodeProtectedHeader(token);
-  } catch {
-    throw new JwtAuthorizerError('token header is not decodable');
+  } catch (error) {
+    throw new JwtAuthorizerError('token header is not decodable', { cause: error });
   }
   const alg = header.alg;
   if (typeof alg !== 'string' || !RSA_ALGORITHMS.has(alg)) throw new JwtAuthorizerError('unsupported alg');
@@ -73,8 +77,8 @@ export async function authorizeJwt(
   try {
     const key = await importJWK(jwk, alg);
     ({ payload } = await compactVerify(token, key, { algorithms: [alg] }));
-  } catch {
-    throw new JwtAuthorizerError('signature is invalid');
+  } catch (error) {
+    throw new JwtAuthorizerError('signature is invalid', { cause: error });
   }
   const claims = parseClaims(payload);
   checkIssuer(claims, config.issuer);
@@ -96,7 +100,7 @@ function checkScopes(claims: Record<string, unknown>, required: readonly string[
   if (required.length === 0) return;
   const held = tokenScopes(claims);
   if (!required.some((scope) => held.includes(scope))) {
-    throw new JwtAuthorizerError('token lacks the route scopes', 403);
+    throw new JwtAuthorizerError('token lacks the route scopes', { status: 403 });
   }
 }
 
@@ -127,8 +131,8 @@ function parseClaims(payload: Uint8Array): Record<string, unknown> {
   let claims: unknown;
   try {
     claims = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    throw new JwtAuthorizerError('claims are not JSON');
+  } catch (error) {
+    throw new JwtAuthorizerError('claims are not JSON', { cause: error });
   }
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new JwtAuthorizerError('claims are not a JSON object');

@@ -66,7 +66,9 @@ export function parseEventPattern(pattern: string | unknown): CompiledPattern {
     try {
       root = JSON.parse(pattern);
     } catch (error) {
-      throw new InvalidEventPatternError(`Filter is not valid JSON: ${(error as Error).message}`);
+      throw new InvalidEventPatternError(`Filter is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   if (!isPlainObject(root)) throw new InvalidEventPatternError('Filter is not an object');
