@@ -79,7 +79,7 @@ async function demo(): Promise<void> {
   outcome(`same code again: ${again.status} ${String(again.body.code)}`);
 
   step(6, 'The recipient gets a handover receipt');
-  const receipt = (await client.waitForEmails(recipient, 2))[1];
+  const receipt = (await client.waitForEmails(recipient, { count: 2 }))[1];
   outcome(receipt ? `email arrived: "${receipt.subject}"` : 'no receipt within 10 s: see the sandbox log');
 
   await smsFallback(client, endpoints, run);
