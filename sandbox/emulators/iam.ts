@@ -234,13 +234,13 @@ export class SandboxIam {
     sourceArn: string,
     request: AuthorizationRequest,
   ): Promise<Denial | undefined> {
-    const policy = this.resourcePolicyByArn.get(request.resource);
     const context = {
       ...request.context,
       'aws:SourceArn': sourceArn,
       'aws:SourceAccount': this.resolver.env.accountId,
       'aws:SecureTransport': 'true',
     };
+    const policy = this.resourcePolicyByArn.get(request.resource);
     const result = policy
       ? await this.simulate({
           identityPolicies: [],
