@@ -8,7 +8,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { RecipientReader, RecipientRecord, RecipientWriter } from '../domain/otp-record.ts';
-import { rethrow } from './dynamodb-otp-store.ts';
+import { rethrow } from './dynamodb-code-table.ts';
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });

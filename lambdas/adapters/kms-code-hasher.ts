@@ -42,7 +42,7 @@ export class KmsCodeHasher implements CodeHasher {
       return Buffer.from(output.Mac).toString('hex');
     } catch (error) {
       if (error instanceof Error && TRANSIENT.has(error.name))
-        throw new KeyServiceUnavailableError(`GenerateMac failed: ${error.name}`);
+        throw new KeyServiceUnavailableError(`GenerateMac failed: ${error.name}`, { cause: error });
       throw error;
     }
   }

@@ -11,17 +11,17 @@ const PERMANENT = new Set([
   'InvalidParameterValue',
 ]);
 
-/** Maps an SES failure to a typed error the workflow's Retry/Catch can name. */
+/** Maps an SES failure to a typed error the workflow's Retry/Catch can name; the SDK's error is its cause. */
 export function classifySesError(error: unknown): Error {
   const name = error instanceof Error ? error.name : 'Unknown';
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (THROTTLING.has(name) || name.includes('Throttl') || status === 429) {
-    return new EmailThrottledError(`SES throttled the send (${name})`);
+    return new EmailThrottledError(`SES throttled the send (${name})`, { cause: error });
   }
   if (PERMANENT.has(name) || (status !== undefined && status >= 400 && status < 500)) {
-    return new EmailRejectedError(`SES rejected the message (${name})`);
+    return new EmailRejectedError(`SES rejected the message (${name})`, { cause: error });
   }
-  return new EmailTransientError(`SES failed transiently (${name})`);
+  return new EmailTransientError(`SES failed transiently (${name})`, { cause: error });
 }
 
 /** SES (v1 SendEmail API) implementation of {@link Mailer}. */

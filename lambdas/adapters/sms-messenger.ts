@@ -20,9 +20,10 @@ export function classifySmsError(error: unknown): Error {
   const name = error instanceof Error ? error.name : 'Unknown';
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (TRANSIENT.has(name) || status === undefined || status === 429 || status >= 500)
-    return new SmsTransientError(`SMS failed transiently (${name})`);
-  if (CONFIGURATION.has(name)) return new SmsConfigurationError(`SMS setup refused (${name})`);
-  return new SmsRejectedError(`SMS refused (${name})`);
+    return new SmsTransientError(`SMS failed transiently (${name})`, { cause: error });
+  if (CONFIGURATION.has(name))
+    return new SmsConfigurationError(`SMS setup refused (${name})`, { cause: error });
+  return new SmsRejectedError(`SMS refused (${name})`, { cause: error });
 }
 
 /** AWS End User Messaging SMS (`SendTextMessage`) implementation of {@link TextMessenger}. */

@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { closureTtlSeconds } from '../adapters/dynamodb-otp-store.ts';
+import { closureTtlSeconds } from '../adapters/dynamodb-lifecycle-store.ts';
 import { readEnvironment } from '../contracts/environment.ts';
 import { InvalidParcelEventError } from '../domain/errors.ts';
 import {
@@ -14,18 +14,16 @@ import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import {
   createCodeHasher,
   createEncryptionKey,
-  createOtpStore,
+  createLifecycleStore,
   createRecipientStore,
 } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('apply-lifecycle');
 // The closing function: its closures outlive any replay of Parcel Shipped under this stack's settings.
-const store = createOtpStore(
-  env,
-  undefined,
-  closureTtlSeconds(env.MAX_DELIVERY_DAYS_AHEAD, env.RECORD_RETENTION_DAYS),
-);
+const store = createLifecycleStore(env, {
+  closureTtlSeconds: closureTtlSeconds(env.MAX_DELIVERY_DAYS_AHEAD, env.RECORD_RETENTION_DAYS),
+});
 const recipients = createRecipientStore(env);
 const codeHasher = createCodeHasher(env);
 const encryptionKey = createEncryptionKey(env);
@@ -55,7 +53,7 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
     );
   } else if (detailType === DetailType.ParcelReturned || detailType === DetailType.ShipmentCancelled) {
     const { detail } = parseEventDetail(ParcelClosedDetailSchema, event);
-    result = await revokeCode({ store, recipients, clock: systemClock }, detail.parcelId, true);
+    result = await revokeCode({ store, recipients, clock: systemClock }, detail.parcelId, { close: true });
   } else {
     throw new InvalidParcelEventError('detail-type', `not a lifecycle event: ${String(detailType)}`);
   }

@@ -5,10 +5,10 @@ import { ParcelOutForDeliveryDetailSchema } from '../domain/events/carrier-event
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createOtpStore } from '../shared/wiring.ts';
+import { createCodeStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = createOtpStore(readEnvironment('assign-driver'));
+const store = createCodeStore(readEnvironment('assign-driver'));
 
 /** `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {

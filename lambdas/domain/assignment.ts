@@ -1,5 +1,5 @@
 import type { ParcelOutForDeliveryDetail } from './events/carrier-events.ts';
-import type { Clock, OtpStore } from './otp-record.ts';
+import type { Clock, CodeStore } from './otp-record.ts';
 
 /** Result of binding a parcel's code to the driver taking it out. */
 export interface AssignmentResult {
@@ -16,7 +16,7 @@ export const WAITING_BINDING_TTL_SECONDS = 14 * 86_400;
  * moved to another route) rebinds it: only the latest driver may verify.
  */
 export async function assignDriver(
-  deps: { readonly store: OtpStore; readonly clock: Clock },
+  deps: { readonly store: CodeStore; readonly clock: Clock },
   detail: ParcelOutForDeliveryDetail,
   eventTime: Date,
 ): Promise<AssignmentResult> {

@@ -6,12 +6,15 @@ import { toEpochSeconds } from './expiry.ts';
 import { PARCEL_ID_PATTERN } from './identifiers.ts';
 import type {
   Clock,
+  CodeReader,
+  CodeSmsClaims,
   DeliveryStatusStore,
   EmailDeliveryReport,
   EmailDeliveryStatus,
   OtpRecord,
   RecipientReader,
   TextMessenger,
+  UndeliverableReportClaims,
 } from './otp-record.ts';
 
 /** SES message tag naming the parcel of a code email (SES's events about the message carry it back). */
@@ -68,7 +71,7 @@ export const UNDELIVERABLE: ReadonlySet<EmailDeliveryStatus> = new Set(['BOUNCED
 
 /** Dependencies of {@link recordEmailDelivery}. */
 export interface RecordDeps {
-  readonly store: DeliveryStatusStore;
+  readonly store: Pick<DeliveryStatusStore, 'recordEmailDelivery'>;
   readonly clock: Clock;
 }
 
@@ -106,7 +109,7 @@ export async function recordEmailDelivery(
 
 /** Dependencies of {@link sendCodeBySms}. */
 export interface SmsDeps {
-  readonly store: DeliveryStatusStore;
+  readonly store: CodeReader & CodeSmsClaims & UndeliverableReportClaims;
   readonly recipients: RecipientReader;
   readonly messenger: TextMessenger;
   readonly encryptionKey: Uint8Array;
@@ -185,21 +188,26 @@ export async function fallBackToSms(
   return 'UNDELIVERABLE';
 }
 
+/** Dependencies of {@link sweepDelayedEmails}: the fallback's, and the index of delayed emails. */
+export interface SweepDeps extends FallbackDeps {
+  readonly delayedEmails: Pick<DeliveryStatusStore, 'listDelayedSince' | 'clearDelayed'>;
+}
+
 /**
  * Every code email SES has reported DELAYED for at least `timeoutSeconds` gets the fallback
  * ({@link fallBackToSms}, reason EMAIL_DELAYED), then leaves the delayed index. A parcel whose fallback
  * failed stays in the index for the next sweep.
  */
 export async function sweepDelayedEmails(
-  deps: FallbackDeps,
+  deps: SweepDeps,
   timeoutSeconds: number,
 ): Promise<{ parcelId: string; outcome: string }[]> {
   const cutoff = toEpochSeconds(deps.clock.now()) - timeoutSeconds;
   const results: { parcelId: string; outcome: string }[] = [];
-  for (const parcelId of await deps.store.listDelayedSince(cutoff)) {
+  for (const parcelId of await deps.delayedEmails.listDelayedSince(cutoff)) {
     try {
       const outcome = await fallBackToSms(deps, parcelId, 'EMAIL_DELAYED');
-      await deps.store.clearDelayed(parcelId, cutoff);
+      await deps.delayedEmails.clearDelayed(parcelId, cutoff);
       results.push({ parcelId, outcome });
     } catch (error) {
       results.push({ parcelId, outcome: `FAILED:${(error as Error).name}` });

@@ -8,10 +8,12 @@ import { type CodeHasher, encryptOtpCode, generateOtpCode } from './otp-code.ts'
 import type {
   Channel,
   Clock,
-  DeliveryStatusStore,
+  CodeEmailClaims,
+  CodeReader,
+  CodeSmsClaims,
+  CodeStore,
   Mailer,
   OtpRecord,
-  OtpStore,
   RecipientReader,
   RecipientRecord,
   RecipientWriter,
@@ -26,7 +28,7 @@ export interface IssuingKeys {
 
 /** Dependencies of {@link issueOtp}. */
 export interface IssueDeps {
-  readonly store: OtpStore;
+  readonly store: CodeStore;
   /** Where the recipient's details go: a table the verify path cannot read. */
   readonly recipients: Pick<RecipientWriter, 'save' | 'delete'>;
   readonly keys: IssuingKeys;
@@ -108,8 +110,7 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
 
 /** Dependencies of {@link sendOtpEmail}. */
 export interface SendDeps {
-  readonly store: OtpStore &
-    Partial<Pick<DeliveryStatusStore, 'claimSms' | 'markSmsSent' | 'releaseSmsClaim'>>;
+  readonly store: CodeReader & CodeEmailClaims & Partial<CodeSmsClaims>;
   /** The SMS channel: a reissued code goes by SMS when that is the channel that last reached the recipient. */
   readonly messenger?: TextMessenger;
   readonly recipients: RecipientReader;

@@ -61,7 +61,7 @@ export async function handleDeliveryAttemptFailed(
     // Names the event, not the recipient: a redelivery has the same time and the same key.
     eventKey: ['FAILED', detail.driverId, detail.reason, detail.nextAttemptDate ?? ''].join('|'),
   };
-  if (!detail.nextAttemptDate) return revokeCode(deps, detail.parcelId, false, order);
+  if (!detail.nextAttemptDate) return revokeCode(deps, detail.parcelId, { close: false, order });
   return reissueCode(deps, detail.parcelId, detail.nextAttemptDate, order);
 }
 
@@ -73,11 +73,10 @@ export async function handleDeliveryAttemptFailed(
 export async function revokeCode(
   deps: Pick<LifecycleDeps, 'store' | 'clock' | 'recipients'>,
   parcelId: string,
-  close: boolean,
-  order?: LifecycleOrder,
+  { close, order }: { readonly close: boolean; readonly order?: LifecycleOrder },
 ): Promise<LifecycleOutcome> {
   const nowSeconds = toEpochSeconds(deps.clock.now());
-  const result = await deps.store.revoke(parcelId, nowSeconds, close, order);
+  const result = await deps.store.revoke(parcelId, { nowSeconds, close, ...(order ? { order } : {}) });
   // A closed parcel gets no code ever again, so nobody needs its recipient: forget them now, not at TTL.
   if (result.ok && close) await deps.recipients.delete(parcelId);
   // A closure before any code exists only bars the code: there is nothing revoked to announce.
@@ -118,7 +117,7 @@ async function reissueCode(
   if (record.closedAt !== undefined) return { outcome: 'IGNORED', parcelId, reason: 'CLOSED' };
   if (!newerThanLastLifecycle(record, order)) return alreadyApplied(record, order, nextAttemptDate);
   if (record.totalWrongAttempts >= deps.maxWrongAttemptsPerParcel) {
-    const revoked = await revokeCode(deps, parcelId, false, order);
+    const revoked = await revokeCode(deps, parcelId, { close: false, order });
     if (revoked.outcome !== 'REVOKED') return revoked;
     return { outcome: 'LOCKED', parcelId, totalWrongAttempts: record.totalWrongAttempts };
   }
@@ -136,7 +135,7 @@ async function reissueCode(
   } catch (error) {
     // No new code for an impossible date, but the failed attempt's code must still stop verifying.
     if (!(error instanceof DeliveryDateOutOfRangeError)) throw error;
-    return revokeCode(deps, parcelId, false, order);
+    return revokeCode(deps, parcelId, { close: false, order });
   }
   const issueId = randomUUID();
   const code = generateOtpCode();
@@ -154,10 +153,17 @@ async function reissueCode(
   // A binding newer than the failure belongs to the next attempt (its Out For Delivery came first): keep
   // it. Any other binding (the failed driver's own, or an older one) is dropped.
   const write = (seen: OtpRecord) =>
-    deps.store.reissue(parcelId, seen.issueId, fields, deps.maxWrongAttemptsPerParcel, {
-      ...order,
-      nowSeconds,
-      ...(seen.boundAt !== undefined && seen.boundAt > order.eventAt ? { keepBindingAt: seen.boundAt } : {}),
+    deps.store.reissue(parcelId, {
+      expectedIssueId: seen.issueId,
+      fields,
+      maxWrongPerParcel: deps.maxWrongAttemptsPerParcel,
+      order: {
+        ...order,
+        nowSeconds,
+        ...(seen.boundAt !== undefined && seen.boundAt > order.eventAt
+          ? { keepBindingAt: seen.boundAt }
+          : {}),
+      },
     });
   // The recipient must outlive the new code: extend first, so a crash before the reissue only keeps it longer.
   await deps.recipients.extendTtl(parcelId, fields.ttl);

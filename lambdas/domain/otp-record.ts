@@ -90,39 +90,17 @@ export const DELIVERY_RANK: Readonly<Record<EmailDeliveryStatus, number>> = {
   COMPLAINED: 5,
 };
 
-/** What SES told about one message, for {@link DeliveryStatusStore.recordEmailDelivery}. */
-export interface EmailDeliveryReport {
-  readonly parcelId: string;
-  readonly messageId: string;
-  readonly status: EmailDeliveryStatus;
-  readonly bounceType?: string;
-  /** Epoch seconds the report was recorded; a DELAYED email waits in the delayed index from then. */
-  readonly recordedAt?: number;
-}
+/** Outcome of claiming the right to send something once: the code's email or SMS, a receipt. */
+export type SendClaim = 'CLAIMED' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED';
 
-/** Delivery status and second channel of a code; the DynamoDB code store implements it. */
-export interface DeliveryStatusStore {
-  get(parcelId: string): Promise<OtpRecord | undefined>;
-  /**
-   * Records `report` iff the record's latest email is `report.messageId` and its status ranks lower;
-   * otherwise changes nothing and returns the record as it is.
-   */
-  recordEmailDelivery(report: EmailDeliveryReport): Promise<ConditionalResult>;
-  /** Claims the SMS of `issueId` while the code is open (issued, unexpired); stale claims may be taken over. */
-  claimSms(parcelId: string, issueId: string, nowSeconds: number, leaseSeconds: number): Promise<EmailClaim>;
-  markSmsSent(parcelId: string, issueId: string): Promise<void>;
-  releaseSmsClaim(parcelId: string, issueId: string): Promise<void>;
-  /** Parcels whose email has been DELAYED since `cutoffSeconds` or earlier (the sparse delayed index). */
-  listDelayedSince(cutoffSeconds: number): Promise<string[]>;
-  /** Takes the parcel out of the delayed index iff its email is still the DELAYED one from before `cutoffSeconds`. */
-  clearDelayed(parcelId: string, cutoffSeconds: number): Promise<void>;
-  /** Claims telling the shop that `issueId` cannot be delivered (once per code); false if already told. */
-  claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean>;
-  releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void>;
-}
+/** Outcome of claiming the code's email ({@link CodeEmailClaims.claimEmail}). */
+export type EmailClaim = SendClaim;
 
-/** Outcome of claiming the right to send a code's email. */
-export type EmailClaim = 'CLAIMED' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED';
+/** Outcome of claiming the code's SMS ({@link CodeSmsClaims.claimSms}). */
+export type SmsClaim = SendClaim;
+
+/** Outcome of claiming the handover receipt's email: it is about a verified code, never a closed one. */
+export type ReceiptClaim = Exclude<SendClaim, 'CODE_CLOSED'>;
 
 /** Condition values for a verify attempt; the store checks all of them in one conditional write. */
 export interface VerifyAttempt {
@@ -145,25 +123,15 @@ export type ConditionalResult =
   | { readonly ok: true; readonly record: OtpRecord }
   | { readonly ok: false; readonly current: OtpRecord | undefined; readonly placeholderDriverId?: string };
 
-/** Persistence port for code records; the DynamoDB adapter implements it. */
-export interface OtpStore {
+/** Reads a parcel's code record; every code store port has it. */
+export interface CodeReader {
+  get(parcelId: string): Promise<OtpRecord | undefined>;
+}
+
+/** Codes and verification: issuing, binding a driver, checking a code. The DynamoDB code store implements it. */
+export interface CodeStore extends CodeReader {
   /** Writes the record unless the parcel already has one; returns the record that is stored now. */
   createIfAbsent(record: OtpRecord): Promise<{ created: boolean; record: OtpRecord }>;
-  get(parcelId: string): Promise<OtpRecord | undefined>;
-  /**
-   * Claims the email of `issueId` while that code is still open (issued, unexpired); a SENDING claim
-   * older than the lease may be taken over. CODE_CLOSED: revoked, verified or expired meanwhile.
-   */
-  claimEmail(
-    parcelId: string,
-    issueId: string,
-    nowSeconds: number,
-    leaseSeconds: number,
-  ): Promise<EmailClaim>;
-  /** Marks the email of `issueId` sent; with SES's message id, its delivery status starts at SENT. */
-  markEmailSent(parcelId: string, issueId: string, messageId?: string): Promise<void>;
-  /** Drops a claim after a failed send so a retry can claim again. */
-  releaseEmailClaim(parcelId: string, issueId: string): Promise<void>;
   /**
    * Binds the current, still-issued code to a driver, unless a newer event (by `eventSeconds`) already
    * bound or unbound it. Before the code exists the binding waits in a placeholder that expires at
@@ -180,6 +148,84 @@ export interface OtpStore {
   /** Counts one wrong code iff the code is still open for this driver with tries left. */
   recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult>;
 }
+
+/** The code's email, once per issue. */
+export interface CodeEmailClaims {
+  /**
+   * Claims the email of `issueId` while that code is still open (issued, unexpired); a SENDING claim
+   * older than the lease may be taken over. CODE_CLOSED: revoked, verified or expired meanwhile.
+   */
+  claimEmail(
+    parcelId: string,
+    issueId: string,
+    nowSeconds: number,
+    leaseSeconds: number,
+  ): Promise<EmailClaim>;
+  /** Marks the email of `issueId` sent; with SES's message id, its delivery status starts at SENT. */
+  markEmailSent(parcelId: string, issueId: string, messageId?: string): Promise<void>;
+  /** Drops a claim after a failed send so a retry can claim again. */
+  releaseEmailClaim(parcelId: string, issueId: string): Promise<void>;
+}
+
+/** The code's SMS (the second channel), once per issue. */
+export interface CodeSmsClaims {
+  /** Claims the SMS of `issueId` while the code is open (issued, unexpired); stale claims may be taken over. */
+  claimSms(parcelId: string, issueId: string, nowSeconds: number, leaseSeconds: number): Promise<SmsClaim>;
+  markSmsSent(parcelId: string, issueId: string): Promise<void>;
+  releaseSmsClaim(parcelId: string, issueId: string): Promise<void>;
+}
+
+/** What a resend changes: it is counted, holds the code while in flight, and is given back when not sent. */
+export interface ResendLeaseOptions {
+  readonly nowSeconds: number;
+  readonly maxResends: number;
+  /** Epoch seconds until which the resend holds the code (a reissue or revoke waits). */
+  readonly leaseUntil: number;
+}
+
+/** Resends of the current code, by email or SMS. */
+export interface ResendClaims {
+  /**
+   * Counts one resend iff the code is still the one given, open, under `maxResends` and no other resend
+   * is in flight; holds the code until `leaseUntil` (a reissue or revoke waits) or until released.
+   */
+  countResend(parcelId: string, issueId: string, resend: ResendLeaseOptions): Promise<ConditionalResult>;
+  /** Records that a resend texted the current code (`smsStatus` SENT, last channel SMS). */
+  markSmsResent(parcelId: string, issueId: string): Promise<void>;
+  /** Ends a resend's hold on the code; `giveBack` uncounts the resend (the email or SMS was not taken). */
+  releaseResend(
+    parcelId: string,
+    issueId: string,
+    hold: { readonly leaseUntil: number; readonly giveBack: boolean },
+  ): Promise<void>;
+}
+
+/** The handover receipt's email, once per parcel. */
+export interface ReceiptClaims {
+  /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
+  claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<ReceiptClaim>;
+  markReceiptSent(parcelId: string): Promise<void>;
+  releaseReceiptClaim(parcelId: string): Promise<void>;
+}
+
+/** Telling the shop that a code reached nobody, once per code. */
+export interface UndeliverableReportClaims {
+  /** Claims telling the shop that `issueId` cannot be delivered (once per code); false if already told. */
+  claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean>;
+  releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void>;
+}
+
+/**
+ * Delivery claims: everything sent at most once (the code's email and SMS, resends, the receipt, the
+ * undeliverable report), each held by a lease while in flight. The DynamoDB delivery claims implement it.
+ */
+export interface DeliveryClaimStore
+  extends CodeReader,
+    CodeEmailClaims,
+    CodeSmsClaims,
+    ResendClaims,
+    ReceiptClaims,
+    UndeliverableReportClaims {}
 
 /** Fields a reissue replaces. */
 export interface ReissueFields {
@@ -208,8 +254,23 @@ export interface ReissueOrder extends LifecycleOrder {
   readonly keepBindingAt?: number;
 }
 
-/** What the lifecycle and recipient paths need beyond {@link OtpStore}. */
-export interface LifecycleStore extends OtpStore {
+/** What a reissue needs: the code it replaces, the new code's fields, the parcel's cap, its place in time. */
+export interface ReissueOptions {
+  readonly expectedIssueId: string;
+  readonly fields: ReissueFields;
+  readonly maxWrongPerParcel: number;
+  readonly order: ReissueOrder;
+}
+
+/** How a revoke applies: `close` (returned, cancelled) also bars any future code; `order` orders it. */
+export interface RevokeOptions {
+  readonly nowSeconds: number;
+  readonly close: boolean;
+  readonly order?: LifecycleOrder;
+}
+
+/** The lifecycle of a parcel's code: reissued after a failed attempt, revoked, closed. */
+export interface LifecycleStore extends CodeReader {
   /**
    * Replaces the code iff the record still holds `expectedIssueId`, is neither verified nor closed, the
    * parcel's wrong codes are under `maxWrongPerParcel`, no lifecycle event at or after `order` was
@@ -217,47 +278,36 @@ export interface LifecycleStore extends OtpStore {
    * `keepBindingAt`: a binding newer than the failure stays (and must still be the one seen); otherwise
    * the driver is unbound as of `order.eventAt`, unless a newer binding appeared meanwhile.
    */
-  reissue(
-    parcelId: string,
-    expectedIssueId: string,
-    fields: ReissueFields,
-    maxWrongPerParcel: number,
-    order: ReissueOrder,
-  ): Promise<ConditionalResult>;
+  reissue(parcelId: string, reissue: ReissueOptions): Promise<ConditionalResult>;
   /**
-   * Revokes the code unless verified or a resend of it is in flight; `close` (returned, cancelled) also
-   * bars any future code and applies whatever its time (a closure is final). With `order`, only if no
-   * lifecycle event at or after it was applied yet.
+   * Revokes the code unless verified or a resend or SMS of it is in flight; `close` also bars any future
+   * code and applies whatever its time (a closure is final). With `order`, only if no lifecycle event at
+   * or after it was applied yet.
    */
-  revoke(
-    parcelId: string,
-    nowSeconds: number,
-    close: boolean,
-    order?: LifecycleOrder,
-  ): Promise<ConditionalResult>;
+  revoke(parcelId: string, revoke: RevokeOptions): Promise<ConditionalResult>;
+}
+
+/** What SES told about one message, for {@link DeliveryStatusStore.recordEmailDelivery}. */
+export interface EmailDeliveryReport {
+  readonly parcelId: string;
+  readonly messageId: string;
+  readonly status: EmailDeliveryStatus;
+  readonly bounceType?: string;
+  /** Epoch seconds the report was recorded; a DELAYED email waits in the delayed index from then. */
+  readonly recordedAt?: number;
+}
+
+/** The code email's delivery status as SES reports it, and the delayed emails' index. */
+export interface DeliveryStatusStore {
   /**
-   * Counts one resend iff the code is still the one given, open, under `maxResends` and no other resend
-   * is in flight; holds the code until `leaseUntil` (a reissue or revoke waits) or until released.
+   * Records `report` iff the record's latest email is `report.messageId` and its status ranks lower;
+   * otherwise changes nothing and returns the record as it is.
    */
-  countResend(
-    parcelId: string,
-    issueId: string,
-    nowSeconds: number,
-    maxResends: number,
-    leaseUntil: number,
-  ): Promise<ConditionalResult>;
-  /** Records that a resend texted the current code (`smsStatus` SENT, last channel SMS). */
-  markSmsResent(parcelId: string, issueId: string): Promise<void>;
-  /** Ends a resend's hold on the code; `uncount` gives the resend back (SES did not take the email). */
-  releaseResend(parcelId: string, issueId: string, leaseUntil: number, uncount: boolean): Promise<void>;
-  /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
-  claimReceipt(
-    parcelId: string,
-    nowSeconds: number,
-    leaseSeconds: number,
-  ): Promise<Exclude<EmailClaim, 'CODE_CLOSED'>>;
-  markReceiptSent(parcelId: string): Promise<void>;
-  releaseReceiptClaim(parcelId: string): Promise<void>;
+  recordEmailDelivery(report: EmailDeliveryReport): Promise<ConditionalResult>;
+  /** Parcels whose email has been DELAYED since `cutoffSeconds` or earlier (the sparse delayed index). */
+  listDelayedSince(cutoffSeconds: number): Promise<string[]>;
+  /** Takes the parcel out of the delayed index iff its email is still the DELAYED one from before `cutoffSeconds`. */
+  clearDelayed(parcelId: string, cutoffSeconds: number): Promise<void>;
 }
 
 /** Who a parcel's code is for: kept apart from the code record, where the verify path cannot read it. */

@@ -6,12 +6,15 @@ import { decryptOtpCode, digestsEqual } from './otp-code.ts';
 import type {
   Channel,
   Clock,
+  CodeEmailClaims,
+  CodeReader,
   EmailDeliveryStatus,
-  LifecycleStore,
   Mailer,
   OtpRecord,
+  ReceiptClaims,
   RecipientReader,
   RecipientRecord,
+  ResendClaims,
   TextMessenger,
 } from './otp-record.ts';
 
@@ -60,7 +63,7 @@ function openRecordFor(
 
 /** Dependencies of the recipient operations. */
 export interface RecipientDeps {
-  readonly store: LifecycleStore;
+  readonly store: CodeReader & ResendClaims & Pick<CodeEmailClaims, 'markEmailSent'>;
   readonly recipients: RecipientReader;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
@@ -141,7 +144,7 @@ export async function resendCode(
   if (input.channel === 'SMS' && !phone) return { refusal: 'NO_PHONE' };
   let record = found.record;
   const count = (issueId: string) =>
-    deps.store.countResend(record.parcelId, issueId, nowSeconds, deps.maxResends, leaseUntil);
+    deps.store.countResend(record.parcelId, issueId, { nowSeconds, maxResends: deps.maxResends, leaseUntil });
   let counted = await count(record.issueId);
   if (!counted.ok && counted.current && counted.current.issueId !== record.issueId) {
     // A reissue between our read and our write: the new code has its own budget, so try it once.
@@ -158,7 +161,8 @@ export async function resendCode(
   }
   // `record` is the issue the count was conditioned on: the code held until the email is with SES.
   const sent = record;
-  const giveBack = () => deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, true);
+  const giveBack = () =>
+    deps.store.releaseResend(sent.parcelId, sent.issueId, { leaseUntil, giveBack: true });
   if (input.channel === 'SMS' && phone) {
     try {
       await deps.messenger?.send({ to: phone, body: codeSmsFor(sent, found.recipient, deps.encryptionKey) });
@@ -179,7 +183,9 @@ export async function resendCode(
       await deps.store.markEmailSent(sent.parcelId, sent.issueId, messageId).catch(() => undefined);
   }
   // Best effort: if this write is lost, the hold simply runs out at `leaseUntil`.
-  await deps.store.releaseResend(sent.parcelId, sent.issueId, leaseUntil, false).catch(() => undefined);
+  await deps.store
+    .releaseResend(sent.parcelId, sent.issueId, { leaseUntil, giveBack: false })
+    .catch(() => undefined);
   return { resendsRemaining: Math.max(0, deps.maxResends - (counted.record.resendCount ?? 0)) };
 }
 
@@ -189,7 +195,7 @@ export async function resendCode(
  */
 export async function sendHandoverReceipt(
   deps: {
-    readonly store: LifecycleStore;
+    readonly store: CodeReader & ReceiptClaims;
     readonly recipients: RecipientReader;
     readonly mailer: Mailer;
     readonly clock: Clock;

@@ -1,6 +1,6 @@
 import { toEpochSeconds } from './expiry.ts';
 import { type CodeHasher, digestsEqual } from './otp-code.ts';
-import type { Clock, OtpRecord, OtpStore, VerifyAttempt } from './otp-record.ts';
+import type { Clock, CodeStore, OtpRecord, VerifyAttempt } from './otp-record.ts';
 
 /** Why a verify attempt was refused; the HTTP handler maps each to a status code. */
 export type VerifyRejection =
@@ -19,7 +19,7 @@ export type VerifyOutcome =
 
 /** Dependencies of {@link verifyHandover}. */
 export interface VerifyDeps {
-  readonly store: OtpStore;
+  readonly store: CodeStore;
   readonly codeHasher: CodeHasher;
   readonly clock: Clock;
   /** Wrong codes after which a code is dead. */

@@ -6,14 +6,14 @@ import { parseInput } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import {
   createCodeHasher,
+  createCodeStore,
   createEncryptionKey,
-  createOtpStore,
   createRecipientStore,
 } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('issue-otp');
-const store = createOtpStore(env);
+const store = createCodeStore(env);
 const recipients = createRecipientStore(env);
 const codeHasher = createCodeHasher(env);
 const encryptionKey = createEncryptionKey(env);

@@ -7,7 +7,7 @@ import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
 const fallback = createSmsFallback(readEnvironment('record-delivery'));
-const { store } = fallback;
+const { statuses } = fallback;
 
 /**
  * SES's events about code emails (default bus, our configuration set) → the email's delivery status; a
@@ -20,7 +20,7 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
     logger.info('SES event ignored', { detailType: String(event?.['detail-type'] ?? '') });
     return { outcome: 'NOT_A_CODE_EMAIL' };
   }
-  const recorded = await recordEmailDelivery({ store, clock: systemClock }, report);
+  const recorded = await recordEmailDelivery({ store: statuses, clock: systemClock }, report);
   logger.info('Email delivery', {
     parcelId: report.parcelId,
     status: report.status,

@@ -4,12 +4,13 @@ import { ParcelIdSchema } from '../domain/events/fields.ts';
 import { sendOtpEmail } from '../domain/issuing.ts';
 import { createCodeDelivery } from '../shared/delivery-wiring.ts';
 import { parseInput } from '../shared/event-parsing.ts';
+import { failureFields } from '../shared/failure.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
 const logger = createLogger();
 const env = readEnvironment('send-otp-email');
 // The workflow retries throttling with backoff; SDK retries on top would multiply the attempts.
-const codeDelivery = createCodeDelivery(env, 1);
+const codeDelivery = createCodeDelivery(env, { mailer: { maxAttempts: 1 } });
 const claimLeaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
 const SendInputSchema = z.object({ parcelId: ParcelIdSchema, issueId: z.uuid() });
@@ -26,7 +27,7 @@ export const handler = lambdaHandler(logger, async (input: unknown) => {
     });
     return result;
   } catch (error) {
-    logger.warn('Code email failed', { parcelId: request.parcelId, errorName: (error as Error).name });
+    logger.warn('Code email failed', { parcelId: request.parcelId, ...failureFields(error) });
     throw error;
   }
 });

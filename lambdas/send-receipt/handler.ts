@@ -7,11 +7,11 @@ import { systemClock } from '../domain/otp-record.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createMailer, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
+import { createDeliveryClaims, createMailer, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('send-receipt');
-const store = createOtpStore(env);
+const store = createDeliveryClaims(env);
 const recipients = createRecipientStore(env);
 const mailer = createMailer(env);
 const leaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;

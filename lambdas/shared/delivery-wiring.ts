@@ -1,7 +1,8 @@
 // Apart from wiring.ts: only the functions that text or publish load these clients (verify's bundle stays lean).
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import type { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
+import { DynamoDbDeliveryStatusStore } from '../adapters/dynamodb-delivery-status-store.ts';
 import type { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
 import type { SesMailer } from '../adapters/ses-mailer.ts';
@@ -12,10 +13,17 @@ import type {
   SmsFallbackVariable,
   VariablesEnvironment,
 } from '../contracts/environment.ts';
-import type { FallbackDeps } from '../domain/delivery-status.ts';
+import type { SweepDeps } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
 import { type Clock, systemClock } from '../domain/otp-record.ts';
-import { createEncryptionKey, createMailer, createOtpStore, createRecipientStore } from './wiring.ts';
+import {
+  createCodeTable,
+  createDeliveryClaims,
+  createEncryptionKey,
+  createMailer,
+  createRecipientStore,
+  type SdkOptions,
+} from './wiring.ts';
 
 /** The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET. Call at handler init. */
 function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger {
@@ -36,7 +44,7 @@ export type SmsFallbackEnvironment = VariablesEnvironment<SmsFallbackVariable>;
 
 /** The clients a code goes out through, by email or SMS. */
 export interface CodeDelivery {
-  readonly store: DynamoDbOtpStore;
+  readonly store: DynamoDbDeliveryClaims;
   readonly recipients: DynamoDbRecipientStore;
   readonly mailer: SesMailer;
   readonly messenger: SmsMessenger;
@@ -47,15 +55,14 @@ export interface CodeDelivery {
 /**
  * What sending a code by email or SMS needs (the resend-otp and send-otp-email functions): its clients,
  * made once at handler init; the AES key is fetched on the first call.
- * @param mailerMaxAttempts SDK attempts per email; 1 where the workflow retries instead.
  */
 export function createCodeDelivery(
   env: VariablesEnvironment<CodeDeliveryVariable>,
-  mailerMaxAttempts?: number,
+  options: { readonly mailer?: SdkOptions } = {},
 ): () => Promise<CodeDelivery> {
-  const store = createOtpStore(env);
+  const store = createDeliveryClaims(env);
   const recipients = createRecipientStore(env);
-  const mailer = createMailer(env, mailerMaxAttempts);
+  const mailer = createMailer(env, options.mailer);
   const messenger = createMessenger(env);
   const encryptionKey = createEncryptionKey(env);
   return async () => ({
@@ -70,21 +77,24 @@ export function createCodeDelivery(
 
 /**
  * What the SMS fallback needs: one place for its clients and the SMS claim's lease. Call at handler init;
- * the AES key is fetched on the first `deps()`.
+ * the AES key is fetched on the first `deps()`. `statuses` records SES's reports and holds the delayed index.
  */
 export function createSmsFallback(env: SmsFallbackEnvironment): {
-  readonly store: DynamoDbOtpStore;
-  deps(): Promise<FallbackDeps>;
+  readonly statuses: DynamoDbDeliveryStatusStore;
+  deps(): Promise<SweepDeps>;
 } {
-  const store = createOtpStore(env);
+  const table = createCodeTable(env);
+  const statuses = new DynamoDbDeliveryStatusStore(table);
+  const store = new DynamoDbDeliveryClaims(table);
   const recipients = createRecipientStore(env);
   const messenger = createMessenger(env);
   const publisher = createPublisher(env);
   const encryptionKey = createEncryptionKey(env);
   return {
-    store,
+    statuses,
     deps: async () => ({
       store,
+      delayedEmails: statuses,
       recipients,
       messenger,
       encryptionKey: await encryptionKey(),

@@ -33,6 +33,11 @@ function issuesOf(error: unknown): readonly SchemaIssue[] {
   return Array.isArray(cause) ? (cause as SchemaIssue[]) : [{ message: 'invalid', path: [] }];
 }
 
+// The Powertools parser's positional arguments, named: the schema carries any envelope itself, and a
+// failure comes back as a result (its issues name the field) instead of being thrown.
+const NO_ENVELOPE = undefined;
+const SAFE_PARSE = true;
+
 /**
  * Validates an EventBridge event and its detail (Powertools parser, zod schemas), throwing a typed error
  * that names the first offending field (e.g. `detail.declaredValue.amount`), so the workflow fails at once.
@@ -46,7 +51,7 @@ export function parseEventDetail<Detail extends z.ZodMiniType>(
     envelope = z.extend(EventBridgeEnvelopeSchema, { detail: schema });
     envelopes.set(schema, envelope);
   }
-  const result = parse(event, undefined, envelope, true);
+  const result = parse(event, NO_ENVELOPE, envelope, SAFE_PARSE);
   if (!result.success) {
     const { field, reason } = firstIssue(issuesOf(result.error));
     throw new InvalidParcelEventError(field, reason);
@@ -56,7 +61,7 @@ export function parseEventDetail<Detail extends z.ZodMiniType>(
 
 /** Validates a workflow step's input (already shaped by the previous step) and names the bad field. */
 export function parseInput<Schema extends z.ZodMiniType>(schema: Schema, input: unknown): z.infer<Schema> {
-  const result = parse(input, undefined, schema, true);
+  const result = parse(input, NO_ENVELOPE, schema, SAFE_PARSE);
   if (!result.success) {
     const { field, reason } = firstIssue(issuesOf(result.error));
     throw new InvalidParcelEventError(field, reason);

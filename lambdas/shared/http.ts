@@ -35,8 +35,11 @@ export function answerResponse(
 /** A request the handler refuses before doing any work: 4xx with a reason, one of the route's `badRequests`. */
 export class BadRequestError extends Error {
   override readonly name = 'BadRequestError';
-  constructor(readonly answer: ErrorAnswer) {
-    super(answer.message);
+  constructor(
+    readonly answer: ErrorAnswer,
+    options?: ErrorOptions,
+  ) {
+    super(answer.message, options);
   }
 }
 
@@ -50,8 +53,8 @@ export function parseJsonBody(body: string | undefined, isBase64Encoded: boolean
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch {
-    throw new BadRequestError(RequestErrors.BODY_NOT_JSON);
+  } catch (error) {
+    throw new BadRequestError(RequestErrors.BODY_NOT_JSON, { cause: error });
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new BadRequestError(RequestErrors.BODY_NOT_OBJECT);

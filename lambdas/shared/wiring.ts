@@ -2,7 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import { DynamoDbOtpStore } from '../adapters/dynamodb-otp-store.ts';
+import { DynamoDbCodeStore } from '../adapters/dynamodb-code-store.ts';
+import { CodeTable } from '../adapters/dynamodb-code-table.ts';
+import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
+import { DynamoDbLifecycleStore, type LifecycleStoreOptions } from '../adapters/dynamodb-lifecycle-store.ts';
 import { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
 import { KmsCodeHasher } from '../adapters/kms-code-hasher.ts';
 import { cachedKey } from '../adapters/secrets.ts';
@@ -12,29 +15,47 @@ import type { GroupVariable, VariablesEnvironment } from '../contracts/environme
 // Each function takes the values a handler read through the environment contract (lambdas/contracts),
 // never the process environment itself: call them at init with the handler's `readEnvironment(...)`.
 
-/**
- * The code table named by OTP_TABLE_NAME.
- * @param sdkMaxAttempts SDK attempts per request; fewer where a caller waits on the answer.
- * @param closureTtlSeconds how long a closure outlives its Parcel Shipped; only the closing function passes it.
- */
-export function createOtpStore(
-  env: { readonly OTP_TABLE_NAME: string },
-  sdkMaxAttempts?: number,
-  closureTtlSeconds?: number,
-): DynamoDbOtpStore {
-  const client = new DynamoDBClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });
-  return new DynamoDbOtpStore(client, env.OTP_TABLE_NAME, undefined, closureTtlSeconds);
+/** How a function's SDK clients retry. */
+export interface SdkOptions {
+  /** SDK attempts per request; fewer where a caller waits on the answer, 1 where a workflow retries instead. */
+  readonly maxAttempts?: number;
 }
 
-/**
- * The SES mailer sending from SENDER_EMAIL through SES_CONFIGURATION_SET.
- * @param sdkMaxAttempts SDK attempts per send; 1 where the workflow retries instead.
- */
+const sdkConfig = (sdk: SdkOptions) =>
+  sdk.maxAttempts === undefined ? {} : { maxAttempts: sdk.maxAttempts };
+
+/** The code table named by OTP_TABLE_NAME, as each code adapter reaches it. */
+export function createCodeTable(env: { readonly OTP_TABLE_NAME: string }, sdk: SdkOptions = {}): CodeTable {
+  return new CodeTable(new DynamoDBClient(sdkConfig(sdk)), { tableName: env.OTP_TABLE_NAME });
+}
+
+/** Codes and verification in the code table: issuing, driver binding, verify. */
+export function createCodeStore(
+  env: { readonly OTP_TABLE_NAME: string },
+  sdk: SdkOptions = {},
+): DynamoDbCodeStore {
+  return new DynamoDbCodeStore(createCodeTable(env, sdk));
+}
+
+/** The codes' lifecycle in the code table: reissue, revoke, close. */
+export function createLifecycleStore(
+  env: { readonly OTP_TABLE_NAME: string },
+  options: LifecycleStoreOptions = {},
+): DynamoDbLifecycleStore {
+  return new DynamoDbLifecycleStore(createCodeTable(env), options);
+}
+
+/** The delivery claims in the code table: code email and SMS, resends, receipt, undeliverable report. */
+export function createDeliveryClaims(env: { readonly OTP_TABLE_NAME: string }): DynamoDbDeliveryClaims {
+  return new DynamoDbDeliveryClaims(createCodeTable(env));
+}
+
+/** The SES mailer sending from SENDER_EMAIL through SES_CONFIGURATION_SET. */
 export function createMailer(
   env: VariablesEnvironment<GroupVariable<'mail'>>,
-  sdkMaxAttempts?: number,
+  sdk: SdkOptions = {},
 ): SesMailer {
-  const client = new SESClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });
+  const client = new SESClient(sdkConfig(sdk));
   return new SesMailer(client, env.SENDER_EMAIL, env.SES_CONFIGURATION_SET);
 }
 
@@ -53,14 +74,11 @@ export function createRecipientStore(env: { readonly RECIPIENT_TABLE_NAME: strin
   return new DynamoDbRecipientStore(new DynamoDBClient({}), env.RECIPIENT_TABLE_NAME);
 }
 
-/**
- * The code hasher using the KMS HMAC key named by OTP_HASH_KEY_ARN.
- * @param sdkMaxAttempts SDK attempts per request; fewer where a caller waits on the answer.
- */
+/** The code hasher using the KMS HMAC key named by OTP_HASH_KEY_ARN. */
 export function createCodeHasher(
   env: { readonly OTP_HASH_KEY_ARN: string },
-  sdkMaxAttempts?: number,
+  sdk: SdkOptions = {},
 ): KmsCodeHasher {
-  const client = new KMSClient(sdkMaxAttempts === undefined ? {} : { maxAttempts: sdkMaxAttempts });
+  const client = new KMSClient(sdkConfig(sdk));
   return new KmsCodeHasher(client, env.OTP_HASH_KEY_ARN);
 }

@@ -7,11 +7,11 @@ import { jsonResponse } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createEncryptionKey, createOtpStore, createRecipientStore } from '../shared/wiring.ts';
+import { createDeliveryClaims, createEncryptionKey, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('track-otp');
-const store = createOtpStore(env);
+const store = createDeliveryClaims(env);
 const recipients = createRecipientStore(env);
 const encryptionKey = createEncryptionKey(env);
 

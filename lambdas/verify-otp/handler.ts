@@ -15,18 +15,18 @@ import {
 } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createCodeHasher, createOtpStore } from '../shared/wiring.ts';
+import { createCodeHasher, createCodeStore } from '../shared/wiring.ts';
 
 const env = readEnvironment('verify-otp');
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
 const metrics = new Metrics();
 // A driver waits on this answer: few SDK retries, and a deadline (below) that leaves time to say 503.
-const store = createOtpStore(env, 3);
+const store = createCodeStore(env, { maxAttempts: 3 });
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
 // The key stays in KMS: each hash is one GenerateMac request, under the same deadline as the store.
-const codeHasher = createCodeHasher(env, 3);
+const codeHasher = createCodeHasher(env, { maxAttempts: 3 });
 const maxWrongAttempts = env.MAX_WRONG_ATTEMPTS_PER_CODE;
 const maxWrongAttemptsPerParcel = env.MAX_WRONG_ATTEMPTS_PER_PARCEL;
 

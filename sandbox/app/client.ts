@@ -150,9 +150,14 @@ export class SandboxClient {
     method: 'GET' | 'POST',
     path: string,
     recipientEmail: string,
-    signed = true,
-    body?: unknown,
+    options: {
+      /** Sign as the shop backend (SigV4, execute-api); default true. */
+      readonly signed?: boolean;
+      /** A JSON body. */
+      readonly body?: unknown;
+    } = {},
   ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const { signed = true, body } = options;
     const url = new URL(path, this.endpoints.apiUrl);
     const text = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = {
@@ -184,7 +189,7 @@ export class SandboxClient {
     body?: { channel: string },
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const path = routePath(RESEND_PATH, { parcelId });
-    return this.recipientRequest(RESEND_ROUTE.method, path, recipientEmail, true, body);
+    return this.recipientRequest(RESEND_ROUTE.method, path, recipientEmail, { body });
   }
 
   /** Emails the SES emulator holds for `to`. */
@@ -198,11 +203,10 @@ export class SandboxClient {
       .map((email) => ({ subject: email.subject, text: email.body.text ?? '', html: email.body.html ?? '' }));
   }
 
-  /** Waits until `to` has at least `count` emails (or the timeout passes) and returns them. */
+  /** Waits until `to` has at least `count` emails (default 1) or `timeoutMs` passes (default 10 s), and returns them. */
   async waitForEmails(
     to: string,
-    count = 1,
-    timeoutMs = 10_000,
+    { count = 1, timeoutMs = 10_000 }: { readonly count?: number; readonly timeoutMs?: number } = {},
   ): Promise<{ subject: string; text: string; html: string }[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

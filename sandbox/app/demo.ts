@@ -16,9 +16,10 @@ async function demo(): Promise<void> {
   let endpoints: SandboxEndpoints;
   try {
     endpoints = JSON.parse(readFileSync(join(REPO_ROOT, '.sandbox', 'endpoints.json'), 'utf8'));
-  } catch {
+  } catch (error) {
     throw new Error(
       'No .sandbox/endpoints.json: start the sandbox first with `npm start` in another terminal.',
+      { cause: error },
     );
   }
   const client = new SandboxClient(endpoints);
@@ -78,7 +79,7 @@ async function demo(): Promise<void> {
   outcome(`same code again: ${again.status} ${String(again.body.code)}`);
 
   step(6, 'The recipient gets a handover receipt');
-  const receipt = (await client.waitForEmails(recipient, 2))[1];
+  const receipt = (await client.waitForEmails(recipient, { count: 2 }))[1];
   outcome(receipt ? `email arrived: "${receipt.subject}"` : 'no receipt within 10 s: see the sandbox log');
 
   await smsFallback(client, endpoints, run);

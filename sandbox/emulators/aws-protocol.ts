@@ -2,12 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** An AWS JSON-protocol error: the SDK reads `__type` to pick the exception class. */
 export class AwsJsonError extends Error {
+  /** The HTTP status of the answer: 400 unless the error says otherwise. */
+  readonly statusCode: number;
+
   constructor(
     readonly type: string,
     message: string,
-    readonly statusCode = 400,
+    options: { readonly statusCode?: number; readonly cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.statusCode = options.statusCode ?? 400;
   }
 }
 
@@ -23,7 +27,8 @@ export async function readBody(request: IncomingMessage): Promise<Buffer> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AwsJsonError('ValidationException', 'Request body too large', 413);
+    if (size > MAX_BODY_BYTES)
+      throw new AwsJsonError('ValidationException', 'Request body too large', { statusCode: 413 });
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
-import { type LocalEventBus, testEventPatternRequest } from './eventbridge/bus.ts';
+import type { LocalEventBus } from './eventbridge/bus.ts';
+import { testEventPatternRequest } from './eventbridge/test-event-pattern.ts';
 import { type KmsCall, LocalKms } from './kms.ts';
 import type { SandboxLog } from './log.ts';
 import type { LocalSms } from './sms.ts';
@@ -39,6 +40,7 @@ function executionInput(input: unknown): unknown {
     throw new AwsJsonError(
       'InvalidExecutionInput',
       `Invalid State Machine Execution Input: '${(error as Error).message}'`,
+      { cause: error },
     );
   }
 }
@@ -58,38 +60,27 @@ export function executionView(execution: ExecutionRecord) {
   };
 }
 
-/**
- * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and outside callers call: EventBridge
- * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
- * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
- * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
- */
-export function createAwsRequestHandler(options: {
-  resolver: TemplateResolver;
-  bus: LocalEventBus;
-  stepFunctions: LocalStepFunctions;
-  sms: LocalSms;
-  log: SandboxLog;
-  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
-  authorize?: (
-    request: IncomingMessage,
-    target: string,
-    body: Record<string, unknown>,
-    raw: Buffer,
-  ) => Promise<void>;
-  fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
-  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
-  authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
-}): RequestListener {
-  const { bus, stepFunctions, log } = options;
-  const secrets = generateSecrets(options.resolver);
-  const kms = new LocalKms(options.resolver);
-  const findSecret = (id: unknown): LocalSecret => {
-    const secret = secrets.find((candidate) => candidate.arn === id || candidate.name === id);
-    if (!secret)
-      throw new AwsJsonError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-    return secret;
+/** EventBridge's operations on the bus. */
+function eventBridgeOperations(bus: LocalEventBus): Record<string, Operation> {
+  return {
+    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
+    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
+    'AWSEvents.ListRules': (body) => bus.listRules(body),
+    'AWSEvents.DisableRule': (body) =>
+      bus.setRuleState(String(body.Name), {
+        busNameOrArn: body.EventBusName as string | undefined,
+        enabled: false,
+      }),
+    'AWSEvents.EnableRule': (body) =>
+      bus.setRuleState(String(body.Name), {
+        busNameOrArn: body.EventBusName as string | undefined,
+        enabled: true,
+      }),
   };
+}
+
+/** Step Functions' operations on the state machines and their executions. */
+function stepFunctionsOperations(stepFunctions: LocalStepFunctions): Record<string, Operation> {
   const describe = (arn: unknown) => {
     const executionArn = String(arn);
     // Step Functions keeps no history of Express executions: DescribeExecution refuses their ARNs.
@@ -127,15 +118,7 @@ export function createAwsRequestHandler(options: {
         }),
     };
   };
-
-  const operations: Record<string, Operation> = {
-    'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
-    'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
-    'AWSEvents.ListRules': (body) => bus.listRules(body),
-    'AWSEvents.DisableRule': (body) =>
-      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, false),
-    'AWSEvents.EnableRule': (body) =>
-      bus.setRuleState(String(body.Name), body.EventBusName as string | undefined, true),
+  return {
     'AWSStepFunctions.StartExecution': (body) => {
       const execution = stepFunctions.startExecution(
         String(body.stateMachineArn),
@@ -154,9 +137,21 @@ export function createAwsRequestHandler(options: {
         creationDate: 0,
       })),
     }),
-    'PinpointSMSVoiceV2.SendTextMessage': (body) => options.sms.sendTextMessage(body),
+  };
+}
+
+/** Secrets Manager's GetSecretValue on the template's generated secrets. */
+function secretsManagerOperations(secrets: readonly LocalSecret[]): Record<string, Operation> {
+  return {
     'secretsmanager.GetSecretValue': (body) => {
-      const secret = findSecret(body.SecretId);
+      const secret = secrets.find(
+        (candidate) => candidate.arn === body.SecretId || candidate.name === body.SecretId,
+      );
+      if (!secret)
+        throw new AwsJsonError(
+          'ResourceNotFoundException',
+          "Secrets Manager can't find the specified secret.",
+        );
       return {
         ARN: secret.arn,
         Name: secret.name,
@@ -166,6 +161,40 @@ export function createAwsRequestHandler(options: {
         CreatedDate: secret.created.getTime() / 1000,
       };
     },
+  };
+}
+
+/**
+ * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and outside callers call: EventBridge
+ * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
+ * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
+ * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
+ */
+export function createAwsRequestHandler(options: {
+  resolver: TemplateResolver;
+  bus: LocalEventBus;
+  stepFunctions: LocalStepFunctions;
+  sms: LocalSms;
+  log: SandboxLog;
+  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
+  authorize?: (
+    request: IncomingMessage,
+    target: string,
+    body: Record<string, unknown>,
+    raw: Buffer,
+  ) => Promise<void>;
+  fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
+  authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
+}): RequestListener {
+  const { log } = options;
+  const kms = new LocalKms(options.resolver);
+  // The operation table: X-Amz-Target to the service's operation.
+  const operations: Record<string, Operation> = {
+    ...eventBridgeOperations(options.bus),
+    ...stepFunctionsOperations(options.stepFunctions),
+    'PinpointSMSVoiceV2.SendTextMessage': (body) => options.sms.sendTextMessage(body),
+    ...secretsManagerOperations(generateSecrets(options.resolver)),
   };
 
   return (request, response) => {
@@ -190,14 +219,16 @@ export function createAwsRequestHandler(options: {
         let parsed: Record<string, unknown>;
         try {
           parsed = JSON.parse(body.toString('utf8') || '{}');
-        } catch {
-          throw new AwsJsonError('SerializationException', 'Request body is not JSON');
+        } catch (error) {
+          throw new AwsJsonError('SerializationException', 'Request body is not JSON', { cause: error });
         }
         await options.authorize?.(request, target, parsed, body);
         sendJson(response, 200, await operation(parsed), contentType);
       } catch (error) {
         const failure =
-          error instanceof AwsJsonError ? error : new AwsJsonError('InternalFailure', 'Internal error', 500);
+          error instanceof AwsJsonError
+            ? error
+            : new AwsJsonError('InternalFailure', 'Internal error', { statusCode: 500, cause: error });
         if (!(error instanceof AwsJsonError)) log.line('aws', `${target} failed: ${(error as Error).name}`);
         sendAwsError(response, failure, contentType);
       }

@@ -1,17 +1,17 @@
-import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DeleteItemCommand,
-  DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { AwsJsonError, readJsonBody } from './aws-protocol.ts';
 import { type LocalDynamoDbStreams, TTL_SWEEP_CREDENTIALS } from './dynamodb-streams.ts';
+import { serveTableSettings } from './dynamodb-table-settings.ts';
 import type { SandboxLog } from './log.ts';
+import { listen } from './net.ts';
 import type { TemplateResolver } from './template.ts';
 
 const require = createRequire(import.meta.url);
@@ -61,147 +61,26 @@ function dynaliteInRegion(resolver: TemplateResolver, options: Record<string, un
   }
 }
 
-/**
- * Answers the table settings dynalite lacks, from the template as DynamoDB would after deploying it:
- * DescribeTimeToLive / UpdateTimeToLive (the TTL sweep follows the stored setting) and
- * DescribeContinuousBackups (point-in-time recovery). Every other request goes to dynalite unchanged.
- */
-function serveTableSettings(
-  server: Server,
-  resolver: TemplateResolver,
-  client: DynamoDBClient,
-  ttlAttributes: Map<string, string>,
-): void {
-  const [dynaliteListener] = server.listeners('request') as RequestListener[];
-  if (!dynaliteListener) throw new Error('dynalite has no request listener');
-  const pitr = new Map<string, { enabled: boolean; days?: number }>();
-  for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
-    const spec = resolver.resolve(resource.Properties?.PointInTimeRecoverySpecification ?? {}) as {
-      PointInTimeRecoveryEnabled?: boolean;
-      RecoveryPeriodInDays?: number;
-    };
-    pitr.set(resolver.ref(logicalId), {
-      enabled: spec.PointInTimeRecoveryEnabled === true,
-      ...(spec.RecoveryPeriodInDays ? { days: spec.RecoveryPeriodInDays } : {}),
-    });
-  }
-  const created = new Date();
-  const send = (response: ServerResponse, status: number, body: unknown) => {
-    const text = JSON.stringify(body);
-    response.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.0',
-      'content-length': Buffer.byteLength(text),
-    });
-    response.end(text);
-  };
-  const fail = (response: ServerResponse, type: string, message: string) =>
-    send(response, 400, { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
-  const tableExists = async (tableName: string) =>
-    client.send(new DescribeTableCommand({ TableName: tableName })).then(
-      () => true,
-      () => false,
-    );
-  /** DynamoDB's answer for a table that does not exist. */
-  const tableNotFound = (response: ServerResponse, tableName: string) =>
-    fail(
-      response,
-      'ResourceNotFoundException',
-      `Requested resource not found: Table: ${tableName} not found`,
-    );
-  const operations: Record<
-    string,
-    (body: Record<string, unknown>, response: ServerResponse) => Promise<void>
-  > = {
-    DescribeTimeToLive: async (body, response) => {
-      const tableName = String(body.TableName);
-      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
-      const attribute = ttlAttributes.get(tableName);
-      send(response, 200, {
-        TimeToLiveDescription: attribute
-          ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute }
-          : { TimeToLiveStatus: 'DISABLED' },
-      });
-    },
-    UpdateTimeToLive: async (body, response) => {
-      const tableName = String(body.TableName);
-      const spec = (body.TimeToLiveSpecification ?? {}) as { Enabled?: unknown; AttributeName?: unknown };
-      if (
-        typeof spec.Enabled !== 'boolean' ||
-        typeof spec.AttributeName !== 'string' ||
-        spec.AttributeName === ''
-      )
-        return fail(
-          response,
-          'ValidationException',
-          'TimeToLiveSpecification needs Enabled and AttributeName',
-        );
-      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
-      const current = ttlAttributes.get(tableName);
-      if (spec.Enabled && current !== undefined)
-        return fail(response, 'ValidationException', 'TimeToLive is already enabled');
-      if (!spec.Enabled && current === undefined)
-        return fail(response, 'ValidationException', 'TimeToLive is already disabled');
-      if (!spec.Enabled && current !== spec.AttributeName)
-        return fail(
-          response,
-          'ValidationException',
-          'TimeToLive attribute name does not match the enabled one',
-        );
-      if (spec.Enabled) ttlAttributes.set(tableName, spec.AttributeName);
-      else ttlAttributes.delete(tableName);
-      send(response, 200, {
-        TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName },
-      });
-    },
-    DescribeContinuousBackups: async (body, response) => {
-      const tableName = String(body.TableName);
-      if (!(await tableExists(tableName)))
-        return fail(response, 'TableNotFoundException', `Table not found: ${tableName}`);
-      const setting = pitr.get(tableName) ?? { enabled: false };
-      const now = Date.now() / 1000;
-      send(response, 200, {
-        ContinuousBackupsDescription: {
-          ContinuousBackupsStatus: 'ENABLED',
-          PointInTimeRecoveryDescription: setting.enabled
-            ? {
-                PointInTimeRecoveryStatus: 'ENABLED',
-                RecoveryPeriodInDays: setting.days ?? 35,
-                EarliestRestorableDateTime: created.getTime() / 1000,
-                LatestRestorableDateTime: now - 300,
-              }
-            : { PointInTimeRecoveryStatus: 'DISABLED' },
-        },
-      });
-    },
-  };
-  server.removeListener('request', dynaliteListener);
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('DynamoDB_20120810.') ? operations[target.slice(18)] : undefined;
-    if (!operation) return dynaliteListener(request, response);
-    void (async () => {
-      const body = await readJsonBody(request);
-      if (!body) return fail(response, 'SerializationException', 'Request body is not JSON');
-      await operation(body, response);
-    })().catch((error: unknown) => {
-      if (response.headersSent) return;
-      // A refusal of the request itself (a body over 16 MB) answers as DynamoDB does, not as a failure of ours.
-      if (error instanceof AwsJsonError)
-        return send(response, error.statusCode, {
-          __type: `com.amazonaws.dynamodb.v20120810#${error.type}`,
-          message: error.message,
-        });
-      send(response, 500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError' });
-    });
-  });
-}
-
 /** A running DynamoDB emulator with the template's tables and a TTL sweeper. */
 export interface LocalDynamoDb {
   readonly endpoint: string;
   stop(): Promise<void>;
   /** Deletes items whose TTL attribute has passed (what DynamoDB does lazily, within ~48 h). */
   sweepExpired(nowSeconds?: number): Promise<number>;
+}
+
+/** Where and how {@link startDynamoDb} runs DynamoDB. */
+export interface DynamoDbOptions {
+  /** Port of the endpoint (the streams' front when there are streams); 0 picks a free one. */
+  readonly port: number;
+  readonly log: SandboxLog;
+  /**
+   * How often the TTL sweep runs, in ms.
+   * @default 5000
+   */
+  readonly sweepIntervalMs?: number;
+  /** The streams of the template's tables: their front takes `port`, so every write becomes a record. */
+  readonly streams?: LocalDynamoDbStreams;
 }
 
 /**
@@ -211,12 +90,10 @@ export interface LocalDynamoDb {
  */
 export async function startDynamoDb(
   resolver: TemplateResolver,
-  port: number,
-  log: SandboxLog,
-  listen: (server: Server, port: number, name: string) => Promise<number>,
-  sweepIntervalMs = 5_000,
-  streams?: LocalDynamoDbStreams,
+  options: DynamoDbOptions,
 ): Promise<LocalDynamoDb> {
+  const { port, log, streams } = options;
+  const sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
   patchDynalite();
   const server = dynaliteInRegion(resolver, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
@@ -234,7 +111,7 @@ export async function startDynamoDb(
     ? new DynamoDBClient({ endpoint, region: resolver.env.region, credentials: TTL_SWEEP_CREDENTIALS })
     : client;
   const ttlAttributes = new Map<string, string>();
-  serveTableSettings(server, resolver, client, ttlAttributes);
+  serveTableSettings(server, resolver, { client, ttlAttributes });
 
   for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
     const properties = resolver.resolve(resource.Properties ?? {}) as Record<string, unknown> & {

@@ -49,6 +49,28 @@ export interface ProxyStats {
   byOperation: Record<string, number>;
 }
 
+/** Where a {@link FaultProxy} forwards, what it speaks, and what it checks first. */
+export interface FaultProxyOptions {
+  /** The emulator's base URL. */
+  readonly target: string;
+  /** The service's protocol: AWS JSON (operation from `X-Amz-Target`) or query (from `Action`). */
+  readonly protocol: 'json' | 'query';
+  /** The service's name in log lines. */
+  readonly name: string;
+  readonly log: SandboxLog;
+  /** Answers instead of the service when IAM refuses the request; undefined lets it through. */
+  readonly authorize?: (
+    request: IncomingMessage,
+    operation: string,
+    body: Buffer,
+  ) => Promise<ProxyAnswer | undefined>;
+  /**
+   * Forward the caller's Host header unchanged, for a service that checks the SigV4 signature itself.
+   * @default false
+   */
+  readonly preserveHost?: boolean;
+}
+
 /**
  * A loopback proxy in front of an emulator that can answer with AWS errors instead of forwarding, so
  * tests inject faults at the service endpoint the handlers call, not by mocking the handlers.
@@ -60,20 +82,20 @@ export class FaultProxy {
   private holds: { operation: string; arrived: () => void; released: Promise<void> }[] = [];
   readonly server: Server;
 
-  constructor(
-    private readonly target: string,
-    private readonly protocol: 'json' | 'query',
-    private readonly name: string,
-    private readonly log: SandboxLog,
-    /** Answers instead of the service when IAM refuses the request; undefined lets it through. */
-    private readonly authorize?: (
-      request: IncomingMessage,
-      operation: string,
-      body: Buffer,
-    ) => Promise<ProxyAnswer | undefined>,
-    /** Forward the caller's Host header unchanged, for a service that checks the SigV4 signature itself. */
-    private readonly preserveHost = false,
-  ) {
+  private readonly target: string;
+  private readonly protocol: 'json' | 'query';
+  private readonly name: string;
+  private readonly log: SandboxLog;
+  private readonly authorize: FaultProxyOptions['authorize'];
+  private readonly preserveHost: boolean;
+
+  constructor(options: FaultProxyOptions) {
+    this.target = options.target;
+    this.protocol = options.protocol;
+    this.name = options.name;
+    this.log = options.log;
+    this.authorize = options.authorize;
+    this.preserveHost = options.preserveHost ?? false;
     this.server = createServer((request, response) => {
       void (async () => {
         const body = await readBody(request);

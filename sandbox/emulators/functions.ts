@@ -28,8 +28,8 @@ interface FunctionSpec {
 
 /** A handler threw or timed out; `name` is the error type Step Functions and EventBridge see. */
 export class FunctionError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
+  constructor(name: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = name;
   }
 }
@@ -117,7 +117,7 @@ export class LocalFunctions {
     } catch (error) {
       if (error instanceof FunctionError) throw error;
       const name = error instanceof Error ? error.name : 'Error';
-      throw new FunctionError(name, error instanceof Error ? error.message : String(error));
+      throw new FunctionError(name, error instanceof Error ? error.message : String(error), { cause: error });
     } finally {
       clearTimeout(timer);
       const stat = this.stats.get(logicalId) ?? { invocations: 0, durationMs: 0, memoryMb: spec.memoryMb };

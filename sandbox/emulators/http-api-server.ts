@@ -1,10 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { sendJson } from './aws-protocol.ts';
 import { applyCors, type HttpApiCors } from './http-api/cors.ts';
-import { authorizeJwt, JwtAuthorizerError, type LocalJwtIssuer, tokenScopes } from './http-api/jwt-issuer.ts';
-import { type AuthorizerInput, buildEventV2, matchRoute, toHttpResponse } from './http-api/payload-v2.ts';
+import { authorizeJwt, JwtAuthorizerError, tokenScopes } from './http-api/jwt-authorizer.ts';
+import type { LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { type AuthorizerInput, buildEventV2, toHttpResponse } from './http-api/payload-v2.ts';
+import { matchRoute } from './http-api/route-match.ts';
 import { checkSigV4Header, type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
@@ -50,7 +57,8 @@ interface ApiRoute {
  * issuer standing in for their Cognito pool, so a missing or bad token gets 401, and a token without one of
  * the route's `AuthorizationScopes` 403, before any handler runs.
  */
-export function createHttpApiServer(options: {
+/** What {@link createHttpApiServer} serves: the template's API, its functions, issuers and IAM caller. */
+export interface HttpApiOptions {
   resolver: TemplateResolver;
   invoke: (functionId: string, event: unknown) => Promise<unknown>;
   issuers: ReadonlyMap<string, LocalJwtIssuer>;
@@ -61,10 +69,102 @@ export function createHttpApiServer(options: {
   log: SandboxLog;
   /** The API's `CorsConfiguration`, resolved (the sandbox names its local app origin in it). */
   cors?: HttpApiCors;
-}): Server {
+}
+
+/** An answer API Gateway gives itself, before or instead of the integration's: status and message. */
+interface Refusal {
+  readonly refused: number;
+  readonly message: string;
+}
+
+const refusal = (refused: number, message: string): Refusal => ({ refused, message });
+const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === 'object' && value !== null && 'refused' in value && 'message' in value;
+
+export function createHttpApiServer(options: HttpApiOptions): Server {
   const { resolver, log } = options;
   const [apiId] = resolver.resourcesOfType('AWS::ApiGatewayV2::Api').map(([id]) => id);
-  const routes: ApiRoute[] = resolver.resourcesOfType('AWS::ApiGatewayV2::Route').map(([, resource]) => {
+  const routes = apiRoutesOf(resolver, options.issuers);
+  const routeKeys = routes.map((route) => route.routeKey);
+
+  /** Answers one request; resolves to the status it answered with. */
+  const answer = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<number> => {
+    // With CORS configured, API Gateway answers preflights before routing.
+    if (applyCors(options.cors, request, response)) return 204;
+    const method = request.method ?? 'GET';
+    // API Gateway's order: route, then authorizer, then the payload quota; none needs the body but the last.
+    const match = matchRoute(routeKeys, method, url.pathname);
+    const route = match && routes.find((candidate) => candidate.routeKey === match.routeKey);
+    if (!match || !route) return refuse(response, refusal(404, 'Not Found'));
+    const sigV4Request = {
+      method,
+      // The path as sent: SigV4 canonicalizes the raw path, not the URL parser's normalized one.
+      path: (request.url ?? '/').split('?')[0] ?? '/',
+      query: url.searchParams,
+      headers: request.headers,
+    };
+    const authorized = await authorizeBeforeBody(route, sigV4Request, options);
+    if (isRefusal(authorized)) return refuse(response, authorized);
+    const body = await readBodyUpTo(request, MAX_PAYLOAD_BYTES);
+    if (!body) return refuse(response, refusal(413, 'Request Entity Too Large'));
+    const authorizer = route.iam
+      ? await iamAuthorizer({ ...sigV4Request, body }, options)
+      : authorized.authorizer;
+    if (isRefusal(authorizer)) return refuse(response, authorizer);
+    const event = buildEventV2({
+      method,
+      rawPath: url.pathname,
+      rawQueryString: url.search.replace(/^\?/, ''),
+      headers: request.headers,
+      body,
+      sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+      route: match,
+      apiId: apiId ?? 'sandbox',
+      accountId: resolver.env.accountId,
+      domainName: (request.headers.host ?? '127.0.0.1').replace(/:\d+$/, ''),
+      ...(authorizer ? { authorizer } : {}),
+    });
+    const result = await integrate(route, event, options);
+    if (isRefusal(result)) return refuse(response, result);
+    const mapped = toHttpResponse(result);
+    response.writeHead(mapped.statusCode, {
+      ...mapped.headers,
+      ...(mapped.cookies.length > 0 ? { 'set-cookie': mapped.cookies } : {}),
+      'apigw-requestid': randomUUID(),
+    });
+    response.end(mapped.body);
+    return mapped.statusCode;
+  };
+
+  return createServer((request, response) => {
+    void (async () => {
+      const started = Date.now();
+      const url = new URL(request.url ?? '/', 'http://sandbox');
+      let status = 500;
+      try {
+        status = await answer(request, response, url);
+      } catch {
+        status = 500;
+        if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
+      } finally {
+        log.line(
+          'http',
+          `${request.method ?? 'GET'} ${url.pathname} -> ${status} (${Date.now() - started} ms)`,
+        );
+      }
+    })();
+  });
+}
+
+/** Sends API Gateway's own answer `{ message }`; returns its status. */
+function refuse(response: ServerResponse, { refused, message }: Refusal): number {
+  sendJson(response, refused, { message });
+  return refused;
+}
+
+/** Each `AWS::ApiGatewayV2::Route` with the function its integration names, its timeout and its authorization. */
+function apiRoutesOf(resolver: TemplateResolver, issuers: ReadonlyMap<string, LocalJwtIssuer>): ApiRoute[] {
+  return resolver.resourcesOfType('AWS::ApiGatewayV2::Route').map(([, resource]) => {
     const route = resolver.resolve(resource.Properties ?? {}) as {
       RouteKey: string;
       Target?: string;
@@ -84,7 +184,7 @@ export function createHttpApiServer(options: {
     const authorizer = resolver.resolve(resolver.resource(String(route.AuthorizerId)).Properties ?? {}) as {
       JwtConfiguration: { Audience: string[]; Issuer: string };
     };
-    const local = options.issuers.get(authorizer.JwtConfiguration.Issuer);
+    const local = issuers.get(authorizer.JwtConfiguration.Issuer);
     if (!local) throw new Error(`No local issuer stands in for ${authorizer.JwtConfiguration.Issuer}`);
     return {
       routeKey: route.RouteKey,
@@ -98,141 +198,89 @@ export function createHttpApiServer(options: {
       },
     };
   });
-  const routeKeys = routes.map((route) => route.routeKey);
+}
 
-  return createServer((request, response) => {
-    void (async () => {
-      const started = Date.now();
-      const url = new URL(request.url ?? '/', 'http://sandbox');
-      const method = request.method ?? 'GET';
-      let status = 500;
-      try {
-        // With CORS configured, API Gateway answers preflights before routing.
-        if (applyCors(options.cors, request, response)) {
-          status = 204;
-          return;
-        }
-        // API Gateway's order: route, then authorizer, then the payload quota; none needs the body but the last.
-        const match = matchRoute(routeKeys, method, url.pathname);
-        const route = match && routes.find((candidate) => candidate.routeKey === match.routeKey);
-        if (!match || !route) {
-          status = 404;
-          sendJson(response, 404, { message: 'Not Found' });
-          return;
-        }
-        const refuse = (code: number, message: string) => {
-          status = code;
-          sendJson(response, code, { message });
-        };
-        const sigV4Request = {
-          method,
-          // The path as sent: SigV4 canonicalizes the raw path, not the URL parser's normalized one.
-          path: (request.url ?? '/').split('?')[0] ?? '/',
-          query: url.searchParams,
-          headers: request.headers,
-        };
-        if (route.iam) {
-          try {
-            checkSigV4Header(sigV4Request, options.iam, resolver.env.region);
-          } catch (error) {
-            if (!(error instanceof SigV4Error)) throw error;
-            return refuse(403, 'Forbidden');
-          }
-        }
-        let authorizer: AuthorizerInput | undefined;
-        if (route.authorizer) {
-          try {
-            const claims = await authorizeJwt(request.headers.authorization, {
-              issuer: route.authorizer.issuer,
-              audiences: route.authorizer.audiences,
-              jwks: route.authorizer.local.jwks(),
-              scopes: route.authorizer.scopes,
-            });
-            const scopes = route.authorizer.scopes.length > 0 ? tokenScopes(claims) : null;
-            authorizer = { jwt: { claims, scopes } };
-          } catch (error) {
-            if (!(error instanceof JwtAuthorizerError)) throw error;
-            // A bad token is 401; a good one without the route's scopes is 403, as API Gateway answers.
-            status = error.status;
-            sendJson(
-              response,
-              status,
-              { message: status === 403 ? 'Forbidden' : 'Unauthorized' },
-              'application/json',
-            );
-            return;
-          }
-        }
-        const body = await readBodyUpTo(request, MAX_PAYLOAD_BYTES);
-        if (!body) return refuse(413, 'Request Entity Too Large');
-        if (route.iam) {
-          try {
-            const { accessKeyId } = await verifySigV4(
-              { ...sigV4Request, body },
-              options.iam,
-              resolver.env.region,
-            );
-            authorizer = {
-              iam: iamContext(accessKeyId, resolver.env.accountId, options.iamUserName ?? 'api-caller'),
-            };
-          } catch (error) {
-            if (!(error instanceof SigV4Error)) throw error;
-            return refuse(403, 'Forbidden');
-          }
-        }
-        const event = buildEventV2({
-          method,
-          rawPath: url.pathname,
-          rawQueryString: url.search.replace(/^\?/, ''),
-          headers: request.headers,
-          body,
-          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
-          route: match,
-          apiId: apiId ?? 'sandbox',
-          accountId: resolver.env.accountId,
-          domainName: (request.headers.host ?? '127.0.0.1').replace(/:\d+$/, ''),
-          ...(authorizer ? { authorizer } : {}),
-        });
-        if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
-          log.line(
-            'http',
-            `${route.routeKey}: event over Lambda's 6 MB invoke payload (RequestEntityTooLargeException)`,
-          );
-          return refuse(413, 'Request Entity Too Large');
-        }
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
-          timer = setTimeout(() => resolve(TIMED_OUT), route.timeoutMs);
-        });
-        let result: unknown;
-        try {
-          result = await Promise.race([options.invoke(route.functionId, event), timedOut]);
-        } catch {
-          // API Gateway hides the function's error: a 500 with a fixed body.
-          return refuse(500, 'Internal Server Error');
-        } finally {
-          clearTimeout(timer);
-        }
-        if (result === TIMED_OUT) {
-          log.line('http', `${route.routeKey}: integration timed out after ${route.timeoutMs} ms`);
-          return refuse(503, 'Service Unavailable');
-        }
-        const mapped = toHttpResponse(result);
-        status = mapped.statusCode;
-        response.writeHead(mapped.statusCode, {
-          ...mapped.headers,
-          ...(mapped.cookies.length > 0 ? { 'set-cookie': mapped.cookies } : {}),
-          'apigw-requestid': randomUUID(),
-        });
-        response.end(mapped.body);
-      } catch {
-        status = 500;
-        if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
-      } finally {
-        log.line('http', `${method} ${url.pathname} -> ${status} (${Date.now() - started} ms)`);
-      }
-    })();
+/** A request as SigV4 checks it, with Node's headers (the JWT authorizer reads `authorization`). */
+type SigV4Request = Parameters<typeof checkSigV4Header>[0] & { readonly headers: IncomingHttpHeaders };
+
+/**
+ * The checks before the body is read: an IAM route's `Authorization` header (403), a JWT route's token
+ * (401 when bad, 403 without the route's scopes, as API Gateway answers).
+ */
+async function authorizeBeforeBody(
+  route: ApiRoute,
+  request: SigV4Request,
+  options: HttpApiOptions,
+): Promise<{ authorizer?: AuthorizerInput } | Refusal> {
+  if (route.iam) {
+    try {
+      checkSigV4Header(request, options.iam, options.resolver.env.region);
+    } catch (error) {
+      if (!(error instanceof SigV4Error)) throw error;
+      return refusal(403, 'Forbidden');
+    }
+  }
+  if (!route.authorizer) return {};
+  try {
+    const claims = await authorizeJwt(request.headers.authorization, {
+      issuer: route.authorizer.issuer,
+      audiences: route.authorizer.audiences,
+      jwks: route.authorizer.local.jwks(),
+      scopes: route.authorizer.scopes,
+    });
+    const scopes = route.authorizer.scopes.length > 0 ? tokenScopes(claims) : null;
+    return { authorizer: { jwt: { claims, scopes } } };
+  } catch (error) {
+    if (!(error instanceof JwtAuthorizerError)) throw error;
+    return refusal(error.status, error.status === 403 ? 'Forbidden' : 'Unauthorized');
+  }
+}
+
+/** An IAM route's signature over the whole request, body included: the caller's `authorizer.iam`, or 403. */
+async function iamAuthorizer(
+  request: SigV4Request & { body: Buffer },
+  options: HttpApiOptions,
+): Promise<AuthorizerInput | Refusal> {
+  const { accountId, region } = options.resolver.env;
+  try {
+    const { accessKeyId } = await verifySigV4(request, options.iam, region);
+    return { iam: iamContext(accessKeyId, accountId, options.iamUserName ?? 'api-caller') };
+  } catch (error) {
+    if (!(error instanceof SigV4Error)) throw error;
+    return refusal(403, 'Forbidden');
+  }
+}
+
+/**
+ * Invokes the route's function with the event, within Lambda's payload quota and the integration's
+ * timeout: its result, or API Gateway's 413, 500 (the function's error hidden) or 503.
+ */
+async function integrate(route: ApiRoute, event: unknown, options: HttpApiOptions): Promise<unknown> {
+  if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+    options.log.line(
+      'http',
+      `${route.routeKey}: event over Lambda's 6 MB invoke payload (RequestEntityTooLargeException)`,
+    );
+    return refusal(413, 'Request Entity Too Large');
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), route.timeoutMs);
   });
+  let result: unknown;
+  try {
+    result = await Promise.race([options.invoke(route.functionId, event), timedOut]);
+  } catch {
+    // API Gateway hides the function's error: a 500 with a fixed body.
+    return refusal(500, 'Internal Server Error');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (result === TIMED_OUT) {
+    options.log.line('http', `${route.routeKey}: integration timed out after ${route.timeoutMs} ms`);
+    return refusal(503, 'Service Unavailable');
+  }
+  return result;
 }
 
 /** `requestContext.authorizer.iam` for a caller signing with the sandbox's caller key, as IAM user `userName`. */

@@ -4,6 +4,13 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from './http-api/sigv4.ts';
+import {
+  arnTail,
+  identityPolicies,
+  type PolicyDocument,
+  resourcePolicies,
+  roleIdOf,
+} from './iam-policies.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -47,110 +54,6 @@ interface RoleCaller {
   readonly roleId: string;
   /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
   readonly principal: string;
-}
-
-type PolicyDocument = { Version?: string; Statement: unknown[] };
-
-/** Identity policies, by role logical id, from `AWS::IAM::Policy`, inline `Policies` and managed policies. */
-function identityPolicies(
-  resolver: TemplateResolver,
-): Map<string, { name: string; policy: PolicyDocument }[]> {
-  const byRole = new Map<string, { name: string; policy: PolicyDocument }[]>();
-  const add = (roleId: string, name: string, policy: PolicyDocument) => {
-    const list = byRole.get(roleId) ?? [];
-    list.push({ name, policy });
-    byRole.set(roleId, list);
-  };
-  for (const [roleId, role] of resolver.resourcesOfType('AWS::IAM::Role')) {
-    byRole.set(roleId, byRole.get(roleId) ?? []);
-    const properties = role.Properties ?? {};
-    for (const inline of (properties.Policies ?? []) as { PolicyName: unknown; PolicyDocument: unknown }[])
-      add(
-        roleId,
-        String(resolver.resolve(inline.PolicyName)),
-        resolver.resolve(inline.PolicyDocument) as PolicyDocument,
-      );
-    for (const managed of (properties.ManagedPolicyArns ?? []) as unknown[]) {
-      const arn = String(resolver.resolve(managed));
-      const managedId = resolver.logicalIdOf(arn) ?? arnTail(arn);
-      const resource = resolver.template.Resources[managedId];
-      // Customer-managed policies from the template count; AWS-managed ones hold only logs/X-Ray grants here.
-      if (resource?.Type === 'AWS::IAM::ManagedPolicy')
-        add(roleId, managedId, resolver.resolve(resource.Properties?.PolicyDocument) as PolicyDocument);
-    }
-  }
-  for (const [policyId, policy] of resolver.resourcesOfType('AWS::IAM::Policy')) {
-    const document = resolver.resolve(policy.Properties?.PolicyDocument) as PolicyDocument;
-    for (const role of (policy.Properties?.Roles ?? []) as unknown[]) {
-      const roleId = logicalIdOfRef(role) ?? String(resolver.resolve(role));
-      add(roleId, policyId, document);
-    }
-  }
-  for (const [policyId, policy] of resolver.resourcesOfType('AWS::IAM::ManagedPolicy')) {
-    const document = resolver.resolve(policy.Properties?.PolicyDocument) as PolicyDocument;
-    for (const role of (policy.Properties?.Roles ?? []) as unknown[])
-      add(logicalIdOfRef(role) ?? String(resolver.resolve(role)), policyId, document);
-  }
-  return byRole;
-}
-
-function logicalIdOfRef(value: unknown): string | undefined {
-  if (typeof value === 'object' && value !== null && 'Ref' in value)
-    return String((value as { Ref: unknown }).Ref);
-  return undefined;
-}
-
-function arnTail(arn: string): string {
-  return arn.split(/[:/]/).pop() ?? arn;
-}
-
-/** Resource policies by resource ARN: `AWS::Lambda::Permission` (one statement each) and SQS queue policies. */
-function resourcePolicies(resolver: TemplateResolver): Map<string, PolicyDocument> {
-  const byArn = new Map<string, PolicyDocument>();
-  const add = (arn: string, statements: unknown[]) => {
-    const policy = byArn.get(arn) ?? { Version: '2012-10-17', Statement: [] };
-    policy.Statement.push(...statements);
-    byArn.set(arn, policy);
-  };
-  for (const [permissionId, permission] of resolver.resourcesOfType('AWS::Lambda::Permission')) {
-    const p = resolver.resolve(permission.Properties ?? {}) as {
-      Action: string;
-      FunctionName: string;
-      Principal: string;
-      SourceArn?: string;
-      SourceAccount?: string;
-    };
-    const functionId = resolver.logicalIdOf(p.FunctionName) ?? p.FunctionName;
-    const functionArn = resolver.arn(functionId);
-    const conditions: Record<string, Record<string, string>> = {};
-    if (p.SourceArn) conditions.ArnLike = { 'AWS:SourceArn': p.SourceArn };
-    if (p.SourceAccount) conditions.StringEquals = { 'AWS:SourceAccount': p.SourceAccount };
-    add(functionArn, [
-      {
-        Sid: permissionId,
-        Effect: 'Allow',
-        Principal: p.Principal.endsWith('.amazonaws.com') ? { Service: p.Principal } : { AWS: p.Principal },
-        Action: p.Action,
-        Resource: functionArn,
-        ...(Object.keys(conditions).length > 0 ? { Condition: conditions } : {}),
-      },
-    ]);
-  }
-  for (const [keyId, key] of resolver.resourcesOfType('AWS::KMS::Key')) {
-    const keyPolicy = resolver.resolve(key.Properties?.KeyPolicy) as PolicyDocument | undefined;
-    if (keyPolicy?.Statement) add(resolver.arn(keyId), keyPolicy.Statement);
-  }
-  for (const [, queuePolicy] of resolver.resourcesOfType('AWS::SQS::QueuePolicy')) {
-    const p = resolver.resolve(queuePolicy.Properties ?? {}) as {
-      PolicyDocument: PolicyDocument;
-      Queues: string[];
-    };
-    for (const queueUrl of p.Queues) {
-      const queueId = resolver.logicalIdOf(queueUrl);
-      if (queueId) add(resolver.arn(queueId), p.PolicyDocument.Statement);
-    }
-  }
-  return byArn;
 }
 
 /**
@@ -319,19 +222,7 @@ export class SandboxIam {
       principal,
       request,
     });
-    this.decisions.push({
-      roleId,
-      principal,
-      action: request.action,
-      resource: request.resource,
-      allowed: result === 'Allowed',
-    });
-    if (result === 'Allowed') return undefined;
-    const why =
-      result === 'ExplicitlyDenied'
-        ? `with an explicit deny in an identity-based policy`
-        : `because no identity-based policy allows the ${request.action} action`;
-    return this.deny(principal, request, why);
+    return this.decided(result, { roleId, principal, request }, 'an identity-based');
   }
 
   /**
@@ -343,13 +234,13 @@ export class SandboxIam {
     sourceArn: string,
     request: AuthorizationRequest,
   ): Promise<Denial | undefined> {
-    const policy = this.resourcePolicyByArn.get(request.resource);
     const context = {
       ...request.context,
       'aws:SourceArn': sourceArn,
       'aws:SourceAccount': this.resolver.env.accountId,
       'aws:SecureTransport': 'true',
     };
+    const policy = this.resourcePolicyByArn.get(request.resource);
     const result = policy
       ? await this.simulate({
           identityPolicies: [],
@@ -358,19 +249,40 @@ export class SandboxIam {
           request: { ...request, context },
         })
       : 'ImplicitlyDenied';
+    return this.decided(
+      result,
+      { principal: service, request: { ...request, context }, sourceArn },
+      'a resource-based',
+    );
+  }
+
+  /** Records a decision; when `result` is no Allow, the denial (logged) naming the kind of policy that decided. */
+  private decided(
+    result: string,
+    asked: {
+      readonly principal: string;
+      readonly request: AuthorizationRequest;
+      readonly roleId?: string;
+      readonly sourceArn?: string;
+    },
+    policy: 'an identity-based' | 'a resource-based',
+  ): Denial | undefined {
+    const { principal, request } = asked;
     this.decisions.push({
-      principal: service,
+      ...(asked.roleId === undefined ? {} : { roleId: asked.roleId }),
+      principal,
       action: request.action,
       resource: request.resource,
-      sourceArn,
+      ...(asked.sourceArn === undefined ? {} : { sourceArn: asked.sourceArn }),
       allowed: result === 'Allowed',
     });
     if (result === 'Allowed') return undefined;
+    const kind = policy.replace(/^an? /, '');
     const why =
       result === 'ExplicitlyDenied'
-        ? 'with an explicit deny in a resource-based policy'
-        : `because no resource-based policy allows the ${request.action} action`;
-    return this.deny(service, { ...request, context }, why);
+        ? `with an explicit deny in ${policy} policy`
+        : `because no ${kind} policy allows the ${request.action} action`;
+    return this.deny(principal, request, why);
   }
 
   private async simulate(input: {
@@ -411,13 +323,6 @@ export class SandboxIam {
     this.log.line('iam', `AccessDenied ${principal} ${request.action} ${request.resource}`);
     return { principal, action: request.action, resource: request.resource, message };
   }
-}
-
-function roleIdOf(role: unknown): string | undefined {
-  if (typeof role !== 'object' || role === null) return undefined;
-  const getAtt = (role as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
-  if (Array.isArray(getAtt)) return String(getAtt[0]);
-  return logicalIdOfRef(role);
 }
 
 /** What AWS says when a signature does not match (InvalidSignatureException / SignatureDoesNotMatch). */

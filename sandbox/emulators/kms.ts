@@ -40,6 +40,10 @@ const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SH
 const validation = (detail: string): AwsJsonError =>
   new AwsJsonError('ValidationException', `1 validation error detected: ${detail}`);
 
+/** GenerateMac's and VerifyMac's limit on `Message`, and VerifyMac's on `Mac` (base64-decoded bytes). */
+const MAX_MESSAGE_BYTES = 4096;
+const MAX_MAC_BYTES = 6144;
+
 /** Validates a blob parameter (base64 on the wire) and its length bounds, as KMS's front door does. */
 function blob(body: Record<string, unknown>, field: string, wireName: string, max: number): Buffer {
   const value = body[field];
@@ -130,15 +134,15 @@ export class LocalKms {
   ): Promise<unknown> {
     switch (target) {
       case 'TrentService.GenerateMac': {
-        const message = blob(body, 'Message', 'message', 4096);
+        const message = blob(body, 'Message', 'message', MAX_MESSAGE_BYTES);
         const algorithm = macAlgorithm(body);
         const key = await this.usableKey(body, authorize, 'kms:GenerateMac', 'GenerateMac', algorithm);
         return { KeyId: key.arn, MacAlgorithm: algorithm, Mac: this.mac(key, message).toString('base64') };
       }
       case 'TrentService.VerifyMac': {
-        const message = blob(body, 'Message', 'message', 4096);
+        const message = blob(body, 'Message', 'message', MAX_MESSAGE_BYTES);
         const algorithm = macAlgorithm(body);
-        const mac = blob(body, 'Mac', 'mac', 6144);
+        const mac = blob(body, 'Mac', 'mac', MAX_MAC_BYTES);
         const key = await this.usableKey(body, authorize, 'kms:VerifyMac', 'VerifyMac', algorithm);
         const expected = this.mac(key, message);
         if (mac.length !== expected.length || !timingSafeEqual(mac, expected))

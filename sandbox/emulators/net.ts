@@ -7,7 +7,9 @@ export function listen(server: Server, port: number, name: string): Promise<numb
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`Port ${port} for ${name} is already in use: stop what holds it or set another port.`)
+          ? new Error(`Port ${port} for ${name} is already in use: stop what holds it or set another port.`, {
+              cause: error,
+            })
           : error,
       );
     });

@@ -29,6 +29,18 @@ export interface PipeCall {
 /** Decides whether the pipe's role may make a call: the refusal's message, or undefined to let it through. */
 export type PipeCallAuthorizer = (call: PipeCall) => Promise<string | undefined>;
 
+/** How {@link LocalPipes} log, retry and check their calls. */
+export interface LocalPipesOptions {
+  readonly log: SandboxLog;
+  /**
+   * Wait before a batch's retry, times the attempt, in ms.
+   * @default 200
+   */
+  readonly retryDelayMs?: number;
+  /** Checks the stream reads and the dead-letter send against the pipe's role (the target's call is the invoker's); default allows. */
+  readonly authorize?: PipeCallAuthorizer;
+}
+
 /** What Pipes sends to the dead-letter queue for a stream batch it gave up on (the batch's coordinates, not its records). */
 export interface PipeDeadLetter {
   readonly pipeName: string;
@@ -75,21 +87,25 @@ export class LocalPipes {
   private readonly queues = new Map<string, StreamRecord[]>();
   private readonly running = new Map<string, Promise<void>>();
 
+  private readonly log: SandboxLog;
+  private readonly retryDelayMs: number;
+  private readonly authorize: PipeCallAuthorizer;
+
   constructor(
     private readonly resolver: TemplateResolver,
     streams: LocalDynamoDbStreams,
     private readonly invokeTarget: PipeTargetInvoker,
-    private readonly log: SandboxLog,
-    private readonly retryDelayMs = 200,
-    /** Checks the stream reads and the dead-letter send against the pipe's role (the target's call is the invoker's). */
-    private readonly authorize: PipeCallAuthorizer = async () => undefined,
+    options: LocalPipesOptions,
   ) {
+    this.log = options.log;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.authorize = options.authorize ?? (async () => undefined);
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::Pipes::Pipe')) {
       const pipe = this.definition(logicalId, resource.Properties ?? {});
       if (!pipe) continue;
       this.queues.set(pipe.name, []);
       streams.subscribe(pipe.sourceArn, (record) => this.enqueue(pipe, record));
-      log.line('pipes', `pipe ${pipe.name}: stream -> ${pipe.targetArn.split('/').pop()}`);
+      this.log.line('pipes', `pipe ${pipe.name}: stream -> ${pipe.targetArn.split('/').pop()}`);
     }
   }
 

@@ -65,13 +65,20 @@ export class LocalStepFunctions {
   readonly executions = new Map<string, ExecutionRecord>();
   private readonly machines = new Map<string, MachineSpec>();
 
+  private readonly log: SandboxLog;
+  private readonly retryDelayMs: number | undefined;
+
   constructor(
     private readonly resolver: TemplateResolver,
     private readonly resources: TaskResources,
-    private readonly log: SandboxLog,
-    /** Retry waits in ms instead of the definition's seconds (tests shorten them); undefined keeps them. */
-    private readonly retryDelayMs?: number,
+    options: {
+      readonly log: SandboxLog;
+      /** Retry waits in ms instead of the definition's seconds (tests shorten them); undefined keeps them. */
+      readonly retryDelayMs?: number;
+    },
   ) {
+    this.log = options.log;
+    this.retryDelayMs = options.retryDelayMs;
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::StepFunctions::StateMachine')) {
       const definition = JSON.parse(String(resolver.resolve(resource.Properties?.DefinitionString)));
       const machine = new StateMachine(definition, { validationOptions: { checkPaths: false } });

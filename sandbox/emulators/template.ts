@@ -30,7 +30,7 @@ export function loadTemplate(path: string, fallback: SandboxEnv): { template: Te
   try {
     template = JSON.parse(readFileSync(path, 'utf8')) as Template;
   } catch (error) {
-    throw new Error(`Cannot read the template ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot read the template ${path}: ${(error as Error).message}`, { cause: error });
   }
   if (typeof template?.Resources !== 'object' || template.Resources === null)
     throw new Error(`${path} is not a CloudFormation template (no Resources)`);

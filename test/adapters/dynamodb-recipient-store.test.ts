@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
 import { DynamoDbRecipientStore } from '../../lambdas/adapters/dynamodb-recipient-store.ts';
 import { StoreThrottledError } from '../../lambdas/domain/errors.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';

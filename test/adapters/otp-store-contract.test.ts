@@ -1,22 +1,20 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbOtpStore } from '../../lambdas/adapters/dynamodb-otp-store.ts';
-import type {
-  LifecycleStore,
-  OtpRecord,
-  ReissueFields,
-  VerifyAttempt,
-} from '../../lambdas/domain/otp-record.ts';
-import { FakeOtpStore } from '../domain/fake-otp-store.ts';
+import { DynamoDbCodeStore } from '../../lambdas/adapters/dynamodb-code-store.ts';
+import { CodeTable } from '../../lambdas/adapters/dynamodb-code-table.ts';
+import { DynamoDbDeliveryClaims } from '../../lambdas/adapters/dynamodb-delivery-claims.ts';
+import { DynamoDbLifecycleStore } from '../../lambdas/adapters/dynamodb-lifecycle-store.ts';
+import type { OtpRecord, ReissueFields, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
+import { type FakedStorePorts, FakeOtpStore } from '../domain/fake-otp-store.ts';
 import { useOtpTables } from '../support/dynamodb-table.ts';
 import { otpRecord } from '../support/fixtures.ts';
 
 /**
- * What the domain relies on from its code store, run against `DynamoDbOtpStore` on a DynamoDB engine
- * (dynalite) and against the domain tests' `FakeOtpStore`: the conditions are checked by what a write
- * does, so the adapter's expressions and the fake are held to the same behaviour.
+ * What the domain relies on from its code store, run against the DynamoDB code adapters on a DynamoDB
+ * engine (dynalite) and against the domain tests' `FakeOtpStore`: the conditions are checked by what a
+ * write does, so the adapters' expressions and the fake are held to the same behaviour.
  */
 interface StoreUnderTest {
-  readonly store: LifecycleStore;
+  readonly store: FakedStorePorts;
   put(record: OtpRecord): Promise<void>;
   item(parcelId: string): Promise<OtpRecord | undefined>;
 }
@@ -30,9 +28,9 @@ const tables = useOtpTables();
 const fake = new FakeOtpStore();
 const implementations: [string, () => StoreUnderTest][] = [
   [
-    'DynamoDbOtpStore on dynalite',
+    'the DynamoDB code adapters on dynalite',
     () => ({
-      store: new DynamoDbOtpStore(tables().client, tables().tableName),
+      store: codeAdaptersOn(new CodeTable(tables().client, { tableName: tables().tableName })),
       put: (record) => tables().put(record),
       item: (parcelId) => tables().item(parcelId),
     }),
@@ -47,11 +45,35 @@ const implementations: [string, () => StoreUnderTest][] = [
   ],
 ];
 
+/** One object answering each port's operations with the adapter that implements that port. */
+function codeAdaptersOn(table: CodeTable): FakedStorePorts {
+  const adapters = [
+    new DynamoDbCodeStore(table),
+    new DynamoDbLifecycleStore(table),
+    new DynamoDbDeliveryClaims(table),
+  ];
+  const combined: Record<string, unknown> = {};
+  for (const adapter of adapters) {
+    // Its class's methods and those it inherits (`get`), up to Object's.
+    for (
+      let proto = Object.getPrototypeOf(adapter);
+      proto !== Object.prototype;
+      proto = Object.getPrototypeOf(proto)
+    ) {
+      for (const name of Object.getOwnPropertyNames(proto)) {
+        const method = (adapter as unknown as Record<string, unknown>)[name];
+        if (name !== 'constructor' && typeof method === 'function') combined[name] ??= method.bind(adapter);
+      }
+    }
+  }
+  return combined as unknown as FakedStorePorts;
+}
+
 let serial = 0;
 
 describe.each(implementations)('%s', (_name, implementation) => {
   let sut: StoreUnderTest;
-  let store: LifecycleStore;
+  let store: FakedStorePorts;
   /** A parcel id no other test used: the table is shared by the whole file. */
   let parcelId: string;
   const record = (overrides: Partial<OtpRecord> = {}) => otpRecord({ parcelId, ...overrides });
@@ -102,7 +124,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       await store.assignDriver(parcelId, 'driver-9', NOW - 60, PLACEHOLDER_TTL);
       const { driverId: _none, ...unbound } = record();
       const closedId = `${parcelId}-closed`;
-      await store.revoke(closedId, NOW, true);
+      await store.revoke(closedId, { nowSeconds: NOW, close: true });
 
       // Act
       const created = await store.createIfAbsent(unbound as OtpRecord);
@@ -151,7 +173,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       // Prepare
       await sut.put(record({ status: 'VERIFIED' }));
       await sut.put(record({ parcelId: `${parcelId}-r`, status: 'REVOKED' }));
-      await store.revoke(`${parcelId}-c`, NOW, true);
+      await store.revoke(`${parcelId}-c`, { nowSeconds: NOW, close: true });
 
       // Act
       const outcomes = await Promise.all(
@@ -331,7 +353,12 @@ describe.each(implementations)('%s', (_name, implementation) => {
       await sut.put(record({ boundAt: NOW - 600, emailStatus: 'SENT' }));
 
       // Act
-      const result = await store.reissue(parcelId, record().issueId, fields(), 10, order(NOW - 60));
+      const result = await store.reissue(parcelId, {
+        expectedIssueId: record().issueId,
+        fields: fields(),
+        maxWrongPerParcel: 10,
+        order: order(NOW - 60),
+      });
 
       // Assess
       expect(result.ok).toBe(true);
@@ -354,8 +381,18 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const keep = { ...order(NOW - 60), keepBindingAt: NOW - 30 };
 
       // Act
-      const dropping = await store.reissue(parcelId, record().issueId, fields(), 10, order(NOW - 60));
-      const keeping = await store.reissue(parcelId, record().issueId, fields(), 10, keep);
+      const dropping = await store.reissue(parcelId, {
+        expectedIssueId: record().issueId,
+        fields: fields(),
+        maxWrongPerParcel: 10,
+        order: order(NOW - 60),
+      });
+      const keeping = await store.reissue(parcelId, {
+        expectedIssueId: record().issueId,
+        fields: fields(),
+        maxWrongPerParcel: 10,
+        order: keep,
+      });
 
       // Assess
       expect(dropping.ok).toBe(false);
@@ -379,7 +416,12 @@ describe.each(implementations)('%s', (_name, implementation) => {
       await sut.put(record(stored));
 
       // Act
-      const result = await store.reissue(parcelId, record().issueId, fields(), 10, order(NOW - 60));
+      const result = await store.reissue(parcelId, {
+        expectedIssueId: record().issueId,
+        fields: fields(),
+        maxWrongPerParcel: 10,
+        order: order(NOW - 60),
+      });
 
       // Assess
       expect(result).toEqual({ ok: false, current: record(stored) });
@@ -393,7 +435,12 @@ describe.each(implementations)('%s', (_name, implementation) => {
       );
 
       // Act
-      const result = await store.reissue(parcelId, record().issueId, fields(), 10, order(NOW - 60));
+      const result = await store.reissue(parcelId, {
+        expectedIssueId: record().issueId,
+        fields: fields(),
+        maxWrongPerParcel: 10,
+        order: order(NOW - 60),
+      });
 
       // Assess
       expect(result.ok).toBe(true);
@@ -405,7 +452,12 @@ describe.each(implementations)('%s', (_name, implementation) => {
       await sut.put(record());
 
       // Act
-      const result = await store.reissue(parcelId, 'stale-issue', fields(), 10, order(NOW - 60));
+      const result = await store.reissue(parcelId, {
+        expectedIssueId: 'stale-issue',
+        fields: fields(),
+        maxWrongPerParcel: 10,
+        order: order(NOW - 60),
+      });
 
       // Assess
       expect(result.ok).toBe(false);
@@ -419,9 +471,9 @@ describe.each(implementations)('%s', (_name, implementation) => {
       await sut.put(record({ parcelId: `${parcelId}-v`, status: 'VERIFIED' }));
 
       // Act
-      const revoked = await store.revoke(parcelId, NOW, false);
-      const verified = await store.revoke(`${parcelId}-v`, NOW, true);
-      const missing = await store.revoke(`${parcelId}-none`, NOW, false);
+      const revoked = await store.revoke(parcelId, { nowSeconds: NOW, close: false });
+      const verified = await store.revoke(`${parcelId}-v`, { nowSeconds: NOW, close: true });
+      const missing = await store.revoke(`${parcelId}-none`, { nowSeconds: NOW, close: false });
 
       // Assess
       expect(revoked).toMatchObject({ ok: true, record: { status: 'REVOKED', revokedAt: NOW } });
@@ -433,7 +485,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
 
     it('closes a parcel before its code exists with a placeholder that expires, holding no record', async () => {
       // Act
-      const closed = await store.revoke(parcelId, NOW, true);
+      const closed = await store.revoke(parcelId, { nowSeconds: NOW, close: true });
 
       // Assess
       expect(closed.ok && closed.record.issueId).toBeFalsy();
@@ -450,10 +502,18 @@ describe.each(implementations)('%s', (_name, implementation) => {
       );
 
       // Act
-      const resend = await store.revoke(parcelId, NOW, true);
-      const sms = await store.revoke(`${parcelId}-s`, NOW, false);
-      const older = await store.revoke(`${parcelId}-o`, NOW, false, { eventAt: NOW - 20, eventKey: 'y' });
-      const newer = await store.revoke(`${parcelId}-o`, NOW, false, { eventAt: NOW - 5, eventKey: 'y' });
+      const resend = await store.revoke(parcelId, { nowSeconds: NOW, close: true });
+      const sms = await store.revoke(`${parcelId}-s`, { nowSeconds: NOW, close: false });
+      const older = await store.revoke(`${parcelId}-o`, {
+        nowSeconds: NOW,
+        close: false,
+        order: { eventAt: NOW - 20, eventKey: 'y' },
+      });
+      const newer = await store.revoke(`${parcelId}-o`, {
+        nowSeconds: NOW,
+        close: false,
+        order: { eventAt: NOW - 5, eventKey: 'y' },
+      });
 
       // Assess
       expect([resend.ok, sms.ok, older.ok, newer.ok]).toEqual([false, false, false, true]);
@@ -471,10 +531,26 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const { issueId } = record();
 
       // Act
-      const first = await store.countResend(parcelId, issueId, NOW, 3, NOW + 15);
-      const concurrent = await store.countResend(parcelId, issueId, NOW + 1, 3, NOW + 16);
-      const afterHold = await store.countResend(parcelId, issueId, NOW + 15, 3, NOW + 30);
-      const overLimit = await store.countResend(parcelId, issueId, NOW + 30, 3, NOW + 45);
+      const first = await store.countResend(parcelId, issueId, {
+        nowSeconds: NOW,
+        maxResends: 3,
+        leaseUntil: NOW + 15,
+      });
+      const concurrent = await store.countResend(parcelId, issueId, {
+        nowSeconds: NOW + 1,
+        maxResends: 3,
+        leaseUntil: NOW + 16,
+      });
+      const afterHold = await store.countResend(parcelId, issueId, {
+        nowSeconds: NOW + 15,
+        maxResends: 3,
+        leaseUntil: NOW + 30,
+      });
+      const overLimit = await store.countResend(parcelId, issueId, {
+        nowSeconds: NOW + 30,
+        maxResends: 3,
+        leaseUntil: NOW + 45,
+      });
 
       // Assess
       expect([first.ok, concurrent.ok, afterHold.ok, overLimit.ok]).toEqual([true, false, true, false]);
@@ -487,9 +563,21 @@ describe.each(implementations)('%s', (_name, implementation) => {
       await sut.put(record({ parcelId: `${parcelId}-e`, expiresAt: NOW }));
 
       // Act
-      const revoked = await store.countResend(parcelId, record().issueId, NOW, 3, NOW + 15);
-      const replaced = await store.countResend(`${parcelId}-e`, 'other', NOW - 10, 3, NOW + 15);
-      const expired = await store.countResend(`${parcelId}-e`, record().issueId, NOW, 3, NOW + 15);
+      const revoked = await store.countResend(parcelId, record().issueId, {
+        nowSeconds: NOW,
+        maxResends: 3,
+        leaseUntil: NOW + 15,
+      });
+      const replaced = await store.countResend(`${parcelId}-e`, 'other', {
+        nowSeconds: NOW - 10,
+        maxResends: 3,
+        leaseUntil: NOW + 15,
+      });
+      const expired = await store.countResend(`${parcelId}-e`, record().issueId, {
+        nowSeconds: NOW,
+        maxResends: 3,
+        leaseUntil: NOW + 15,
+      });
 
       // Assess
       expect([revoked.ok, replaced.ok, expired.ok]).toEqual([false, false, false]);
@@ -501,9 +589,9 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const { issueId } = record();
 
       // Act
-      await store.releaseResend(parcelId, issueId, NOW + 99, true);
+      await store.releaseResend(parcelId, issueId, { leaseUntil: NOW + 99, giveBack: true });
       const untouched = await sut.item(parcelId);
-      await store.releaseResend(parcelId, issueId, NOW + 15, true);
+      await store.releaseResend(parcelId, issueId, { leaseUntil: NOW + 15, giveBack: true });
 
       // Assess
       expect(untouched).toMatchObject({ resendCount: 2, resendLeaseUntil: NOW + 15 });

@@ -91,7 +91,7 @@ describe('assignDriver', () => {
 
   it('refuses a binding for a parcel closed before its code existed', async () => {
     // Prepare
-    await store.revoke(PARCEL_ID, seconds(NOW), true);
+    await store.revoke(PARCEL_ID, { nowSeconds: seconds(NOW), close: true });
 
     // Act
     const result = await outForDelivery(DRIVER_ID, minutesBefore(1));

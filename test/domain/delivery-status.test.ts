@@ -5,6 +5,7 @@ import {
   parcelIdFromTag,
   parcelTagValue,
   recordEmailDelivery,
+  type SmsDeps,
 } from '../../lambdas/domain/delivery-status.ts';
 import type {
   ConditionalResult,
@@ -176,7 +177,7 @@ describe('fallBackToSms', () => {
         return first;
       },
       releaseUndeliverableReport: async () => void calls.push('releaseUndeliverableReport'),
-    } as unknown as DeliveryStatusStore;
+    } as unknown as SmsDeps['store'];
     const recipients = {
       get: async () => ({
         parcelId: 'P-1',

@@ -1,20 +1,29 @@
-import { DEFAULT_CLOSURE_TTL_SECONDS } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { DEFAULT_CLOSURE_TTL_SECONDS } from '../../lambdas/adapters/dynamodb-lifecycle-store.ts';
 import { WAITING_BINDING_TTL_SECONDS } from '../../lambdas/domain/assignment.ts';
 import { ParcelClosedError } from '../../lambdas/domain/errors.ts';
 import {
+  type CodeEmailClaims,
+  type CodeStore,
   type ConditionalResult,
   DELIVERY_RANK,
   type EmailClaim,
   type LifecycleOrder,
   type LifecycleStore,
   type OtpRecord,
-  type ReissueFields,
-  type ReissueOrder,
+  type ReceiptClaim,
+  type ReceiptClaims,
+  type ReissueOptions,
+  type ResendClaims,
+  type ResendLeaseOptions,
+  type RevokeOptions,
   type VerifyAttempt,
 } from '../../lambdas/domain/otp-record.ts';
 
+/** The ports the fake stands in for (all but the SMS and delivery-status ones). */
+export type FakedStorePorts = CodeStore & LifecycleStore & CodeEmailClaims & ResendClaims & ReceiptClaims;
+
 /** Name of a store operation, as counted by {@link FakeOtpStore.calls}. */
-export type StoreOperation = keyof LifecycleStore;
+export type StoreOperation = keyof FakedStorePorts;
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -22,7 +31,8 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type Item = Mutable<Partial<OtpRecord>> & { parcelId: string };
 
 /**
- * In-memory {@link LifecycleStore} that behaves like `DynamoDbOtpStore` on DynamoDB, condition for condition:
+ * In-memory code store ({@link FakedStorePorts}) that behaves like the DynamoDB code adapters
+ * (`DynamoDbCodeStore`, `DynamoDbLifecycleStore`, `DynamoDbDeliveryClaims`), condition for condition:
  *
  * - every write checks its condition and applies its update with no `await` in between, so each call is
  *   atomic like a conditional UpdateItem, however many calls race;
@@ -35,7 +45,7 @@ type Item = Mutable<Partial<OtpRecord>> & { parcelId: string };
  * Every call is counted so tests can assert round trips; {@link interleave} lets another request land
  * right after a given write, before its caller sees the answer.
  */
-export class FakeOtpStore implements LifecycleStore {
+export class FakeOtpStore implements FakedStorePorts {
   private readonly items = new Map<string, Item>();
   private readonly hooks = new Map<StoreOperation, () => Promise<void>>();
   /** Operations in the order they were called. */
@@ -189,10 +199,7 @@ export class FakeOtpStore implements LifecycleStore {
 
   reissue(
     parcelId: string,
-    expectedIssueId: string,
-    fields: ReissueFields,
-    maxWrongPerParcel: number,
-    order: ReissueOrder,
+    { expectedIssueId, fields, maxWrongPerParcel, order }: ReissueOptions,
   ): Promise<ConditionalResult> {
     const keep = order.keepBindingAt !== undefined;
     return this.update(
@@ -246,12 +253,7 @@ export class FakeOtpStore implements LifecycleStore {
     );
   }
 
-  revoke(
-    parcelId: string,
-    nowSeconds: number,
-    close: boolean,
-    order?: LifecycleOrder,
-  ): Promise<ConditionalResult> {
+  revoke(parcelId: string, { nowSeconds, close, order }: RevokeOptions): Promise<ConditionalResult> {
     // Closing also works before the code exists: the placeholder it leaves bars the code for good.
     return this.update(
       'revoke',
@@ -279,9 +281,7 @@ export class FakeOtpStore implements LifecycleStore {
   countResend(
     parcelId: string,
     issueId: string,
-    nowSeconds: number,
-    maxResends: number,
-    leaseUntil: number,
+    { nowSeconds, maxResends, leaseUntil }: ResendLeaseOptions,
   ): Promise<ConditionalResult> {
     // One resend in flight at a time: a second one must not end the first one's hold on the code.
     return this.update(
@@ -311,8 +311,7 @@ export class FakeOtpStore implements LifecycleStore {
   async releaseResend(
     parcelId: string,
     issueId: string,
-    leaseUntil: number,
-    uncount: boolean,
+    { leaseUntil, giveBack }: { readonly leaseUntil: number; readonly giveBack: boolean },
   ): Promise<void> {
     // Only this resend's own hold: one whose lease ran out and was taken over leaves the new one alone.
     await this.update(
@@ -321,19 +320,15 @@ export class FakeOtpStore implements LifecycleStore {
       (item) =>
         item?.issueId === issueId &&
         item.resendLeaseUntil === leaseUntil &&
-        (!uncount || (item.resendCount !== undefined && item.resendCount > 0)),
+        (!giveBack || (item.resendCount !== undefined && item.resendCount > 0)),
       (item) => {
         delete item.resendLeaseUntil;
-        if (uncount) item.resendCount = (item.resendCount ?? 0) - 1;
+        if (giveBack) item.resendCount = (item.resendCount ?? 0) - 1;
       },
     );
   }
 
-  async claimReceipt(
-    parcelId: string,
-    nowSeconds: number,
-    leaseSeconds: number,
-  ): Promise<Exclude<EmailClaim, 'CODE_CLOSED'>> {
+  async claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<ReceiptClaim> {
     const result = await this.update(
       'claimReceipt',
       parcelId,

@@ -168,7 +168,7 @@ describe('lifecycle events are ordered by event time', () => {
     await failed(minutesBefore(60), TOMORROW);
 
     // Act
-    const closed = await revokeCode(deps(), PARCEL, true);
+    const closed = await revokeCode(deps(), PARCEL, { close: true });
     const after = await failed(minutesBefore(1), '2026-12-03');
 
     // Assess
@@ -306,13 +306,16 @@ describe('a resend racing a lifecycle event', () => {
     const mailer = recordingMailer();
     const outcomes: unknown[] = [];
     store.interleave('countResend', async () => {
-      for (const change of [() => failed(minutesBefore(1)), () => revokeCode(deps(), PARCEL, true)])
+      for (const change of [
+        () => failed(minutesBefore(1)),
+        () => revokeCode(deps(), PARCEL, { close: true }),
+      ])
         outcomes.push(await change().catch((error: Error) => error.name));
     });
 
     // Act
     await resend(mailer);
-    const closed = await revokeCode(deps(), PARCEL, true);
+    const closed = await revokeCode(deps(), PARCEL, { close: true });
 
     // Assess
     expect(outcomes).toEqual(['ResendInFlightError', 'ResendInFlightError']);
@@ -540,7 +543,7 @@ describe('a reissue that races another write', () => {
     ],
     [
       'a closure',
-      () => revokeCode(deps(), PARCEL, true),
+      () => revokeCode(deps(), PARCEL, { close: true }),
       { outcome: 'IGNORED', parcelId: PARCEL, reason: 'CLOSED' },
     ],
     [
@@ -602,7 +605,7 @@ describe('closing a parcel (returned, cancelled)', () => {
     store.seed(firstCode());
 
     // Act
-    const outcome = await revokeCode(deps(), PARCEL, true);
+    const outcome = await revokeCode(deps(), PARCEL, { close: true });
 
     // Assess
     expect(outcome).toEqual({ outcome: 'REVOKED', parcelId: PARCEL, closed: true });
@@ -612,7 +615,7 @@ describe('closing a parcel (returned, cancelled)', () => {
 
   it('bars the code of a parcel closed before its code exists, announces nothing and forgets the recipient', async () => {
     // Act
-    const outcome = await revokeCode(deps(), PARCEL, true);
+    const outcome = await revokeCode(deps(), PARCEL, { close: true });
 
     // Assess
     expect(outcome).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'NOT_FOUND' });
@@ -626,7 +629,7 @@ describe('closing a parcel (returned, cancelled)', () => {
     store.seed(verified);
 
     // Act
-    const outcome = await revokeCode(deps(), PARCEL, true);
+    const outcome = await revokeCode(deps(), PARCEL, { close: true });
 
     // Assess
     expect(outcome).toEqual({ outcome: 'IGNORED', parcelId: PARCEL, reason: 'VERIFIED' });
@@ -639,7 +642,7 @@ describe('closing a parcel (returned, cancelled)', () => {
     store.seed(firstCode({ resendLeaseUntil: seconds(NOW) + 10 }));
 
     // Act
-    const outcome = revokeCode(deps(), PARCEL, true);
+    const outcome = revokeCode(deps(), PARCEL, { close: true });
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ name: 'ResendInFlightError' });

@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { deriveKey } from '../../lambdas/domain/keys.ts';
 import type {
   ConditionalResult,
-  LifecycleStore,
   OtpRecord,
   RecipientReader,
   RecipientRecord,
 } from '../../lambdas/domain/otp-record.ts';
-import { resendCode, sameRecipient, trackCode } from '../../lambdas/domain/recipient.ts';
+import { type RecipientDeps, resendCode, sameRecipient, trackCode } from '../../lambdas/domain/recipient.ts';
 import { otpRecordHolding } from '../support/fixtures.ts';
 
 const ENCRYPTION_KEY = deriveKey('e'.repeat(64), 'otp-encryption');
@@ -44,13 +43,13 @@ function scriptedStore(script: { get: OtpRecord | undefined; countResend?: Condi
       calls.push(`countResend:${issueId}`);
       return counts.shift() ?? { ok: false, current: undefined };
     },
-    releaseResend: async (_parcelId: string, issueId: string, _leaseUntil: number, uncount: boolean) => {
-      calls.push(`releaseResend:${issueId}${uncount ? ':uncount' : ''}`);
+    releaseResend: async (_parcelId: string, issueId: string, hold: { giveBack: boolean }) => {
+      calls.push(`releaseResend:${issueId}${hold.giveBack ? ':uncount' : ''}`);
     },
     markEmailSent: async (_parcelId: string, issueId: string, messageId?: string) => {
       calls.push(`markEmailSent:${issueId}:${messageId}`);
     },
-  } as unknown as LifecycleStore;
+  } as unknown as RecipientDeps['store'];
   return { store, calls };
 }
 

@@ -432,7 +432,7 @@ describe('recipient routes', () => {
       'GET',
       routePath(TRACK_PATH, { parcelId: 'RC-SIGN-1' }),
       recipient,
-      false,
+      { signed: false },
     );
 
     expect(unsigned.status).toBe(403);

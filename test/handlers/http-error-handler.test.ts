@@ -39,6 +39,26 @@ describe('httpErrorHandler', () => {
     expect(middleware.output.text()).not.toContain('secure-delivery-otp');
   });
 
+  it('logs the AWS request id of the failed call a typed error wraps, and nothing of its message', async () => {
+    // Prepare
+    const cause = Object.assign(new Error('throttled on table secure-delivery-otp'), {
+      name: 'ProvisionedThroughputExceededException',
+      $metadata: { requestId: 'DDB-REQUEST-7' },
+    });
+
+    // Act
+    await answerTo(new StoreThrottledError('throttled on table secure-delivery-otp', { cause }));
+
+    // Assess
+    const [line] = middleware.output.lines().map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(line).toMatchObject({
+      level: 'WARN',
+      errorName: 'StoreThrottledError',
+      awsRequestId: 'DDB-REQUEST-7',
+    });
+    expect(middleware.output.text()).not.toContain('secure-delivery-otp');
+  });
+
   it('answers an unknown error 500 without details and logs its name, never its message', async () => {
     // Act
     const response = await answerTo(new TypeError('code 482913 for erika@example.com'));

@@ -9,7 +9,7 @@ import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
 import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import { decryptOtpCode, isWellFormedOtpCode } from '../../lambdas/domain/otp-code.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';

@@ -11,7 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
 import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';

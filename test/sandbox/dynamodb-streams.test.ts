@@ -9,7 +9,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
 import { LocalDynamoDbStreams, type StreamRecord } from '../../sandbox/emulators/dynamodb-streams.ts';
 import { SandboxLog } from '../../sandbox/emulators/log.ts';
-import { listen } from '../../sandbox/emulators/net.ts';
 import {
   LocalPipes,
   type PipeCall,
@@ -87,7 +86,7 @@ const lines: string[] = [];
 beforeAll(async () => {
   const log = new SandboxLog((line) => lines.push(line));
   streams = new LocalDynamoDbStreams(resolver, log);
-  dynamodb = await startDynamoDb(resolver, 0, log, listen, 60_000, streams);
+  dynamodb = await startDynamoDb(resolver, { port: 0, log, sweepIntervalMs: 60_000, streams });
   pipes = new LocalPipes(
     resolver,
     streams,
@@ -99,11 +98,13 @@ beforeAll(async () => {
       deliveries.push(delivery);
       return { FailedEntryCount: 0 };
     },
-    log,
-    1,
-    async (call) => {
-      calls.push(call);
-      return refused.has(call.action) ? `not authorized to perform: ${call.action}` : undefined;
+    {
+      log,
+      retryDelayMs: 1,
+      authorize: async (call) => {
+        calls.push(call);
+        return refused.has(call.action) ? `not authorized to perform: ${call.action}` : undefined;
+      },
     },
   );
   ddb = new DynamoDBClient({

@@ -4,11 +4,10 @@
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
-import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
 import type { OtpRecord, RecipientRecord } from '../../lambdas/domain/otp-record.ts';
 import { startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
 import { SandboxLog } from '../../sandbox/emulators/log.ts';
-import { listen } from '../../sandbox/emulators/net.ts';
 import { TemplateResolver } from '../../sandbox/emulators/template.ts';
 import { recipientRecord } from './fixtures.ts';
 
@@ -69,7 +68,11 @@ export async function startOtpTable(): Promise<LocalOtpTable> {
     },
   };
   const resolver = new TemplateResolver(template as never, ENV);
-  const dynamodb = await startDynamoDb(resolver, 0, new SandboxLog(() => undefined), listen, 3_600_000);
+  const dynamodb = await startDynamoDb(resolver, {
+    port: 0,
+    log: new SandboxLog(() => undefined),
+    sweepIntervalMs: 3_600_000,
+  });
   const client = new DynamoDBClient({
     endpoint: dynamodb.endpoint,
     region: ENV.region,

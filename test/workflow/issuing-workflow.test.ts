@@ -10,7 +10,6 @@ import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import { type LocalDynamoDb, startDynamoDb } from '../../sandbox/emulators/dynamodb.ts';
 import { LocalFunctions } from '../../sandbox/emulators/functions.ts';
 import { SandboxLog } from '../../sandbox/emulators/log.ts';
-import { listen } from '../../sandbox/emulators/net.ts';
 import { LocalStepFunctions } from '../../sandbox/emulators/stepfunctions.ts';
 import { TemplateResolver } from '../../sandbox/emulators/template.ts';
 import { answerGenerateMac } from '../handlers/support.ts';
@@ -32,7 +31,7 @@ let sendFunctionCrash: Error | undefined;
 beforeAll(async () => {
   const resolver = new TemplateResolver(synthesizeTemplate(env), env);
   const log = new SandboxLog(() => undefined);
-  dynamodb = await startDynamoDb(resolver, 0, log, listen);
+  dynamodb = await startDynamoDb(resolver, { port: 0, log });
   Object.assign(process.env, {
     AWS_REGION: env.region,
     AWS_ACCESS_KEY_ID: 'test',
@@ -57,8 +56,7 @@ beforeAll(async () => {
         return { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: 'e' })) };
       },
     },
-    log,
-    1,
+    { log, retryDelayMs: 1 },
   );
 });
 

@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { AwsJsonError } from '../aws-protocol.ts';
 import type { SandboxLog } from '../log.ts';
 import type { TemplateResolver } from '../template.ts';
-import {
-  type CompiledPattern,
-  InvalidEventPatternError,
-  matchesEventPattern,
-  parseEventPattern,
-} from './event-pattern.ts';
+import { matchesEventPattern } from './event-pattern.ts';
+import { checkEntry, checkPutEventsRequest } from './put-events.ts';
+import { type BusRule, type RuleTarget, rulesOf, type ScheduledRule } from './rules.ts';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -35,37 +32,26 @@ export interface PutEventsEntry {
 }
 
 /** Delivers a matched event to one rule target. */
+/** How a {@link LocalEventBus} logs, retries and dead-letters. */
+export interface LocalEventBusOptions {
+  readonly log: SandboxLog;
+  /**
+   * Wait before a target's retry, times the attempt, in ms.
+   * @default 200
+   */
+  readonly retryDelayMs?: number;
+  /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
+  readonly deadLetterAllowed?: (ruleName: string, queueArn: string) => Promise<boolean>;
+  /** Detail fields each event's log line names, as `label=value` (field name to label); none by default. */
+  readonly logDetailFields?: Readonly<Record<string, string>>;
+}
+
 export type TargetInvoker = (
   targetArn: string,
   input: unknown,
   /** The rule delivering (its ARN is the call's aws:SourceArn) and the target's role, if it has one. */
   via: { ruleName: string; roleArn?: string | undefined },
 ) => Promise<void>;
-
-interface RuleTarget {
-  readonly arn: string;
-  readonly input?: string;
-  readonly inputPath?: string;
-  readonly dlqArn?: string;
-  readonly roleArn?: string;
-  readonly maxAttempts: number;
-}
-
-interface BusRule {
-  readonly name: string;
-  readonly arn: string;
-  /** The pattern as the template gives it (ListRules returns it as JSON text). */
-  readonly eventPattern: string;
-  enabled: boolean;
-  readonly busName: string;
-  readonly pattern: CompiledPattern;
-  readonly targets: RuleTarget[];
-}
-
-/** PutEvents' limit on the total entry size of one request (raised from 256 KB to 1 MB in January 2026). */
-const MAX_REQUEST_ENTRY_BYTES = 1024 * 1024;
-/** `Time` counts 14 bytes in an entry's size, whatever its value. */
-const TIME_ENTRY_BYTES = 14;
 
 /** An injected PutEvents entry failure (see {@link LocalEventBus.failEntries}). */
 export interface EntryFailure {
@@ -74,21 +60,6 @@ export interface EntryFailure {
   readonly errorCode: string;
   /** How many entries; `Infinity` until cleared. */
   readonly times: number;
-}
-
-/**
- * An entry's size as EventBridge computes it ("Calculating PutEvents event entry size"): 14 bytes for
- * `Time` when present, plus the UTF-8 bytes of `Source`, `DetailType`, `Detail` and each of `Resources`.
- */
-function entrySize(entry: PutEventsEntry): number {
-  const utf8 = (text: unknown) => (typeof text === 'string' ? Buffer.byteLength(text) : 0);
-  return (
-    (entry.Time == null ? 0 : TIME_ENTRY_BYTES) +
-    utf8(entry.Source) +
-    utf8(entry.DetailType) +
-    utf8(entry.Detail) +
-    (Array.isArray(entry.Resources) ? entry.Resources.reduce((sum, arn) => sum + utf8(arn), 0) : 0)
-  );
 }
 
 /** An opaque ListRules page token (the offset of the next rule). */
@@ -105,22 +76,25 @@ export class LocalEventBus {
   readonly deadLetters: { event: BusEvent; targetArn: string; error: string }[] = [];
   private readonly rules: BusRule[] = [];
   /** Scheduled rules (`rate(...)`) of the default bus: the sandbox fires them on a timer, or on request. */
-  readonly scheduled: { name: string; periodMs: number; targets: string[] }[] = [];
+  readonly scheduled: ScheduledRule[] = [];
   private readonly busNames = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
   private entryFailures: { failure: EntryFailure; left: number }[] = [];
 
+  private readonly log: SandboxLog;
+  private readonly retryDelayMs: number;
+  private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean>;
+  private readonly logDetailFields: Readonly<Record<string, string>>;
+
   constructor(
     private readonly resolver: TemplateResolver,
     private readonly invokeTarget: TargetInvoker,
-    private readonly log: SandboxLog,
-    private readonly retryDelayMs = 200,
-    /** Whether the target's dead-letter queue accepts the rule's event (its queue policy); default yes. */
-    private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean> = async () =>
-      true,
-    /** Detail fields each event's log line names, as `label=value` (field name to label); none by default. */
-    private readonly logDetailFields: Readonly<Record<string, string>> = {},
+    options: LocalEventBusOptions,
   ) {
+    this.log = options.log;
+    this.retryDelayMs = options.retryDelayMs ?? 200;
+    this.deadLetterAllowed = options.deadLetterAllowed ?? (async () => true);
+    this.logDetailFields = options.logDetailFields ?? {};
     this.busNames.set('default', 'default');
     this.busNames.set(
       `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:event-bus/default`,
@@ -131,52 +105,9 @@ export class LocalEventBus {
       this.busNames.set(name, name);
       this.busNames.set(resolver.arn(logicalId), name);
     }
-    for (const [logicalId, resource] of resolver.resourcesOfType('AWS::Events::Rule')) {
-      const properties = resolver.resolve(resource.Properties ?? {}) as {
-        EventBusName?: string;
-        EventPattern?: unknown;
-        State?: string;
-        Targets?: {
-          Arn: string;
-          Input?: string;
-          InputPath?: string;
-          DeadLetterConfig?: { Arn: string };
-          RoleArn?: string;
-          RetryPolicy?: { MaximumRetryAttempts?: number };
-        }[];
-      };
-      if (properties.EventPattern === undefined) {
-        const schedule = (resource.Properties as { ScheduleExpression?: string } | undefined)
-          ?.ScheduleExpression;
-        const periodMs = schedule ? ratePeriodMs(schedule) : undefined;
-        if (periodMs !== undefined && properties.State !== 'DISABLED')
-          this.scheduled.push({
-            name: resolver.ref(logicalId),
-            periodMs,
-            targets: (properties.Targets ?? []).map((target) => target.Arn),
-          });
-        continue;
-      }
-      const busName = this.busName(properties.EventBusName ?? 'default');
-      const ruleName = resolver.ref(logicalId);
-      this.rules.push({
-        name: ruleName,
-        arn: `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${ruleName}`,
-        eventPattern: JSON.stringify(properties.EventPattern),
-        enabled: properties.State !== 'DISABLED',
-        busName,
-        pattern: parseEventPattern(properties.EventPattern),
-        targets: (properties.Targets ?? []).map((target) => ({
-          arn: target.Arn,
-          ...(target.Input ? { input: target.Input } : {}),
-          ...(target.InputPath ? { inputPath: target.InputPath } : {}),
-          ...(target.DeadLetterConfig ? { dlqArn: target.DeadLetterConfig.Arn } : {}),
-          ...(target.RoleArn ? { roleArn: target.RoleArn } : {}),
-          // The sandbox retries quickly and a few times; the deployed policy is in the template.
-          maxAttempts: Math.min(3, (target.RetryPolicy?.MaximumRetryAttempts ?? 185) + 1),
-        })),
-      });
-    }
+    const { rules, scheduled } = rulesOf(resolver, (nameOrArn) => this.busName(nameOrArn));
+    this.rules.push(...rules);
+    this.scheduled.push(...scheduled);
   }
 
   /** Name of the bus an EventBusName (name or ARN) denotes; throws when there is none. */
@@ -192,37 +123,7 @@ export class LocalEventBus {
    * ErrorCode/ErrorMessage and the others are accepted.
    */
   putEvents(entries: readonly PutEventsEntry[]): { FailedEntryCount: number; Entries: object[] } {
-    if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
-      throw new AwsJsonError(
-        'ValidationException',
-        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length ${Array.isArray(entries) && entries.length > 10 ? 'less than or equal to 10' : 'greater than or equal to 1'}`,
-      );
-    }
-    entries.forEach((entry, index) => {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
-        throw new AwsJsonError(
-          'ValidationException',
-          `1 validation error detected: Value null at 'entries.${index + 1}.member' failed to satisfy constraint: Member must not be null`,
-        );
-      // JSON 1.1 carries timestamps as epoch seconds and strings as strings; anything else does not deserialize.
-      const strings = [entry.Source, entry.DetailType, entry.Detail, entry.EventBusName];
-      const resources = entry.Resources;
-      if (
-        strings.some((value) => value != null && typeof value !== 'string') ||
-        (resources != null &&
-          (!Array.isArray(resources) || resources.some((arn) => typeof arn !== 'string'))) ||
-        (entry.Time != null && (typeof entry.Time !== 'number' || !Number.isFinite(entry.Time)))
-      )
-        throw new AwsJsonError(
-          'SerializationException',
-          'Start of structure or map found where not expected.',
-        );
-    });
-    if (entries.reduce((sum, entry) => sum + entrySize(entry), 0) > MAX_REQUEST_ENTRY_BYTES)
-      throw new AwsJsonError(
-        'ValidationException',
-        'Total size of the entries in the request is over the limit.',
-      );
+    checkPutEventsRequest(entries);
     const results = entries.map((entry) => {
       const injected = this.entryFailures.find(
         ({ failure, left }) => left > 0 && failure.detailType === entry.DetailType,
@@ -236,10 +137,12 @@ export class LocalEventBus {
         return { ErrorCode: injected.failure.errorCode, ErrorMessage: 'Injected fault' };
       }
       try {
-        return { EventId: this.accept(entry) };
+        return { EventId: this.accept(entry, { serviceEvent: false }) };
       } catch (error) {
         const failure =
-          error instanceof AwsJsonError ? error : new AwsJsonError('InternalException', String(error));
+          error instanceof AwsJsonError
+            ? error
+            : new AwsJsonError('InternalException', String(error), { cause: error });
         return { ErrorCode: failure.type, ErrorMessage: failure.message };
       }
     });
@@ -260,8 +163,12 @@ export class LocalEventBus {
   }
 
   /** EnableRule / DisableRule: a disabled rule matches nothing until enabled again. */
-  setRuleState(name: string, busNameOrArn: string | undefined, enabled: boolean): Record<string, never> {
-    const busName = this.busName(busNameOrArn ?? 'default');
+  setRuleState(
+    name: string,
+    state: { readonly busNameOrArn: string | undefined; readonly enabled: boolean },
+  ): Record<string, never> {
+    const { enabled } = state;
+    const busName = this.busName(state.busNameOrArn ?? 'default');
     const rule = this.rules.find((candidate) => candidate.name === name && candidate.busName === busName);
     if (!rule)
       throw new AwsJsonError(
@@ -355,7 +262,7 @@ export class LocalEventBus {
    * the service publishes to, as SES does for a configuration set's EventBridge destination.
    */
   publishServiceEvent(entry: PutEventsEntry): string {
-    return this.accept(entry, true);
+    return this.accept(entry, { serviceEvent: true });
   }
 
   /**
@@ -370,46 +277,20 @@ export class LocalEventBus {
     return true;
   }
 
-  private accept(entry: PutEventsEntry, serviceEvent = false): string {
-    if (!entry.Source)
-      throw new AwsJsonError(
-        'InvalidArgument',
-        'Parameter Source is not valid. Reason: Source is a required argument.',
-      );
-    // `aws.` sources are reserved for AWS services' own events.
-    if (!serviceEvent && entry.Source.startsWith('aws.'))
-      throw new AwsJsonError('NotAuthorizedForSourceException', 'Not authorized for the source.');
-    if (!entry.DetailType)
-      throw new AwsJsonError(
-        'InvalidArgument',
-        'Parameter DetailType is not valid. Reason: DetailType is a required argument.',
-      );
-    if (entry.Detail === undefined)
-      throw new AwsJsonError(
-        'InvalidArgument',
-        'Parameter Detail is not valid. Reason: Detail is a required argument.',
-      );
-    let detail: unknown;
-    try {
-      detail = JSON.parse(entry.Detail);
-    } catch {
-      throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');
-    }
-    if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
-      throw new AwsJsonError('MalformedDetail', 'Detail is malformed.');
-    }
+  private accept(entry: PutEventsEntry, options: { readonly serviceEvent: boolean }): string {
+    const { source, detailType, detail } = checkEntry(entry, options);
     const busName = this.busName(entry.EventBusName ?? 'default');
     const time = typeof entry.Time === 'number' ? new Date(entry.Time * 1000) : new Date();
     const event: BusEvent = {
       version: '0',
       id: randomUUID(),
-      'detail-type': entry.DetailType,
-      source: entry.Source,
+      'detail-type': detailType,
+      source,
       account: this.resolver.env.accountId,
       time: (Number.isNaN(time.getTime()) ? new Date() : time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       region: this.resolver.env.region,
       resources: entry.Resources ?? [],
-      detail: detail as Record<string, unknown>,
+      detail,
       busName,
     };
     this.events.push(event);
@@ -468,47 +349,4 @@ export class LocalEventBus {
       `rule ${ruleName} could not deliver id=${event.id}: ${lastError} -> dead-letter queue`,
     );
   }
-}
-
-/** The period of a `rate(N minute|minutes|hour|hours|day|days)` expression; undefined for `cron(...)`. */
-function ratePeriodMs(expression: string): number | undefined {
-  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
-  if (!match) return undefined;
-  const unit = match[2]?.startsWith('minute')
-    ? 60_000
-    : match[2]?.startsWith('hour')
-      ? 3_600_000
-      : 86_400_000;
-  return Number(match[1]) * unit;
-}
-
-const MANDATORY_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'];
-
-/** TestEventPattern: true/false, or InvalidEventPatternException for an invalid pattern. */
-export function testEventPatternRequest(body: { EventPattern?: unknown; Event?: unknown }): {
-  Result: boolean;
-} {
-  let pattern: CompiledPattern;
-  try {
-    pattern = parseEventPattern(body.EventPattern);
-  } catch (error) {
-    if (error instanceof InvalidEventPatternError)
-      throw new AwsJsonError('InvalidEventPatternException', error.message);
-    throw error;
-  }
-  let event: unknown;
-  try {
-    event = typeof body.Event === 'string' ? JSON.parse(body.Event) : body.Event;
-  } catch {
-    throw new AwsJsonError('ValidationException', 'Parameter Event is not valid.');
-  }
-  // The fields EventBridge requires of a test event (`resources` is documented as mandatory but is not).
-  if (
-    typeof event !== 'object' ||
-    event === null ||
-    Array.isArray(event) ||
-    !MANDATORY_EVENT_FIELDS.every((field) => field in event)
-  )
-    throw new AwsJsonError('ValidationException', 'Parameter Event is not valid.');
-  return { Result: matchesEventPattern(pattern, event) };
 }

@@ -3,12 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVER_SIGN_IN } from '../../../sandbox/app/settings.ts';
-import {
-  authorizeJwt,
-  handleIssuerRequest,
-  type Jwks,
-  LocalJwtIssuer,
-} from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
+import { handleIssuerRequest } from '../../../sandbox/emulators/http-api/issuer-endpoints.ts';
+import { authorizeJwt } from '../../../sandbox/emulators/http-api/jwt-authorizer.ts';
+import { type Jwks, LocalJwtIssuer } from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
 
 const AUDIENCE = 'sandbox-driver-app';
 

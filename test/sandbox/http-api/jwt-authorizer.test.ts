@@ -5,9 +5,9 @@ import {
   authorizeJwt,
   type JwtAuthorizerConfig,
   JwtAuthorizerError,
-  LocalJwtIssuer,
   tokenScopes,
-} from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
+} from '../../../sandbox/emulators/http-api/jwt-authorizer.ts';
+import { LocalJwtIssuer } from '../../../sandbox/emulators/http-api/jwt-issuer.ts';
 
 const ISSUER_URL = 'http://127.0.0.1:4566/local_pool';
 const AUDIENCE = 'sandbox-driver-app';

@@ -4,10 +4,10 @@ import {
   type BuildEventV2Input,
   buildEventV2,
   formatRequestTime,
-  matchRoute,
   stringifyClaim,
   toHttpResponse,
 } from '../../../sandbox/emulators/http-api/payload-v2.ts';
+import { matchRoute } from '../../../sandbox/emulators/http-api/route-match.ts';
 
 describe('matchRoute', () => {
   // The example API of "Working with routes for HTTP APIs".

@@ -66,14 +66,16 @@ export function parseEventPattern(pattern: string | unknown): CompiledPattern {
     try {
       root = JSON.parse(pattern);
     } catch (error) {
-      throw new InvalidEventPatternError(`Filter is not valid JSON: ${(error as Error).message}`);
+      throw new InvalidEventPatternError(`Filter is not valid JSON: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   if (!isPlainObject(root)) throw new InvalidEventPatternError('Filter is not an object');
 
   const context: CompileContext = { wildcardsByPath: new Map() };
   const rules: Branch[] = [];
-  parseObject(root, [], rules, false, context);
+  parseObject(root, [], rules, { insideOr: false, context });
 
   for (const [path, patterns] of context.wildcardsByPath) {
     if (wildcardComplexity([...patterns.values()]) >= MAX_WILDCARD_COMPLEXITY) {
@@ -101,8 +103,7 @@ function parseObject(
   node: Record<string, unknown>,
   path: readonly string[],
   rules: Branch[],
-  insideOr: boolean,
-  context: CompileContext,
+  { insideOr, context }: { readonly insideOr: boolean; readonly context: CompileContext },
 ): void {
   const keys = Object.keys(node);
   if (keys.length === 0) fail('Empty objects are not allowed', path.join('.') || undefined);
@@ -119,7 +120,7 @@ function parseObject(
       fail(`${key} is Ruler reserved fieldName which cannot be used inside $or.`, joined);
     }
     if (isPlainObject(value)) {
-      parseObject(value, fieldPath, rules, insideOr, context);
+      parseObject(value, fieldPath, rules, { insideOr, context });
     } else if (Array.isArray(value)) {
       const condition = compileField(joined, value, context);
       if (rules.length === 0) rules.push(new Map());
@@ -140,7 +141,7 @@ function parseOr(value: unknown, path: readonly string[], rules: Branch[], conte
   for (const element of value) {
     if (!isPlainObject(element)) fail('Only JSON object is allowed in array of $or relationship.', where);
     const forks = current.length === 0 ? [new Map()] : current.map((rule) => new Map(rule));
-    parseObject(element, path, forks, true, context);
+    parseObject(element, path, forks, { insideOr: true, context });
     rules.push(...forks);
   }
   if (value.length < 2) fail('There must have at least 2 Objects in $or relationship.', where);

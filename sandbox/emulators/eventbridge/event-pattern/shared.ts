@@ -28,8 +28,8 @@ export interface CompiledPattern {
 export class InvalidEventPatternError extends Error {
   override readonly name = 'InvalidEventPatternError';
 
-  constructor(reason: string) {
-    super(`Event pattern is not valid. Reason: ${reason}`);
+  constructor(reason: string, options?: ErrorOptions) {
+    super(`Event pattern is not valid. Reason: ${reason}`, options);
   }
 }
 

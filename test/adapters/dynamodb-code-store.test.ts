@@ -7,14 +7,19 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbOtpStore, fromItem, toItem } from '../../lambdas/adapters/dynamodb-otp-store.ts';
+import { fromItem, toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
+import { DynamoDbCodeStore } from '../../lambdas/adapters/dynamodb-code-store.ts';
+import { CodeTable } from '../../lambdas/adapters/dynamodb-code-table.ts';
+import { DynamoDbDeliveryClaims } from '../../lambdas/adapters/dynamodb-delivery-claims.ts';
 import { StoreThrottledError } from '../../lambdas/domain/errors.ts';
 import type { OtpRecord, VerifyAttempt } from '../../lambdas/domain/otp-record.ts';
 import { otpRecord } from '../support/fixtures.ts';
 
 const TABLE = 'otp-table';
 const ddb = mockClient(DynamoDBClient);
-const store = new DynamoDbOtpStore(new DynamoDBClient({ region: 'eu-central-1' }), TABLE);
+const table = new CodeTable(new DynamoDBClient({ region: 'eu-central-1' }), { tableName: TABLE });
+const store = new DynamoDbCodeStore(table);
+const claims = new DynamoDbDeliveryClaims(table);
 
 const HASH = 'a'.repeat(64);
 
@@ -96,7 +101,7 @@ describe('toItem / fromItem', () => {
   });
 });
 
-describe('DynamoDbOtpStore.createIfAbsent', () => {
+describe('DynamoDbCodeStore.createIfAbsent', () => {
   it('writes every field only if the parcel has no code and is not closed, asking for the old item on failure', async () => {
     // Prepare
     const fresh = record();
@@ -184,9 +189,27 @@ describe('DynamoDbOtpStore.createIfAbsent', () => {
     // Assess
     await expect(create).rejects.toBeInstanceOf(StoreThrottledError);
   });
+
+  it("keeps DynamoDB's error, and so its request id, as the StoreThrottledError's cause", async () => {
+    // Prepare
+    const refusal = new ProvisionedThroughputExceededException({
+      message: 'Rate of requests exceeds the allowed throughput',
+      $metadata: { httpStatusCode: 400, requestId: 'DDB-REQUEST-1' },
+    });
+    ddb.on(UpdateItemCommand).rejects(refusal);
+
+    // Act
+    const create = store.createIfAbsent(record());
+
+    // Assess
+    await expect(create).rejects.toMatchObject({
+      name: 'StoreThrottledError',
+      cause: { $metadata: { requestId: 'DDB-REQUEST-1' } },
+    });
+  });
 });
 
-describe('DynamoDbOtpStore.get', () => {
+describe('DynamoDbCodeStore.get', () => {
   it('reads consistently by parcel id and unmarshals the item', async () => {
     // Prepare
     ddb.on(GetItemCommand).resolves({ Item: toItem(record()) });
@@ -238,7 +261,7 @@ describe('DynamoDbOtpStore.get', () => {
   });
 });
 
-describe('DynamoDbOtpStore.verify', () => {
+describe('DynamoDbCodeStore.verify', () => {
   it('verifies in ONE UpdateItem that answers the new item, or the old one when refused', async () => {
     // Prepare
     const verified = record({ status: 'VERIFIED', verifiedAt: ATTEMPT.nowSeconds, verifiedBy: 'driver-1' });
@@ -294,7 +317,7 @@ describe('DynamoDbOtpStore.verify', () => {
   });
 });
 
-describe('DynamoDbOtpStore.recordWrongAttempt', () => {
+describe('DynamoDbCodeStore.recordWrongAttempt', () => {
   it('answers the counted record when the conditional count was written', async () => {
     // Prepare
     ddb
@@ -341,13 +364,13 @@ describe('DynamoDbOtpStore.recordWrongAttempt', () => {
   });
 });
 
-describe('DynamoDbOtpStore email claim', () => {
+describe('DynamoDbDeliveryClaims email claim', () => {
   it('answers CLAIMED when the conditional claim was written', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ emailStatus: 'SENDING' })) });
 
     // Act
-    const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+    const claim = await claims.claimEmail('PCL-789', 'issue-1', 1_000, 120);
 
     // Assess
     expect(claim).toBe('CLAIMED');
@@ -358,7 +381,7 @@ describe('DynamoDbOtpStore email claim', () => {
     ddb.on(UpdateItemCommand).rejects(conditionFailed(record({ emailStatus: 'SENT' })));
 
     // Act
-    const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+    const claim = await claims.claimEmail('PCL-789', 'issue-1', 1_000, 120);
 
     // Assess
     expect(claim).toBe('ALREADY_SENT');
@@ -371,7 +394,7 @@ describe('DynamoDbOtpStore email claim', () => {
       .rejects(conditionFailed(record({ issueId: 'issue-1', emailStatus: 'SENDING', emailClaimedAt: 990 })));
 
     // Act
-    const claim = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+    const claim = await claims.claimEmail('PCL-789', 'issue-1', 1_000, 120);
 
     // Assess
     expect(claim).toBe('IN_FLIGHT');
@@ -385,8 +408,8 @@ describe('DynamoDbOtpStore email claim', () => {
       .rejectsOnce(conditionFailed(record({ issueId: 'issue-2' })));
 
     // Act
-    const revoked = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
-    const replaced = await store.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+    const revoked = await claims.claimEmail('PCL-789', 'issue-1', 1_000, 120);
+    const replaced = await claims.claimEmail('PCL-789', 'issue-1', 1_000, 120);
 
     // Assess
     expect([revoked, replaced]).toEqual(['CODE_CLOSED', 'CODE_CLOSED']);
@@ -397,14 +420,14 @@ describe('DynamoDbOtpStore email claim', () => {
     ddb.on(UpdateItemCommand).rejects(conditionFailed(record({ issueId: 'issue-2' })));
 
     // Act
-    const release = store.releaseEmailClaim('PCL-789', 'issue-1');
+    const release = claims.releaseEmailClaim('PCL-789', 'issue-1');
 
     // Assess
     await expect(release).resolves.toBeUndefined();
   });
 });
 
-describe('DynamoDbOtpStore.assignDriver', () => {
+describe('DynamoDbCodeStore.assignDriver', () => {
   it('answers BOUND when the binding was written to a code', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ driverId: 'driver-9' })) });
