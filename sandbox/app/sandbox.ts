@@ -24,12 +24,10 @@ export interface SandboxPorts extends EmulatorPorts {
 export const DEFAULT_PORTS: SandboxPorts = {
   api: 4000,
   aws: 4010,
-  dynamodb: 4011,
-  ses: 4012,
   driverApp: 4020,
 };
 
-/** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT, SANDBOX_DYNAMODB_PORT, SANDBOX_SES_PORT. */
+/** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT and SANDBOX_DRIVER_APP_PORT. */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
   const read = (name: string, fallback: number) => {
     const raw = env[name];
@@ -42,8 +40,6 @@ export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts
   return {
     api: read('SANDBOX_API_PORT', DEFAULT_PORTS.api),
     aws: read('SANDBOX_AWS_PORT', DEFAULT_PORTS.aws),
-    dynamodb: read('SANDBOX_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
-    ses: read('SANDBOX_SES_PORT', DEFAULT_PORTS.ses),
     driverApp: read('SANDBOX_DRIVER_APP_PORT', DEFAULT_PORTS.driverApp ?? 0),
   };
 }
@@ -53,10 +49,14 @@ export interface SandboxEndpoints {
   readonly region: string;
   readonly eventBusName: string;
   readonly eventSource: string;
+  /** The one AWS endpoint every emulated service answers on (`--endpoint-url` of the AWS CLI). */
+  readonly awsEndpoint: string;
   readonly eventsEndpoint: string;
   readonly apiUrl: string;
   readonly sesEndpoint: string;
   readonly dynamodbEndpoint: string;
+  /** Sandbox-only: a page with every email and SMS sent, newest first, codes in plain text. */
+  readonly inboxUrl: string;
   readonly driverTokenUrl: string;
   /** The drivers' web app (sign-in through the local managed login). */
   readonly driverAppUrl: string;
@@ -68,7 +68,7 @@ export interface SandboxEndpoints {
   readonly inspectExecutionsUrl: string;
   /** End User Messaging SMS (`pinpoint-sms-voice-v2`) endpoint. */
   readonly smsEndpoint: string;
-  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`; `<smsInboxUrl>/page` shows them beside the email inbox. */
+  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`. */
   readonly smsInboxUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
@@ -173,10 +173,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       region: env.region,
       eventBusName: busId ? resolver.ref(busId) : 'default',
       eventSource: ruleSource ?? 'carrier.dispatch',
+      awsEndpoint: awsBase,
       eventsEndpoint: awsBase,
       apiUrl,
-      sesEndpoint: emulators.endpoints.sesEndpoint,
-      dynamodbEndpoint: emulators.endpoints.dynamodbEndpoint,
+      sesEndpoint: awsBase,
+      dynamodbEndpoint: awsBase,
+      inboxUrl: `${awsBase}/_sandbox/inbox`,
       driverTokenUrl: `${awsBase}/cognito/token`,
       driverAppUrl,
       stepFunctionsEndpoint: awsBase,
@@ -218,8 +220,6 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
   const names: [keyof SandboxPorts, string][] = [
     ['api', 'HTTP API (SANDBOX_API_PORT)'],
     ['aws', 'AWS services (SANDBOX_AWS_PORT)'],
-    ['dynamodb', 'DynamoDB (SANDBOX_DYNAMODB_PORT)'],
-    ['ses', 'SES (SANDBOX_SES_PORT)'],
     ['driverApp', 'driver app (SANDBOX_DRIVER_APP_PORT)'],
   ];
   for (const [key, name] of names) {

@@ -120,7 +120,7 @@ export class LocalDynamoDbStreams {
         response.end();
       });
     });
-    const actualPort = await listen(server, port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
+    const actualPort = await listen(server, port, 'DynamoDB');
     return {
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo | null)?.port ?? actualPort}`,
       stop: async () => {

@@ -96,7 +96,7 @@ export async function startDynamoDb(
   const sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
   patchDynalite();
   const server = dynaliteInRegion(resolver, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
+  const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB');
   const backend = `http://127.0.0.1:${actualPort}`;
   const front = streams ? await streams.startFront(backend, port, listen) : undefined;
   const endpoint = front?.endpoint ?? backend;

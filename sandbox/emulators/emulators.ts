@@ -1,13 +1,14 @@
 /**
- * Starts every emulator on loopback from one CloudFormation template: dynalite behind its streams and IAM
- * fronts, aws-ses-v2-local behind SES's checks, the AWS JSON endpoint (EventBridge, Step Functions, Secrets
- * Manager, KMS, SMS, Cognito issuers and managed login), the HTTP API, and the template's functions run
- * in-process from the modules a handler resolver names. Nothing here knows which product the template is.
+ * Starts every emulator on loopback from one CloudFormation template behind one AWS endpoint: DynamoDB
+ * (dynalite behind its streams front), SES (aws-ses-v2-local behind SES's checks), EventBridge, Step
+ * Functions, Secrets Manager, KMS, SMS, STS, the Cognito issuers and managed login; the HTTP API; and the
+ * template's functions run in-process from the modules a handler resolver names. Nothing here knows
+ * which product the template is.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { AwsJsonError } from './aws-protocol.ts';
+import { createAwsEndpoint } from './aws-endpoint.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
-import { createAwsRequestHandler } from './aws-server.ts';
+import { awsOperations } from './aws-server.ts';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
@@ -17,8 +18,8 @@ import { managedLoginsOf } from './http-api/from-template.ts';
 import type { LocalJwtIssuer, SignInSubject } from './http-api/jwt-issuer.ts';
 import type { LocalManagedLogin } from './http-api/managed-login.ts';
 import type { IamCredentials } from './http-api/sigv4.ts';
-import { SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
-import { AWS_JSON_AUTHORIZATION } from './iam-actions.ts';
+import { SandboxIam } from './iam.ts';
+import { ADMINISTRATOR_POLICY } from './iam-authentication.ts';
 import { eventInvoker } from './lambda-invocation.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen } from './net.ts';
@@ -36,10 +37,10 @@ import { type SandboxEnv, type Template, TemplateResolver } from './template.ts'
 
 /** Ports the emulators listen on; 0 picks a free one. */
 export interface EmulatorPorts {
+  /** The HTTP API. */
   readonly api: number;
+  /** The one AWS endpoint every emulated service answers on. */
   readonly aws: number;
-  readonly dynamodb: number;
-  readonly ses: number;
 }
 
 /** What {@link startEmulators} runs, and the settings that belong to the application, not to AWS. */
@@ -59,7 +60,10 @@ export interface EmulatorOptions {
   readonly retryDelayMs?: number;
   /** Local URL of the app the template's CloudFront distributions serve (callback URLs, CORS origins); none by default. */
   readonly appUrl?: string;
-  /** The IAM user outside the template that signs the HTTP API's IAM routes (SigV4, execute-api), and its keys. */
+  /**
+   * The IAM user outside the template that signs the HTTP API's IAM routes (SigV4, execute-api), and its
+   * keys; its one policy allows `execute-api:Invoke` on the template's APIs, nothing else.
+   */
   readonly httpApiCaller: { readonly userName: string; readonly credentials: IamCredentials };
   /** How the user pools' password-less sandbox sign-in names a user (`DEFAULT_SIGN_IN_SUBJECT` by default). */
   readonly signInSubject?: SignInSubject;
@@ -70,12 +74,10 @@ export interface EmulatorOptions {
 /** Where the emulators answer. */
 export interface EmulatorEndpoints {
   readonly region: string;
-  /** The AWS JSON endpoint: EventBridge, Step Functions, Secrets Manager, KMS, SMS, the Cognito issuers. */
+  /** The one AWS endpoint: every emulated service, routed as AWS routes a request. */
   readonly awsEndpoint: string;
   readonly apiUrl: string;
-  readonly sesEndpoint: string;
-  readonly dynamodbEndpoint: string;
-  /** The credentials the process's AWS SDK clients sign with (any client outside a function). */
+  /** The account administrator's keys (IAM user `sandbox-admin`, allowed everything): what the process's SDK clients sign with. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
@@ -109,7 +111,10 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
+/** The account administrator's long-term keys (IAM user {@link ADMIN_USER_NAME}). */
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox-secret' };
+/** The IAM user the administrator's keys belong to. */
+const ADMIN_USER_NAME = 'sandbox-admin';
 
 /** What is started so far, stopped in reverse if a later start fails. */
 interface Started {
@@ -163,6 +168,8 @@ interface FrontDoors {
   readonly streams: LocalDynamoDbStreams;
   readonly dynamodb: LocalDynamoDb;
   readonly faults: ServiceFaults;
+  /** When the template's resources came to be: the sandbox's start. */
+  readonly createdAt: Date;
 }
 
 /**
@@ -179,7 +186,7 @@ async function startFrontDoors(
   const log = new SandboxLog(options.write);
   const resolver = new TemplateResolver(options.template, options.env);
   progress('starting SES (aws-ses-v2-local)');
-  const ses = await startSes({ port: ports.ses, resolver });
+  const ses = await startSes({ port: 0, resolver });
   servers.push(ses.server);
   let awsHandler: RequestListener | undefined;
   const awsServer = createServer((request, response) => awsHandler?.(request, response));
@@ -187,6 +194,20 @@ async function startFrontDoors(
   servers.push(awsServer);
 
   const iam = new SandboxIam(resolver, log);
+  iam.addUser({ userName: ADMIN_USER_NAME, credentials: CREDENTIALS, policy: ADMINISTRATOR_POLICY });
+  iam.addUser({
+    ...options.httpApiCaller,
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'execute-api:Invoke',
+          Resource: `arn:aws:execute-api:${options.env.region}:${options.env.accountId}:*`,
+        },
+      ],
+    },
+  });
   const functions = new LocalFunctions(resolver, options.handlers, log, (id) => iam.credentialsOf(id));
   const issuers = await startCognito({
     resolver,
@@ -200,14 +221,9 @@ async function startFrontDoors(
 
   progress('starting DynamoDB (dynalite) and its streams');
   const streams = new LocalDynamoDbStreams(resolver, log);
-  const dynamodb = await startDynamoDb(resolver, { port: ports.dynamodb, log, streams });
+  const dynamodb = await startDynamoDb(resolver, { port: 0, log, streams });
   stops.push(dynamodb.stop);
-  const fronts = await startServiceFronts({
-    resolver,
-    iam,
-    log,
-    backends: { dynamodb: dynamodb.endpoint, ses: ses.endpoint, aws: awsBase },
-  });
+  const fronts = await startServiceFronts({ log, awsEndpoint: awsBase });
   servers.push(fronts.faults.dynamodb.server, fronts.faults.ses.server, fronts.faults.kms.server);
   pointSdkClientsAt({ region: options.env.region, aws: awsBase, ...fronts.endpoints });
   const serveAws = (handler: RequestListener) => {
@@ -226,6 +242,7 @@ async function startFrontDoors(
     streams,
     dynamodb,
     faults: fronts.faults,
+    createdAt: new Date(),
   };
 }
 
@@ -259,6 +276,7 @@ async function startServices(
     invokeFunction,
     stepFunctions: () => stepFunctions,
     retryDelayMs,
+    createdAt: doors.createdAt,
     ...(options.eventLogFields ? { eventLogFields: options.eventLogFields } : {}),
   });
   const bus = events.bus;
@@ -276,25 +294,16 @@ async function startServices(
   doors.ses.publishEventsTo(bus);
 
   const sms = new LocalSms(resolver);
-  const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesEndpoint: doors.ses.endpoint });
+  const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesBackend: doors.ses.endpoint });
   doors.serveAws(
-    createAwsRequestHandler({
+    createAwsEndpoint({
       resolver,
-      bus,
-      stepFunctions,
-      sms,
+      iam,
       log,
-      authorize: async (request, target, body, raw) => {
-        if (!(await iam.signatureValid(request, raw)))
-          throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
-        const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
-          { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
-        ];
-        const denial = await iam.authorizeSigned(request.headers, requests);
-        if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
-      },
-      fallback: (request, response, body) =>
-        routeAwsRequest(routes, { request, response, body, url: new URL(request.url ?? '/', doors.awsBase) }),
+      operations: awsOperations({ resolver, bus, stepFunctions, sms, createdAt: doors.createdAt }),
+      backends: { dynamodb: doors.dynamodb.endpoint, ses: doors.ses.endpoint },
+      routes: (route) => routeAwsRequest(routes, route),
+      baseUrl: doors.awsBase,
     }),
   );
   return { bus, stepFunctions, pipes, sms };
@@ -323,8 +332,6 @@ function running(
       region: parts.resolver.env.region,
       awsEndpoint: parts.awsBase,
       apiUrl: parts.apiUrl,
-      sesEndpoint: ses.endpoint,
-      dynamodbEndpoint: dynamodb.endpoint,
       credentials: CREDENTIALS,
     },
     log: parts.log,
@@ -369,6 +376,9 @@ function pointSdkClientsAt(endpoints: {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.aws,
     AWS_ENDPOINT_URL_KMS: endpoints.kms,
     AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: endpoints.aws,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.aws,
+    AWS_ENDPOINT_URL_SESV2: endpoints.aws,
+    AWS_ENDPOINT_URL_STS: endpoints.aws,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   delete process.env.AWS_PROFILE;
