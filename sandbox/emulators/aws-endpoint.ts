@@ -10,14 +10,9 @@ import type { RouteRequest } from './aws-routes.ts';
 import { answerOperation, type Operation } from './aws-server.ts';
 import { classifyAwsRequest, type EmulatedService, otherServiceMessage } from './aws-services.ts';
 import type { Denial, SandboxIam } from './iam.ts';
-import {
-  AWS_JSON_AUTHORIZATION,
-  dynamodbAuthorization,
-  sesAuthorization,
-  sesV2Authorization,
-  sesV2Operation,
-} from './iam-actions.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization } from './iam-actions.ts';
 import type { AuthenticationFailure, Caller } from './iam-authentication.ts';
+import { sesAuthorization, sesV2Authorization, sesV2Operation } from './iam-ses-actions.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 

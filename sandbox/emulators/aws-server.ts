@@ -1,5 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
+import type { LocalDynamoDbStreams } from './dynamodb-streams.ts';
+import { dynamodbStreamsOperations } from './dynamodb-streams-api.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import { testEventPatternRequest } from './eventbridge/test-event-pattern.ts';
 import { type KmsCall, LocalKms } from './kms.ts';
@@ -42,6 +44,8 @@ export interface AwsOperationServices {
   readonly sms: LocalSms;
   /** When the template's resources came to be (creation dates the services report). */
   readonly createdAt?: Date;
+  /** The tables' streams, read through the DynamoDB Streams API; none when omitted. */
+  readonly streams?: LocalDynamoDbStreams;
   /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
   readonly authorizeKms?: (call: KmsCall) => void | Promise<void>;
 }
@@ -49,7 +53,8 @@ export interface AwsOperationServices {
 /**
  * The AWS endpoint's operation table, by X-Amz-Target exactly as the SDK sends it: EventBridge
  * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
- * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`).
+ * (`TrentService.*`, {@link LocalKms}), End User Messaging SMS (`PinpointSMSVoiceV2.*`) and DynamoDB
+ * Streams (`DynamoDBStreams_20120810.*`).
  */
 export function awsOperations(services: AwsOperationServices): Record<string, Operation> {
   const createdAt = services.createdAt ?? new Date();
@@ -60,6 +65,7 @@ export function awsOperations(services: AwsOperationServices): Record<string, Op
     ...stepFunctionsOperations(services.stepFunctions, createdAt),
     'PinpointSMSVoiceV2.SendTextMessage': (body) => services.sms.sendTextMessage(body),
     ...new LocalSecretsManager(services.resolver, createdAt).operations(),
+    ...(services.streams ? dynamodbStreamsOperations(services.streams) : {}),
     ...Object.fromEntries(
       LocalKms.targets.map((target): [string, Operation] => [
         target,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sendingIdentityOf } from './iam-actions.ts';
+import { sendingIdentityOf } from './iam-ses-actions.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** The domain of SES's mailbox simulator. */

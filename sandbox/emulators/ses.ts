@@ -181,6 +181,20 @@ function jsonMessage(body: Record<string, unknown>): OutgoingMessage | undefined
   };
 }
 
+/** SES v2's ListEmailIdentities: the template's identities, each verified and sending. */
+function listEmailIdentities(response: ServerResponse, identities: readonly string[]): void {
+  const text = JSON.stringify({
+    EmailIdentities: identities.map((identity) => ({
+      IdentityType: identity.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
+      IdentityName: identity,
+      SendingEnabled: true,
+      VerificationStatus: 'SUCCESS',
+    })),
+  });
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
 /**
  * Puts SES's own answers in front of aws-ses-v2-local for the v1 (query protocol) API: it leaves any
  * action but SendEmail/SendRawEmail unanswered until the client times out. Here `GetSendQuota`,
@@ -283,21 +297,8 @@ export function guardSes(
       request.headers.authorization !== undefined &&
       request.method === 'POST' &&
       (request.url ?? '/').split('?')[0] === '/v2/email/outbound-emails';
-    if (request.method === 'GET' && (request.url ?? '/').split('?')[0] === '/v2/email/identities') {
-      const text = JSON.stringify({
-        EmailIdentities: identities.map((identity) => ({
-          IdentityType: identity.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
-          IdentityName: identity,
-          SendingEnabled: true,
-          VerificationStatus: 'SUCCESS',
-        })),
-      });
-      response.writeHead(200, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
-      });
-      return void response.end(text);
-    }
+    if (request.method === 'GET' && (request.url ?? '/').split('?')[0] === '/v2/email/identities')
+      return listEmailIdentities(response, identities);
     if (isV2Send)
       return void checkV2(request, response).catch(() => {
         if (!response.headersSent) sendRestError(response, 'InternalFailure', 'Internal error');

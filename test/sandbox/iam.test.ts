@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxIam } from '../../sandbox/emulators/iam.ts';
-import {
-  AWS_JSON_AUTHORIZATION,
-  dynamodbAuthorization,
-  sesAuthorization,
-} from '../../sandbox/emulators/iam-actions.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization } from '../../sandbox/emulators/iam-actions.ts';
 import { ADMINISTRATOR_POLICY, type Caller } from '../../sandbox/emulators/iam-authentication.ts';
+import { sesAuthorization } from '../../sandbox/emulators/iam-ses-actions.ts';
 import { SandboxLog } from '../../sandbox/emulators/log.ts';
 import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 
