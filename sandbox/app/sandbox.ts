@@ -94,6 +94,11 @@ export interface SandboxOptions {
    * or a parsed template (tests run modified copies). Handlers are found through the stack's metadata.
    */
   readonly template?: string | Template;
+  /**
+   * The region and account a template file was synthesized for, when no `manifest.json` beside it says
+   * (they win over the manifest's).
+   */
+  readonly templateEnv?: { readonly region?: string; readonly accountId?: string };
 }
 
 /** A running sandbox: the emulators, and the driver app served as CloudFront serves it. */
@@ -127,7 +132,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let env = SANDBOX_ENV;
   if (typeof options.template === 'string') {
     progress(`reading ${options.template}`);
-    ({ template, env } = loadTemplate(options.template, SANDBOX_ENV));
+    ({ template, env } = loadTemplate(options.template, SANDBOX_ENV, options.templateEnv));
   } else if (options.template) {
     template = options.template;
   } else {
