@@ -1,12 +1,4 @@
 import { createHash } from 'node:crypto';
-import {
-  DeleteTableCommand,
-  DescribeTableCommand,
-  type DynamoDBClient,
-  type TableDescription,
-  UpdateTableCommand,
-  type UpdateTableCommandInput,
-} from '@aws-sdk/client-dynamodb';
 import { AwsJsonError } from './aws-protocol.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -60,7 +52,7 @@ function kmsKeyArn(resolver: TemplateResolver, keyId: string | undefined): strin
 
 /** A table description with what DynamoDB reports and dynalite lacks: stream, encryption, protection. */
 function completed(
-  description: TableDescription | undefined,
+  description: Record<string, unknown> | undefined,
   facts: TableFacts | undefined,
   resolver: TemplateResolver,
 ): Record<string, unknown> {
@@ -89,12 +81,11 @@ function completed(
   };
 }
 
-/** An SDK error from dynalite as the DynamoDB error it was. */
-const asDynamoDbError = (error: unknown): AwsJsonError =>
-  new AwsJsonError((error as Error).name || 'InternalServerError', (error as Error).message, {
-    statusCode: (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 400,
-    cause: error,
-  });
+/** One DynamoDB operation on dynalite itself: its JSON answer, or its error as an {@link AwsJsonError}. */
+export type DynaliteCall = (
+  operation: string,
+  body: Record<string, unknown>,
+) => Promise<Record<string, unknown>>;
 
 /**
  * DescribeTable, DeleteTable and UpdateTable as DynamoDB answers them for the template's tables:
@@ -103,17 +94,13 @@ const asDynamoDbError = (error: unknown): AwsJsonError =>
  */
 export function tableDescriptionOperations(options: {
   readonly resolver: TemplateResolver;
-  readonly client: DynamoDBClient;
+  readonly call: DynaliteCall;
   readonly facts: Map<string, TableFacts>;
 }): Record<string, (body: Record<string, unknown>) => Promise<unknown>> {
-  const { resolver, client, facts } = options;
-  const call = <T>(sent: Promise<T>): Promise<T> =>
-    sent.catch((error: unknown) => {
-      throw asDynamoDbError(error);
-    });
+  const { resolver, call, facts } = options;
   const describe = async (tableName: string) => {
-    const { Table } = await call(client.send(new DescribeTableCommand({ TableName: tableName })));
-    return completed(Table, facts.get(tableName), resolver);
+    const { Table } = await call('DescribeTable', { TableName: tableName });
+    return completed(Table as Record<string, unknown> | undefined, facts.get(tableName), resolver);
   };
   return {
     DescribeTable: async (body) => ({ Table: await describe(String(body.TableName ?? '')) }),
@@ -125,7 +112,7 @@ export function tableDescriptionOperations(options: {
           'ValidationException',
           'Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.',
         );
-      await call(client.send(new DeleteTableCommand({ TableName: tableName })));
+      await call('DeleteTable', { TableName: tableName });
       facts.delete(tableName);
       return { TableDescription: { ...described, TableStatus: 'DELETING' } };
     },
@@ -135,8 +122,7 @@ export function tableDescriptionOperations(options: {
       if (protection !== undefined && typeof protection !== 'boolean')
         throw new AwsJsonError('SerializationException', 'DeletionProtectionEnabled must be a boolean');
       await describe(tableName);
-      if (protection === undefined || Object.keys(rest).length > 1)
-        await call(client.send(new UpdateTableCommand(rest as unknown as UpdateTableCommandInput)));
+      if (protection === undefined || Object.keys(rest).length > 1) await call('UpdateTable', rest);
       const fact = facts.get(tableName);
       if (fact && typeof protection === 'boolean') fact.deletionProtection = protection;
       return { TableDescription: await describe(tableName) };

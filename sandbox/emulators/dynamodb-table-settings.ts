@@ -1,7 +1,9 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AwsJsonError, readJsonBody } from './aws-protocol.ts';
 import {
+  type DynaliteCall,
   pointInTimeRecoveryDescription,
   tableDescriptionOperations,
   tableFactsOf,
@@ -36,9 +38,37 @@ export function serveTableSettings(
     { step: 'build', name: 'sandboxTableSettingsInternal' },
   );
   const facts = tableFactsOf(resolver);
+  // dynalite's own answers, as JSON (the SDK would turn its dates into objects).
+  const call: DynaliteCall = async (operation, body) => {
+    const { port } = server.address() as AddressInfo;
+    const answer = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+        [INTERNAL_HEADER]: '1',
+        // dynalite wants a signature's shape and checks nothing in it.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        'x-amz-date': '20260101T000000Z',
+      },
+      body: JSON.stringify(body),
+    });
+    const json = (await answer.json()) as Record<string, unknown>;
+    if (answer.ok) return json;
+    throw new AwsJsonError(
+      String(json.__type ?? 'InternalServerError')
+        .split('#')
+        .pop() as string,
+      String(json.message ?? json.Message ?? ''),
+      {
+        statusCode: answer.status,
+      },
+    );
+  };
   const operations: Record<string, TableOperation> = {
     ...tableSettingOperations({ ...settings, facts }),
-    ...tableDescriptionOperations({ resolver, client: settings.client, facts }),
+    ...tableDescriptionOperations({ resolver, call, facts }),
   };
   server.removeListener('request', dynaliteListener);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
