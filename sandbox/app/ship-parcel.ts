@@ -134,20 +134,23 @@ export async function shipParcel(
     throw new Error(`Parcel Shipped would be refused: ${issue?.path.join('.')} ${issue?.message}`);
   }
   await client.publish([{ detailType: DetailType.ParcelShipped, detail }]);
-  const emails = await client.waitForEmails(options.email);
-  const [email] = emails;
-  if (!email) {
-    const events = await client.busEvents();
-    const notRequired = events.find(
+  // The code email, or the product's word that no code is needed, whichever comes first.
+  const outcome = await waitFor(async () => {
+    const [email] = await client.emailsTo(options.email);
+    if (email) return { email };
+    const notRequired = (await client.busEvents()).find(
       (event) =>
         event['detail-type'] === DetailType.OtpNotRequired && event.detail.parcelId === options.parcelId,
     );
+    return notRequired ? { reason: String(notRequired.detail.reason) } : undefined;
+  });
+  const email = outcome && 'email' in outcome ? outcome.email : undefined;
+  if (!email)
     return {
       parcelId: options.parcelId,
       deliveryDate,
-      reason: String(notRequired?.detail.reason ?? 'no email within 10 s'),
+      reason: outcome && 'reason' in outcome ? outcome.reason : 'no email within 10 s',
     };
-  }
   await client.publish([
     {
       detailType: DetailType.ParcelOutForDelivery,

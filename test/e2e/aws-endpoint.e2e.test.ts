@@ -4,6 +4,9 @@
  * CLI user tries first, the refusals AWS makes (unsigned, unknown keys, made-up session tokens, a
  * protected table), and answers in AWS's shapes.
  */
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   DeleteTableCommand,
   DescribeContinuousBackupsCommand,
@@ -34,7 +37,9 @@ import {
 } from '@aws-sdk/client-sfn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { otpTableName, shippedDetail } from '../../sandbox/app/client.ts';
+import { REPO_ROOT } from '../../sandbox/app/paths.ts';
 import type { SandboxEndpoints } from '../../sandbox/app/sandbox.ts';
+import { todayIn } from '../../sandbox/app/ship-parcel.ts';
 import { type CliTarget, cliJson, cliQuery, cliRest } from '../support/aws-cli-requests.ts';
 import { useSandbox } from './harness.ts';
 
@@ -482,5 +487,28 @@ describe('answers as AWS gives them', () => {
       (record) => record.dynamodb.Keys.parcelId.S,
     );
     expect(keys).toContain('AWS-SES-1');
+  });
+});
+
+describe("the docs' AWS CLI line", () => {
+  it('puts a Parcel Shipped for today that the product takes: its code email arrives', async () => {
+    // Prepare: the heredoc of docs/sandbox.md, expanded as the shell expands it.
+    const docs = readFileSync(join(REPO_ROOT, 'docs', 'sandbox.md'), 'utf8');
+    const heredoc = /cat > \/tmp\/shipped\.json <<EOF\n([\s\S]*?)\nEOF\n/.exec(docs)?.[1] ?? '';
+    const entries = heredoc
+      .replace('$BUS', endpoints.eventBusName)
+      .replace('$(TZ=Europe/Berlin date +%F)', todayIn('Europe/Berlin'));
+
+    // Act
+    const put = await cliJson(cli, 'events', {
+      target: 'AWSEvents.PutEvents',
+      version: '1.1',
+      body: { Entries: JSON.parse(entries) },
+    });
+    await e2e.sandbox.settled();
+
+    // Assess
+    expect(put).toMatchObject({ status: 200, json: { FailedEntryCount: 0 } });
+    expect(await e2e.client.emailsTo('p-cli-1@example.com')).toHaveLength(1);
   });
 });
