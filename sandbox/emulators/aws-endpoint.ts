@@ -25,6 +25,8 @@ export interface AwsEndpointOptions {
   readonly operations: Readonly<Record<string, Operation>>;
   /** Where the emulators the endpoint relays to listen (loopback, not published). */
   readonly backends: { readonly dynamodb: string; readonly ses: string };
+  /** The DynamoDB operations its emulator answers (any other is named as not implemented). */
+  readonly dynamodbOperations: readonly string[];
   /** The sandbox's own routes (unsigned): true when one answered. */
   readonly routes: (route: RouteRequest) => Promise<boolean>;
   /** The endpoint's own base URL. */
@@ -136,7 +138,18 @@ async function jsonRequest(
   const caller = await callerOf(options, exchange, service.protocol);
   if (!caller) return;
   const operationName = target.slice(target.indexOf('.') + 1);
+  const notImplemented = (implemented: readonly string[]) =>
+    sendProtocolError(
+      response,
+      service.protocol,
+      new AwsJsonError(
+        'UnknownOperationException',
+        `The sandbox does not implement ${service.name} ${operationName}. It implements: ${implemented.join(', ') || 'no operation'}.`,
+      ),
+    );
   if (service.targetPrefix === 'DynamoDB_20120810') {
+    if (!options.dynamodbOperations.includes(operationName))
+      return notImplemented(options.dynamodbOperations);
     let parsed: Record<string, unknown> = {};
     try {
       parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
@@ -151,16 +164,12 @@ async function jsonRequest(
     return relay(options.backends.dynamodb, exchange);
   }
   const operation = options.operations[target];
-  if (!operation) {
-    const implemented = Object.keys(options.operations)
-      .filter((candidate) => candidate.startsWith(`${service.targetPrefix}.`))
-      .map((candidate) => candidate.slice(candidate.indexOf('.') + 1));
-    const error = new AwsJsonError(
-      'UnknownOperationException',
-      `The sandbox does not implement ${service.name} ${operationName}. It implements: ${implemented.join(', ') || 'no operation'}.`,
+  if (!operation)
+    return notImplemented(
+      Object.keys(options.operations)
+        .filter((candidate) => candidate.startsWith(`${service.targetPrefix}.`))
+        .map((candidate) => candidate.slice(candidate.indexOf('.') + 1)),
     );
-    return sendProtocolError(response, service.protocol, error);
-  }
   await answerOperation(
     response,
     target,

@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -59,6 +61,18 @@ function dynaliteInRegion(resolver: TemplateResolver, options: Record<string, un
       else process.env[name] = value;
     }
   }
+}
+
+/**
+ * The DynamoDB operations the sandbox answers: dynalite's (one validation module each) and those
+ * `dynamodb-table-settings.ts` adds.
+ */
+export function dynamodbOperations(): string[] {
+  const folder = dirname(require.resolve('dynalite/validations/index.js'));
+  const dynalite = readdirSync(folder)
+    .filter((name) => name.endsWith('.js') && name !== 'index.js')
+    .map((name) => name.charAt(0).toUpperCase() + name.slice(1, -3));
+  return [...new Set([...dynalite, 'UpdateTimeToLive', 'DescribeContinuousBackups'])].sort();
 }
 
 /** A running DynamoDB emulator with the template's tables and a TTL sweeper. */

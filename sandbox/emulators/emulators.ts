@@ -9,7 +9,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { createAwsEndpoint } from './aws-endpoint.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
 import { awsOperations } from './aws-server.ts';
-import { type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
+import { dynamodbOperations, type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import type { FaultProxy } from './fault-proxy.ts';
@@ -309,6 +309,7 @@ async function startServices(
         createdAt: doors.createdAt,
       }),
       backends: { dynamodb: doors.dynamodb.endpoint, ses: doors.ses.endpoint },
+      dynamodbOperations: dynamodbOperations(),
       routes: (route) => routeAwsRequest(routes, route),
       baseUrl: doors.awsBase,
     }),

@@ -153,6 +153,11 @@ describe('one AWS endpoint for every service', () => {
       version: '1.1',
     });
     const sesAction = await cliQuery(cli, 'ses', { Action: 'ListTemplates', Version: '2010-12-01' });
+    const partiql = await cliJson(cli, 'dynamodb', {
+      target: 'DynamoDB_20120810.ExecuteStatement',
+      version: '1.0',
+      body: { Statement: 'SELECT * FROM x' },
+    });
 
     // Assess
     expect(s3.status).toBe(400);
@@ -168,6 +173,7 @@ describe('one AWS endpoint for every service', () => {
     );
     expect(users.json.message).toContain('Cognito user pools ListUsers');
     expect(sesAction.text).toContain('<Code>InvalidAction</Code>');
+    expect(partiql.json.message).toMatch(/DynamoDB ExecuteStatement\. It implements: .*UpdateTimeToLive/);
   });
 });
 
