@@ -82,15 +82,18 @@ export const ENVIRONMENT = {
     binding: 'mail',
     optional: true,
   },
+  // Both or neither: a deployment without an SMS channel sets neither (no grant, nothing of SMS).
   SMS_ORIGINATION_IDENTITY: {
     kind: 'string',
-    description: 'Phone number, pool or sender ID (ARN) the code SMS is sent from',
+    description: 'Phone number, pool or sender ID (ARN) the code SMS is sent from; unset: no SMS channel',
     binding: 'sms',
+    optional: true,
   },
   SMS_CONFIGURATION_SET: {
     kind: 'string',
-    description: 'End User Messaging SMS configuration set every SMS names',
+    description: 'End User Messaging SMS configuration set every SMS names; unset: no SMS channel',
     binding: 'sms',
+    optional: true,
   },
   EVENT_BUS_NAME: { kind: 'string', description: "Name of the product's event bus", binding: 'eventBus' },
   EVENT_SOURCE: { kind: 'string', description: "`source` of the product's own events", binding: 'eventBus' },

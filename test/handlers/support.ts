@@ -82,9 +82,12 @@ export const TEST_VALUES: Readonly<Record<AppVariable, string>> = {
   EMAIL_DELAYED_TIMEOUT_SECONDS: String(ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default),
 };
 
-/** Values a test gives instead of the test values: only variables its handler reads (or platform ones). */
+/**
+ * Values a test gives instead of the test values: only variables its handler reads (or platform ones);
+ * `undefined` leaves a variable unset (an optional one, e.g. the SMS channel's).
+ */
 export type TestEnvironment<N extends HandlerName = HandlerName> = Partial<
-  Record<HandlerVariable<N> | PlatformVariable, string>
+  Record<HandlerVariable<N> | PlatformVariable, string | undefined>
 >;
 
 /**
@@ -103,7 +106,10 @@ export function testEnvironment<N extends HandlerName>(
       throw new Error(`${name} does not read ${variable} (lambdas/contracts/environment.ts)`);
   }
   const values = Object.fromEntries(declared.map((variable) => [variable, TEST_VALUES[variable]]));
-  return { ...values, ...(overrides as Record<string, string>) };
+  const merged: Record<string, string | undefined> = { ...values, ...overrides };
+  return Object.fromEntries(
+    Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** Environment every handler test sets before importing its handler. */
