@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnManagedLoginBranding,
+  ClientAttributes,
   FeaturePlan,
   LambdaVersion,
   ManagedLoginVersion,
@@ -9,6 +10,7 @@ import {
   OAuthScope,
   ResourceServerScope,
   StandardThreatProtectionMode,
+  StringAttribute,
   UserPool,
   type UserPoolClient,
   type UserPoolClientOptions,
@@ -17,6 +19,7 @@ import {
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DRIVER_RESOURCE_SERVER, VERIFY_SCOPE, VERIFY_SCOPE_NAME } from '../lambdas/contracts/http/routes.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
@@ -44,6 +47,18 @@ export interface DriverPoolProps {
    * @default no web app client and no domain
    */
   readonly webApp?: DriverWebAppProps;
+  /**
+   * The custom user attribute (`custom:<name>`) holding the carrier's own id of each driver: the carrier sets
+   * it when it creates the driver (admin API only; no app client may write it), and the token trigger copies
+   * it into the access token's {@link driverIdClaim}.
+   * @default the contract's DRIVER_ID_ATTRIBUTE default, `custom:driver_id`
+   */
+  readonly driverIdAttribute?: string;
+  /**
+   * The access-token claim the driver id is copied into (the claim verify reads).
+   * @default the contract's DRIVER_ID_CLAIM default, `driver_id`
+   */
+  readonly driverIdClaim?: string;
 }
 
 /** The web app's sign-in settings. */
@@ -58,9 +73,11 @@ export interface DriverWebAppProps {
 export { DRIVER_RESOURCE_SERVER };
 
 /**
- * Cognito user pool of drivers (operator-provisioned, MFA required); a token's `sub` is the driverId.
- * The handheld signs in with SRP (no OAuth flow is enabled); a V2 pre-token-generation trigger adds the
- * verify scope to its access tokens, so only access tokens pass the verify route (ID tokens carry no scope).
+ * Cognito user pool of drivers (operator-provisioned, MFA required). Each driver carries the carrier's own
+ * id in a custom attribute (`custom:driver_id`), which a V2 pre-token-generation trigger copies into the
+ * access token (never Cognito's generated `sub`). The handheld signs in with SRP (no OAuth flow is
+ * enabled); the trigger also adds the verify scope to its access tokens, so only access tokens pass the
+ * verify route (ID tokens carry no scope).
  */
 export class DriverPool extends Construct {
   /** The pool. */
@@ -81,10 +98,17 @@ export class DriverPool extends Construct {
   public readonly loginDomain?: UserPoolDomain;
   /** `https://<prefix>.auth.<region>.amazoncognito.com`, when there is a web app. */
   public readonly loginDomainUrl?: string;
+  /** The custom attribute holding each driver's carrier id, e.g. `custom:driver_id`. */
+  public readonly driverIdAttribute: string;
+  /** The access-token claim the trigger copies the driver id into. */
+  public readonly driverIdClaim: string;
 
   constructor(scope: Construct, id: string, props: DriverPoolProps = {}) {
     super(scope, id);
     const accessTokenValidity = props.accessTokenValidity ?? Duration.minutes(60);
+    this.driverIdAttribute = props.driverIdAttribute ?? ENVIRONMENT.DRIVER_ID_ATTRIBUTE.default;
+    this.driverIdClaim = props.driverIdClaim ?? ENVIRONMENT.DRIVER_ID_CLAIM.default;
+    const customName = customAttributeName(this.driverIdAttribute, 'driverIdAttribute');
     this.userPool = new UserPool(this, 'Pool', {
       selfSignUpEnabled: false,
       signInAliases: { username: true },
@@ -101,6 +125,8 @@ export class DriverPool extends Construct {
         requireSymbols: true,
       },
       accountRecovery: AccountRecovery.NONE,
+      // The carrier's id of the driver (as its dispatch system names it in Parcel Out For Delivery).
+      customAttributes: { [customName]: new StringAttribute({ minLen: 1, maxLen: 128, mutable: true }) },
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     const verify = new ResourceServerScope({
@@ -118,15 +144,21 @@ export class DriverPool extends Construct {
     this.tokenScopeFunction = new SecureDeliveryFunction(this, 'TokenScope', {
       handlerName: 'add-token-scope',
       description: 'Secure Delivery: adds the verify scope to drivers access tokens',
-    }).setEnvironment('ACCESS_TOKEN_SCOPES', [this.verifyScope]);
+    })
+      .setEnvironment('ACCESS_TOKEN_SCOPES', [this.verifyScope])
+      .setEnvironment('DRIVER_ID_ATTRIBUTE', this.driverIdAttribute)
+      .setEnvironment('DRIVER_ID_CLAIM', this.driverIdClaim);
     this.userPool.addTrigger(
       UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
       this.tokenScopeFunction,
       LambdaVersion.V2_0,
     );
 
-    // What both app clients share: no secret, no hint whether a user exists, revocable tokens, their lifetimes.
+    // What both app clients share: no secret, no hint whether a user exists, revocable tokens, their lifetimes,
+    // and what a driver may change about themselves: the locale only. Never the driver id (an explicit list,
+    // as none would let a client write every attribute).
     const clientDefaults = {
+      writeAttributes: DRIVER_WRITABLE_ATTRIBUTES,
       generateSecret: false,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
@@ -170,4 +202,17 @@ export class DriverPool extends Construct {
     }
     this.issuerUrl = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
   }
+}
+
+/** The attributes a driver may set on themselves through an app client: their locale, nothing else. */
+const DRIVER_WRITABLE_ATTRIBUTES = new ClientAttributes().withStandardAttributes({ locale: true });
+
+/** `name` of a custom attribute `custom:<name>`; anything else fails synth naming `prop`. */
+export function customAttributeName(attribute: string, prop: string): string {
+  const match = /^custom:([A-Za-z0-9_]{1,20})$/.exec(attribute);
+  if (!match?.[1])
+    throw new Error(
+      `${prop} must be a custom attribute, custom:<1-20 of A-Z a-z 0-9 _> (a standard attribute or sub could be changed by, or is no id of, the carrier), got ${attribute}`,
+    );
+  return match[1];
 }

@@ -124,6 +124,7 @@ export class SecureDeliveryStack extends Stack {
       auditLogRetention: config.auditLogRetentionDays as RetentionDays,
       maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
       maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
+      driverIdClaim: this.driverPool.driverIdClaim,
     });
 
     this.lifecycle = new DeliveryLifecycle(this, 'Lifecycle', {

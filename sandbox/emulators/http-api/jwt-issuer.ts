@@ -24,6 +24,7 @@ import {
   importJWK,
   type JWK,
 } from 'jose';
+import { LocalPoolUsers } from './pool-users.ts';
 
 /** Options for {@link LocalJwtIssuer.create}. */
 export interface LocalJwtIssuerOptions {
@@ -46,7 +47,10 @@ export interface LocalJwtIssuerOptions {
   signInSubject?: SignInSubject;
 }
 
-/** How the sandbox's password-less sign-in names the person signing in; the value becomes the token's `sub`. */
+/**
+ * How the sandbox's password-less sign-in names the person signing in: the value is the user's username,
+ * and its `sub` unless {@link SignInSubject.attribute} is given.
+ */
 export interface SignInSubject {
   /** The JSON field of `POST /token` and the form field of the sign-in page, e.g. `username`. */
   readonly field: string;
@@ -54,6 +58,11 @@ export interface SignInSubject {
   readonly label: string;
   /** The value the sign-in page suggests. */
   readonly example: string;
+  /**
+   * The user attribute the value is stored in (e.g. `custom:employee_id`); the user then gets a generated
+   * `sub`, as a Cognito user does (`pool-users.ts`).
+   */
+  readonly attribute?: string;
 }
 
 /** The sign-in subject of an issuer created without one. */
@@ -104,6 +113,8 @@ export class LocalJwtIssuer {
   readonly #privateKey: KeyObject;
   readonly #publicJwk: JWK;
   readonly #options: LocalJwtIssuerOptions;
+  /** The pool's users, made on first sign-in. */
+  readonly users: LocalPoolUsers;
 
   private constructor(
     options: LocalJwtIssuerOptions & { keyId: string },
@@ -117,6 +128,7 @@ export class LocalJwtIssuer {
     this.#privateKey = privateKey;
     this.#publicJwk = publicJwk;
     this.#options = options;
+    this.users = new LocalPoolUsers(this.signInSubject.attribute);
   }
 
   /** Generates a fresh RS256 key pair; tokens from a previous instance stop verifying, like a rotated pool. */
@@ -185,6 +197,7 @@ export class LocalJwtIssuer {
   ): Promise<{ accessToken: string; idToken: string }> {
     const clientId = options.clientId ?? this.audience;
     const scopes = options.scopes ?? [COGNITO_USER_ADMIN_SCOPE];
+    const user = this.users.userFor(subject);
     const hook = this.#options.preTokenGeneration;
     let overrides: PreTokenGenerationV2TriggerEvent['response']['claimsAndScopeOverrideDetails'] = {};
     if (hook) {
@@ -196,7 +209,7 @@ export class LocalJwtIssuer {
         userName: subject,
         callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId },
         request: {
-          userAttributes: { sub: subject, 'cognito:user_status': 'CONFIRMED' },
+          userAttributes: { sub: user.sub, 'cognito:user_status': 'CONFIRMED', ...user.attributes },
           groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
           scopes: [...scopes],
         },
@@ -214,13 +227,25 @@ export class LocalJwtIssuer {
     const expiry =
       options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds };
     return {
-      idToken: this.issueTokenSync(subject, {
+      // The ID token carries the user's attributes, as Cognito's does; the access token only what a trigger adds.
+      idToken: this.issueTokenSync(user.sub, {
         ...expiry,
-        extraClaims: { aud: clientId, ...options.idTokenClaims, ...claimChanges(id) },
+        extraClaims: {
+          aud: clientId,
+          'cognito:username': subject,
+          ...user.attributes,
+          ...options.idTokenClaims,
+          ...claimChanges(id),
+        },
       }),
-      accessToken: this.issueAccessToken(subject, granted, {
+      accessToken: this.issueAccessToken(user.sub, granted, {
         ...expiry,
-        extraClaims: { client_id: clientId, ...options.accessTokenClaims, ...claimChanges(access) },
+        extraClaims: {
+          client_id: clientId,
+          username: subject,
+          ...options.accessTokenClaims,
+          ...claimChanges(access),
+        },
       }),
     };
   }
