@@ -4,11 +4,11 @@ import {
   HttpApi,
   HttpMethod,
   HttpStage,
+  type IHttpRouteAuthorizer,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpIamAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,14 +17,16 @@ import type { RouteContract } from '../lambdas/contracts/http/routes.ts';
 
 /** Props for {@link DeliveryApi}. */
 export interface DeliveryApiProps {
-  /** The drivers' pool: its access tokens pass the default (JWT) authorizer. */
-  readonly driverPool: UserPool;
-  readonly handheldClient: UserPoolClient;
   /**
-   * More app clients whose access tokens the JWT routes accept (the web app's).
-   * @default none
+   * The drivers' JWT authorizer, the API's default (its construct id `Drivers`): Cognito's pool and app
+   * clients, or an OIDC provider's issuer and audience.
    */
-  readonly moreClients?: readonly UserPoolClient[];
+  readonly driverAuthorizer: IHttpRouteAuthorizer;
+  /**
+   * The scopes a JWT route requires, in place of the contract's (an OIDC provider names its own).
+   * @default each route's scopes as the contract has them
+   */
+  readonly jwtScopes?: readonly string[];
   /**
    * Browser origins allowed to call the API (CORS), e.g. the driver app's CloudFront URL.
    * @default none: no CORS configuration, browsers on other origins cannot read answers
@@ -54,8 +56,8 @@ export interface DeliveryApiProps {
 }
 
 /**
- * The one HTTP API of the stack: `$default` stage with throttling and retained access logs, CORS, the
- * drivers' JWT authorizer as default. Routes attach from the contract (`lambdas/contracts/http/routes.ts`)
+ * The one HTTP API: `$default` stage with throttling and retained access logs, CORS, the drivers' JWT
+ * authorizer as default. Routes attach from the contract (`lambdas/contracts/http/routes.ts`)
  * with {@link addRoute}.
  */
 export class DeliveryApi extends Construct {
@@ -68,16 +70,16 @@ export class DeliveryApi extends Construct {
   /** Base URL of the API's default stage. */
   public readonly url: string;
   private readonly logicalIdsOf: string;
+  private readonly jwtScopes?: readonly string[];
 
   constructor(scope: Construct, id: string, props: DeliveryApiProps) {
     super(scope, id);
     this.logicalIdsOf = props.logicalIdsOf ?? id;
+    if (props.jwtScopes) this.jwtScopes = props.jwtScopes;
     this.httpApi = new HttpApi(this, 'Api', {
       description: 'Secure Delivery: driver handover verification',
       createDefaultStage: false,
-      defaultAuthorizer: new HttpUserPoolAuthorizer('Drivers', props.driverPool, {
-        userPoolClients: [props.handheldClient, ...(props.moreClients ?? [])],
-      }),
+      defaultAuthorizer: props.driverAuthorizer,
       ...(props.allowedOrigins?.length
         ? {
             corsPreflight: {
@@ -113,7 +115,7 @@ export class DeliveryApi extends Construct {
       methods: [HttpMethod[route.method]],
       integration: new HttpLambdaIntegration(`${route.name}Integration`, handler),
       ...(authorization.type === 'jwt'
-        ? { authorizationScopes: [...authorization.scopes] }
+        ? { authorizationScopes: [...(this.jwtScopes ?? authorization.scopes)] }
         : { authorizer: new HttpIamAuthorizer() }),
     });
     this.keepLogicalIds();
@@ -123,7 +125,7 @@ export class DeliveryApi extends Construct {
   grantInvoke(grantee: IGrantable, routes: readonly RouteContract<string>[]): void {
     const { partition, region, account } = Stack.of(this);
     const api = `arn:${partition}:execute-api:${region}:${account}:${this.httpApi.apiId}`;
-    grantee.grantPrincipal.addToPrincipalPolicy(
+    const granted = grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['execute-api:Invoke'],
         // A path parameter matches any one value: `/parcels/{parcelId}/otp` → `/parcels/*/otp`.
@@ -132,6 +134,11 @@ export class DeliveryApi extends Construct {
         ),
       }),
     );
+    // HTTP APIs take no resource policy: a principal whose policy cannot be changed here would get nothing.
+    if (!granted.statementAdded)
+      throw new Error(
+        "grantRecipientApi needs a principal of this account whose policy the stack can change, e.g. a role the shop backend's account may assume",
+      );
   }
 
   /**

@@ -1,9 +1,10 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnManagedLoginBranding,
   ClientAttributes,
   FeaturePlan,
+  type IUserPool,
   LambdaVersion,
   ManagedLoginVersion,
   Mfa,
@@ -18,6 +19,7 @@ import {
   UserPoolOperation,
   type UserPoolResourceServer,
 } from 'aws-cdk-lib/aws-cognito';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DRIVER_RESOURCE_SERVER, VERIFY_SCOPE, VERIFY_SCOPE_NAME } from '../lambdas/contracts/http/routes.ts';
@@ -25,6 +27,13 @@ import { SecureDeliveryFunction } from './lambda-defaults.ts';
 
 /** Props for {@link DriverPool}. */
 export interface DriverPoolProps {
+  /**
+   * A pool that already exists: its users must carry {@link driverIdAttribute}, which none of its app clients
+   * may write. The app clients, resource server and (with a web app) domain are added to it; the token trigger
+   * is created and allowed for the pool, but only the pool's owner can attach it (docs/integrate.md).
+   * @default a pool created here, with the attribute and the trigger attached
+   */
+  readonly userPool?: IUserPool;
   /**
    * How long a driver's access and ID tokens live: an issued access token keeps verifying this long after the
    * driver is disabled and signed out (API Gateway checks only signature and expiry).
@@ -81,7 +90,9 @@ export { DRIVER_RESOURCE_SERVER };
  */
 export class DriverPool extends Construct {
   /** The pool. */
-  public readonly userPool: UserPool;
+  public readonly userPool: IUserPool;
+  /** True when the token trigger is attached here (a created pool); an imported pool's owner attaches it. */
+  public readonly triggerAttached: boolean;
   /** The app client the drivers' handhelds sign in with; its id is the JWT audience (`client_id`). */
   public readonly handheldClient: UserPoolClient;
   /** The pool's token issuer URL. */
@@ -103,32 +114,41 @@ export class DriverPool extends Construct {
   /** The access-token claim the trigger copies the driver id into. */
   public readonly driverIdClaim: string;
 
+  /** The pool's region (an imported pool's, from its ARN). */
+  public get region(): string {
+    return this.userPool.env.region;
+  }
+
   constructor(scope: Construct, id: string, props: DriverPoolProps = {}) {
     super(scope, id);
     const accessTokenValidity = props.accessTokenValidity ?? Duration.minutes(60);
     this.driverIdAttribute = props.driverIdAttribute ?? ENVIRONMENT.DRIVER_ID_ATTRIBUTE.default;
     this.driverIdClaim = props.driverIdClaim ?? ENVIRONMENT.DRIVER_ID_CLAIM.default;
     const customName = customAttributeName(this.driverIdAttribute, 'driverIdAttribute');
-    this.userPool = new UserPool(this, 'Pool', {
-      selfSignUpEnabled: false,
-      signInAliases: { username: true },
-      mfa: Mfa.REQUIRED,
-      mfaSecondFactor: { otp: true, sms: false },
-      // Plus (or Essentials) is what lets the V2 trigger customize access tokens.
-      featurePlan: FeaturePlan.PLUS,
-      standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
-      passwordPolicy: {
-        minLength: 12,
-        requireDigits: true,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireSymbols: true,
-      },
-      accountRecovery: AccountRecovery.NONE,
-      // The carrier's id of the driver (as its dispatch system names it in Parcel Out For Delivery).
-      customAttributes: { [customName]: new StringAttribute({ minLen: 1, maxLen: 128, mutable: true }) },
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    const created = props.userPool
+      ? undefined
+      : new UserPool(this, 'Pool', {
+          selfSignUpEnabled: false,
+          signInAliases: { username: true },
+          mfa: Mfa.REQUIRED,
+          mfaSecondFactor: { otp: true, sms: false },
+          // Plus (or Essentials) is what lets the V2 trigger customize access tokens.
+          featurePlan: FeaturePlan.PLUS,
+          standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
+          passwordPolicy: {
+            minLength: 12,
+            requireDigits: true,
+            requireLowercase: true,
+            requireUppercase: true,
+            requireSymbols: true,
+          },
+          accountRecovery: AccountRecovery.NONE,
+          // The carrier's id of the driver (as its dispatch system names it in Parcel Out For Delivery).
+          customAttributes: { [customName]: new StringAttribute({ minLen: 1, maxLen: 128, mutable: true }) },
+          removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+        });
+    this.userPool = props.userPool ?? (created as UserPool);
+    this.triggerAttached = created !== undefined;
     const verify = new ResourceServerScope({
       scopeName: VERIFY_SCOPE_NAME,
       scopeDescription: 'Verify a handover code at the door',
@@ -148,11 +168,19 @@ export class DriverPool extends Construct {
       .setEnvironment('ACCESS_TOKEN_SCOPES', [this.verifyScope])
       .setEnvironment('DRIVER_ID_ATTRIBUTE', this.driverIdAttribute)
       .setEnvironment('DRIVER_ID_CLAIM', this.driverIdClaim);
-    this.userPool.addTrigger(
-      UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
-      this.tokenScopeFunction,
-      LambdaVersion.V2_0,
-    );
+    if (created) {
+      created.addTrigger(
+        UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+        this.tokenScopeFunction,
+        LambdaVersion.V2_0,
+      );
+    } else {
+      // The pool's owner attaches the trigger; Cognito may invoke it for this pool only.
+      this.tokenScopeFunction.addPermission('CognitoInvoke', {
+        principal: new ServicePrincipal('cognito-idp.amazonaws.com'),
+        sourceArn: this.userPool.userPoolArn,
+      });
+    }
 
     // What both app clients share: no secret, no hint whether a user exists, revocable tokens, their lifetimes,
     // and what a driver may change about themselves: the locale only. Never the driver id (an explicit list,
@@ -198,9 +226,9 @@ export class DriverPool extends Construct {
         clientId: this.webClient.userPoolClientId,
         useCognitoProvidedValues: true,
       });
-      this.loginDomainUrl = `https://${props.webApp.loginDomainPrefix}.auth.${Stack.of(this).region}.amazoncognito.com`;
+      this.loginDomainUrl = `https://${props.webApp.loginDomainPrefix}.auth.${this.region}.amazoncognito.com`;
     }
-    this.issuerUrl = `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
+    this.issuerUrl = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
   }
 }
 

@@ -266,26 +266,32 @@ describe('operations', () => {
     }
   });
 
-  it('gives an alarm another construct adds later the topic too', () => {
+  it('gives an alarm another construct adds later inside the construct the topic too, and one beside it in the stack nothing', () => {
     // Prepare
     const stack = build();
-    new Alarm(stack, 'LateAlarm', {
+    const alarmProps = {
       metric: new Metric({ namespace: 'Test', metricName: 'Late' }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
+    };
+    new Alarm(stack.secureDelivery, 'LateAlarm', alarmProps);
+    new Alarm(stack, 'NeighbourAlarm', alarmProps);
 
     // Act
     const late = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
 
     // Assess
     const [topicId] = only('AWS::SNS::Topic', late);
-    const lateAlarm = ofType('AWS::CloudWatch::Alarm', late).find(([id]) => id.startsWith('LateAlarm'))?.[1];
-    expect(lateAlarm?.Properties).toMatchObject({
+    const alarm = (prefix: string) =>
+      ofType('AWS::CloudWatch::Alarm', late).find(([id]) => id.startsWith(prefix))?.[1];
+    expect(alarm('LateAlarm')?.Properties).toMatchObject({
       AlarmActions: [{ Ref: topicId }],
       OKActions: [{ Ref: topicId }],
     });
+    expect(alarm('NeighbourAlarm')?.Properties).toBeDefined();
+    expect(alarm('NeighbourAlarm')?.Properties.AlarmActions).toBeUndefined();
+    expect(alarm('NeighbourAlarm')?.Properties.OKActions).toBeUndefined();
   });
 
   it('exposes the topic as a stack output and subscribes no one unless an email is configured', () => {
