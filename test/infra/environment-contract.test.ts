@@ -170,9 +170,7 @@ describe('the environment contract', () => {
     const violations = contractViolations(mutated);
 
     // Assess
-    expect(violations).toEqual([
-      'resend-otp: sets SMS_ORIGINATION_IDENTITY of the sms group, not all of it',
-    ]);
+    expect(violations).toEqual(['resend-otp: sets SMS_ORIGINATION_IDENTITY of the sms group, not all of it']);
   });
 
   it('holds with the SMS channel too, whose four functions then set both its variables', () => {
