@@ -65,7 +65,6 @@ export class CodeDelivery extends Construct {
     super(scope, id);
     if (props.sms) this.sms = new SmsChannel(this, props.sms);
 
-    const smsClaimLease = ENVIRONMENT.SMS_CLAIM_LEASE_SECONDS.default;
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
       handlerName: 'record-delivery',
       description: 'Secure Delivery: records the code email fate; SMS fallback',
@@ -75,8 +74,7 @@ export class CodeDelivery extends Construct {
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .bindSms(this.sms)
-      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable])
-      .setEnvironment('SMS_CLAIM_LEASE_SECONDS', smsClaimLease);
+      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable]);
 
     this.recordFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
@@ -118,13 +116,17 @@ export class CodeDelivery extends Construct {
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .bindSms(this.sms)
       .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable])
-      .setEnvironment('SMS_CLAIM_LEASE_SECONDS', smsClaimLease)
       .setEnvironment(
         'EMAIL_DELAYED_TIMEOUT_SECONDS',
         (
           props.emailDelayedTimeout ?? Duration.seconds(ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default)
         ).toSeconds(),
       );
+    // The SMS claim's lease, with the SMS channel only: without one nothing of SMS is set.
+    if (this.sms) {
+      this.recordFunction.setEnvironment('SMS_CLAIM_LEASE_SECONDS');
+      this.sweepFunction.setEnvironment('SMS_CLAIM_LEASE_SECONDS');
+    }
     this.sweepFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
       retryAttempts: 0,

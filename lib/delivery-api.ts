@@ -14,6 +14,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { RouteContract } from '../lambdas/contracts/http/routes.ts';
+import { inStackAccount } from './principals.ts';
 
 /** Props for {@link DeliveryApi}. */
 export interface DeliveryApiProps {
@@ -125,17 +126,19 @@ export class DeliveryApi extends Construct {
   grantInvoke(grantee: IGrantable, routes: readonly RouteContract<string>[]): void {
     const { partition, region, account } = Stack.of(this);
     const api = `arn:${partition}:execute-api:${region}:${account}:${this.httpApi.apiId}`;
-    const granted = grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['execute-api:Invoke'],
-        // A path parameter matches any one value: `/parcels/{parcelId}/otp` → `/parcels/*/otp`.
-        resources: routes.map(
-          (route) => `${api}/$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`,
-        ),
-      }),
-    );
     // HTTP APIs take no resource policy: a principal whose policy cannot be changed here would get nothing.
-    if (!granted.statementAdded)
+    const granted =
+      inStackAccount(grantee, this) &&
+      grantee.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          // A path parameter matches any one value: `/parcels/{parcelId}/otp` → `/parcels/*/otp`.
+          resources: routes.map(
+            (route) => `${api}/$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`,
+          ),
+        }),
+      );
+    if (!granted || !granted.statementAdded)
       throw new Error(
         "grantRecipientApi needs a principal of this account whose policy the stack can change, e.g. a role the shop backend's account may assume",
       );

@@ -10,6 +10,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ContractDetailType, EVENTS } from '../lambdas/domain/events/index.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
+import { inStackAccount } from './principals.ts';
 
 /** Props for {@link DeliveryEvents}. */
 export interface DeliveryEventsProps {
@@ -124,7 +125,11 @@ export class DeliveryEvents extends Construct {
         ...(principals.length ? { principals } : {}),
       });
     if (typeof grantee !== 'string') {
-      if (grantee.grantPrincipal.addToPrincipalPolicy(statement()).statementAdded) return;
+      if (
+        inStackAccount(grantee, this) &&
+        grantee.grantPrincipal.addToPrincipalPolicy(statement()).statementAdded
+      )
+        return;
       this.addBusPolicy(statement([grantee.grantPrincipal]), `Principal${++this.busPolicies}`);
       return;
     }

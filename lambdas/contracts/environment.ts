@@ -167,6 +167,8 @@ export const ENVIRONMENT = {
     kind: 'nonNegativeInteger',
     description: 'Seconds a claimed fallback SMS is left to its sender before another may take it over',
     default: 30,
+    // Set with the SMS channel only: a deployment without `sms` has nothing of SMS.
+    optional: true,
   },
   EMAIL_DELAYED_TIMEOUT_SECONDS: {
     kind: 'nonNegativeInteger',
@@ -282,10 +284,10 @@ interface SetValues {
   json: unknown;
 }
 type Spec<V extends VariableName> = (typeof ENVIRONMENT)[V];
-/** What a handler gets for `V`: `undefined` only for an optional variable left unset. */
+/** What a handler gets for `V`: `undefined` only for an optional variable without a default left unset. */
 export type ReadValue<V extends VariableName> =
   | ReadValues[Spec<V>['kind']]
-  | (Spec<V> extends { optional: true } ? undefined : never);
+  | (Spec<V> extends { optional: true } ? (Spec<V> extends { default: unknown } ? never : undefined) : never);
 /** What `lib/` gives to set `V`. */
 export type SetValue<V extends VariableName> = SetValues[Spec<V>['kind']];
 

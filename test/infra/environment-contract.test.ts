@@ -237,14 +237,15 @@ describe('the environment contract', () => {
   });
 
   it('sets the claim leases and the delayed-email timeout from the contract default, on every function that reads them', () => {
-    // Prepare: the template (above), built without settings
+    // Prepare: the templates (above), built without settings
 
     // Act
     const leases = {
       email: ['send-otp-email', 'send-receipt'].map((h) =>
         valueOn(resources, h, 'EMAIL_CLAIM_LEASE_SECONDS'),
       ),
-      sms: ['record-delivery', 'sweep-delayed'].map((h) => valueOn(resources, h, 'SMS_CLAIM_LEASE_SECONDS')),
+      // The SMS claim's lease comes with the SMS channel.
+      sms: ['record-delivery', 'sweep-delayed'].map((h) => valueOn(withSms, h, 'SMS_CLAIM_LEASE_SECONDS')),
       delayed: valueOn(resources, 'sweep-delayed', 'EMAIL_DELAYED_TIMEOUT_SECONDS'),
     };
 
