@@ -138,7 +138,7 @@ export class DeliveryApi extends Construct {
           ),
         }),
       );
-    if (!granted || !granted.statementAdded)
+    if (!granted?.statementAdded)
       throw new Error(
         "grantRecipientApi needs a principal of this account whose policy the stack can change, e.g. a role the shop backend's account may assume",
       );

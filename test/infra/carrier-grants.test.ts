@@ -1,4 +1,3 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -7,6 +6,7 @@ import { DetailType } from '../../lambdas/domain/events/detail-types.ts';
 import { EVENTS } from '../../lambdas/domain/events/index.ts';
 import { SecureDelivery } from '../../lib/index.ts';
 import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
+import { simulatePutEvents } from '../support/put-events-simulation.ts';
 
 // grantPublishCarrierEvents's policies, their Fn::* resolved to plain ARNs, evaluated as AWS evaluates them
 // (@cloud-copilot/iam-simulate: events:source and events:detail-type are multi-valued, one value per entry).
@@ -64,7 +64,7 @@ beforeAll(() => {
 });
 
 /** The decision for one PutEvents request whose entries carry these sources and detail types. */
-async function putEvents(
+function putEvents(
   caller: 'dispatch role' | 'carrier account' | 'foreign role' | 'unknown account',
   context: { sources?: string[]; detailTypes?: string[] },
 ): Promise<string> {
@@ -79,26 +79,14 @@ async function putEvents(
     Version: '2012-10-17',
     Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
   };
-  const result = await runSimulation(
-    {
-      identityPolicies: [{ name: 'identity', policy: caller === 'dispatch role' ? identityPolicy : ownSide }],
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      resourcePolicy: busPolicy,
-      request: {
-        action: 'events:PutEvents',
-        principal,
-        resource: { resource: busArn, accountId: env.accountId },
-        contextVariables: {
-          ...(context.sources ? { 'events:source': context.sources } : {}),
-          ...(context.detailTypes ? { 'events:detail-type': context.detailTypes } : {}),
-        },
-      },
-    },
-    {},
-  );
-  if (result.resultType !== 'single') throw new Error(`simulation failed: ${JSON.stringify(result)}`);
-  return result.overallResult;
+  return simulatePutEvents({
+    principal,
+    identityPolicies: [{ name: 'identity', policy: caller === 'dispatch role' ? identityPolicy : ownSide }],
+    resourcePolicy: busPolicy,
+    busArn,
+    accountId: env.accountId,
+    ...context,
+  });
 }
 
 const CALLERS = ['dispatch role', 'carrier account', 'foreign role'] as const;

@@ -53,13 +53,19 @@ const variablesOf = (resources: Record<string, Resource>, handler: string) =>
   ((functionOf(resources, handler)?.[1].Properties?.Environment as { Variables: Record<string, unknown> })
     ?.Variables ?? {}) as Record<string, unknown>;
 
+/** Every statement of every IAM policy attached to the role `roleId`. */
+const roleStatements = (resources: Record<string, Resource>, roleId: string | undefined): Statement[] =>
+  ofType(resources, 'AWS::IAM::Policy')
+    .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
+    .flatMap(
+      ([, policy]) =>
+        (policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined)?.Statement ?? [],
+    );
+
 /** Every statement of every IAM policy attached to `handler`'s role. */
 function statementsOf(resources: Record<string, Resource>, handler: string): Statement[] {
-  const role = JSON.stringify(functionOf(resources, handler)?.[1].Properties?.Role);
-  const roleId = (JSON.parse(role) as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-  return ofType(resources, 'AWS::IAM::Policy')
-    .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
-    .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  const role = functionOf(resources, handler)?.[1].Properties?.Role as { 'Fn::GetAtt': [string] } | undefined;
+  return roleStatements(resources, role?.['Fn::GetAtt'][0]);
 }
 
 describe('SecureDelivery with nothing brought', () => {
@@ -319,9 +325,10 @@ describe('SecureDelivery with the estate’s own resources', () => {
       'EstateKey',
       'SecureDeliverySecretsCodeHashKey',
     ]);
-    const sids = (
-      resources[keyId as string]?.Properties?.KeyPolicy as { Statement: { Sid?: string }[] }
-    ).Statement.map((statement) => statement.Sid);
+    const keyPolicy = resources[keyId as string]?.Properties?.KeyPolicy as
+      | { Statement: { Sid?: string }[] }
+      | undefined;
+    const sids = keyPolicy?.Statement.map((statement) => statement.Sid);
     expect(sids).toEqual(
       expect.arrayContaining([
         'SecureDeliveryLogs',
@@ -539,9 +546,7 @@ describe('the repository app (SecureDeliveryStack over SecureDelivery)', () => {
     const [roleId, role] =
       ofType(resources, 'AWS::IAM::Role').find(([id]) => id.startsWith('ShopBackend')) ?? [];
     expect(JSON.stringify(role?.Properties?.AssumeRolePolicyDocument)).toContain(':iam::333333333333:root');
-    const statements = ofType(resources, 'AWS::IAM::Policy')
-      .filter(([, policy]) => JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`))
-      .flatMap(([, policy]) => (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    const statements = roleStatements(resources, roleId);
     expect(statements.map((statement) => statement.Action)).toEqual(['execute-api:Invoke']);
     expect(JSON.stringify(statements[0]?.Resource)).toContain('/$default/GET/parcels/*/otp');
     expect(JSON.stringify(statements[0]?.Resource)).toContain('/$default/POST/parcels/*/otp/resend');
