@@ -127,17 +127,17 @@ export class DeliveryApi extends Construct {
     const { partition, region, account } = Stack.of(this);
     const api = `arn:${partition}:execute-api:${region}:${account}:${this.httpApi.apiId}`;
     // HTTP APIs take no resource policy: a principal whose policy cannot be changed here would get nothing.
-    const granted =
-      inStackAccount(grantee, this) &&
-      grantee.grantPrincipal.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['execute-api:Invoke'],
-          // A path parameter matches any one value: `/parcels/{parcelId}/otp` → `/parcels/*/otp`.
-          resources: routes.map(
-            (route) => `${api}/$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`,
-          ),
-        }),
-      );
+    const granted = inStackAccount(grantee, this)
+      ? grantee.grantPrincipal.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['execute-api:Invoke'],
+            // A path parameter matches any one value: `/parcels/{parcelId}/otp` → `/parcels/*/otp`.
+            resources: routes.map(
+              (route) => `${api}/$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}`,
+            ),
+          }),
+        )
+      : undefined;
     if (!granted?.statementAdded)
       throw new Error(
         "grantRecipientApi needs a principal of this account whose policy the stack can change, e.g. a role the shop backend's account may assume",
