@@ -1,4 +1,4 @@
-import { CfnElement, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnElement, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -142,6 +142,22 @@ export class DeliveryApi extends Construct {
       throw new Error(
         "grantRecipientApi needs a principal of this account whose policy the stack can change, e.g. a role the shop backend's account may assume",
       );
+    if (Construct.isConstruct(grantee)) this.acknowledgeRouteWildcards(grantee, routes);
+  }
+
+  /** The `*` in a granted route is its path parameter (any one parcel id): acknowledged where the grant lands. */
+  private acknowledgeRouteWildcards(grantee: Construct, routes: readonly RouteContract<string>[]): void {
+    const stack = Stack.of(this);
+    const nagName = (value: string, token: string) => (Token.isUnresolved(value) ? token : value);
+    const apiId = stack.resolve((this.httpApi.node.defaultChild as CfnElement).logicalId) as string;
+    const base = `arn:<AWS::Partition>:execute-api:${nagName(stack.region, '<AWS::Region>')}:${nagName(stack.account, '<AWS::AccountId>')}:<${apiId}>`;
+    Validations.of(grantee).acknowledge(
+      ...routes.map((route) => ({
+        id: `AwsSolutions-IAM5[Resource::${base}/$default/${route.method}${route.path.replace(/\{[^}]+\}/g, '*')}]`,
+        reason:
+          "The * is the route's parcelId path parameter: the caller may name any parcel, and the recipient routes answer only for the recipient it vouches for.",
+      })),
+    );
   }
 
   /**
