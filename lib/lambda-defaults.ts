@@ -192,11 +192,15 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     return this;
   }
 
-  /** Sets SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET and grants sending SMS through them only. */
+  /**
+   * Sets SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET and grants sending SMS through them only;
+   * without an SMS channel (`undefined`) sets neither and grants nothing.
+   */
   bindSms<F extends SecureDeliveryFunction<HandlerReading<'SMS_CONFIGURATION_SET'>>>(
     this: F,
-    sms: SmsBinding,
+    sms: SmsBinding | undefined,
   ): F {
+    if (!sms) return this;
     this.setGroup('sms', {
       SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
       SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,

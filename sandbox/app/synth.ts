@@ -23,8 +23,21 @@ export function synthesizeAssembly(
   context: Record<string, unknown> = {},
   outdir = mkdtempSync(join(tmpdir(), 'secure-delivery-synth-')),
 ): string {
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const app = new App({
+    outdir,
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      // The sandbox sends SMS (its SMS endpoint stands in for End User Messaging), from a pool of its own.
+      'secureDelivery:smsOriginationIdentityArn': sandboxSmsIdentityArn(env),
+      ...context,
+    },
+  });
   new SecureDeliveryStack(app, env.stackName, { env: { account: env.accountId, region: env.region } });
   const stack = app.synth().getStackByName(env.stackName);
   return join(outdir, stack.templateFile);
+}
+
+/** The origination identity the sandbox's code SMS go from: a pool in the sandbox's account and region. */
+export function sandboxSmsIdentityArn(env: SandboxEnv): string {
+  return `arn:aws:sms-voice:${env.region}:${env.accountId}:pool/pool-sandbox-secure-delivery`;
 }

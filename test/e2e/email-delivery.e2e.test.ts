@@ -480,6 +480,9 @@ describe('Sandbox endpoints refuse what AWS refuses', () => {
       credentials: endpoints.credentials,
       endpoint: endpoints.smsEndpoint,
     });
+    // The stack's own SMS configuration set, by the name the template gives it.
+    const [[smsSetId] = []] = h.sandbox.resolver.resourcesOfType('AWS::SMSVOICE::ConfigurationSet');
+    const stackSet = h.sandbox.resolver.ref(String(smsSetId));
     const send = (input: { DestinationPhoneNumber: string; ConfigurationSetName?: string }) =>
       client.send(new SendTextMessageCommand({ MessageBody: 'hi', MessageType: 'TRANSACTIONAL', ...input }));
 
@@ -487,7 +490,7 @@ describe('Sandbox endpoints refuse what AWS refuses', () => {
     const answers = await Promise.allSettled([
       send({ DestinationPhoneNumber: '015112345678' }),
       send({ DestinationPhoneNumber: '+4915112345678', ConfigurationSetName: 'no-such-set' }),
-      send({ DestinationPhoneNumber: '+4915100000099', ConfigurationSetName: 'secure-delivery-sms' }),
+      send({ DestinationPhoneNumber: '+4915100000099', ConfigurationSetName: stackSet }),
     ]);
 
     // Assess

@@ -1,8 +1,9 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Alarm, ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DriverPool } from '../../lib/driver-pool.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
 
 type Resource = {
@@ -94,6 +95,49 @@ describe('driver pool and the verify route', () => {
       FunctionName: { 'Fn::GetAtt': [triggerId, 'Arn'] },
       Principal: 'cognito-idp.amazonaws.com',
     });
+  });
+
+  it("keeps the carrier's driver id in a custom attribute the trigger copies into the access token's driver_id claim", () => {
+    // Act
+    const [, pool] = only('AWS::Cognito::UserPool');
+    const [, trigger] = functionByHandler('add-token-scope');
+    const [, verify] = functionByHandler('verify-otp');
+
+    // Assess
+    expect(pool.Properties.Schema).toContainEqual(
+      expect.objectContaining({ Name: 'driver_id', AttributeDataType: 'String', Mutable: true }),
+    );
+    expect((trigger.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject(
+      { DRIVER_ID_ATTRIBUTE: 'custom:driver_id', DRIVER_ID_CLAIM: 'driver_id' },
+    );
+    expect((verify.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+      DRIVER_IDENTITY_PROVIDER: 'cognito',
+      DRIVER_ID_CLAIM: 'driver_id',
+    });
+  });
+
+  it('lets no app client write the driver id: each names what drivers may write (their locale), so only admin APIs set it', () => {
+    // Act
+    const clients = ofType('AWS::Cognito::UserPoolClient');
+
+    // Assess: an absent or empty list would let a client write every writable attribute
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+    for (const [, client] of clients) {
+      expect(client.Properties.WriteAttributes).toEqual(['locale']);
+    }
+  });
+
+  it('refuses a driverIdAttribute that is not a custom attribute, naming the prop', () => {
+    // Prepare
+    const stack = new Stack(newApp(), 'Pool', { env: ENV });
+
+    // Act
+    const builds = ['sub', 'email', 'custom:', 'custom:driver-id'].map(
+      (attribute) => () => new DriverPool(stack, `P${attribute.length}`, { driverIdAttribute: attribute }),
+    );
+
+    // Assess
+    for (const build of builds) expect(build).toThrow(/^driverIdAttribute must be a custom attribute/);
   });
 
   it('lets the handheld client sign in with SRP and refresh only, with no OAuth flow, callback or scope', () => {
@@ -222,26 +266,32 @@ describe('operations', () => {
     }
   });
 
-  it('gives an alarm another construct adds later the topic too', () => {
+  it('gives an alarm another construct adds later inside the construct the topic too, and one beside it in the stack nothing', () => {
     // Prepare
     const stack = build();
-    new Alarm(stack, 'LateAlarm', {
+    const alarmProps = {
       metric: new Metric({ namespace: 'Test', metricName: 'Late' }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
+    };
+    new Alarm(stack.secureDelivery, 'LateAlarm', alarmProps);
+    new Alarm(stack, 'NeighbourAlarm', alarmProps);
 
     // Act
     const late = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
 
     // Assess
     const [topicId] = only('AWS::SNS::Topic', late);
-    const lateAlarm = ofType('AWS::CloudWatch::Alarm', late).find(([id]) => id.startsWith('LateAlarm'))?.[1];
-    expect(lateAlarm?.Properties).toMatchObject({
+    const alarm = (prefix: string) =>
+      ofType('AWS::CloudWatch::Alarm', late).find(([id]) => id.startsWith(prefix))?.[1];
+    expect(alarm('LateAlarm')?.Properties).toMatchObject({
       AlarmActions: [{ Ref: topicId }],
       OKActions: [{ Ref: topicId }],
     });
+    expect(alarm('NeighbourAlarm')?.Properties).toBeDefined();
+    expect(alarm('NeighbourAlarm')?.Properties.AlarmActions).toBeUndefined();
+    expect(alarm('NeighbourAlarm')?.Properties.OKActions).toBeUndefined();
   });
 
   it('exposes the topic as a stack output and subscribes no one unless an email is configured', () => {

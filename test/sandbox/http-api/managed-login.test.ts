@@ -108,10 +108,16 @@ describe('sandbox managed login', () => {
       token_use: 'access',
       client_id: 'web',
       scope: 'openid secure-delivery/verify',
-      sub: 'D-1',
+      username: 'D-1',
     });
     expect(decodeJwt(body.access_token ?? '').aud).toBeUndefined();
-    expect(decodeJwt(body.id_token ?? '')).toMatchObject({ token_use: 'id', aud: 'web', sub: 'D-1' });
+    expect(decodeJwt(body.id_token ?? '')).toMatchObject({
+      token_use: 'id',
+      aud: 'web',
+      'cognito:username': 'D-1',
+      'custom:driver_id': 'D-1',
+    });
+    expect(decodeJwt(body.id_token ?? '').sub).toBe(decodeJwt(body.access_token ?? '').sub);
     expect(body.refresh_token).toBeTruthy();
   });
 
