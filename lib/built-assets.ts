@@ -33,12 +33,15 @@ export function driverAppBundleDir(assetsDir: string): string {
 
 /**
  * Bundles `lambdas/<handlerName>/handler.ts` into `outDir` as minified ESM for Node.js 24 with a source
- * map; the AWS SDK v3 stays external (the runtime provides it). esbuild is a development dependency, so it
- * is loaded only here: in the repository at synth and in the package build.
+ * map; the AWS SDK v3 stays external (the runtime provides it). Returns the bundled files, relative to the
+ * repository. esbuild is a development dependency, so it is loaded only here: in the repository at synth
+ * and in the package build.
  */
-export function bundleHandler(handlerName: string, outDir: string): void {
+export function bundleHandler(handlerName: string, outDir: string): string[] {
   const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-  esbuild.buildSync({
+  const result = esbuild.buildSync({
+    absWorkingDir: SOURCE_ROOT,
+    metafile: true,
     entryPoints: [join(SOURCE_ROOT, 'lambdas', handlerName, 'handler.ts')],
     bundle: true,
     platform: 'node',
@@ -53,6 +56,7 @@ export function bundleHandler(handlerName: string, outDir: string): void {
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     logLevel: 'warning',
   });
+  return Object.keys(result.metafile.inputs);
 }
 
 /**
