@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HANDLER_VARIABLES } from '../../lambdas/contracts/environment.ts';
+import { HANDLER_BUNDLE_FILE, handlerBundleDir } from '../../lib/built-assets.ts';
+import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';
 import {
   CONSUMER_CJS,
   CONSUMER_TS,
@@ -209,10 +212,12 @@ describe('the packed package, installed into a CDK app outside the repository', 
     expect([...allowed].sort()).toEqual(['aws-cdk-lib', 'constructs', 'zod']);
   });
 
-  it('pre-builds every handler bundle with only Node built-ins and the runtime’s AWS SDK left to import', () => {
+  it('pre-builds a bundle for every handler of the contract, with only Node built-ins and the runtime’s AWS SDK left to import', () => {
     // Prepare
-    const handlersDir = join(packageDir, 'dist', 'assets', 'handlers');
-    const bundles = readdirSync(handlersDir).map((name) => join(handlersDir, name, 'index.mjs'));
+    const assetsDir = join(packageDir, 'dist', 'assets');
+    const bundles = Object.keys(HANDLER_VARIABLES).map((name) =>
+      join(handlerBundleDir(assetsDir, name), HANDLER_BUNDLE_FILE),
+    );
 
     // Act
     const imports = bundles.flatMap(externalImports);
@@ -251,16 +256,16 @@ describe('the packed package, installed into a CDK app outside the repository', 
       const functions = Object.values(resources).filter(
         (resource) =>
           resource.Type === 'AWS::Lambda::Function' &&
-          typeof resource.Metadata?.['SecureDelivery:HandlerSource'] === 'string',
+          typeof resource.Metadata?.[HANDLER_SOURCE_METADATA] === 'string',
       );
 
       // Act
       const mismatched = functions.filter((resource) => {
-        const handlerName = String(resource.Metadata?.['SecureDelivery:HandlerSource']).split('/')[1] ?? '';
+        const handlerName = String(resource.Metadata?.[HANDLER_SOURCE_METADATA]).split('/')[1] ?? '';
         const assetHash = String(resource.Properties.Code?.S3Key).replace(/\.zip$/, '');
-        const deployed = readFileSync(join(appDir, 'cdk.out', `asset.${assetHash}`, 'index.mjs'));
+        const deployed = readFileSync(join(appDir, 'cdk.out', `asset.${assetHash}`, HANDLER_BUNDLE_FILE));
         const packaged = readFileSync(
-          join(packageDir, 'dist', 'assets', 'handlers', handlerName, 'index.mjs'),
+          join(handlerBundleDir(join(packageDir, 'dist', 'assets'), handlerName), HANDLER_BUNDLE_FILE),
         );
         return resource.Properties.Handler !== 'index.handler' || !deployed.equals(packaged);
       });
