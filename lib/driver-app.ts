@@ -1,4 +1,4 @@
-import { DockerImage, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -20,8 +20,8 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { buildDriverApp, DRIVER_APP_DIR } from '../driver-app/build.ts';
 import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../driver-app/policy.ts';
+import { driverAppSource } from './built-assets.ts';
 
 /** Props for {@link DriverAppHosting}. */
 export interface DriverAppHostingProps {
@@ -155,22 +155,7 @@ export class DriverAppHosting extends Construct {
   deploy(config: DriverAppRuntimeConfig): BucketDeployment {
     const deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
-      sources: [
-        Source.asset(DRIVER_APP_DIR, {
-          exclude: ['dist', '*.md'],
-          bundling: {
-            // esbuild runs in-process at synth; no container (the image is never pulled).
-            image: DockerImage.fromRegistry('none'),
-            local: {
-              tryBundle(outputDir) {
-                buildDriverApp(outputDir);
-                return true;
-              },
-            },
-          },
-        }),
-        Source.jsonData('config.json', config),
-      ],
+      sources: [driverAppSource(), Source.jsonData('config.json', config)],
       distribution: this.distribution,
       distributionPaths: ['/*'],
       cacheControl: [CacheControl.noCache()],
