@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeHtml } from '../html.ts';
 import { type SignInSubject, SUBJECT_PATTERN } from './jwt-issuer.ts';
-import { sendHtml, sendJson } from './login-pages.ts';
+import { sendHtml, sendJson, sendSignInPage } from './login-pages.ts';
 
 /** A public client with the code grant: where it may return to, and what it may ask for. */
 export interface AuthorizationClient {
@@ -61,12 +61,7 @@ export interface AuthorizationServerOptions {
   readonly baseUrl: string;
   readonly clients: readonly AuthorizationClient[];
   readonly signInSubject: SignInSubject;
-  readonly paths: {
-    readonly authorize: string;
-    readonly token: string;
-    readonly revoke: string;
-    readonly endSession: string;
-  };
+  readonly paths: Readonly<Record<'authorize' | 'token' | 'revoke' | 'endSession', string>>;
   /** The ID and access token of one grant. */
   readonly issueTokens: (grant: TokenGrant) => Promise<{ accessToken: string; idToken: string }>;
   /** Reads a sign-out request against the registered clients. */
@@ -103,11 +98,7 @@ interface RefreshGrant {
   readonly expiresAt: number;
 }
 
-interface Session {
-  readonly subject: string;
-  readonly authTime: number;
-  readonly expiresAt: number;
-}
+type Session = Pick<RefreshGrant, 'subject' | 'authTime' | 'expiresAt'>;
 
 /** An authorization server on one base URL. */
 export class LocalAuthorizationServer {
@@ -256,26 +247,7 @@ export class LocalAuthorizationServer {
       response.end();
       return;
     }
-    this.#signInPage(params, response);
-  }
-
-  #signInPage(params: URLSearchParams, response: ServerResponse): void {
-    const { field, label, example } = this.options.signInSubject;
-    const hidden = [...params]
-      .filter(([name]) => name !== 'prompt')
-      .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
-      .join('');
-    sendHtml(
-      response,
-      200,
-      'Sandbox sign-in',
-      `<p>${escapeHtml(this.options.pageNote)}</p>
-<form method="post">${hidden}
-<label for="${escapeHtml(field)}">${escapeHtml(label)}</label>
-<input id="${escapeHtml(field)}" name="${escapeHtml(field)}" value="${escapeHtml(example)}" autocomplete="username" required>
-<button type="submit">Sign in</button></form>`,
-      new URL(params.get('redirect_uri') ?? '').origin,
-    );
+    sendSignInPage(response, params, this.options.signInSubject, this.options.pageNote);
   }
 
   #authorizeSubmit(form: URLSearchParams, response: ServerResponse): void {

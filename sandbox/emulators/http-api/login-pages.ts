@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { escapeHtml } from '../html.ts';
+import type { SignInSubject } from './jwt-issuer.ts';
 
 /** Sends `body` as JSON with `status` and any extra headers. */
 export function sendJson(
@@ -38,5 +39,33 @@ export function sendHtml(
   });
   response.end(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title><style nonce="${nonce}">${PAGE_STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1>${content}</main></body></html>`,
+  );
+}
+
+/**
+ * The password-less sign-in page: the authorize request's parameters carried along as hidden fields (all but
+ * `prompt`, which the page has answered), and one field naming the user by `subject`.
+ */
+export function sendSignInPage(
+  response: ServerResponse,
+  params: URLSearchParams,
+  subject: SignInSubject,
+  note: string,
+): void {
+  const { field, label, example } = subject;
+  const hidden = [...params]
+    .filter(([name]) => name !== 'prompt')
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join('');
+  sendHtml(
+    response,
+    200,
+    'Sandbox sign-in',
+    `<p>${escapeHtml(note)}</p>
+<form method="post">${hidden}
+<label for="${escapeHtml(field)}">${escapeHtml(label)}</label>
+<input id="${escapeHtml(field)}" name="${escapeHtml(field)}" value="${escapeHtml(example)}" autocomplete="username" required>
+<button type="submit">Sign in</button></form>`,
+    new URL(params.get('redirect_uri') ?? '').origin,
   );
 }
