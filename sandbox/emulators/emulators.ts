@@ -14,8 +14,9 @@ import type { LocalEventBus } from './eventbridge/bus.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import { type HandlerResolver, LocalFunctions } from './functions.ts';
 import { managedLoginsOf } from './http-api/from-template.ts';
-import type { LocalJwtIssuer, SignInSubject } from './http-api/jwt-issuer.ts';
+import type { LocalJwtIssuer, SignInSubject, TokenIssuer } from './http-api/jwt-issuer.ts';
 import type { LocalManagedLogin } from './http-api/managed-login.ts';
+import type { LocalOidcProvider } from './http-api/oidc-provider.ts';
 import type { IamCredentials } from './http-api/sigv4.ts';
 import { SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
 import { AWS_JSON_AUTHORIZATION } from './iam-actions.ts';
@@ -28,6 +29,7 @@ import { LocalSms } from './sms.ts';
 import { startCognito } from './start-cognito.ts';
 import { startEventBus } from './start-eventbridge.ts';
 import { startHttpApi } from './start-http-api.ts';
+import { type OidcProviderSettings, startOidcProviders } from './start-oidc.ts';
 import { startPipes } from './start-pipes.ts';
 import { type LocalSes, startSes } from './start-ses.ts';
 import { startStepFunctions } from './start-stepfunctions.ts';
@@ -65,6 +67,8 @@ export interface EmulatorOptions {
   readonly signInSubject?: SignInSubject;
   /** Detail fields each event's bus log line names (field to label); none by default. */
   readonly eventLogFields?: Readonly<Record<string, string>>;
+  /** OpenID Connect providers outside AWS the template's JWT authorizers name; none by default. */
+  readonly oidcProviders?: readonly OidcProviderSettings[];
 }
 
 /** Where the emulators answer. */
@@ -100,6 +104,8 @@ export interface Emulators {
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** The managed-login domain of each user pool that has one. */
   readonly managedLogins: readonly LocalManagedLogin[];
+  /** The local OpenID Connect providers, by the issuer the template names. */
+  readonly oidcProviders: ReadonlyMap<string, LocalOidcProvider>;
   /** IAM as the template defines it: each function's credentials, and every decision taken. */
   readonly iam: SandboxIam;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
@@ -139,6 +145,8 @@ async function startAll(options: EmulatorOptions, started: Started): Promise<Emu
   progress('starting the HTTP API');
   const api = await startHttpApi({
     ...doors,
+    // The template names each issuer as AWS sees it: a Cognito pool's, or an OIDC provider's `https://` URL.
+    issuers: new Map<string, TokenIssuer>([...doors.issuers, ...doors.oidcProviders]),
     functions: doors.functions,
     httpApiCaller: options.httpApiCaller,
     appUrl: options.appUrl,
@@ -160,6 +168,7 @@ interface FrontDoors {
   readonly serveAws: (handler: RequestListener) => void;
   readonly issuers: Map<string, LocalJwtIssuer>;
   readonly managedLogins: LocalManagedLogin[];
+  readonly oidcProviders: Map<string, LocalOidcProvider>;
   readonly streams: LocalDynamoDbStreams;
   readonly dynamodb: LocalDynamoDb;
   readonly faults: ServiceFaults;
@@ -197,6 +206,7 @@ async function startFrontDoors(
   });
   // The app's URL stands for the distribution's in callback URLs and CORS origins.
   const managedLogins = managedLoginsOf(resolver, issuers, awsBase, options.appUrl);
+  const oidcProviders = await startOidcProviders(options.oidcProviders ?? [], awsBase, options.appUrl);
 
   progress('starting DynamoDB (dynalite) and its streams');
   const streams = new LocalDynamoDbStreams(resolver, log);
@@ -223,6 +233,7 @@ async function startFrontDoors(
     serveAws,
     issuers,
     managedLogins,
+    oidcProviders,
     streams,
     dynamodb,
     faults: fronts.faults,
@@ -338,6 +349,7 @@ function running(
     resolver: parts.resolver,
     issuers: parts.issuers,
     managedLogins: parts.managedLogins,
+    oidcProviders: parts.oidcProviders,
     iam: parts.iam,
     sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
     settled,
