@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
@@ -26,11 +26,11 @@ import { driverAppSource } from './built-assets.ts';
 /** Props for {@link DriverAppHosting}. */
 export interface DriverAppHostingProps {
   /**
-   * Origins besides its own the app may call (Content-Security-Policy `connect-src`): the verify API and the
-   * user pool's issuer and login domain. The distribution cannot name the API's own URL (the API's CORS and the
-   * pool client's callback name the distribution), so API Gateway is allowed by region.
+   * Sources besides its own origin the app may call (Content-Security-Policy `connect-src`); more are added
+   * with {@link DriverAppHosting.allowConnectionsTo} (this deployment's API and sign-in endpoints).
+   * @default none
    */
-  readonly connectSources: readonly string[];
+  readonly connectSources?: readonly string[];
   /**
    * What happens to the app's buckets when the stack is deleted (the app can be deployed again).
    * @default RemovalPolicy.DESTROY with autoDeleteObjects off: a non-empty bucket stays
@@ -41,10 +41,12 @@ export interface DriverAppHostingProps {
 /** The app's runtime settings, written as `config.json` next to it at deploy time. */
 export interface DriverAppRuntimeConfig {
   readonly apiUrl: string;
+  /** The drivers' issuer; the app reads its endpoints from the discovery document under it. */
   readonly authority: string;
   readonly clientId: string;
   readonly scope: string;
-  readonly authDomain: string;
+  /** Cognito's managed-login domain (`/logout`, `/oauth2/revoke`); absent for another OIDC provider. */
+  readonly authDomain?: string;
 }
 
 /**
@@ -61,9 +63,11 @@ export class DriverAppHosting extends Construct {
   public readonly headersPolicy: ResponseHeadersPolicy;
   /** `https://<distribution domain>`, the app's URL (no trailing slash). */
   public readonly url: string;
+  private readonly connectSources: string[];
 
-  constructor(scope: Construct, id: string, props: DriverAppHostingProps) {
+  constructor(scope: Construct, id: string, props: DriverAppHostingProps = {}) {
     super(scope, id);
+    this.connectSources = [...(props.connectSources ?? [])];
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     this.logBucket = new Bucket(this, 'AccessLogs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
@@ -92,7 +96,10 @@ export class DriverAppHosting extends Construct {
       comment: 'Secure Delivery driver app: CSP, HSTS, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: driverAppContentSecurityPolicy(props.connectSources),
+          // Read at synth: the API and sign-in sources are added after the distribution exists.
+          contentSecurityPolicy: Lazy.string({
+            produce: () => driverAppContentSecurityPolicy(this.connectSources),
+          }),
           override: true,
         },
         strictTransportSecurity: {
@@ -146,6 +153,14 @@ export class DriverAppHosting extends Construct {
       },
     );
     this.url = `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /**
+   * Lets the app call `sources` (Content-Security-Policy `connect-src`): exact origins or URL prefixes
+   * (`https://host/path/`), tokens resolved by CloudFormation included.
+   */
+  allowConnectionsTo(...sources: string[]): void {
+    this.connectSources.push(...sources);
   }
 
   /**

@@ -12,7 +12,7 @@ async function webSignIn(driverId: string, scope: string): Promise<Record<string
   if (!client) throw new Error('no web client');
   const verifier = randomBytes(32).toString('base64url');
   const redirectUri = `${appUrl}/`;
-  const authorized = await fetch(`${login.domainUrl}/oauth2/authorize`, {
+  const authorized = await fetch(login.endpoint('authorize'), {
     method: 'POST',
     redirect: 'manual',
     body: new URLSearchParams({
@@ -26,7 +26,7 @@ async function webSignIn(driverId: string, scope: string): Promise<Record<string
     }),
   });
   const code = new URL(authorized.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const tokens = await fetch(`${login.domainUrl}/oauth2/token`, {
+  const tokens = await fetch(login.endpoint('token'), {
     method: 'POST',
     body: new URLSearchParams({
       grant_type: 'authorization_code',

@@ -68,7 +68,8 @@ export class LocalOidcProvider extends LocalAuthorizationServer {
         const state = params.get('state');
         return { returnTo: state === null ? returnTo : withQuery(returnTo, { state }) };
       },
-      pageNote: "Sandbox only: this stands in for the organisation's OpenID Connect provider and its sign-in.",
+      pageNote:
+        "Sandbox only: this stands in for the organisation's OpenID Connect provider and its sign-in.",
       cookieName: 'oidc_session',
       sessionSeconds: SESSION_SECONDS,
     });
