@@ -63,6 +63,8 @@ export class DriverAppHosting extends Construct {
   public readonly headersPolicy: ResponseHeadersPolicy;
   /** `https://<distribution domain>`, the app's URL (no trailing slash). */
   public readonly url: string;
+  /** The `config.json` the deployment writes, once {@link deploy} ran. */
+  public config?: DriverAppRuntimeConfig;
   private readonly connectSources: string[];
 
   constructor(scope: Construct, id: string, props: DriverAppHostingProps = {}) {
@@ -168,6 +170,7 @@ export class DriverAppHosting extends Construct {
    * Browsers revalidate every file (`no-cache`); the service worker keeps the shell for offline starts.
    */
   deploy(config: DriverAppRuntimeConfig): BucketDeployment {
+    this.config = config;
     const deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
       sources: [driverAppSource(), Source.jsonData('config.json', config)],

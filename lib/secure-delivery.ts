@@ -1,4 +1,4 @@
-import { Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
