@@ -48,6 +48,8 @@ export interface DriverIdentityBindOptions {
   readonly refreshTokenValidity: Duration;
   /** The drivers' web app, when there is one: its URL and login-domain prefix. */
   readonly webApp?: { readonly url: string; readonly loginDomainPrefix: string };
+  /** The mail identity notifications to drivers come from (Cognito threat protection). */
+  readonly mail?: { readonly senderEmail: string; readonly identityArn: string };
 }
 
 /** How the drivers' web app signs in: its `config.json` values and the origins it must reach. */
@@ -121,6 +123,9 @@ class CognitoDrivers extends DriverIdentity {
       accessTokenValidity: options.accessTokenValidity,
       refreshTokenValidity: options.refreshTokenValidity,
       ...(options.webApp ? { webApp: options.webApp } : {}),
+      ...(options.mail
+        ? { riskNotifications: { from: options.mail.senderEmail, sourceArn: options.mail.identityArn } }
+        : {}),
     });
     const { webClient, loginDomainUrl } = pool;
     return {

@@ -152,6 +152,7 @@ export class SecureDelivery extends Construct {
     const boundDrivers = drivers.bind(this, {
       accessTokenValidity: Duration.minutes(settings.driverAccessTokenMinutes),
       refreshTokenValidity: Duration.hours(settings.driverRefreshTokenHours),
+      mail: { senderEmail: this.mail.senderEmail, identityArn: this.mail.identityArn },
       ...(this.driverApp
         ? { webApp: { url: this.driverApp.url, loginDomainPrefix: settings.driverLoginDomainPrefix } }
         : {}),
