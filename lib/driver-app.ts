@@ -57,7 +57,7 @@ export interface DriverAppRuntimeConfig {
 export class DriverAppHosting extends Construct {
   /** Holds the built app; readable only by the distribution. */
   public readonly bucket: Bucket;
-  /** Access logs of the bucket and the distribution. */
+  /** The app bucket's server access logs (the distribution keeps no viewer log). */
   public readonly logBucket: Bucket;
   public readonly distribution: Distribution;
   public readonly headersPolicy: ResponseHeadersPolicy;
@@ -75,7 +75,7 @@ export class DriverAppHosting extends Construct {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      // CloudFront standard logging writes with an ACL, so this bucket keeps object-writer ownership.
+      // S3 server access logging writes with the log-delivery ACL, so this bucket keeps object-writer ownership.
       objectOwnership: ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy,
@@ -133,9 +133,8 @@ export class DriverAppHosting extends Construct {
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
-      enableLogging: true,
-      logBucket: this.logBucket,
-      logFilePrefix: 'distribution/',
+      // No viewer log: its request line would keep the OAuth callback's `code` and `state` (docs/driver-app.md).
+      enableLogging: false,
     });
     Validations.of(this.distribution).acknowledge(
       {
@@ -147,6 +146,11 @@ export class DriverAppHosting extends Construct {
         id: 'AwsSolutions-CFR1',
         reason:
           'Drivers deliver wherever the carrier operates; sign-in and the API decide who may act, not geography.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          "A viewer log's request line keeps the sign-in callback's authorization code and state (cs-uri-query; legacy logs cannot drop a field, standard logging v2 is configured in us-east-1 only). The distribution serves static files; sign-ins are logged by the identity provider, every API call in the API's access log, and origin fetches in the bucket's server access log.",
       },
       {
         id: 'AwsSolutions-CFR2',

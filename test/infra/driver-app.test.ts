@@ -62,6 +62,20 @@ describe('driver app hosting', () => {
     });
   });
 
+  it('keeps the sign-in callback’s code and state out of every log: no viewer log, and no query string reaches the bucket’s access log', () => {
+    // Act
+    const [, distribution] = only('AWS::CloudFront::Distribution');
+    const config = distribution.Properties.DistributionConfig as {
+      Logging?: unknown;
+      DefaultCacheBehavior: { CachePolicyId: string; OriginRequestPolicyId?: string };
+    };
+
+    // Assess: the managed CachingOptimized policy keys on no query string, so CloudFront forwards none.
+    expect(config.Logging).toBeUndefined();
+    expect(config.DefaultCacheBehavior.CachePolicyId).toBe('658327ea-f89d-4fab-a63d-7e88639e58f6');
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
+  });
+
   it('serves it through CloudFront over HTTPS only, with origin access control and the security headers policy', () => {
     // Act
     const [, distribution] = only('AWS::CloudFront::Distribution');
@@ -89,7 +103,7 @@ describe('driver app hosting', () => {
       },
     });
     expect(config.DefaultRootObject).toBe('index.html');
-    expect(config.Logging).toBeDefined();
+    expect(config.Logging).toBeUndefined();
     const headers = (
       policy.Properties.ResponseHeadersPolicyConfig as {
         SecurityHeadersConfig: Record<string, Record<string, unknown>>;
