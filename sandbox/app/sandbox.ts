@@ -12,7 +12,12 @@ import { close, listen } from '../emulators/net.ts';
 import { loadTemplate, type SandboxEnv, type Template } from '../emulators/template.ts';
 import { createDriverAppServer, driverAppConfigOf } from './driver-app-server.ts';
 import { secureDeliveryHandlers } from './handlers.ts';
-import { DRIVER_SIGN_IN, EVENT_LOG_FIELDS, SANDBOX_OIDC_PROVIDER } from './settings.ts';
+import {
+  DRIVER_SIGN_IN,
+  EVENT_LOG_FIELDS,
+  SANDBOX_DRIVER_PASSWORD,
+  SANDBOX_OIDC_PROVIDER,
+} from './settings.ts';
 import { type SandboxDrivers, synthesizeTemplate } from './synth.ts';
 
 /** Ports the sandbox listens on: the emulators' and the driver app's; 0 picks a free one (tests). */
@@ -62,6 +67,9 @@ export interface SandboxEndpoints {
   readonly driverTokenUrl: string;
   /** Who the drivers sign in with: the pool's managed login (`cognito`) or the local OIDC provider (`oidc`). */
   readonly drivers: SandboxDrivers;
+  /** The drivers' pool and the handheld's app client (SRP sign-in), as stack outputs name them; Cognito only. */
+  readonly driverUserPoolId?: string;
+  readonly driverClientId?: string;
   /** The drivers' web app (sign-in through the local managed login or OIDC provider). */
   readonly driverAppUrl: string;
   readonly stepFunctionsEndpoint: string;
@@ -168,6 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       httpApiCaller: { userName: 'shop-backend', credentials: SHOP_BACKEND_CREDENTIALS },
       signInSubject: DRIVER_SIGN_IN,
       eventLogFields: EVENT_LOG_FIELDS,
+      userPassword: SANDBOX_DRIVER_PASSWORD,
       ...(drivers === 'oidc' ? { oidcProviders: [SANDBOX_OIDC_PROVIDER] } : {}),
     });
     const { resolver } = emulators;
@@ -195,6 +204,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       dynamodbEndpoint: emulators.endpoints.dynamodbEndpoint,
       driverTokenUrl: provider ? `${provider.issuerUrl}/_sandbox/token` : `${awsBase}/cognito/token`,
       drivers,
+      ...handheldSignInOf(resolver),
       driverAppUrl,
       stepFunctionsEndpoint: awsBase,
       secretsManagerEndpoint: awsBase,
@@ -245,4 +255,18 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
     await listen(probe, ports[key] ?? 0, name);
     await close(probe);
   }
+}
+
+/** The pool and the app client whose `ExplicitAuthFlows` allow SRP (the handheld's), when the template has one. */
+function handheldSignInOf(
+  resolver: Emulators['resolver'],
+): Pick<SandboxEndpoints, 'driverUserPoolId' | 'driverClientId'> {
+  const handheld = resolver
+    .resourcesOfType('AWS::Cognito::UserPoolClient')
+    .find(([, client]) =>
+      JSON.stringify(client.Properties?.ExplicitAuthFlows ?? []).includes('ALLOW_USER_SRP_AUTH'),
+    );
+  if (!handheld) return {};
+  const poolId = (resolver.resolve(handheld[1].Properties ?? {}) as { UserPoolId: string }).UserPoolId;
+  return { driverUserPoolId: poolId, driverClientId: resolver.ref(handheld[0]) };
 }

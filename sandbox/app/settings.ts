@@ -15,6 +15,12 @@ export const DRIVER_SIGN_IN: SignInSubject = {
   attribute: ENVIRONMENT.DRIVER_ID_ATTRIBUTE.default,
 };
 
+/**
+ * Every sandbox driver's password, for the handheld's SRP sign-in (`InitiateAuth` `USER_SRP_AUTH`, as the
+ * carrier's handheld signs in); the sandbox asks no second factor.
+ */
+export const SANDBOX_DRIVER_PASSWORD = 'Sandbox-Driver-1!';
+
 /** Detail fields the bus names in its log line for each event (`parcel=P-1`), so a parcel's events can be followed. */
 export const EVENT_LOG_FIELDS: Readonly<Record<string, string>> = { parcelId: 'parcel' };
 

@@ -8,6 +8,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { AwsJsonError } from './aws-protocol.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
 import { createAwsRequestHandler } from './aws-server.ts';
+import { type AuthEvent, cognitoUserApi } from './cognito-user-api.ts';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
@@ -67,6 +68,8 @@ export interface EmulatorOptions {
   readonly signInSubject?: SignInSubject;
   /** Detail fields each event's bus log line names (field to label); none by default. */
   readonly eventLogFields?: Readonly<Record<string, string>>;
+  /** Every user pool user's password, for SRP sign-ins through `InitiateAuth`; none (every SRP sign-in fails) by default. */
+  readonly userPassword?: string;
   /** OpenID Connect providers outside AWS the template's JWT authorizers name; none by default. */
   readonly oidcProviders?: readonly OidcProviderSettings[];
 }
@@ -104,6 +107,8 @@ export interface Emulators {
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** The managed-login domain of each user pool that has one. */
   readonly managedLogins: readonly LocalManagedLogin[];
+  /** Every sign-in through the user pools' API, with the device data (`UserContextData`) it carried. */
+  readonly userAuthEvents: readonly AuthEvent[];
   /** The local OpenID Connect providers, by the issuer the template names. */
   readonly oidcProviders: ReadonlyMap<string, LocalOidcProvider>;
   /** IAM as the template defines it: each function's credentials, and every decision taken. */
@@ -246,6 +251,7 @@ interface Services {
   readonly stepFunctions: LocalStepFunctions;
   readonly pipes: LocalPipes;
   readonly sms: LocalSms;
+  readonly userAuthEvents: readonly AuthEvent[];
 }
 
 /**
@@ -288,6 +294,7 @@ async function startServices(
 
   const sms = new LocalSms(resolver);
   const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesEndpoint: doors.ses.endpoint });
+  const userApi = cognitoUserApi({ resolver, issuers: doors.issuers, password: options.userPassword });
   doors.serveAws(
     createAwsRequestHandler({
       resolver,
@@ -304,11 +311,12 @@ async function startServices(
         const denial = await iam.authorizeSigned(request.headers, requests);
         if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
       },
+      unsignedOperations: userApi.operations,
       fallback: (request, response, body) =>
         routeAwsRequest(routes, { request, response, body, url: new URL(request.url ?? '/', doors.awsBase) }),
     }),
   );
-  return { bus, stepFunctions, pipes, sms };
+  return { bus, stepFunctions, pipes, sms, userAuthEvents: userApi.authEvents };
 }
 
 /** The running emulators: their endpoints and parts, `settled` and `stop`. */
@@ -350,6 +358,7 @@ function running(
     issuers: parts.issuers,
     managedLogins: parts.managedLogins,
     oidcProviders: parts.oidcProviders,
+    userAuthEvents: parts.userAuthEvents,
     iam: parts.iam,
     sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
     settled,
