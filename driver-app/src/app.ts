@@ -258,7 +258,11 @@ async function endShift(manager: UserManager, config: AppConfig): Promise<void> 
   await manager.revokeTokens(['refresh_token']).catch(() => undefined);
   if (!config.authDomain) {
     // RP-initiated logout: the ID token names the session; back to the app's URL (post_logout_redirect_uri).
-    await manager.signoutRedirect();
+    // A provider without an end-session endpoint: the tokens are gone, its session is its own to end.
+    await manager.signoutRedirect().catch(async () => {
+      await manager.removeUser();
+      showSignedIn(null);
+    });
     return;
   }
   await manager.removeUser();
