@@ -67,6 +67,7 @@ const FREE_WHEN_IDLE = new Set([
   'AWS::Cognito::UserPoolClient',
   'AWS::Cognito::UserPoolDomain',
   'AWS::Cognito::UserPoolResourceServer',
+  'AWS::Cognito::UserPoolRiskConfigurationAttachment',
   'AWS::EventSchemas::Registry',
   'AWS::EventSchemas::Schema',
   'AWS::Events::EventBus',

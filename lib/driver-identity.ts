@@ -1,4 +1,4 @@
-import { type Duration, Stack, Token } from 'aws-cdk-lib';
+import { type Duration, Token } from 'aws-cdk-lib';
 import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
@@ -33,6 +33,13 @@ export interface OidcDriverIdentityOptions {
   readonly scope: string;
   /** The access-token claim holding the carrier's own id of the driver, e.g. `employee_id`. */
   readonly driverIdClaim: string;
+  /**
+   * The client id the drivers' web app signs in with at the provider: a public client (no secret) with the
+   * authorization code grant and PKCE, allowed the scopes `openid` and {@link scope}, whose redirect and
+   * post-logout redirect URI is the app's URL with a trailing slash (`sd.driverAppUrl` + `/`).
+   * @default none: required when the construct deploys the driver app (`driverApp`, default true)
+   */
+  readonly webClientId?: string;
 }
 
 /** What the construct needs to bind the drivers' identity provider. */
@@ -41,6 +48,21 @@ export interface DriverIdentityBindOptions {
   readonly refreshTokenValidity: Duration;
   /** The drivers' web app, when there is one: its URL and login-domain prefix. */
   readonly webApp?: { readonly url: string; readonly loginDomainPrefix: string };
+  /** The mail identity notifications to drivers come from (Cognito threat protection). */
+  readonly mail?: { readonly senderEmail: string; readonly identityArn: string };
+}
+
+/** How the drivers' web app signs in: its `config.json` values and the origins it must reach. */
+export interface DriverWebSignIn {
+  /** The issuer URL (OIDC discovery lives under it). */
+  readonly authority: string;
+  readonly clientId: string;
+  /** Scopes the app asks for, space-separated. */
+  readonly scope: string;
+  /** Cognito's managed-login domain (its `/logout` and `/oauth2/revoke`); absent for another provider. */
+  readonly authDomain?: string;
+  /** Content-Security-Policy `connect-src` sources the sign-in needs: the issuer's discovery, the token endpoint. */
+  readonly connectSources: readonly string[];
 }
 
 /** The drivers' identity provider as the construct wires it. */
@@ -55,6 +77,8 @@ export interface BoundDriverIdentity {
   readonly driverIdClaim: string;
   /** The Cognito pool and its clients, for Cognito. */
   readonly pool?: DriverPool;
+  /** How the drivers' web app signs in, when there is one. */
+  readonly webSignIn?: DriverWebSignIn;
 }
 
 /**
@@ -78,9 +102,6 @@ export abstract class DriverIdentity {
   /** Who issues the drivers' tokens. */
   abstract readonly provider: 'cognito' | 'oidc';
 
-  /** Origins the drivers' web app signs in at (its Content-Security-Policy `connect-src`). */
-  abstract signInOrigins(scope: Construct, loginDomainPrefix: string): string[];
-
   /** Creates what this provider needs under `scope` and the API's authorizer. */
   abstract bind(scope: Construct, options: DriverIdentityBindOptions): BoundDriverIdentity;
 }
@@ -95,14 +116,6 @@ class CognitoDrivers extends DriverIdentity {
     customAttributeName(this.driverIdAttribute, 'DriverIdentity.cognito: driverIdAttribute');
   }
 
-  signInOrigins(scope: Construct, loginDomainPrefix: string): string[] {
-    const region = this.options.userPool?.env.region ?? Stack.of(scope).region;
-    return [
-      `https://cognito-idp.${region}.amazonaws.com`,
-      `https://${loginDomainPrefix}.auth.${region}.amazoncognito.com`,
-    ];
-  }
-
   bind(scope: Construct, options: DriverIdentityBindOptions): BoundDriverIdentity {
     const pool = new DriverPool(scope, 'Drivers', {
       ...(this.options.userPool ? { userPool: this.options.userPool } : {}),
@@ -110,15 +123,31 @@ class CognitoDrivers extends DriverIdentity {
       accessTokenValidity: options.accessTokenValidity,
       refreshTokenValidity: options.refreshTokenValidity,
       ...(options.webApp ? { webApp: options.webApp } : {}),
+      ...(options.mail
+        ? { riskNotifications: { from: options.mail.senderEmail, sourceArn: options.mail.identityArn } }
+        : {}),
     });
+    const { webClient, loginDomainUrl } = pool;
     return {
       authorizer: new HttpUserPoolAuthorizer('Drivers', pool.userPool, {
-        userPoolClients: [pool.handheldClient, ...(pool.webClient ? [pool.webClient] : [])],
+        userPoolClients: [pool.handheldClient, ...(webClient ? [webClient] : [])],
         userPoolRegion: pool.region,
       }),
       provider: 'cognito',
       driverIdClaim: pool.driverIdClaim,
       pool,
+      ...(webClient && loginDomainUrl
+        ? {
+            webSignIn: {
+              authority: pool.issuerUrl,
+              clientId: webClient.userPoolClientId,
+              scope: `openid ${pool.verifyScope}`,
+              authDomain: loginDomainUrl,
+              // This pool's issuer path only (its discovery document), and its login domain (token, revoke).
+              connectSources: [`${pool.issuerUrl}/`, loginDomainUrl],
+            },
+          }
+        : {}),
     };
   }
 }
@@ -150,12 +179,24 @@ class OidcDrivers extends DriverIdentity {
       );
   }
 
-  signInOrigins(): string[] {
-    return [new URL(this.options.issuer).origin];
-  }
-
-  bind(): BoundDriverIdentity {
+  bind(_scope: Construct, options: DriverIdentityBindOptions): BoundDriverIdentity {
+    const { issuer, scope, webClientId } = this.options;
+    if (options.webApp && (webClientId === undefined || webClientId.trim() === ''))
+      throw new Error(
+        "DriverIdentity.oidc: webClientId must name the drivers' web app's client at the provider (public, code grant with PKCE, redirect and post-logout URI the app's URL), or set driverApp: false",
+      );
     return {
+      ...(options.webApp && webClientId
+        ? {
+            webSignIn: {
+              authority: issuer,
+              clientId: webClientId,
+              scope: `openid ${scope}`,
+              // The provider's origin: discovery, and the token and end-session endpoints beside it.
+              connectSources: [Token.isUnresolved(issuer) ? issuer : new URL(issuer).origin],
+            },
+          }
+        : {}),
       authorizer: new HttpJwtAuthorizer('Drivers', this.options.issuer, {
         jwtAudience: [...this.options.audience],
       }),

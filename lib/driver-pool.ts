@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnManagedLoginBranding,
+  CfnUserPoolRiskConfigurationAttachment,
   ClientAttributes,
   FeaturePlan,
   type IUserPool,
@@ -68,6 +69,13 @@ export interface DriverPoolProps {
    * @default the contract's DRIVER_ID_CLAIM default, `driver_id`
    */
   readonly driverIdClaim?: string;
+  /**
+   * Who threat protection's notification emails come from (a created pool's risk configuration): the
+   * sender address and the SES identity that lets Cognito send as it (its sending authorization policy
+   * must allow `cognito-idp.amazonaws.com`, docs/integrate.md).
+   * @default no notification emails; risky sign-ins are still blocked
+   */
+  readonly riskNotifications?: { readonly from: string; readonly sourceArn: string };
 }
 
 /** The web app's sign-in settings. */
@@ -113,6 +121,8 @@ export class DriverPool extends Construct {
   public readonly driverIdAttribute: string;
   /** The access-token claim the trigger copies the driver id into. */
   public readonly driverIdClaim: string;
+  /** Threat protection's answers (a created pool; an existing pool keeps its owner's). */
+  public riskConfiguration?: CfnUserPoolRiskConfigurationAttachment;
 
   /** The pool's region (an imported pool's, from its ARN). */
   public get region(): string {
@@ -149,6 +159,7 @@ export class DriverPool extends Construct {
         });
     this.userPool = props.userPool ?? (created as UserPool);
     this.triggerAttached = created !== undefined;
+    if (created) this.blockRiskySignIns(created, props.riskNotifications);
     const verify = new ResourceServerScope({
       scopeName: VERIFY_SCOPE_NAME,
       scopeDescription: 'Verify a handover code at the door',
@@ -229,6 +240,33 @@ export class DriverPool extends Construct {
       this.loginDomainUrl = `https://${props.webApp.loginDomainPrefix}.auth.${this.region}.amazoncognito.com`;
     }
     this.issuerUrl = `https://cognito-idp.${this.region}.amazonaws.com/${this.userPool.userPoolId}`;
+  }
+
+  /**
+   * Threat protection's automated answers for every client (SRP sign-ins from the handheld with its
+   * `UserContextData`, managed login): a high-risk sign-in is blocked, a medium-risk one must pass MFA, both
+   * with an email to the driver from the deployment's mail identity; known-compromised credentials are
+   * blocked at sign-in and password change.
+   */
+  private blockRiskySignIns(pool: UserPool, notify: DriverPoolProps['riskNotifications']): void {
+    this.riskConfiguration = new CfnUserPoolRiskConfigurationAttachment(this, 'RiskConfiguration', {
+      userPoolId: pool.userPoolId,
+      clientId: 'ALL',
+      accountTakeoverRiskConfiguration: {
+        actions: {
+          highAction: { eventAction: 'BLOCK', notify: notify !== undefined },
+          mediumAction: { eventAction: 'MFA_REQUIRED', notify: notify !== undefined },
+          lowAction: { eventAction: 'NO_ACTION', notify: false },
+        },
+        ...(notify
+          ? { notifyConfiguration: { from: notify.from, replyTo: notify.from, sourceArn: notify.sourceArn } }
+          : {}),
+      },
+      compromisedCredentialsRiskConfiguration: {
+        actions: { eventAction: 'BLOCK' },
+        eventFilter: ['SIGN_IN', 'PASSWORD_CHANGE'],
+      },
+    });
   }
 }
 

@@ -4,6 +4,7 @@ import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   ConfigurationSet,
+  ConfigurationSetTlsPolicy,
   EmailIdentity,
   EmailSendingEvent,
   EventDestination,
@@ -35,8 +36,9 @@ export interface MailProps {
   readonly senderIdentityArn?: string;
   /**
    * Name of an SES configuration set that already exists; it must publish the {@link SES_STATUS_EVENTS} to the
-   * account's default event bus, or no code email gets a delivery status (docs/integrate.md).
-   * @default a configuration set created here, with that event destination
+   * account's default event bus, or no code email gets a delivery status, and should require TLS
+   * (`DeliveryOptions.TlsPolicy: REQUIRE`), or a code may travel over plaintext SMTP (docs/integrate.md).
+   * @default a configuration set created here, with that event destination and TLS required
    */
   readonly configurationSetName?: string;
 }
@@ -79,7 +81,11 @@ export class Mail extends Construct {
         props.configurationSetName,
       );
     } else {
-      const created = new ConfigurationSet(this, 'ConfigurationSet', { reputationMetrics: true });
+      const created = new ConfigurationSet(this, 'ConfigurationSet', {
+        reputationMetrics: true,
+        // A code never travels over plaintext SMTP: SES refuses delivery to a server without TLS.
+        tlsPolicy: ConfigurationSetTlsPolicy.REQUIRE,
+      });
       // SES publishes to the default bus only; a rule there takes this configuration set's events.
       created.addEventDestination('ToDefaultBus', {
         destination: EventDestination.eventBus(EventBus.fromEventBusName(this, 'DefaultBus', 'default')),

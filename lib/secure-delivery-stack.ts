@@ -2,6 +2,7 @@ import { Arn, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { readConfig, type SecureDeliveryConfig } from './config.ts';
+import type { DriverIdentity } from './driver-identity.ts';
 import { SecureDelivery } from './secure-delivery.ts';
 
 /** Props for {@link SecureDeliveryStack}. */
@@ -11,6 +12,11 @@ export interface SecureDeliveryStackProps extends StackProps {
    * @default readConfig(this.node)
    */
   readonly config?: Partial<SecureDeliveryConfig>;
+  /**
+   * Who the drivers are (the sandbox's OIDC mode passes `DriverIdentity.oidc`).
+   * @default DriverIdentity.cognito()
+   */
+  readonly drivers?: DriverIdentity;
 }
 
 /**
@@ -31,6 +37,7 @@ export class SecureDeliveryStack extends Stack {
         : Arn.format({ service: 'ses', resource: 'identity', resourceName: config.senderEmail }, this));
     const sd = new SecureDelivery(this, 'Default', {
       carrierEventSource: config.eventSource,
+      ...(props.drivers ? { drivers: props.drivers } : {}),
       mail: { senderEmail: config.senderEmail, ...(senderIdentityArn ? { senderIdentityArn } : {}) },
       ...(config.smsOriginationIdentityArn
         ? {

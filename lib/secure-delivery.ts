@@ -1,4 +1,4 @@
-import { Aspects, Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -69,7 +69,8 @@ export interface SecureDeliveryProps {
    */
   readonly encryptionKey?: IKey;
   /**
-   * The drivers' web app (S3 and CloudFront), signing in through the Cognito pool's managed login.
+   * The drivers' web app (S3 and CloudFront), signing in through the Cognito pool's managed login or the
+   * OIDC provider (`DriverIdentity.oidc({ webClientId })`).
    * @default true
    */
   readonly driverApp?: boolean;
@@ -128,11 +129,6 @@ export class SecureDelivery extends Construct {
     this.settings = settings;
     const drivers = props.drivers ?? DriverIdentity.cognito();
     const withApp = props.driverApp ?? true;
-    if (withApp && drivers.provider !== 'cognito')
-      throw new Error(
-        'driverApp: the drivers\u2019 web app signs in through a Cognito pool only so far; set driverApp: false with DriverIdentity.oidc',
-      );
-    const region = Stack.of(this).region;
 
     this.events = new DeliveryEvents(this, 'Events', {
       ...(props.eventBus ? { bus: props.eventBus } : {}),
@@ -150,17 +146,13 @@ export class SecureDelivery extends Construct {
     this.mail = new Mail(this, 'Mail', props.mail);
 
     if (withApp) {
-      this.driverApp = new DriverAppHosting(this, 'DriverApp', {
-        connectSources: [
-          `https://*.execute-api.${region}.amazonaws.com`,
-          ...drivers.signInOrigins(this, settings.driverLoginDomainPrefix),
-        ],
-      });
+      this.driverApp = new DriverAppHosting(this, 'DriverApp');
       this.driverAppUrl = this.driverApp.url;
     }
     const boundDrivers = drivers.bind(this, {
       accessTokenValidity: Duration.minutes(settings.driverAccessTokenMinutes),
       refreshTokenValidity: Duration.hours(settings.driverRefreshTokenHours),
+      mail: { senderEmail: this.mail.senderEmail, identityArn: this.mail.identityArn },
       ...(this.driverApp
         ? { webApp: { url: this.driverApp.url, loginDomainPrefix: settings.driverLoginDomainPrefix } }
         : {}),
@@ -195,7 +187,9 @@ export class SecureDelivery extends Construct {
     this.deliveryApi = new DeliveryApi(this, 'DeliveryApi', {
       driverAuthorizer: boundDrivers.authorizer,
       ...(boundDrivers.jwtScopes ? { jwtScopes: boundDrivers.jwtScopes } : {}),
-      ...(this.driverApp ? { allowedOrigins: [this.driverApp.url] } : {}),
+      // Any origin, no credentials: the app's CSP names this API, so the API cannot name the app (a cycle);
+      // a bearer-token API that sets no cookie gives another origin nothing it does not already hold.
+      ...(this.driverApp ? { allowedOrigins: ['*'] } : {}),
       auditLogRetention,
       // First deployed inside VerifyApi: the API keeps its id and URL, its routes and retained logs.
       logicalIdsOf: 'VerifyApi',
@@ -259,15 +253,11 @@ export class SecureDelivery extends Construct {
       allowServicesToUseKey(this, props.encryptionKey);
     }
 
-    const webClient = this.driverPool?.webClient;
-    if (this.driverApp && this.driverPool && webClient && this.driverPool.loginDomainUrl) {
-      this.driverApp.deploy({
-        apiUrl: this.deliveryApi.url,
-        authority: this.driverPool.issuerUrl,
-        clientId: webClient.userPoolClientId,
-        scope: `openid ${this.driverPool.verifyScope}`,
-        authDomain: this.driverPool.loginDomainUrl,
-      });
+    if (this.driverApp && boundDrivers.webSignIn) {
+      const { connectSources, ...signIn } = boundDrivers.webSignIn;
+      // This deployment's API and sign-in endpoints only, never every API or pool in the Region.
+      this.driverApp.allowConnectionsTo(this.deliveryApi.httpApi.apiEndpoint, ...connectSources);
+      this.driverApp.deploy({ apiUrl: this.deliveryApi.url, ...signIn });
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * The driver app's page: sign-in through the pool's managed login (code + PKCE, oidc-client-ts), then the
- * handover form. The handover code lives only in its input field: it is never stored, put in a URL or
+ * The driver app's page: sign-in through the pool's managed login or another OpenID Connect provider
+ * (code + PKCE, oidc-client-ts), then the handover form. The handover code lives only in its input field: it is never stored, put in a URL or
  * history entry, or logged, and the field is emptied as soon as an answer makes it useless.
  */
 import { type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
@@ -76,11 +76,16 @@ function managerFor(config: AppConfig): UserManager {
     post_logout_redirect_uri: appUrl,
     response_type: 'code',
     scope: config.scope,
-    // Cognito's discovery document names neither; both live on the managed-login domain.
-    metadataSeed: {
-      end_session_endpoint: `${config.authDomain}/logout`,
-      revocation_endpoint: `${config.authDomain}/oauth2/revoke`,
-    },
+    // Cognito's discovery document names neither; both live on the managed-login domain. Any other
+    // provider's discovery document names its own.
+    ...(config.authDomain
+      ? {
+          metadataSeed: {
+            end_session_endpoint: `${config.authDomain}/logout`,
+            revocation_endpoint: `${config.authDomain}/oauth2/revoke`,
+          },
+        }
+      : {}),
     // Tokens in this tab's session only; refreshed on demand with the refresh token (no hidden iframe).
     userStore: new WebStorageStateStore({ store: sessionStorage }),
     automaticSilentRenew: false,
@@ -191,7 +196,8 @@ function showSignedIn(user: User | null): void {
   ui.form.hidden = user === null;
   ui.signOut.hidden = user === null;
   ui.result.hidden = true;
-  const name = user?.profile['cognito:username'] ?? user?.profile.sub;
+  // Cognito names the user in `cognito:username`, other providers in `preferred_username`.
+  const name = user?.profile['cognito:username'] ?? user?.profile.preferred_username ?? user?.profile.sub;
   ui.driver.textContent = user && typeof name === 'string' ? words.signedInAs(name) : '';
 }
 
@@ -238,6 +244,34 @@ function setUpScanning(): void {
   });
 }
 
+/**
+ * End of shift: the refresh token is revoked, then the provider's session ends too (Cognito's `/logout`
+ * with `client_id` and `logout_uri`; any other provider's `end_session_endpoint`), so nobody is signed
+ * in when the next driver picks up the handheld.
+ */
+async function endShift(manager: UserManager, config: AppConfig): Promise<void> {
+  const user = await manager.getUser();
+  if (!user) {
+    showSignedIn(null);
+    return;
+  }
+  await manager.revokeTokens(['refresh_token']).catch(() => undefined);
+  if (!config.authDomain) {
+    // RP-initiated logout: the ID token names the session; back to the app's URL (post_logout_redirect_uri).
+    // A provider without an end-session endpoint: the tokens are gone, its session is its own to end.
+    await manager.signoutRedirect().catch(async () => {
+      await manager.removeUser();
+      showSignedIn(null);
+    });
+    return;
+  }
+  await manager.removeUser();
+  const logout = new URL(`${config.authDomain}/logout`);
+  logout.searchParams.set('client_id', config.clientId);
+  logout.searchParams.set('logout_uri', new URL('./', location.href).href);
+  location.assign(logout.href);
+}
+
 async function start(): Promise<void> {
   applyWords();
   showOnlineState();
@@ -252,22 +286,18 @@ async function start(): Promise<void> {
     // Back from managed login: take the tokens, then drop the authorization code from the address bar.
     await manager.signinRedirectCallback().catch(() => undefined);
     history.replaceState(null, '', location.pathname);
+  } else if (query.has('state')) {
+    // Back from the provider's end-session endpoint.
+    await manager.signoutRedirectCallback().catch(() => undefined);
+    history.replaceState(null, '', location.pathname);
   }
   showSignedIn(await manager.getUser());
   setUpScanning();
 
-  ui.signIn.addEventListener('click', () => void manager.signinRedirect());
-  ui.signOut.addEventListener('click', async () => {
-    const user = await manager.getUser();
-    // End of shift: the refresh token is revoked, then managed login forgets the session.
-    await manager.revokeTokens(['refresh_token']).catch(() => undefined);
-    await manager.removeUser();
-    const logout = new URL(`${config.authDomain}/logout`);
-    logout.searchParams.set('client_id', config.clientId);
-    logout.searchParams.set('logout_uri', new URL('./', location.href).href);
-    if (user) location.assign(logout.href);
-    else showSignedIn(null);
-  });
+  // A shared handheld: whoever signs in types their own credentials, even while the provider remembers
+  // the previous driver (who may have closed the app without signing out).
+  ui.signIn.addEventListener('click', () => void manager.signinRedirect({ prompt: 'login' }));
+  ui.signOut.addEventListener('click', () => void endShift(manager, config));
   ui.next.addEventListener('click', () => {
     ui.parcelId.value = '';
     ui.code.value = '';

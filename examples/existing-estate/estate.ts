@@ -43,7 +43,7 @@ export class ParcelPlatformStack extends Stack {
         scope: 'Handover.Verify',
         driverIdClaim: 'employee_id',
       }),
-      // The drivers' web app signs in through Cognito only so far; the handhelds use the OIDC provider.
+      // The handhelds run the carrier's own app; with the web app on, add `webClientId` above.
       driverApp: false,
       mail: {
         senderEmail: 'parcels@notify.acme.example',

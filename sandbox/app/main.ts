@@ -1,5 +1,6 @@
 import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { REPO_ROOT } from './paths.ts';
+import type { SandboxDrivers } from './synth.ts';
 
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -15,15 +16,32 @@ function templateArgument(argv: readonly string[]): string | undefined {
   return path;
 }
 
-/** `npm start [-- --template <path>]`: the whole system on loopback until Ctrl-C. */
+/** `--drivers cognito|oidc` / `--drivers=…`, else SANDBOX_DRIVERS, else `cognito`. */
+function driversArgument(argv: readonly string[]): SandboxDrivers {
+  const index = argv.findIndex((arg) => arg === '--drivers' || arg.startsWith('--drivers='));
+  const arg = argv[index] ?? '';
+  const value =
+    index === -1
+      ? process.env.SANDBOX_DRIVERS || 'cognito'
+      : arg.includes('=')
+        ? arg.slice(arg.indexOf('=') + 1)
+        : argv[index + 1];
+  if (value !== 'cognito' && value !== 'oidc')
+    throw new Error(`--drivers must be cognito or oidc, got ${value ?? 'nothing'}`);
+  return value;
+}
+
+/** `npm start [-- --template <path>] [-- --drivers oidc]`: the whole system on loopback until Ctrl-C. */
 async function main(): Promise<void> {
   const template = templateArgument(process.argv.slice(2));
+  const drivers = driversArgument(process.argv.slice(2));
   const started = Date.now();
   const progress = (message: string) => process.stdout.write(`  … ${message}\n`);
   process.stdout.write('Secure Delivery sandbox: starting\n');
   const sandbox = await startSandbox({
     progress,
     endpointsDir: REPO_ROOT,
+    drivers,
     ...(template ? { template } : {}),
   });
   const { endpoints: e } = sandbox;
@@ -32,6 +50,7 @@ async function main(): Promise<void> {
 ┌ Secure Delivery sandbox ready in ${seconds} s ─────────────────────────────
 │ HTTP API (drivers)     ${e.apiUrl}${VERIFY_PATH}
 │ Driver app             ${e.driverAppUrl}   (sign in as any driver ID, e.g. D-DEMO)
+│ Driver sign-in         ${drivers === 'oidc' ? `OIDC provider ${sandbox.driverApp.login.endpoint('authorize').replace(/\/authorize$/, '')}` : 'Cognito managed login'}
 │ EventBridge            ${e.eventsEndpoint}   bus ${e.eventBusName}, source ${e.eventSource}
 │ Driver tokens          POST ${e.driverTokenUrl}  {"driverId":"D-1"}
 │ SES inbox (web)        ${e.sesEndpoint}/

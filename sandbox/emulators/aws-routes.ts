@@ -27,7 +27,7 @@ export interface AwsRoute {
 /** What the routes answer from; `sesEndpoint` is where the SMS inbox page links the email inbox. */
 export type AwsRouteServices = Pick<
   Emulators,
-  'bus' | 'stepFunctions' | 'sms' | 'issuers' | 'managedLogins'
+  'bus' | 'stepFunctions' | 'sms' | 'issuers' | 'managedLogins' | 'oidcProviders'
 > & {
   readonly sesEndpoint: string;
 };
@@ -42,7 +42,8 @@ const answer = (status: number, body: unknown) => (route: RouteRequest) => {
 
 /**
  * The AWS endpoint's route table, first match first: the sandbox's own views (`/_sandbox/*`: events,
- * redelivery, schedules, SMS inbox, executions), each managed-login domain, then the Cognito issuers.
+ * redelivery, schedules, SMS inbox, executions), each managed-login domain and OIDC provider, then the
+ * Cognito issuers.
  */
 export function awsRoutes(services: AwsRouteServices): readonly AwsRoute[] {
   const { bus, stepFunctions, sms } = services;
@@ -89,6 +90,13 @@ export function awsRoutes(services: AwsRouteServices): readonly AwsRoute[] {
         service: 'cognito-idp',
         matches: () => true,
         handle: ({ request, response, body }) => managedLogin.handle(request, response, body),
+      }),
+    ),
+    ...[...services.oidcProviders.values()].map(
+      (provider): AwsRoute => ({
+        service: 'oidc',
+        matches: (url) => url.pathname.startsWith('/oidc/'),
+        handle: ({ request, response, body }) => provider.handle(request, response, body),
       }),
     ),
     {

@@ -184,6 +184,8 @@ export function createAwsRequestHandler(options: {
     raw: Buffer,
   ) => Promise<void>;
   fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+  /** Operations AWS takes unsigned (a user pool's sign-in), by X-Amz-Target; `authorize` is not asked. */
+  unsignedOperations?: Record<string, Operation>;
   /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
   authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
 }): RequestListener {
@@ -211,9 +213,10 @@ export function createAwsRequestHandler(options: {
           return;
         }
         const authorizeKms = options.authorizeKms;
+        const unsigned = options.unsignedOperations?.[target];
         const operation: Operation | undefined = LocalKms.targets.includes(target)
           ? (parsed) => kms.handle(target, parsed, authorizeKms && ((call) => authorizeKms(call, request)))
-          : operations[target];
+          : (unsigned ?? operations[target]);
         if (!operation)
           throw new AwsJsonError('UnknownOperationException', `The sandbox does not implement ${target}`);
         let parsed: Record<string, unknown>;
@@ -222,7 +225,7 @@ export function createAwsRequestHandler(options: {
         } catch (error) {
           throw new AwsJsonError('SerializationException', 'Request body is not JSON', { cause: error });
         }
-        await options.authorize?.(request, target, parsed, body);
+        if (!unsigned) await options.authorize?.(request, target, parsed, body);
         sendJson(response, 200, await operation(parsed), contentType);
       } catch (error) {
         const failure =

@@ -8,14 +8,16 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { AwsJsonError } from './aws-protocol.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
 import { createAwsRequestHandler } from './aws-server.ts';
+import { type AuthEvent, cognitoUserApi } from './cognito-user-api.ts';
 import { type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import { type HandlerResolver, LocalFunctions } from './functions.ts';
 import { managedLoginsOf } from './http-api/from-template.ts';
-import type { LocalJwtIssuer, SignInSubject } from './http-api/jwt-issuer.ts';
+import type { LocalJwtIssuer, SignInSubject, TokenIssuer } from './http-api/jwt-issuer.ts';
 import type { LocalManagedLogin } from './http-api/managed-login.ts';
+import type { LocalOidcProvider } from './http-api/oidc-provider.ts';
 import type { IamCredentials } from './http-api/sigv4.ts';
 import { SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
 import { AWS_JSON_AUTHORIZATION } from './iam-actions.ts';
@@ -28,6 +30,7 @@ import { LocalSms } from './sms.ts';
 import { startCognito } from './start-cognito.ts';
 import { startEventBus } from './start-eventbridge.ts';
 import { startHttpApi } from './start-http-api.ts';
+import { type OidcProviderSettings, startOidcProviders } from './start-oidc.ts';
 import { startPipes } from './start-pipes.ts';
 import { type LocalSes, startSes } from './start-ses.ts';
 import { startStepFunctions } from './start-stepfunctions.ts';
@@ -65,6 +68,10 @@ export interface EmulatorOptions {
   readonly signInSubject?: SignInSubject;
   /** Detail fields each event's bus log line names (field to label); none by default. */
   readonly eventLogFields?: Readonly<Record<string, string>>;
+  /** Every user pool user's password, for SRP sign-ins through `InitiateAuth`; none (every SRP sign-in fails) by default. */
+  readonly userPassword?: string;
+  /** OpenID Connect providers outside AWS the template's JWT authorizers name; none by default. */
+  readonly oidcProviders?: readonly OidcProviderSettings[];
 }
 
 /** Where the emulators answer. */
@@ -100,6 +107,10 @@ export interface Emulators {
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** The managed-login domain of each user pool that has one. */
   readonly managedLogins: readonly LocalManagedLogin[];
+  /** Every sign-in through the user pools' API, with the device data (`UserContextData`) it carried. */
+  readonly userAuthEvents: readonly AuthEvent[];
+  /** The local OpenID Connect providers, by the issuer the template names. */
+  readonly oidcProviders: ReadonlyMap<string, LocalOidcProvider>;
   /** IAM as the template defines it: each function's credentials, and every decision taken. */
   readonly iam: SandboxIam;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
@@ -139,6 +150,8 @@ async function startAll(options: EmulatorOptions, started: Started): Promise<Emu
   progress('starting the HTTP API');
   const api = await startHttpApi({
     ...doors,
+    // The template names each issuer as AWS sees it: a Cognito pool's, or an OIDC provider's `https://` URL.
+    issuers: new Map<string, TokenIssuer>([...doors.issuers, ...doors.oidcProviders]),
     functions: doors.functions,
     httpApiCaller: options.httpApiCaller,
     appUrl: options.appUrl,
@@ -160,6 +173,7 @@ interface FrontDoors {
   readonly serveAws: (handler: RequestListener) => void;
   readonly issuers: Map<string, LocalJwtIssuer>;
   readonly managedLogins: LocalManagedLogin[];
+  readonly oidcProviders: Map<string, LocalOidcProvider>;
   readonly streams: LocalDynamoDbStreams;
   readonly dynamodb: LocalDynamoDb;
   readonly faults: ServiceFaults;
@@ -197,6 +211,7 @@ async function startFrontDoors(
   });
   // The app's URL stands for the distribution's in callback URLs and CORS origins.
   const managedLogins = managedLoginsOf(resolver, issuers, awsBase, options.appUrl);
+  const oidcProviders = await startOidcProviders(options.oidcProviders ?? [], awsBase, options.appUrl);
 
   progress('starting DynamoDB (dynalite) and its streams');
   const streams = new LocalDynamoDbStreams(resolver, log);
@@ -223,6 +238,7 @@ async function startFrontDoors(
     serveAws,
     issuers,
     managedLogins,
+    oidcProviders,
     streams,
     dynamodb,
     faults: fronts.faults,
@@ -235,6 +251,7 @@ interface Services {
   readonly stepFunctions: LocalStepFunctions;
   readonly pipes: LocalPipes;
   readonly sms: LocalSms;
+  readonly userAuthEvents: readonly AuthEvent[];
 }
 
 /**
@@ -277,6 +294,7 @@ async function startServices(
 
   const sms = new LocalSms(resolver);
   const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesEndpoint: doors.ses.endpoint });
+  const userApi = cognitoUserApi({ resolver, issuers: doors.issuers, password: options.userPassword });
   doors.serveAws(
     createAwsRequestHandler({
       resolver,
@@ -293,11 +311,12 @@ async function startServices(
         const denial = await iam.authorizeSigned(request.headers, requests);
         if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
       },
+      unsignedOperations: userApi.operations,
       fallback: (request, response, body) =>
         routeAwsRequest(routes, { request, response, body, url: new URL(request.url ?? '/', doors.awsBase) }),
     }),
   );
-  return { bus, stepFunctions, pipes, sms };
+  return { bus, stepFunctions, pipes, sms, userAuthEvents: userApi.authEvents };
 }
 
 /** The running emulators: their endpoints and parts, `settled` and `stop`. */
@@ -338,6 +357,8 @@ function running(
     resolver: parts.resolver,
     issuers: parts.issuers,
     managedLogins: parts.managedLogins,
+    oidcProviders: parts.oidcProviders,
+    userAuthEvents: parts.userAuthEvents,
     iam: parts.iam,
     sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
     settled,

@@ -140,6 +140,41 @@ describe('driver pool and the verify route', () => {
     for (const build of builds) expect(build).toThrow(/^driverIdAttribute must be a custom attribute/);
   });
 
+  it('answers risky sign-ins of every client: blocks high risk and compromised credentials, asks MFA on medium, notifies the driver from the mail identity', () => {
+    // Act
+    const [, risk] = only('AWS::Cognito::UserPoolRiskConfigurationAttachment');
+    const [poolId, pool] = only('AWS::Cognito::UserPool');
+    const [identityId] = only('AWS::SES::EmailIdentity');
+
+    // Assess
+    expect(pool.Properties.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'ENFORCED' });
+    expect(risk.Properties).toMatchObject({
+      UserPoolId: { Ref: poolId },
+      ClientId: 'ALL',
+      AccountTakeoverRiskConfiguration: {
+        Actions: {
+          HighAction: { EventAction: 'BLOCK', Notify: true },
+          MediumAction: { EventAction: 'MFA_REQUIRED', Notify: true },
+          LowAction: { EventAction: 'NO_ACTION', Notify: false },
+        },
+        NotifyConfiguration: {
+          From: 'no-reply@secure-delivery.example.com',
+          ReplyTo: 'no-reply@secure-delivery.example.com',
+        },
+      },
+      CompromisedCredentialsRiskConfiguration: {
+        Actions: { EventAction: 'BLOCK' },
+        EventFilter: ['SIGN_IN', 'PASSWORD_CHANGE'],
+      },
+    });
+    const sourceArn = JSON.stringify(
+      (risk.Properties.AccountTakeoverRiskConfiguration as { NotifyConfiguration: { SourceArn: unknown } })
+        .NotifyConfiguration.SourceArn,
+    );
+    expect(sourceArn).toContain(':identity/no-reply@secure-delivery.example.com');
+    expect(identityId).toBeTruthy();
+  });
+
   it('lets the handheld client sign in with SRP and refresh only, with no OAuth flow, callback or scope', () => {
     // Act
     const [, client] = handheldClient();

@@ -51,6 +51,14 @@ describe('Code delivery infrastructure', () => {
     );
   });
 
+  it('has the SES configuration set require TLS, so a code never travels over plaintext SMTP', () => {
+    // Prepare, Act: the template (beforeAll)
+    const [[, set] = []] = ofType('AWS::SES::ConfigurationSet');
+
+    // Assess
+    expect(set?.Properties.DeliveryOptions).toMatchObject({ TlsPolicy: 'REQUIRE' });
+  });
+
   it('routes aws.ses events of our configuration set on the default bus to record-delivery, with a DLQ', () => {
     // Prepare
     const [[setId] = []] = ofType('AWS::SES::ConfigurationSet');

@@ -62,6 +62,20 @@ describe('driver app hosting', () => {
     });
   });
 
+  it('keeps the sign-in callback’s code and state out of every log: no viewer log, and no query string reaches the bucket’s access log', () => {
+    // Act
+    const [, distribution] = only('AWS::CloudFront::Distribution');
+    const config = distribution.Properties.DistributionConfig as {
+      Logging?: unknown;
+      DefaultCacheBehavior: { CachePolicyId: string; OriginRequestPolicyId?: string };
+    };
+
+    // Assess: the managed CachingOptimized policy keys on no query string, so CloudFront forwards none.
+    expect(config.Logging).toBeUndefined();
+    expect(config.DefaultCacheBehavior.CachePolicyId).toBe('658327ea-f89d-4fab-a63d-7e88639e58f6');
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
+  });
+
   it('serves it through CloudFront over HTTPS only, with origin access control and the security headers policy', () => {
     // Act
     const [, distribution] = only('AWS::CloudFront::Distribution');
@@ -89,7 +103,7 @@ describe('driver app hosting', () => {
       },
     });
     expect(config.DefaultRootObject).toBe('index.html');
-    expect(config.Logging).toBeDefined();
+    expect(config.Logging).toBeUndefined();
     const headers = (
       policy.Properties.ResponseHeadersPolicyConfig as {
         SecurityHeadersConfig: Record<string, Record<string, unknown>>;
@@ -108,6 +122,25 @@ describe('driver app hosting', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).toContain('https://secure-delivery-drivers.auth.eu-central-1.amazoncognito.com');
+  });
+
+  it('lets the app connect to this deployment’s API, pool issuer and login domain only, not every API or pool in the Region', () => {
+    // Act
+    const [, policy] = only('AWS::CloudFront::ResponseHeadersPolicy');
+    const [apiId] = only('AWS::ApiGatewayV2::Api');
+    const [poolId] = only('AWS::Cognito::UserPool');
+    const csp = JSON.stringify(
+      (policy.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, unknown>>)
+        .SecurityHeadersConfig?.ContentSecurityPolicy,
+    );
+
+    // Assess
+    expect(csp).toContain(JSON.stringify({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }));
+    expect(csp).toMatch(
+      new RegExp(`https://cognito-idp\\.eu-central-1\\.amazonaws\\.com/",\\{"Ref":"${poolId}"\\},"/ `),
+    );
+    expect(csp).toContain('https://secure-delivery-drivers.auth.eu-central-1.amazoncognito.com;');
+    expect(csp).not.toContain('*');
   });
 
   it('deploys the built app with a config.json from the stack: API URL, issuer, web client, scope and login domain', () => {
@@ -170,14 +203,13 @@ describe('the driver web app’s sign-in', () => {
     });
   });
 
-  it('lets the verify API answer the app’s origin only (CORS), and exposes Retry-After', () => {
+  it('lets browsers call the verify API with a bearer token and no credentials (CORS), and exposes Retry-After', () => {
     // Act
     const [, api] = only('AWS::ApiGatewayV2::Api');
-    const [distributionId] = only('AWS::CloudFront::Distribution');
 
-    // Assess
+    // Assess: no cookie or credential rides along, so any origin may send a token it already holds.
     expect(api.Properties.CorsConfiguration).toEqual({
-      AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] }],
+      AllowOrigins: ['*'],
       AllowMethods: ['POST'],
       AllowHeaders: ['authorization', 'content-type'],
       ExposeHeaders: ['retry-after'],

@@ -225,6 +225,32 @@ describe('SecureDelivery with the estate’s own resources', () => {
     expect(sd.driverPool).toBeUndefined();
   });
 
+  it('deploys the driver app for an OIDC provider: config.json names its issuer, the web client and scope; the CSP its origin and this API', () => {
+    // Act
+    const { sd, resources } = synth(() => ({
+      drivers: DriverIdentity.oidc({ ...OIDC, webClientId: 'driver-web-app' }),
+    }));
+    const [[apiId] = []] = ofType(resources, 'AWS::ApiGatewayV2::Api');
+    const [[, policy] = []] = ofType(resources, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const csp = JSON.stringify(policy?.Properties?.ResponseHeadersPolicyConfig ?? {});
+
+    // Assess
+    expect(sd.driverAppUrl).toMatch(/^https:\/\//);
+    expect(sd.driverPool).toBeUndefined();
+    expect(ofType(resources, 'AWS::Cognito::UserPoolClient')).toEqual([]);
+    expect(sd.driverApp?.config).toEqual({
+      apiUrl: sd.apiUrl,
+      authority: OIDC.issuer,
+      clientId: 'driver-web-app',
+      scope: `openid ${OIDC.scope}`,
+    });
+    expect(ofType(resources, 'Custom::CDKBucketDeployment')).toHaveLength(1);
+    expect(csp).toContain('https://login.example.com');
+    expect(csp).not.toContain('tenant-1');
+    expect(csp).toContain(JSON.stringify({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }));
+    expect(csp).not.toContain('*');
+  });
+
   it('sends from a domain identity it is given: no identity created, the grant names that identity and the sender address', () => {
     // Act
     const { resources } = synth(() => ({
@@ -396,9 +422,9 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       /^DriverIdentity\.cognito: driverIdAttribute must be a custom attribute/,
     ],
     [
-      'the drivers’ web app with an OIDC provider',
+      'the drivers’ web app with an OIDC provider but no client for it',
       () => ({ drivers: DriverIdentity.oidc(OIDC) }),
-      /^driverApp: .*set driverApp: false with DriverIdentity\.oidc/,
+      /^DriverIdentity\.oidc: webClientId must name the drivers' web app's client .*or set driverApp: false/,
     ],
     [
       'an SMS origination identity that is not a phone number, pool or sender ID ARN',

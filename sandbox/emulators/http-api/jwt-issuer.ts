@@ -93,6 +93,12 @@ export interface Jwks {
   keys: JWK[];
 }
 
+/** Who a JWT authorizer checks tokens against: an issuer URL and its public keys. */
+export interface TokenIssuer {
+  readonly issuerUrl: string;
+  jwks(): Jwks;
+}
+
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
 /** Issues RS256 ID and access tokens shaped like Cognito's, signed by a key pair that lives only in memory. */
