@@ -324,7 +324,9 @@ describe('operations', () => {
     for (const [, alarm] of ofType('AWS::CloudWatch::Alarm', created)) {
       expect(alarm.Properties.AlarmActions).toEqual([pager]);
     }
-    expect((withTopic.toJSON().Outputs as Record<string, { Value: unknown }>).AlarmTopicArn?.Value).toBe(pager);
+    expect((withTopic.toJSON().Outputs as Record<string, { Value: unknown }>).AlarmTopicArn?.Value).toBe(
+      pager,
+    );
   });
 
   it('fills every series of a metric-math alarm with 0, so a quiet series is no gap', () => {

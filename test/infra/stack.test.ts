@@ -388,7 +388,10 @@ describe('SecureDeliveryStack', () => {
       SSESpecification: { SSEEnabled: true },
       DeletionProtectionEnabled: true,
     });
-    expect(recipients).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    expect(recipients).toMatchObject({
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('gives verify and assign-driver no statement and no name of the recipient table', () => {
@@ -424,7 +427,10 @@ describe('SecureDeliveryStack', () => {
 
     expect(keys).toHaveLength(1);
     expect(keys[0]?.[1].Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
-    expect(keys[0]?.[1]).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+    expect(keys[0]?.[1]).toMatchObject({
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
     expect(secrets.map((secret) => String(secret.Properties.Description))).toEqual([
       'Secure Delivery: AES key for recoverable delivery codes',
     ]);
