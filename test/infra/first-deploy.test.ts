@@ -4,7 +4,7 @@
  * inspection synth needs none.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +48,8 @@ async function cdkSynth(
     template = readFileSync(join(outdir, 'SecureDelivery.template.json'), 'utf8');
   } catch {
     template = undefined;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
   }
   return { code, output, ...(template === undefined ? {} : { template }) };
 }
