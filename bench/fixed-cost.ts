@@ -85,6 +85,7 @@ const FREE_WHEN_IDLE = new Set([
   'AWS::SES::ConfigurationSetEventDestination',
   'AWS::SES::EmailIdentity',
   'AWS::SMSVOICE::ConfigurationSet',
+  'AWS::SNS::Subscription',
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',
   'AWS::SQS::Queue',

@@ -1,6 +1,7 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
+import { isPlaceholderSender } from './mail.ts';
 
 /**
  * What a {@link SecureDelivery} deployment may tune beyond its props: limits, thresholds, token lifetimes and
@@ -25,7 +26,10 @@ export interface SecureDeliverySettings {
   readonly driverRefreshTokenHours: number;
   /** Days the verify function's logs and the API access logs (the audit trail) are kept. */
   readonly auditLogRetentionDays: number;
-  /** Prefix of the drivers' managed-login domain (`<prefix>.auth.<region>.amazoncognito.com`), unique per region. */
+  /**
+   * Prefix of the drivers' managed-login domain (`<prefix>.auth.<region>.amazoncognito.com`), one name across
+   * every AWS customer in a Region; empty: derived, `<stack>-drivers-<hash of account, Region, stack, construct>`.
+   */
   readonly driverLoginDomainPrefix: string;
   /** Minutes a code email may stay DELAYED before the code also goes by SMS (or is reported undeliverable). */
   readonly emailDelayedFallbackMinutes: number;
@@ -42,7 +46,7 @@ export const DEFAULT_SETTINGS: SecureDeliverySettings = {
   driverAccessTokenMinutes: 60,
   driverRefreshTokenHours: 12,
   auditLogRetentionDays: 365,
-  driverLoginDomainPrefix: 'secure-delivery-drivers',
+  driverLoginDomainPrefix: '',
   emailDelayedFallbackMinutes: ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default / 60,
 };
 
@@ -95,52 +99,78 @@ export function resolveSettings(
     fail('auditLogRetentionDays', `must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
   // Cognito's rule for a prefix domain: lowercase letters, digits and hyphens, not starting or ending with one.
   if (
-    !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(settings.driverLoginDomainPrefix) ||
-    /aws|amazon|cognito/.test(settings.driverLoginDomainPrefix)
+    settings.driverLoginDomainPrefix !== '' &&
+    (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(settings.driverLoginDomainPrefix) ||
+      /aws|amazon|cognito/.test(settings.driverLoginDomainPrefix))
   )
     fail(
       'driverLoginDomainPrefix',
-      'must be lowercase letters, digits and hyphens, without aws, amazon or cognito',
+      'must be lowercase letters, digits and hyphens, without aws, amazon or cognito (or empty: derived)',
     );
   return settings;
 }
 
 /**
  * The repository's own app (`bin/app.ts`): its cdk.json context (`secureDelivery:*`), the settings plus what
- * the app turns into {@link SecureDelivery}'s props.
+ * the app turns into {@link SecureDelivery}'s props and its stack's environment.
  */
 export interface SecureDeliveryConfig extends SecureDeliverySettings {
   /** `source` of the carrier events the rules match (`carrierEventSource`). */
   readonly eventSource: string;
-  /** From address of every email (`mail.senderEmail`). */
+  /** From address of every email (`mail.senderEmail`), on a domain verified in SES; required. */
   readonly senderEmail: string;
   /** ARN of an SES identity (email or domain) that already exists; empty: see {@link createSenderIdentity}. */
   readonly senderIdentityArn: string;
   /** Create the sender's email identity in the stack; false: it already exists in the account. */
   readonly createSenderIdentity: boolean;
-  /** Email address subscribed to the alarm topic; none when empty. */
+  /** Email address subscribed to the alarm topic; this or {@link alarmTopicArn} is required. */
   readonly alarmEmail: string;
+  /** ARN of an SNS topic that already exists (a pager, a chat integration) the alarms notify instead of a new one. */
+  readonly alarmTopicArn: string;
   /** ARN of the registered origination identity (phone number, pool, sender ID) code SMS go from; empty: no SMS. */
   readonly smsOriginationIdentityArn: string;
   /** An End User Messaging SMS configuration set that exists (`sms.configurationSetName`); empty: the stack creates one. */
   readonly smsConfigurationSetName: string;
+  /** The AWS account to deploy to; empty: `CDK_DEFAULT_ACCOUNT`, which the CDK CLI sets from real credentials. */
+  readonly account: string;
+  /** The Region to deploy to; empty: `CDK_DEFAULT_REGION`, which the CDK CLI sets (us-east-1 when nothing is configured). */
+  readonly region: string;
+  /** The CloudFormation stack's name: a second stage in the same account and Region takes another. */
+  readonly stackName: string;
+  /**
+   * Synthesize for reading only: no setting is required, and the template carries a rule that refuses to
+   * deploy it.
+   */
+  readonly inspect: boolean;
 }
 
-/** Defaults of the app's context. */
+/** Defaults of the app's context: empty where the operator must decide (synth names what is missing). */
 export const DEFAULT_CONFIG: SecureDeliveryConfig = {
   ...DEFAULT_SETTINGS,
   eventSource: 'carrier.dispatch',
-  senderEmail: 'no-reply@secure-delivery.example.com',
+  senderEmail: '',
   senderIdentityArn: '',
   createSenderIdentity: true,
   alarmEmail: '',
+  alarmTopicArn: '',
   smsOriginationIdentityArn: '',
   smsConfigurationSetName: '',
+  account: '',
+  region: '',
+  stackName: 'SecureDelivery',
+  inspect: false,
 };
 
-/** Reads `secureDelivery:<key>` context values over the defaults, failing synth on a bad value. */
-export function readConfig(node: Node): SecureDeliveryConfig {
+/** The From address an inspection synth (`secureDelivery:inspect`) shows: on a reserved domain, never deployable. */
+export const INSPECTION_SENDER_EMAIL = 'no-reply@secure-delivery.invalid';
+
+/**
+ * Reads `secureDelivery:<key>` context values (or `overrides`) over the defaults, failing synth on a bad
+ * value. Required settings are checked by {@link missingDeploySettings}.
+ */
+export function readConfig(node: Node, overrides: Partial<SecureDeliveryConfig> = {}): SecureDeliveryConfig {
   const read = <K extends keyof SecureDeliveryConfig>(key: K): SecureDeliveryConfig[K] =>
+    overrides[key] ??
     (node.tryGetContext(`secureDelivery:${key}`) as SecureDeliveryConfig[K] | undefined) ??
     DEFAULT_CONFIG[key];
   const settings = resolveSettings(
@@ -159,21 +189,87 @@ export function readConfig(node: Node): SecureDeliveryConfig {
     },
     'secureDelivery:',
   );
+  const inspect = String(read('inspect')) === 'true';
   const config: SecureDeliveryConfig = {
     ...settings,
     eventSource: String(read('eventSource')),
-    senderEmail: String(read('senderEmail')),
+    senderEmail: String(read('senderEmail')) || (inspect ? INSPECTION_SENDER_EMAIL : ''),
     senderIdentityArn: String(read('senderIdentityArn')),
     createSenderIdentity: String(read('createSenderIdentity')) !== 'false',
     alarmEmail: String(read('alarmEmail')),
+    alarmTopicArn: String(read('alarmTopicArn')),
     smsOriginationIdentityArn: String(read('smsOriginationIdentityArn')),
     smsConfigurationSetName: String(read('smsConfigurationSetName')),
+    account: String(read('account')),
+    region: String(read('region')),
+    stackName: String(read('stackName')),
+    inspect,
   };
   if (config.alarmEmail !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(config.alarmEmail))
     throw new Error('secureDelivery:alarmEmail must be an email address, or empty for none');
+  if (
+    config.alarmTopicArn !== '' &&
+    !/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(config.alarmTopicArn)
+  )
+    throw new Error(`secureDelivery:alarmTopicArn must be an SNS topic ARN, got ${config.alarmTopicArn}`);
+  if (config.account !== '' && !/^\d{12}$/.test(config.account))
+    throw new Error(`secureDelivery:account must be a 12-digit AWS account id, got ${config.account}`);
+  if (config.region !== '' && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.region))
+    throw new Error(`secureDelivery:region must be an AWS Region such as eu-central-1, got ${config.region}`);
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(config.stackName))
+    throw new Error(
+      `secureDelivery:stackName must be a CloudFormation stack name (a letter, then letters, digits, hyphens), got ${config.stackName}`,
+    );
   if (config.smsConfigurationSetName !== '' && config.smsOriginationIdentityArn === '')
     throw new Error(
       'secureDelivery:smsConfigurationSetName needs secureDelivery:smsOriginationIdentityArn: without it no SMS is sent',
     );
   return config;
+}
+
+/**
+ * The stack's account and Region: `secureDelivery:account` / `secureDelivery:region` context, else what the
+ * CDK CLI sets from the operator's credentials and profile; never a built-in value. Undefined parts leave the
+ * stack environment-agnostic, which {@link missingDeploySettings} refuses unless inspecting.
+ */
+export function stackEnvironment(
+  node: Node,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { account?: string; region?: string } {
+  const context = (key: string) => {
+    const value = node.tryGetContext(`secureDelivery:${key}`) as unknown;
+    return value === undefined || value === '' ? undefined : String(value);
+  };
+  const account = context('account') ?? (env.CDK_DEFAULT_ACCOUNT || undefined);
+  const region = context('region') ?? (env.CDK_DEFAULT_REGION || undefined);
+  return { ...(account ? { account } : {}), ...(region ? { region } : {}) };
+}
+
+/**
+ * Every setting a deployment cannot do without that `config` and the stack's environment lack, one line each
+ * naming its context key and an example; empty when inspecting.
+ */
+export function missingDeploySettings(
+  config: SecureDeliveryConfig,
+  environment: { readonly accountKnown: boolean; readonly regionKnown: boolean },
+): string[] {
+  if (config.inspect) return [];
+  const missing: string[] = [];
+  if (config.senderEmail === '' || isPlaceholderSender(config.senderEmail))
+    missing.push(
+      `secureDelivery:senderEmail: the From address of every code email, on a domain you verified in SES (example.com, .net, .org are refused), e.g. -c secureDelivery:senderEmail=no-reply@parcels.your-company.com`,
+    );
+  if (config.alarmEmail === '' && config.alarmTopicArn === '')
+    missing.push(
+      'secureDelivery:alarmEmail or secureDelivery:alarmTopicArn: who the alarms page, e.g. -c secureDelivery:alarmEmail=oncall@your-company.com or -c secureDelivery:alarmTopicArn=arn:aws:sns:eu-central-1:123456789012:pager',
+    );
+  if (!environment.accountKnown)
+    missing.push(
+      'secureDelivery:account: the AWS account to deploy to, e.g. -c secureDelivery:account=123456789012 (or run the CDK CLI with credentials, which sets CDK_DEFAULT_ACCOUNT)',
+    );
+  if (!environment.regionKnown)
+    missing.push(
+      'secureDelivery:region: the Region to deploy to, e.g. -c secureDelivery:region=eu-central-1 (or CDK_DEFAULT_REGION)',
+    );
+  return missing;
 }

@@ -1,4 +1,5 @@
 import { CfnElement, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
   HttpApi,
@@ -13,7 +14,9 @@ import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import type { RouteContract } from '../lambdas/contracts/http/routes.ts';
+import { stackScopedName } from './physical-names.ts';
 import { inStackAccount } from './principals.ts';
 
 /** Props for {@link DeliveryApi}. */
@@ -38,6 +41,11 @@ export interface DeliveryApiProps {
    * @default RetentionDays.ONE_YEAR
    */
   readonly auditLogRetention?: RetentionDays;
+  /**
+   * The access-token claim holding the driver's id, which each access log line names (`driverId`).
+   * @default the contract's DRIVER_ID_CLAIM default, `driver_id`
+   */
+  readonly driverIdClaim?: string;
   /**
    * Steady-state request rate for the whole API, per second.
    * @default 200
@@ -78,6 +86,7 @@ export class DeliveryApi extends Construct {
     this.logicalIdsOf = props.logicalIdsOf ?? id;
     if (props.jwtScopes) this.jwtScopes = props.jwtScopes;
     this.httpApi = new HttpApi(this, 'Api', {
+      apiName: stackScopedName(this, '', { maxLength: 128 }),
       description: 'Secure Delivery: driver handover verification',
       createDefaultStage: false,
       defaultAuthorizer: props.driverAuthorizer,
@@ -94,15 +103,20 @@ export class DeliveryApi extends Construct {
         : {}),
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      // Under /aws/vendedlogs/, delivery needs no entry in the account's 5,120-character logs resource policy.
+      logGroupName: `/aws/vendedlogs/apigateway/${stackScopedName(this, 'access', { maxLength: 480 })}`,
       retention: props.auditLogRetention ?? RetentionDays.ONE_YEAR,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.rateLimit ?? 200, burstLimit: props.burstLimit ?? 400 },
-      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs) },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: accessLogFormat(props.driverIdClaim ?? ENVIRONMENT.DRIVER_ID_CLAIM.default),
+      },
     });
     this.url = this.stage.url;
     this.keepLogicalIds();
@@ -173,6 +187,32 @@ export class DeliveryApi extends Construct {
       child.overrideLogicalId(logicalIdAt([...stackPathOf(this).slice(0, -1), this.logicalIdsOf, ...below]));
     }
   }
+}
+
+/**
+ * One JSON object per request: route, status, latencies, the integration's and authorizer's errors, the
+ * driver id claim of a JWT route and the IAM caller of a SigV4 one; never a header, token or body.
+ */
+export function accessLogFormat(driverIdClaim: string): AccessLogFormat {
+  // A context variable names a claim only when it is a plain word (`driver_id`); others stay out of the line.
+  const driverId = /^\w+$/.test(driverIdClaim) ? `$context.authorizer.claims.${driverIdClaim}` : '-';
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      requestTime: '$context.requestTime',
+      routeKey: '$context.routeKey',
+      path: '$context.path',
+      status: '$context.status',
+      responseLatencyMs: '$context.responseLatency',
+      integrationStatus: '$context.integrationStatus',
+      integrationLatencyMs: '$context.integrationLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+      driverId,
+      caller: '$context.identity.userArn',
+      sourceIp: '$context.identity.sourceIp',
+    }),
+  );
 }
 
 /** Ids of the constructs from below the stack down to `construct`. */

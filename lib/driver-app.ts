@@ -2,6 +2,7 @@ import { Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cd
 import {
   AllowedMethods,
   CachePolicy,
+  CfnOriginAccessControl,
   Distribution,
   HeadersFrameOption,
   HeadersReferrerPolicy,
@@ -22,6 +23,7 @@ import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deplo
 import { Construct } from 'constructs';
 import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../driver-app/policy.ts';
 import { driverAppSource } from './built-assets.ts';
+import { stackScopedName } from './physical-names.ts';
 
 /** Props for {@link DriverAppHosting}. */
 export interface DriverAppHostingProps {
@@ -95,6 +97,8 @@ export class DriverAppHosting extends Construct {
       removalPolicy,
     });
     this.headersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      // Names are unique per account across Regions: the stack's and the Region's name in it.
+      responseHeadersPolicyName: stackScopedName(this, 'security-headers', { maxLength: 128, global: true }),
       comment: 'Secure Delivery driver app: CSP, HSTS, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
@@ -136,6 +140,7 @@ export class DriverAppHosting extends Construct {
       // No viewer log: its request line would keep the OAuth callback's `code` and `state` (docs/driver-app.md).
       enableLogging: false,
     });
+    nameOriginAccessControl(this.distribution, stackScopedName(this, 'oac', { maxLength: 64, global: true }));
     Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR4',
@@ -219,4 +224,11 @@ export class DriverAppHosting extends Construct {
     }
     return deployment;
   }
+}
+
+/** Names the distribution's origin access control (created by `S3BucketOrigin`, which takes no name). */
+function nameOriginAccessControl(distribution: Distribution, name: string): void {
+  const controls = distribution.node.findAll().filter((child) => child instanceof CfnOriginAccessControl);
+  if (controls.length !== 1) throw new Error(`Expected one origin access control, found ${controls.length}`);
+  (controls[0] as CfnOriginAccessControl).addPropertyOverride('OriginAccessControlConfig.Name', name);
 }

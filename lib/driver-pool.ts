@@ -48,7 +48,7 @@ export interface DriverPoolProps {
   readonly refreshTokenValidity?: Duration;
   /**
    * What happens to the pool when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
@@ -155,7 +155,7 @@ export class DriverPool extends Construct {
           accountRecovery: AccountRecovery.NONE,
           // The carrier's id of the driver (as its dispatch system names it in Parcel Out For Delivery).
           customAttributes: { [customName]: new StringAttribute({ minLen: 1, maxLen: 128, mutable: true }) },
-          removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+          removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
     this.userPool = props.userPool ?? (created as UserPool);
     this.triggerAttached = created !== undefined;

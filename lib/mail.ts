@@ -24,9 +24,18 @@ export const SES_STATUS_EVENTS: readonly EmailSendingEvent[] = [
   EmailSendingEvent.REJECT,
 ];
 
+/**
+ * Whether `email` is on a documentation domain (RFC 2606: `example.com`, `example.net`, `example.org`, or a
+ * subdomain): SES can never verify it, so every code email would be refused.
+ */
+export function isPlaceholderSender(email: string): boolean {
+  const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+  return /(^|\.)example\.(com|net|org)$/.test(domain);
+}
+
 /** Props for {@link Mail}. */
 export interface MailProps {
-  /** The From address of every email. */
+  /** The From address of every email, on a domain SES verifies (a documentation domain such as example.com fails synth). */
   readonly senderEmail: string;
   /**
    * ARN of an SES identity that already exists and verifies {@link senderEmail}: that email address, or its
@@ -57,6 +66,10 @@ export class Mail extends Construct {
     this.senderEmail = props.senderEmail;
     if (!Token.isUnresolved(props.senderEmail) && !isEmailAddress(props.senderEmail))
       throw new Error(`mail.senderEmail must be an email address, got ${props.senderEmail}`);
+    if (!Token.isUnresolved(props.senderEmail) && isPlaceholderSender(props.senderEmail))
+      throw new Error(
+        `mail.senderEmail must be on a domain you verify in SES, not the documentation placeholder ${props.senderEmail.split('@')[1]} (example.com, example.net, example.org and their subdomains never verify): no code email would go out`,
+      );
     if (props.senderIdentityArn !== undefined) {
       checkSenderIdentity(props.senderIdentityArn, props.senderEmail);
       this.identityArn = props.senderIdentityArn;

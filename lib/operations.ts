@@ -1,4 +1,4 @@
-import { Duration, type IAspect, Stack } from 'aws-cdk-lib';
+import { Duration, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -157,6 +157,7 @@ export class Operations extends Construct {
       new Key(this, 'AlarmTopicKey', {
         description: 'Secure Delivery: encrypts the alarm topic',
         enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
     const topic = new Topic(this, 'AlarmTopic', {
       displayName: 'Secure Delivery alarms',

@@ -1,14 +1,15 @@
-import { Arn, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, CfnOutput, CfnRule, Fn, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { readConfig, type SecureDeliveryConfig } from './config.ts';
+import { missingDeploySettings, readConfig, type SecureDeliveryConfig, stackEnvironment } from './config.ts';
 import type { DriverIdentity } from './driver-identity.ts';
 import { SecureDelivery } from './secure-delivery.ts';
 
 /** Props for {@link SecureDeliveryStack}. */
 export interface SecureDeliveryStackProps extends StackProps {
   /**
-   * Settings; anything not given is read from cdk.json context, then defaults.
+   * Settings over cdk.json context (`secureDelivery:*`) and the defaults.
    * @default readConfig(this.node)
    */
   readonly config?: Partial<SecureDeliveryConfig>;
@@ -21,15 +22,24 @@ export interface SecureDeliveryStackProps extends StackProps {
 
 /**
  * The repository's own app: one {@link SecureDelivery} with everything created, configured from cdk.json
- * context (`secureDelivery:*`), and the stack outputs an operator needs.
+ * context (`secureDelivery:*`), and the stack outputs an operator needs. Synth fails naming every setting
+ * a deployment cannot do without (sender, alarm destination, account, Region) unless `secureDelivery:inspect`.
  */
 export class SecureDeliveryStack extends Stack {
   /** The construct. Its id is `Default`, which CDK leaves out of logical IDs: resources keep the IDs they had at the stack's top level. */
   public readonly secureDelivery: SecureDelivery;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
-    super(scope, id, props);
-    const config = { ...readConfig(this.node), ...props.config };
+    super(scope, id, { ...props, env: props.env ?? stackEnvironment(scope.node) });
+    const config = readConfig(this.node, props.config);
+    const missing = missingDeploySettings(config, {
+      accountKnown: !Token.isUnresolved(this.account),
+      regionKnown: !Token.isUnresolved(this.region),
+    });
+    if (missing.length > 0)
+      throw new Error(
+        `Secure Delivery cannot be deployed without these settings (cdk.json context or -c key=value; docs/deploy.md#settings):\n${missing.map((line) => `  - ${line}`).join('\n')}\nTo only read the template: npx cdk synth -c secureDelivery:inspect=true`,
+      );
     const senderIdentityArn =
       config.senderIdentityArn ||
       (config.createSenderIdentity
@@ -49,10 +59,20 @@ export class SecureDeliveryStack extends Stack {
             },
           }
         : {}),
-      settings: config,
+      ...(config.alarmTopicArn
+        ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmDestination', config.alarmTopicArn) }
+        : {}),
+      settings: {
+        ...config,
+        // An environment-agnostic inspection has nothing to derive the login prefix from.
+        ...(config.inspect && config.driverLoginDomainPrefix === '' && Token.isUnresolved(this.account)
+          ? { driverLoginDomainPrefix: 'inspection-only' }
+          : {}),
+      },
     });
     this.secureDelivery = sd;
     if (config.alarmEmail) sd.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    if (config.inspect) refuseDeployment(this);
 
     const pool = sd.driverPool;
     const webClient = pool?.webClient;
@@ -69,4 +89,17 @@ export class SecureDeliveryStack extends Stack {
     }
     new CfnOutput(this, 'AlarmTopicArn', { value: sd.alarmTopic.topicArn });
   }
+}
+
+/** A template rule no deployment passes: CloudFormation refuses the change set before creating anything. */
+function refuseDeployment(stack: Stack): void {
+  new CfnRule(stack, 'InspectionOnly', {
+    assertions: [
+      {
+        assert: Fn.conditionEquals('inspection', 'deployment'),
+        assertDescription:
+          'Synthesized with secureDelivery:inspect=true, for reading only: synthesize with your own settings to deploy (docs/deploy.md#settings).',
+      },
+    ],
+  });
 }

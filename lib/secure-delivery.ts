@@ -23,6 +23,7 @@ import { Mail, type MailProps } from './mail.ts';
 import { NotifyOnEveryAlarm, Operations } from './operations.ts';
 import { OtpSecrets } from './otp-secrets.ts';
 import { OtpTable, RecipientTable } from './otp-table.ts';
+import { derivedLoginDomainPrefix } from './physical-names.ts';
 import { RecipientApi } from './recipient-api.ts';
 import { VerifyApi } from './verify-api.ts';
 
@@ -97,7 +98,7 @@ export class SecureDelivery extends Construct {
   public readonly alarmTopic: ITopic;
   /** The drivers' web app URL; undefined without the app. */
   public readonly driverAppUrl?: string;
-  /** The settings in force (defaults for what was not given). */
+  /** The settings in force (defaults for what was not given, the login domain prefix as derived). */
   public readonly settings: SecureDeliverySettings;
 
   /** The bus wiring: rules, their dead-letter queue. */
@@ -125,10 +126,16 @@ export class SecureDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureDeliveryProps) {
     super(scope, id);
-    const settings = resolveSettings(props.settings);
-    this.settings = settings;
     const drivers = props.drivers ?? DriverIdentity.cognito();
     const withApp = props.driverApp ?? true;
+    const resolved = resolveSettings(props.settings);
+    const loginDomainPrefix = resolved.driverLoginDomainPrefix || derivedLoginDomainPrefix(this);
+    if (withApp && drivers.provider === 'cognito' && loginDomainPrefix === undefined)
+      throw new Error(
+        'settings.driverLoginDomainPrefix: set it, or give the stack an account and Region to derive a unique one from',
+      );
+    const settings = { ...resolved, driverLoginDomainPrefix: loginDomainPrefix ?? '' };
+    this.settings = settings;
 
     this.events = new DeliveryEvents(this, 'Events', {
       ...(props.eventBus ? { bus: props.eventBus } : {}),
@@ -191,6 +198,7 @@ export class SecureDelivery extends Construct {
       // a bearer-token API that sets no cookie gives another origin nothing it does not already hold.
       ...(this.driverApp ? { allowedOrigins: ['*'] } : {}),
       auditLogRetention,
+      driverIdClaim: boundDrivers.driverIdClaim,
       // First deployed inside VerifyApi: the API keeps its id and URL, its routes and retained logs.
       logicalIdsOf: 'VerifyApi',
     });

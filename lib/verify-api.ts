@@ -54,7 +54,7 @@ export class VerifyApi extends Construct {
       handlerName: 'verify-otp',
       description: 'Secure Delivery: verifies a driver-entered code',
       logRetention: auditLogRetention,
-      logRemovalPolicy: RemovalPolicy.RETAIN,
+      logRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     })
       // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')

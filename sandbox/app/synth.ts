@@ -8,6 +8,15 @@ import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
 import type { SandboxEnv, Template } from '../emulators/template.ts';
 import { SANDBOX_OIDC_DRIVERS } from './settings.ts';
 
+/** The sandbox's From address: on `.test` (RFC 2606), which no one can register, as the sandbox sends nothing out. */
+export const SANDBOX_SENDER_EMAIL = 'no-reply@secure-delivery.test';
+
+/** The settings a deployment must bring (docs/deploy.md#settings), the sandbox's own. */
+const SANDBOX_SETTINGS: Record<string, unknown> = {
+  'secureDelivery:senderEmail': SANDBOX_SENDER_EMAIL,
+  'secureDelivery:alarmEmail': 'alarms@secure-delivery.test',
+};
+
 /**
  * Synthesizes the real stack in-process, skipping asset bundling (the sandbox runs handler sources
  * directly), and returns its template.
@@ -43,6 +52,7 @@ export function synthesizeAssembly(
     outdir,
     context: {
       'aws:cdk:bundling-stacks': [],
+      ...SANDBOX_SETTINGS,
       // The sandbox sends SMS (its SMS endpoint stands in for End User Messaging), from a pool of its own.
       'secureDelivery:smsOriginationIdentityArn': sandboxSmsIdentityArn(env),
       ...context,

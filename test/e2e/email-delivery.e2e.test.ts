@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SANDBOX_SENDER_EMAIL } from '../../sandbox/app/synth.ts';
 import { busEventsFor, markEmailDelayed, runSchedules, textsTo } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
@@ -512,7 +513,7 @@ describe('Sandbox endpoints refuse what AWS refuses', () => {
     // Act
     const sending = ses.send(
       new SendEmailCommand({
-        Source: 'no-reply@secure-delivery.example.com',
+        Source: SANDBOX_SENDER_EMAIL,
         Destination: { ToAddresses: ['tag@example.com'] },
         Message: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } },
         Tags: [{ Name: 'parcel', Value: 'P.1001' }],

@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DriverPool } from '../../lib/driver-pool.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = {
   Type: string;
@@ -16,7 +17,7 @@ type Resource = {
 const ENV = { account: '123456789012', region: 'eu-central-1' };
 // Bundling is skipped: these tests assert the template, not the bundles.
 const newApp = (context: Record<string, unknown> = {}) =>
-  new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT, ...context } });
 
 const build = (context: Record<string, unknown> = {}) =>
   new SecureDeliveryStack(newApp(context), 'Test', { env: ENV });
@@ -329,19 +330,38 @@ describe('operations', () => {
     expect(alarm('NeighbourAlarm')?.Properties.OKActions).toBeUndefined();
   });
 
-  it('exposes the topic as a stack output and subscribes no one unless an email is configured', () => {
+  it('exposes the topic as a stack output and subscribes the alarm email to it', () => {
     // Act
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const { resources: withEmail } = synth({ 'secureDelivery:alarmEmail': 'oncall@example.com' });
 
     // Assess
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
-    expect(ofType('AWS::SNS::Subscription')).toHaveLength(0);
-    expect(only('AWS::SNS::Subscription', withEmail)[1].Properties).toMatchObject({
+    expect(only('AWS::SNS::Subscription')[1].Properties).toMatchObject({
       Protocol: 'email',
-      Endpoint: 'oncall@example.com',
-      TopicArn: { Ref: only('AWS::SNS::Topic', withEmail)[0] },
+      Endpoint: REQUIRED_CONTEXT['secureDelivery:alarmEmail'],
+      TopicArn: { Ref: only('AWS::SNS::Topic')[0] },
     });
+  });
+
+  it('notifies an existing topic named by secureDelivery:alarmTopicArn instead, creating no topic and no subscription', () => {
+    // Prepare
+    const pager = 'arn:aws:sns:eu-central-1:123456789012:pager';
+
+    // Act
+    const { template: withTopic, resources: created } = synth({
+      'secureDelivery:alarmEmail': '',
+      'secureDelivery:alarmTopicArn': pager,
+    });
+
+    // Assess
+    expect(ofType('AWS::SNS::Topic', created)).toHaveLength(0);
+    expect(ofType('AWS::SNS::Subscription', created)).toHaveLength(0);
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm', created)) {
+      expect(alarm.Properties.AlarmActions).toEqual([pager]);
+    }
+    expect((withTopic.toJSON().Outputs as Record<string, { Value: unknown }>).AlarmTopicArn?.Value).toBe(
+      pager,
+    );
   });
 
   it('fills every series of a metric-math alarm with 0, so a quiet series is no gap', () => {
@@ -383,14 +403,14 @@ describe('operations', () => {
     for (const logGroupId of [verifyLogGroupId, accessLogGroupId]) {
       expect(resources[logGroupId]).toMatchObject({
         Properties: { RetentionInDays: 365 },
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
     }
     // Every queue is a dead-letter queue (the rules' and the handover pipe's): all kept.
     expect(deadLetterQueues.length).toBeGreaterThanOrEqual(2);
     for (const [, queue] of deadLetterQueues) {
-      expect(queue).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(queue).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     }
   });
 
@@ -400,7 +420,7 @@ describe('operations', () => {
 
     // Assess
     const retained = ofType('AWS::Logs::LogGroup', configured).filter(
-      ([, group]) => group.DeletionPolicy === 'Retain',
+      ([, group]) => group.DeletionPolicy === 'RetainExceptOnCreate',
     );
     expect(retained.map(([, group]) => group.Properties.RetentionInDays)).toEqual([731, 731]);
   });

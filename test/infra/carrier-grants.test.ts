@@ -33,7 +33,7 @@ beforeAll(() => {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, env.stackName, { env: { account: env.accountId, region: env.region } });
   const sd = new SecureDelivery(stack, 'SecureDelivery', {
-    mail: { senderEmail: 'no-reply@parcels.example.com' },
+    mail: { senderEmail: 'no-reply@parcels.carrier.test' },
     carrierEventSource: SOURCE,
     driverApp: false,
   });

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
@@ -14,7 +15,11 @@ let resources: Record<string, Resource>;
 
 beforeAll(() => {
   const app = new App({
-    context: { 'aws:cdk:bundling-stacks': [], 'secureDelivery:smsOriginationIdentityArn': IDENTITY },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      ...REQUIRED_CONTEXT,
+      'secureDelivery:smsOriginationIdentityArn': IDENTITY,
+    },
   });
   resources = Template.fromStack(new SecureDeliveryStack(app, 'Test', { env: ENV })).toJSON().Resources;
 });

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RESEND_ROUTE, ROUTES, TRACK_ROUTE } from '../../lambdas/contracts/http/routes.ts';
 import { DeliveryApi, type DeliveryApiProps } from '../../lib/delivery-api.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -18,9 +19,13 @@ let outputs: Record<string, unknown>;
 
 beforeAll(() => {
   // Bundling is skipped: these tests assert the template, not the bundles.
-  stack = new SecureDeliveryStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', {
-    env: ENV,
-  });
+  stack = new SecureDeliveryStack(
+    new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } }),
+    'Test',
+    {
+      env: ENV,
+    },
+  );
   // A shop backend's role, to see what grantInvoke grants.
   const shop = new Role(stack, 'ShopBackend', { assumedBy: new AccountPrincipal(ENV.account) });
   stack.secureDelivery.grantRecipientApi(shop);

@@ -3,12 +3,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 const ENV = { account: '123456789012', region: 'eu-central-1' };
 // Bundling is skipped: these tests assert the template, not the built app.
-const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
 
 let resources: Record<string, Resource>;
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -121,7 +122,8 @@ describe('driver app hosting', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
-    expect(csp).toContain('https://secure-delivery-drivers.auth.eu-central-1.amazoncognito.com');
+    const [, domain] = only('AWS::Cognito::UserPoolDomain');
+    expect(csp).toContain(`https://${String(domain.Properties.Domain)}.auth.eu-central-1.amazoncognito.com`);
   });
 
   it('lets the app connect to this deployment’s API, pool issuer and login domain only, not every API or pool in the Region', () => {
@@ -190,13 +192,14 @@ describe('the driver web app’s sign-in', () => {
     });
   });
 
-  it('gives the pool a managed-login domain (version 2, branded) from context', () => {
+  it('gives the pool a managed-login domain (version 2, branded) named after the stack, unique per account and Region', () => {
     // Act
     const [, domain] = only('AWS::Cognito::UserPoolDomain');
     const [, branding] = only('AWS::Cognito::ManagedLoginBranding');
 
     // Assess
-    expect(domain.Properties).toMatchObject({ Domain: 'secure-delivery-drivers', ManagedLoginVersion: 2 });
+    expect(domain.Properties).toMatchObject({ ManagedLoginVersion: 2 });
+    expect(domain.Properties.Domain).toMatch(/^test-drivers-[0-9a-f]{8}$/);
     expect(branding.Properties).toMatchObject({
       UseCognitoProvidedValues: true,
       ClientId: { Ref: webClient()[0] },
@@ -225,6 +228,7 @@ describe('the driver web app’s sign-in', () => {
           new App({
             context: {
               'aws:cdk:bundling-stacks': [],
+              ...REQUIRED_CONTEXT,
               'secureDelivery:driverLoginDomainPrefix': 'My_Drivers',
             },
           }),

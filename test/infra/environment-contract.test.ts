@@ -18,6 +18,7 @@ import {
 import { DEFAULT_CONFIG, type SecureDeliveryConfig } from '../../lib/config.ts';
 import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENV = { account: '123456789012', region: 'eu-central-1' };
@@ -37,7 +38,7 @@ type FunctionResource = {
 type Resources = Record<string, FunctionResource>;
 
 function synthesize(config: Partial<SecureDeliveryConfig> = {}): Resources {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
   return Template.fromStack(new SecureDeliveryStack(app, 'EnvTest', { env: ENV, config })).toJSON()
     .Resources as Resources;
 }
@@ -226,7 +227,11 @@ describe('the environment contract', () => {
   it.each([0, -5, 2.5])('refuses maxDeliveryDaysAhead %j at synth', (days) => {
     // Prepare
     const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [], 'secureDelivery:maxDeliveryDaysAhead': days },
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        ...REQUIRED_CONTEXT,
+        'secureDelivery:maxDeliveryDaysAhead': days,
+      },
     });
 
     // Act

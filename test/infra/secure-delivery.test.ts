@@ -8,6 +8,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { DriverIdentity, SecureDelivery, type SecureDeliveryProps } from '../../lib/index.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = {
   Type: string;
@@ -17,8 +18,8 @@ type Resource = {
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
 
 const ENV = { account: '123456789012', region: 'eu-central-1' };
-const SENDER = 'no-reply@parcels.example.com';
-const DOMAIN_IDENTITY = 'arn:aws:ses:eu-central-1:123456789012:identity/parcels.example.com';
+const SENDER = 'no-reply@parcels.carrier.test';
+const DOMAIN_IDENTITY = 'arn:aws:ses:eu-central-1:123456789012:identity/parcels.carrier.test';
 const SMS_POOL = 'arn:aws:sms-voice:eu-central-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef';
 const OIDC = {
   issuer: 'https://login.example.com/tenant-1/v2.0',
@@ -33,7 +34,7 @@ function synth(
   after: (stack: Stack, sd: SecureDelivery) => void = () => undefined,
 ) {
   // Bundling is skipped: these tests assert the template, not the bundles.
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
   const stack = new Stack(app, 'Estate', { env: ENV });
   const sd = new SecureDelivery(stack, 'SecureDelivery', { mail: { senderEmail: SENDER }, ...props(stack) });
   after(stack, sd);
@@ -434,26 +435,31 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
     [
       'a sender address outside the domain identity',
       () => ({ mail: { senderEmail: 'no-reply@other.example', senderIdentityArn: DOMAIN_IDENTITY } }),
-      /^mail\.senderEmail must be an address the identity mail\.senderIdentityArn verifies \(parcels\.example\.com\)/,
+      /^mail\.senderEmail must be an address the identity mail\.senderIdentityArn verifies \(parcels\.carrier\.test\)/,
     ],
     [
       'a sender address other than the email identity',
       () => ({
         mail: {
           senderEmail: SENDER,
-          senderIdentityArn: 'arn:aws:ses:eu-central-1:123456789012:identity/ops@parcels.example.com',
+          senderIdentityArn: 'arn:aws:ses:eu-central-1:123456789012:identity/ops@parcels.carrier.test',
         },
       }),
       /^mail\.senderEmail must be an address the identity mail\.senderIdentityArn verifies/,
     ],
     [
       'a sender identity that is not an SES identity ARN',
-      () => ({ mail: { senderEmail: SENDER, senderIdentityArn: 'parcels.example.com' } }),
+      () => ({ mail: { senderEmail: SENDER, senderIdentityArn: 'parcels.carrier.test' } }),
       /^mail\.senderIdentityArn must be the ARN of an SES identity/,
     ],
     [
+      'a sender on a documentation domain, which SES never verifies',
+      () => ({ mail: { senderEmail: 'no-reply@notify.example.org' } }),
+      /^mail\.senderEmail must be on a domain you verify in SES, not the documentation placeholder notify\.example\.org/,
+    ],
+    [
       'a sender that is not an email address',
-      () => ({ mail: { senderEmail: 'parcels.example.com' } }),
+      () => ({ mail: { senderEmail: 'parcels.carrier.test' } }),
       /^mail\.senderEmail must be an email address/,
     ],
     [
@@ -508,13 +514,13 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
 describe('the repository app (SecureDeliveryStack over SecureDelivery)', () => {
   it('keeps the logical IDs its stateful resources were first deployed with', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
     const stack = new SecureDeliveryStack(app, 'SecureDelivery', { env: ENV });
 
     // Act
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
     const stateful = Object.entries(resources)
-      .filter(([, resource]) => resource.DeletionPolicy === 'Retain')
+      .filter(([, resource]) => resource.DeletionPolicy === 'RetainExceptOnCreate')
       .map(([id, resource]) => `${resource.Type} ${id}`)
       .sort();
 
@@ -541,7 +547,7 @@ describe('the repository app (SecureDeliveryStack over SecureDelivery)', () => {
     const build = (context: Record<string, unknown>) =>
       Template.fromStack(
         new SecureDeliveryStack(
-          new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } }),
+          new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT, ...context } }),
           'SecureDelivery',
           { env: ENV },
         ),
@@ -560,7 +566,7 @@ describe('the repository app (SecureDeliveryStack over SecureDelivery)', () => {
 
   it('lets a shop backend in another account call the recipient routes through a role here it may assume', () => {
     // Prepare
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
     const stack = new SecureDeliveryStack(app, 'SecureDelivery', { env: ENV });
     const shopRole = new Role(stack, 'ShopBackend', { assumedBy: new AccountPrincipal('333333333333') });
 
