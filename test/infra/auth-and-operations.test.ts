@@ -159,8 +159,8 @@ describe('driver pool and the verify route', () => {
           LowAction: { EventAction: 'NO_ACTION', Notify: false },
         },
         NotifyConfiguration: {
-          From: 'no-reply@secure-delivery.example.com',
-          ReplyTo: 'no-reply@secure-delivery.example.com',
+          From: REQUIRED_CONTEXT['secureDelivery:senderEmail'],
+          ReplyTo: REQUIRED_CONTEXT['secureDelivery:senderEmail'],
         },
       },
       CompromisedCredentialsRiskConfiguration: {
@@ -172,7 +172,7 @@ describe('driver pool and the verify route', () => {
       (risk.Properties.AccountTakeoverRiskConfiguration as { NotifyConfiguration: { SourceArn: unknown } })
         .NotifyConfiguration.SourceArn,
     );
-    expect(sourceArn).toContain(':identity/no-reply@secure-delivery.example.com');
+    expect(sourceArn).toContain(`:identity/${REQUIRED_CONTEXT['secureDelivery:senderEmail']}`);
     expect(identityId).toBeTruthy();
   });
 

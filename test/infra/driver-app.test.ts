@@ -131,6 +131,7 @@ describe('driver app hosting', () => {
     const [, policy] = only('AWS::CloudFront::ResponseHeadersPolicy');
     const [apiId] = only('AWS::ApiGatewayV2::Api');
     const [poolId] = only('AWS::Cognito::UserPool');
+    const [, domain] = only('AWS::Cognito::UserPoolDomain');
     const csp = JSON.stringify(
       (policy.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, unknown>>)
         .SecurityHeadersConfig?.ContentSecurityPolicy,
@@ -141,7 +142,7 @@ describe('driver app hosting', () => {
     expect(csp).toMatch(
       new RegExp(`https://cognito-idp\\.eu-central-1\\.amazonaws\\.com/",\\{"Ref":"${poolId}"\\},"/ `),
     );
-    expect(csp).toContain('https://secure-delivery-drivers.auth.eu-central-1.amazoncognito.com;');
+    expect(csp).toContain(`https://${String(domain.Properties.Domain)}.auth.eu-central-1.amazoncognito.com;`);
     expect(csp).not.toContain('*');
   });
 
