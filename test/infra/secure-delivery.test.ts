@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ClientAttributes, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -457,6 +457,61 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
 
     // Assess
     expect(build).toThrow(message);
+  });
+
+  it.each<[string, ClientAttributes | undefined]>([
+    ['names no write attributes (it may write every attribute)', undefined],
+    [
+      'may write the driver id',
+      new ClientAttributes().withCustomAttributes('driver_id').withStandardAttributes({ email: true }),
+    ],
+  ])(
+    'fails synth for an app client of the drivers’ pool that %s, which would let a driver rename themselves',
+    (_title, writeAttributes) => {
+      // Act
+      const build = () =>
+        synth(undefined, (_stack, sd) =>
+          sd.driverPool?.userPool.addClient('Dispatcher', writeAttributes ? { writeAttributes } : {}),
+        );
+
+      // Assess
+      expect(build).toThrow(
+        /Dispatcher.*writeAttributes must not include custom:driver_id \(no list writes every attribute\)/,
+      );
+    },
+  );
+
+  it('lets an app client of the drivers’ pool be added that may write other attributes only', () => {
+    // Prepare
+    const writeAttributes = new ClientAttributes().withStandardAttributes({ email: true });
+
+    // Act
+    const { resources } = synth(undefined, (_stack, sd) =>
+      sd.driverPool?.userPool.addClient('Dispatcher', { writeAttributes }),
+    );
+
+    // Assess
+    expect(ofType(resources, 'AWS::Cognito::UserPoolClient')).toHaveLength(3);
+  });
+
+  it('warns at synth that a given user pool’s owner must attach the token trigger, without which no driver verifies', () => {
+    // Prepare
+    const poolArn = 'arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_Estate1';
+
+    // Act
+    const { stack } = synth((stack) => ({
+      drivers: DriverIdentity.cognito({ userPool: UserPool.fromUserPoolArn(stack, 'EstatePool', poolArn) }),
+    }));
+    const created = synth();
+
+    // Assess
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp(
+        'attach .*tokenScopeFunction.* as its pre-token-generation trigger, event version V2_0',
+      ),
+    );
+    Annotations.fromStack(created.stack).hasNoWarning('*', Match.stringLikeRegexp('tokenScopeFunction'));
   });
 
   it('refuses grantPublishCarrierEvents for something that is no account id', () => {
