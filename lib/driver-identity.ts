@@ -27,11 +27,17 @@ export interface CognitoDriverIdentityOptions {
 export interface OidcDriverIdentityOptions {
   /** The provider's issuer URL (`iss`), `https://…`; its discovery document and keys must be public. */
   readonly issuer: string;
-  /** The audiences (`aud`, or `client_id` without one) a driver's access token may carry; at least one. */
+  /**
+   * The audiences (`aud`, or `client_id` without one) a driver's access token may carry; at least one.
+   * Entra ID's v2.0 tokens name the API by its application (client) ID.
+   */
   readonly audience: readonly string[];
   /** The scope a driver's access token must carry to verify a handover. */
   readonly scope: string;
-  /** The access-token claim holding the carrier's own id of the driver, e.g. `employee_id`. */
+  /**
+   * The access-token claim holding the carrier's own id of the driver, e.g. `employee_id`: mapped from an
+   * attribute only the provider's administrators can write, or a driver could set another driver's id.
+   */
   readonly driverIdClaim: string;
 }
 
