@@ -442,6 +442,17 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       /^eventBus must be in this stack's account \(123456789012\), not 222222222222/,
     ],
     [
+      'a key in another region (tables, queues, topics and log groups take a key of their own region only)',
+      (stack) => ({
+        encryptionKey: Key.fromKeyArn(
+          stack,
+          'Elsewhere',
+          'arn:aws:kms:us-east-1:123456789012:key/0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6',
+        ),
+      }),
+      /^encryptionKey must be in this stack's region \(eu-central-1\), not us-east-1/,
+    ],
+    [
       'the product’s own source as the carriers’',
       () => ({ carrierEventSource: 'secure-delivery' }),
       /^carrierEventSource must differ from the product's own source/,
