@@ -5,13 +5,15 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { customAttributeName, DriverPool } from './driver-pool.ts';
+import { environmentMismatch } from './same-environment.ts';
 
 /** Options of {@link DriverIdentity.cognito}. */
 export interface CognitoDriverIdentityOptions {
   /**
-   * A user pool that already exists. Its users must carry {@link driverIdAttribute}, which none of its app
-   * clients may write; the construct adds its app clients, resource server and (with the driver app) login
-   * domain, and creates the token trigger, which the pool's owner attaches (docs/integrate.md).
+   * A user pool that already exists, in this stack's account and region. Its users must carry
+   * {@link driverIdAttribute}, which none of its app clients may write; the construct adds its app clients,
+   * resource server and (with the driver app) login domain, and creates the token trigger, which the pool's
+   * owner attaches (docs/integrate.md).
    * @default a pool created by the construct, with the attribute and the trigger attached
    */
   readonly userPool?: IUserPool;
@@ -110,6 +112,12 @@ class CognitoDrivers extends DriverIdentity {
   }
 
   bind(scope: Construct, options: DriverIdentityBindOptions): BoundDriverIdentity {
+    // The construct adds its app clients and resource server to the pool: only the stack's own account and region can.
+    const mismatch = this.options.userPool && environmentMismatch(this.options.userPool.env, scope);
+    if (mismatch)
+      throw new Error(
+        `DriverIdentity.cognito: userPool must be in this stack's ${mismatch.part} (${mismatch.own}), not ${mismatch.theirs}: the construct adds its app clients to the pool`,
+      );
     const pool = new DriverPool(scope, 'Drivers', {
       ...(this.options.userPool ? { userPool: this.options.userPool } : {}),
       driverIdAttribute: this.driverIdAttribute,

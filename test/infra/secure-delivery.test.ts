@@ -442,6 +442,32 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       /^eventBus must be in this stack's account \(123456789012\), not 222222222222/,
     ],
     [
+      'a user pool in another region (the construct adds its app clients to the pool)',
+      (stack) => ({
+        drivers: DriverIdentity.cognito({
+          userPool: UserPool.fromUserPoolArn(
+            stack,
+            'Elsewhere',
+            'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Estate1',
+          ),
+        }),
+      }),
+      /^DriverIdentity\.cognito: userPool must be in this stack's region \(eu-central-1\), not eu-west-1/,
+    ],
+    [
+      'a user pool in another account',
+      (stack) => ({
+        drivers: DriverIdentity.cognito({
+          userPool: UserPool.fromUserPoolArn(
+            stack,
+            'Elsewhere',
+            'arn:aws:cognito-idp:eu-central-1:222222222222:userpool/eu-central-1_Estate1',
+          ),
+        }),
+      }),
+      /^DriverIdentity\.cognito: userPool must be in this stack's account \(123456789012\), not 222222222222/,
+    ],
+    [
       'a key in another region (tables, queues, topics and log groups take a key of their own region only)',
       (stack) => ({
         encryptionKey: Key.fromKeyArn(
