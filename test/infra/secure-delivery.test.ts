@@ -421,6 +421,26 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       /^mail\.senderEmail must be an address the identity mail\.senderIdentityArn verifies/,
     ],
     [
+      'a sender identity of another region (SES sends with the identities of the functions’ region)',
+      () => ({
+        mail: {
+          senderEmail: SENDER,
+          senderIdentityArn: 'arn:aws:ses:us-east-1:123456789012:identity/parcels.example.com',
+        },
+      }),
+      /^mail\.senderIdentityArn must be in this stack's region \(eu-central-1\), not us-east-1/,
+    ],
+    [
+      'a sender identity of another account',
+      () => ({
+        mail: {
+          senderEmail: SENDER,
+          senderIdentityArn: 'arn:aws:ses:eu-central-1:222222222222:identity/parcels.example.com',
+        },
+      }),
+      /^mail\.senderIdentityArn must be in this stack's account \(123456789012\), not 222222222222/,
+    ],
+    [
       'a sender identity that is not an SES identity ARN',
       () => ({ mail: { senderEmail: SENDER, senderIdentityArn: 'parcels.example.com' } }),
       /^mail\.senderIdentityArn must be the ARN of an SES identity/,
