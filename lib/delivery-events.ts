@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, EventBusPolicy, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
@@ -11,6 +11,7 @@ import { Construct } from 'constructs';
 import { type ContractDetailType, EVENTS } from '../lambdas/domain/events/index.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
 import { inStackAccount } from './principals.ts';
+import { environmentMismatch } from './same-environment.ts';
 
 /** Props for {@link DeliveryEvents}. */
 export interface DeliveryEventsProps {
@@ -60,7 +61,7 @@ export class DeliveryEvents extends Construct {
     this.carrierSource = props.carrierSource ?? 'carrier.dispatch';
     this.ownSource = props.ownSource ?? 'secure-delivery';
     this.maxEventAge = props.maxEventAge ?? Duration.hours(2);
-    if (props.bus) checkSameAccountAndRegion(props.bus, Stack.of(this));
+    if (props.bus) checkSameAccountAndRegion(props.bus, this);
     this.bus = props.bus ?? new EventBus(this, 'Bus');
     if (!Token.isUnresolved(this.carrierSource) && !/^[A-Za-z0-9._/-]{1,256}$/.test(this.carrierSource))
       throw new Error(`carrierEventSource must be 1-256 of A-Z a-z 0-9 . _ - /, got ${this.carrierSource}`);
@@ -173,12 +174,10 @@ export const CARRIER_DETAIL_TYPES: readonly string[] = EVENTS.filter(
 ).map((event) => event.detailType);
 
 /** Refuses a bus of another account or region: the product's rules, pipe and targets live with the bus. */
-function checkSameAccountAndRegion(bus: IEventBus, stack: Stack): void {
-  for (const part of ['account', 'region'] as const) {
-    const [own, theirs] = [stack[part], bus.env[part]];
-    if (!Token.isUnresolved(own) && !Token.isUnresolved(theirs) && own !== theirs)
-      throw new Error(
-        `eventBus must be in this stack's ${part} (${own}), not ${theirs}: the construct's rules live on the bus. Forward the carrier's events to a bus here and allow its account with grantPublishCarrierEvents('<account id>')`,
-      );
-  }
+function checkSameAccountAndRegion(bus: IEventBus, scope: Construct): void {
+  const mismatch = environmentMismatch(bus.env, scope);
+  if (mismatch)
+    throw new Error(
+      `eventBus must be in this stack's ${mismatch.part} (${mismatch.own}), not ${mismatch.theirs}: the construct's rules live on the bus. Forward the carrier's events to a bus here and allow its account with grantPublishCarrierEvents('<account id>')`,
+    );
 }

@@ -5,13 +5,15 @@ import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import type { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { customAttributeName, DriverPool } from './driver-pool.ts';
+import { environmentMismatch } from './same-environment.ts';
 
 /** Options of {@link DriverIdentity.cognito}. */
 export interface CognitoDriverIdentityOptions {
   /**
-   * A user pool that already exists. Its users must carry {@link driverIdAttribute}, which none of its app
-   * clients may write; the construct adds its app clients, resource server and (with the driver app) login
-   * domain, and creates the token trigger, which the pool's owner attaches (docs/integrate.md).
+   * A user pool that already exists, in this stack's account and region. Its users must carry
+   * {@link driverIdAttribute}, which none of its app clients may write; the construct adds its app clients,
+   * resource server and (with the driver app) login domain, and creates the token trigger, which the pool's
+   * owner attaches (docs/integrate.md).
    * @default a pool created by the construct, with the attribute and the trigger attached
    */
   readonly userPool?: IUserPool;
@@ -27,11 +29,17 @@ export interface CognitoDriverIdentityOptions {
 export interface OidcDriverIdentityOptions {
   /** The provider's issuer URL (`iss`), `https://…`; its discovery document and keys must be public. */
   readonly issuer: string;
-  /** The audiences (`aud`, or `client_id` without one) a driver's access token may carry; at least one. */
+  /**
+   * The audiences (`aud`, or `client_id` without one) a driver's access token may carry; at least one.
+   * Entra ID's v2.0 tokens name the API by its application (client) ID.
+   */
   readonly audience: readonly string[];
   /** The scope a driver's access token must carry to verify a handover. */
   readonly scope: string;
-  /** The access-token claim holding the carrier's own id of the driver, e.g. `employee_id`. */
+  /**
+   * The access-token claim holding the carrier's own id of the driver, e.g. `employee_id`: mapped from an
+   * attribute only the provider's administrators can write, or a driver could set another driver's id.
+   */
   readonly driverIdClaim: string;
   /**
    * The client id the drivers' web app signs in with at the provider: a public client (no secret) with the
@@ -117,6 +125,12 @@ class CognitoDrivers extends DriverIdentity {
   }
 
   bind(scope: Construct, options: DriverIdentityBindOptions): BoundDriverIdentity {
+    // The construct adds its app clients and resource server to the pool: only the stack's own account and region can.
+    const mismatch = this.options.userPool && environmentMismatch(this.options.userPool.env, scope);
+    if (mismatch)
+      throw new Error(
+        `DriverIdentity.cognito: userPool must be in this stack's ${mismatch.part} (${mismatch.own}), not ${mismatch.theirs}: the construct adds its app clients to the pool`,
+      );
     const pool = new DriverPool(scope, 'Drivers', {
       ...(this.options.userPool ? { userPool: this.options.userPool } : {}),
       driverIdAttribute: this.driverIdAttribute,

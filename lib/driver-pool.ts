@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   CfnManagedLoginBranding,
+  CfnUserPoolClient,
   CfnUserPoolRiskConfigurationAttachment,
   ClientAttributes,
   FeaturePlan,
@@ -191,7 +192,13 @@ export class DriverPool extends Construct {
         principal: new ServicePrincipal('cognito-idp.amazonaws.com'),
         sourceArn: this.userPool.userPoolArn,
       });
+      Annotations.of(this).addWarningV2(
+        'secure-delivery:attachTokenTrigger',
+        `drivers: the user pool is imported: attach ${this.tokenScopeFunction.node.path} (sd.driverPool.tokenScopeFunction) as its pre-token-generation trigger, event version V2_0, or no driver verifies (docs/integrate.md)`,
+      );
     }
+    // Any app client of the pool in this stack, the adopter's too, must not let a driver set their own id.
+    this.node.addValidation({ validate: () => this.clientsWritingDriverId() });
 
     // What both app clients share: no secret, no hint whether a user exists, revocable tokens, their lifetimes,
     // and what a driver may change about themselves: the locale only. Never the driver id (an explicit list,
@@ -267,6 +274,24 @@ export class DriverPool extends Construct {
         eventFilter: ['SIGN_IN', 'PASSWORD_CHANGE'],
       },
     });
+  }
+
+  /** A message for each app client of this pool in this stack that may write the driver id attribute. */
+  private clientsWritingDriverId(): string[] {
+    const stack = Stack.of(this);
+    const poolId = JSON.stringify(stack.resolve(this.userPool.userPoolId));
+    return stack.node
+      .findAll()
+      .filter((node): node is CfnUserPoolClient => node instanceof CfnUserPoolClient)
+      .filter((client) => JSON.stringify(stack.resolve(client.userPoolId)) === poolId)
+      .filter((client) => {
+        const writable = stack.resolve(client.writeAttributes) as string[] | undefined;
+        return writable === undefined || writable.includes(this.driverIdAttribute);
+      })
+      .map(
+        (client) =>
+          `${client.node.path}: writeAttributes must not include ${this.driverIdAttribute} (no list writes every attribute): a driver could set their own driver id`,
+      );
   }
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, type IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations, type IAspect, Stack, Token } from 'aws-cdk-lib';
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
 import { AnyPrincipal, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -32,10 +32,15 @@ export class EncryptWithKey implements IAspect {
  * `scope`'s account and region: CloudWatch Logs (this account's log groups), EventBridge and CloudWatch
  * (sending to the dead-letter queues, publishing alarms to the topic), and any principal of this account
  * through DynamoDB, SQS and SNS (which still need their own grants on the table, queue or topic).
- * An imported key takes none of them: a warning names what its owner must add.
+ * An imported key takes none of them: a warning names what its owner must add. A key of another region, which
+ * none of these services can use, fails synth.
  */
 export function allowServicesToUseKey(scope: Construct, key: IKey): void {
   const { account, region, partition } = Stack.of(scope);
+  if (!Token.isUnresolved(region) && !Token.isUnresolved(key.env.region) && key.env.region !== region)
+    throw new Error(
+      `encryptionKey must be in this stack's region (${region}), not ${key.env.region}: tables, queues, topics and log groups take a key of their own region only`,
+    );
   const statements = [
     new PolicyStatement({
       sid: 'SecureDeliveryLogs',

@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { isEmailAddress } from '../lambdas/domain/identifiers.ts';
+import { environmentMismatch } from './same-environment.ts';
 
 /** The SES events a configuration set must publish to the account's default bus: a code email's delivery status. */
 export const SES_STATUS_EVENTS: readonly EmailSendingEvent[] = [
@@ -71,7 +72,7 @@ export class Mail extends Construct {
         `mail.senderEmail must be on a domain you verify in SES, not the documentation placeholder ${props.senderEmail.split('@')[1]} (example.com, example.net, example.org and their subdomains never verify): no code email would go out`,
       );
     if (props.senderIdentityArn !== undefined) {
-      checkSenderIdentity(props.senderIdentityArn, props.senderEmail);
+      checkSenderIdentity(this, props.senderIdentityArn, props.senderEmail);
       this.identityArn = props.senderIdentityArn;
     } else {
       new EmailIdentity(this, 'Sender', { identity: Identity.email(props.senderEmail) });
@@ -132,15 +133,22 @@ export class Mail extends Construct {
 }
 
 /**
- * Refuses an identity ARN that is no SES identity, or whose email or domain does not cover `senderEmail`
- * (SES would refuse every send), naming the props.
+ * Refuses an identity ARN that is no SES identity, is of another account or region than `scope`'s stack (the
+ * functions send through SES of their own account and region), or whose email or domain does not cover
+ * `senderEmail` (SES would refuse every send), naming the props.
  */
-function checkSenderIdentity(arn: string, senderEmail: string): void {
+function checkSenderIdentity(scope: Construct, arn: string, senderEmail: string): void {
   if (Token.isUnresolved(arn)) return;
-  const identity = /^arn:aws[\w-]*:ses:[a-z0-9-]+:\d{12}:identity\/(.+)$/.exec(arn)?.[1];
+  const [, region = '', account = '', identity] =
+    /^arn:aws[\w-]*:ses:([a-z0-9-]+):(\d{12}):identity\/(.+)$/.exec(arn) ?? [];
   if (!identity)
     throw new Error(
       `mail.senderIdentityArn must be the ARN of an SES identity, arn:<partition>:ses:<region>:<account>:identity/<email or domain>, got ${arn}`,
+    );
+  const mismatch = environmentMismatch({ account, region }, scope);
+  if (mismatch)
+    throw new Error(
+      `mail.senderIdentityArn must be in this stack's ${mismatch.part} (${mismatch.own}), not ${mismatch.theirs}: the functions send through SES of their own account and region`,
     );
   if (Token.isUnresolved(senderEmail)) return;
   const sender = senderEmail.toLowerCase();

@@ -39,7 +39,8 @@ export class ParcelPlatformStack extends Stack {
       carrierEventSource: 'acme.dispatch',
       drivers: DriverIdentity.oidc({
         issuer: 'https://login.microsoftonline.com/6f3c2a7e-0000-4000-8000-000000000001/v2.0',
-        audience: ['api://secure-delivery'],
+        // Entra ID's v2.0 access tokens name the API by its application (client) ID, never its api:// URI.
+        audience: ['3b9d1c4e-0000-4000-8000-00000000a9e1'],
         scope: 'Handover.Verify',
         driverIdClaim: 'employee_id',
       }),

@@ -83,7 +83,7 @@ describe('examples/existing-estate: SecureDelivery in an estate that brings ever
     // Assess
     expect(authorizer?.Properties?.JwtConfiguration).toEqual({
       Issuer: 'https://login.microsoftonline.com/6f3c2a7e-0000-4000-8000-000000000001/v2.0',
-      Audience: ['api://secure-delivery'],
+      Audience: ['3b9d1c4e-0000-4000-8000-00000000a9e1'],
     });
     expect(variables('verify-otp')).toMatchObject({
       DRIVER_IDENTITY_PROVIDER: 'oidc',

@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { ClientAttributes, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -448,6 +448,26 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       /^mail\.senderEmail must be an address the identity mail\.senderIdentityArn verifies/,
     ],
     [
+      'a sender identity of another region (SES sends with the identities of the functions’ region)',
+      () => ({
+        mail: {
+          senderEmail: SENDER,
+          senderIdentityArn: 'arn:aws:ses:us-east-1:123456789012:identity/parcels.carrier.test',
+        },
+      }),
+      /^mail\.senderIdentityArn must be in this stack's region \(eu-central-1\), not us-east-1/,
+    ],
+    [
+      'a sender identity of another account',
+      () => ({
+        mail: {
+          senderEmail: SENDER,
+          senderIdentityArn: 'arn:aws:ses:eu-central-1:222222222222:identity/parcels.carrier.test',
+        },
+      }),
+      /^mail\.senderIdentityArn must be in this stack's account \(123456789012\), not 222222222222/,
+    ],
+    [
       'a sender identity that is not an SES identity ARN',
       () => ({ mail: { senderEmail: SENDER, senderIdentityArn: 'parcels.carrier.test' } }),
       /^mail\.senderIdentityArn must be the ARN of an SES identity/,
@@ -474,6 +494,43 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       /^eventBus must be in this stack's account \(123456789012\), not 222222222222/,
     ],
     [
+      'a user pool in another region (the construct adds its app clients to the pool)',
+      (stack) => ({
+        drivers: DriverIdentity.cognito({
+          userPool: UserPool.fromUserPoolArn(
+            stack,
+            'Elsewhere',
+            'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_Estate1',
+          ),
+        }),
+      }),
+      /^DriverIdentity\.cognito: userPool must be in this stack's region \(eu-central-1\), not eu-west-1/,
+    ],
+    [
+      'a user pool in another account',
+      (stack) => ({
+        drivers: DriverIdentity.cognito({
+          userPool: UserPool.fromUserPoolArn(
+            stack,
+            'Elsewhere',
+            'arn:aws:cognito-idp:eu-central-1:222222222222:userpool/eu-central-1_Estate1',
+          ),
+        }),
+      }),
+      /^DriverIdentity\.cognito: userPool must be in this stack's account \(123456789012\), not 222222222222/,
+    ],
+    [
+      'a key in another region (tables, queues, topics and log groups take a key of their own region only)',
+      (stack) => ({
+        encryptionKey: Key.fromKeyArn(
+          stack,
+          'Elsewhere',
+          'arn:aws:kms:us-east-1:123456789012:key/0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6',
+        ),
+      }),
+      /^encryptionKey must be in this stack's region \(eu-central-1\), not us-east-1/,
+    ],
+    [
       'the product’s own source as the carriers’',
       () => ({ carrierEventSource: 'secure-delivery' }),
       /^carrierEventSource must differ from the product's own source/,
@@ -489,6 +546,61 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
 
     // Assess
     expect(build).toThrow(message);
+  });
+
+  it.each<[string, ClientAttributes | undefined]>([
+    ['names no write attributes (it may write every attribute)', undefined],
+    [
+      'may write the driver id',
+      new ClientAttributes().withCustomAttributes('driver_id').withStandardAttributes({ email: true }),
+    ],
+  ])(
+    'fails synth for an app client of the drivers’ pool that %s, which would let a driver rename themselves',
+    (_title, writeAttributes) => {
+      // Act
+      const build = () =>
+        synth(undefined, (_stack, sd) =>
+          sd.driverPool?.userPool.addClient('Dispatcher', writeAttributes ? { writeAttributes } : {}),
+        );
+
+      // Assess
+      expect(build).toThrow(
+        /Dispatcher.*writeAttributes must not include custom:driver_id \(no list writes every attribute\)/,
+      );
+    },
+  );
+
+  it('lets an app client of the drivers’ pool be added that may write other attributes only', () => {
+    // Prepare
+    const writeAttributes = new ClientAttributes().withStandardAttributes({ email: true });
+
+    // Act
+    const { resources } = synth(undefined, (_stack, sd) =>
+      sd.driverPool?.userPool.addClient('Dispatcher', { writeAttributes }),
+    );
+
+    // Assess
+    expect(ofType(resources, 'AWS::Cognito::UserPoolClient')).toHaveLength(3);
+  });
+
+  it('warns at synth that a given user pool’s owner must attach the token trigger, without which no driver verifies', () => {
+    // Prepare
+    const poolArn = 'arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_Estate1';
+
+    // Act
+    const { stack } = synth((stack) => ({
+      drivers: DriverIdentity.cognito({ userPool: UserPool.fromUserPoolArn(stack, 'EstatePool', poolArn) }),
+    }));
+    const created = synth();
+
+    // Assess
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp(
+        'attach .*tokenScopeFunction.* as its pre-token-generation trigger, event version V2_0',
+      ),
+    );
+    Annotations.fromStack(created.stack).hasNoWarning('*', Match.stringLikeRegexp('tokenScopeFunction'));
   });
 
   it('refuses grantPublishCarrierEvents for something that is no account id', () => {

@@ -206,6 +206,22 @@ describe('the packed package, installed into a CDK app outside the repository', 
     expect(manifest.license).toBe('Apache-2.0');
   });
 
+  it('gives every bundled package whose licence asks for its notice that notice, even one that ships no licence file', () => {
+    // Prepare
+    const licences = readFileSync(join(packageDir, 'dist', 'assets', 'THIRD-PARTY-LICENSES.md'), 'utf8');
+    const sections = licences.split(/^## /m).slice(1);
+
+    // Act: MIT-0 alone asks for no notice
+    const withoutNotice = sections
+      .filter((section) => !/^\S+ \(MIT-0\)$/m.test(section.split('\n')[0] ?? ''))
+      .filter((section) => !/copyright|apache license/i.test(section))
+      .map((section) => section.split('\n')[0]);
+
+    // Assess
+    expect(sections.map((section) => section.split(' ')[0])).toContain('@middy/core@6.4.5');
+    expect(withoutNotice).toEqual([]);
+  });
+
   it('imports at run time only its own JavaScript, Node built-ins and its declared dependencies', () => {
     // Prepare
     const allowed = new Set([
