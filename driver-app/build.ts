@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
 
 /** This folder. */
 export const DRIVER_APP_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -17,6 +17,8 @@ export function buildDriverAppFiles(): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   const staticDir = join(DRIVER_APP_DIR, 'static');
   for (const name of readdirSync(staticDir)) files.set(name, readFileSync(join(staticDir, name)));
+  // esbuild is a development dependency: loaded when building, so the packaged construct imports it never.
+  const { buildSync } = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const bundle = (entry: string, define: Record<string, string> = {}) => {
     const result = buildSync({
       entryPoints: [join(DRIVER_APP_DIR, 'src', entry)],

@@ -1,4 +1,4 @@
-import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, Duration, Stack, Token } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -27,15 +27,12 @@ export interface CodeDeliveryProps {
   readonly mail: Mail;
   readonly events: DeliveryEvents;
   /**
-   * Name of the End User Messaging SMS configuration set the stack creates and every SMS names.
-   * @default 'secure-delivery-sms'
+   * The SMS channel: a code whose email failed goes by SMS to the recipient's phone, and resends may ask
+   * for SMS.
+   * @default no SMS channel: nothing of SMS is created or granted, and a code whose email failed is reported
+   *   `Delivery Otp Undeliverable`
    */
-  readonly smsConfigurationSetName?: string;
-  /**
-   * ARN of the registered origination identity (phone number, pool or sender ID) the code SMS is sent from.
-   * @default the pool `pool-secure-delivery` in this account and region
-   */
-  readonly smsOriginationIdentityArn?: string;
+  readonly sms?: SmsChannelProps;
   /**
    * How long a code email may stay DELAYED (SES keeps retrying) before the code also goes by SMS.
    * @default the contract's EMAIL_DELAYED_TIMEOUT_SECONDS default (30 minutes)
@@ -51,7 +48,7 @@ export interface CodeDeliveryProps {
 /**
  * What happens to a code after it is sent: SES's events (default bus, our configuration set) become the
  * email's delivery status on the code record; a bounce or rejection sends the code by SMS (End User
- * Messaging SMS), or, without a phone, `Delivery Otp Undeliverable` (counted, alarmed).
+ * Messaging SMS), or, without a phone or an SMS channel, `Delivery Otp Undeliverable` (counted, alarmed).
  */
 export class CodeDelivery extends Construct {
   public readonly recordFunction: SecureDeliveryFunction<'record-delivery'>;
@@ -59,31 +56,15 @@ export class CodeDelivery extends Construct {
   public readonly sweepFunction: SecureDeliveryFunction<'sweep-delayed'>;
   /** The rule on the account's default bus taking SES's events about our configuration set. */
   public readonly sesEventsRule: Rule;
-  public readonly smsConfigurationSet: CfnConfigurationSet;
-  /** Name of the SMS configuration set every code SMS names. */
-  public readonly smsConfigurationSetName: string;
-  public readonly smsConfigurationSetArn: string;
-  public readonly smsOriginationIdentityArn: string;
+  /** The SMS channel the functions bind (`bindSms`), when there is one. */
+  public readonly sms?: SmsChannel;
   /** Fires when a code reached nobody (no phone, or the SMS was refused too). */
   public readonly undeliverableAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: CodeDeliveryProps) {
     super(scope, id);
-    const stack = Stack.of(this);
-    const smsConfigurationSetName = props.smsConfigurationSetName ?? 'secure-delivery-sms';
-    this.smsConfigurationSetName = smsConfigurationSetName;
-    this.smsConfigurationSet = new CfnConfigurationSet(this, 'SmsConfigurationSet', {
-      configurationSetName: smsConfigurationSetName,
-    });
-    this.smsConfigurationSetArn = Arn.format(
-      { service: 'sms-voice', resource: 'configuration-set', resourceName: smsConfigurationSetName },
-      stack,
-    );
-    this.smsOriginationIdentityArn =
-      props.smsOriginationIdentityArn ??
-      Arn.format({ service: 'sms-voice', resource: 'pool', resourceName: 'pool-secure-delivery' }, stack);
+    if (props.sms) this.sms = new SmsChannel(this, props.sms);
 
-    const smsClaimLease = ENVIRONMENT.SMS_CLAIM_LEASE_SECONDS.default;
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
       handlerName: 'record-delivery',
       description: 'Secure Delivery: records the code email fate; SMS fallback',
@@ -92,9 +73,8 @@ export class CodeDelivery extends Construct {
       // The phone number and locale for the SMS.
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
-      .bindSms(this)
-      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable])
-      .setEnvironment('SMS_CLAIM_LEASE_SECONDS', smsClaimLease);
+      .bindSms(this.sms)
+      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable]);
 
     this.recordFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
@@ -134,15 +114,19 @@ export class CodeDelivery extends Construct {
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query')
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
-      .bindSms(this)
+      .bindSms(this.sms)
       .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable])
-      .setEnvironment('SMS_CLAIM_LEASE_SECONDS', smsClaimLease)
       .setEnvironment(
         'EMAIL_DELAYED_TIMEOUT_SECONDS',
         (
           props.emailDelayedTimeout ?? Duration.seconds(ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default)
         ).toSeconds(),
       );
+    // The SMS claim's lease, with the SMS channel only: without one nothing of SMS is set.
+    if (this.sms) {
+      this.recordFunction.setEnvironment('SMS_CLAIM_LEASE_SECONDS');
+      this.sweepFunction.setEnvironment('SMS_CLAIM_LEASE_SECONDS');
+    }
     this.sweepFunction.configureAsyncInvoke({
       onFailure: new SqsDestination(props.events.deadLetterQueue),
       retryAttempts: 0,
@@ -181,15 +165,56 @@ export class CodeDelivery extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
+}
+
+/** Props of the SMS channel (`SecureDeliveryProps.sms`). */
+export interface SmsChannelProps {
+  /** ARN of the registered origination identity (phone number, pool or sender ID) every code SMS is sent from. */
+  readonly originationIdentityArn: string;
+  /**
+   * Name of an End User Messaging SMS configuration set that already exists, which every code SMS names.
+   * @default a configuration set created here (its name generated)
+   */
+  readonly configurationSetName?: string;
+}
+
+/** The SMS channel: the configuration set and origination identity every code SMS goes through. */
+class SmsChannel {
+  public readonly smsConfigurationSetName: string;
+  public readonly smsOriginationIdentityArn: string;
+  private readonly configurationSetArn: string;
+  private readonly created?: CfnConfigurationSet;
+
+  constructor(scope: Construct, props: SmsChannelProps) {
+    const arn = props.originationIdentityArn;
+    if (
+      !Token.isUnresolved(arn) &&
+      !/^arn:aws[\w-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/.test(arn)
+    )
+      throw new Error(
+        `sms.originationIdentityArn must be the ARN of a phone number, pool or sender ID (arn:<partition>:sms-voice:<region>:<account>:pool/<id>), got ${arn}`,
+      );
+    this.smsOriginationIdentityArn = arn;
+    const name = props.configurationSetName;
+    if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,64}$/.test(name))
+      throw new Error(`sms.configurationSetName must be 1-64 of A-Z a-z 0-9 _ -, got ${name}`);
+    if (name === undefined) this.created = new CfnConfigurationSet(scope, 'SmsConfigurationSet', {});
+    // The set's Ref is its name.
+    this.smsConfigurationSetName = name ?? (this.created?.ref as string);
+    this.configurationSetArn = Arn.format(
+      { service: 'sms-voice', resource: 'configuration-set', resourceName: this.smsConfigurationSetName },
+      Stack.of(scope),
+    );
+  }
 
   /** Lets `fn` send SMS only through our configuration set and from our origination identity. */
   grantSendSms(fn: SecureDeliveryFunction): void {
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['sms-voice:SendTextMessage'],
-        resources: [this.smsConfigurationSetArn, this.smsOriginationIdentityArn],
+        resources: [this.configurationSetArn, this.smsOriginationIdentityArn],
       }),
     );
-    fn.node.addDependency(this.smsConfigurationSet);
+    if (this.created) fn.node.addDependency(this.created);
   }
 }

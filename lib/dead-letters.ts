@@ -24,7 +24,7 @@ export function alarmedDeadLetterQueue(
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
   Validations.of(queue).acknowledge({
     id: 'AwsSolutions-SQS3',

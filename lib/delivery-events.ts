@@ -1,17 +1,26 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
-import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, EventBusPolicy, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { AccountPrincipal, type IGrantable, type IPrincipal, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { ContractDetailType } from '../lambdas/domain/events/index.ts';
+import { type ContractDetailType, EVENTS } from '../lambdas/domain/events/index.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
+import { inStackAccount } from './principals.ts';
+import { environmentMismatch } from './same-environment.ts';
 
 /** Props for {@link DeliveryEvents}. */
 export interface DeliveryEventsProps {
+  /**
+   * The bus carriers publish to and the product emits on; the rules live on it. It must be in this stack's
+   * account and region (a rule and its targets live with their bus).
+   * @default a new custom bus
+   */
+  readonly bus?: IEventBus;
   /**
    * `source` of the carrier events the rules match (context `secureDelivery:eventSource`).
    * @default 'carrier.dispatch'
@@ -35,7 +44,7 @@ export interface DeliveryEventsProps {
  */
 export class DeliveryEvents extends Construct {
   /** The product's event bus: carriers publish here and the product emits here. */
-  public readonly bus: EventBus;
+  public readonly bus: IEventBus;
   /** Events no target could take after EventBridge's retries. */
   public readonly deadLetterQueue: Queue;
   /** Alarm on any message in the dead-letter queue. */
@@ -45,13 +54,19 @@ export class DeliveryEvents extends Construct {
   /** `source` of the product's own events. */
   public readonly ownSource: string;
   private readonly maxEventAge: Duration;
+  private busPolicies = 0;
 
   constructor(scope: Construct, id: string, props: DeliveryEventsProps = {}) {
     super(scope, id);
     this.carrierSource = props.carrierSource ?? 'carrier.dispatch';
     this.ownSource = props.ownSource ?? 'secure-delivery';
     this.maxEventAge = props.maxEventAge ?? Duration.hours(2);
-    this.bus = new EventBus(this, 'Bus');
+    if (props.bus) checkSameAccountAndRegion(props.bus, this);
+    this.bus = props.bus ?? new EventBus(this, 'Bus');
+    if (!Token.isUnresolved(this.carrierSource) && !/^[A-Za-z0-9._/-]{1,256}$/.test(this.carrierSource))
+      throw new Error(`carrierEventSource must be 1-256 of A-Z a-z 0-9 . _ - /, got ${this.carrierSource}`);
+    if (this.carrierSource === this.ownSource)
+      throw new Error(`carrierEventSource must differ from the product's own source ${this.ownSource}`);
     const deadLetters = alarmedDeadLetterQueue(this, {
       of: 'the rule targets',
       alarmDescription: 'Carrier events could not be delivered to a Secure Delivery target',
@@ -88,6 +103,52 @@ export class DeliveryEvents extends Construct {
     return this.rule(id, [detailType], source, new LambdaFunction(fn, this.targetSettings()));
   }
 
+  /**
+   * Lets `grantee` put the carrier events of the contract on the bus, and nothing else: `source` must be the
+   * carrier source and every entry's detail-type a carrier detail-type. A principal of this account gets an
+   * IAM grant; another account (its id) or a principal of another account gets a statement in the bus's
+   * resource policy.
+   */
+  grantPublishCarrierEvents(grantee: IGrantable | string): void {
+    const conditions = {
+      // events:source and events:detail-type are multi-valued (one value per entry): every entry must match.
+      'ForAllValues:StringEquals': {
+        'events:source': [this.carrierSource],
+        'events:detail-type': [...CARRIER_DETAIL_TYPES],
+      },
+      Null: { 'events:source': 'false', 'events:detail-type': 'false' },
+    };
+    const statement = (principals: IPrincipal[] = []) =>
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions,
+        ...(principals.length ? { principals } : {}),
+      });
+    if (typeof grantee !== 'string') {
+      if (
+        inStackAccount(grantee, this) &&
+        grantee.grantPrincipal.addToPrincipalPolicy(statement()).statementAdded
+      )
+        return;
+      this.addBusPolicy(statement([grantee.grantPrincipal]), `Principal${++this.busPolicies}`);
+      return;
+    }
+    if (!/^\d{12}$/.test(grantee))
+      throw new Error(`grantPublishCarrierEvents takes a grantable or a 12-digit account id, got ${grantee}`);
+    this.addBusPolicy(statement([new AccountPrincipal(grantee)]), grantee);
+  }
+
+  /** A statement in the bus's resource policy (an `AWS::Events::EventBusPolicy`, so an imported bus takes it too). */
+  private addBusPolicy(statement: PolicyStatement, key: string): void {
+    const statementId = `CarrierEvents${key}`.slice(0, 64);
+    new EventBusPolicy(this, statementId, {
+      eventBus: this.bus,
+      statementId,
+      statement: { ...statement.toStatementJson(), Sid: statementId },
+    });
+  }
+
   private targetSettings() {
     return { deadLetterQueue: this.deadLetterQueue, maxEventAge: this.maxEventAge, retryAttempts: 185 };
   }
@@ -105,4 +166,18 @@ export class DeliveryEvents extends Construct {
       targets: [target],
     });
   }
+}
+
+/** The detail-types carriers publish, by the event contract (`lambdas/domain/events`). */
+export const CARRIER_DETAIL_TYPES: readonly string[] = EVENTS.filter(
+  (event) => event.publisher === 'carrier',
+).map((event) => event.detailType);
+
+/** Refuses a bus of another account or region: the product's rules, pipe and targets live with the bus. */
+function checkSameAccountAndRegion(bus: IEventBus, scope: Construct): void {
+  const mismatch = environmentMismatch(bus.env, scope);
+  if (mismatch)
+    throw new Error(
+      `eventBus must be in this stack's ${mismatch.part} (${mismatch.own}), not ${mismatch.theirs}: the construct's rules live on the bus. Forward the carrier's events to a bus here and allow its account with grantPublishCarrierEvents('<account id>')`,
+    );
 }

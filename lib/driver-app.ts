@@ -1,7 +1,8 @@
-import { DockerImage, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CachePolicy,
+  CfnOriginAccessControl,
   Distribution,
   HeadersFrameOption,
   HeadersReferrerPolicy,
@@ -20,17 +21,18 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { buildDriverApp, DRIVER_APP_DIR } from '../driver-app/build.ts';
 import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../driver-app/policy.ts';
+import { driverAppSource } from './built-assets.ts';
+import { stackScopedName } from './physical-names.ts';
 
 /** Props for {@link DriverAppHosting}. */
 export interface DriverAppHostingProps {
   /**
-   * Origins besides its own the app may call (Content-Security-Policy `connect-src`): the verify API and the
-   * user pool's issuer and login domain. The distribution cannot name the API's own URL (the API's CORS and the
-   * pool client's callback name the distribution), so API Gateway is allowed by region.
+   * Sources besides its own origin the app may call (Content-Security-Policy `connect-src`); more are added
+   * with {@link DriverAppHosting.allowConnectionsTo} (this deployment's API and sign-in endpoints).
+   * @default none
    */
-  readonly connectSources: readonly string[];
+  readonly connectSources?: readonly string[];
   /**
    * What happens to the app's buckets when the stack is deleted (the app can be deployed again).
    * @default RemovalPolicy.DESTROY with autoDeleteObjects off: a non-empty bucket stays
@@ -41,10 +43,12 @@ export interface DriverAppHostingProps {
 /** The app's runtime settings, written as `config.json` next to it at deploy time. */
 export interface DriverAppRuntimeConfig {
   readonly apiUrl: string;
+  /** The drivers' issuer; the app reads its endpoints from the discovery document under it. */
   readonly authority: string;
   readonly clientId: string;
   readonly scope: string;
-  readonly authDomain: string;
+  /** Cognito's managed-login domain (`/logout`, `/oauth2/revoke`); absent for another OIDC provider. */
+  readonly authDomain?: string;
 }
 
 /**
@@ -55,21 +59,25 @@ export interface DriverAppRuntimeConfig {
 export class DriverAppHosting extends Construct {
   /** Holds the built app; readable only by the distribution. */
   public readonly bucket: Bucket;
-  /** Access logs of the bucket and the distribution. */
+  /** The app bucket's server access logs (the distribution keeps no viewer log). */
   public readonly logBucket: Bucket;
   public readonly distribution: Distribution;
   public readonly headersPolicy: ResponseHeadersPolicy;
   /** `https://<distribution domain>`, the app's URL (no trailing slash). */
   public readonly url: string;
+  /** The `config.json` the deployment writes, once {@link deploy} ran. */
+  public config?: DriverAppRuntimeConfig;
+  private readonly connectSources: string[];
 
-  constructor(scope: Construct, id: string, props: DriverAppHostingProps) {
+  constructor(scope: Construct, id: string, props: DriverAppHostingProps = {}) {
     super(scope, id);
+    this.connectSources = [...(props.connectSources ?? [])];
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
     this.logBucket = new Bucket(this, 'AccessLogs', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
-      // CloudFront standard logging writes with an ACL, so this bucket keeps object-writer ownership.
+      // S3 server access logging writes with the log-delivery ACL, so this bucket keeps object-writer ownership.
       objectOwnership: ObjectOwnership.OBJECT_WRITER,
       lifecycleRules: [{ expiration: Duration.days(90) }],
       removalPolicy,
@@ -89,10 +97,15 @@ export class DriverAppHosting extends Construct {
       removalPolicy,
     });
     this.headersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      // Names are unique per account across Regions: the stack's and the Region's name in it.
+      responseHeadersPolicyName: stackScopedName(this, 'security-headers', { maxLength: 128, global: true }),
       comment: 'Secure Delivery driver app: CSP, HSTS, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: {
-          contentSecurityPolicy: driverAppContentSecurityPolicy(props.connectSources),
+          // Read at synth: the API and sign-in sources are added after the distribution exists.
+          contentSecurityPolicy: Lazy.string({
+            produce: () => driverAppContentSecurityPolicy(this.connectSources),
+          }),
           override: true,
         },
         strictTransportSecurity: {
@@ -124,10 +137,10 @@ export class DriverAppHosting extends Construct {
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
-      enableLogging: true,
-      logBucket: this.logBucket,
-      logFilePrefix: 'distribution/',
+      // No viewer log: its request line would keep the OAuth callback's `code` and `state` (docs/driver-app.md).
+      enableLogging: false,
     });
+    nameOriginAccessControl(this.distribution, stackScopedName(this, 'oac', { maxLength: 64, global: true }));
     Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR4',
@@ -140,6 +153,11 @@ export class DriverAppHosting extends Construct {
           'Drivers deliver wherever the carrier operates; sign-in and the API decide who may act, not geography.',
       },
       {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          "A viewer log's request line keeps the sign-in callback's authorization code and state (cs-uri-query; legacy logs cannot drop a field, standard logging v2 is configured in us-east-1 only). The distribution serves static files; sign-ins are logged by the identity provider, every API call in the API's access log, and origin fetches in the bucket's server access log.",
+      },
+      {
         id: 'AwsSolutions-CFR2',
         reason:
           'Static files only; every action goes to the API (throttled, JWT-authorized) and Cognito (threat protection on), not through this distribution.',
@@ -149,28 +167,22 @@ export class DriverAppHosting extends Construct {
   }
 
   /**
+   * Lets the app call `sources` (Content-Security-Policy `connect-src`): exact origins or URL prefixes
+   * (`https://host/path/`), tokens resolved by CloudFormation included.
+   */
+  allowConnectionsTo(...sources: string[]): void {
+    this.connectSources.push(...sources);
+  }
+
+  /**
    * Deploys the app built from `driver-app/` and its `config.json`, then invalidates the distribution.
    * Browsers revalidate every file (`no-cache`); the service worker keeps the shell for offline starts.
    */
   deploy(config: DriverAppRuntimeConfig): BucketDeployment {
+    this.config = config;
     const deployment = new BucketDeployment(this, 'Deploy', {
       destinationBucket: this.bucket,
-      sources: [
-        Source.asset(DRIVER_APP_DIR, {
-          exclude: ['dist', '*.md'],
-          bundling: {
-            // esbuild runs in-process at synth; no container (the image is never pulled).
-            image: DockerImage.fromRegistry('none'),
-            local: {
-              tryBundle(outputDir) {
-                buildDriverApp(outputDir);
-                return true;
-              },
-            },
-          },
-        }),
-        Source.jsonData('config.json', config),
-      ],
+      sources: [driverAppSource(), Source.jsonData('config.json', config)],
       distribution: this.distribution,
       distributionPaths: ['/*'],
       cacheControl: [CacheControl.noCache()],
@@ -212,4 +224,11 @@ export class DriverAppHosting extends Construct {
     }
     return deployment;
   }
+}
+
+/** Names the distribution's origin access control (created by `S3BucketOrigin`, which takes no name). */
+function nameOriginAccessControl(distribution: Distribution, name: string): void {
+  const controls = distribution.node.findAll().filter((child) => child instanceof CfnOriginAccessControl);
+  if (controls.length !== 1) throw new Error(`Expected one origin access control, found ${controls.length}`);
+  (controls[0] as CfnOriginAccessControl).addPropertyOverride('OriginAccessControlConfig.Name', name);
 }

@@ -80,7 +80,7 @@ export class IssuingWorkflow extends Construct {
       description: 'Secure Delivery: sends a parcel code once per issue (email, or SMS if that last worked)',
     })
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
-      .bindSms(props.codeDelivery)
+      .bindSms(props.codeDelivery.sms)
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .bindMail(props.mail)

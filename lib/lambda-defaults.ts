@@ -1,11 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -25,18 +24,21 @@ import {
   type VariableName,
   type VariableSpec,
 } from '../lambdas/contracts/environment.ts';
+import { handlerCode } from './built-assets.ts';
 
 /** Metadata key naming a function's handler source, relative to the repo root (the sandbox reads it). */
 export const HANDLER_SOURCE_METADATA = 'SecureDelivery:HandlerSource';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 /**
  * Props for {@link SecureDeliveryFunction}: any NodejsFunction prop but the environment (set through the
- * contract: `setEnvironment`, `bind*`), plus the handler folder's name.
+ * contract: `setEnvironment`, `bind*`) and the code (one bundle per handler, `lib/built-assets.ts`), plus
+ * the handler folder's name.
  */
 export interface SecureDeliveryFunctionProps<H extends HandlerName = HandlerName>
-  extends Omit<NodejsFunctionProps, 'entry' | 'environment'> {
+  extends Omit<
+    NodejsFunctionProps,
+    'entry' | 'environment' | 'code' | 'handler' | 'bundling' | 'projectRoot' | 'depsLockFilePath'
+  > {
   /** Folder under `lambdas/` holding `handler.ts`, e.g. `verify-otp`; it names the variables the function gets. */
   readonly handlerName: H;
   /**
@@ -72,7 +74,8 @@ export type HandlerReading<V extends VariableName> = {
 
 /**
  * The one place for Lambda defaults: Node.js 24 on arm64, X-Ray tracing, JSON logs in an owned log group,
- * minified ESM bundles built by the local esbuild. Caller settings win; bundling merges.
+ * the handler's minified ESM bundle (`handlerCode`: pre-built in the package, esbuild at synth in the
+ * repository). Caller settings win.
  *
  * Its environment is the contract's (`lambdas/contracts/environment.ts`): the platform variables, then
  * each variable its handler reads, set with the grant it implies (`bindTable`, `bindSecret`, `bindKey`,
@@ -84,7 +87,7 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
   public readonly handlerName: H;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryFunctionProps<H>) {
-    const { handlerName, logRetention, logRemovalPolicy, bundling, ...rest } = props;
+    const { handlerName, logRetention, logRemovalPolicy, ...rest } = props;
     const source = `lambdas/${handlerName}/handler.ts`;
     const logGroup =
       rest.logGroup ??
@@ -114,20 +117,9 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
       ...rest,
       logGroup,
       role,
-      entry: `${REPO_ROOT}${source}`,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      code: handlerCode(handlerName),
+      handler: 'index.handler',
       environment: platformEnvironment(handlerName),
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        // ESM bundles of CommonJS dependencies still call require().
-        banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
-        ...bundling,
-      },
     });
     this.handlerName = handlerName;
     (this.node.defaultChild as CfnFunction).addMetadata(HANDLER_SOURCE_METADATA, source);
@@ -192,11 +184,15 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     return this;
   }
 
-  /** Sets SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET and grants sending SMS through them only. */
+  /**
+   * Sets SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET and grants sending SMS through them only;
+   * without an SMS channel (`undefined`) sets neither and grants nothing.
+   */
   bindSms<F extends SecureDeliveryFunction<HandlerReading<'SMS_CONFIGURATION_SET'>>>(
     this: F,
-    sms: SmsBinding,
+    sms: SmsBinding | undefined,
   ): F {
+    if (!sms) return this;
     this.setGroup('sms', {
       SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
       SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,

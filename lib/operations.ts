@@ -1,4 +1,4 @@
-import { Aspects, Duration, type IAspect, Stack } from 'aws-cdk-lib';
+import { Duration, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -15,10 +15,9 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
@@ -38,23 +37,28 @@ export interface OperationsProps {
    */
   readonly wrongCodesPerDriverThreshold?: number;
   /**
-   * Email address subscribed to the alarm topic (it must confirm the subscription); none when empty.
-   * @default no subscription
+   * The topic the alarms notify; its policy must let CloudWatch publish (and use its key, if encrypted).
+   * @default a topic created here, encrypted with {@link encryptionKey} or a key of its own
    */
-  readonly alarmEmail?: string;
+  readonly alarmTopic?: ITopic;
+  /**
+   * The key the created topic is encrypted with; CloudWatch is allowed to use it for this account's alarms.
+   * @default a key created for the topic (CloudWatch cannot use the AWS-managed SNS key)
+   */
+  readonly encryptionKey?: IKey;
 }
 
 const PERIOD = Duration.minutes(5);
 
 /**
  * What an operator watches: alarms on failed executions, email failures, lockouts, verify 5xx and
- * per-driver brute force (a Contributor Insights rule over the verify logs), and one dashboard. Every alarm
- * in the stack, wherever it is defined, notifies {@link alarmTopic} when it fires and when it clears.
+ * per-driver brute force (a Contributor Insights rule over the verify logs), one dashboard, and the topic
+ * the construct's alarms notify (`NotifyOnEveryAlarm`, applied by `SecureDelivery` to its own scope).
  */
 export class Operations extends Construct {
-  /** The alarms defined here (every alarm in the stack gets the topic's actions, these and any other). */
+  /** The alarms defined here (every alarm of the construct gets the topic's actions, these and any other). */
   public readonly alarms: Alarm[] = [];
-  /** The encrypted topic every alarm in the stack notifies (alarm and OK); subscribe pagers here. */
+  /** The topic every alarm of the construct notifies (alarm and OK); subscribe pagers here. */
   public readonly alarmTopic: ITopic;
   public readonly dashboard: Dashboard;
   /** Contributor Insights rule counting wrong and locked codes per driver. */
@@ -62,42 +66,7 @@ export class Operations extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
-    // CloudWatch cannot use the AWS-managed SNS key (its policy cannot name cloudwatch.amazonaws.com): a CMK.
-    const topicKey = new Key(this, 'AlarmTopicKey', {
-      description: 'Secure Delivery: encrypts the alarm topic',
-      enableKeyRotation: true,
-    });
-    const topic = new Topic(this, 'AlarmTopic', {
-      displayName: 'Secure Delivery alarms',
-      masterKey: topicKey,
-      enforceSSL: true,
-    });
-    // Only this account's alarms, in this region, may use the key and publish (no confused deputy).
-    const { account, region, partition } = Stack.of(this);
-    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-    const fromOwnAlarms = {
-      StringEquals: { 'aws:SourceAccount': account },
-      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    };
-    topicKey.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [cloudWatch],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: fromOwnAlarms,
-      }),
-    );
-    topic.addToResourcePolicy(
-      new PolicyStatement({
-        principals: [cloudWatch],
-        actions: ['sns:Publish'],
-        resources: [topic.topicArn],
-        conditions: fromOwnAlarms,
-      }),
-    );
-    if (props.alarmEmail) topic.addSubscription(new EmailSubscription(props.alarmEmail));
-    this.alarmTopic = topic;
-    Aspects.of(Stack.of(this)).add(new NotifyOnEveryAlarm(topic));
+    this.alarmTopic = props.alarmTopic ?? this.createTopic(props.encryptionKey);
     const failedExecutions = props.workflows.map((workflow) =>
       workflow.metricFailed({ period: PERIOD, statistic: 'Sum' }),
     );
@@ -178,6 +147,47 @@ export class Operations extends Construct {
         ],
       ],
     });
+  }
+
+  /** The encrypted topic, which only this account's alarms in this region may publish to. */
+  private createTopic(encryptionKey: IKey | undefined): ITopic {
+    // CloudWatch cannot use the AWS-managed SNS key (its policy cannot name cloudwatch.amazonaws.com): a CMK.
+    const topicKey =
+      encryptionKey ??
+      new Key(this, 'AlarmTopicKey', {
+        description: 'Secure Delivery: encrypts the alarm topic',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      });
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'Secure Delivery alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    // Only this account's alarms, in this region, may use the key and publish (no confused deputy).
+    const { account, region, partition } = Stack.of(this);
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    const fromOwnAlarms = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+    topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOwnAlarms,
+      }),
+    );
+    topic.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
+    return topic;
   }
 
   private signal(id: string, detailType: EmittedDetailType, events: DeliveryEvents): Metric {

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 export interface OtpSecretsProps {
   /**
    * What happens to the keys when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -29,7 +29,7 @@ export class OtpSecrets extends Construct {
       const secret = new Secret(this, name, {
         description,
         generateSecretString: { passwordLength: 64, excludePunctuation: true },
-        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+        removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       });
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions-SMG4',
@@ -42,7 +42,7 @@ export class OtpSecrets extends Construct {
       description: 'Secure Delivery: HMAC key for one-time delivery codes (never leaves KMS)',
       keySpec: KeySpec.HMAC_256,
       keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     this.encryptionKeySecret = generate(
       'EncryptionKey',

@@ -15,7 +15,7 @@ import { Construct } from 'constructs';
 export interface OtpTableProps {
   /**
    * What happens to the table when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -34,7 +34,7 @@ const parcelTableProps = (props: OtpTableProps): TableProps => ({
   pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
   encryption: TableEncryption.AWS_MANAGED,
   deletionProtection: true,
-  removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
 });
 
 /**

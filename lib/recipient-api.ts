@@ -60,7 +60,7 @@ export class RecipientApi extends Construct {
       .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .bindMail(props.mail)
-      .bindSms(props.codeDelivery)
+      .bindSms(props.codeDelivery.sms)
       .setEnvironment('MAX_RESENDS_PER_CODE', props.maxResendsPerCode)
       // A resend holds the code (no reissue, no revoke) for longer than it can possibly run.
       .setEnvironment('RESEND_LEASE_SECONDS', resendTimeout.toSeconds() + RESEND_LEASE_MARGIN_SECONDS);

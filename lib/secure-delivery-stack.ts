@@ -1,189 +1,105 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Arn, CfnOutput, CfnRule, Fn, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { CodeDelivery } from './code-delivery.ts';
-import { readConfig, type SecureDeliveryConfig } from './config.ts';
-import { DeliveryApi } from './delivery-api.ts';
-import { DeliveryEvents } from './delivery-events.ts';
-import { DeliveryLifecycle } from './delivery-lifecycle.ts';
-import { DriverAppHosting } from './driver-app.ts';
-import { DriverAssignment } from './driver-assignment.ts';
-import { DriverPool } from './driver-pool.ts';
-import { EventSchemaRegistry } from './event-schemas.ts';
-import { HandoverEvents } from './handover-events.ts';
-import { HandoverReceipt } from './handover-receipt.ts';
-import { IssuingWorkflow } from './issuing-workflow.ts';
-import { Mail } from './mail.ts';
-import { Operations } from './operations.ts';
-import { OtpSecrets } from './otp-secrets.ts';
-import { OtpTable, RecipientTable } from './otp-table.ts';
-import { RecipientApi } from './recipient-api.ts';
-import { VerifyApi } from './verify-api.ts';
+import { missingDeploySettings, readConfig, type SecureDeliveryConfig, stackEnvironment } from './config.ts';
+import type { DriverIdentity } from './driver-identity.ts';
+import { SecureDelivery } from './secure-delivery.ts';
 
 /** Props for {@link SecureDeliveryStack}. */
 export interface SecureDeliveryStackProps extends StackProps {
   /**
-   * Settings; anything not given is read from cdk.json context, then defaults.
+   * Settings over cdk.json context (`secureDelivery:*`) and the defaults.
    * @default readConfig(this.node)
    */
   readonly config?: Partial<SecureDeliveryConfig>;
+  /**
+   * Who the drivers are (the sandbox's OIDC mode passes `DriverIdentity.oidc`).
+   * @default DriverIdentity.cognito()
+   */
+  readonly drivers?: DriverIdentity;
 }
 
-/** Secure Delivery: from a shipped high-value parcel to an emailed code and a verified handover. */
+/**
+ * The repository's own app: one {@link SecureDelivery} with everything created, configured from cdk.json
+ * context (`secureDelivery:*`), and the stack outputs an operator needs. Synth fails naming every setting
+ * a deployment cannot do without (sender, alarm destination, account, Region) unless `secureDelivery:inspect`.
+ */
 export class SecureDeliveryStack extends Stack {
-  public readonly events: DeliveryEvents;
-  /** The event contract in an EventBridge Schema Registry, one schema per event. */
-  public readonly eventSchemas: EventSchemaRegistry;
-  public readonly otpTable: OtpTable;
-  /** Who each code is for; verify and assign-driver have no grant on it. */
-  public readonly recipientTable: RecipientTable;
-  public readonly workflow: IssuingWorkflow;
-  /** The one HTTP API; the verify and recipient routes attach to it. */
-  public readonly deliveryApi: DeliveryApi;
-  public readonly verifyApi: VerifyApi;
-  public readonly driverPool: DriverPool;
-  public readonly lifecycle: DeliveryLifecycle;
-  public readonly recipientApi: RecipientApi;
-  public readonly operations: Operations;
-  public readonly handoverEvents: HandoverEvents;
-  /** The drivers' web app (S3 + CloudFront). */
-  public readonly driverApp: DriverAppHosting;
-  /** SES delivery status of code emails and the SMS fallback. */
-  public readonly codeDelivery: CodeDelivery;
+  /** The construct. Its id is `Default`, which CDK leaves out of logical IDs: resources keep the IDs they had at the stack's top level. */
+  public readonly secureDelivery: SecureDelivery;
 
   constructor(scope: Construct, id: string, props: SecureDeliveryStackProps = {}) {
-    super(scope, id, props);
-    const config = { ...readConfig(this.node), ...props.config };
-
-    this.events = new DeliveryEvents(this, 'Events', { carrierSource: config.eventSource });
-    this.eventSchemas = new EventSchemaRegistry(this, 'EventSchemas', {
-      carrierSource: this.events.carrierSource,
-      ownSource: this.events.ownSource,
+    super(scope, id, { ...props, env: props.env ?? stackEnvironment(scope.node) });
+    const config = readConfig(this.node, props.config);
+    const missing = missingDeploySettings(config, {
+      accountKnown: !Token.isUnresolved(this.account),
+      regionKnown: !Token.isUnresolved(this.region),
     });
-    this.otpTable = new OtpTable(this, 'OtpTable');
-    this.recipientTable = new RecipientTable(this, 'RecipientTable');
-    const secrets = new OtpSecrets(this, 'Secrets');
-    const mail = new Mail(this, 'Mail', {
-      senderEmail: config.senderEmail,
-      createIdentity: config.createSenderIdentity,
-    });
-    const loginDomainUrl = `https://${config.driverLoginDomainPrefix}.auth.${this.region}.amazoncognito.com`;
-    this.driverApp = new DriverAppHosting(this, 'DriverApp', {
-      connectSources: [
-        `https://*.execute-api.${this.region}.amazonaws.com`,
-        `https://cognito-idp.${this.region}.amazonaws.com`,
-        loginDomainUrl,
-      ],
-    });
-    this.driverPool = new DriverPool(this, 'Drivers', {
-      accessTokenValidity: Duration.minutes(config.driverAccessTokenMinutes),
-      refreshTokenValidity: Duration.hours(config.driverRefreshTokenHours),
-      webApp: { url: this.driverApp.url, loginDomainPrefix: config.driverLoginDomainPrefix },
-    });
-
-    this.codeDelivery = new CodeDelivery(this, 'CodeDelivery', {
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      encryptionKeySecret: secrets.encryptionKeySecret,
-      mail,
-      events: this.events,
-      smsConfigurationSetName: config.smsConfigurationSetName,
-      emailDelayedTimeout: Duration.minutes(config.emailDelayedFallbackMinutes),
+    if (missing.length > 0)
+      throw new Error(
+        `Secure Delivery cannot be deployed without these settings (cdk.json context or -c key=value; docs/deploy.md#settings):\n${missing.map((line) => `  - ${line}`).join('\n')}\nTo only read the template: npx cdk synth -c secureDelivery:inspect=true`,
+      );
+    const senderIdentityArn =
+      config.senderIdentityArn ||
+      (config.createSenderIdentity
+        ? undefined
+        : Arn.format({ service: 'ses', resource: 'identity', resourceName: config.senderEmail }, this));
+    const sd = new SecureDelivery(this, 'Default', {
+      carrierEventSource: config.eventSource,
+      ...(props.drivers ? { drivers: props.drivers } : {}),
+      mail: { senderEmail: config.senderEmail, ...(senderIdentityArn ? { senderIdentityArn } : {}) },
       ...(config.smsOriginationIdentityArn
-        ? { smsOriginationIdentityArn: config.smsOriginationIdentityArn }
+        ? {
+            sms: {
+              originationIdentityArn: config.smsOriginationIdentityArn,
+              ...(config.smsConfigurationSetName
+                ? { configurationSetName: config.smsConfigurationSetName }
+                : {}),
+            },
+          }
         : {}),
+      ...(config.alarmTopicArn
+        ? { alarmTopic: Topic.fromTopicArn(this, 'AlarmDestination', config.alarmTopicArn) }
+        : {}),
+      settings: {
+        ...config,
+        // An environment-agnostic inspection has nothing to derive the login prefix from.
+        ...(config.inspect && config.driverLoginDomainPrefix === '' && Token.isUnresolved(this.account)
+          ? { driverLoginDomainPrefix: 'inspection-only' }
+          : {}),
+      },
     });
-    this.workflow = new IssuingWorkflow(this, 'Issuing', {
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      codeHashKey: secrets.hashKey,
-      encryptionKeySecret: secrets.encryptionKeySecret,
-      mail,
-      codeDelivery: this.codeDelivery,
-      events: this.events,
-      thresholds: config.otpThresholds,
-      recordRetentionDays: config.recordRetentionDays,
-      maxDeliveryDaysAhead: config.maxDeliveryDaysAhead,
-    });
+    this.secureDelivery = sd;
+    if (config.alarmEmail) sd.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    if (config.inspect) refuseDeployment(this);
 
-    new DriverAssignment(this, 'Assignment', { table: this.otpTable.table, events: this.events });
+    const pool = sd.driverPool;
+    const webClient = pool?.webClient;
+    if (webClient) new CfnOutput(this, 'DriverWebClientId', { value: webClient.userPoolClientId });
+    if (sd.driverAppUrl) new CfnOutput(this, 'DriverAppUrl', { value: sd.driverAppUrl });
+    if (pool?.loginDomainUrl) new CfnOutput(this, 'DriverLoginDomain', { value: pool.loginDomainUrl });
 
-    this.deliveryApi = new DeliveryApi(this, 'DeliveryApi', {
-      driverPool: this.driverPool.userPool,
-      handheldClient: this.driverPool.handheldClient,
-      moreClients: this.driverPool.webClient ? [this.driverPool.webClient] : [],
-      allowedOrigins: [this.driverApp.url],
-      auditLogRetention: config.auditLogRetentionDays as RetentionDays,
-      // First deployed inside VerifyApi: the API keeps its id and URL, its routes and retained logs.
-      logicalIdsOf: 'VerifyApi',
-    });
-    this.verifyApi = new VerifyApi(this, 'VerifyApi', {
-      api: this.deliveryApi,
-      table: this.otpTable.table,
-      codeHashKey: secrets.hashKey,
-      auditLogRetention: config.auditLogRetentionDays as RetentionDays,
-      maxWrongAttemptsPerCode: config.maxWrongAttemptsPerCode,
-      maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
-    });
-
-    this.lifecycle = new DeliveryLifecycle(this, 'Lifecycle', {
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      codeHashKey: secrets.hashKey,
-      encryptionKeySecret: secrets.encryptionKeySecret,
-      events: this.events,
-      sendFunction: this.workflow.sendFunction,
-      maxWrongAttemptsPerParcel: config.maxWrongAttemptsPerParcel,
-      recordRetentionDays: config.recordRetentionDays,
-      maxDeliveryDaysAhead: config.maxDeliveryDaysAhead,
-    });
-    this.recipientApi = new RecipientApi(this, 'RecipientApi', {
-      api: this.deliveryApi,
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      encryptionKeySecret: secrets.encryptionKeySecret,
-      mail,
-      codeDelivery: this.codeDelivery,
-      maxResendsPerCode: config.maxResendsPerCode,
-    });
-    this.handoverEvents = new HandoverEvents(this, 'HandoverEvents', {
-      table: this.otpTable.table,
-      bus: this.events.bus,
-      ownSource: this.events.ownSource,
-    });
-    new HandoverReceipt(this, 'Receipt', {
-      table: this.otpTable.table,
-      recipientTable: this.recipientTable.table,
-      events: this.events,
-      mail,
-    });
-    this.operations = new Operations(this, 'Operations', {
-      events: this.events,
-      workflows: [this.workflow.stateMachine, this.lifecycle.stateMachine],
-      httpApi: this.deliveryApi.httpApi,
-      verifyLogGroup: this.verifyApi.verifyFunction.logGroup,
-      alarmEmail: config.alarmEmail,
-    });
-
-    const webClient = this.driverPool.webClient;
-    if (webClient) {
-      this.driverApp.deploy({
-        apiUrl: this.deliveryApi.url,
-        authority: this.driverPool.issuerUrl,
-        clientId: webClient.userPoolClientId,
-        scope: `openid ${this.driverPool.verifyScope}`,
-        authDomain: loginDomainUrl,
-      });
-      new CfnOutput(this, 'DriverWebClientId', { value: webClient.userPoolClientId });
+    new CfnOutput(this, 'EventBusName', { value: sd.eventBus.eventBusName });
+    new CfnOutput(this, 'EventSource', { value: sd.carrierEventSource });
+    new CfnOutput(this, 'VerifyApiUrl', { value: sd.apiUrl });
+    if (pool) {
+      new CfnOutput(this, 'DriverUserPoolId', { value: pool.userPool.userPoolId });
+      new CfnOutput(this, 'DriverClientId', { value: pool.handheldClient.userPoolClientId });
     }
-    new CfnOutput(this, 'DriverAppUrl', { value: this.driverApp.url });
-    new CfnOutput(this, 'DriverLoginDomain', { value: loginDomainUrl });
-
-    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName });
-    new CfnOutput(this, 'EventSource', { value: this.events.carrierSource });
-    new CfnOutput(this, 'VerifyApiUrl', { value: this.deliveryApi.url });
-    new CfnOutput(this, 'DriverUserPoolId', { value: this.driverPool.userPool.userPoolId });
-    new CfnOutput(this, 'DriverClientId', { value: this.driverPool.handheldClient.userPoolClientId });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: sd.alarmTopic.topicArn });
   }
+}
+
+/** A template rule no deployment passes: CloudFormation refuses the change set before creating anything. */
+function refuseDeployment(stack: Stack): void {
+  new CfnRule(stack, 'InspectionOnly', {
+    assertions: [
+      {
+        assert: Fn.conditionEquals('inspection', 'deployment'),
+        assertDescription:
+          'Synthesized with secureDelivery:inspect=true, for reading only: synthesize with your own settings to deploy (docs/deploy.md#settings).',
+      },
+    ],
+  });
 }

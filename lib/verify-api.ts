@@ -30,9 +30,19 @@ export interface VerifyApiProps {
    * @default the contract's MAX_WRONG_ATTEMPTS_PER_PARCEL default (10)
    */
   readonly maxWrongAttemptsPerParcel?: number;
+  /**
+   * Who issues the drivers' tokens: `cognito` (only its access tokens verify) or `oidc`.
+   * @default the contract's DRIVER_IDENTITY_PROVIDER default, `cognito`
+   */
+  readonly driverIdentityProvider?: 'cognito' | 'oidc';
+  /**
+   * The access-token claim holding the carrier's driver id.
+   * @default the contract's DRIVER_ID_CLAIM default, `driver_id`
+   */
+  readonly driverIdClaim?: string;
 }
 
-/** The drivers' route: `POST /parcels/{parcelId}/verify` behind the API's Cognito JWT authorizer. */
+/** The drivers' route: `POST /parcels/{parcelId}/verify` behind the API's JWT authorizer (Cognito or OIDC). */
 export class VerifyApi extends Construct {
   /** The verify function. */
   public readonly verifyFunction: SecureDeliveryFunction<'verify-otp'>;
@@ -44,13 +54,15 @@ export class VerifyApi extends Construct {
       handlerName: 'verify-otp',
       description: 'Secure Delivery: verifies a driver-entered code',
       logRetention: auditLogRetention,
-      logRemovalPolicy: RemovalPolicy.RETAIN,
+      logRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     })
       // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
       .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
       .setEnvironment('MAX_WRONG_ATTEMPTS_PER_CODE', props.maxWrongAttemptsPerCode)
-      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_PARCEL', props.maxWrongAttemptsPerParcel);
+      .setEnvironment('MAX_WRONG_ATTEMPTS_PER_PARCEL', props.maxWrongAttemptsPerParcel)
+      .setEnvironment('DRIVER_IDENTITY_PROVIDER', props.driverIdentityProvider)
+      .setEnvironment('DRIVER_ID_CLAIM', props.driverIdClaim);
     // No events:PutEvents: Parcel Handover Verified comes from the table's stream (HandoverEvents).
 
     // ID tokens carry no scope, so the contract's scope admits only the drivers' access tokens.

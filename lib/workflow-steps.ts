@@ -28,6 +28,7 @@ import {
   type EventDetail,
   type OtpEmailFailedDetail,
 } from '../lambdas/domain/events/index.ts';
+import { stackScopedName } from './physical-names.ts';
 
 /** Where workflow steps emit the product's events. */
 export interface EventTarget {
@@ -139,6 +140,8 @@ export function expressWorkflow(
     tracingEnabled: true,
     logs: {
       destination: new LogGroup(scope, 'Logs', {
+        // Under /aws/vendedlogs/, delivery needs no entry in the account's 5,120-character logs resource policy.
+        logGroupName: `/aws/vendedlogs/states/${stackScopedName(scope, '', { maxLength: 480 })}`,
         retention: RetentionDays.ONE_MONTH,
         removalPolicy: RemovalPolicy.DESTROY,
       }),

@@ -20,7 +20,6 @@ import {
   REQUEST_BODIES,
   SUCCESS_BODIES,
 } from '../lambdas/contracts/http/schemas.ts';
-import { DEFAULT_CONFIG } from '../lib/config.ts';
 
 /** Security scheme names of the document. */
 const SECURITY_SCHEMES = { jwt: 'driverAccessToken', iam: 'sigV4' } as const;
@@ -212,8 +211,8 @@ export function openApiDocument(): Record<string, unknown> {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
   };
-  // The managed-login domain (stack output DriverLoginDomain), shown with the default prefix and region.
-  const login = `https://${DEFAULT_CONFIG.driverLoginDomainPrefix}.auth.${SERVER_REGION}.amazoncognito.com`;
+  // The managed-login domain (stack output DriverLoginDomain; its prefix derived per deployment), with an example prefix.
+  const login = `https://secure-delivery-drivers.auth.${SERVER_REGION}.amazoncognito.com`;
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operationOf(route) };
@@ -264,7 +263,7 @@ export function openApiDocument(): Record<string, unknown> {
         [SECURITY_SCHEMES.jwt]: {
           type: 'oauth2',
           description:
-            'A Cognito access token of the drivers pool, checked by the API Gateway JWT authorizer (signature, issuer, audience = app client, expiry), as RFC8725 (JWT best current practices) asks; ID tokens carry no scope and are refused. The handheld signs in with SRP, the web app with the authorization code flow and PKCE at the managed-login domain (stack output DriverLoginDomain; shown here with the default prefix and region).',
+            'A Cognito access token of the drivers pool, checked by the API Gateway JWT authorizer (signature, issuer, audience = app client, expiry), as RFC8725 (JWT best current practices) asks; ID tokens carry no scope and are refused. The handheld signs in with SRP, the web app with the authorization code flow and PKCE at the managed-login domain (stack output DriverLoginDomain; shown here with an example prefix and the default region).',
           flows: {
             authorizationCode: {
               authorizationUrl: `${login}/oauth2/authorize`,

@@ -1,6 +1,6 @@
 /**
- * The driver app's page: sign-in through the pool's managed login (code + PKCE, oidc-client-ts), then the
- * handover form. The handover code lives only in its input field: it is never stored, put in a URL or
+ * The driver app's page: sign-in through the pool's managed login or another OpenID Connect provider
+ * (code + PKCE, oidc-client-ts), then the handover form. The handover code lives only in its input field: it is never stored, put in a URL or
  * history entry, or logged, and the field is emptied as soon as an answer makes it useless.
  */
 import { type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
@@ -84,11 +84,16 @@ function managerFor(config: AppConfig): UserManager {
     post_logout_redirect_uri: appUrl,
     response_type: 'code',
     scope: config.scope,
-    // Cognito's discovery document names neither; both live on the managed-login domain.
-    metadataSeed: {
-      end_session_endpoint: `${config.authDomain}/logout`,
-      revocation_endpoint: `${config.authDomain}/oauth2/revoke`,
-    },
+    // Cognito's discovery document names neither; both live on the managed-login domain. Any other
+    // provider's discovery document names its own.
+    ...(config.authDomain
+      ? {
+          metadataSeed: {
+            end_session_endpoint: `${config.authDomain}/logout`,
+            revocation_endpoint: `${config.authDomain}/oauth2/revoke`,
+          },
+        }
+      : {}),
     // Tokens in this tab's session only; refreshed on demand with the refresh token (no hidden iframe).
     userStore: new WebStorageStateStore({ store: sessionStorage }),
     automaticSilentRenew: false,
@@ -199,7 +204,8 @@ function showSignedIn(user: User | null): void {
   ui.form.hidden = user === null;
   ui.signOut.hidden = user === null;
   ui.result.hidden = true;
-  const name = user?.profile['cognito:username'] ?? user?.profile.sub;
+  // Cognito names the user in `cognito:username`, other providers in `preferred_username`.
+  const name = user?.profile['cognito:username'] ?? user?.profile.preferred_username ?? user?.profile.sub;
   ui.driver.textContent = user && typeof name === 'string' ? words.signedInAs(name) : '';
 }
 
@@ -246,6 +252,34 @@ function setUpScanning(): void {
   });
 }
 
+/**
+ * End of shift: the refresh token is revoked, then the provider's session ends too (Cognito's `/logout`
+ * with `client_id` and `logout_uri`; any other provider's `end_session_endpoint`), so nobody is signed
+ * in when the next driver picks up the handheld.
+ */
+async function endShift(manager: UserManager, config: AppConfig): Promise<void> {
+  const user = await manager.getUser();
+  if (!user) {
+    showSignedIn(null);
+    return;
+  }
+  await manager.revokeTokens(['refresh_token']).catch(() => undefined);
+  if (!config.authDomain) {
+    // RP-initiated logout: the ID token names the session; back to the app's URL (post_logout_redirect_uri).
+    // A provider without an end-session endpoint: the tokens are gone, its session is its own to end.
+    await manager.signoutRedirect().catch(async () => {
+      await manager.removeUser();
+      showSignedIn(null);
+    });
+    return;
+  }
+  await manager.removeUser();
+  const logout = new URL(`${config.authDomain}/logout`);
+  logout.searchParams.set('client_id', config.clientId);
+  logout.searchParams.set('logout_uri', new URL('./', location.href).href);
+  location.assign(logout.href);
+}
+
 async function start(): Promise<void> {
   applyWords();
   showOnlineState();
@@ -258,10 +292,14 @@ async function start(): Promise<void> {
   const query = new URLSearchParams(location.search);
   let linked = linkedParcel(location.search);
   if (query.has('code') || query.has('error')) {
-    // Back from managed login: take the tokens (and the parcel the link named), then clean the address bar.
+    // Back from sign-in: take the tokens (and the parcel the link named).
     const user = await manager.signinRedirectCallback().catch(() => undefined);
     linked = (user?.state as { parcel?: string } | undefined)?.parcel ?? linked;
+  } else if (query.has('state')) {
+    // Back from the provider's end-session endpoint.
+    await manager.signoutRedirectCallback().catch(() => undefined);
   }
+  // The authorization code, the state and the parcel link leave the address bar.
   if (query.size > 0) history.replaceState(null, '', location.pathname);
   showSignedIn(await manager.getUser());
   if (linked) {
@@ -270,22 +308,14 @@ async function start(): Promise<void> {
   }
   setUpScanning();
 
-  // The parcel a link named rides through sign-in in the OIDC state, as the app's own data.
+  // A shared handheld: whoever signs in types their own credentials, even while the provider remembers
+  // the previous driver (who may have closed the app without signing out). The parcel a link named rides
+  // through sign-in in the OIDC state, as the app's own data.
   ui.signIn.addEventListener(
     'click',
-    () => void manager.signinRedirect(linked ? { state: { parcel: linked } } : {}),
+    () => void manager.signinRedirect({ prompt: 'login', ...(linked ? { state: { parcel: linked } } : {}) }),
   );
-  ui.signOut.addEventListener('click', async () => {
-    const user = await manager.getUser();
-    // End of shift: the refresh token is revoked, then managed login forgets the session.
-    await manager.revokeTokens(['refresh_token']).catch(() => undefined);
-    await manager.removeUser();
-    const logout = new URL(`${config.authDomain}/logout`);
-    logout.searchParams.set('client_id', config.clientId);
-    logout.searchParams.set('logout_uri', new URL('./', location.href).href);
-    if (user) location.assign(logout.href);
-    else showSignedIn(null);
-  });
+  ui.signOut.addEventListener('click', () => void endShift(manager, config));
   ui.next.addEventListener('click', () => {
     ui.parcelId.value = '';
     ui.code.value = '';

@@ -2,14 +2,17 @@
 export interface AppConfig {
   /** Base URL of the verify API, e.g. `https://abc.execute-api.eu-central-1.amazonaws.com`. */
   readonly apiUrl: string;
-  /** The user pool's issuer URL (OIDC discovery lives under it). */
+  /** The drivers' issuer URL (OIDC discovery lives under it): a Cognito pool's, or another provider's. */
   readonly authority: string;
-  /** The web app's user pool client id (code grant with PKCE, no secret). */
+  /** The web app's client id at the issuer (code grant with PKCE, no secret). */
   readonly clientId: string;
   /** Scopes to request, space-separated: `openid secure-delivery/verify`. */
   readonly scope: string;
-  /** Base URL of the pool's managed-login domain (`/logout` and `/oauth2/revoke` live under it). */
-  readonly authDomain: string;
+  /**
+   * Base URL of a Cognito pool's managed-login domain (`/logout` and `/oauth2/revoke` live under it);
+   * absent for any other OpenID Connect provider, whose discovery document names its endpoints.
+   */
+  readonly authDomain?: string;
 }
 
 /** The config, or a TypeError naming the first missing or non-URL field. */
@@ -31,6 +34,6 @@ export function parseConfig(value: unknown): AppConfig {
     authority: url('authority'),
     clientId: text('clientId'),
     scope: text('scope'),
-    authDomain: url('authDomain'),
+    ...(record.authDomain === undefined ? {} : { authDomain: url('authDomain') }),
   };
 }

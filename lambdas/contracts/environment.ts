@@ -27,6 +27,8 @@ export interface VariableSpec {
   readonly binding?: VariableBinding;
   /** A handler may read it unset (no default, and not required). */
   readonly optional?: true;
+  /** The only values it may take (a `string` variable naming one of a few modes). */
+  readonly values?: readonly string[];
   /** Set on every function by `SecureDeliveryFunction` and read by the runtime or Powertools, not by a handler. */
   readonly platform?: true;
 }
@@ -82,15 +84,18 @@ export const ENVIRONMENT = {
     binding: 'mail',
     optional: true,
   },
+  // Both or neither: a deployment without an SMS channel sets neither (no grant, nothing of SMS).
   SMS_ORIGINATION_IDENTITY: {
     kind: 'string',
-    description: 'Phone number, pool or sender ID (ARN) the code SMS is sent from',
+    description: 'Phone number, pool or sender ID (ARN) the code SMS is sent from; unset: no SMS channel',
     binding: 'sms',
+    optional: true,
   },
   SMS_CONFIGURATION_SET: {
     kind: 'string',
-    description: 'End User Messaging SMS configuration set every SMS names',
+    description: 'End User Messaging SMS configuration set every SMS names; unset: no SMS channel',
     binding: 'sms',
+    optional: true,
   },
   EVENT_BUS_NAME: { kind: 'string', description: "Name of the product's event bus", binding: 'eventBus' },
   EVENT_SOURCE: { kind: 'string', description: "`source` of the product's own events", binding: 'eventBus' },
@@ -99,6 +104,24 @@ export const ENVIRONMENT = {
   ACCESS_TOKEN_SCOPES: {
     kind: 'spaceList',
     description: "Scopes added to every driver's access token from Cognito's API",
+  },
+  DRIVER_IDENTITY_PROVIDER: {
+    kind: 'string',
+    description:
+      "Who issues the drivers' tokens: `cognito` (only access tokens verify) or `oidc` (the JWT authorizer checks issuer, audience, scope and expiry)",
+    default: 'cognito',
+    values: ['cognito', 'oidc'],
+  },
+  DRIVER_ID_CLAIM: {
+    kind: 'string',
+    description:
+      "Access-token claim holding the carrier's own driver id (with Cognito the token trigger writes it)",
+    default: 'driver_id',
+  },
+  DRIVER_ID_ATTRIBUTE: {
+    kind: 'string',
+    description: "Cognito user attribute holding the carrier's driver id, copied into the access token",
+    default: 'custom:driver_id',
   },
   OTP_THRESHOLDS: {
     kind: 'json',
@@ -144,6 +167,8 @@ export const ENVIRONMENT = {
     kind: 'nonNegativeInteger',
     description: 'Seconds a claimed fallback SMS is left to its sender before another may take it over',
     default: 30,
+    // Set with the SMS channel only: a deployment without `sms` has nothing of SMS.
+    optional: true,
   },
   EMAIL_DELAYED_TIMEOUT_SECONDS: {
     kind: 'nonNegativeInteger',
@@ -200,7 +225,7 @@ export type SmsFallbackVariable = (typeof SMS_FALLBACK)[number];
 
 /** Which handler (folder under `lambdas/`) reads which variables: each reads these and nothing else. */
 export const HANDLER_VARIABLES = {
-  'add-token-scope': ['ACCESS_TOKEN_SCOPES'],
+  'add-token-scope': ['ACCESS_TOKEN_SCOPES', 'DRIVER_ID_ATTRIBUTE', 'DRIVER_ID_CLAIM'],
   'apply-lifecycle': [
     'OTP_TABLE_NAME',
     'RECIPIENT_TABLE_NAME',
@@ -236,6 +261,8 @@ export const HANDLER_VARIABLES = {
     'OTP_HASH_KEY_ARN',
     'MAX_WRONG_ATTEMPTS_PER_CODE',
     'MAX_WRONG_ATTEMPTS_PER_PARCEL',
+    'DRIVER_IDENTITY_PROVIDER',
+    'DRIVER_ID_CLAIM',
   ],
 } as const satisfies Record<string, readonly AppVariable[]>;
 
@@ -257,10 +284,10 @@ interface SetValues {
   json: unknown;
 }
 type Spec<V extends VariableName> = (typeof ENVIRONMENT)[V];
-/** What a handler gets for `V`: `undefined` only for an optional variable left unset. */
+/** What a handler gets for `V`: `undefined` only for an optional variable without a default left unset. */
 export type ReadValue<V extends VariableName> =
   | ReadValues[Spec<V>['kind']]
-  | (Spec<V> extends { optional: true } ? undefined : never);
+  | (Spec<V> extends { optional: true } ? (Spec<V> extends { default: unknown } ? never : undefined) : never);
 /** What `lib/` gives to set `V`. */
 export type SetValue<V extends VariableName> = SetValues[Spec<V>['kind']];
 
@@ -299,7 +326,14 @@ export function serializeVariable<V extends VariableName>(name: V, value: SetVal
   if (kind === 'json') return JSON.stringify(value);
   // A token (an unresolved CDK reference) is a string too; only an empty value is refused here.
   if (typeof value !== 'string' || value === '') throw new Error(`${name} must be a non-empty string`);
+  checkValue(name, value);
   return value;
+}
+
+/** Refuses a value outside the variable's `values`, naming them. */
+function checkValue(name: VariableName, value: string): void {
+  const allowed = spec(name).values;
+  if (allowed && !allowed.includes(value)) throw new Error(`${name} must be one of ${allowed.join(', ')}`);
 }
 
 /** The platform variables `SecureDeliveryFunction` sets on the function of `handlerName`. */
@@ -327,6 +361,7 @@ function readVariable(name: AppVariable, raw: string | undefined): unknown {
     return value;
   }
   if (kind === 'spaceList') return raw.split(' ').filter(Boolean);
+  checkValue(name, raw);
   return raw;
 }
 

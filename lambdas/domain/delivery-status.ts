@@ -111,7 +111,8 @@ export async function recordEmailDelivery(
 export interface SmsDeps {
   readonly store: CodeReader & CodeSmsClaims & UndeliverableReportClaims;
   readonly recipients: RecipientReader;
-  readonly messenger: TextMessenger;
+  /** Absent when the deployment offers no SMS channel: a code then reaches nobody once its email failed. */
+  readonly messenger?: TextMessenger;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
   /** After this long an SMS claim is presumed dead and may be taken over. */
@@ -119,23 +120,32 @@ export interface SmsDeps {
 }
 
 /** Outcome of {@link sendCodeBySms}. */
-export type SmsOutcome = 'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'CODE_CLOSED' | 'NO_PHONE';
+export type SmsOutcome =
+  | 'SENT'
+  | 'ALREADY_SENT'
+  | 'IN_FLIGHT'
+  | 'CODE_CLOSED'
+  | 'NO_PHONE'
+  /** The deployment offers no SMS channel. */
+  | 'NO_SMS_CHANNEL';
 
 /**
  * Texts the parcel's current code to the recipient's phone, once per code (claim, send, mark, as the
- * email). NO_PHONE: the shop gave no number, nothing was claimed. A failed send releases the claim and
- * rethrows, so a retry can claim again.
+ * email). NO_PHONE: the shop gave no number; NO_SMS_CHANNEL: the deployment sends no SMS; in both, nothing
+ * was claimed. A failed send releases the claim and rethrows, so a retry can claim again.
  */
 async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<SmsOutcome> {
   const nowSeconds = toEpochSeconds(deps.clock.now());
   const [record, recipient] = await Promise.all([deps.store.get(parcelId), deps.recipients.get(parcelId)]);
   if (record?.status !== 'ISSUED' || record.expiresAt <= nowSeconds) return 'CODE_CLOSED';
+  const messenger = deps.messenger;
+  if (!messenger) return 'NO_SMS_CHANNEL';
   if (!recipient?.phone) return 'NO_PHONE';
   const claim = await deps.store.claimSms(parcelId, record.issueId, nowSeconds, deps.claimLeaseSeconds);
   if (claim !== 'CLAIMED') return claim;
   const body = codeSmsFor(record, recipient, deps.encryptionKey);
   try {
-    await deps.messenger.send({ to: recipient.phone, body });
+    await messenger.send({ to: recipient.phone, body });
   } catch (error) {
     await deps.store.releaseSmsClaim(parcelId, record.issueId);
     throw error;
@@ -157,8 +167,9 @@ export interface FallbackDeps extends SmsDeps {
 }
 
 /**
- * The email will not arrive (`emailReason`): texts the code once per code, or, with no phone on file (or
- * the text refused for good), tells the shop once per code with `Delivery Otp Undeliverable`. A transient
+ * The email will not arrive (`emailReason`): texts the code once per code, or, with no phone on file, no
+ * SMS channel in the deployment, or the text refused for good, tells the shop once per code with
+ * `Delivery Otp Undeliverable` (the same detail for no phone and no channel). A transient
  * SMS failure or an SMS still in flight throws, so the caller's retry runs this again.
  */
 export async function fallBackToSms(
@@ -170,7 +181,7 @@ export async function fallBackToSms(
   try {
     const sms = await sendCodeBySms(deps, parcelId);
     if (sms === 'IN_FLIGHT') throw new SmsTransientError(`The SMS of ${parcelId} is in flight`);
-    if (sms !== 'NO_PHONE') return sms;
+    if (sms !== 'NO_PHONE' && sms !== 'NO_SMS_CHANNEL') return sms;
   } catch (error) {
     if (!(error instanceof SmsRejectedError)) throw error;
     detail = { parcelId, channel: 'SMS', reason: 'SMS_REJECTED' };

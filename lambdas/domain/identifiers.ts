@@ -2,7 +2,7 @@
 
 /** Parcel ids: a letter or digit, then up to 63 of letters, digits, `.`, `_`, `-` (safe in URL paths). */
 export const PARCEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** Driver ids: the same alphabet as parcel ids, up to 128 characters (Cognito `sub` is a UUID). */
+/** Driver ids (the carrier's own): the same alphabet as parcel ids, up to 128 characters. */
 export const DRIVER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**

@@ -3,7 +3,7 @@ import { readEnvironment } from '../contracts/environment.ts';
 import { RESEND_ROUTE, RequestErrors } from '../contracts/http/routes.ts';
 import type { Channel } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
-import { createCodeDelivery } from '../shared/delivery-wiring.ts';
+import { createCodeDelivery, smsOffered } from '../shared/delivery-wiring.ts';
 import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
@@ -12,6 +12,8 @@ import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 const logger = createLogger();
 const env = readEnvironment('resend-otp');
 const codeDelivery = createCodeDelivery(env);
+// Without an SMS channel (no `sms` prop), `{"channel":"SMS"}` is refused before anything is read.
+const smsChannel = smsOffered(env);
 const maxResends = env.MAX_RESENDS_PER_CODE;
 // Longer than this function can run: once it runs out, no email of this resend can still be on its way.
 const leaseSeconds = env.RESEND_LEASE_SECONDS;
@@ -23,6 +25,7 @@ function parseChannel(body: string | undefined, isBase64Encoded: boolean): Chann
   // Only an absent channel means EMAIL: `null` is not a channel (the document's enum).
   const channel = Object.hasOwn(fields, 'channel') ? fields.channel : 'EMAIL';
   if (channel !== 'EMAIL' && channel !== 'SMS') throw new BadRequestError(RequestErrors.INVALID_CHANNEL);
+  if (channel === 'SMS' && !smsChannel) throw new BadRequestError(RequestErrors.CHANNEL_NOT_OFFERED);
   return channel;
 }
 

@@ -25,13 +25,28 @@ import {
   type SdkOptions,
 } from './wiring.ts';
 
-/** The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET. Call at handler init. */
-function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger {
+/**
+ * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, or undefined when the
+ * deployment offers no SMS channel (neither is set). Call at handler init.
+ */
+function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger | undefined {
+  if (!smsOffered(env)) return undefined;
   return new SmsMessenger(
     new PinpointSMSVoiceV2Client({}),
-    env.SMS_ORIGINATION_IDENTITY,
-    env.SMS_CONFIGURATION_SET,
+    String(env.SMS_ORIGINATION_IDENTITY),
+    String(env.SMS_CONFIGURATION_SET),
   );
+}
+
+/**
+ * True when the deployment offers the SMS channel: both its variables are set. One without the other is
+ * a broken deployment and fails the handler's init.
+ */
+export function smsOffered(env: VariablesEnvironment<GroupVariable<'sms'>>): boolean {
+  const set = [env.SMS_ORIGINATION_IDENTITY, env.SMS_CONFIGURATION_SET].filter((v) => v !== undefined);
+  if (set.length === 1)
+    throw new Error('SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET are set together or not at all');
+  return set.length === 2;
 }
 
 /** Publisher of the product's events to EVENT_BUS_NAME with EVENT_SOURCE. Call at handler init. */
@@ -47,7 +62,8 @@ export interface CodeDelivery {
   readonly store: DynamoDbDeliveryClaims;
   readonly recipients: DynamoDbRecipientStore;
   readonly mailer: SesMailer;
-  readonly messenger: SmsMessenger;
+  /** Absent when the deployment offers no SMS channel. */
+  readonly messenger?: SmsMessenger;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
 }
@@ -69,7 +85,7 @@ export function createCodeDelivery(
     store,
     recipients,
     mailer,
-    messenger,
+    ...(messenger ? { messenger } : {}),
     encryptionKey: await encryptionKey(),
     clock: systemClock,
   });
@@ -96,7 +112,7 @@ export function createSmsFallback(env: SmsFallbackEnvironment): {
       store,
       delayedEmails: statuses,
       recipients,
-      messenger,
+      ...(messenger ? { messenger } : {}),
       encryptionKey: await encryptionKey(),
       clock: systemClock,
       claimLeaseSeconds: env.SMS_CLAIM_LEASE_SECONDS,

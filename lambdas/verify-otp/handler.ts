@@ -29,6 +29,10 @@ const DEADLINE_MARGIN_MS = 1500;
 const codeHasher = createCodeHasher(env, { maxAttempts: 3 });
 const maxWrongAttempts = env.MAX_WRONG_ATTEMPTS_PER_CODE;
 const maxWrongAttemptsPerParcel = env.MAX_WRONG_ATTEMPTS_PER_PARCEL;
+// Cognito marks its access tokens (`token_use`); an OIDC provider's tokens are told apart by the route's scope.
+const cognitoTokens = env.DRIVER_IDENTITY_PROVIDER === 'cognito';
+/** The claim naming the carrier's own driver id (never Cognito's generated `sub`). */
+const driverIdClaim = env.DRIVER_ID_CLAIM;
 
 /** Validates path, body and caller; everything refused here is a 4xx with a reason. */
 function parseRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): {
@@ -39,10 +43,10 @@ function parseRequest(event: APIGatewayProxyEventV2WithJWTAuthorizer): {
   const parcelId = parseParcelId(event);
   const claims = event.requestContext.authorizer?.jwt?.claims;
   // The route's scope already keeps ID tokens out; this holds even if a scope ever reached one.
-  if (claims?.token_use !== 'access') {
+  if (cognitoTokens && claims?.token_use !== 'access') {
     throw new BadRequestError(RequestErrors.NOT_AN_ACCESS_TOKEN);
   }
-  const driverId = claims.sub;
+  const driverId = claims?.[driverIdClaim];
   if (typeof driverId !== 'string' || !DRIVER_ID_PATTERN.test(driverId)) {
     throw new BadRequestError(RequestErrors.NO_DRIVER);
   }

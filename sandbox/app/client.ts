@@ -1,10 +1,17 @@
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { RESEND_PATH, routePath, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { RESEND_ROUTE, TRACK_ROUTE } from '../../lambdas/contracts/http/routes.ts';
 import { ParcelShippedDetailExample } from '../../lambdas/domain/events/carrier-events.ts';
+import { srpClient, srpPoolName, srpTimestamp } from '../emulators/cognito-srp.ts';
 import { executeApiSigner } from '../emulators/http-api/sigv4.ts';
 import type { SandboxEndpoints } from './sandbox.ts';
+import { SANDBOX_DRIVER_PASSWORD } from './settings.ts';
 
 /**
  * The event contract's example `Parcel Shipped` detail for `parcelId`: its own order, its own recipient
@@ -125,6 +132,74 @@ export class SandboxClient {
     });
     if (!response.ok) throw new Error(`Token request failed: ${response.status}`);
     return ((await response.json()) as { token: string }).token;
+  }
+
+  /**
+   * Signs a driver in as the carrier's handheld does: Cognito's SRP flow through the SDK (`InitiateAuth`
+   * `USER_SRP_AUTH`, then the `PASSWORD_VERIFIER` challenge), sending `UserContextData` with the device data
+   * threat protection judges the sign-in by (on a real handheld, what Cognito's data-collection library
+   * returns). Answers the AuthenticationResult, or throws the SDK's error (`NotAuthorizedException`, …).
+   */
+  async handheldSignIn(
+    driverId: string,
+    options: { readonly password?: string; readonly contextData?: Record<string, unknown> } = {},
+  ): Promise<{ accessToken: string; idToken: string; refreshToken: string }> {
+    const { driverUserPoolId: poolId, driverClientId: clientId } = this.endpoints;
+    if (!poolId || !clientId)
+      throw new Error('The sandbox has no handheld client (drivers are not Cognito users)');
+    const cognito = new CognitoIdentityProviderClient({
+      endpoint: this.endpoints.eventsEndpoint,
+      region: this.endpoints.region,
+      credentials: this.endpoints.credentials,
+    });
+    try {
+      const srp = srpClient(srpPoolName(poolId), options.password ?? SANDBOX_DRIVER_PASSWORD);
+      const UserContextData = {
+        EncodedData: Buffer.from(
+          JSON.stringify(
+            options.contextData ?? { username: driverId, userPoolId: poolId, device: 'sandbox-handheld' },
+          ),
+        ).toString('base64'),
+      };
+      const started = await cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_SRP_AUTH',
+          ClientId: clientId,
+          AuthParameters: { USERNAME: driverId, SRP_A: srp.clientPublicHex },
+          UserContextData,
+        }),
+      );
+      const challenge = started.ChallengeParameters ?? {};
+      const timestamp = srpTimestamp();
+      const signature = srp.claim({
+        userId: challenge.USER_ID_FOR_SRP ?? driverId,
+        saltHex: challenge.SALT ?? '',
+        serverPublicHex: challenge.SRP_B ?? '',
+        secretBlock: challenge.SECRET_BLOCK ?? '',
+        timestamp,
+      });
+      const answered = await cognito.send(
+        new RespondToAuthChallengeCommand({
+          ClientId: clientId,
+          ChallengeName: 'PASSWORD_VERIFIER',
+          ChallengeResponses: {
+            USERNAME: challenge.USER_ID_FOR_SRP ?? driverId,
+            PASSWORD_CLAIM_SECRET_BLOCK: challenge.SECRET_BLOCK ?? '',
+            PASSWORD_CLAIM_SIGNATURE: signature,
+            TIMESTAMP: timestamp,
+          },
+          UserContextData,
+        }),
+      );
+      const result = answered.AuthenticationResult;
+      return {
+        accessToken: result?.AccessToken ?? '',
+        idToken: result?.IdToken ?? '',
+        refreshToken: result?.RefreshToken ?? '',
+      };
+    } finally {
+      cognito.destroy();
+    }
   }
 
   /** POST /parcels/{id}/verify as the handheld does. */

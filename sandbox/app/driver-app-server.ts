@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { buildDriverAppFiles } from '../../driver-app/build.ts';
 import { DRIVER_APP_PERMISSIONS_POLICY, driverAppContentSecurityPolicy } from '../../driver-app/policy.ts';
 import type { AppConfig } from '../../driver-app/src/config.ts';
-import type { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
+import { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
+import type { LocalOidcProvider } from '../emulators/http-api/oidc-provider.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
@@ -50,11 +51,14 @@ export function createDriverAppServer(): { server: Server; configure(config: App
     server,
     configure(next) {
       config = next;
-      const origins = [
-        ...new Set([next.apiUrl, next.authority, next.authDomain].map((u) => new URL(u).origin)),
-      ];
+      // As the stack's policy: this API, and the issuer's discovery path and login domain (Cognito) or the
+      // provider's origin (OIDC).
+      const origin = (url: string) => new URL(url).origin;
+      const sources = next.authDomain
+        ? [origin(next.apiUrl), `${next.authority}/`, origin(next.authDomain)]
+        : [origin(next.apiUrl), origin(next.authority)];
       headers = {
-        'content-security-policy': driverAppContentSecurityPolicy(origins),
+        'content-security-policy': driverAppContentSecurityPolicy([...new Set(sources)]),
         'x-frame-options': 'DENY',
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'no-referrer',
@@ -65,15 +69,15 @@ export function createDriverAppServer(): { server: Server; configure(config: App
   };
 }
 
-/** The app's `config.json` for the sandbox: its API, and the first code-grant client of `login`. */
-export function driverAppConfigOf(login: LocalManagedLogin, apiUrl: string): AppConfig {
+/**
+ * The app's `config.json` for the sandbox: its API, and the first code-grant client of `login` (a pool's
+ * managed login, or an OIDC provider, whose discovery document names every endpoint).
+ */
+export function driverAppConfigOf(login: LocalManagedLogin | LocalOidcProvider, apiUrl: string): AppConfig {
   const [client] = login.clients;
-  if (!client) throw new Error('The managed-login domain has no client with the code grant');
-  return {
-    apiUrl,
-    authority: login.issuer.issuerUrl,
-    clientId: client.clientId,
-    scope: client.scopes.join(' '),
-    authDomain: login.domainUrl,
-  };
+  if (!client) throw new Error('The sign-in has no client with the code grant');
+  const signIn = { apiUrl, clientId: client.clientId, scope: client.scopes.join(' ') };
+  return login instanceof LocalManagedLogin
+    ? { ...signIn, authority: login.issuer.issuerUrl, authDomain: login.domainUrl }
+    : { ...signIn, authority: login.issuerUrl };
 }

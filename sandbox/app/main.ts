@@ -1,5 +1,6 @@
 import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { REPO_ROOT } from './paths.ts';
+import type { SandboxDrivers } from './synth.ts';
 
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -37,13 +38,25 @@ function templateArguments(argv: readonly string[]): {
   };
 }
 
-/** `npm start [-- --template <path> [--region R --account A]]`: the whole system on loopback until Ctrl-C. */
+/** `--drivers cognito|oidc` / `--drivers=…`, else SANDBOX_DRIVERS, else `cognito`. */
+function driversArgument(argv: readonly string[]): SandboxDrivers {
+  const value = argument(argv, 'drivers') ?? (process.env.SANDBOX_DRIVERS || 'cognito');
+  if (value !== 'cognito' && value !== 'oidc')
+    throw new Error(`--drivers must be cognito or oidc, got ${value}`);
+  return value;
+}
+
+/**
+ * `npm start [-- --template <path> [--region R --account A]] [-- --drivers oidc]`: the whole system on
+ * loopback until Ctrl-C.
+ */
 async function main(): Promise<void> {
   const templateOptions = templateArguments(process.argv.slice(2));
+  const drivers = driversArgument(process.argv.slice(2));
   const started = Date.now();
   const progress = (message: string) => process.stdout.write(`  … ${message}\n`);
   process.stdout.write('Secure Delivery sandbox: starting\n');
-  const sandbox = await startSandbox({ progress, endpointsDir: REPO_ROOT, ...templateOptions });
+  const sandbox = await startSandbox({ progress, endpointsDir: REPO_ROOT, drivers, ...templateOptions });
   const { endpoints: e } = sandbox;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const driver = DRIVER_SIGN_IN.example;
@@ -53,6 +66,7 @@ async function main(): Promise<void> {
 │                        bus ${e.eventBusName}, source ${e.eventSource}, region ${e.region}
 │ HTTP API (drivers)     ${e.apiUrl}${VERIFY_PATH}
 │ Driver app             ${e.driverAppUrl}   (sign-in suggests ${driver})
+│ Driver sign-in         ${drivers === 'oidc' ? `OIDC provider ${sandbox.driverApp.login.endpoint('authorize').replace(/\/authorize$/, '')}` : 'Cognito managed login'}
 │ Inbox (email, SMS)     ${e.inboxUrl}
 │ Events on the bus      ${e.inspectUrl}
 │ Workflow executions    ${e.inspectExecutionsUrl}

@@ -7,12 +7,18 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { type EmulatorPorts, type Emulators, startEmulators } from '../emulators/emulators.ts';
 import type { LocalManagedLogin } from '../emulators/http-api/managed-login.ts';
+import type { LocalOidcProvider } from '../emulators/http-api/oidc-provider.ts';
 import { close, listen } from '../emulators/net.ts';
 import { loadTemplate, type SandboxEnv, type Template } from '../emulators/template.ts';
 import { createDriverAppServer, driverAppConfigOf } from './driver-app-server.ts';
 import { secureDeliveryHandlers } from './handlers.ts';
-import { DRIVER_SIGN_IN, EVENT_LOG_FIELDS } from './settings.ts';
-import { synthesizeTemplate } from './synth.ts';
+import {
+  DRIVER_SIGN_IN,
+  EVENT_LOG_FIELDS,
+  SANDBOX_DRIVER_PASSWORD,
+  SANDBOX_OIDC_PROVIDER,
+} from './settings.ts';
+import { type SandboxDrivers, synthesizeTemplate } from './synth.ts';
 
 /** Ports the sandbox listens on: the emulators' and the driver app's; 0 picks a free one (tests). */
 export interface SandboxPorts extends EmulatorPorts {
@@ -57,8 +63,14 @@ export interface SandboxEndpoints {
   readonly dynamodbEndpoint: string;
   /** Sandbox-only: a page with every email and SMS sent, newest first, codes in plain text. */
   readonly inboxUrl: string;
+  /** `POST {"driverId":"D-1"}`: a driver's access token carrying `D-1` in the configured driver-id claim. */
   readonly driverTokenUrl: string;
-  /** The drivers' web app (sign-in through the local managed login). */
+  /** Who the drivers sign in with: the pool's managed login (`cognito`) or the local OIDC provider (`oidc`). */
+  readonly drivers: SandboxDrivers;
+  /** The drivers' pool and the handheld's app client (SRP sign-in), as stack outputs name them; Cognito only. */
+  readonly driverUserPoolId?: string;
+  readonly driverClientId?: string;
+  /** The drivers' web app (sign-in through the local managed login or OIDC provider). */
   readonly driverAppUrl: string;
   readonly stepFunctionsEndpoint: string;
   readonly secretsManagerEndpoint: string;
@@ -99,13 +111,19 @@ export interface SandboxOptions {
    * (they win over the manifest's).
    */
   readonly templateEnv?: { readonly region?: string; readonly accountId?: string };
+  /**
+   * Who the drivers are: `cognito` (the stack's pool and managed login) or `oidc` (the stack synthesized
+   * with `DriverIdentity.oidc`, a local generic OIDC provider standing in for its issuer).
+   * @default 'cognito'
+   */
+  readonly drivers?: SandboxDrivers;
 }
 
 /** A running sandbox: the emulators, and the driver app served as CloudFront serves it. */
 export interface Sandbox extends Omit<Emulators, 'endpoints'> {
   readonly endpoints: SandboxEndpoints;
-  /** The driver app's server and the managed login it signs in with. */
-  readonly driverApp: { readonly url: string; readonly login: LocalManagedLogin };
+  /** The driver app's server and what it signs in with: the pool's managed login, or the OIDC provider. */
+  readonly driverApp: { readonly url: string; readonly login: LocalManagedLogin | LocalOidcProvider };
 }
 
 /** Account, region and stack name the sandbox runs as, unless a template file's manifest names others. */
@@ -127,6 +145,7 @@ const SHOP_BACKEND_CREDENTIALS = {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const ports = options.ports ?? portsFromEnv();
   const progress = options.progress ?? (() => undefined);
+  const drivers = options.drivers ?? 'cognito';
   await assertPortsFree(ports);
   let template: Template;
   let env = SANDBOX_ENV;
@@ -137,7 +156,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     template = options.template;
   } else {
     progress('synthesizing the stack');
-    template = synthesizeTemplate(SANDBOX_ENV, options.context);
+    template = synthesizeTemplate(SANDBOX_ENV, options.context, drivers);
   }
 
   // Listening first: the app's URL stands for the distribution's in callback URLs and CORS origins.
@@ -162,11 +181,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       httpApiCaller: { userName: 'shop-backend', credentials: SHOP_BACKEND_CREDENTIALS },
       signInSubject: DRIVER_SIGN_IN,
       eventLogFields: EVENT_LOG_FIELDS,
+      userPassword: SANDBOX_DRIVER_PASSWORD,
+      ...(drivers === 'oidc' ? { oidcProviders: [SANDBOX_OIDC_PROVIDER] } : {}),
     });
-    const { resolver, managedLogins } = emulators;
-    const [login] = managedLogins;
-    if (!login) throw new Error('The template has no managed-login domain for the driver app');
+    const { resolver } = emulators;
     const { awsEndpoint: awsBase, apiUrl } = emulators.endpoints;
+    const provider = emulators.oidcProviders.get(SANDBOX_OIDC_PROVIDER.issuer);
+    const login = drivers === 'oidc' ? provider : emulators.managedLogins[0];
+    if (!login)
+      throw new Error(
+        `The template has no ${drivers === 'oidc' ? 'OIDC' : 'managed-login'} sign-in for the driver app`,
+      );
     driverAppServer.configure(driverAppConfigOf(login, apiUrl));
 
     const [busId] = resolver.resourcesOfType('AWS::Events::EventBus').map(([id]) => id);
@@ -184,7 +209,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       sesEndpoint: awsBase,
       dynamodbEndpoint: awsBase,
       inboxUrl: `${awsBase}/_sandbox/inbox`,
-      driverTokenUrl: `${awsBase}/cognito/token`,
+      driverTokenUrl: provider ? `${provider.issuerUrl}/_sandbox/token` : `${awsBase}/cognito/token`,
+      drivers,
+      ...handheldSignInOf(resolver),
       driverAppUrl,
       stepFunctionsEndpoint: awsBase,
       secretsManagerEndpoint: awsBase,
@@ -233,4 +260,18 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
     await listen(probe, ports[key] ?? 0, name);
     await close(probe);
   }
+}
+
+/** The pool and the app client whose `ExplicitAuthFlows` allow SRP (the handheld's), when the template has one. */
+function handheldSignInOf(
+  resolver: Emulators['resolver'],
+): Pick<SandboxEndpoints, 'driverUserPoolId' | 'driverClientId'> {
+  const handheld = resolver
+    .resourcesOfType('AWS::Cognito::UserPoolClient')
+    .find(([, client]) =>
+      JSON.stringify(client.Properties?.ExplicitAuthFlows ?? []).includes('ALLOW_USER_SRP_AUTH'),
+    );
+  if (!handheld) return {};
+  const poolId = (resolver.resolve(handheld[1].Properties ?? {}) as { UserPoolId: string }).UserPoolId;
+  return { driverUserPoolId: poolId, driverClientId: resolver.ref(handheld[0]) };
 }

@@ -23,6 +23,8 @@ export interface AwsEndpointOptions {
   readonly log: SandboxLog;
   /** The in-process JSON-protocol operations, by X-Amz-Target. */
   readonly operations: Readonly<Record<string, Operation>>;
+  /** Operations AWS takes unsigned (a user pool's sign-in), by X-Amz-Target: neither authenticated nor authorized. */
+  readonly unsignedOperations?: Readonly<Record<string, Operation>>;
   /** Where the emulators the endpoint relays to listen (loopback, not published). */
   readonly backends: { readonly dynamodb: string; readonly ses: string };
   /** The DynamoDB operations its emulator answers (any other is named as not implemented). */
@@ -135,6 +137,8 @@ async function jsonRequest(
   target: string,
 ): Promise<void> {
   const { response, body } = exchange;
+  const unsigned = options.unsignedOperations?.[target];
+  if (unsigned) return answerOperation(response, target, unsigned, body, options.log);
   const caller = await callerOf(options, exchange, service.protocol);
   if (!caller) return;
   const operationName = target.slice(target.indexOf('.') + 1);
@@ -166,7 +170,7 @@ async function jsonRequest(
   const operation = options.operations[target];
   if (!operation)
     return notImplemented(
-      Object.keys(options.operations)
+      [...Object.keys(options.operations), ...Object.keys(options.unsignedOperations ?? {})]
         .filter((candidate) => candidate.startsWith(`${service.targetPrefix}.`))
         .map((candidate) => candidate.slice(candidate.indexOf('.') + 1)),
     );

@@ -29,7 +29,7 @@ export interface AwsRoute {
 /** What the routes answer from; `sesBackend` is where aws-ses-v2-local keeps its email store. */
 export type AwsRouteServices = Pick<
   Emulators,
-  'bus' | 'stepFunctions' | 'sms' | 'issuers' | 'managedLogins'
+  'bus' | 'stepFunctions' | 'sms' | 'issuers' | 'managedLogins' | 'oidcProviders'
 > & {
   readonly sesBackend: string;
 };
@@ -48,7 +48,8 @@ const answer = (status: number, body: unknown) => (route: RouteRequest) => {
 /**
  * The AWS endpoint's route table for unsigned requests, first match first: the sandbox's own views
  * (`/_sandbox/*`: events, redelivery, schedules, the inbox of emails and SMS, executions), the email
- * store (`/store`, `/clear-store`), each managed-login domain, then the Cognito issuers.
+ * store (`/store`, `/clear-store`), each managed-login domain and OIDC provider, then the Cognito
+ * issuers.
  */
 export function awsRoutes(services: AwsRouteServices): readonly AwsRoute[] {
   const { bus, stepFunctions, sms } = services;
@@ -100,6 +101,13 @@ export function awsRoutes(services: AwsRouteServices): readonly AwsRoute[] {
         service: 'cognito-idp',
         matches: () => true,
         handle: ({ request, response, body }) => managedLogin.handle(request, response, body),
+      }),
+    ),
+    ...[...services.oidcProviders.values()].map(
+      (provider): AwsRoute => ({
+        service: 'oidc',
+        matches: (url) => url.pathname.startsWith('/oidc/'),
+        handle: ({ request, response, body }) => provider.handle(request, response, body),
       }),
     ),
     {

@@ -1,22 +1,24 @@
 /**
  * Starts every emulator on loopback from one CloudFormation template behind one AWS endpoint: DynamoDB
  * (dynalite behind its streams front), SES (aws-ses-v2-local behind SES's checks), EventBridge, Step
- * Functions, Secrets Manager, KMS, SMS, STS, the Cognito issuers and managed login; the HTTP API; and the
- * template's functions run in-process from the modules a handler resolver names. Nothing here knows
- * which product the template is.
+ * Functions, Secrets Manager, KMS, SMS, STS, the Cognito issuers, sign-in API and managed login, the
+ * OIDC providers; the HTTP API; and the template's functions run in-process from the modules a handler
+ * resolver names. Nothing here knows which product the template is.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createAwsEndpoint } from './aws-endpoint.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
 import { awsOperations } from './aws-server.ts';
+import { type AuthEvent, cognitoUserApi } from './cognito-user-api.ts';
 import { dynamodbOperations, type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import type { FaultProxy } from './fault-proxy.ts';
 import { type HandlerResolver, LocalFunctions } from './functions.ts';
 import { managedLoginsOf } from './http-api/from-template.ts';
-import type { LocalJwtIssuer, SignInSubject } from './http-api/jwt-issuer.ts';
+import type { LocalJwtIssuer, SignInSubject, TokenIssuer } from './http-api/jwt-issuer.ts';
 import type { LocalManagedLogin } from './http-api/managed-login.ts';
+import type { LocalOidcProvider } from './http-api/oidc-provider.ts';
 import type { IamCredentials } from './http-api/sigv4.ts';
 import { SandboxIam } from './iam.ts';
 import { ADMINISTRATOR_POLICY } from './iam-authentication.ts';
@@ -24,11 +26,13 @@ import { eventInvoker } from './lambda-invocation.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen } from './net.ts';
 import type { LocalPipes } from './pipes.ts';
+import { pointSdkClientsAt } from './sdk-endpoints.ts';
 import { type ServiceFaults, startServiceFronts } from './service-fronts.ts';
 import { LocalSms } from './sms.ts';
 import { startCognito } from './start-cognito.ts';
 import { startEventBus } from './start-eventbridge.ts';
 import { startHttpApi } from './start-http-api.ts';
+import { type OidcProviderSettings, startOidcProviders } from './start-oidc.ts';
 import { startPipes } from './start-pipes.ts';
 import { type LocalSes, startSes } from './start-ses.ts';
 import { startStepFunctions } from './start-stepfunctions.ts';
@@ -69,6 +73,10 @@ export interface EmulatorOptions {
   readonly signInSubject?: SignInSubject;
   /** Detail fields each event's bus log line names (field to label); none by default. */
   readonly eventLogFields?: Readonly<Record<string, string>>;
+  /** Every user pool user's password, for SRP sign-ins through `InitiateAuth`; none (every SRP sign-in fails) by default. */
+  readonly userPassword?: string;
+  /** OpenID Connect providers outside AWS the template's JWT authorizers name; none by default. */
+  readonly oidcProviders?: readonly OidcProviderSettings[];
 }
 
 /** Where the emulators answer. */
@@ -102,6 +110,10 @@ export interface Emulators {
   readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
   /** The managed-login domain of each user pool that has one. */
   readonly managedLogins: readonly LocalManagedLogin[];
+  /** Every sign-in through the user pools' API, with the device data (`UserContextData`) it carried. */
+  readonly userAuthEvents: readonly AuthEvent[];
+  /** The local OpenID Connect providers, by the issuer the template names. */
+  readonly oidcProviders: ReadonlyMap<string, LocalOidcProvider>;
   /** IAM as the template defines it: each function's credentials, and every decision taken. */
   readonly iam: SandboxIam;
   /** Runs the TTL sweep now (it also runs every 5 s): deletes items whose TTL attribute has passed. */
@@ -144,6 +156,8 @@ async function startAll(options: EmulatorOptions, started: Started): Promise<Emu
   progress('starting the HTTP API');
   const api = await startHttpApi({
     ...doors,
+    // The template names each issuer as AWS sees it: a Cognito pool's, or an OIDC provider's `https://` URL.
+    issuers: new Map<string, TokenIssuer>([...doors.issuers, ...doors.oidcProviders]),
     functions: doors.functions,
     httpApiCaller: options.httpApiCaller,
     appUrl: options.appUrl,
@@ -165,6 +179,7 @@ interface FrontDoors {
   readonly serveAws: (handler: RequestListener) => void;
   readonly issuers: Map<string, LocalJwtIssuer>;
   readonly managedLogins: LocalManagedLogin[];
+  readonly oidcProviders: Map<string, LocalOidcProvider>;
   readonly streams: LocalDynamoDbStreams;
   readonly dynamodb: LocalDynamoDb;
   readonly faults: ServiceFaults;
@@ -218,6 +233,7 @@ async function startFrontDoors(
   });
   // The app's URL stands for the distribution's in callback URLs and CORS origins.
   const managedLogins = managedLoginsOf(resolver, issuers, awsBase, options.appUrl);
+  const oidcProviders = await startOidcProviders(options.oidcProviders ?? [], awsBase, options.appUrl);
 
   progress('starting DynamoDB (dynalite) and its streams');
   const streams = new LocalDynamoDbStreams(resolver, log);
@@ -225,7 +241,7 @@ async function startFrontDoors(
   stops.push(dynamodb.stop);
   const fronts = await startServiceFronts({ log, awsEndpoint: awsBase });
   servers.push(fronts.faults.dynamodb.server, fronts.faults.ses.server, fronts.faults.kms.server);
-  pointSdkClientsAt({ region: options.env.region, aws: awsBase, ...fronts.endpoints });
+  pointSdkClientsAt({ region: options.env.region, aws: awsBase, ...fronts.endpoints }, CREDENTIALS);
   const serveAws = (handler: RequestListener) => {
     awsHandler = handler;
   };
@@ -239,6 +255,7 @@ async function startFrontDoors(
     serveAws,
     issuers,
     managedLogins,
+    oidcProviders,
     streams,
     dynamodb,
     faults: fronts.faults,
@@ -252,6 +269,7 @@ interface Services {
   readonly stepFunctions: LocalStepFunctions;
   readonly pipes: LocalPipes;
   readonly sms: LocalSms;
+  readonly userAuthEvents: readonly AuthEvent[];
 }
 
 /**
@@ -295,6 +313,7 @@ async function startServices(
 
   const sms = new LocalSms(resolver);
   const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesBackend: doors.ses.endpoint });
+  const userApi = cognitoUserApi({ resolver, issuers: doors.issuers, password: options.userPassword });
   doors.serveAws(
     createAwsEndpoint({
       resolver,
@@ -310,11 +329,12 @@ async function startServices(
       }),
       backends: { dynamodb: doors.dynamodb.endpoint, ses: doors.ses.endpoint },
       dynamodbOperations: dynamodbOperations(),
+      unsignedOperations: userApi.operations,
       routes: (route) => routeAwsRequest(routes, route),
       baseUrl: doors.awsBase,
     }),
   );
-  return { bus, stepFunctions, pipes, sms };
+  return { bus, stepFunctions, pipes, sms, userAuthEvents: userApi.authEvents };
 }
 
 /** The running emulators: their endpoints and parts, `settled` and `stop`. */
@@ -353,6 +373,8 @@ function running(
     resolver: parts.resolver,
     issuers: parts.issuers,
     managedLogins: parts.managedLogins,
+    oidcProviders: parts.oidcProviders,
+    userAuthEvents: parts.userAuthEvents,
     iam: parts.iam,
     sweepExpired: (nowSeconds) => dynamodb.sweepExpired(nowSeconds),
     settled,
@@ -362,32 +384,4 @@ function running(
       for (const stop of stops) await stop();
     },
   };
-}
-
-/** Points every AWS SDK client in this process (the handlers' too) at the emulators, with the sandbox's keys. */
-function pointSdkClientsAt(endpoints: {
-  readonly region: string;
-  readonly aws: string;
-  readonly dynamodb: string;
-  readonly ses: string;
-  readonly kms: string;
-}): void {
-  Object.assign(process.env, {
-    AWS_REGION: endpoints.region,
-    AWS_DEFAULT_REGION: endpoints.region,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SES: endpoints.ses,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.aws,
-    AWS_ENDPOINT_URL_SFN: endpoints.aws,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.aws,
-    AWS_ENDPOINT_URL_KMS: endpoints.kms,
-    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: endpoints.aws,
-    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.aws,
-    AWS_ENDPOINT_URL_SESV2: endpoints.aws,
-    AWS_ENDPOINT_URL_STS: endpoints.aws,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  delete process.env.AWS_PROFILE;
 }

@@ -9,7 +9,7 @@ import {
 import { sendJson } from './aws-protocol.ts';
 import { applyCors, type HttpApiCors } from './http-api/cors.ts';
 import { authorizeJwt, JwtAuthorizerError, tokenScopes } from './http-api/jwt-authorizer.ts';
-import type { LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import type { TokenIssuer } from './http-api/jwt-issuer.ts';
 import { type AuthorizerInput, buildEventV2, toHttpResponse } from './http-api/payload-v2.ts';
 import { matchRoute } from './http-api/route-match.ts';
 import { checkSigV4Header, type IamCredentials, SigV4Error, verifySigV4 } from './http-api/sigv4.ts';
@@ -44,7 +44,7 @@ interface ApiRoute {
   readonly authorizer?: {
     readonly issuer: string;
     readonly audiences: string[];
-    readonly local: LocalJwtIssuer;
+    readonly local: TokenIssuer;
     /** The route's `AuthorizationScopes`; empty when it sets none. */
     readonly scopes: string[];
   };
@@ -54,14 +54,14 @@ interface ApiRoute {
 /**
  * API Gateway HTTP API from the template: each `AWS::ApiGatewayV2::Route` is mapped to the Lambda its
  * integration names, called with the payload 2.0 event; JWT authorizers are enforced against the local
- * issuer standing in for their Cognito pool, so a missing or bad token gets 401, and a token without one of
- * the route's `AuthorizationScopes` 403, before any handler runs.
+ * issuer standing in for their Cognito pool or OIDC provider, so a missing or bad token gets 401, and a
+ * token without one of the route's `AuthorizationScopes` 403, before any handler runs.
  */
 /** What {@link createHttpApiServer} serves: the template's API, its functions, issuers and IAM caller. */
 export interface HttpApiOptions {
   resolver: TemplateResolver;
   invoke: (functionId: string, event: unknown) => Promise<unknown>;
-  issuers: ReadonlyMap<string, LocalJwtIssuer>;
+  issuers: ReadonlyMap<string, TokenIssuer>;
   /** Credentials whose SigV4 signatures AWS_IAM routes accept. */
   iam: IamCredentials;
   /** The IAM user name those credentials stand for, as `requestContext.authorizer.iam` reports it; `api-caller` by default. */
@@ -163,7 +163,7 @@ function refuse(response: ServerResponse, { refused, message }: Refusal): number
 }
 
 /** Each `AWS::ApiGatewayV2::Route` with the function its integration names, its timeout and its authorization. */
-function apiRoutesOf(resolver: TemplateResolver, issuers: ReadonlyMap<string, LocalJwtIssuer>): ApiRoute[] {
+function apiRoutesOf(resolver: TemplateResolver, issuers: ReadonlyMap<string, TokenIssuer>): ApiRoute[] {
   return resolver.resourcesOfType('AWS::ApiGatewayV2::Route').map(([, resource]) => {
     const route = resolver.resolve(resource.Properties ?? {}) as {
       RouteKey: string;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { FunctionError, type LocalFunctions } from './functions.ts';
 import { apiCorsOf } from './http-api/from-template.ts';
-import type { LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import type { TokenIssuer } from './http-api/jwt-issuer.ts';
 import type { IamCredentials } from './http-api/sigv4.ts';
 import { createHttpApiServer } from './http-api-server.ts';
 import type { SandboxIam } from './iam.ts';
@@ -18,7 +18,7 @@ export async function startHttpApi(options: {
   readonly iam: SandboxIam;
   readonly log: SandboxLog;
   readonly functions: LocalFunctions;
-  readonly issuers: ReadonlyMap<string, LocalJwtIssuer>;
+  readonly issuers: ReadonlyMap<string, TokenIssuer>;
   readonly httpApiCaller: { readonly userName: string; readonly credentials: IamCredentials };
   readonly appUrl: string | undefined;
   readonly port: number;

@@ -29,6 +29,8 @@ describe('readEnvironment', () => {
       OTP_HASH_KEY_ARN: VERIFY_ENV.OTP_HASH_KEY_ARN,
       MAX_WRONG_ATTEMPTS_PER_CODE: 7,
       MAX_WRONG_ATTEMPTS_PER_PARCEL: ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
+      DRIVER_IDENTITY_PROVIDER: ENVIRONMENT.DRIVER_IDENTITY_PROVIDER.default,
+      DRIVER_ID_CLAIM: ENVIRONMENT.DRIVER_ID_CLAIM.default,
     });
     // @ts-expect-error verify-otp does not declare RECIPIENT_TABLE_NAME: reading it is a type error.
     expect(env.RECIPIENT_TABLE_NAME).toBeUndefined();
@@ -61,6 +63,19 @@ describe('readEnvironment', () => {
       expect(read).toThrow('MAX_WRONG_ATTEMPTS_PER_CODE must be a non-negative integer');
     },
   );
+
+  it("refuses a value outside the variable's values, naming them, when read and when set", () => {
+    // Prepare
+    const source = { ...VERIFY_ENV, DRIVER_IDENTITY_PROVIDER: 'saml' };
+
+    // Act
+    const read = () => readEnvironment('verify-otp', source);
+    const set = () => serializeVariable('DRIVER_IDENTITY_PROVIDER', 'saml');
+
+    // Assess
+    expect(read).toThrow('DRIVER_IDENTITY_PROVIDER must be one of cognito, oidc');
+    expect(set).toThrow('DRIVER_IDENTITY_PROVIDER must be one of cognito, oidc');
+  });
 
   it('splits a space list into its words', () => {
     // Prepare

@@ -54,6 +54,7 @@ describe('driver app: sign-in', () => {
     expect(params.get('response_type')).toBe('code');
     expect(params.get('code_challenge_method')).toBe('S256');
     expect(params.get('scope')).toBe('openid secure-delivery/verify');
+    expect(params.get('prompt')).toBe('login');
     // The authorization code is dropped from the address bar once exchanged.
     expect(page.url()).toBe(`${appUrl}/`);
     expect(await seriousAccessibilityFindings(page)).toEqual([]);
@@ -346,22 +347,46 @@ describe('driver app: a shift', () => {
     await shift.close();
   });
 
-  it('ends the shift: revokes the refresh token, signs out of managed login and shows the sign-in button', async () => {
+  it('asks the next driver for credentials on a shared handheld although managed login still remembers the previous one', async () => {
+    // Prepare: the previous driver closed the app without ending the shift; managed login's session lives on.
+    const login = h.sandbox.driverApp.login;
+    const next = await context.newPage();
+    const before = { ...login.stats };
+    await next.goto(`${appUrl}/`);
+    await next.waitForSelector('#signin:not([hidden])');
+
+    // Act
+    await next.click('#signin');
+    await next.waitForSelector('#driverId');
+
+    // Assess
+    expect(login.stats.sessionSignIns).toBe(before.sessionSignIns);
+    expect(login.stats.codeGrants).toBe(before.codeGrants);
+    await next.close();
+  });
+
+  it('ends the shift: revokes the refresh token, ends the managed-login session, and the next sign-in asks for credentials', async () => {
     // Prepare
     const login = h.sandbox.driverApp.login;
     const revocationsBefore = login.stats.revocations;
+    const endedBefore = login.stats.sessionsEnded;
 
     // Act
     await page.click('#signout');
     await page.waitForURL(`${appUrl}/`);
     await page.waitForSelector('#signin:not([hidden])');
+    await page.click('#signin');
+    await page.waitForSelector('#driverId');
 
     // Assess
     expect(login.stats.revocations).toBe(revocationsBefore + 1);
+    expect(login.stats.sessionsEnded).toBe(endedBefore + 1);
     expect(requested.some((url) => url.includes('/logout?client_id='))).toBe(true);
     expect(
       await page.evaluate(() => JSON.stringify({ ...(globalThis as unknown as PageGlobals).sessionStorage })),
     ).not.toContain('access_token');
+    await page.goto(`${appUrl}/`);
+    await page.waitForSelector('body[data-ready="true"]');
   });
 });
 

@@ -40,6 +40,7 @@ import { otpTableName, shippedDetail } from '../../sandbox/app/client.ts';
 import { REPO_ROOT } from '../../sandbox/app/paths.ts';
 import type { SandboxEndpoints } from '../../sandbox/app/sandbox.ts';
 import { todayIn } from '../../sandbox/app/ship-parcel.ts';
+import { SANDBOX_SENDER_EMAIL } from '../../sandbox/app/synth.ts';
 import { type CliTarget, cliJson, cliQuery, cliRest } from '../support/aws-cli-requests.ts';
 import { useSandbox } from './harness.ts';
 
@@ -100,7 +101,7 @@ describe('one AWS endpoint for every service', () => {
       ]),
     ).toEqual(new Set([endpoints.awsEndpoint]));
     expect(tables.TableNames).toContain(codeTable);
-    expect(identities.Identities).toEqual(['no-reply@secure-delivery.example.com']);
+    expect(identities.Identities).toEqual([SANDBOX_SENDER_EMAIL]);
     expect(rules.Rules?.length).toBeGreaterThan(0);
     expect(machines.stateMachines?.length).toBeGreaterThan(0);
     expect(secrets.SecretList?.[0]?.Name).toMatch(/^Secrets/);
@@ -128,12 +129,12 @@ describe('one AWS endpoint for every service', () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 200, 200, 200]);
     const [tables, identities, rule, , , caller, v2Identities, streams] = answers;
     expect(tables?.json.TableNames).toContain(codeTable);
-    expect(identities?.text).toContain('<member>no-reply@secure-delivery.example.com</member>');
+    expect(identities?.text).toContain(`<member>${SANDBOX_SENDER_EMAIL}</member>`);
     expect(rule?.json).toMatchObject({ ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
     expect(caller?.text).toContain('<Arn>arn:aws:iam::000000000000:user/sandbox-admin</Arn>');
     expect(v2Identities?.json.EmailIdentities).toEqual([
       expect.objectContaining({
-        IdentityName: 'no-reply@secure-delivery.example.com',
+        IdentityName: SANDBOX_SENDER_EMAIL,
         IdentityType: 'EMAIL_ADDRESS',
       }),
     ]);
@@ -486,7 +487,7 @@ describe('answers as AWS gives them', () => {
       sesEvents.every(
         (event) =>
           (event.detail.mail as { sourceArn: string }).sourceArn ===
-          `arn:aws:ses:${endpoints.region}:000000000000:identity/no-reply@secure-delivery.example.com`,
+          `arn:aws:ses:${endpoints.region}:000000000000:identity/${SANDBOX_SENDER_EMAIL}`,
       ),
     ).toBe(true);
     const keys = (records.json.Records as { dynamodb: { Keys: { parcelId: { S: string } } } }[]).map(

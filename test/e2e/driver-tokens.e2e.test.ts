@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { busEventsFor } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
 const e2e = useSandbox();
@@ -11,10 +12,42 @@ describe('driver tokens on the verify route', () => {
     const claims = decodeJwt(await e2e.client.driverToken('D-TOK-1'));
 
     // Assess
-    expect(claims).toMatchObject({ sub: 'D-TOK-1', username: 'D-TOK-1', token_use: 'access' });
+    expect(claims).toMatchObject({ driver_id: 'D-TOK-1', username: 'D-TOK-1', token_use: 'access' });
+    expect(claims.sub).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     expect(String(claims.scope).split(' ')).toEqual(['aws.cognito.signin.user.admin', VERIFY_SCOPE]);
     expect(typeof claims.client_id).toBe('string');
     expect(claims).not.toHaveProperty('aud');
+  });
+
+  it("lets a Cognito user whose custom:driver_id is the carrier's id verify the parcel Out For Delivery named with that id; the handover names that id, never the user's sub", async () => {
+    // Prepare
+    const { code, token } = await e2e.readyForHandover('TOK-CARRIER-ID-1', 'D-CARRIER-7');
+    const claims = decodeJwt(token);
+
+    // Act
+    const response = await e2e.client.verify('TOK-CARRIER-ID-1', { code }, token);
+    await e2e.sandbox.settled();
+
+    // Assess
+    expect(claims.sub).not.toBe('D-CARRIER-7');
+    expect(claims.driver_id).toBe('D-CARRIER-7');
+    expect(response.status).toBe(200);
+    expect(await busEventsFor(e2e, 'Parcel Handover Verified', 'TOK-CARRIER-ID-1')).toEqual([
+      expect.objectContaining({ parcelId: 'TOK-CARRIER-ID-1', driverId: 'D-CARRIER-7' }),
+    ]);
+  });
+
+  it('gives one user the same sub at every sign-in, and two users different ones', async () => {
+    // Act
+    const [first, again, other] = await Promise.all(
+      ['D-TOK-SUB-1', 'D-TOK-SUB-1', 'D-TOK-SUB-2'].map(async (id) =>
+        decodeJwt(await e2e.client.driverToken(id)),
+      ),
+    );
+
+    // Assess
+    expect(again?.sub).toBe(first?.sub);
+    expect(other?.sub).not.toBe(first?.sub);
   });
 
   it("verifies with the assigned driver's access token", async () => {
@@ -39,7 +72,7 @@ describe('driver tokens on the verify route', () => {
     const refused = await e2e.client.verify('TOK-ID-1', { code }, idToken);
 
     // Assess
-    expect(decodeJwt(idToken)).toMatchObject({ token_use: 'id', sub: 'D-TOK-2' });
+    expect(decodeJwt(idToken)).toMatchObject({ token_use: 'id', 'custom:driver_id': 'D-TOK-2' });
     expect(refused).toEqual({ status: 403, body: { message: 'Forbidden' } });
     expect(await e2e.item('TOK-ID-1')).toEqual(before);
     expect((await e2e.client.verify('TOK-ID-1', { code }, token)).status).toBe(200);

@@ -1,52 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { busEventsFor } from '../support/sandbox-harness.ts';
+import { webSignIn as signInAs } from '../support/web-sign-in.ts';
 import { useSandbox } from './harness.ts';
 
 const e2e = useSandbox();
-
-/** Signs `driverId` in through the sandbox's managed login as the web app does (code + PKCE), without a browser. */
-async function webSignIn(driverId: string, scope: string): Promise<Record<string, string>> {
-  const { login, url: appUrl } = e2e.sandbox.driverApp;
-  const [client] = login.clients;
-  if (!client) throw new Error('no web client');
-  const verifier = randomBytes(32).toString('base64url');
-  const redirectUri = `${appUrl}/`;
-  const authorized = await fetch(`${login.domainUrl}/oauth2/authorize`, {
-    method: 'POST',
-    redirect: 'manual',
-    body: new URLSearchParams({
-      client_id: client.clientId,
-      redirect_uri: redirectUri,
-      response_type: 'code',
-      scope,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-      code_challenge_method: 'S256',
-      driverId,
-    }),
-  });
-  const code = new URL(authorized.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const tokens = await fetch(`${login.domainUrl}/oauth2/token`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: client.clientId,
-      code,
-      redirect_uri: redirectUri,
-      code_verifier: verifier,
-    }),
-  });
-  return (await tokens.json()) as Record<string, string>;
-}
+const webSignIn = (driverId: string, scope: string) => signInAs(e2e.sandbox, driverId, scope);
 
 describe('the web app’s tokens on the verify route', () => {
-  it('verifies with an access token from the web client’s code flow, which carries the verify scope it asked for', async () => {
+  it('verifies with an access token from the web client’s code flow, which carries the verify scope it asked for and the custom:driver_id the Out For Delivery named', async () => {
     // Prepare
     const { code } = await e2e.readyForHandover('WEB-TOK-1', 'D-WEB-1');
     const tokens = await webSignIn('D-WEB-1', 'openid secure-delivery/verify');
 
     // Act
     const response = await e2e.client.verify('WEB-TOK-1', { code }, tokens.access_token);
+    await e2e.sandbox.settled();
 
     // Assess
     expect(decodeJwt(tokens.access_token ?? '')).toMatchObject({
@@ -54,8 +23,13 @@ describe('the web app’s tokens on the verify route', () => {
       client_id: e2e.sandbox.driverApp.login.clients[0]?.clientId,
       scope: 'openid secure-delivery/verify',
     });
+    expect(decodeJwt(tokens.id_token ?? '')['custom:driver_id']).toBe('D-WEB-1');
+    expect(decodeJwt(tokens.access_token ?? '').driver_id).toBe('D-WEB-1');
     expect(response.status).toBe(200);
     expect(response.body.code).toBe('VERIFIED');
+    expect(await busEventsFor(e2e, 'Parcel Handover Verified', 'WEB-TOK-1')).toEqual([
+      expect.objectContaining({ driverId: 'D-WEB-1' }),
+    ]);
   });
 
   it('refuses the web client’s ID token with 403, counting nothing', async () => {

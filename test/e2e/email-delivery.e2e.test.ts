@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SANDBOX_SENDER_EMAIL } from '../../sandbox/app/synth.ts';
 import { busEventsFor, markEmailDelayed, runSchedules, textsTo } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
@@ -480,6 +481,9 @@ describe('Sandbox endpoints refuse what AWS refuses', () => {
       credentials: endpoints.credentials,
       endpoint: endpoints.smsEndpoint,
     });
+    // The stack's own SMS configuration set, by the name the template gives it.
+    const [[smsSetId] = []] = h.sandbox.resolver.resourcesOfType('AWS::SMSVOICE::ConfigurationSet');
+    const stackSet = h.sandbox.resolver.ref(String(smsSetId));
     const send = (input: { DestinationPhoneNumber: string; ConfigurationSetName?: string }) =>
       client.send(new SendTextMessageCommand({ MessageBody: 'hi', MessageType: 'TRANSACTIONAL', ...input }));
 
@@ -487,7 +491,7 @@ describe('Sandbox endpoints refuse what AWS refuses', () => {
     const answers = await Promise.allSettled([
       send({ DestinationPhoneNumber: '015112345678' }),
       send({ DestinationPhoneNumber: '+4915112345678', ConfigurationSetName: 'no-such-set' }),
-      send({ DestinationPhoneNumber: '+4915100000099', ConfigurationSetName: 'secure-delivery-sms' }),
+      send({ DestinationPhoneNumber: '+4915100000099', ConfigurationSetName: stackSet }),
     ]);
 
     // Assess
@@ -509,7 +513,7 @@ describe('Sandbox endpoints refuse what AWS refuses', () => {
     // Act
     const sending = ses.send(
       new SendEmailCommand({
-        Source: 'no-reply@secure-delivery.example.com',
+        Source: SANDBOX_SENDER_EMAIL,
         Destination: { ToAddresses: ['tag@example.com'] },
         Message: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } },
         Tags: [{ Name: 'parcel', Value: 'P.1001' }],

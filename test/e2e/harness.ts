@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { SandboxClient } from '../../sandbox/app/client.ts';
-import type { Sandbox } from '../../sandbox/app/sandbox.ts';
+import type { Sandbox, SandboxOptions } from '../../sandbox/app/sandbox.ts';
 import type { LocalEventBus } from '../../sandbox/emulators/eventbridge/bus.ts';
 import type { Fault, FaultProxy } from '../../sandbox/emulators/fault-proxy.ts';
 import {
@@ -63,7 +63,7 @@ export async function whileBusRefuses<T>(
 }
 
 /** Registers beforeAll/afterAll that boot and stop a sandbox; use the returned harness inside tests. */
-export function useSandbox(): E2eHarness {
+export function useSandbox(options: Pick<SandboxOptions, 'drivers'> = {}): E2eHarness {
   const logLines: string[] = [];
   let harness: Harness | undefined;
   const started = (): Harness => {
@@ -72,7 +72,7 @@ export function useSandbox(): E2eHarness {
   };
 
   beforeAll(async () => {
-    harness = await startHarness(logLines);
+    harness = await startHarness(logLines, options);
   }, 60_000);
 
   afterAll(async () => {

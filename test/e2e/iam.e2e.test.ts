@@ -8,7 +8,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
-import { synthesizeAssembly, synthesizeTemplate } from '../../sandbox/app/synth.ts';
+import { SANDBOX_SENDER_EMAIL, synthesizeAssembly, synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import type { FunctionCredentials } from '../../sandbox/emulators/iam.ts';
 import type { Template } from '../../sandbox/emulators/template.ts';
 import {
@@ -125,7 +125,7 @@ describe('IAM in the sandbox, from the template', () => {
       const sent = await ses
         .send(
           new SendEmailCommand({
-            Source: 'no-reply@secure-delivery.example.com',
+            Source: SANDBOX_SENDER_EMAIL,
             Destination: { ToAddresses: ['someone@example.com'] },
             Message: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } },
           }),
@@ -214,7 +214,7 @@ describe('IAM in the sandbox, from the template', () => {
       const sent = await ses
         .send(
           new SendEmailCommand({
-            Source: 'no-reply@secure-delivery.example.com',
+            Source: SANDBOX_SENDER_EMAIL,
             Destination: { ToAddresses: ['someone@example.com'] },
             Message: { Subject: { Data: 'x' }, Body: { Text: { Data: 'x' } } },
           }),

@@ -244,7 +244,7 @@ describe(`${VERIFY}: every answer the sandbox gives is in the document`, () => {
     const noScope = await e2e.client.driverToken('D-OA-1', {
       claims: { scope: 'aws.cognito.signin.user.admin' },
     });
-    const noDriver = await e2e.client.driverToken('D-OA-1', { claims: { sub: '' } });
+    const noDriver = await e2e.client.driverToken('D-OA-1', { claims: { driver_id: '' } });
     const call = { parcelId: 'OA-V-AUTH-1', body: { code: '123456' } };
 
     // Act and Assess: each answer is checked against the document as it comes

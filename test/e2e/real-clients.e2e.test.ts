@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RESEND_PATH, routePath, TRACK_PATH, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { codeFromEmail, shippedDetail } from '../../sandbox/app/client.ts';
 import type { SandboxEndpoints } from '../../sandbox/app/sandbox.ts';
+import { SANDBOX_SENDER_EMAIL } from '../../sandbox/app/synth.ts';
 import { botocorePresign, botocoreSign } from '../support/botocore-signer.ts';
 import { useSandbox } from './harness.ts';
 
@@ -487,7 +488,7 @@ describe('SES as the AWS CLI calls it', () => {
   it('refuses a v2 SendEmail to more than 50 recipients, as the v2 API does', async () => {
     const url = `${endpoints.sesEndpoint}/v2/email/outbound-emails`;
     const body = JSON.stringify({
-      FromEmailAddress: 'no-reply@secure-delivery.example.com',
+      FromEmailAddress: SANDBOX_SENDER_EMAIL,
       Destination: { ToAddresses: Array.from({ length: 51 }, (_, index) => `r${index}@example.com`) },
       Content: { Simple: { Subject: { Data: 'Hello' }, Body: { Text: { Data: 'Hi' } } } },
     });
@@ -504,7 +505,7 @@ describe('SES as the AWS CLI calls it', () => {
   it('passes a valid v2 SendEmail from the template sender to the emulator', async () => {
     const url = `${endpoints.sesEndpoint}/v2/email/outbound-emails`;
     const body = JSON.stringify({
-      FromEmailAddress: 'no-reply@secure-delivery.example.com',
+      FromEmailAddress: SANDBOX_SENDER_EMAIL,
       Destination: { ToAddresses: ['rc-v2@example.com'] },
       Content: { Simple: { Subject: { Data: 'Hello' }, Body: { Text: { Data: 'Hi' } } } },
     });
@@ -525,7 +526,7 @@ describe('SES as the AWS CLI calls it', () => {
 
     expect(quota.status).toBe(200);
     expect(quota.text).toMatch(/<Max24HourSend>\d+<\/Max24HourSend>/);
-    expect(identities.text).toContain('<member>no-reply@secure-delivery.example.com</member>');
+    expect(identities.text).toContain(`<member>${SANDBOX_SENDER_EMAIL}</member>`);
   });
 
   it('refuses an action it does not implement at once with InvalidAction', async () => {
@@ -555,7 +556,7 @@ describe('SES as the AWS CLI calls it', () => {
     });
     const tooMany = await sesCli({
       Action: 'SendEmail',
-      Source: 'no-reply@secure-delivery.example.com',
+      Source: SANDBOX_SENDER_EMAIL,
       ...recipients,
       ...message,
     });

@@ -70,6 +70,9 @@ export const TEST_VALUES: Readonly<Record<AppVariable, string>> = {
   EVENT_BUS_NAME: 'secure-delivery',
   EVENT_SOURCE: 'secure-delivery',
   ACCESS_TOKEN_SCOPES: 'secure-delivery/verify',
+  DRIVER_IDENTITY_PROVIDER: ENVIRONMENT.DRIVER_IDENTITY_PROVIDER.default,
+  DRIVER_ID_CLAIM: ENVIRONMENT.DRIVER_ID_CLAIM.default,
+  DRIVER_ID_ATTRIBUTE: ENVIRONMENT.DRIVER_ID_ATTRIBUTE.default,
   OTP_THRESHOLDS: JSON.stringify({ EUR: 50_000 }),
   MAX_WRONG_ATTEMPTS_PER_CODE: String(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_CODE.default),
   MAX_WRONG_ATTEMPTS_PER_PARCEL: String(ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default),
@@ -82,9 +85,12 @@ export const TEST_VALUES: Readonly<Record<AppVariable, string>> = {
   EMAIL_DELAYED_TIMEOUT_SECONDS: String(ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default),
 };
 
-/** Values a test gives instead of the test values: only variables its handler reads (or platform ones). */
+/**
+ * Values a test gives instead of the test values: only variables its handler reads (or platform ones);
+ * `undefined` leaves a variable unset (an optional one, e.g. the SMS channel's).
+ */
 export type TestEnvironment<N extends HandlerName = HandlerName> = Partial<
-  Record<HandlerVariable<N> | PlatformVariable, string>
+  Record<HandlerVariable<N> | PlatformVariable, string | undefined>
 >;
 
 /**
@@ -103,7 +109,10 @@ export function testEnvironment<N extends HandlerName>(
       throw new Error(`${name} does not read ${variable} (lambdas/contracts/environment.ts)`);
   }
   const values = Object.fromEntries(declared.map((variable) => [variable, TEST_VALUES[variable]]));
-  return { ...values, ...(overrides as Record<string, string>) };
+  const merged: Record<string, string | undefined> = { ...values, ...overrides };
+  return Object.fromEntries(
+    Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 /** Environment every handler test sets before importing its handler. */

@@ -28,7 +28,11 @@ import {
 type Handler = typeof import('../../lambdas/verify-otp/handler.ts')['handler'];
 
 const PARCEL = 'PCL-789';
+/** The carrier's own id of the driver, in the access token's driver-id claim. */
 const DRIVER = 'driver-1';
+/** Cognito's generated user id: never the driver id. */
+const SUB = '5b1f3c7a-93d2-4e0b-a6f8-2c4d9e1b7a30';
+const DRIVER_ID_CLAIM = ENVIRONMENT.DRIVER_ID_CLAIM.default;
 const CODE = '482913';
 const WRONG = '135790';
 const CODE_HASH = codeMac(PARCEL, CODE);
@@ -75,14 +79,15 @@ function verifyEvent(
   body: string | undefined,
   options: {
     parcelId?: string;
-    sub?: string | undefined;
+    driverId?: string | undefined;
     isBase64Encoded?: boolean;
     claims?: Record<string, string | undefined>;
   } = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const parcelId = options.parcelId ?? PARCEL;
-  const claims: Record<string, string> = 'sub' in options ? {} : { sub: DRIVER };
-  if (options.sub !== undefined) claims.sub = options.sub;
+  const claims: Record<string, string> = 'driverId' in options ? {} : { [DRIVER_ID_CLAIM]: DRIVER };
+  if (options.driverId !== undefined) claims[DRIVER_ID_CLAIM] = options.driverId;
+  claims.sub = SUB;
   claims.token_use = 'access';
   for (const [name, value] of Object.entries(options.claims ?? {})) {
     if (value === undefined) delete claims[name];
@@ -221,11 +226,37 @@ describe('verify-otp handler: malformed requests', () => {
 
   it('answers 401 when the token names no driver', async () => {
     // Act
-    const response = await invoke(verifyEvent(codeBody(CODE), { sub: undefined }));
+    const response = await invoke(verifyEvent(codeBody(CODE), { driverId: undefined }));
 
     // Assess
     expect(response.statusCode).toBe(401);
     expect(response.body.code).toBe('UNAUTHORIZED');
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it("answers 401 to a token without the driver-id claim even when its sub looks like a driver id: sub is Cognito's, never the carrier's", async () => {
+    // Act
+    const response = await invoke(
+      verifyEvent(codeBody(CODE), { driverId: undefined, claims: { sub: DRIVER } }),
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHORIZED', message: 'The token names no driver' });
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['an empty driver id', ''],
+    ['a driver id with a slash', 'D/1'],
+    ['a driver id of 129 characters', `D${'1'.repeat(128)}`],
+  ])('answers 401 to a token carrying %s, and reads nothing', async (_title, driverId) => {
+    // Act
+    const response = await invoke(verifyEvent(codeBody(CODE), { driverId }));
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHORIZED', message: 'The token names no driver' });
     expect(ddb.calls()).toHaveLength(0);
   });
 
@@ -621,5 +652,58 @@ describe('verify-otp handler: configured wrong-code caps', () => {
     // Assess
     expect(response.statusCode).toBe(423);
     expect(response.body).toMatchObject({ code: 'LOCKED', attemptsRemaining: 0 });
+  });
+});
+
+// Drivers from an OIDC provider (DriverIdentity.oidc): the JWT authorizer checks issuer, audience, scope and
+// expiry; the handler reads the provider's own driver-id claim and knows nothing of Cognito's token_use.
+describe('verify-otp handler: drivers from an OIDC provider', () => {
+  const CLAIM = 'employee_number';
+  const oidc = handlerTest<Handler>(
+    'verify-otp',
+    { DRIVER_IDENTITY_PROVIDER: 'oidc', DRIVER_ID_CLAIM: CLAIM },
+    { mocks: [ddb, kms], now: NOW },
+  );
+  beforeEach(() => {
+    answerGenerateMac(kms);
+  });
+  /** An OIDC access token's claims as the authorizer passes them: no token_use, no client_id. */
+  const oidcEvent = (claims: Record<string, string | undefined>) =>
+    verifyEvent(codeBody(CODE), {
+      driverId: undefined,
+      claims: { token_use: undefined, iss: 'https://login.example.com', ...claims },
+    });
+
+  it('uses a claim other than the default (else this block proves nothing)', () => {
+    // Assess
+    expect(CLAIM).not.toBe(ENVIRONMENT.DRIVER_ID_CLAIM.default);
+  });
+
+  it('verifies as the driver its configured claim names, without a token_use', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).resolves({
+      Attributes: toItem(
+        stored({ status: 'VERIFIED', verifiedAt: NOW.getTime() / 1000, verifiedBy: 'E-4711' }),
+      ),
+    });
+
+    // Act
+    const response = await invoke(oidcEvent({ [CLAIM]: 'E-4711', sub: 'oidc-subject-1' }), oidc);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const [write] = ddb.commandCalls(UpdateItemCommand);
+    expect(JSON.stringify(write?.args[0].input.ExpressionAttributeValues)).toContain('E-4711');
+    expect(JSON.stringify(write?.args[0].input.ExpressionAttributeValues)).not.toContain('oidc-subject-1');
+  });
+
+  it('answers 401 to a token without that claim (the default claim and sub do not count)', async () => {
+    // Act
+    const response = await invoke(oidcEvent({ [DRIVER_ID_CLAIM]: DRIVER, sub: DRIVER }), oidc);
+
+    // Assess
+    expect(response.statusCode).toBe(401);
+    expect(response.body).toMatchObject({ code: 'UNAUTHORIZED', message: 'The token names no driver' });
+    expect(ddb.calls()).toHaveLength(0);
   });
 });

@@ -1,9 +1,11 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Alarm, ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DriverPool } from '../../lib/driver-pool.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = {
   Type: string;
@@ -15,7 +17,7 @@ type Resource = {
 const ENV = { account: '123456789012', region: 'eu-central-1' };
 // Bundling is skipped: these tests assert the template, not the bundles.
 const newApp = (context: Record<string, unknown> = {}) =>
-  new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT, ...context } });
 
 const build = (context: Record<string, unknown> = {}) =>
   new SecureDeliveryStack(newApp(context), 'Test', { env: ENV });
@@ -94,6 +96,84 @@ describe('driver pool and the verify route', () => {
       FunctionName: { 'Fn::GetAtt': [triggerId, 'Arn'] },
       Principal: 'cognito-idp.amazonaws.com',
     });
+  });
+
+  it("keeps the carrier's driver id in a custom attribute the trigger copies into the access token's driver_id claim", () => {
+    // Act
+    const [, pool] = only('AWS::Cognito::UserPool');
+    const [, trigger] = functionByHandler('add-token-scope');
+    const [, verify] = functionByHandler('verify-otp');
+
+    // Assess
+    expect(pool.Properties.Schema).toContainEqual(
+      expect.objectContaining({ Name: 'driver_id', AttributeDataType: 'String', Mutable: true }),
+    );
+    expect((trigger.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject(
+      { DRIVER_ID_ATTRIBUTE: 'custom:driver_id', DRIVER_ID_CLAIM: 'driver_id' },
+    );
+    expect((verify.Properties.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+      DRIVER_IDENTITY_PROVIDER: 'cognito',
+      DRIVER_ID_CLAIM: 'driver_id',
+    });
+  });
+
+  it('lets no app client write the driver id: each names what drivers may write (their locale), so only admin APIs set it', () => {
+    // Act
+    const clients = ofType('AWS::Cognito::UserPoolClient');
+
+    // Assess: an absent or empty list would let a client write every writable attribute
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+    for (const [, client] of clients) {
+      expect(client.Properties.WriteAttributes).toEqual(['locale']);
+    }
+  });
+
+  it('refuses a driverIdAttribute that is not a custom attribute, naming the prop', () => {
+    // Prepare
+    const stack = new Stack(newApp(), 'Pool', { env: ENV });
+
+    // Act
+    const builds = ['sub', 'email', 'custom:', 'custom:driver-id'].map(
+      (attribute) => () => new DriverPool(stack, `P${attribute.length}`, { driverIdAttribute: attribute }),
+    );
+
+    // Assess
+    for (const build of builds) expect(build).toThrow(/^driverIdAttribute must be a custom attribute/);
+  });
+
+  it('answers risky sign-ins of every client: blocks high risk and compromised credentials, asks MFA on medium, notifies the driver from the mail identity', () => {
+    // Act
+    const [, risk] = only('AWS::Cognito::UserPoolRiskConfigurationAttachment');
+    const [poolId, pool] = only('AWS::Cognito::UserPool');
+    const [identityId] = only('AWS::SES::EmailIdentity');
+
+    // Assess
+    expect(pool.Properties.UserPoolAddOns).toEqual({ AdvancedSecurityMode: 'ENFORCED' });
+    expect(risk.Properties).toMatchObject({
+      UserPoolId: { Ref: poolId },
+      ClientId: 'ALL',
+      AccountTakeoverRiskConfiguration: {
+        Actions: {
+          HighAction: { EventAction: 'BLOCK', Notify: true },
+          MediumAction: { EventAction: 'MFA_REQUIRED', Notify: true },
+          LowAction: { EventAction: 'NO_ACTION', Notify: false },
+        },
+        NotifyConfiguration: {
+          From: REQUIRED_CONTEXT['secureDelivery:senderEmail'],
+          ReplyTo: REQUIRED_CONTEXT['secureDelivery:senderEmail'],
+        },
+      },
+      CompromisedCredentialsRiskConfiguration: {
+        Actions: { EventAction: 'BLOCK' },
+        EventFilter: ['SIGN_IN', 'PASSWORD_CHANGE'],
+      },
+    });
+    const sourceArn = JSON.stringify(
+      (risk.Properties.AccountTakeoverRiskConfiguration as { NotifyConfiguration: { SourceArn: unknown } })
+        .NotifyConfiguration.SourceArn,
+    );
+    expect(sourceArn).toContain(`:identity/${REQUIRED_CONTEXT['secureDelivery:senderEmail']}`);
+    expect(identityId).toBeTruthy();
   });
 
   it('lets the handheld client sign in with SRP and refresh only, with no OAuth flow, callback or scope', () => {
@@ -222,41 +302,66 @@ describe('operations', () => {
     }
   });
 
-  it('gives an alarm another construct adds later the topic too', () => {
+  it('gives an alarm another construct adds later inside the construct the topic too, and one beside it in the stack nothing', () => {
     // Prepare
     const stack = build();
-    new Alarm(stack, 'LateAlarm', {
+    const alarmProps = {
       metric: new Metric({ namespace: 'Test', metricName: 'Late' }),
       threshold: 0,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
+    };
+    new Alarm(stack.secureDelivery, 'LateAlarm', alarmProps);
+    new Alarm(stack, 'NeighbourAlarm', alarmProps);
 
     // Act
     const late = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
 
     // Assess
     const [topicId] = only('AWS::SNS::Topic', late);
-    const lateAlarm = ofType('AWS::CloudWatch::Alarm', late).find(([id]) => id.startsWith('LateAlarm'))?.[1];
-    expect(lateAlarm?.Properties).toMatchObject({
+    const alarm = (prefix: string) =>
+      ofType('AWS::CloudWatch::Alarm', late).find(([id]) => id.startsWith(prefix))?.[1];
+    expect(alarm('LateAlarm')?.Properties).toMatchObject({
       AlarmActions: [{ Ref: topicId }],
       OKActions: [{ Ref: topicId }],
     });
+    expect(alarm('NeighbourAlarm')?.Properties).toBeDefined();
+    expect(alarm('NeighbourAlarm')?.Properties.AlarmActions).toBeUndefined();
+    expect(alarm('NeighbourAlarm')?.Properties.OKActions).toBeUndefined();
   });
 
-  it('exposes the topic as a stack output and subscribes no one unless an email is configured', () => {
+  it('exposes the topic as a stack output and subscribes the alarm email to it', () => {
     // Act
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
-    const { resources: withEmail } = synth({ 'secureDelivery:alarmEmail': 'oncall@example.com' });
 
     // Assess
     expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: only('AWS::SNS::Topic')[0] });
-    expect(ofType('AWS::SNS::Subscription')).toHaveLength(0);
-    expect(only('AWS::SNS::Subscription', withEmail)[1].Properties).toMatchObject({
+    expect(only('AWS::SNS::Subscription')[1].Properties).toMatchObject({
       Protocol: 'email',
-      Endpoint: 'oncall@example.com',
-      TopicArn: { Ref: only('AWS::SNS::Topic', withEmail)[0] },
+      Endpoint: REQUIRED_CONTEXT['secureDelivery:alarmEmail'],
+      TopicArn: { Ref: only('AWS::SNS::Topic')[0] },
     });
+  });
+
+  it('notifies an existing topic named by secureDelivery:alarmTopicArn instead, creating no topic and no subscription', () => {
+    // Prepare
+    const pager = 'arn:aws:sns:eu-central-1:123456789012:pager';
+
+    // Act
+    const { template: withTopic, resources: created } = synth({
+      'secureDelivery:alarmEmail': '',
+      'secureDelivery:alarmTopicArn': pager,
+    });
+
+    // Assess
+    expect(ofType('AWS::SNS::Topic', created)).toHaveLength(0);
+    expect(ofType('AWS::SNS::Subscription', created)).toHaveLength(0);
+    for (const [, alarm] of ofType('AWS::CloudWatch::Alarm', created)) {
+      expect(alarm.Properties.AlarmActions).toEqual([pager]);
+    }
+    expect((withTopic.toJSON().Outputs as Record<string, { Value: unknown }>).AlarmTopicArn?.Value).toBe(
+      pager,
+    );
   });
 
   it('fills every series of a metric-math alarm with 0, so a quiet series is no gap', () => {
@@ -298,14 +403,14 @@ describe('operations', () => {
     for (const logGroupId of [verifyLogGroupId, accessLogGroupId]) {
       expect(resources[logGroupId]).toMatchObject({
         Properties: { RetentionInDays: 365 },
-        DeletionPolicy: 'Retain',
+        DeletionPolicy: 'RetainExceptOnCreate',
         UpdateReplacePolicy: 'Retain',
       });
     }
     // Every queue is a dead-letter queue (the rules' and the handover pipe's): all kept.
     expect(deadLetterQueues.length).toBeGreaterThanOrEqual(2);
     for (const [, queue] of deadLetterQueues) {
-      expect(queue).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(queue).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     }
   });
 
@@ -315,7 +420,7 @@ describe('operations', () => {
 
     // Assess
     const retained = ofType('AWS::Logs::LogGroup', configured).filter(
-      ([, group]) => group.DeletionPolicy === 'Retain',
+      ([, group]) => group.DeletionPolicy === 'RetainExceptOnCreate',
     );
     expect(retained.map(([, group]) => group.Properties.RetentionInDays)).toEqual([731, 731]);
   });

@@ -1,11 +1,13 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { AccountPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RESEND_ROUTE, ROUTES, TRACK_ROUTE } from '../../lambdas/contracts/http/routes.ts';
 import { DeliveryApi, type DeliveryApiProps } from '../../lib/delivery-api.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -17,12 +19,16 @@ let outputs: Record<string, unknown>;
 
 beforeAll(() => {
   // Bundling is skipped: these tests assert the template, not the bundles.
-  stack = new SecureDeliveryStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', {
-    env: ENV,
-  });
+  stack = new SecureDeliveryStack(
+    new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } }),
+    'Test',
+    {
+      env: ENV,
+    },
+  );
   // A shop backend's role, to see what grantInvoke grants.
   const shop = new Role(stack, 'ShopBackend', { assumedBy: new AccountPrincipal(ENV.account) });
-  stack.recipientApi.grantInvoke(shop);
+  stack.secureDelivery.grantRecipientApi(shop);
   const template = Template.fromStack(stack).toJSON();
   resources = template.Resources as Record<string, Resource>;
   outputs = template.Outputs as Record<string, unknown>;
@@ -122,7 +128,10 @@ describe('DeliveryApi', () => {
       const scope = new Stack(new App(), 'ThrottleTest', { env: ENV });
       const driverPool = new UserPool(scope, 'Drivers');
       const handheldClient = driverPool.addClient('Handheld');
-      new DeliveryApi(scope, 'Api', { driverPool, handheldClient, ...props });
+      const driverAuthorizer = new HttpUserPoolAuthorizer('Drivers', driverPool, {
+        userPoolClients: [handheldClient],
+      });
+      new DeliveryApi(scope, 'Api', { driverAuthorizer, ...props });
       const [stage] = Object.values(
         Template.fromStack(scope).findResources('AWS::ApiGatewayV2::Stage') as Record<string, Resource>,
       );

@@ -3,12 +3,13 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
 const ENV = { account: '123456789012', region: 'eu-central-1' };
 // Bundling is skipped: these tests assert the template, not the built app.
-const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
 
 let resources: Record<string, Resource>;
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
@@ -62,6 +63,20 @@ describe('driver app hosting', () => {
     });
   });
 
+  it('keeps the sign-in callback’s code and state out of every log: no viewer log, and no query string reaches the bucket’s access log', () => {
+    // Act
+    const [, distribution] = only('AWS::CloudFront::Distribution');
+    const config = distribution.Properties.DistributionConfig as {
+      Logging?: unknown;
+      DefaultCacheBehavior: { CachePolicyId: string; OriginRequestPolicyId?: string };
+    };
+
+    // Assess: the managed CachingOptimized policy keys on no query string, so CloudFront forwards none.
+    expect(config.Logging).toBeUndefined();
+    expect(config.DefaultCacheBehavior.CachePolicyId).toBe('658327ea-f89d-4fab-a63d-7e88639e58f6');
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
+  });
+
   it('serves it through CloudFront over HTTPS only, with origin access control and the security headers policy', () => {
     // Act
     const [, distribution] = only('AWS::CloudFront::Distribution');
@@ -89,7 +104,7 @@ describe('driver app hosting', () => {
       },
     });
     expect(config.DefaultRootObject).toBe('index.html');
-    expect(config.Logging).toBeDefined();
+    expect(config.Logging).toBeUndefined();
     const headers = (
       policy.Properties.ResponseHeadersPolicyConfig as {
         SecurityHeadersConfig: Record<string, Record<string, unknown>>;
@@ -107,7 +122,28 @@ describe('driver app hosting', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
-    expect(csp).toContain('https://secure-delivery-drivers.auth.eu-central-1.amazoncognito.com');
+    const [, domain] = only('AWS::Cognito::UserPoolDomain');
+    expect(csp).toContain(`https://${String(domain.Properties.Domain)}.auth.eu-central-1.amazoncognito.com`);
+  });
+
+  it('lets the app connect to this deployment’s API, pool issuer and login domain only, not every API or pool in the Region', () => {
+    // Act
+    const [, policy] = only('AWS::CloudFront::ResponseHeadersPolicy');
+    const [apiId] = only('AWS::ApiGatewayV2::Api');
+    const [poolId] = only('AWS::Cognito::UserPool');
+    const [, domain] = only('AWS::Cognito::UserPoolDomain');
+    const csp = JSON.stringify(
+      (policy.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, unknown>>)
+        .SecurityHeadersConfig?.ContentSecurityPolicy,
+    );
+
+    // Assess
+    expect(csp).toContain(JSON.stringify({ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }));
+    expect(csp).toMatch(
+      new RegExp(`https://cognito-idp\\.eu-central-1\\.amazonaws\\.com/",\\{"Ref":"${poolId}"\\},"/ `),
+    );
+    expect(csp).toContain(`https://${String(domain.Properties.Domain)}.auth.eu-central-1.amazoncognito.com;`);
+    expect(csp).not.toContain('*');
   });
 
   it('deploys the built app with a config.json from the stack: API URL, issuer, web client, scope and login domain', () => {
@@ -157,27 +193,27 @@ describe('the driver web app’s sign-in', () => {
     });
   });
 
-  it('gives the pool a managed-login domain (version 2, branded) from context', () => {
+  it('gives the pool a managed-login domain (version 2, branded) named after the stack, unique per account and Region', () => {
     // Act
     const [, domain] = only('AWS::Cognito::UserPoolDomain');
     const [, branding] = only('AWS::Cognito::ManagedLoginBranding');
 
     // Assess
-    expect(domain.Properties).toMatchObject({ Domain: 'secure-delivery-drivers', ManagedLoginVersion: 2 });
+    expect(domain.Properties).toMatchObject({ ManagedLoginVersion: 2 });
+    expect(domain.Properties.Domain).toMatch(/^test-drivers-[0-9a-f]{8}$/);
     expect(branding.Properties).toMatchObject({
       UseCognitoProvidedValues: true,
       ClientId: { Ref: webClient()[0] },
     });
   });
 
-  it('lets the verify API answer the app’s origin only (CORS), and exposes Retry-After', () => {
+  it('lets browsers call the verify API with a bearer token and no credentials (CORS), and exposes Retry-After', () => {
     // Act
     const [, api] = only('AWS::ApiGatewayV2::Api');
-    const [distributionId] = only('AWS::CloudFront::Distribution');
 
-    // Assess
+    // Assess: no cookie or credential rides along, so any origin may send a token it already holds.
     expect(api.Properties.CorsConfiguration).toEqual({
-      AllowOrigins: [{ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] }],
+      AllowOrigins: ['*'],
       AllowMethods: ['POST'],
       AllowHeaders: ['authorization', 'content-type'],
       ExposeHeaders: ['retry-after'],
@@ -193,6 +229,7 @@ describe('the driver web app’s sign-in', () => {
           new App({
             context: {
               'aws:cdk:bundling-stacks': [],
+              ...REQUIRED_CONTEXT,
               'secureDelivery:driverLoginDomainPrefix': 'My_Drivers',
             },
           }),

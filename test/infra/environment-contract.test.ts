@@ -5,6 +5,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
+  BINDING_GROUPS,
   ENVIRONMENT,
   HANDLER_VARIABLES,
   isHandlerName,
@@ -12,10 +13,12 @@ import {
   platformEnvironment,
   readEnvironment,
   type VariableName,
+  type VariableSpec,
 } from '../../lambdas/contracts/environment.ts';
 import { DEFAULT_CONFIG, type SecureDeliveryConfig } from '../../lib/config.ts';
 import { HANDLER_SOURCE_METADATA } from '../../lib/lambda-defaults.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENV = { account: '123456789012', region: 'eu-central-1' };
@@ -35,7 +38,7 @@ type FunctionResource = {
 type Resources = Record<string, FunctionResource>;
 
 function synthesize(config: Partial<SecureDeliveryConfig> = {}): Resources {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
   return Template.fromStack(new SecureDeliveryStack(app, 'EnvTest', { env: ENV, config })).toJSON()
     .Resources as Resources;
 }
@@ -72,7 +75,15 @@ function contractViolations(resources: Resources): string[] {
         violations.push(`${handler}: sets ${name}, which its handler does not read`);
     }
     for (const name of declared) {
-      if (!(name in variables)) violations.push(`${handler}: reads ${name}, which is not set`);
+      // An optional variable may stay unset (the SMS channel's, without `sms`); a required one may not.
+      if (!(name in variables) && !(ENVIRONMENT[name as VariableName] as VariableSpec).optional)
+        violations.push(`${handler}: reads ${name}, which is not set`);
+    }
+    // A binding group is set whole or not at all: one variable of it without the others is half a grant.
+    for (const [group, members] of Object.entries(BINDING_GROUPS)) {
+      const set = members.filter((name) => name in variables);
+      if (set.length > 0 && set.length < members.length)
+        violations.push(`${handler}: sets ${set.join(', ')} of the ${group} group, not all of it`);
     }
     // What the handler's init would make of the values (a reference to a resource stands in as text).
     const asText = Object.fromEntries(
@@ -111,6 +122,9 @@ function* sourceFiles(folder: string): Generator<string> {
 
 describe('the environment contract', () => {
   const resources = synthesize();
+  const withSms = synthesize({
+    smsOriginationIdentityArn: 'arn:aws:sms-voice:eu-central-1:123456789012:pool/pool-0123456789abcdef',
+  });
 
   it('holds for every function in the template: each sets exactly what its handler reads, plus the platform variables', () => {
     // Prepare: the template (above)
@@ -146,6 +160,31 @@ describe('the environment contract', () => {
 
     // Assess
     expect(violations).toEqual(['apply-lifecycle: reads MAX_DELIVERY_DAYS_AHEAD, which is not set']);
+  });
+
+  it('fails a function that sets one variable of a binding group without the others', () => {
+    // Prepare
+    const mutated = structuredClone(withSms);
+    delete variablesOf(mutated, 'resend-otp').SMS_CONFIGURATION_SET;
+
+    // Act
+    const violations = contractViolations(mutated);
+
+    // Assess
+    expect(violations).toEqual(['resend-otp: sets SMS_ORIGINATION_IDENTITY of the sms group, not all of it']);
+  });
+
+  it('holds with the SMS channel too, whose four functions then set both its variables', () => {
+    // Act
+    const violations = contractViolations(withSms);
+    const setting = functionsOf(withSms)
+      .filter((fn) => 'SMS_ORIGINATION_IDENTITY' in fn.variables && 'SMS_CONFIGURATION_SET' in fn.variables)
+      .map((fn) => fn.handler)
+      .sort();
+
+    // Assess
+    expect(violations).toEqual([]);
+    expect(setting).toEqual(['record-delivery', 'resend-otp', 'send-otp-email', 'sweep-delayed']);
   });
 
   it('fails a function whose value its handler would refuse at init', () => {
@@ -188,7 +227,11 @@ describe('the environment contract', () => {
   it.each([0, -5, 2.5])('refuses maxDeliveryDaysAhead %j at synth', (days) => {
     // Prepare
     const app = new App({
-      context: { 'aws:cdk:bundling-stacks': [], 'secureDelivery:maxDeliveryDaysAhead': days },
+      context: {
+        'aws:cdk:bundling-stacks': [],
+        ...REQUIRED_CONTEXT,
+        'secureDelivery:maxDeliveryDaysAhead': days,
+      },
     });
 
     // Act
@@ -199,14 +242,15 @@ describe('the environment contract', () => {
   });
 
   it('sets the claim leases and the delayed-email timeout from the contract default, on every function that reads them', () => {
-    // Prepare: the template (above), built without settings
+    // Prepare: the templates (above), built without settings
 
     // Act
     const leases = {
       email: ['send-otp-email', 'send-receipt'].map((h) =>
         valueOn(resources, h, 'EMAIL_CLAIM_LEASE_SECONDS'),
       ),
-      sms: ['record-delivery', 'sweep-delayed'].map((h) => valueOn(resources, h, 'SMS_CLAIM_LEASE_SECONDS')),
+      // The SMS claim's lease comes with the SMS channel.
+      sms: ['record-delivery', 'sweep-delayed'].map((h) => valueOn(withSms, h, 'SMS_CLAIM_LEASE_SECONDS')),
       delayed: valueOn(resources, 'sweep-delayed', 'EMAIL_DELAYED_TIMEOUT_SECONDS'),
     };
 

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS } from '../../lambdas/domain/events/index.ts';
 import { eventJsonSchema } from '../../lambdas/domain/events/json-schema.ts';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
@@ -12,7 +13,11 @@ let resources: Resource[];
 beforeAll(() => {
   // Prepare: a carrier source other than the default, as context sets it
   const app = new App({
-    context: { 'aws:cdk:bundling-stacks': [], 'secureDelivery:eventSource': 'acme.dispatch' },
+    context: {
+      'aws:cdk:bundling-stacks': [],
+      ...REQUIRED_CONTEXT,
+      'secureDelivery:eventSource': 'acme.dispatch',
+    },
   });
   const stack = new SecureDeliveryStack(app, 'Test', {
     env: { account: '123456789012', region: 'eu-central-1' },

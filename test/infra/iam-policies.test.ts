@@ -1,8 +1,8 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DetailType } from '../../lambdas/domain/events/detail-types.ts';
 import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
+import { simulatePutEvents } from '../support/put-events-simulation.ts';
 
 // The synthesized policies, their Fn::* resolved to plain ARNs, evaluated the way AWS evaluates them
 // (@cloud-copilot/iam-simulate, with AWS's service reference: events:source and events:detail-type are
@@ -162,29 +162,17 @@ beforeAll(() => {
 }, 60_000);
 
 /** The decision for one PutEvents request whose entries carry these sources and detail types. */
-async function putEvents(
+function putEvents(
   publisher: Publisher,
   context: { sources?: string[]; detailTypes?: string[] },
 ): Promise<string> {
-  const result = await runSimulation(
-    {
-      identityPolicies: publisher.policies,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-      request: {
-        action: 'events:PutEvents',
-        principal: `arn:aws:sts::${env.accountId}:assumed-role/${publisher.role}/session`,
-        resource: { resource: busArn, accountId: env.accountId },
-        contextVariables: {
-          ...(context.sources ? { 'events:source': context.sources } : {}),
-          ...(context.detailTypes ? { 'events:detail-type': context.detailTypes } : {}),
-        },
-      },
-    },
-    {},
-  );
-  if (result.resultType !== 'single') throw new Error(`simulation failed: ${JSON.stringify(result)}`);
-  return result.overallResult;
+  return simulatePutEvents({
+    principal: `arn:aws:sts::${env.accountId}:assumed-role/${publisher.role}/session`,
+    identityPolicies: publisher.policies,
+    busArn,
+    accountId: env.accountId,
+    ...context,
+  });
 }
 
 const ALL_DETAIL_TYPES = Object.values(DetailType);

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Retrier = { ErrorEquals: string[]; IntervalSeconds: number; BackoffRate: number; MaxAttempts: number };
@@ -9,7 +10,7 @@ type Retrier = { ErrorEquals: string[]; IntervalSeconds: number; BackoffRate: nu
 let resources: Resource[];
 
 beforeAll(() => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
   const stack = new SecureDeliveryStack(app, 'Test', {
     env: { account: '123456789012', region: 'eu-central-1' },
   });

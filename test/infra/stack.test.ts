@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
@@ -10,7 +11,7 @@ type Statement = { Action: string | string[]; Resource: unknown; Effect: string 
 const ENV = { account: '123456789012', region: 'eu-central-1' };
 // Bundling is skipped: these tests assert the template, not the bundles.
 const newApp = (context: Record<string, unknown> = {}) =>
-  new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT, ...context } });
 
 let template: Template;
 let resources: Record<string, Resource>;
@@ -325,7 +326,7 @@ describe('SecureDeliveryStack', () => {
       Condition?: unknown;
     };
     expect(sesStatement.Condition).toEqual({
-      StringEquals: { 'ses:FromAddress': 'no-reply@secure-delivery.example.com' },
+      StringEquals: { 'ses:FromAddress': REQUIRED_CONTEXT['secureDelivery:senderEmail'] },
     });
     expect(actionsOf(issue)).not.toContain('ses:SendEmail');
     expect(tableActionsOf('issue-otp', tableId('OtpTable'))).toEqual(['dynamodb:UpdateItem']);
@@ -387,7 +388,10 @@ describe('SecureDeliveryStack', () => {
       SSESpecification: { SSEEnabled: true },
       DeletionProtectionEnabled: true,
     });
-    expect(recipients).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(recipients).toMatchObject({
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('gives verify and assign-driver no statement and no name of the recipient table', () => {
@@ -423,7 +427,10 @@ describe('SecureDeliveryStack', () => {
 
     expect(keys).toHaveLength(1);
     expect(keys[0]?.[1].Properties).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
-    expect(keys[0]?.[1]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(keys[0]?.[1]).toMatchObject({
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
     expect(secrets.map((secret) => String(secret.Properties.Description))).toEqual([
       'Secure Delivery: AES key for recoverable delivery codes',
     ]);

@@ -107,7 +107,7 @@ describe('abuse', () => {
       wrongIssuer: withClaims(token, {
         iss: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-central-1_evil',
       }),
-      otherDriver: withClaims(token, { sub: 'D-ABUSE-2', 'cognito:username': 'D-ABUSE-2' }),
+      otherDriver: withClaims(token, { driver_id: 'D-ABUSE-2', username: 'D-ABUSE-2' }),
       noExpiry: withClaims(token, { exp: undefined }),
       noSignature: `${header}.${payload}.`,
       algNone: `${encodeJson({ ...decodeProtectedHeader(token), alg: 'none' })}.${payload}.`,
@@ -151,7 +151,7 @@ describe('abuse', () => {
       expired: await sign({ iat: now - 7200, exp: now - 3600 }),
       wrongAudience: await sign({ aud: 'another-app-client' }),
       wrongIssuer: await sign({ iss: 'https://issuer.example.com/pool' }),
-      otherDriver: await sign({ sub: 'D-ABUSE-4' }),
+      otherDriver: await sign({ driver_id: 'D-ABUSE-4' }),
       // Algorithm confusion: the issuer's public key used as an HMAC secret.
       hs256WithPublicKey: await new SignJWT({ ...claims, iat: now, exp: now + 600 })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: String(genuineHeader.kid) })

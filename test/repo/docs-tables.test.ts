@@ -111,7 +111,7 @@ describe('the docs tables', () => {
 
   it('list every context key the stack reads in the configuration table, once, with its default', () => {
     // Prepare
-    const [table] = tablesOf(sectionOf(readDoc('docs/operations.md'), '## Configuration'));
+    const [table] = tablesOf(sectionOf(readDoc('docs/deploy.md'), '## Settings'));
 
     // Act
     const rows = new Map((table?.rows ?? []).map(({ cells }) => [cells[0] ?? '', cells[1] ?? '']));

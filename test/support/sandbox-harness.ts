@@ -48,7 +48,7 @@ const chunkText = (chunk: unknown): string =>
 export async function startHarness(
   logs: string[] = [],
   /** `ports`: fixed ports let several sandboxes in one file run one after another (shared SDK clients keep their endpoint). */
-  options: Pick<SandboxOptions, 'template' | 'ports'> = {},
+  options: Pick<SandboxOptions, 'template' | 'ports' | 'drivers'> = {},
 ): Promise<Harness> {
   // Handlers log through Powertools to stdout; keep every chunk, split into lines, and print none of it.
   const capture = (chunk: unknown, ...rest: unknown[]): boolean => {

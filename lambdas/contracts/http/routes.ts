@@ -125,13 +125,19 @@ const NO_DRIVER = {
   status: 401,
   code: 'UNAUTHORIZED',
   message: 'The token names no driver',
-  description: "The token's sub is no driver id",
+  description: 'The token carries no driver id (in the claim the deployment names)',
 } as const satisfies ErrorAnswer;
 const INVALID_CHANNEL = {
   status: 400,
   code: 'INVALID_CHANNEL',
   message: 'channel must be EMAIL or SMS',
   description: 'channel is neither EMAIL nor SMS',
+} as const satisfies ErrorAnswer;
+const CHANNEL_NOT_OFFERED = {
+  status: 422,
+  code: 'CHANNEL_NOT_OFFERED',
+  message: 'This deployment does not send codes by SMS',
+  description: 'An SMS resend, and the deployment offers no SMS channel',
 } as const satisfies ErrorAnswer;
 
 /** Every malformed request is a 4xx with a reason; each answer names its rule. */
@@ -146,6 +152,7 @@ export const RequestErrors = {
   NOT_AN_ACCESS_TOKEN,
   NO_DRIVER,
   INVALID_CHANNEL,
+  CHANNEL_NOT_OFFERED,
 } as const;
 
 /** A dependency (DynamoDB, KMS) stayed throttled or unavailable after the SDK's retries. */
@@ -343,6 +350,7 @@ export const RESEND_ROUTE: RouteContract<RecipientRefusal> = {
     BODY_TOO_MANY_FIELDS,
     PAYLOAD_TOO_LARGE,
     INVALID_CHANNEL,
+    CHANNEL_NOT_OFFERED,
   ],
   errors: {
     StoreThrottledError: TRY_AGAIN_BUSY,

@@ -9,6 +9,7 @@
 import { KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
 import type { PreTokenGenerationV2TriggerEvent } from 'aws-lambda';
 import { base64url, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { LocalPoolUsers } from './pool-users.ts';
 
 /** The scope of an access token from Cognito's API sign-in (InitiateAuth), which authorizes self-service calls. */
 const COGNITO_USER_ADMIN_SCOPE = 'aws.cognito.signin.user.admin';
@@ -37,7 +38,10 @@ export interface LocalJwtIssuerOptions {
   signInSubject?: SignInSubject;
 }
 
-/** How the sandbox's password-less sign-in names the person signing in; the value becomes the token's `sub`. */
+/**
+ * How the sandbox's password-less sign-in names the person signing in: the value is the user's username,
+ * and its `sub` unless {@link SignInSubject.attribute} is given.
+ */
 export interface SignInSubject {
   /** The JSON field of `POST /token` and the form field of the sign-in page, e.g. `username`. */
   readonly field: string;
@@ -45,6 +49,11 @@ export interface SignInSubject {
   readonly label: string;
   /** The value the sign-in page suggests. */
   readonly example: string;
+  /**
+   * The user attribute the value is stored in (e.g. `custom:employee_id`); the user then gets a generated
+   * `sub`, as a Cognito user does (`pool-users.ts`).
+   */
+  readonly attribute?: string;
 }
 
 /** The sign-in subject of an issuer created without one. */
@@ -84,6 +93,12 @@ export interface Jwks {
   keys: JWK[];
 }
 
+/** Who a JWT authorizer checks tokens against: an issuer URL and its public keys. */
+export interface TokenIssuer {
+  readonly issuerUrl: string;
+  jwks(): Jwks;
+}
+
 const DEFAULT_EXPIRES_IN_SECONDS = 3600;
 
 /** Issues RS256 ID and access tokens shaped like Cognito's, signed by a key pair that lives only in memory. */
@@ -92,6 +107,8 @@ export class LocalJwtIssuer {
   readonly audience: string;
   readonly keyId: string;
   readonly signInSubject: SignInSubject;
+  /** The pool's users, made on first sign-in. */
+  readonly users: LocalPoolUsers;
   readonly #privateKey: KeyObject;
   readonly #publicJwk: JWK;
   readonly #options: LocalJwtIssuerOptions;
@@ -105,6 +122,7 @@ export class LocalJwtIssuer {
     this.audience = options.audience;
     this.keyId = options.keyId;
     this.signInSubject = options.signInSubject ?? DEFAULT_SIGN_IN_SUBJECT;
+    this.users = new LocalPoolUsers(this.signInSubject.attribute);
     this.#privateKey = privateKey;
     this.#publicJwk = publicJwk;
     this.#options = options;
@@ -177,6 +195,7 @@ export class LocalJwtIssuer {
     const clientId = options.clientId ?? this.audience;
     const scopes = options.scopes ?? [COGNITO_USER_ADMIN_SCOPE];
     const hook = this.#options.preTokenGeneration;
+    const user = this.users.userFor(subject);
     let overrides: PreTokenGenerationV2TriggerEvent['response']['claimsAndScopeOverrideDetails'] = {};
     if (hook) {
       const event: PreTokenGenerationV2TriggerEvent = {
@@ -187,7 +206,7 @@ export class LocalJwtIssuer {
         userName: subject,
         callerContext: { awsSdkVersion: 'aws-sdk-unknown-unknown', clientId },
         request: {
-          userAttributes: { sub: subject, 'cognito:user_status': 'CONFIRMED' },
+          userAttributes: { sub: user.sub, 'cognito:user_status': 'CONFIRMED', ...user.attributes },
           groupConfiguration: { groupsToOverride: [], iamRolesToOverride: [] },
           scopes: [...scopes],
         },
@@ -205,13 +224,25 @@ export class LocalJwtIssuer {
     const expiry =
       options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds };
     return {
-      idToken: this.issueTokenSync(subject, {
+      // The ID token carries the user's attributes, as Cognito's does; the access token only what a trigger adds.
+      idToken: this.issueTokenSync(user.sub, {
         ...expiry,
-        extraClaims: { aud: clientId, ...options.idTokenClaims, ...claimChanges(id) },
+        extraClaims: {
+          aud: clientId,
+          'cognito:username': subject,
+          ...user.attributes,
+          ...options.idTokenClaims,
+          ...claimChanges(id),
+        },
       }),
-      accessToken: this.issueAccessToken(subject, granted, {
+      accessToken: this.issueAccessToken(user.sub, granted, {
         ...expiry,
-        extraClaims: { client_id: clientId, ...options.accessTokenClaims, ...claimChanges(access) },
+        extraClaims: {
+          client_id: clientId,
+          username: subject,
+          ...options.accessTokenClaims,
+          ...claimChanges(access),
+        },
       }),
     };
   }

@@ -96,8 +96,9 @@ describe('handleIssuerRequest over HTTP', () => {
 
     // Assess
     expect(status).toBe(200);
+    // The user signs in by driver id (its username); its sub is the one the pool generated for it.
     expect(claims).toMatchObject({
-      sub: 'D-1',
+      sub: issuer.users.userFor('D-1').sub,
       username: 'D-1',
       client_id: AUDIENCE,
       token_use: 'access',
@@ -114,7 +115,13 @@ describe('handleIssuerRequest over HTTP', () => {
     // Assess
     expect(status).toBe(200);
     const claims = decodeJwt(String(json.token));
-    expect(claims).toMatchObject({ sub: 'D-1', aud: AUDIENCE, token_use: 'id', 'cognito:username': 'D-1' });
+    expect(claims).toMatchObject({
+      sub: issuer.users.userFor('D-1').sub,
+      aud: AUDIENCE,
+      token_use: 'id',
+      'cognito:username': 'D-1',
+      'custom:driver_id': 'D-1',
+    });
     expect(claims).not.toHaveProperty('scope');
   });
 

@@ -108,10 +108,16 @@ describe('sandbox managed login', () => {
       token_use: 'access',
       client_id: 'web',
       scope: 'openid secure-delivery/verify',
-      sub: 'D-1',
+      username: 'D-1',
     });
     expect(decodeJwt(body.access_token ?? '').aud).toBeUndefined();
-    expect(decodeJwt(body.id_token ?? '')).toMatchObject({ token_use: 'id', aud: 'web', sub: 'D-1' });
+    expect(decodeJwt(body.id_token ?? '')).toMatchObject({
+      token_use: 'id',
+      aud: 'web',
+      'cognito:username': 'D-1',
+      'custom:driver_id': 'D-1',
+    });
+    expect(decodeJwt(body.id_token ?? '').sub).toBe(decodeJwt(body.access_token ?? '').sub);
     expect(body.refresh_token).toBeTruthy();
   });
 
@@ -194,6 +200,75 @@ describe('sandbox managed login', () => {
     expect(registered.status).toBe(302);
     expect(registered.headers.get('location')).toBe(APP);
     expect(other.status).toBe(400);
+  });
+
+  it('remembers a sign-in for the browser: a later authorize signs in without a page, unless it asks prompt=login', async () => {
+    // Prepare
+    const signedIn = await authorize({ driverId: 'D-SESSION-1' });
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const query = new URLSearchParams({
+      client_id: 'web',
+      redirect_uri: APP,
+      response_type: 'code',
+      scope: 'openid secure-delivery/verify',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+    });
+    const authorizeUrl = `${base}/managed-login/drivers/oauth2/authorize`;
+
+    // Act
+    const again = await fetch(`${authorizeUrl}?${query}`, { headers: { cookie }, redirect: 'manual' });
+    const promptLogin = await fetch(`${authorizeUrl}?${query}&prompt=login`, {
+      headers: { cookie },
+      redirect: 'manual',
+    });
+    const otherBrowser = await fetch(`${authorizeUrl}?${query}`, { redirect: 'manual' });
+
+    // Assess
+    expect(cookie).toMatch(/^cognito=./);
+    expect(signedIn.headers.get('set-cookie')).toContain('HttpOnly');
+    expect(again.status).toBe(302);
+    const tokens = (await (
+      await token({
+        grant_type: 'authorization_code',
+        code: await codeFrom(again),
+        redirect_uri: APP,
+        code_verifier: VERIFIER,
+      })
+    ).json()) as Record<string, string>;
+    expect(decodeJwt(tokens.access_token ?? '').username).toBe('D-SESSION-1');
+    expect(promptLogin.status).toBe(200);
+    expect(await promptLogin.text()).toContain('name="driverId"');
+    expect(otherBrowser.status).toBe(200);
+  });
+
+  it('forgets the session at sign-out: the next authorize asks for credentials again', async () => {
+    // Prepare
+    const signedIn = await authorize({ driverId: 'D-SESSION-2' });
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const query = new URLSearchParams({
+      client_id: 'web',
+      redirect_uri: APP,
+      response_type: 'code',
+      code_challenge: CHALLENGE,
+      code_challenge_method: 'S256',
+    });
+
+    // Act
+    const signedOut = await fetch(
+      `${base}/managed-login/drivers/logout?client_id=web&logout_uri=${encodeURIComponent(APP)}`,
+      { headers: { cookie }, redirect: 'manual' },
+    );
+    const next = await fetch(`${base}/managed-login/drivers/oauth2/authorize?${query}`, {
+      headers: { cookie },
+      redirect: 'manual',
+    });
+
+    // Assess
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers.get('set-cookie')).toMatch(/^cognito=;.*Max-Age=0/);
+    expect(next.status).toBe(200);
+    expect(await next.text()).toContain('name="driverId"');
   });
 
   it('names the domain’s endpoints in the issuer’s discovery document, readable from any origin', async () => {
