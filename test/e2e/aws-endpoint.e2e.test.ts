@@ -207,6 +207,31 @@ describe('no where AWS says no', () => {
     expect(sesV2.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
   });
 
+  it("takes a user pool's sign-in unsigned, as Cognito does, and refuses any other unsigned user pools call", async () => {
+    // Act
+    const signIn = await cliJson({ ...cli, signed: false }, 'cognito-idp', {
+      target: 'AWSCognitoIdentityProviderService.InitiateAuth',
+      version: '1.1',
+      body: {
+        AuthFlow: 'USER_SRP_AUTH',
+        ClientId: endpoints.driverClientId,
+        AuthParameters: { USERNAME: 'D-DEMO', SRP_A: 'ab12cd34' },
+      },
+    });
+    const listPools = await cliJson({ ...cli, signed: false }, 'cognito-idp', {
+      target: 'AWSCognitoIdentityProviderService.ListUserPools',
+      version: '1.1',
+      body: { MaxResults: 10 },
+    });
+
+    // Assess
+    expect(signIn).toMatchObject({ status: 200, json: { ChallengeName: 'PASSWORD_VERIFIER' } });
+    expect(listPools).toMatchObject({
+      status: 400,
+      json: { __type: 'MissingAuthenticationTokenException' },
+    });
+  });
+
   it('refuses a key it did not issue and a long-term key with a made-up session token as UnrecognizedClient', async () => {
     // Act
     const unknown = await failure(
@@ -498,23 +523,43 @@ describe('answers as AWS gives them', () => {
 });
 
 describe("the docs' AWS CLI line", () => {
-  it('puts a Parcel Shipped for today that the product takes: its code email arrives', async () => {
-    // Prepare: the heredoc of docs/sandbox.md, expanded as the shell expands it.
-    const docs = readFileSync(join(REPO_ROOT, 'docs', 'sandbox.md'), 'utf8');
-    const heredoc = /cat > \/tmp\/shipped\.json <<EOF\n([\s\S]*?)\nEOF\n/.exec(docs)?.[1] ?? '';
-    const entries = heredoc
+  it('puts a Parcel Shipped for today that the product takes, signed with the keys the docs export: its code email arrives', async () => {
+    // Prepare: the export line and heredoc of README.md and docs/sandbox.md, expanded as the shell does.
+    const [readme, sandboxDoc] = ['README.md', join('docs', 'sandbox.md')].map((path) =>
+      readFileSync(join(REPO_ROOT, path), 'utf8'),
+    );
+    const cliBlock = (doc: string) => ({
+      exported: /^export (AWS_ACCESS_KEY_ID=.*)$/m.exec(doc)?.[1] ?? '',
+      heredoc: /cat > \/tmp\/shipped\.json <<EOF\n([\s\S]*?)\nEOF\n/.exec(doc)?.[1] ?? '',
+    });
+    const docs = cliBlock(sandboxDoc as string);
+    const variables = Object.fromEntries(docs.exported.split(' ').map((pair) => pair.split('=')));
+    const entries = docs.heredoc
       .replace('$BUS', endpoints.eventBusName)
       .replace('$(TZ=Europe/Berlin date +%F)', todayIn('Europe/Berlin'));
 
     // Act
-    const put = await cliJson(cli, 'events', {
-      target: 'AWSEvents.PutEvents',
-      version: '1.1',
-      body: { Entries: JSON.parse(entries) },
-    });
+    const put = await cliJson(
+      {
+        endpoint: endpoints.awsEndpoint,
+        region: variables.AWS_DEFAULT_REGION,
+        credentials: {
+          accessKeyId: variables.AWS_ACCESS_KEY_ID,
+          secretAccessKey: variables.AWS_SECRET_ACCESS_KEY,
+        },
+      },
+      'events',
+      { target: 'AWSEvents.PutEvents', version: '1.1', body: { Entries: JSON.parse(entries) } },
+    );
     await e2e.sandbox.settled();
 
     // Assess
+    expect(cliBlock(readme as string)).toEqual(docs);
+    expect(variables).toEqual({
+      AWS_ACCESS_KEY_ID: endpoints.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: endpoints.credentials.secretAccessKey,
+      AWS_DEFAULT_REGION: endpoints.region,
+    });
     expect(put).toMatchObject({ status: 200, json: { FailedEntryCount: 0 } });
     expect(await e2e.client.emailsTo('p-cli-1@example.com')).toHaveLength(1);
   });
