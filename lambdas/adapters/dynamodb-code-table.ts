@@ -93,6 +93,52 @@ export class CodeTable {
     }
   }
 
+  /**
+   * A conditional UpdateItem that answers nothing of the item but, with `UPDATED_NEW`, the attributes it
+   * wrote; a refusal answers nothing at all. For the roles IAM lets see only what they write.
+   */
+  async write(
+    parcelId: string,
+    input: ItemUpdate,
+    returnValues: 'NONE' | 'UPDATED_NEW' = 'NONE',
+  ): Promise<{ readonly written: boolean; readonly attributes: Item }> {
+    try {
+      const output = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.options.tableName,
+          Key: { parcelId: s(parcelId) },
+          ...input,
+          ReturnValues: returnValues,
+        }),
+        { abortSignal: this.options.abortSignal },
+      );
+      return { written: true, attributes: output.Attributes ?? {} };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { written: false, attributes: {} };
+      return rethrow(error);
+    }
+  }
+
+  /** A consistent read of `attributes` of the parcel's item only (a projection); undefined for none. */
+  async read(parcelId: string, attributes: readonly string[]): Promise<Item | undefined> {
+    try {
+      const names = Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name]));
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: { parcelId: s(parcelId) },
+          ConsistentRead: true,
+          ProjectionExpression: Object.keys(names).join(', '),
+          ExpressionAttributeNames: names,
+        }),
+        { abortSignal: this.options.abortSignal },
+      );
+      return result.Item;
+    } catch (error) {
+      return rethrow(error);
+    }
+  }
+
   /** Every item of an index query, page after page. */
   async queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
     const items: Item[] = [];
