@@ -195,16 +195,20 @@ describe('SecureDeliveryStack', () => {
     for (const action of actionsOf(statements)) expect(action).not.toMatch(/(^\*$|:\*$)/);
   });
 
-  it('lets verify update the table and MAC with the hash key, but never read the encryption key or send email', () => {
+  it('lets verify update and read the table (each only on its attributes) and MAC through the key policy, but never read the encryption key or send email', () => {
     const verify = statementsFor(functionByHandler('verify-otp'));
-    const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey);
     const encryptionSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
       String(r.Properties.Description).includes('AES'),
     );
 
-    const dynamoActions = actionsOf(verify).filter((action) => action.startsWith('dynamodb:'));
-    expect(dynamoActions).toEqual(['dynamodb:UpdateItem']);
-    expect(JSON.stringify(verify)).toContain(hashKey as string);
+    const dynamo = verify.filter((statement) =>
+      actionsOf([statement]).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(actionsOf(dynamo)).toEqual(['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    for (const statement of dynamo)
+      expect(JSON.stringify(statement), 'conditioned on dynamodb:Attributes').toContain(
+        'dynamodb:Attributes',
+      );
     expect(JSON.stringify(verify)).not.toContain(encryptionSecret as string);
     expect(actionsOf(verify)).not.toContain('ses:SendEmail');
     // Parcel Handover Verified comes from the table's stream: verify cannot put anything on the bus.
@@ -433,32 +437,40 @@ describe('SecureDeliveryStack', () => {
     for (const environment of environments) expect(environment).not.toContain('OTP_HASH_SECRET');
   });
 
-  it('grants kms:GenerateMac on the hash key to exactly the functions that hash, and no other KMS action to any role', () => {
+  it('lets exactly the functions that hash use the hash key, for kms:GenerateMac only, through its key policy', () => {
     const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey) as string;
     const hashers = ['issue-otp', 'apply-lifecycle', 'verify-otp'];
-    const kmsStatementsOf = (statements: Statement[]) =>
-      statements.filter(
-        (statement) =>
-          actionsOf([statement]).some((action) => action.toLowerCase().startsWith('kms:')) ||
-          JSON.stringify(statement.Resource).includes(hashKey),
-      );
+    const roleOf = (handler: string) =>
+      (resourceById(functionByHandler(handler)).Properties.Role as { 'Fn::GetAtt': [string, string] })[
+        'Fn::GetAtt'
+      ][0];
+    const keyStatements = (
+      resourceById(hashKey).Properties.KeyPolicy as {
+        Statement: (Statement & { Principal: { AWS: unknown } })[];
+      }
+    ).Statement;
     const allStatements = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Policy')
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
-    for (const handler of hashers) {
-      const statements = kmsStatementsOf(statementsFor(functionByHandler(handler)));
-      expect(statements, handler).toEqual([
-        { Action: 'kms:GenerateMac', Effect: 'Allow', Resource: { 'Fn::GetAtt': [hashKey, 'Arn'] } },
-      ]);
+    const users = keyStatements.filter((statement) =>
+      JSON.stringify(statement.Principal).includes('Fn::GetAtt'),
+    );
+    expect(users.map((statement) => statement.Action)).toEqual(hashers.map(() => 'kms:GenerateMac'));
+    expect(users.map((statement) => JSON.stringify(statement.Principal.AWS)).sort()).toEqual(
+      hashers.map((handler) => JSON.stringify({ 'Fn::GetAtt': [roleOf(handler), 'Arn'] })).sort(),
+    );
+    for (const handler of hashers)
       expect(resourceById(functionByHandler(handler)).Properties.Environment).toMatchObject({
         Variables: { OTP_HASH_KEY_ARN: { 'Fn::GetAtt': [hashKey, 'Arn'] } },
       });
-    }
-    expect(kmsStatementsOf(allStatements)).toHaveLength(hashers.length);
-    // The key policy names no role: access is through the roles' own GenerateMac grants only.
-    const keyPolicy = JSON.stringify(resourceById(hashKey).Properties.KeyPolicy);
-    expect(keyPolicy).not.toContain('Role');
+    // The account administers the key (no kms:*, no use, no grants); no IAM policy names it.
+    const account = keyStatements.filter((statement) =>
+      JSON.stringify(statement.Principal).includes(':root'),
+    );
+    expect(actionsOf(account)).not.toContain('kms:*');
+    expect(actionsOf(account).filter((action) => /Mac|Grant|Crypt|Sign|DataKey/.test(action))).toEqual([]);
+    expect(JSON.stringify(allStatements)).not.toContain(hashKey);
   });
 
   it('alarms on failed executions, email failures, lockouts, verify 5xx, per-driver brute force and dead letters', () => {
