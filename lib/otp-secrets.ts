@@ -1,4 +1,5 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import {
   AccountRootPrincipal,
   Grant,
@@ -9,6 +10,8 @@ import {
 import { Key, type KeyProps, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
+import { OTP_DIGITS } from '../lambdas/domain/otp-code.ts';
 
 /** What a role may do with the code hash key: ask it for a MAC, nothing else. */
 const HASHING_ACTIONS: readonly string[] = ['kms:GenerateMac'];
@@ -67,8 +70,38 @@ export class CodeHashKey extends Key {
   }
 }
 
+/** How many codes there are: a search for one needs at most this many MACs. */
+export const CODE_SPACE = 10 ** OTP_DIGITS;
+
+/**
+ * MACs one parcel can legitimately cost: its code's issue, one reissue, every wrong code its caps allow
+ * across its codes, and the right code.
+ */
+export const hashesPerParcel = (maxWrongAttemptsPerParcel: number): number => maxWrongAttemptsPerParcel + 3;
+
+/**
+ * The hashing-volume alarm's threshold, in GenerateMac calls per minute: what the product itself can ask
+ * for at its peak. An attacker staying below it needs {@link CODE_SPACE} / threshold minutes to exhaust
+ * one code; above it, the alarm pages.
+ */
+export const hashingAlarmThreshold = (
+  peakParcelsPerMinute: number,
+  maxWrongAttemptsPerParcel: number,
+): number => peakParcelsPerMinute * hashesPerParcel(maxWrongAttemptsPerParcel);
+
 /** Props for {@link OtpSecrets}. */
 export interface OtpSecretsProps {
+  /**
+   * The most protected parcels a minute the deployment handles: with the per-parcel cap it sets the
+   * hashing-volume alarm's threshold ({@link hashingAlarmThreshold}).
+   * @default 420 (7 a second: the peak SES's default sending rate allows, docs/capacity.md)
+   */
+  readonly peakParcelsPerMinute?: number;
+  /**
+   * Wrong codes across all of a parcel's codes after which none verifies.
+   * @default the contract's MAX_WRONG_ATTEMPTS_PER_PARCEL default (10)
+   */
+  readonly maxWrongAttemptsPerParcel?: number;
   /**
    * What happens to the keys when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -86,6 +119,11 @@ export class OtpSecrets extends Construct {
   public readonly hashKey: CodeHashKey;
   /** Key material for the codes' AES-256-GCM ciphertext. */
   public readonly encryptionKeySecret: Secret;
+  /**
+   * Pages when the account asks KMS for more MACs in a minute than the product can (`AWS/Usage`
+   * `CallCount` of `GenerateMac`): a search for a code with stolen credentials, which no function logs.
+   */
+  public readonly hashingVolumeAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: OtpSecretsProps = {}) {
     super(scope, id);
@@ -112,5 +150,24 @@ export class OtpSecrets extends Construct {
       'EncryptionKey',
       'Secure Delivery: AES key for recoverable delivery codes',
     );
+    const threshold = hashingAlarmThreshold(
+      props.peakParcelsPerMinute ?? 420,
+      props.maxWrongAttemptsPerParcel ?? ENVIRONMENT.MAX_WRONG_ATTEMPTS_PER_PARCEL.default,
+    );
+    this.hashingVolumeAlarm = new Alarm(this, 'HashingVolumeAlarm', {
+      alarmDescription: `Secure Delivery: more than ${threshold} code hashes (KMS GenerateMac) in a minute, more than the product asks for: a search for a code?`,
+      // The account's own count of the calls, whoever makes them: a stolen credential calls KMS directly.
+      metric: new Metric({
+        namespace: 'AWS/Usage',
+        metricName: 'CallCount',
+        dimensionsMap: { Service: 'KMS', Type: 'API', Resource: 'GenerateMac', Class: 'None' },
+        statistic: 'Sum',
+        period: Duration.minutes(1),
+      }),
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
   }
 }

@@ -502,6 +502,43 @@ describe('SecureDeliveryStack', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
 
+  it('pages on more code hashes a minute than the product asks for, counted by the account (AWS/Usage), whoever calls', () => {
+    // Prepare
+    const alarmOn = (resourcesOf: Record<string, Resource>) =>
+      Object.values(resourcesOf).find(
+        (resource) =>
+          resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties.Namespace === 'AWS/Usage',
+      )?.Properties;
+    const tuned = Template.fromStack(
+      new SecureDeliveryStack(
+        newApp({ 'secureDelivery:peakParcelsPerMinute': 100, 'secureDelivery:maxWrongAttemptsPerParcel': 5 }),
+        'Tuned',
+        { env: ENV },
+      ),
+    ).toJSON().Resources as Record<string, Resource>;
+
+    // Act
+    const standard = alarmOn(resources);
+    const custom = alarmOn(tuned);
+
+    // Assess: 420 parcels a minute x (10 wrong codes + issue, reissue, right code) = 5,460 MACs.
+    expect(standard).toMatchObject({
+      MetricName: 'CallCount',
+      Dimensions: expect.arrayContaining([
+        { Name: 'Service', Value: 'KMS' },
+        { Name: 'Type', Value: 'API' },
+        { Name: 'Resource', Value: 'GenerateMac' },
+        { Name: 'Class', Value: 'None' },
+      ]),
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 5460,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect((standard?.AlarmActions as unknown[] | undefined)?.length).toBe(1);
+    expect(custom?.Threshold).toBe(800);
+  });
+
   it('lets each workflow put only its own events on the bus, never a carrier event', () => {
     const machines = Object.values(resources).filter(
       (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
