@@ -243,11 +243,25 @@ describe('SecureDeliveryStack', () => {
       Source: 'secure-delivery',
       DetailType: 'Parcel Handover Verified',
     });
+    // Only verify's transition of a record issuing wrote, before the receipt was claimed (security.md).
     expect(pipe.SourceParameters.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
       {
+        eventName: ['MODIFY'],
         dynamodb: {
-          NewImage: { status: { S: ['VERIFIED'] } },
-          OldImage: { status: { S: [{ 'anything-but': ['VERIFIED'] }] } },
+          OldImage: {
+            status: { S: ['ISSUED'] },
+            verifiedAt: { N: [{ exists: false }] },
+            receiptStatus: { S: [{ exists: false }] },
+          },
+          NewImage: {
+            status: { S: ['VERIFIED'] },
+            verifiedAt: { N: [{ exists: true }] },
+            verifiedAtIso: { S: [{ exists: true }] },
+            verifiedBy: { S: [{ exists: true }] },
+            codeHash: { S: [{ exists: true }] },
+            orderId: { S: [{ exists: true }] },
+            receiptStatus: { S: [{ exists: false }] },
+          },
         },
       },
     ]);
