@@ -1,5 +1,11 @@
 import { Arn, Duration, Stack, Token } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -10,6 +16,7 @@ import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
+import { METRICS_NAMESPACE, ProductMetric } from '../lambdas/contracts/metrics.ts';
 import { PARCEL_TAG } from '../lambdas/domain/delivery-status.ts';
 import { DetailType, SesDetailType } from '../lambdas/domain/events/detail-types.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
@@ -187,20 +194,22 @@ export class CodeDelivery extends Construct {
       ],
     });
 
-    // A target-less rule exists to be counted: MatchedEvents is the event's own metric.
-    const undeliverable = new Rule(this, 'UndeliverableSignal', {
-      eventBus: props.events.bus,
-      eventPattern: { source: [props.events.ownSource], detailType: [DetailType.OtpUndeliverable] },
-      description: `Counts ${DetailType.OtpUndeliverable} for alarms`,
-    });
-    this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
-      alarmDescription: 'Secure Delivery: a delivery code reached the recipient on no channel',
-      metric: new Metric({
-        namespace: 'AWS/Events',
-        metricName: 'MatchedEvents',
-        dimensionsMap: { RuleName: undeliverable.ruleName, EventBusName: props.events.bus.eventBusName },
+    // Counted by the two functions that publish it (EMF), not by a rule's best-effort MatchedEvents.
+    const undeliverable = (service: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: ProductMetric.CodeUndeliverable,
+        dimensionsMap: { service },
         statistic: 'Sum',
         period: Duration.minutes(5),
+      });
+    this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
+      alarmDescription: 'Secure Delivery: a delivery code reached the recipient on no channel',
+      metric: new MathExpression({
+        expression: 'FILL(record, 0) + FILL(sweep, 0)',
+        usingMetrics: { record: undeliverable('record-delivery'), sweep: undeliverable('sweep-delayed') },
+        period: Duration.minutes(5),
+        label: DetailType.OtpUndeliverable,
       }),
       threshold: 0,
       evaluationPeriods: 1,

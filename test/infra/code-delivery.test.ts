@@ -172,27 +172,32 @@ describe('Code delivery infrastructure', () => {
     expect(actions.filter((action) => /^(sms-voice|ses|events):/.test(action))).toEqual([]);
   });
 
-  it('alarms, through the alarm topic, on Delivery Otp Undeliverable', () => {
+  it('alarms, through the alarm topic, on Delivery Otp Undeliverable as the publishing functions count it (EMF), not on a rule’s MatchedEvents', () => {
     // Prepare
+    const [[topicId] = []] = ofType('AWS::SNS::Topic');
+
+    // Act
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) =>
+      String(candidate.Properties.AlarmDescription).includes('reached the recipient on no channel'),
+    )?.[1].Properties;
     const signal = ofType('AWS::Events::Rule').find(([, rule]) =>
       JSON.stringify(rule.Properties.EventPattern ?? {}).includes('Delivery Otp Undeliverable'),
     );
 
-    // Act
-    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) =>
-      JSON.stringify(candidate.Properties.Dimensions ?? []).includes(signal?.[0] ?? '-'),
-    );
-
     // Assess
-    expect(signal?.[1].Properties.Targets).toBeUndefined();
-    expect(alarm?.[1].Properties).toMatchObject({
-      MetricName: 'MatchedEvents',
-      Namespace: 'AWS/Events',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
-    const [[topicId] = []] = ofType('AWS::SNS::Topic');
-    expect(alarm?.[1].Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(signal).toBeUndefined();
+    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const metrics = (alarm?.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]).flatMap(
+      (query) => (query.MetricStat ? [query.MetricStat.Metric] : []),
+    );
+    expect(metrics).toEqual(
+      ['record-delivery', 'sweep-delayed'].map((service) => ({
+        Namespace: 'SecureDelivery',
+        MetricName: 'CodeUndeliverable',
+        Dimensions: [{ Name: 'service', Value: service }],
+      })),
+    );
+    expect(alarm?.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });
 

@@ -278,7 +278,7 @@ describe('SecureDeliveryStack', () => {
     const dlqAlarm = Object.values(resources).find(
       (resource) =>
         resource.Type === 'AWS::CloudWatch::Alarm' &&
-        JSON.stringify(resource.Properties.Dimensions).includes(dlqId['Fn::GetAtt'][0]),
+        JSON.stringify(resource.Properties.Dimensions ?? []).includes(dlqId['Fn::GetAtt'][0]),
     );
     expect(dlqAlarm?.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     const sslPolicy = Object.values(resources).find(
@@ -551,6 +551,37 @@ describe('SecureDeliveryStack', () => {
     });
     expect((standard?.AlarmActions as unknown[] | undefined)?.length).toBe(1);
     expect(custom?.Threshold).toBe(800);
+  });
+
+  it('counts email failures and lockouts from the workflows’ own logs, not from a rule’s best-effort MatchedEvents', () => {
+    // Prepare
+    const filters = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::Logs::MetricFilter',
+    );
+    const alarmMetrics = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .flatMap((alarm) => JSON.stringify(alarm.Properties));
+
+    // Act
+    const counted = filters.map((filter) => ({
+      metric: (filter.Properties.MetricTransformations as { MetricName: string }[])[0]?.MetricName,
+      pattern: String(filter.Properties.FilterPattern),
+    }));
+
+    // Assess: one filter per workflow that emits Email Failed (issuing, lifecycle), one for Locked.
+    expect(counted.filter(({ metric }) => metric === 'CodeEmailFailed')).toHaveLength(2);
+    expect(counted.filter(({ metric }) => metric === 'ParcelLocked')).toEqual([
+      {
+        metric: 'ParcelLocked',
+        pattern: '{ ($.type = "TaskStateEntered") && ($.details.name = "Emit locked") }',
+      },
+    ]);
+    expect(counted.find(({ metric }) => metric === 'CodeEmailFailed')?.pattern).toContain(
+      'Emit email failed',
+    );
+    expect(alarmMetrics.some((alarm) => alarm.includes('MatchedEvents'))).toBe(false);
+    expect(alarmMetrics.some((alarm) => alarm.includes('CodeEmailFailed'))).toBe(true);
+    expect(alarmMetrics.some((alarm) => alarm.includes('ParcelLocked'))).toBe(true);
   });
 
   it('lets each workflow put only its own events on the bus, never a carrier event', () => {
