@@ -5,6 +5,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
+  type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { StoreThrottledError } from '../domain/errors.ts';
 import type { CodeReader, ConditionalResult, OtpRecord } from '../domain/otp-record.ts';
@@ -76,16 +78,10 @@ export class CodeTable {
   /** A conditional UpdateItem returning the new item, or the old one when the condition failed. */
   async update(parcelId: string, input: ItemUpdate): Promise<ConditionalResult> {
     try {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { parcelId: s(parcelId) },
-          ...input,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-        { abortSignal: this.options.abortSignal },
-      );
+      const output = await this.send(parcelId, input, {
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       return { ok: true, record: fromItem(output.Attributes ?? {}) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return refused(error.Item);
@@ -103,15 +99,7 @@ export class CodeTable {
     returnValues: 'NONE' | 'UPDATED_NEW' = 'NONE',
   ): Promise<{ readonly written: boolean; readonly attributes: Item }> {
     try {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { parcelId: s(parcelId) },
-          ...input,
-          ReturnValues: returnValues,
-        }),
-        { abortSignal: this.options.abortSignal },
-      );
+      const output = await this.send(parcelId, input, { ReturnValues: returnValues });
       return { written: true, attributes: output.Attributes ?? {} };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return { written: false, attributes: {} };
@@ -160,6 +148,23 @@ export class CodeTable {
       return rethrow(error);
     }
     return items;
+  }
+
+  /** One UpdateItem of the parcel's item, answering as `answers` asks. */
+  private send(
+    parcelId: string,
+    input: ItemUpdate,
+    answers: Pick<UpdateItemCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>,
+  ): Promise<UpdateItemCommandOutput> {
+    return this.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { parcelId: s(parcelId) },
+        ...input,
+        ...answers,
+      }),
+      { abortSignal: this.options.abortSignal },
+    );
   }
 }
 

@@ -201,6 +201,16 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a delivered code email shows DELIVERED on Track',
+    async run(h, id) {
+      const { recipient } = await ship(h, id, simulatorRecipient(id, 'success'));
+      await h.sandbox.settled();
+      const answer = await h.client.track(id, recipient);
+      const delivery = (answer.body as { delivery?: { email?: string } }).delivery;
+      check(delivery?.email === 'DELIVERED', `Track shows DELIVERED, got ${JSON.stringify(delivery)}`);
+    },
+  },
+  {
     name: 'a bounced code email without a phone is reported undeliverable',
     async run(h, id) {
       await ship(h, id, simulatorRecipient(id, 'bounce', false));
