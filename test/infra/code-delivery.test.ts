@@ -116,8 +116,10 @@ describe('Code delivery infrastructure', () => {
       JSON.stringify(config.Properties.FunctionName).includes(recordDelivery),
     )?.[1];
     const onFailure = (
-      invokeConfig?.Properties.DestinationConfig as { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
-    ).OnFailure.Destination['Fn::GetAtt'][0];
+      invokeConfig?.Properties.DestinationConfig as
+        | { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
+        | undefined
+    )?.OnFailure.Destination['Fn::GetAtt'][0] as string;
     const sesTargets = ofType('AWS::Events::Rule')
       .filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern ?? {}).includes('"aws.ses"'))
       .flatMap(
@@ -187,9 +189,9 @@ describe('Code delivery infrastructure', () => {
     // Assess
     expect(signal).toBeUndefined();
     expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
-    const metrics = (alarm?.Metrics as { MetricStat?: { Metric: Record<string, unknown> } }[]).flatMap(
-      (query) => (query.MetricStat ? [query.MetricStat.Metric] : []),
-    );
+    const metrics = (
+      (alarm?.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> } }[]
+    ).flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []));
     expect(metrics).toEqual(
       ['record-delivery', 'sweep-delayed'].map((service) => ({
         Namespace: 'SecureDelivery',
