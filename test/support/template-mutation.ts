@@ -111,7 +111,8 @@ export function grantsOf(template: Template): Grant[] {
     }
     // A key policy statement naming a role (the code hash key's users): a grant only the key policy gives.
     if (resource.Type === 'AWS::KMS::Key') {
-      const statements = (resource.Properties?.KeyPolicy as { Statement: KeyStatement[] }).Statement;
+      const statements =
+        (resource.Properties?.KeyPolicy as { Statement: KeyStatement[] } | undefined)?.Statement ?? [];
       statements.forEach((statement, index) => {
         if (statement.Effect !== 'Allow') return;
         for (const roleId of [statement.Principal?.AWS ?? []].flat().map(refId)) {
