@@ -53,6 +53,8 @@ export const HOURS_PER_MONTH = 730;
 /**
  * Types that bill only per request, per byte moved or per second run, or not at all: nothing while idle.
  * S3 buckets hold the driver app (well under 1 MB, a fraction of a cent) and access logs of traffic.
+ * Metric filters publish (and their custom metric bills) only when a log line matches: an email failure
+ * or a lockout, never while idle.
  */
 const FREE_WHEN_IDLE = new Set([
   'AWS::ApiGatewayV2::Api',
@@ -78,6 +80,7 @@ const FREE_WHEN_IDLE = new Set([
   'AWS::Lambda::Function',
   'AWS::Lambda::LayerVersion',
   'AWS::Lambda::Permission',
+  'AWS::Logs::MetricFilter',
   'AWS::Logs::ResourcePolicy',
   'AWS::S3::Bucket',
   'AWS::S3::BucketPolicy',

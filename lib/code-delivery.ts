@@ -1,22 +1,56 @@
 import { Arn, Duration, Stack, Token } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
+import { METRICS_NAMESPACE, ProductMetric } from '../lambdas/contracts/metrics.ts';
 import { PARCEL_TAG } from '../lambdas/domain/delivery-status.ts';
 import { DetailType, SesDetailType } from '../lambdas/domain/events/detail-types.ts';
+import { alarmedDeadLetterQueue } from './dead-letters.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
-/** SES's detail-types the SES rule routes ({@link SesDetailType}). */
-const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType);
+/** SES's detail-types the SES rules route ({@link SesDetailType}): bounces apart, they carry a bounce type. */
+const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType).filter(
+  (detailType) => detailType !== SesDetailType.EmailBounced,
+);
+
+/**
+ * What record-delivery gets of an SES event: the shape of the event, but only what it reads (the
+ * detail-type, SES's event type, the message id, the parcel tag, a bounce's type). Never the recipient's
+ * address, which SES's events carry in `mail.destination`, the headers and the bounce's recipients: not in
+ * the function, its logs, its retries or its on-failure queue. Every path exists in every event the rule
+ * takes (EventBridge drops an event whose variable does not resolve).
+ */
+function sesReport(withBounceType: boolean): RuleTargetInput {
+  return RuleTargetInput.fromObject({
+    'detail-type': EventField.detailType,
+    detail: {
+      eventType: EventField.fromPath('$.detail.eventType'),
+      mail: {
+        messageId: EventField.fromPath('$.detail.mail.messageId'),
+        tags: { [PARCEL_TAG]: EventField.fromPath(`$.detail.mail.tags.${PARCEL_TAG}`) },
+      },
+      ...(withBounceType
+        ? { bounce: { bounceType: EventField.fromPath('$.detail.bounce.bounceType') } }
+        : {}),
+    },
+  });
+}
 
 /** Props for {@link CodeDelivery}. */
 export interface CodeDeliveryProps {
@@ -54,8 +88,12 @@ export class CodeDelivery extends Construct {
   public readonly recordFunction: SecureDeliveryFunction<'record-delivery'>;
   /** Scheduled: code emails DELAYED past the timeout get the SMS fallback. */
   public readonly sweepFunction: SecureDeliveryFunction<'sweep-delayed'>;
-  /** The rule on the account's default bus taking SES's events about our configuration set. */
+  /** The rule on the account's default bus taking SES's events about our configuration set, bounces aside. */
   public readonly sesEventsRule: Rule;
+  /** The rule taking SES's bounces about our configuration set (their input carries the bounce type). */
+  public readonly sesBouncesRule: Rule;
+  /** SES's events record-delivery could not take, and its failed invocations: kept 4 days. */
+  public readonly sesEventsDeadLetterQueue: Queue;
   /** The SMS channel the functions bind (`bindSms`), when there is one. */
   public readonly sms?: SmsChannel;
   /** Fires when a code reached nobody (no phone, or the SMS was refused too). */
@@ -76,34 +114,46 @@ export class CodeDelivery extends Construct {
       .bindSms(this.sms)
       .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.OtpUndeliverable]);
 
+    // SES's events about code emails go to a queue of their own, kept briefly: an event EventBridge could
+    // not deliver holds the recipient's address, and is worthless once its code's day is over.
+    const sesDeadLetters = alarmedDeadLetterQueue(new Construct(this, 'SesEvents'), {
+      of: "record-delivery (SES's events about code emails)",
+      alarmDescription: "SES's report on a code email could not be recorded",
+      retentionPeriod: Duration.days(4),
+    });
+    this.sesEventsDeadLetterQueue = sesDeadLetters.queue;
     this.recordFunction.configureAsyncInvoke({
-      onFailure: new SqsDestination(props.events.deadLetterQueue),
+      onFailure: new SqsDestination(this.sesEventsDeadLetterQueue),
       retryAttempts: 2,
     });
-    // SES publishes to the default bus only: the rule lives there, and takes our configuration set's events.
-    this.sesEventsRule = new Rule(this, 'SesEventsRule', {
-      description: 'Secure Delivery: SES events about code emails',
-      eventPattern: {
-        source: ['aws.ses'],
-        detailType: [...SES_STATUS_DETAIL_TYPES],
-        detail: {
-          mail: {
-            tags: {
-              'ses:configuration-set': [props.mail.configurationSet.configurationSetName],
-              // Code emails only (the handover receipt carries no parcel tag).
-              [PARCEL_TAG]: [{ exists: true }],
+    // SES publishes to the default bus only: the rules live there, and take our configuration set's events.
+    const sesRule = (id: string, detailTypes: string[], withBounceType: boolean) =>
+      new Rule(this, id, {
+        description: `Secure Delivery: SES events about code emails (${detailTypes.join(', ')})`,
+        eventPattern: {
+          source: ['aws.ses'],
+          detailType: detailTypes,
+          detail: {
+            mail: {
+              tags: {
+                'ses:configuration-set': [props.mail.configurationSet.configurationSetName],
+                // Code emails only (the handover receipt carries no parcel tag).
+                [PARCEL_TAG]: [{ exists: true }],
+              },
             },
           },
         },
-      },
-      targets: [
-        new LambdaFunction(this.recordFunction, {
-          deadLetterQueue: props.events.deadLetterQueue,
-          maxEventAge: Duration.hours(2),
-          retryAttempts: 185,
-        }),
-      ],
-    });
+        targets: [
+          new LambdaFunction(this.recordFunction, {
+            event: sesReport(withBounceType),
+            deadLetterQueue: this.sesEventsDeadLetterQueue,
+            maxEventAge: Duration.hours(2),
+            retryAttempts: 185,
+          }),
+        ],
+      });
+    this.sesEventsRule = sesRule('SesEventsRule', SES_STATUS_DETAIL_TYPES, false);
+    this.sesBouncesRule = sesRule('SesBouncesRule', [SesDetailType.EmailBounced], true);
 
     this.sweepFunction = new SecureDeliveryFunction(this, 'SweepDelayed', {
       handlerName: 'sweep-delayed',
@@ -144,20 +194,22 @@ export class CodeDelivery extends Construct {
       ],
     });
 
-    // A target-less rule exists to be counted: MatchedEvents is the event's own metric.
-    const undeliverable = new Rule(this, 'UndeliverableSignal', {
-      eventBus: props.events.bus,
-      eventPattern: { source: [props.events.ownSource], detailType: [DetailType.OtpUndeliverable] },
-      description: `Counts ${DetailType.OtpUndeliverable} for alarms`,
-    });
-    this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
-      alarmDescription: 'Secure Delivery: a delivery code reached the recipient on no channel',
-      metric: new Metric({
-        namespace: 'AWS/Events',
-        metricName: 'MatchedEvents',
-        dimensionsMap: { RuleName: undeliverable.ruleName, EventBusName: props.events.bus.eventBusName },
+    // Counted by the two functions that publish it (EMF), not by a rule's best-effort MatchedEvents.
+    const undeliverable = (service: string) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: ProductMetric.CodeUndeliverable,
+        dimensionsMap: { service },
         statistic: 'Sum',
         period: Duration.minutes(5),
+      });
+    this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
+      alarmDescription: 'Secure Delivery: a delivery code reached the recipient on no channel',
+      metric: new MathExpression({
+        expression: 'FILL(record, 0) + FILL(sweep, 0)',
+        usingMetrics: { record: undeliverable('record-delivery'), sweep: undeliverable('sweep-delayed') },
+        period: Duration.minutes(5),
+        label: DetailType.OtpUndeliverable,
       }),
       threshold: 0,
       evaluationPeriods: 1,

@@ -33,6 +33,8 @@ export interface SecureDeliverySettings {
   readonly driverLoginDomainPrefix: string;
   /** Minutes a code email may stay DELAYED before the code also goes by SMS (or is reported undeliverable). */
   readonly emailDelayedFallbackMinutes: number;
+  /** The most protected parcels a minute the deployment handles; sets the hashing-volume alarm's threshold. */
+  readonly peakParcelsPerMinute: number;
 }
 
 /** Defaults for every setting; a setting that becomes a function's variable takes the contract's default. */
@@ -48,6 +50,8 @@ export const DEFAULT_SETTINGS: SecureDeliverySettings = {
   auditLogRetentionDays: 365,
   driverLoginDomainPrefix: '',
   emailDelayedFallbackMinutes: ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default / 60,
+  // 7 a second: the peak SES's default sending rate allows (docs/capacity.md).
+  peakParcelsPerMinute: 420,
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -84,6 +88,7 @@ export function resolveSettings(
     'maxWrongAttemptsPerParcel',
     'recordRetentionDays',
     'maxDeliveryDaysAhead',
+    'peakParcelsPerMinute',
   ] as const) {
     if (!integerIn(key, 1, Number.MAX_SAFE_INTEGER)) fail(key, 'must be >= 1');
   }
@@ -186,6 +191,7 @@ export function readConfig(node: Node, overrides: Partial<SecureDeliveryConfig> 
       auditLogRetentionDays: Number(read('auditLogRetentionDays')),
       driverLoginDomainPrefix: String(read('driverLoginDomainPrefix')),
       emailDelayedFallbackMinutes: Number(read('emailDelayedFallbackMinutes')),
+      peakParcelsPerMinute: Number(read('peakParcelsPerMinute')),
     },
     'secureDelivery:',
   );

@@ -9,10 +9,15 @@ export interface DeadLetterQueueProps {
   readonly of: string;
   /** The alarm's description: what could not be delivered. */
   readonly alarmDescription: string;
+  /**
+   * How long a message is kept.
+   * @default Duration.days(14)
+   */
+  readonly retentionPeriod?: Duration;
 }
 
 /**
- * A dead-letter queue (SQS-managed encryption, TLS only, 14 days, kept when the stack is deleted: what it
+ * A dead-letter queue (SQS-managed encryption, TLS only, 14 days unless told, kept when the stack is deleted: what it
  * holds is evidence of what went wrong) and an alarm on its first message, as `DeadLetters` and
  * `DeadLettersAlarm` in `scope`. Every alarm gets the stack's alarm topic through the Operations aspect.
  */
@@ -23,7 +28,7 @@ export function alarmedDeadLetterQueue(
   const queue = new Queue(scope, 'DeadLetters', {
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
-    retentionPeriod: Duration.days(14),
+    retentionPeriod: props.retentionPeriod ?? Duration.days(14),
     removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
   });
   Validations.of(queue).acknowledge({

@@ -20,7 +20,8 @@ export class DriverAssignment extends Construct {
     this.assignFunction = new SecureDeliveryFunction(this, 'AssignDriver', {
       handlerName: 'assign-driver',
       description: 'Secure Delivery: binds a parcel code to its driver',
-    }).bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem');
+      // The binding's attributes only, answering nothing (TABLE_ACCESS): it can neither read nor reopen a code.
+    }).bindTableAccess('OTP_TABLE_NAME', props.table);
     props.events.routeToFunction('OutForDeliveryRule', DetailType.ParcelOutForDelivery, this.assignFunction);
   }
 }

@@ -30,14 +30,31 @@ export interface HandoverEventsProps {
 }
 
 /**
- * The pattern a stream record must match: the item's status turned VERIFIED with this write. The old
- * image must exist and not be VERIFIED, so inserts, removals (TTL) and later writes to a verified
- * item (the receipt claim) publish nothing.
+ * The pattern a stream record must match: verify's own transition and nothing a writer could fake or
+ * repeat. An existing, issued code (its old image ISSUED, never verified) turns VERIFIED with verify's
+ * stamp, on a record issuing wrote (`orderId` and the code's hash present, which verify may not write:
+ * no parcel that never existed), before the receipt was claimed (`receiptStatus`, which only the receipt
+ * function writes): once the recipient has been told, no write of verify's can announce the parcel again.
+ * Inserts, removals (TTL) and later writes to a verified item publish nothing.
  */
 const HANDOVER_VERIFIED_FILTER = {
+  eventName: ['MODIFY'],
   dynamodb: {
-    NewImage: { status: { S: ['VERIFIED'] } },
-    OldImage: { status: { S: [{ 'anything-but': ['VERIFIED'] }] } },
+    OldImage: {
+      status: { S: ['ISSUED'] },
+      verifiedAt: { N: [{ exists: false }] },
+      receiptStatus: { S: [{ exists: false }] },
+    },
+    NewImage: {
+      status: { S: ['VERIFIED'] },
+      // Stream images carry numbers as strings: `numeric` would never match.
+      verifiedAt: { N: [{ exists: true }] },
+      verifiedAtIso: { S: [{ exists: true }] },
+      verifiedBy: { S: [{ exists: true }] },
+      codeHash: { S: [{ exists: true }] },
+      orderId: { S: [{ exists: true }] },
+      receiptStatus: { S: [{ exists: false }] },
+    },
   },
 } as const;
 

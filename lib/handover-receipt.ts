@@ -25,7 +25,8 @@ export class HandoverReceipt extends Construct {
       description: 'Secure Delivery: emails the handover receipt',
     })
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem', 'dynamodb:UpdateItem')
-      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      // Address, salutation and language only: never the phone.
+      .bindTableAccess('RECIPIENT_TABLE_NAME', props.recipientTable)
       .bindMail(props.mail)
       .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS');
     props.events.routeToFunction(

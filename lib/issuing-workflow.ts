@@ -69,7 +69,8 @@ export class IssuingWorkflow extends Construct {
       // One conditional UpdateItem creates the record (keeping an early driver binding).
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
       // Conditional updates keep the recipient (first write wins, ttl only later); a closed parcel's is deleted.
-      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:UpdateItem', 'dynamodb:DeleteItem')
+      // Neither answers anything (TABLE_ACCESS): issuing writes the recipient, it never reads them back.
+      .bindTableAccess('RECIPIENT_TABLE_NAME', props.recipientTable)
       .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret)
       .setEnvironment('RECORD_RETENTION_DAYS', retentionDays)

@@ -24,6 +24,12 @@ import {
   type VariableName,
   type VariableSpec,
 } from '../lambdas/contracts/environment.ts';
+import {
+  type NarrowHandler,
+  type NarrowTable,
+  type TableAccess,
+  tableAccess,
+} from '../lambdas/contracts/table-access.ts';
 import { handlerCode } from './built-assets.ts';
 
 /** Metadata key naming a function's handler source, relative to the repo root (the sandbox reads it). */
@@ -155,6 +161,23 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     return this;
   }
 
+  /**
+   * Names `table` in `variable` and grants what the contract's `TABLE_ACCESS` lists for this handler and
+   * table, attribute by attribute: UpdateItem and GetItem only on the attributes listed
+   * (`dynamodb:Attributes`, present), UpdateItem only with the listed `ReturnValues`, GetItem only with a
+   * projection (`Select` SPECIFIC_ATTRIBUTES), DeleteItem only returning nothing. The table only, no index.
+   */
+  bindTableAccess<F extends SecureDeliveryFunction<NarrowHandler>>(
+    this: F,
+    variable: NarrowTable<F['handlerName']>,
+    table: ITable,
+  ): F {
+    this.setVariable(variable as VariableName, table.tableName);
+    const access = tableAccess(this.handlerName as NarrowHandler, variable as never);
+    for (const statement of tableAccessStatements(access, table.tableArn)) this.addToRolePolicy(statement);
+    return this;
+  }
+
   /** Names `secret` in `variable` and grants reading its value. */
   bindSecret<V extends HandlerVariable<H> & BoundVariable<'secret'>>(variable: V, secret: ISecret): this {
     this.setVariable(variable, secret.secretArn);
@@ -245,4 +268,46 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     this.addEnvironment(variable, value);
     return this;
   }
+}
+
+/** The IAM statements a {@link TableAccess} stands for, on `tableArn`. */
+export function tableAccessStatements(access: TableAccess, tableArn: string): PolicyStatement[] {
+  // ForAllValues is true for a key the request lacks: `Null: false` makes the attribute list required.
+  const onlyAttributes = (attributes: readonly string[]) => ({
+    'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+    Null: { 'dynamodb:Attributes': 'false' },
+  });
+  const statements: PolicyStatement[] = [];
+  if (access.update)
+    statements.push(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [tableArn],
+        conditions: {
+          ...onlyAttributes(access.update.attributes),
+          // ReturnValues always has a value (NONE when not given): never ALL_OLD or ALL_NEW.
+          StringEquals: { 'dynamodb:ReturnValues': [...access.update.returnValues] },
+        },
+      }),
+    );
+  if (access.read)
+    statements.push(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [tableArn],
+        conditions: {
+          ...onlyAttributes(access.read),
+          StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
+  if (access.delete)
+    statements.push(
+      new PolicyStatement({
+        actions: ['dynamodb:DeleteItem'],
+        resources: [tableArn],
+        conditions: { StringEquals: { 'dynamodb:ReturnValues': 'NONE' } },
+      }),
+    );
+  return statements;
 }

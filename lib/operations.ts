@@ -13,16 +13,16 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Rule } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import { METRICS_NAMESPACE, ProductMetric } from '../lambdas/contracts/metrics.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
-import type { EmittedDetailType } from '../lambdas/domain/events/index.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
+import { countEmitted } from './workflow-steps.ts';
 
 /** Props for {@link Operations}. */
 export interface OperationsProps {
@@ -77,10 +77,18 @@ export class Operations extends Construct {
       0,
     );
 
-    // Rules with no target exist to be counted: MatchedEvents per rule is the event's own metric.
-    const emailFailed = this.signal('EmailFailedSignal', DetailType.OtpEmailFailed, props.events);
+    // Counted from the workflows' own logs: a rule's MatchedEvents is published best-effort.
+    const emailFailed = countEmitted(props.workflows, DetailType.OtpEmailFailed, {
+      namespace: METRICS_NAMESPACE,
+      metricName: ProductMetric.CodeEmailFailed,
+      period: PERIOD,
+    });
     this.alarm('EmailFailures', 'A delivery code email could not be sent', emailFailed, 0);
-    const parcelLocked = this.signal('ParcelLockedSignal', DetailType.OtpLocked, props.events);
+    const parcelLocked = countEmitted(props.workflows, DetailType.OtpLocked, {
+      namespace: METRICS_NAMESPACE,
+      metricName: ProductMetric.ParcelLocked,
+      period: PERIOD,
+    });
     const codesLocked = verifyOutcome('LOCKED');
     this.alarm(
       'Lockouts',
@@ -188,22 +196,6 @@ export class Operations extends Construct {
       }),
     );
     return topic;
-  }
-
-  private signal(id: string, detailType: EmittedDetailType, events: DeliveryEvents): Metric {
-    const rule = new Rule(this, id, {
-      eventBus: events.bus,
-      eventPattern: { source: [events.ownSource], detailType: [detailType] },
-      description: `Counts ${detailType} for alarms`,
-    });
-    return new Metric({
-      namespace: 'AWS/Events',
-      metricName: 'MatchedEvents',
-      dimensionsMap: { RuleName: rule.ruleName, EventBusName: events.bus.eventBusName },
-      statistic: 'Sum',
-      period: PERIOD,
-      label: detailType,
-    });
   }
 
   private alarm(id: string, description: string, metric: IMetric, threshold: number): void {

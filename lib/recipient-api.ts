@@ -47,7 +47,8 @@ export class RecipientApi extends Construct {
       description: 'Secure Delivery: shows the recipient their current code',
     })
       .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:GetItem')
-      .bindTable('RECIPIENT_TABLE_NAME', props.recipientTable, 'dynamodb:GetItem')
+      // The recipient's email to match the caller, nothing else: never their name or phone.
+      .bindTableAccess('RECIPIENT_TABLE_NAME', props.recipientTable)
       .bindSecret('OTP_ENCRYPTION_SECRET_ARN', props.encryptionKeySecret);
 
     const resendTimeout = Duration.seconds(10);

@@ -149,7 +149,10 @@ export class SecureDelivery extends Construct {
     });
     this.otpTable = new OtpTable(this, 'OtpTable');
     this.recipientTable = new RecipientTable(this, 'RecipientTable');
-    const secrets = new OtpSecrets(this, 'Secrets');
+    const secrets = new OtpSecrets(this, 'Secrets', {
+      peakParcelsPerMinute: settings.peakParcelsPerMinute,
+      maxWrongAttemptsPerParcel: settings.maxWrongAttemptsPerParcel,
+    });
     this.mail = new Mail(this, 'Mail', props.mail);
 
     if (withApp) {

@@ -56,8 +56,9 @@ export class VerifyApi extends Construct {
       logRetention: auditLogRetention,
       logRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     })
-      // Verify and wrong-attempt counting are both conditional UpdateItems; nothing else is needed.
-      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
+      // Conditional UpdateItems that answer nothing but counters, and a read without any hash, attribute
+      // by attribute (TABLE_ACCESS): a stolen credential cannot read a hash back or touch delivery state.
+      .bindTableAccess('OTP_TABLE_NAME', props.table)
       .bindKey('OTP_HASH_KEY_ARN', props.codeHashKey, 'kms:GenerateMac')
       .setEnvironment('MAX_WRONG_ATTEMPTS_PER_CODE', props.maxWrongAttemptsPerCode)
       .setEnvironment('MAX_WRONG_ATTEMPTS_PER_PARCEL', props.maxWrongAttemptsPerParcel)

@@ -1,8 +1,9 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction, IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   type Chain,
   Choice,
@@ -11,6 +12,7 @@ import {
   Fail,
   type IChainable,
   type INextable,
+  type IStateMachine,
   JsonPath,
   LogLevel,
   Pass,
@@ -38,6 +40,8 @@ export interface EventTarget {
 
 // The detail-types each workflow construct's emit steps put, so its role may put exactly those.
 const emittedIn = new WeakMap<Construct, Set<EmittedDetailType>>();
+// The states that emit each detail-type, per workflow construct: their names in the workflow's log.
+const emitStates = new WeakMap<Construct, Map<EmittedDetailType, string[]>>();
 
 /**
  * A Task state that puts one of the product's events on the bus (no Lambda, no code in it). `detail`
@@ -51,6 +55,8 @@ export function emitEvent<Type extends EmittedDetailType>(
   detail: DetailPaths<EventDetail<Type>>,
 ): EventBridgePutEvents {
   emittedIn.set(scope, (emittedIn.get(scope) ?? new Set()).add(detailType));
+  const states = emitStates.get(scope) ?? new Map<EmittedDetailType, string[]>();
+  emitStates.set(scope, states.set(detailType, [...(states.get(detailType) ?? []), stateId]));
   return new EventBridgePutEvents(scope, stateId, {
     entries: [
       { eventBus: target.bus, source: target.source, detailType, detail: TaskInput.fromObject(detail) },
@@ -184,4 +190,40 @@ export function expressWorkflow(
     });
   }
   return stateMachine;
+}
+
+/**
+ * Counts how often `workflows` emitted `detailType`, from each workflow's own log (level ALL logs every
+ * state entered, by name, without its data): a metric filter per workflow whose emit step it is, all
+ * publishing `metricName` in `namespace` (no dimension). A count the product keeps itself, where a
+ * rule's `MatchedEvents` is published best-effort.
+ */
+export function countEmitted(
+  workflows: readonly IStateMachine[],
+  detailType: EmittedDetailType,
+  metric: { readonly namespace: string; readonly metricName: string; readonly period: Duration },
+): Metric {
+  for (const workflow of workflows) {
+    const scope = workflow.node.scope as Construct | undefined;
+    const states = scope ? (emitStates.get(scope)?.get(detailType) ?? []) : [];
+    const logs = scope?.node.tryFindChild('Logs');
+    if (!scope || states.length === 0 || !(logs instanceof LogGroup)) continue;
+    new MetricFilter(scope, `${metric.metricName}Count`, {
+      logGroup: logs,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.type', '=', 'TaskStateEntered'),
+        FilterPattern.any(...states.map((state) => FilterPattern.stringValue('$.details.name', '=', state))),
+      ),
+      metricNamespace: metric.namespace,
+      metricName: metric.metricName,
+      metricValue: '1',
+    });
+  }
+  return new Metric({
+    namespace: metric.namespace,
+    metricName: metric.metricName,
+    statistic: 'Sum',
+    period: metric.period,
+    label: detailType,
+  });
 }

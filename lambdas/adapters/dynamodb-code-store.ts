@@ -1,5 +1,13 @@
+import { tableAccess } from '../contracts/table-access.ts';
 import { ParcelClosedError } from '../domain/errors.ts';
-import type { CodeStore, ConditionalResult, OtpRecord, VerifyAttempt } from '../domain/otp-record.ts';
+import type {
+  CodeStore,
+  OtpRecord,
+  OtpStatus,
+  VerifyAttempt,
+  VerifyState,
+  WrongCodeCount,
+} from '../domain/otp-record.ts';
 import { type Item, n, s, toItem } from './dynamodb-code-item.ts';
 import { CodeTableAdapter } from './dynamodb-code-table.ts';
 
@@ -20,6 +28,12 @@ function openValues(attempt: VerifyAttempt): Item {
       : { ':parcelMax': n(attempt.maxWrongAttemptsPerParcel) }),
   };
 }
+
+/** What verify reads back: the contract's projection, which IAM enforces (no hash in it). */
+const VERIFY_READS = tableAccess('verify-otp', 'OTP_TABLE_NAME').read ?? [];
+
+/** The binding's order: an event older than the last (re)binding or reissue changes nothing. */
+const NOT_OLDER_THAN_BINDING = '(attribute_not_exists(boundAt) OR boundAt <= :at)';
 
 /** DynamoDB implementation of {@link CodeStore}: every limit is a condition on the write itself. */
 export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
@@ -50,27 +64,26 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     eventSeconds: number,
     placeholderTtl: number,
   ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
-    const result = await this.table.update(parcelId, {
-      UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
-      // Events arrive late and out of order: one older than the last (re)binding or reissue changes nothing.
-      // Before the code exists the binding waits in a placeholder, which the issued code then keeps.
-      ConditionExpression:
-        '((attribute_not_exists(issueId) AND attribute_not_exists(closedAt)) OR #status = :issued) ' +
-        'AND (attribute_not_exists(boundAt) OR boundAt <= :at)',
-      ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
-      ExpressionAttributeValues: {
-        ':driver': s(driverId),
-        ':issued': s('ISSUED'),
-        ':at': n(eventSeconds),
-        ':placeholderTtl': n(placeholderTtl),
-      },
+    // Writes that answer nothing (IAM allows assign-driver no more): which one held tells the outcome.
+    // The code is open: issued, neither verified nor revoked (assign-driver never reads or writes status).
+    const bound = () =>
+      this.bind(parcelId, driverId, eventSeconds, {
+        condition:
+          'attribute_exists(issueId) AND attribute_not_exists(verifiedAt) AND attribute_not_exists(revokedAt)',
+      });
+    if (await bound()) return 'BOUND';
+    // Before the code exists the binding waits in a placeholder, which the issued code then keeps.
+    const waiting = await this.bind(parcelId, driverId, eventSeconds, {
+      condition: 'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
+      placeholderTtl,
     });
-    if (!result.ok) return 'REFUSED';
-    return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
+    if (waiting) return 'WAITING_FOR_CODE';
+    // The code may have been issued between the two writes: its binding must not be lost.
+    return (await bound()) ? 'BOUND' : 'REFUSED';
   }
 
-  verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
-    return this.table.update(attempt.parcelId, {
+  async verify(attempt: VerifyAttempt): Promise<boolean> {
+    const { written } = await this.table.write(attempt.parcelId, {
       // verifiedAtIso: the stream's pipe copies it into Parcel Handover Verified as the contract's string.
       UpdateExpression:
         'SET #status = :verified, verifiedAt = :now, verifiedAtIso = :nowIso, verifiedBy = :driver',
@@ -83,15 +96,68 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
         ':nowIso': s(attempt.nowIso),
       },
     });
+    return written;
   }
 
-  recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult> {
-    return this.table.update(attempt.parcelId, {
-      UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
-      // Same code still current, and still open: the bound holds however many requests race.
-      ConditionExpression: `codeHash = :issuedHash AND ${openForDriver(attempt)}`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ...openValues(attempt), ':issuedHash': s(issuedHash), ':one': n(1) },
+  async verifyState(parcelId: string): Promise<VerifyState | undefined> {
+    const item = await this.table.read(parcelId, VERIFY_READS);
+    if (!item) return undefined;
+    const number = (value: Item[string] | undefined) =>
+      value?.N === undefined ? undefined : Number(value.N);
+    const status = item.status?.S as OtpStatus | undefined;
+    const expiresAt = number(item.expiresAt);
+    return {
+      hasCode: item.issueId?.S !== undefined,
+      ...(status === undefined ? {} : { status }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+      wrongAttempts: number(item.wrongAttempts) ?? 0,
+      totalWrongAttempts: number(item.totalWrongAttempts) ?? 0,
+      ...(item.driverId?.S === undefined ? {} : { driverId: item.driverId.S }),
+    };
+  }
+
+  async recordWrongAttempt(attempt: VerifyAttempt): Promise<WrongCodeCount | undefined> {
+    const { written, attributes } = await this.table.write(
+      attempt.parcelId,
+      {
+        UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
+        // Wrong for the current code, not the code a reissue replaced (that one is refused as revoked),
+        // and still open: the bound holds however many requests race.
+        ConditionExpression:
+          'codeHash <> :hash AND (attribute_not_exists(previousCodeHash) OR previousCodeHash <> :hash) ' +
+          `AND ${openForDriver(attempt)}`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...openValues(attempt), ':hash': s(attempt.codeHash), ':one': n(1) },
+      },
+      'UPDATED_NEW',
+    );
+    if (!written) return undefined;
+    return {
+      wrongAttempts: Number(attributes.wrongAttempts?.N ?? 0),
+      totalWrongAttempts: Number(attributes.totalWrongAttempts?.N ?? 0),
+    };
+  }
+
+  /** Binds the driver as of `eventSeconds` iff `condition` holds and no newer event bound it; answers nothing. */
+  private async bind(
+    parcelId: string,
+    driverId: string,
+    eventSeconds: number,
+    { condition, placeholderTtl }: { readonly condition: string; readonly placeholderTtl?: number },
+  ): Promise<boolean> {
+    const { written } = await this.table.write(parcelId, {
+      UpdateExpression:
+        placeholderTtl === undefined
+          ? 'SET driverId = :driver, boundAt = :at'
+          : 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
+      ConditionExpression: `${condition} AND ${NOT_OLDER_THAN_BINDING}`,
+      ...(placeholderTtl === undefined ? {} : { ExpressionAttributeNames: { '#ttl': 'ttl' } }),
+      ExpressionAttributeValues: {
+        ':driver': s(driverId),
+        ':at': n(eventSeconds),
+        ...(placeholderTtl === undefined ? {} : { ':placeholderTtl': n(placeholderTtl) }),
+      },
     });
+    return written;
   }
 }

@@ -5,6 +5,8 @@ import {
   QueryCommand,
   type QueryCommandInput,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
+  type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { StoreThrottledError } from '../domain/errors.ts';
 import type { CodeReader, ConditionalResult, OtpRecord } from '../domain/otp-record.ts';
@@ -76,19 +78,51 @@ export class CodeTable {
   /** A conditional UpdateItem returning the new item, or the old one when the condition failed. */
   async update(parcelId: string, input: ItemUpdate): Promise<ConditionalResult> {
     try {
-      const output = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { parcelId: s(parcelId) },
-          ...input,
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-        { abortSignal: this.options.abortSignal },
-      );
+      const output = await this.send(parcelId, input, {
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       return { ok: true, record: fromItem(output.Attributes ?? {}) };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return refused(error.Item);
+      return rethrow(error);
+    }
+  }
+
+  /**
+   * A conditional UpdateItem that answers nothing of the item but, with `UPDATED_NEW`, the attributes it
+   * wrote; a refusal answers nothing at all. For the roles IAM lets see only what they write.
+   */
+  async write(
+    parcelId: string,
+    input: ItemUpdate,
+    returnValues: 'NONE' | 'UPDATED_NEW' = 'NONE',
+  ): Promise<{ readonly written: boolean; readonly attributes: Item }> {
+    try {
+      const output = await this.send(parcelId, input, { ReturnValues: returnValues });
+      return { written: true, attributes: output.Attributes ?? {} };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { written: false, attributes: {} };
+      return rethrow(error);
+    }
+  }
+
+  /** A consistent read of `attributes` of the parcel's item only (a projection); undefined for none. */
+  async read(parcelId: string, attributes: readonly string[]): Promise<Item | undefined> {
+    try {
+      const names = Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name]));
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: { parcelId: s(parcelId) },
+          ConsistentRead: true,
+          ProjectionExpression: Object.keys(names).join(', '),
+          ExpressionAttributeNames: names,
+        }),
+        { abortSignal: this.options.abortSignal },
+      );
+      return result.Item;
+    } catch (error) {
       return rethrow(error);
     }
   }
@@ -114,6 +148,23 @@ export class CodeTable {
       return rethrow(error);
     }
     return items;
+  }
+
+  /** One UpdateItem of the parcel's item, answering as `answers` asks. */
+  private send(
+    parcelId: string,
+    input: ItemUpdate,
+    answers: Pick<UpdateItemCommandInput, 'ReturnValues' | 'ReturnValuesOnConditionCheckFailure'>,
+  ): Promise<UpdateItemCommandOutput> {
+    return this.client.send(
+      new UpdateItemCommand({
+        TableName: this.options.tableName,
+        Key: { parcelId: s(parcelId) },
+        ...input,
+        ...answers,
+      }),
+      { abortSignal: this.options.abortSignal },
+    );
   }
 }
 

@@ -19,9 +19,14 @@ const s = (value: string): AttributeValue => ({ S: value });
  * assign-driver) can never be handed the recipient's details.
  */
 export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter {
+  /**
+   * @param reads the attributes `get` reads (a projection IAM may insist on); fields left out read as empty.
+   *   All of them when omitted.
+   */
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
+    private readonly reads?: readonly string[],
   ) {}
 
   async save(recipient: RecipientRecord, nowSeconds: number): Promise<void> {
@@ -63,6 +68,7 @@ export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter 
           TableName: this.tableName,
           Key: { parcelId: s(parcelId) },
           ConsistentRead: true,
+          ...(this.reads ? projection(this.reads) : {}),
         }),
       );
       if (!item?.email?.S) return undefined;
@@ -99,4 +105,13 @@ export class DynamoDbRecipientStore implements RecipientReader, RecipientWriter 
       return rethrow(error);
     }
   }
+}
+
+/** A ProjectionExpression of `attributes`, each through a placeholder (`name` is a reserved word). */
+function projection(attributes: readonly string[]): {
+  ProjectionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+} {
+  const names = Object.fromEntries(attributes.map((name, index) => [`#r${index}`, name]));
+  return { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names };
 }

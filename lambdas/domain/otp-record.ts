@@ -128,6 +128,26 @@ export interface CodeReader {
   get(parcelId: string): Promise<OtpRecord | undefined>;
 }
 
+/**
+ * What verify may read of a parcel's item to tell why a code was refused: status, expiry, tries and the
+ * bound driver. Never a hash: verify decides by conditions, and IAM lets it read nothing else.
+ */
+export interface VerifyState {
+  /** False for an item holding no code (an early binding's placeholder, a closure). */
+  readonly hasCode: boolean;
+  readonly status?: OtpStatus;
+  readonly expiresAt?: number;
+  readonly wrongAttempts: number;
+  readonly totalWrongAttempts: number;
+  readonly driverId?: string;
+}
+
+/** The wrong-code counters right after a wrong code was counted. */
+export interface WrongCodeCount {
+  readonly wrongAttempts: number;
+  readonly totalWrongAttempts: number;
+}
+
 /** Codes and verification: issuing, binding a driver, checking a code. The DynamoDB code store implements it. */
 export interface CodeStore extends CodeReader {
   /** Writes the record unless the parcel already has one; returns the record that is stored now. */
@@ -143,10 +163,15 @@ export interface CodeStore extends CodeReader {
     eventSeconds: number,
     placeholderTtl: number,
   ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'>;
-  /** Marks the code verified iff hash, status, expiry, attempts and driver all hold. */
-  verify(attempt: VerifyAttempt): Promise<ConditionalResult>;
-  /** Counts one wrong code iff the code is still open for this driver with tries left. */
-  recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult>;
+  /** Marks the code verified iff hash, status, expiry, attempts and driver all hold; answers only whether it did. */
+  verify(attempt: VerifyAttempt): Promise<boolean>;
+  /** The item as verify may see it (no hash); undefined when there is no item. */
+  verifyState(parcelId: string): Promise<VerifyState | undefined>;
+  /**
+   * Counts one wrong code iff the attempt's hash is neither the current code's nor the one a reissue
+   * replaced, and the code is still open for this driver with tries left; undefined when not counted.
+   */
+  recordWrongAttempt(attempt: VerifyAttempt): Promise<WrongCodeCount | undefined>;
 }
 
 /** The code's email, once per issue. */

@@ -1,6 +1,7 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { readEnvironment } from '../contracts/environment.ts';
+import { tableAccess } from '../contracts/table-access.ts';
 import { EmailInFlightError } from '../domain/errors.ts';
 import { HandoverVerifiedDetailSchema } from '../domain/events/handover-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
@@ -12,7 +13,8 @@ import { createDeliveryClaims, createMailer, createRecipientStore } from '../sha
 const logger = createLogger();
 const env = readEnvironment('send-receipt');
 const store = createDeliveryClaims(env);
-const recipients = createRecipientStore(env);
+// Only what it needs of the recipient (IAM allows no more).
+const recipients = createRecipientStore(env, tableAccess('send-receipt', 'RECIPIENT_TABLE_NAME').read);
 const mailer = createMailer(env);
 const leaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 

@@ -1,4 +1,5 @@
 // Apart from wiring.ts: only the functions that text or publish load these clients (verify's bundle stays lean).
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
@@ -13,6 +14,7 @@ import type {
   SmsFallbackVariable,
   VariablesEnvironment,
 } from '../contracts/environment.ts';
+import { ProductMetric } from '../contracts/metrics.ts';
 import type { SweepDeps } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
 import { type Clock, systemClock } from '../domain/otp-record.ts';
@@ -106,6 +108,8 @@ export function createSmsFallback(env: SmsFallbackEnvironment): {
   const messenger = createMessenger(env);
   const publisher = createPublisher(env);
   const encryptionKey = createEncryptionKey(env);
+  // Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME, read here at init.
+  const metrics = new Metrics();
   return {
     statuses,
     deps: async () => ({
@@ -116,7 +120,11 @@ export function createSmsFallback(env: SmsFallbackEnvironment): {
       encryptionKey: await encryptionKey(),
       clock: systemClock,
       claimLeaseSeconds: env.SMS_CLAIM_LEASE_SECONDS,
-      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, detail),
+      publishUndeliverable: async (detail) => {
+        await publisher.publish(DetailType.OtpUndeliverable, detail);
+        // Counted by the product itself (the alarm's metric): a rule's MatchedEvents is best-effort.
+        metrics.singleMetric().addMetric(ProductMetric.CodeUndeliverable, MetricUnit.Count, 1);
+      },
     }),
   };
 }

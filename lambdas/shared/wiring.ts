@@ -69,9 +69,15 @@ export function createEncryptionKey(env: {
   return cachedKey(secretsClient, env.OTP_ENCRYPTION_SECRET_ARN, 'otp-encryption');
 }
 
-/** The recipient table named by RECIPIENT_TABLE_NAME. */
-export function createRecipientStore(env: { readonly RECIPIENT_TABLE_NAME: string }): DynamoDbRecipientStore {
-  return new DynamoDbRecipientStore(new DynamoDBClient({}), env.RECIPIENT_TABLE_NAME);
+/**
+ * The recipient table named by RECIPIENT_TABLE_NAME; `reads` the attributes its reads project (the
+ * contract's `TABLE_ACCESS`, which IAM enforces), all of them when omitted.
+ */
+export function createRecipientStore(
+  env: { readonly RECIPIENT_TABLE_NAME: string },
+  reads?: readonly string[],
+): DynamoDbRecipientStore {
+  return new DynamoDbRecipientStore(new DynamoDBClient({}), env.RECIPIENT_TABLE_NAME, reads);
 }
 
 /** The code hasher using the KMS HMAC key named by OTP_HASH_KEY_ARN. */

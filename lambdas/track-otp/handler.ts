@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { readEnvironment } from '../contracts/environment.ts';
 import { TRACK_ROUTE } from '../contracts/http/routes.ts';
+import { tableAccess } from '../contracts/table-access.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { trackCode } from '../domain/recipient.ts';
 import { jsonResponse } from '../shared/http.ts';
@@ -12,7 +13,8 @@ import { createDeliveryClaims, createEncryptionKey, createRecipientStore } from 
 const logger = createLogger();
 const env = readEnvironment('track-otp');
 const store = createDeliveryClaims(env);
-const recipients = createRecipientStore(env);
+// Only what it needs of the recipient (IAM allows no more).
+const recipients = createRecipientStore(env, tableAccess('track-otp', 'RECIPIENT_TABLE_NAME').read);
 const encryptionKey = createEncryptionKey(env);
 
 /** `GET /parcels/{parcelId}/otp`: Track Package shows the recipient their current code. */

@@ -178,14 +178,47 @@ function keyValue(attribute: unknown): string | undefined {
   return S ?? N ?? B;
 }
 
-/** Attribute names an item-level request touches (dynamodb:Attributes): keys, item attributes, #names. */
+/** Expressions whose attribute paths count towards dynamodb:Attributes. */
+const EXPRESSIONS = [
+  'UpdateExpression',
+  'ConditionExpression',
+  'ProjectionExpression',
+  'FilterExpression',
+  'KeyConditionExpression',
+] as const;
+
+/**
+ * The top-level attribute of every path in an expression: a name or `#placeholder` that is not a
+ * `:value`, a function (`name(`), a keyword, or a nested step (after `.`).
+ */
+function expressionAttributes(expression: string, names: Record<string, string>): string[] {
+  const found: string[] = [];
+  const token = /(\.\s*)?(#?[A-Za-z_][\w]*)(\s*\()?/g;
+  const keywords = /^(SET|REMOVE|ADD|DELETE|AND|OR|NOT|BETWEEN|IN)$/i;
+  // Values (`:v`) never name attributes: blank them out first.
+  for (const [, nested, name, call] of expression.replace(/:[\w]+/g, ' ').matchAll(token)) {
+    if (nested || call || !name || keywords.test(name)) continue;
+    found.push(name.startsWith('#') ? (names[name] ?? name) : name);
+  }
+  return found;
+}
+
+/**
+ * Attribute names an item-level request touches (dynamodb:Attributes), as the DynamoDB developer guide
+ * defines them: the top-level attributes it reads, writes or evaluates in a condition or filter (every
+ * expression's paths, Key and Item names, the legacy AttributesToGet, AttributeUpdates and Expected).
+ */
 function attributeNames(body: Body): string[] {
   const names = new Set<string>();
-  for (const source of [body.Key, body.Item]) {
+  for (const source of [body.Key, body.Item, body.AttributeUpdates, body.Expected]) {
     if (source && typeof source === 'object') for (const name of Object.keys(source)) names.add(name);
   }
-  for (const name of Object.values((body.ExpressionAttributeNames ?? {}) as Record<string, string>))
-    names.add(name);
+  const placeholders = (body.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  for (const field of EXPRESSIONS) {
+    const expression = body[field];
+    if (typeof expression === 'string')
+      for (const name of expressionAttributes(expression, placeholders)) names.add(name);
+  }
   for (const name of (body.AttributesToGet ?? []) as string[]) names.add(name);
   return [...names];
 }

@@ -262,46 +262,34 @@ describe('DynamoDbCodeStore.get', () => {
 });
 
 describe('DynamoDbCodeStore.verify', () => {
-  it('verifies in ONE UpdateItem that answers the new item, or the old one when refused', async () => {
+  it('verifies in ONE UpdateItem that asks for nothing back, not even the item its condition refused', async () => {
     // Prepare
-    const verified = record({ status: 'VERIFIED', verifiedAt: ATTEMPT.nowSeconds, verifiedBy: 'driver-1' });
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(verified) });
+    ddb.on(UpdateItemCommand).resolves({});
 
     // Act
-    const result = await store.verify(ATTEMPT);
+    const verified = await store.verify(ATTEMPT);
 
     // Assess: which attempts the condition lets through is otp-store-contract.test.ts's (on dynalite).
-    expect(result).toEqual({ ok: true, record: verified });
+    expect(verified).toBe(true);
     expect(ddb.calls()).toHaveLength(1);
-    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toMatchObject({
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
       TableName: TABLE,
       Key: { parcelId: { S: 'PCL-789' } },
-      ReturnValues: 'ALL_NEW',
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      ReturnValues: 'NONE',
     });
+    expect(input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
   });
 
-  it('returns the item as it was when the condition fails', async () => {
+  it('answers false when the condition fails, whatever DynamoDB would have told', async () => {
     // Prepare
-    const current = record({ wrongAttempts: 2 });
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(current));
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(record({ wrongAttempts: 2 })));
 
     // Act
-    const result = await store.verify(ATTEMPT);
+    const verified = await store.verify(ATTEMPT);
 
     // Assess
-    expect(result).toEqual({ ok: false, current });
-  });
-
-  it('returns no item when the condition fails on a missing parcel', async () => {
-    // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed());
-
-    // Act
-    const result = await store.verify(ATTEMPT);
-
-    // Assess
-    expect(result).toEqual({ ok: false, current: undefined });
+    expect(verified).toBe(false);
   });
 
   it("turns 'ProvisionedThroughputExceededException' into StoreThrottledError", async () => {
@@ -317,50 +305,68 @@ describe('DynamoDbCodeStore.verify', () => {
   });
 });
 
+describe('DynamoDbCodeStore.verifyState', () => {
+  it('reads consistently a projection without any hash, and answers what verify may know', async () => {
+    // Prepare
+    ddb.on(GetItemCommand).resolves({
+      Item: {
+        parcelId: { S: 'PCL-789' },
+        issueId: { S: 'issue-1' },
+        status: { S: 'ISSUED' },
+        expiresAt: { N: '1796166000' },
+        wrongAttempts: { N: '2' },
+        totalWrongAttempts: { N: '3' },
+        driverId: { S: 'driver-1' },
+      },
+    });
+
+    // Act
+    const state = await store.verifyState('PCL-789');
+
+    // Assess
+    expect(state).toEqual({
+      hasCode: true,
+      status: 'ISSUED',
+      expiresAt: 1_796_166_000,
+      wrongAttempts: 2,
+      totalWrongAttempts: 3,
+      driverId: 'driver-1',
+    });
+    const input = ddb.commandCalls(GetItemCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({ ConsistentRead: true, Key: { parcelId: { S: 'PCL-789' } } });
+    const projected = Object.values(input?.ExpressionAttributeNames ?? {});
+    expect(input?.ProjectionExpression?.split(', ')).toHaveLength(projected.length);
+    expect(projected).not.toContain('codeHash');
+    expect(projected).not.toContain('previousCodeHash');
+  });
+});
+
 describe('DynamoDbCodeStore.recordWrongAttempt', () => {
-  it('answers the counted record when the conditional count was written', async () => {
+  it('answers the counters it wrote (UPDATED_NEW), never the item', async () => {
     // Prepare
     ddb
       .on(UpdateItemCommand)
-      .resolves({ Attributes: toItem(record({ wrongAttempts: 1, totalWrongAttempts: 1 })) });
+      .resolves({ Attributes: { wrongAttempts: { N: '1' }, totalWrongAttempts: { N: '4' } } });
 
     // Act
-    const result = await store.recordWrongAttempt(ATTEMPT, HASH);
+    const counted = await store.recordWrongAttempt(ATTEMPT);
 
     // Assess: what the condition lets through is otp-store-contract.test.ts's (on dynalite).
-    expect(result).toEqual({ ok: true, record: record({ wrongAttempts: 1, totalWrongAttempts: 1 }) });
-    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input?.ReturnValuesOnConditionCheckFailure).toBe(
-      'ALL_OLD',
-    );
+    expect(counted).toEqual({ wrongAttempts: 1, totalWrongAttempts: 4 });
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input?.ReturnValues).toBe('UPDATED_NEW');
+    expect(input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
   });
 
-  it('returns the item as it was when another write won the race', async () => {
+  it('answers undefined when the condition fails', async () => {
     // Prepare
-    const locked = record({ wrongAttempts: 5 });
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(locked));
+    ddb.on(UpdateItemCommand).rejects(conditionFailed(record({ wrongAttempts: 5 })));
 
     // Act
-    const result = await store.recordWrongAttempt(ATTEMPT, HASH);
+    const counted = await store.recordWrongAttempt(ATTEMPT);
 
     // Assess
-    expect(result).toEqual({ ok: false, current: locked });
-  });
-
-  it('returns no record for a refused placeholder, only the driver it is bound to', async () => {
-    // Prepare: an Out For Delivery came for a parcel without a code.
-    ddb.on(UpdateItemCommand).rejects(
-      new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: {},
-        Item: { parcelId: { S: 'PCL-789' }, driverId: { S: 'driver-2' }, boundAt: { N: '1790000000' } },
-      }),
-    );
-
-    // Act
-    const result = await store.verify(ATTEMPT);
-
-    // Assess
-    expect(result).toEqual({ ok: false, current: undefined, placeholderDriverId: 'driver-2' });
+    expect(counted).toBeUndefined();
   });
 });
 
@@ -428,18 +434,21 @@ describe('DynamoDbDeliveryClaims email claim', () => {
 });
 
 describe('DynamoDbCodeStore.assignDriver', () => {
-  it('answers BOUND when the binding was written to a code', async () => {
+  it('answers BOUND when the binding was written to a code, asking for nothing back', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(record({ driverId: 'driver-9' })) });
+    ddb.on(UpdateItemCommand).resolves({});
 
     // Act
     const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
 
     // Assess: which events may bind is otp-store-contract.test.ts's (on dynalite).
     expect(bound).toBe('BOUND');
+    const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(input?.ReturnValues).toBe('NONE');
+    expect(input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
   });
 
-  it('answers REFUSED when the code is closed or the event is stale', async () => {
+  it('answers REFUSED when neither a code nor a placeholder may be bound, after trying the code again', async () => {
     // Prepare
     ddb.on(UpdateItemCommand).rejects(conditionFailed());
 
@@ -448,18 +457,28 @@ describe('DynamoDbCodeStore.assignDriver', () => {
 
     // Assess
     expect(bound).toBe('REFUSED');
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(3);
   });
 
   it('answers WAITING_FOR_CODE when the binding went into a placeholder', async () => {
-    // Prepare: the item DynamoDB returns has no code yet.
-    ddb.on(UpdateItemCommand).resolves({
-      Attributes: { parcelId: { S: 'PCL-789' }, driverId: { S: 'driver-9' }, boundAt: { N: '1790000000' } },
-    });
+    // Prepare: no code yet, so the first write is refused and the placeholder's is not.
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolves({});
 
     // Act
     const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
 
     // Assess
     expect(bound).toBe('WAITING_FOR_CODE');
+  });
+
+  it('answers BOUND when the code was issued between its two tries', async () => {
+    // Prepare
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).rejectsOnce(conditionFailed()).resolves({});
+
+    // Act
+    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
+
+    // Assess
+    expect(bound).toBe('BOUND');
   });
 });

@@ -103,6 +103,26 @@ describe('DynamoDbRecipientStore', () => {
     });
   });
 
+  it('reads only the attributes it was given, as a projection, when it has a list', async () => {
+    // Prepare
+    const narrow = new DynamoDbRecipientStore(new DynamoDBClient({ region: 'eu-central-1' }), TABLE, [
+      'parcelId',
+      'email',
+    ]);
+    ddb.on(GetItemCommand).resolves({ Item: { parcelId: { S: 'PCL-789' }, email: { S: RECIPIENT.email } } });
+
+    // Act
+    const read = await narrow.get('PCL-789');
+
+    // Assess
+    expect(read).toMatchObject({ parcelId: 'PCL-789', email: RECIPIENT.email });
+    expect(read).not.toHaveProperty('phone');
+    expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({
+      ProjectionExpression: '#r0, #r1',
+      ExpressionAttributeNames: { '#r0': 'parcelId', '#r1': 'email' },
+    });
+  });
+
   it('returns undefined for a parcel without a recipient', async () => {
     // Prepare
     ddb.on(GetItemCommand).resolves({});

@@ -171,8 +171,8 @@ describe.each(implementations)('%s', (_name, implementation) => {
 
     it('refuses a verified or revoked code and a closed parcel', async () => {
       // Prepare
-      await sut.put(record({ status: 'VERIFIED' }));
-      await sut.put(record({ parcelId: `${parcelId}-r`, status: 'REVOKED' }));
+      await sut.put(record({ status: 'VERIFIED', verifiedAt: NOW - 10 }));
+      await sut.put(record({ parcelId: `${parcelId}-r`, status: 'REVOKED', revokedAt: NOW - 10 }));
       await store.revoke(`${parcelId}-c`, { nowSeconds: NOW, close: true });
 
       // Act
@@ -187,7 +187,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
     });
   });
 
-  describe('verify and recordWrongAttempt', () => {
+  describe('verify, verifyState and recordWrongAttempt', () => {
     it('verifies the right code for the bound driver once', async () => {
       // Prepare
       await sut.put(record());
@@ -197,16 +197,13 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const again = await store.verify(attempt());
 
       // Assess
-      expect(verified).toMatchObject({
-        ok: true,
-        record: {
-          status: 'VERIFIED',
-          verifiedBy: 'driver-1',
-          verifiedAt: NOW,
-          verifiedAtIso: '2026-12-01T13:00:00.000Z',
-        },
+      expect([verified, again]).toEqual([true, false]);
+      expect(await sut.item(parcelId)).toMatchObject({
+        status: 'VERIFIED',
+        verifiedBy: 'driver-1',
+        verifiedAt: NOW,
+        verifiedAtIso: '2026-12-01T13:00:00.000Z',
       });
-      expect(again).toMatchObject({ ok: false, current: { status: 'VERIFIED' } });
     });
 
     it.each<[string, Partial<OtpRecord>, Partial<VerifyAttempt>]>([
@@ -217,7 +214,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       ['the code’s tries used up', { wrongAttempts: 5 }, {}],
       ['the parcel’s tries used up', { totalWrongAttempts: 10 }, {}],
       ['a revoked code', { status: 'REVOKED' }, {}],
-    ])('refuses %s and answers the record as it is', async (_case, stored, tried) => {
+    ])('refuses %s and changes nothing', async (_case, stored, tried) => {
       // Prepare
       const { driverId, ...rest } = record(stored);
       const seeded = (driverId === undefined ? rest : { ...rest, driverId }) as OtpRecord;
@@ -227,7 +224,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const result = await store.verify(attempt(tried));
 
       // Assess
-      expect(result).toEqual({ ok: false, current: seeded });
+      expect(result).toBe(false);
       expect(await sut.item(parcelId)).toEqual(seeded);
     });
 
@@ -241,44 +238,66 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const verified = await store.verify(uncapped);
 
       // Assess
-      expect([capped.ok, verified.ok]).toEqual([false, true]);
+      expect([capped, verified]).toEqual([false, true]);
     });
 
-    it('answers a codeless parcel’s binding instead of a record', async () => {
+    it('reads status, expiry, tries and driver for verify, never a hash; a codeless parcel says whom it is bound to', async () => {
       // Prepare
-      await store.assignDriver(parcelId, 'driver-7', NOW, PLACEHOLDER_TTL);
+      await sut.put(record({ wrongAttempts: 2, totalWrongAttempts: 3 }));
+      await store.assignDriver(`${parcelId}-early`, 'driver-7', NOW, PLACEHOLDER_TTL);
 
       // Act
-      const result = await store.verify(attempt());
+      const state = await store.verifyState(parcelId);
+      const placeholder = await store.verifyState(`${parcelId}-early`);
+      const none = await store.verifyState(`${parcelId}-never`);
 
       // Assess
-      expect(result).toEqual({ ok: false, current: undefined, placeholderDriverId: 'driver-7' });
+      expect(state).toEqual({
+        hasCode: true,
+        status: 'ISSUED',
+        expiresAt: record().expiresAt,
+        wrongAttempts: 2,
+        totalWrongAttempts: 3,
+        driverId: 'driver-1',
+      });
+      expect(placeholder).toEqual({
+        hasCode: false,
+        wrongAttempts: 0,
+        totalWrongAttempts: 0,
+        driverId: 'driver-7',
+      });
+      expect(none).toBeUndefined();
     });
 
-    it('counts wrong codes up to the per-code limit and no further', async () => {
+    it('counts wrong codes up to the per-code limit and no further, answering the counters', async () => {
       // Prepare
       await sut.put(record());
       const wrong = attempt({ codeHash: 'b'.repeat(64), maxWrongAttempts: 2 });
 
       // Act
       const results = [];
-      for (let i = 0; i < 3; i++) results.push(await store.recordWrongAttempt(wrong, record().codeHash));
+      for (let i = 0; i < 3; i++) results.push(await store.recordWrongAttempt(wrong));
 
       // Assess
-      expect(results.map((result) => result.ok)).toEqual([true, true, false]);
+      expect(results).toEqual([
+        { wrongAttempts: 1, totalWrongAttempts: 1 },
+        { wrongAttempts: 2, totalWrongAttempts: 2 },
+        undefined,
+      ]);
       expect(await sut.item(parcelId)).toMatchObject({ wrongAttempts: 2, totalWrongAttempts: 2 });
     });
 
-    it('counts no wrong code against a code that was replaced meanwhile', async () => {
+    it('counts neither the current code nor the one a reissue replaced as a wrong code', async () => {
       // Prepare
-      await sut.put(record());
+      await sut.put(record({ previousCodeHash: 'c'.repeat(64) }));
 
       // Act
-      const result = await store.recordWrongAttempt(attempt({ codeHash: 'b'.repeat(64) }), 'c'.repeat(64));
+      const current = await store.recordWrongAttempt(attempt());
+      const replaced = await store.recordWrongAttempt(attempt({ codeHash: 'c'.repeat(64) }));
 
       // Assess
-      expect(result.ok).toBe(false);
-      expect(await sut.item(parcelId)).toMatchObject({ wrongAttempts: 0 });
+      expect([current, replaced]).toEqual([undefined, undefined]);
+      expect(await sut.item(parcelId)).toMatchObject({ wrongAttempts: 0, totalWrongAttempts: 0 });
     });
   });
 

@@ -58,8 +58,8 @@ describe('assignDriver', () => {
   });
 
   it.each([
-    ['verified', otpRecord({ status: 'VERIFIED' })],
-    ['revoked', otpRecord({ status: 'REVOKED' })],
+    ['verified', otpRecord({ status: 'VERIFIED', verifiedAt: 1_796_120_000 })],
+    ['revoked', otpRecord({ status: 'REVOKED', revokedAt: 1_796_120_000 })],
   ])('refuses a %s code and leaves it as it is', async (_status, record) => {
     // Prepare
     store.seed(record);

@@ -17,6 +17,8 @@ import {
   type ResendLeaseOptions,
   type RevokeOptions,
   type VerifyAttempt,
+  type VerifyState,
+  type WrongCodeCount,
 } from '../../lambdas/domain/otp-record.ts';
 
 /** The ports the fake stands in for (all but the SMS and delivery-status ones). */
@@ -157,20 +159,23 @@ export class FakeOtpStore implements FakedStorePorts {
     eventSeconds: number,
     placeholderTtl = eventSeconds + WAITING_BINDING_TTL_SECONDS,
   ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
+    // One call, its writes answering nothing: which condition held tells the outcome (as the adapter).
+    const notOlder = (item: Item | undefined) => item?.boundAt === undefined || item.boundAt <= eventSeconds;
     const result = await this.update(
       'assignDriver',
       parcelId,
       (item) =>
-        ((item?.issueId === undefined && item?.closedAt === undefined) || item?.status === 'ISSUED') &&
-        (item?.boundAt === undefined || item.boundAt <= eventSeconds),
+        ((item?.issueId === undefined && item?.closedAt === undefined) ||
+          (item?.issueId !== undefined && item.verifiedAt === undefined && item.revokedAt === undefined)) &&
+        notOlder(item),
       (item) => Object.assign(item, { driverId, boundAt: eventSeconds, ttl: item.ttl ?? placeholderTtl }),
     );
     if (!result.ok) return 'REFUSED';
     return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
   }
 
-  verify(attempt: VerifyAttempt): Promise<ConditionalResult> {
-    return this.update(
+  async verify(attempt: VerifyAttempt): Promise<boolean> {
+    const result = await this.update(
       'verify',
       attempt.parcelId,
       (item) => item?.codeHash === attempt.codeHash && openForDriver(item, attempt),
@@ -182,19 +187,45 @@ export class FakeOtpStore implements FakedStorePorts {
           verifiedBy: attempt.driverId,
         }),
     );
+    return result.ok;
   }
 
-  recordWrongAttempt(attempt: VerifyAttempt, issuedHash: string): Promise<ConditionalResult> {
-    return this.update(
+  async verifyState(parcelId: string): Promise<VerifyState | undefined> {
+    this.calls.push('verifyState');
+    const item = this.items.get(parcelId);
+    return this.answer(
+      'verifyState',
+      item && {
+        hasCode: item.issueId !== undefined,
+        ...(item.status === undefined ? {} : { status: item.status }),
+        ...(item.expiresAt === undefined ? {} : { expiresAt: item.expiresAt }),
+        wrongAttempts: item.wrongAttempts ?? 0,
+        totalWrongAttempts: item.totalWrongAttempts ?? 0,
+        ...(item.driverId === undefined ? {} : { driverId: item.driverId }),
+      },
+    );
+  }
+
+  async recordWrongAttempt(attempt: VerifyAttempt): Promise<WrongCodeCount | undefined> {
+    const result = await this.update(
       'recordWrongAttempt',
       attempt.parcelId,
-      (item) => item?.codeHash === issuedHash && openForDriver(item, attempt),
+      (item) =>
+        item?.codeHash !== undefined &&
+        item.codeHash !== attempt.codeHash &&
+        item.previousCodeHash !== attempt.codeHash &&
+        openForDriver(item, attempt),
       (item) =>
         Object.assign(item, {
           wrongAttempts: (item.wrongAttempts ?? 0) + 1,
           totalWrongAttempts: (item.totalWrongAttempts ?? 0) + 1,
         }),
     );
+    if (!result.ok) return undefined;
+    return {
+      wrongAttempts: result.record.wrongAttempts,
+      totalWrongAttempts: result.record.totalWrongAttempts,
+    };
   }
 
   reissue(

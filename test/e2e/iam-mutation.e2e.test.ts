@@ -5,8 +5,10 @@
  * Grants map to scenarios through the IAM decisions a baseline run records, so new grants and
  * scenarios need no table here.
  */
+
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { codeFromEmail } from '../../sandbox/app/client.ts';
+import { codeFromEmail, recipientTableName } from '../../sandbox/app/client.ts';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
 import { synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import type { Decision } from '../../sandbox/emulators/iam.ts';
@@ -199,6 +201,16 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'a delivered code email shows DELIVERED on Track',
+    async run(h, id) {
+      const { recipient } = await ship(h, id, simulatorRecipient(id, 'success'));
+      await h.sandbox.settled();
+      const answer = await h.client.track(id, recipient);
+      const delivery = (answer.body as { delivery?: { email?: string } }).delivery;
+      check(delivery?.email === 'DELIVERED', `Track shows DELIVERED, got ${JSON.stringify(delivery)}`);
+    },
+  },
+  {
     name: 'a bounced code email without a phone is reported undeliverable',
     async run(h, id) {
       await ship(h, id, simulatorRecipient(id, 'bounce', false));
@@ -272,6 +284,17 @@ const SCENARIOS: readonly Scenario[] = [
         await runSchedules(h.sandbox);
       });
       check(onFailureDestination(h.logs.slice(from)), 'event on the on-failure destination');
+    },
+  },
+  {
+    name: 'a Parcel Shipped after the cancellation keeps no recipient',
+    async run(h, id) {
+      await h.client.publish([{ detailType: 'Shipment Cancelled', detail: { parcelId: id } }]);
+      await h.sandbox.settled();
+      await ship(h, id);
+      const table = await recipientTableName(h.ddb);
+      const kept = await h.ddb.send(new GetItemCommand({ TableName: table, Key: { parcelId: { S: id } } }));
+      check(kept.Item === undefined, 'no recipient kept for a closed parcel');
     },
   },
   {

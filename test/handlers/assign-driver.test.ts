@@ -30,7 +30,7 @@ describe('assign-driver handler', () => {
 
   it('answers REFUSED, without throwing, for a verified code and for an event older than the binding', async () => {
     // Prepare
-    const verified = otpRecord({ parcelId: uniqueParcelId(), status: 'VERIFIED' });
+    const verified = otpRecord({ parcelId: uniqueParcelId(), status: 'VERIFIED', verifiedAt: 1_796_120_000 });
     const rebound = otpRecord({
       parcelId: uniqueParcelId(),
       driverId: 'driver-2',

@@ -46,6 +46,12 @@ describe('record-delivery handler without an SMS channel', () => {
     expect(result).toEqual({ parcelId, outcome: 'UNDELIVERABLE' });
     expect(texts()).toHaveLength(0);
     fallback.expectUndeliverableOnly(parcelId, 'EMAIL_BOUNCED');
+    // Counted by the function itself (the undeliverable alarm's metric), once.
+    const counted = t.output
+      .lines()
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(counted).toEqual([expect.objectContaining({ CodeUndeliverable: 1, service: 'record-delivery' })]);
     expect(await t.tables.item(parcelId)).toMatchObject({ emailDelivery: 'BOUNCED' });
     expect((await t.tables.item(parcelId))?.smsStatus).toBeUndefined();
   });

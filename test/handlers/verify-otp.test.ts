@@ -2,6 +2,7 @@ import {
   type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   ProvisionedThroughputExceededException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -13,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toItem } from '../../lambdas/adapters/dynamodb-code-item.ts';
 import { ENVIRONMENT } from '../../lambdas/contracts/environment.ts';
+import { tableAccess } from '../../lambdas/contracts/table-access.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { codeMac } from '../domain/fake-code-hasher.ts';
 import { otpRecord, RECIPIENT_EMAIL } from '../support/fixtures.ts';
@@ -133,18 +135,39 @@ async function invoke(event: APIGatewayProxyEventV2WithJWTAuthorizer, test: Hand
 
 const codeBody = (code: unknown) => JSON.stringify({ code });
 
-function conditionFailed(item?: OtpRecord): ConditionalCheckFailedException {
-  return conditionFailedOn(item ? toItem(item) : undefined);
-}
-
-/** The refusal DynamoDB gives with `ReturnValuesOnConditionCheckFailure: ALL_OLD` for this raw item. */
-function conditionFailedOn(item?: Record<string, AttributeValue>): ConditionalCheckFailedException {
+/** A refused conditional write: verify asks for nothing back, so it carries no item. */
+function conditionFailed(): ConditionalCheckFailedException {
   return new ConditionalCheckFailedException({
     message: 'The conditional request failed',
     $metadata: { httpStatusCode: 400 },
-    ...(item ? { Item: item } : {}),
   });
 }
+
+const VERIFY_READS: readonly string[] = tableAccess('verify-otp', 'OTP_TABLE_NAME').read ?? [];
+
+/** What verify's projected GetItem answers for an item: the contract's attributes only, never a hash. */
+function readBack(item?: OtpRecord | Record<string, AttributeValue>): {
+  Item?: Record<string, AttributeValue>;
+} {
+  if (!item) return {};
+  const raw = 'issueId' in item && typeof item.issueId === 'string' ? toItem(item as OtpRecord) : item;
+  const entries = Object.entries(raw as Record<string, AttributeValue>);
+  return { Item: Object.fromEntries(entries.filter(([name]) => VERIFY_READS.includes(name))) };
+}
+
+/** The verify write refused, and the item as verify's read then sees it. */
+function refusedAs(item?: OtpRecord | Record<string, AttributeValue>): void {
+  ddb.on(UpdateItemCommand).rejects(conditionFailed());
+  ddb.on(GetItemCommand).resolves(readBack(item));
+}
+
+/** The counters a counted wrong code answers (`UPDATED_NEW`). */
+const counters = (wrongAttempts: number, totalWrongAttempts = wrongAttempts) => ({
+  Attributes: {
+    wrongAttempts: { N: String(wrongAttempts) },
+    totalWrongAttempts: { N: String(totalWrongAttempts) },
+  },
+});
 
 /** The item an Out For Delivery leaves for a parcel without a code (low value, or not issued yet). */
 const placeholderFor = (driverId: string): Record<string, AttributeValue> => ({
@@ -281,11 +304,7 @@ describe('verify-otp handler: malformed requests', () => {
 describe('verify-otp handler: verification', () => {
   it('answers 200 VERIFIED after one conditional write, storing the instant the handover event carries, and calls nothing else', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({
-      Attributes: toItem(
-        stored({ status: 'VERIFIED', verifiedAt: NOW.getTime() / 1000, verifiedBy: DRIVER }),
-      ),
-    });
+    ddb.on(UpdateItemCommand).resolves({});
 
     // Act
     const response = await invoke(verifyEvent(codeBody(CODE)));
@@ -321,7 +340,7 @@ describe('verify-otp handler: verification', () => {
 
   it('hashes with one KMS GenerateMac on the configured key, reading no secret', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(stored({ status: 'VERIFIED' })) });
+    ddb.on(UpdateItemCommand).resolves({});
 
     // Act
     await invoke(verifyEvent(codeBody(CODE)));
@@ -354,10 +373,8 @@ describe('verify-otp handler: verification', () => {
 
   it('answers 422 with attemptsRemaining after a wrong code, counting it with a second conditional write', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
-      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 2, totalWrongAttempts: 2 })) });
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(2));
+    ddb.on(GetItemCommand).resolves(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(WRONG)));
@@ -369,17 +386,21 @@ describe('verify-otp handler: verification', () => {
     expect(updates).toHaveLength(2);
     expect(updates[0]?.args[0].input.ExpressionAttributeValues?.[':hash']).toEqual({ S: WRONG_HASH });
     expect(updates[1]?.args[0].input).toMatchObject({
-      ExpressionAttributeValues: { ':issuedHash': { S: CODE_HASH } },
+      ReturnValues: 'UPDATED_NEW',
+      ExpressionAttributeValues: { ':hash': { S: WRONG_HASH } },
     });
+    // Verify never asks for an item back, and reads only what tells why it was refused: no hash.
+    for (const update of updates)
+      expect(update.args[0].input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
+    const read = ddb.commandCalls(GetItemCommand)[0]?.args[0].input;
+    expect(Object.values(read?.ExpressionAttributeNames ?? {})).not.toContain('codeHash');
     expect(eventBridge.calls()).toHaveLength(0);
   });
 
   it('answers 423 with attemptsRemaining 0 for the wrong code that uses up the last try', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(stored({ wrongAttempts: 4 })))
-      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 5 })) });
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(5));
+    ddb.on(GetItemCommand).resolves(readBack(stored({ wrongAttempts: 4 })));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(WRONG)));
@@ -389,9 +410,9 @@ describe('verify-otp handler: verification', () => {
     expect(response.body).toMatchObject({ code: 'LOCKED', attemptsRemaining: 0 });
   });
 
-  it('answers 423 for the right code once five wrong codes were counted, in one round trip', async () => {
+  it('answers 423 for the right code once five wrong codes were counted, with one write', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(stored({ wrongAttempts: 5 })));
+    refusedAs(stored({ wrongAttempts: 5 }));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(CODE)));
@@ -409,7 +430,7 @@ describe('verify-otp handler: verification', () => {
     ['410 REVOKED for a revoked code', stored({ status: 'REVOKED' }), 410, 'REVOKED'],
   ])('answers %s', async (_label, current, status, code) => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(current));
+    refusedAs(current);
 
     // Act
     const response = await invoke(verifyEvent(codeBody(CODE)));
@@ -423,7 +444,7 @@ describe('verify-otp handler: verification', () => {
 
   it('emits one VerifyOutcome metric per request, with the outcome as dimension', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(stored({ driverId: 'driver-2' })));
+    refusedAs(stored({ driverId: 'driver-2' }));
 
     // Act
     await invoke(verifyEvent(codeBody(CODE)));
@@ -440,17 +461,13 @@ describe('verify-otp handler: verification', () => {
 
   it('answers another driver the same 403 NOT_ASSIGNED for a parcel with a code, one without, and an unknown one', async () => {
     // Prepare
-    const images = [
-      conditionFailed(stored({ driverId: 'driver-2' })),
-      conditionFailedOn(placeholderFor('driver-2')),
-      conditionFailed(),
-    ];
+    const images = [stored({ driverId: 'driver-2' }), placeholderFor('driver-2'), undefined];
     const responses: Awaited<ReturnType<typeof invoke>>[] = [];
 
     // Act
     for (const image of images) {
       ddb.reset();
-      ddb.on(UpdateItemCommand).rejects(image);
+      refusedAs(image);
       responses.push(await invoke(verifyEvent(codeBody(CODE))));
       expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(1);
     }
@@ -466,7 +483,7 @@ describe('verify-otp handler: verification', () => {
 
   it('answers 404 NOT_FOUND to the driver a parcel without a code is bound to', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailedOn(placeholderFor(DRIVER)));
+    refusedAs(placeholderFor(DRIVER));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(CODE)));
@@ -512,11 +529,8 @@ describe('verify-otp handler: verification', () => {
 describe('verify-otp handler: secrets stay secret', () => {
   it('logs the outcome per request, but never the code, the hash or the recipient email', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(stored()))
-      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 1 })) })
-      .resolvesOnce({ Attributes: toItem(stored({ status: 'VERIFIED', verifiedBy: DRIVER })) });
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(1)).resolvesOnce({});
+    ddb.on(GetItemCommand).resolves(readBack(stored()));
 
     // Act
     await invoke(verifyEvent(codeBody(WRONG)));
@@ -554,12 +568,17 @@ describe('verify-otp handler: secrets stay secret', () => {
     // Prepare
     ddb
       .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(stored()))
-      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 1 })) })
-      .resolvesOnce({ Attributes: toItem(stored({ status: 'VERIFIED', verifiedBy: DRIVER })) })
-      .rejectsOnce(conditionFailed(stored({ status: 'VERIFIED' })))
+      .rejectsOnce(conditionFailed())
+      .resolvesOnce(counters(1))
+      .resolvesOnce({})
+      .rejectsOnce(conditionFailed())
       .rejectsOnce(conditionFailed())
       .rejectsOnce(new ProvisionedThroughputExceededException({ message: 'slow', $metadata: {} }));
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce(readBack(stored()))
+      .resolvesOnce(readBack(stored({ status: 'VERIFIED' })))
+      .resolvesOnce(readBack());
     const requests = [WRONG, CODE, CODE, CODE, CODE, '97531', '٤٨٢٩١٣', '４８２９１３'];
 
     // Act
@@ -599,7 +618,7 @@ describe('verify-otp handler: configured wrong-code caps', () => {
 
   it('checks the verify write against MAX_WRONG_ATTEMPTS_PER_CODE and MAX_WRONG_ATTEMPTS_PER_PARCEL', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({ Attributes: toItem(stored({ status: 'VERIFIED' })) });
+    ddb.on(UpdateItemCommand).resolves({});
 
     // Act
     const response = await verify(CODE);
@@ -615,10 +634,8 @@ describe('verify-otp handler: configured wrong-code caps', () => {
 
   it('counts the tries left of a code from MAX_WRONG_ATTEMPTS_PER_CODE', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .rejectsOnce(conditionFailed(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
-      .resolvesOnce({ Attributes: toItem(stored({ wrongAttempts: 2, totalWrongAttempts: 2 })) });
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(2));
+    ddb.on(GetItemCommand).resolves(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })));
 
     // Act
     const response = await verify(WRONG);
@@ -630,7 +647,7 @@ describe('verify-otp handler: configured wrong-code caps', () => {
 
   it('locks the code at MAX_WRONG_ATTEMPTS_PER_CODE wrong codes, even for the right code', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed(stored({ wrongAttempts: PER_CODE })));
+    refusedAs(stored({ wrongAttempts: PER_CODE }));
 
     // Act
     const response = await verify(CODE);
@@ -642,9 +659,7 @@ describe('verify-otp handler: configured wrong-code caps', () => {
 
   it('locks the parcel at MAX_WRONG_ATTEMPTS_PER_PARCEL wrong codes across all of its codes', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .rejects(conditionFailed(stored({ wrongAttempts: 0, totalWrongAttempts: PER_PARCEL })));
+    refusedAs(stored({ wrongAttempts: 0, totalWrongAttempts: PER_PARCEL }));
 
     // Act
     const response = await verify(CODE);
@@ -681,11 +696,7 @@ describe('verify-otp handler: drivers from an OIDC provider', () => {
 
   it('verifies as the driver its configured claim names, without a token_use', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).resolves({
-      Attributes: toItem(
-        stored({ status: 'VERIFIED', verifiedAt: NOW.getTime() / 1000, verifiedBy: 'E-4711' }),
-      ),
-    });
+    ddb.on(UpdateItemCommand).resolves({});
 
     // Act
     const response = await invoke(oidcEvent({ [CLAIM]: 'E-4711', sub: 'oidc-subject-1' }), oidc);

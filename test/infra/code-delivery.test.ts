@@ -73,17 +73,80 @@ describe('Code delivery infrastructure', () => {
       JSON.stringify(rule.Properties.EventPattern ?? {}).includes('"aws.ses"'),
     );
 
+    // Assess: bounces apart (their input carries the bounce type), every other status in one rule.
+    expect(rules).toHaveLength(2);
+    const detailTypes = rules.flatMap(
+      ([, rule]) => (rule.Properties.EventPattern as { 'detail-type': string[] })['detail-type'],
+    );
+    expect(detailTypes.sort()).toEqual([
+      'Email Bounced',
+      'Email Complaint Received',
+      'Email Delivered',
+      'Email Delivery Delayed',
+      'Email Rejected',
+    ]);
+    for (const [, rule] of rules) {
+      expect(rule.Properties.EventBusName).toBeUndefined();
+      expect(rule.Properties.EventPattern).toMatchObject({
+        source: ['aws.ses'],
+        detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: setId }] } } },
+      });
+      const [target] = (rule.Properties.Targets ?? []) as { Arn: unknown; DeadLetterConfig?: unknown }[];
+      expect(JSON.stringify(target?.Arn)).toContain(functionId('record-delivery'));
+      expect(target?.DeadLetterConfig).toBeDefined();
+    }
+  });
+
+  it('gives record-delivery only the detail-type, event type, message id, parcel tag and bounce type of an SES event, never the recipient’s address', () => {
+    // Prepare
+    const targets = ofType('AWS::Events::Rule')
+      .filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern ?? {}).includes('"aws.ses"'))
+      .flatMap(
+        ([, rule]) =>
+          rule.Properties.Targets as { InputTransformer?: { InputPathsMap: Record<string, string> } }[],
+      );
+
+    // Act
+    const paths = targets.map((target) => Object.values(target.InputTransformer?.InputPathsMap ?? {}).sort());
+
     // Assess
-    expect(rules).toHaveLength(1);
-    const [, rule] = rules[0] ?? [];
-    expect(rule?.Properties.EventBusName).toBeUndefined();
-    expect(rule?.Properties.EventPattern).toMatchObject({
-      source: ['aws.ses'],
-      detail: { mail: { tags: { 'ses:configuration-set': [{ Ref: setId }] } } },
-    });
-    const [target] = (rule?.Properties.Targets ?? []) as { Arn: unknown; DeadLetterConfig?: unknown }[];
-    expect(JSON.stringify(target?.Arn)).toContain(functionId('record-delivery'));
-    expect(target?.DeadLetterConfig).toBeDefined();
+    expect(paths.sort()).toEqual([
+      [
+        '$.detail-type',
+        '$.detail.bounce.bounceType',
+        '$.detail.eventType',
+        '$.detail.mail.messageId',
+        '$.detail.mail.tags.parcel',
+      ],
+      ['$.detail-type', '$.detail.eventType', '$.detail.mail.messageId', '$.detail.mail.tags.parcel'],
+    ]);
+  });
+
+  it('keeps what record-delivery could not take in a queue of its own for 4 days, not in the shared one for 14', () => {
+    // Prepare
+    const recordDelivery = functionId('record-delivery');
+    const invokeConfig = ofType('AWS::Lambda::EventInvokeConfig').find(([, config]) =>
+      JSON.stringify(config.Properties.FunctionName).includes(recordDelivery),
+    )?.[1];
+    const onFailure = (
+      invokeConfig?.Properties.DestinationConfig as
+        | { OnFailure: { Destination: { 'Fn::GetAtt': [string] } } }
+        | undefined
+    )?.OnFailure.Destination['Fn::GetAtt'][0] as string;
+    const sesTargets = ofType('AWS::Events::Rule')
+      .filter(([, rule]) => JSON.stringify(rule.Properties.EventPattern ?? {}).includes('"aws.ses"'))
+      .flatMap(
+        ([, rule]) => rule.Properties.Targets as { DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string] } } }[],
+      );
+
+    // Act
+    const queue = resources[onFailure]?.Properties;
+    const shared = ofType('AWS::SQS::Queue').filter(([id]) => id.startsWith('EventsDeadLetters'));
+
+    // Assess
+    expect(queue?.MessageRetentionPeriod).toBe(4 * 86_400);
+    for (const target of sesTargets) expect(target.DeadLetterConfig.Arn['Fn::GetAtt'][0]).toBe(onFailure);
+    expect(shared.map(([id]) => id)).not.toContain(onFailure);
   });
 
   it('lets only record-delivery, resend and the send step text, through the configuration set and origination identity only', () => {
@@ -124,27 +187,32 @@ describe('Code delivery infrastructure', () => {
     expect(actions.filter((action) => /^(sms-voice|ses|events):/.test(action))).toEqual([]);
   });
 
-  it('alarms, through the alarm topic, on Delivery Otp Undeliverable', () => {
+  it('alarms, through the alarm topic, on Delivery Otp Undeliverable as the publishing functions count it (EMF), not on a rule’s MatchedEvents', () => {
     // Prepare
+    const [[topicId] = []] = ofType('AWS::SNS::Topic');
+
+    // Act
+    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) =>
+      String(candidate.Properties.AlarmDescription).includes('reached the recipient on no channel'),
+    )?.[1].Properties;
     const signal = ofType('AWS::Events::Rule').find(([, rule]) =>
       JSON.stringify(rule.Properties.EventPattern ?? {}).includes('Delivery Otp Undeliverable'),
     );
 
-    // Act
-    const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) =>
-      JSON.stringify(candidate.Properties.Dimensions ?? []).includes(signal?.[0] ?? '-'),
-    );
-
     // Assess
-    expect(signal?.[1].Properties.Targets).toBeUndefined();
-    expect(alarm?.[1].Properties).toMatchObject({
-      MetricName: 'MatchedEvents',
-      Namespace: 'AWS/Events',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-    });
-    const [[topicId] = []] = ofType('AWS::SNS::Topic');
-    expect(alarm?.[1].Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(signal).toBeUndefined();
+    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    const metrics = (
+      (alarm?.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> } }[]
+    ).flatMap((query) => (query.MetricStat ? [query.MetricStat.Metric] : []));
+    expect(metrics).toEqual(
+      ['record-delivery', 'sweep-delayed'].map((service) => ({
+        Namespace: 'SecureDelivery',
+        MetricName: 'CodeUndeliverable',
+        Dimensions: [{ Name: 'service', Value: service }],
+      })),
+    );
+    expect(alarm?.AlarmActions).toEqual([{ Ref: topicId }]);
   });
 });
 

@@ -646,6 +646,7 @@ describe('the repository app (SecureDeliveryStack over SecureDelivery)', () => {
         'AWS::KMS::Key SecretsCodeHashKeyED31E220',
         'AWS::Logs::LogGroup VerifyApiAccessLogs6AE04F5B',
         'AWS::Logs::LogGroup VerifyApiVerifyLogsB2A16FBA',
+        'AWS::SQS::Queue CodeDeliverySesEventsDeadLettersEFA2DAFC',
         'AWS::SQS::Queue EventsDeadLetters8A90034E',
         'AWS::SQS::Queue HandoverEventsDeadLetters2128B21C',
         'AWS::SecretsManager::Secret SecretsEncryptionKeyBE59B073',

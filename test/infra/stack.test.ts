@@ -196,16 +196,20 @@ describe('SecureDeliveryStack', () => {
     for (const action of actionsOf(statements)) expect(action).not.toMatch(/(^\*$|:\*$)/);
   });
 
-  it('lets verify update the table and MAC with the hash key, but never read the encryption key or send email', () => {
+  it('lets verify update and read the table (each only on its attributes) and MAC through the key policy, but never read the encryption key or send email', () => {
     const verify = statementsFor(functionByHandler('verify-otp'));
-    const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey);
     const encryptionSecret = logicalIdOf('AWS::SecretsManager::Secret', (r) =>
       String(r.Properties.Description).includes('AES'),
     );
 
-    const dynamoActions = actionsOf(verify).filter((action) => action.startsWith('dynamodb:'));
-    expect(dynamoActions).toEqual(['dynamodb:UpdateItem']);
-    expect(JSON.stringify(verify)).toContain(hashKey as string);
+    const dynamo = verify.filter((statement) =>
+      actionsOf([statement]).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(actionsOf(dynamo)).toEqual(['dynamodb:UpdateItem', 'dynamodb:GetItem']);
+    for (const statement of dynamo)
+      expect(JSON.stringify(statement), 'conditioned on dynamodb:Attributes').toContain(
+        'dynamodb:Attributes',
+      );
     expect(JSON.stringify(verify)).not.toContain(encryptionSecret as string);
     expect(actionsOf(verify)).not.toContain('ses:SendEmail');
     // Parcel Handover Verified comes from the table's stream: verify cannot put anything on the bus.
@@ -240,11 +244,25 @@ describe('SecureDeliveryStack', () => {
       Source: 'secure-delivery',
       DetailType: 'Parcel Handover Verified',
     });
+    // Only verify's transition of a record issuing wrote, before the receipt was claimed (security.md).
     expect(pipe.SourceParameters.FilterCriteria.Filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
       {
+        eventName: ['MODIFY'],
         dynamodb: {
-          NewImage: { status: { S: ['VERIFIED'] } },
-          OldImage: { status: { S: [{ 'anything-but': ['VERIFIED'] }] } },
+          OldImage: {
+            status: { S: ['ISSUED'] },
+            verifiedAt: { N: [{ exists: false }] },
+            receiptStatus: { S: [{ exists: false }] },
+          },
+          NewImage: {
+            status: { S: ['VERIFIED'] },
+            verifiedAt: { N: [{ exists: true }] },
+            verifiedAtIso: { S: [{ exists: true }] },
+            verifiedBy: { S: [{ exists: true }] },
+            codeHash: { S: [{ exists: true }] },
+            orderId: { S: [{ exists: true }] },
+            receiptStatus: { S: [{ exists: false }] },
+          },
         },
       },
     ]);
@@ -261,7 +279,7 @@ describe('SecureDeliveryStack', () => {
     const dlqAlarm = Object.values(resources).find(
       (resource) =>
         resource.Type === 'AWS::CloudWatch::Alarm' &&
-        JSON.stringify(resource.Properties.Dimensions).includes(dlqId['Fn::GetAtt'][0]),
+        JSON.stringify(resource.Properties.Dimensions ?? []).includes(dlqId['Fn::GetAtt'][0]),
     );
     expect(dlqAlarm?.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
     const sslPolicy = Object.values(resources).find(
@@ -440,32 +458,40 @@ describe('SecureDeliveryStack', () => {
     for (const environment of environments) expect(environment).not.toContain('OTP_HASH_SECRET');
   });
 
-  it('grants kms:GenerateMac on the hash key to exactly the functions that hash, and no other KMS action to any role', () => {
+  it('lets exactly the functions that hash use the hash key, for kms:GenerateMac only, through its key policy', () => {
     const hashKey = logicalIdOf('AWS::KMS::Key', isHmacKey) as string;
     const hashers = ['issue-otp', 'apply-lifecycle', 'verify-otp'];
-    const kmsStatementsOf = (statements: Statement[]) =>
-      statements.filter(
-        (statement) =>
-          actionsOf([statement]).some((action) => action.toLowerCase().startsWith('kms:')) ||
-          JSON.stringify(statement.Resource).includes(hashKey),
-      );
+    const roleOf = (handler: string) =>
+      (resourceById(functionByHandler(handler)).Properties.Role as { 'Fn::GetAtt': [string, string] })[
+        'Fn::GetAtt'
+      ][0];
+    const keyStatements = (
+      resourceById(hashKey).Properties.KeyPolicy as {
+        Statement: (Statement & { Principal: { AWS: unknown } })[];
+      }
+    ).Statement;
     const allStatements = Object.values(resources)
       .filter((resource) => resource.Type === 'AWS::IAM::Policy')
       .flatMap((policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
-    for (const handler of hashers) {
-      const statements = kmsStatementsOf(statementsFor(functionByHandler(handler)));
-      expect(statements, handler).toEqual([
-        { Action: 'kms:GenerateMac', Effect: 'Allow', Resource: { 'Fn::GetAtt': [hashKey, 'Arn'] } },
-      ]);
+    const users = keyStatements.filter((statement) =>
+      JSON.stringify(statement.Principal).includes('Fn::GetAtt'),
+    );
+    expect(users.map((statement) => statement.Action)).toEqual(hashers.map(() => 'kms:GenerateMac'));
+    expect(users.map((statement) => JSON.stringify(statement.Principal.AWS)).sort()).toEqual(
+      hashers.map((handler) => JSON.stringify({ 'Fn::GetAtt': [roleOf(handler), 'Arn'] })).sort(),
+    );
+    for (const handler of hashers)
       expect(resourceById(functionByHandler(handler)).Properties.Environment).toMatchObject({
         Variables: { OTP_HASH_KEY_ARN: { 'Fn::GetAtt': [hashKey, 'Arn'] } },
       });
-    }
-    expect(kmsStatementsOf(allStatements)).toHaveLength(hashers.length);
-    // The key policy names no role: access is through the roles' own GenerateMac grants only.
-    const keyPolicy = JSON.stringify(resourceById(hashKey).Properties.KeyPolicy);
-    expect(keyPolicy).not.toContain('Role');
+    // The account administers the key (no kms:*, no use, no grants); no IAM policy names it.
+    const account = keyStatements.filter((statement) =>
+      JSON.stringify(statement.Principal).includes(':root'),
+    );
+    expect(actionsOf(account)).not.toContain('kms:*');
+    expect(actionsOf(account).filter((action) => /Mac|Grant|Crypt|Sign|DataKey/.test(action))).toEqual([]);
+    expect(JSON.stringify(allStatements)).not.toContain(hashKey);
   });
 
   it('alarms on failed executions, email failures, lockouts, verify 5xx, per-driver brute force and dead letters', () => {
@@ -495,6 +521,74 @@ describe('SecureDeliveryStack', () => {
     ).LogGroup;
     expect(parts).toContainEqual(verifyLogGroup);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('pages on more code hashes a minute than the product asks for, counted by the account (AWS/Usage), whoever calls', () => {
+    // Prepare
+    const alarmOn = (resourcesOf: Record<string, Resource>) =>
+      Object.values(resourcesOf).find(
+        (resource) =>
+          resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties.Namespace === 'AWS/Usage',
+      )?.Properties;
+    const tuned = Template.fromStack(
+      new SecureDeliveryStack(
+        newApp({ 'secureDelivery:peakParcelsPerMinute': 100, 'secureDelivery:maxWrongAttemptsPerParcel': 5 }),
+        'Tuned',
+        { env: ENV },
+      ),
+    ).toJSON().Resources as Record<string, Resource>;
+
+    // Act
+    const standard = alarmOn(resources);
+    const custom = alarmOn(tuned);
+
+    // Assess: 420 parcels a minute x (10 wrong codes + issue, reissue, right code) = 5,460 MACs.
+    expect(standard).toMatchObject({
+      MetricName: 'CallCount',
+      Dimensions: expect.arrayContaining([
+        { Name: 'Service', Value: 'KMS' },
+        { Name: 'Type', Value: 'API' },
+        { Name: 'Resource', Value: 'GenerateMac' },
+        { Name: 'Class', Value: 'None' },
+      ]),
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 5460,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect((standard?.AlarmActions as unknown[] | undefined)?.length).toBe(1);
+    expect(custom?.Threshold).toBe(800);
+  });
+
+  it('counts email failures and lockouts from the workflows’ own logs, not from a rule’s best-effort MatchedEvents', () => {
+    // Prepare
+    const filters = Object.values(resources).filter(
+      (resource) => resource.Type === 'AWS::Logs::MetricFilter',
+    );
+    const alarmMetrics = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm')
+      .flatMap((alarm) => JSON.stringify(alarm.Properties));
+
+    // Act
+    const counted = filters.map((filter) => ({
+      metric: (filter.Properties.MetricTransformations as { MetricName: string }[])[0]?.MetricName,
+      pattern: String(filter.Properties.FilterPattern),
+    }));
+
+    // Assess: one filter per workflow that emits Email Failed (issuing, lifecycle), one for Locked.
+    expect(counted.filter(({ metric }) => metric === 'CodeEmailFailed')).toHaveLength(2);
+    expect(counted.filter(({ metric }) => metric === 'ParcelLocked')).toEqual([
+      {
+        metric: 'ParcelLocked',
+        pattern: '{ ($.type = "TaskStateEntered") && ($.details.name = "Emit locked") }',
+      },
+    ]);
+    expect(counted.find(({ metric }) => metric === 'CodeEmailFailed')?.pattern).toContain(
+      'Emit email failed',
+    );
+    expect(alarmMetrics.some((alarm) => alarm.includes('MatchedEvents'))).toBe(false);
+    expect(alarmMetrics.some((alarm) => alarm.includes('CodeEmailFailed'))).toBe(true);
+    expect(alarmMetrics.some((alarm) => alarm.includes('ParcelLocked'))).toBe(true);
   });
 
   it('lets each workflow put only its own events on the bus, never a carrier event', () => {

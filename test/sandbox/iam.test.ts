@@ -118,6 +118,61 @@ describe('sandbox IAM', () => {
     expect(batch?.context?.['dynamodb:LeadingKeys']).toEqual(['P-1', 'P-2']);
   });
 
+  it('reads dynamodb:Attributes as the top-level attributes every expression, key and projection names', () => {
+    // Prepare
+    const { resolver } = setUp([]);
+
+    // Act
+    const [update] = dynamodbAuthorization(
+      'DynamoDB_20120810.UpdateItem',
+      {
+        TableName: 'Table',
+        Key: { parcelId: { S: 'P-1' } },
+        UpdateExpression: 'SET #status = :v, verifiedAt = :now, nested.inner = :x ADD wrongAttempts :one',
+        ConditionExpression:
+          'codeHash = :hash AND attribute_not_exists(#closed) AND size(#list[0].deep) > :n AND #status IN (:a, :b)',
+        ExpressionAttributeNames: { '#status': 'status', '#closed': 'closedAt', '#list': 'history' },
+        ExpressionAttributeValues: { ':v': { S: 'VERIFIED' } },
+      },
+      resolver,
+    );
+    const [get] = dynamodbAuthorization(
+      'DynamoDB_20120810.GetItem',
+      {
+        TableName: 'Table',
+        Key: { parcelId: { S: 'P-1' } },
+        ProjectionExpression: 'email, #n',
+        ExpressionAttributeNames: { '#n': 'name' },
+      },
+      resolver,
+    );
+    const [whole] = dynamodbAuthorization(
+      'DynamoDB_20120810.GetItem',
+      { TableName: 'Table', Key: { parcelId: { S: 'P-1' } } },
+      resolver,
+    );
+
+    // Assess
+    expect([...(update?.context?.['dynamodb:Attributes'] ?? [])].sort()).toEqual(
+      [
+        'closedAt',
+        'codeHash',
+        'history',
+        'nested',
+        'parcelId',
+        'status',
+        'verifiedAt',
+        'wrongAttempts',
+      ].sort(),
+    );
+    expect(update?.context?.['dynamodb:ReturnValues']).toBe('NONE');
+    expect(get?.context).toMatchObject({
+      'dynamodb:Attributes': ['parcelId', 'email', 'name'],
+      'dynamodb:Select': 'SPECIFIC_ATTRIBUTES',
+    });
+    expect(whole?.context).toMatchObject({ 'dynamodb:Select': 'ALL_ATTRIBUTES' });
+  });
+
   it('treats events:source as multi-valued: a plain StringEquals never matches, ForAllValues does, per entry', async () => {
     // Prepare
     const plain = setUp([

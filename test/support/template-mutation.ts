@@ -26,6 +26,7 @@ export interface Grant {
 }
 
 type Statement = { Effect?: string; Action?: string | string[] };
+type KeyStatement = Statement & { Principal?: { AWS?: unknown } };
 
 const asList = (value: unknown): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
@@ -66,7 +67,7 @@ function rolesInUse(template: Template): Set<string> {
 
 /**
  * Every Allow statement in the policies (`AWS::IAM::Policy`, inline `Policies`) of a role the sandbox
- * runs something as, and every Lambda permission.
+ * runs something as, every key policy statement naming such a role, and every Lambda permission.
  */
 export function grantsOf(template: Template): Grant[] {
   const grants: Grant[] = [];
@@ -108,6 +109,24 @@ export function grantsOf(template: Template): Grant[] {
         });
       }
     }
+    // A key policy statement naming a role (the code hash key's users): a grant only the key policy gives.
+    if (resource.Type === 'AWS::KMS::Key') {
+      const statements =
+        (resource.Properties?.KeyPolicy as { Statement: KeyStatement[] } | undefined)?.Statement ?? [];
+      statements.forEach((statement, index) => {
+        if (statement.Effect !== 'Allow') return;
+        for (const roleId of [statement.Principal?.AWS ?? []].flat().map(refId)) {
+          if (!roleId || !inUse.has(roleId)) continue;
+          grants.push({
+            resourceId: id,
+            index,
+            roleId,
+            actions: asList(statement.Action),
+            label: `${roleId} key policy ${asList(statement.Action).join(',')}`,
+          });
+        }
+      });
+    }
     if (resource.Type === 'AWS::Lambda::Permission') {
       const functionId = refId(resource.Properties?.FunctionName);
       grants.push({
@@ -135,6 +154,8 @@ export function withoutGrant(template: Template, grant: Grant): Template {
     const policies = properties.Policies as { PolicyDocument: { Statement: unknown[] } }[];
     const policy = policies[Math.floor(grant.index / 1000)];
     policy?.PolicyDocument.Statement.splice(grant.index % 1000, 1);
+  } else if (resource.Type === 'AWS::KMS::Key') {
+    (properties.KeyPolicy as { Statement: unknown[] }).Statement.splice(grant.index, 1);
   } else {
     (properties.PolicyDocument as { Statement: unknown[] }).Statement.splice(grant.index, 1);
   }

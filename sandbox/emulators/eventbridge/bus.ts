@@ -5,7 +5,7 @@ import type { TemplateResolver } from '../template.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { checkEntry, checkPutEventsRequest } from './put-events.ts';
 import { describeEventBus, describeRule, listRules } from './rule-catalogue.ts';
-import { type BusRule, type RuleTarget, rulesOf, type ScheduledRule } from './rules.ts';
+import { type BusRule, type RuleTarget, rulesOf, type ScheduledRule, transformInput } from './rules.ts';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {
@@ -305,9 +305,11 @@ export class LocalEventBus {
       for (const target of rule.targets) {
         const input = target.input
           ? JSON.parse(target.input)
-          : target.inputPath === '$.detail'
-            ? delivered.detail
-            : delivered;
+          : target.inputTransformer
+            ? transformInput(target.inputTransformer, delivered, rule)
+            : target.inputPath === '$.detail'
+              ? delivered.detail
+              : delivered;
         const delivery = this.deliver(rule.name, target, input, event);
         this.inFlight.add(delivery);
         void delivery.finally(() => this.inFlight.delete(delivery));

@@ -1,3 +1,4 @@
+import { renderInputTemplate } from '../pipes.ts';
 import type { TemplateResolver } from '../template.ts';
 import { type CompiledPattern, parseEventPattern } from './event-pattern.ts';
 
@@ -6,6 +7,8 @@ export interface RuleTarget {
   readonly arn: string;
   readonly input?: string;
   readonly inputPath?: string;
+  /** `InputTransformer`: variables by JSON path, and the template they fill. */
+  readonly inputTransformer?: { readonly pathsMap: Record<string, string>; readonly template: string };
   readonly dlqArn?: string;
   readonly roleArn?: string;
   readonly maxAttempts: number;
@@ -60,6 +63,7 @@ export function rulesOf(
         Arn: string;
         Input?: string;
         InputPath?: string;
+        InputTransformer?: { InputPathsMap?: Record<string, string>; InputTemplate: string };
         DeadLetterConfig?: { Arn: string };
         RoleArn?: string;
         RetryPolicy?: { MaximumRetryAttempts?: number };
@@ -95,6 +99,14 @@ export function rulesOf(
         arn: target.Arn,
         ...(target.Input ? { input: target.Input } : {}),
         ...(target.InputPath ? { inputPath: target.InputPath } : {}),
+        ...(target.InputTransformer
+          ? {
+              inputTransformer: {
+                pathsMap: target.InputTransformer.InputPathsMap ?? {},
+                template: target.InputTransformer.InputTemplate,
+              },
+            }
+          : {}),
         ...(target.DeadLetterConfig ? { dlqArn: target.DeadLetterConfig.Arn } : {}),
         ...(target.RoleArn ? { roleArn: target.RoleArn } : {}),
         // The sandbox retries quickly and a few times; the deployed policy is in the template.
@@ -116,4 +128,28 @@ function ratePeriodMs(expression: string): number | undefined {
       ? 3_600_000
       : 86_400_000;
   return Number(match[1]) * unit;
+}
+
+/**
+ * The input an `InputTransformer` makes of `event`: each `<variable>` of the template replaced by the
+ * value its JSON path names (a value outside quotes as JSON, inside quotes as string content), and the
+ * reserved `<aws.events.rule-name>`, `<aws.events.rule-arn>`.
+ */
+export function transformInput(
+  transformer: NonNullable<RuleTarget['inputTransformer']>,
+  event: unknown,
+  rule: Pick<BusRule, 'name' | 'arn'>,
+): unknown {
+  const template = transformer.template.replace(/<([^<>$]+)>/g, (placeholder, name: string) => {
+    const path = transformer.pathsMap[name];
+    return path ? `<${path}>` : placeholder;
+  });
+  const reserved = { 'aws.events.rule-name': rule.name, 'aws.events.rule-arn': rule.arn };
+  const rendered = renderInputTemplate(template, event, reserved);
+  try {
+    return JSON.parse(rendered);
+  } catch {
+    // A template that is no JSON (text) reaches the target as a string.
+    return rendered;
+  }
 }
