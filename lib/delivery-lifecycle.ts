@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
+import { answerRefusal } from './refusal-steps.ts';
 import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
 
 /** Props for {@link DeliveryLifecycle}. */
@@ -107,6 +108,7 @@ export class DeliveryLifecycle extends Construct {
           Condition.stringEquals('$.outcome', 'REVOKED'),
           emitEvent(this, 'Emit revoked', events, DetailType.OtpRevoked, parcel).next(done),
         )
+        .when(Condition.stringEquals('$.outcome', 'REFUSED'), answerRefusal(this, events))
         .otherwise(done),
     );
     this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], events);

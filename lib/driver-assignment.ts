@@ -20,7 +20,10 @@ export class DriverAssignment extends Construct {
     this.assignFunction = new SecureDeliveryFunction(this, 'AssignDriver', {
       handlerName: 'assign-driver',
       description: 'Secure Delivery: binds a parcel code to its driver',
-    }).bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem');
+    })
+      .bindTable('OTP_TABLE_NAME', props.table, 'dynamodb:UpdateItem')
+      // A refused Out For Delivery is answered on the bus, and that is all it may put there.
+      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.ParcelEventRefused]);
     props.events.routeToFunction('OutForDeliveryRule', DetailType.ParcelOutForDelivery, this.assignFunction);
   }
 }

@@ -7,10 +7,12 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
+import type { DetailPaths, ParcelEventRefusedDetail } from '../lambdas/domain/events/index.ts';
 import type { CodeDelivery } from './code-delivery.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
+import { answerRefusal } from './refusal-steps.ts';
 import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
 
 /** Props for {@link IssuingWorkflow}. */
@@ -103,11 +105,22 @@ export class IssuingWorkflow extends Construct {
       backoffRate: 2,
       maxAttempts: 4,
     });
-    // Returned or cancelled before the code existed: nothing to issue, and nothing failed.
-    issue.addCatch(new Succeed(this, 'Parcel closed'), {
-      errors: ['ParcelClosedError'],
-      resultPath: JsonPath.DISCARD,
-    });
+    // Returned or cancelled (before the code existed, or since): nothing to issue, and nothing failed, but
+    // the carrier is told its Parcel Shipped was refused.
+    const refused = answerRefusal(this, events);
+    const closedDetail = {
+      parcelId: JsonPath.stringAt('$.parcelId'),
+      refusedDetailType: DetailType.ParcelShipped,
+      reason: 'PARCEL_CLOSED',
+      eventId: JsonPath.stringAt('$.eventId'),
+    } satisfies DetailPaths<Omit<ParcelEventRefusedDetail, 'field'>>;
+    issue.addCatch(
+      new Pass(this, 'Parcel closed', {
+        parameters: { detail: closedDetail },
+        resultPath: '$.refusal',
+      }).next(refused),
+      { errors: ['ParcelClosedError'], resultPath: JsonPath.DISCARD },
+    );
     // Later steps need ids only: the recipient's details leave the state once the code is issued.
     const forgetRecipient = new Pass(this, 'Keep ids only', {
       parameters: { 'parcelId.$': '$.parcelId', 'otpRequired.$': '$.otpRequired', 'issue.$': '$.issue' },
@@ -116,30 +129,32 @@ export class IssuingWorkflow extends Construct {
 
     const done = new Succeed(this, 'Done');
     const definition = checkValue.next(
-      new Choice(this, 'Code required?')
-        .when(
-          Condition.booleanEquals('$.otpRequired', true),
-          issue
-            .next(forgetRecipient)
-            .next(send)
-            .next(
-              new Choice(this, 'Sent by this run?')
-                .when(
-                  Condition.booleanEquals('$.send.emailSent', true),
-                  emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
-                    parcelId: JsonPath.stringAt('$.parcelId'),
-                    validUntil: JsonPath.stringAt('$.issue.validUntil'),
-                  }).next(done),
-                )
-                .otherwise(done),
-            ),
-        )
-        .otherwise(
-          emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {
-            parcelId: JsonPath.stringAt('$.parcelId'),
-            reason: JsonPath.stringAt('$.reason'),
-          }).next(new Succeed(this, 'Not required')),
-        ),
+      new Choice(this, 'Refused?').when(Condition.isPresent('$.refusal'), refused).otherwise(
+        new Choice(this, 'Code required?')
+          .when(
+            Condition.booleanEquals('$.otpRequired', true),
+            issue
+              .next(forgetRecipient)
+              .next(send)
+              .next(
+                new Choice(this, 'Sent by this run?')
+                  .when(
+                    Condition.booleanEquals('$.send.emailSent', true),
+                    emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
+                      parcelId: JsonPath.stringAt('$.parcelId'),
+                      validUntil: JsonPath.stringAt('$.issue.validUntil'),
+                    }).next(done),
+                  )
+                  .otherwise(done),
+              ),
+          )
+          .otherwise(
+            emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {
+              parcelId: JsonPath.stringAt('$.parcelId'),
+              reason: JsonPath.stringAt('$.reason'),
+            }).next(new Succeed(this, 'Not required')),
+          ),
+      ),
     );
 
     this.stateMachine = expressWorkflow(

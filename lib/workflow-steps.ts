@@ -49,13 +49,47 @@ export function emitEvent<Type extends EmittedDetailType>(
   detailType: Type,
   detail: DetailPaths<EventDetail<Type>>,
 ): EventBridgePutEvents {
+  return putEventsStep(scope, stateId, target, detailType, TaskInput.fromObject(detail));
+}
+
+/**
+ * A Task state that puts one of the product's events whose whole detail a step built (a function typed
+ * by the contract) at `detailPath`: for details with optional fields, which {@link emitEvent} cannot leave out.
+ */
+export function emitEventAt<Type extends EmittedDetailType>(
+  scope: Construct,
+  stateId: string,
+  target: EventTarget,
+  detailType: Type,
+  detailPath: string,
+): EventBridgePutEvents {
+  return putEventsStep(scope, stateId, target, detailType, TaskInput.fromJsonPathAt(detailPath));
+}
+
+/** Seconds the first retry of a PutEvents step waits; two more follow, doubling (about 7 s in all). */
+export const PUT_EVENTS_RETRY = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 3 } as const;
+
+function putEventsStep(
+  scope: Construct,
+  stateId: string,
+  target: EventTarget,
+  detailType: EmittedDetailType,
+  detail: TaskInput,
+): EventBridgePutEvents {
   emittedIn.set(scope, (emittedIn.get(scope) ?? new Set()).add(detailType));
-  return new EventBridgePutEvents(scope, stateId, {
-    entries: [
-      { eventBus: target.bus, source: target.source, detailType, detail: TaskInput.fromObject(detail) },
-    ],
+  const step = new EventBridgePutEvents(scope, stateId, {
+    entries: [{ eventBus: target.bus, source: target.source, detailType, detail }],
     resultPath: JsonPath.DISCARD,
   });
+  // Throttling, a 5xx, an entry EventBridge did not take (`EventBridge.FailedEntry`): any failure of the
+  // put but a timeout is retried, briefly, instead of failing the run after the work was done.
+  step.addRetry({
+    errors: ['States.TaskFailed'],
+    interval: Duration.seconds(PUT_EVENTS_RETRY.intervalSeconds),
+    backoffRate: PUT_EVENTS_RETRY.backoffRate,
+    maxAttempts: PUT_EVENTS_RETRY.maxAttempts,
+  });
+  return step;
 }
 
 /**

@@ -99,5 +99,6 @@ export function refused(item: Item | undefined): ConditionalResult {
     ok: false,
     current: recordOf(item),
     ...(placeholderDriverId === undefined ? {} : { placeholderDriverId }),
+    ...(item && !item.issueId && item.closedAt ? { placeholderClosed: true } : {}),
   };
 }

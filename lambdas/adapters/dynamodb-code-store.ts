@@ -1,5 +1,12 @@
 import { ParcelClosedError } from '../domain/errors.ts';
-import type { CodeStore, ConditionalResult, OtpRecord, VerifyAttempt } from '../domain/otp-record.ts';
+import {
+  type BindingOutcome,
+  type CodeStore,
+  type ConditionalResult,
+  type OtpRecord,
+  refusedBinding,
+  type VerifyAttempt,
+} from '../domain/otp-record.ts';
 import { type Item, n, s, toItem } from './dynamodb-code-item.ts';
 import { CodeTableAdapter } from './dynamodb-code-table.ts';
 
@@ -49,7 +56,7 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     driverId: string,
     eventSeconds: number,
     placeholderTtl: number,
-  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
+  ): Promise<BindingOutcome> {
     const result = await this.table.update(parcelId, {
       UpdateExpression: 'SET driverId = :driver, boundAt = :at, #ttl = if_not_exists(#ttl, :placeholderTtl)',
       // Events arrive late and out of order: one older than the last (re)binding or reissue changes nothing.
@@ -65,7 +72,7 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
         ':placeholderTtl': n(placeholderTtl),
       },
     });
-    if (!result.ok) return 'REFUSED';
+    if (!result.ok) return refusedBinding(result);
     return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
   }
 

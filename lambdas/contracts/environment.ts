@@ -235,7 +235,7 @@ export const HANDLER_VARIABLES = {
     'RECORD_RETENTION_DAYS',
     'MAX_DELIVERY_DAYS_AHEAD',
   ],
-  'assign-driver': ['OTP_TABLE_NAME'],
+  'assign-driver': ['OTP_TABLE_NAME', ...BINDING_GROUPS.eventBus],
   'check-value': ['OTP_THRESHOLDS', 'MAX_DELIVERY_DAYS_AHEAD'],
   'issue-otp': [
     'OTP_TABLE_NAME',

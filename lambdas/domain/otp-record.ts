@@ -121,7 +121,25 @@ export interface VerifyAttempt {
  */
 export type ConditionalResult =
   | { readonly ok: true; readonly record: OtpRecord }
-  | { readonly ok: false; readonly current: OtpRecord | undefined; readonly placeholderDriverId?: string };
+  | {
+      readonly ok: false;
+      readonly current: OtpRecord | undefined;
+      readonly placeholderDriverId?: string;
+      /** The item without a code is a closure's (returned or cancelled before the code existed). */
+      readonly placeholderClosed?: true;
+    };
+
+/** What binding a driver did: bound, waiting for the code, or why it was refused. */
+export type BindingOutcome = 'BOUND' | 'WAITING_FOR_CODE' | 'STALE' | 'CLOSED' | 'VERIFIED' | 'REVOKED';
+
+/** Why a binding was refused, from the item as it was: closed first, then handed over, revoked, or stale. */
+export function refusedBinding(result: Extract<ConditionalResult, { ok: false }>): BindingOutcome {
+  const current = result.current;
+  if (result.placeholderClosed || current?.closedAt !== undefined) return 'CLOSED';
+  if (current?.status === 'VERIFIED') return 'VERIFIED';
+  if (current?.status === 'REVOKED') return 'REVOKED';
+  return 'STALE';
+}
 
 /** Reads a parcel's code record; every code store port has it. */
 export interface CodeReader {
@@ -135,14 +153,15 @@ export interface CodeStore extends CodeReader {
   /**
    * Binds the current, still-issued code to a driver, unless a newer event (by `eventSeconds`) already
    * bound or unbound it. Before the code exists the binding waits in a placeholder that expires at
-   * `placeholderTtl`. REFUSED: verified, revoked, closed, or a stale event.
+   * `placeholderTtl`. Otherwise why not: the parcel was closed, handed over (VERIFIED), its code revoked,
+   * or the event is older than the last binding (STALE).
    */
   assignDriver(
     parcelId: string,
     driverId: string,
     eventSeconds: number,
     placeholderTtl: number,
-  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'>;
+  ): Promise<BindingOutcome>;
   /** Marks the code verified iff hash, status, expiry, attempts and driver all hold. */
   verify(attempt: VerifyAttempt): Promise<ConditionalResult>;
   /** Counts one wrong code iff the code is still open for this driver with tries left. */
@@ -280,8 +299,8 @@ export interface LifecycleStore extends CodeReader {
    */
   reissue(parcelId: string, reissue: ReissueOptions): Promise<ConditionalResult>;
   /**
-   * Revokes the code unless verified or a resend or SMS of it is in flight; `close` also bars any future
-   * code and applies whatever its time (a closure is final). With `order`, only if no lifecycle event at
+   * Revokes the code unless verified, closed (a closure may close again) or a resend or SMS of it is in
+   * flight; `close` also bars any future code and applies whatever its time (a closure is final). With `order`, only if no lifecycle event at
    * or after it was applied yet.
    */
   revoke(parcelId: string, revoke: RevokeOptions): Promise<ConditionalResult>;

@@ -439,15 +439,19 @@ describe('DynamoDbCodeStore.assignDriver', () => {
     expect(bound).toBe('BOUND');
   });
 
-  it('answers REFUSED when the code is closed or the event is stale', async () => {
+  it('answers why a binding was refused from the item as it was: closed, or a stale event', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejects(conditionFailed());
+    ddb
+      .on(UpdateItemCommand)
+      .rejectsOnce(conditionFailed(record({ status: 'REVOKED', closedAt: 1 })))
+      .rejectsOnce(conditionFailed(record({ boundAt: 1_790_000_001 })));
 
     // Act
-    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
+    const closed = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
+    const stale = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
 
     // Assess
-    expect(bound).toBe('REFUSED');
+    expect([closed, stale]).toEqual(['CLOSED', 'STALE']);
   });
 
   it('answers WAITING_FOR_CODE when the binding went into a placeholder', async () => {

@@ -2,6 +2,7 @@ import { DEFAULT_CLOSURE_TTL_SECONDS } from '../../lambdas/adapters/dynamodb-lif
 import { WAITING_BINDING_TTL_SECONDS } from '../../lambdas/domain/assignment.ts';
 import { ParcelClosedError } from '../../lambdas/domain/errors.ts';
 import {
+  type BindingOutcome,
   type CodeEmailClaims,
   type CodeStore,
   type ConditionalResult,
@@ -16,6 +17,7 @@ import {
   type ResendClaims,
   type ResendLeaseOptions,
   type RevokeOptions,
+  refusedBinding,
   type VerifyAttempt,
 } from '../../lambdas/domain/otp-record.ts';
 
@@ -156,7 +158,7 @@ export class FakeOtpStore implements FakedStorePorts {
     driverId: string,
     eventSeconds: number,
     placeholderTtl = eventSeconds + WAITING_BINDING_TTL_SECONDS,
-  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
+  ): Promise<BindingOutcome> {
     const result = await this.update(
       'assignDriver',
       parcelId,
@@ -165,7 +167,7 @@ export class FakeOtpStore implements FakedStorePorts {
         (item?.boundAt === undefined || item.boundAt <= eventSeconds),
       (item) => Object.assign(item, { driverId, boundAt: eventSeconds, ttl: item.ttl ?? placeholderTtl }),
     );
-    if (!result.ok) return 'REFUSED';
+    if (!result.ok) return refusedBinding(result);
     return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
   }
 
@@ -261,7 +263,10 @@ export class FakeOtpStore implements FakedStorePorts {
       (item) =>
         (close
           ? item?.issueId === undefined || (item.status !== undefined && item.status !== 'VERIFIED')
-          : item?.issueId !== undefined && item.status !== undefined && item.status !== 'VERIFIED') &&
+          : item?.issueId !== undefined &&
+            item.status !== undefined &&
+            item.status !== 'VERIFIED' &&
+            item.closedAt === undefined) &&
         noResendInFlight(item, nowSeconds) &&
         noSmsInFlight(item, nowSeconds) &&
         (order === undefined || newerThanLastLifecycle(item, order)),
@@ -402,6 +407,7 @@ function refused(item: Item | undefined): ConditionalResult {
     ok: false,
     current: recordOf(item),
     ...(placeholderDriverId === undefined ? {} : { placeholderDriverId }),
+    ...(item && item.issueId === undefined && item.closedAt !== undefined ? { placeholderClosed: true } : {}),
   };
 }
 

@@ -44,6 +44,7 @@ describe('check-value handler', () => {
       otpRequired: true,
       reason: 'AT_OR_ABOVE_THRESHOLD',
       parcel: detail(),
+      eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
     });
     expect(awsCalls()).toBe(0);
   });
@@ -74,39 +75,70 @@ describe('check-value handler', () => {
     expect(result).toMatchObject({ otpRequired: true, reason: 'NO_THRESHOLD_FOR_CURRENCY' });
   });
 
-  it("throws InvalidParcelEventError naming detail.declaredValue.amount for amount '12', and calls no AWS API", async () => {
+  it("refuses amount '12' with InvalidParcelEventError naming detail.declaredValue.amount, and calls no AWS API", async () => {
     // Act
-    const run = invoke(shipped(detail({ declaredValue: { amount: '12', currency: 'EUR' } })));
+    const result = await invoke(shipped(detail({ declaredValue: { amount: '12', currency: 'EUR' } })));
 
     // Assess
-    await expect(run).rejects.toMatchObject({
-      name: 'InvalidParcelEventError',
-      field: 'detail.declaredValue.amount',
-      message: expect.stringContaining('detail.declaredValue.amount'),
+    expect(result).toEqual({
+      outcome: 'REFUSED',
+      refusal: {
+        detail: {
+          parcelId: 'PCL-789',
+          refusedDetailType: 'Parcel Shipped',
+          reason: 'INVALID_FIELD',
+          field: 'detail.declaredValue.amount',
+          eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+        },
+        error: 'InvalidParcelEventError',
+        cause: expect.stringContaining('detail.declaredValue.amount'),
+      },
     });
     expect(awsCalls()).toBe(0);
   });
 
-  it('throws InvalidParcelEventError naming the envelope field when the event is not an EventBridge event', async () => {
+  it('refuses an event that is not an EventBridge event with InvalidParcelEventError naming the envelope field', async () => {
     // Prepare
     const { time: _time, ...withoutTime } = shipped(detail());
 
     // Act
-    const run = invoke(withoutTime as EventBridgeEvent<string, unknown>);
+    const result = await invoke(withoutTime as EventBridgeEvent<string, unknown>);
 
     // Assess
-    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+    expect(result).toMatchObject({
+      refusal: { detail: { reason: 'INVALID_FIELD', field: 'time' }, error: 'InvalidParcelEventError' },
+    });
   });
 
-  it('fails fast with DeliveryDateOutOfRangeError for a code-requiring parcel whose delivery day is over', async () => {
+  it('refuses a code-requiring parcel whose delivery day is over (DELIVERY_DATE_OVER, DeliveryDateOutOfRangeError)', async () => {
     // Act
-    const run = invoke(shipped(detail({ expectedDeliveryDate: '2026-11-30' })));
+    const result = await invoke(shipped(detail({ expectedDeliveryDate: '2026-11-30' })));
 
     // Assess
-    await expect(run).rejects.toMatchObject({
-      name: 'DeliveryDateOutOfRangeError',
-      field: 'detail.expectedDeliveryDate',
+    expect(result).toMatchObject({
+      outcome: 'REFUSED',
+      refusal: {
+        detail: { reason: 'DELIVERY_DATE_OVER', field: 'detail.expectedDeliveryDate' },
+        error: 'DeliveryDateOutOfRangeError',
+      },
     });
+  });
+
+  it('refuses a delivery day too far ahead (DELIVERY_DATE_TOO_FAR_AHEAD)', async () => {
+    // Act
+    const result = await invoke(shipped(detail({ expectedDeliveryDate: '2027-12-01' })));
+
+    // Assess
+    expect(result).toMatchObject({ refusal: { detail: { reason: 'DELIVERY_DATE_TOO_FAR_AHEAD' } } });
+  });
+
+  it('names no parcel id in a refusal when the event’s parcelId is not one (an address stays off the bus)', async () => {
+    // Act
+    const result = await invoke(shipped(detail({ parcelId: 'erika.mustermann@example.com' })));
+
+    // Assess
+    expect(result).toMatchObject({ refusal: { detail: { field: 'detail.parcelId' } } });
+    expect(JSON.stringify(result)).not.toContain('"parcelId"');
   });
 
   it('does not check the delivery date of a parcel that needs no code', async () => {
