@@ -63,7 +63,9 @@ export class IssuingWorkflow extends Construct {
       description: 'Secure Delivery: validates Parcel Shipped and applies the value policy',
     })
       .setEnvironment('OTP_THRESHOLDS', props.thresholds)
-      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', maxDaysAhead);
+      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', maxDaysAhead)
+      // Whether a parcel needing no code has one anyway: its issue id and nothing else.
+      .bindTableAttributes('OTP_TABLE_NAME', props.table, ['parcelId', 'issueId']);
     this.issueFunction = new SecureDeliveryFunction(this, 'IssueOtp', {
       handlerName: 'issue-otp',
       description: 'Secure Delivery: issues a parcel code once',
@@ -148,6 +150,7 @@ export class IssuingWorkflow extends Construct {
                   .otherwise(done),
               ),
           )
+          .when(Condition.booleanEquals('$.codeExists', true), new Succeed(this, 'Code already issued'))
           .otherwise(
             emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {
               parcelId: JsonPath.stringAt('$.parcelId'),

@@ -155,6 +155,31 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     return this;
   }
 
+  /**
+   * Names `table` in `variable` and grants `dynamodb:GetItem` of `attributes` only (the key among them): a
+   * request without a `ProjectionExpression` naming just those, or for any other attribute, is denied.
+   */
+  bindTableAttributes<V extends HandlerVariable<H> & BoundVariable<'table'>>(
+    variable: V,
+    table: ITable,
+    attributes: readonly string[],
+  ): this {
+    this.setVariable(variable, table.tableName);
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...attributes] },
+          StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    );
+    // As `table.grant` does: a table under a customer-managed key is read through that key.
+    table.encryptionKey?.grantDecrypt(this);
+    return this;
+  }
+
   /** Names `secret` in `variable` and grants reading its value. */
   bindSecret<V extends HandlerVariable<H> & BoundVariable<'secret'>>(variable: V, secret: ISecret): this {
     this.setVariable(variable, secret.secretArn);

@@ -73,6 +73,27 @@ export class CodeTable {
     }
   }
 
+  /**
+   * Whether the parcel has a code (an issued record, whatever its state): reads the id of its issue and
+   * nothing else (`ProjectionExpression`, which the reader's grant requires).
+   */
+  async hasCode(parcelId: string): Promise<boolean> {
+    try {
+      const result = await this.client.send(
+        new GetItemCommand({
+          TableName: this.options.tableName,
+          Key: { parcelId: s(parcelId) },
+          ProjectionExpression: '#issue',
+          ExpressionAttributeNames: { '#issue': 'issueId' },
+        }),
+        { abortSignal: this.options.abortSignal },
+      );
+      return result.Item?.issueId !== undefined;
+    } catch (error) {
+      return rethrow(error);
+    }
+  }
+
   /** A conditional UpdateItem returning the new item, or the old one when the condition failed. */
   async update(parcelId: string, input: ItemUpdate): Promise<ConditionalResult> {
     try {

@@ -236,7 +236,7 @@ export const HANDLER_VARIABLES = {
     'MAX_DELIVERY_DAYS_AHEAD',
   ],
   'assign-driver': ['OTP_TABLE_NAME', ...BINDING_GROUPS.eventBus],
-  'check-value': ['OTP_THRESHOLDS', 'MAX_DELIVERY_DAYS_AHEAD'],
+  'check-value': ['OTP_THRESHOLDS', 'MAX_DELIVERY_DAYS_AHEAD', 'OTP_TABLE_NAME'],
   'issue-otp': [
     'OTP_TABLE_NAME',
     'RECIPIENT_TABLE_NAME',

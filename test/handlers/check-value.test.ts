@@ -1,10 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eventBridgeEvent, parcelShippedDetail } from '../support/fixtures.ts';
 import { handlerTest } from './support.ts';
 
@@ -12,8 +12,9 @@ type Handler = typeof import('../../lambdas/check-value/handler.ts')['handler'];
 
 // 2026-12-01 11:00 in Berlin.
 const NOW = new Date('2026-12-01T10:00:00Z');
+const dynamodb = mockClient(DynamoDBClient);
 const clients = [
-  mockClient(DynamoDBClient),
+  dynamodb,
   mockClient(EventBridgeClient),
   mockClient(SecretsManagerClient),
   mockClient(SESClient),
@@ -26,6 +27,10 @@ const t = handlerTest<Handler>(
   },
   { mocks: clients, now: NOW },
 );
+
+beforeEach(() => {
+  dynamodb.on(GetItemCommand).resolves({});
+});
 
 const detail = (overrides: Record<string, unknown> = {}) => parcelShippedDetail(overrides);
 const shipped = (body: unknown) => eventBridgeEvent('Parcel Shipped', body);
@@ -45,6 +50,7 @@ describe('check-value handler', () => {
       reason: 'AT_OR_ABOVE_THRESHOLD',
       parcel: detail(),
       eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      codeExists: false,
     });
     expect(awsCalls()).toBe(0);
   });
@@ -57,6 +63,22 @@ describe('check-value handler', () => {
 
     // Assess
     expect(result).toMatchObject({ otpRequired: false, reason: 'DESTINATION_NOT_HOME' });
+  });
+
+  it('reads only the issue id of a parcel needing no code, and says when it has a code already', async () => {
+    // Prepare: the parcel was shipped before at a value that needed a code.
+    dynamodb.on(GetItemCommand).resolves({ Item: { parcelId: { S: 'PCL-789' }, issueId: { S: 'issue-1' } } });
+
+    // Act
+    const result = await invoke(shipped(detail({ declaredValue: { amount: 100, currency: 'EUR' } })));
+
+    // Assess
+    expect(result).toMatchObject({ otpRequired: false, reason: 'BELOW_THRESHOLD', codeExists: true });
+    expect(dynamodb.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({
+      Key: { parcelId: { S: 'PCL-789' } },
+      ProjectionExpression: '#issue',
+      ExpressionAttributeNames: { '#issue': 'issueId' },
+    });
   });
 
   it('does not require a code below the threshold', async () => {

@@ -248,6 +248,21 @@ describe('issuing workflow (synthesized definition, real handlers)', () => {
     expect(await item('WF-LATE-1')).toBeUndefined();
   });
 
+  it('emits nothing new for a second Parcel Shipped needing no code for a parcel that has one (no Not Required beside Issued)', async () => {
+    // Prepare
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-twice' });
+    await runShipped('WF-TWICE-1');
+    emitted.length = 0;
+
+    // Act: the carrier ships the same parcel again, now as a partner delivery.
+    const execution = await runShipped('WF-TWICE-1', { deliveryPartner: 'PARTNER' });
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(emitted).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
   it('ends as not required for a low-value parcel and says why', async () => {
     const execution = await runShipped('WF-LOW-1', { declaredValue: { amount: 100, currency: 'EUR' } });
 
