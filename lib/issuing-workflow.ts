@@ -3,7 +3,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
@@ -13,7 +12,7 @@ import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 import { answerRefusal } from './refusal-steps.ts';
-import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
+import { emitEvent, expressWorkflow, invokeStep, sendCodeEmailStep } from './workflow-steps.ts';
 
 /** Props for {@link IssuingWorkflow}. */
 export interface IssuingWorkflowProps {
@@ -91,11 +90,11 @@ export class IssuingWorkflow extends Construct {
       .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS');
 
     const events = { bus: props.events.bus, source: props.events.ownSource };
-    const checkValue = new LambdaInvoke(this, 'Check value', {
+    const checkValue = invokeStep(this, 'Check value', {
       lambdaFunction: this.checkValueFunction,
       payloadResponseOnly: true,
     });
-    const issue = new LambdaInvoke(this, 'Issue code', {
+    const issue = invokeStep(this, 'Issue code', {
       lambdaFunction: this.issueFunction,
       payloadResponseOnly: true,
       inputPath: '$.parcel',
