@@ -1,9 +1,11 @@
 // Apart from wiring.ts: only the functions that text or publish load these clients (verify's bundle stays lean).
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { CodeTable } from '../adapters/dynamodb-code-table.ts';
 import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
 import { DynamoDbDeliveryStatusStore } from '../adapters/dynamodb-delivery-status-store.ts';
 import type { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
+import { DynamoDbSmsQuota } from '../adapters/dynamodb-sms-quota.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
 import type { SesMailer } from '../adapters/ses-mailer.ts';
 import { SmsMessenger } from '../adapters/sms-messenger.ts';
@@ -15,10 +17,10 @@ import type {
 } from '../contracts/environment.ts';
 import type { SweepDeps } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
-import { type Clock, systemClock } from '../domain/otp-record.ts';
+import { type Clock, systemClock, type TextMessenger } from '../domain/otp-record.ts';
+import { DailyCappedMessenger } from '../domain/sms-cap.ts';
 import {
   createCodeTable,
-  createDeliveryClaims,
   createEncryptionKey,
   createMailer,
   createRecipientStore,
@@ -26,16 +28,27 @@ import {
 } from './wiring.ts';
 
 /**
- * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, or undefined when the
- * deployment offers no SMS channel (neither is set). Call at handler init.
+ * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, at most SMS_MAX_PRICE a
+ * message and SMS_DAILY_LIMIT_PER_NUMBER a day to one number (counted in the code table, keyed by an HMAC
+ * of the number); undefined when the deployment offers no SMS channel. Call at handler init.
  */
-function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger | undefined {
+function createMessenger(
+  env: VariablesEnvironment<GroupVariable<'sms'>>,
+  table: CodeTable,
+  encryptionKey: () => Promise<Uint8Array>,
+): TextMessenger | undefined {
   if (!smsOffered(env)) return undefined;
-  return new SmsMessenger(
+  const messenger = new SmsMessenger(
     new PinpointSMSVoiceV2Client({}),
     String(env.SMS_ORIGINATION_IDENTITY),
     String(env.SMS_CONFIGURATION_SET),
+    env.SMS_MAX_PRICE,
   );
+  return new DailyCappedMessenger(messenger, new DynamoDbSmsQuota(table), {
+    key: encryptionKey,
+    limit: env.SMS_DAILY_LIMIT_PER_NUMBER,
+    clock: systemClock,
+  });
 }
 
 /**
@@ -63,7 +76,7 @@ export interface CodeDelivery {
   readonly recipients: DynamoDbRecipientStore;
   readonly mailer: SesMailer;
   /** Absent when the deployment offers no SMS channel. */
-  readonly messenger?: SmsMessenger;
+  readonly messenger?: TextMessenger;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
 }
@@ -76,11 +89,12 @@ export function createCodeDelivery(
   env: VariablesEnvironment<CodeDeliveryVariable>,
   options: { readonly mailer?: SdkOptions } = {},
 ): () => Promise<CodeDelivery> {
-  const store = createDeliveryClaims(env);
+  const table = createCodeTable(env);
+  const store = new DynamoDbDeliveryClaims(table);
   const recipients = createRecipientStore(env);
   const mailer = createMailer(env, options.mailer);
-  const messenger = createMessenger(env);
   const encryptionKey = createEncryptionKey(env);
+  const messenger = createMessenger(env, table, encryptionKey);
   return async () => ({
     store,
     recipients,
@@ -103,9 +117,9 @@ export function createSmsFallback(env: SmsFallbackEnvironment): {
   const statuses = new DynamoDbDeliveryStatusStore(table);
   const store = new DynamoDbDeliveryClaims(table);
   const recipients = createRecipientStore(env);
-  const messenger = createMessenger(env);
-  const publisher = createPublisher(env);
   const encryptionKey = createEncryptionKey(env);
+  const messenger = createMessenger(env, table, encryptionKey);
+  const publisher = createPublisher(env);
   return {
     statuses,
     deps: async () => ({
