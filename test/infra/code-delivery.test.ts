@@ -36,6 +36,44 @@ function statementsOf(handlerName: string): Statement[] {
 }
 
 describe('Code delivery infrastructure', () => {
+  it('blocks code SMS to every country but the markets of the configured currencies, in the configuration set it creates', () => {
+    // Prepare
+    const [[protectId, protect] = ['', undefined]] = ofType('AWS::SMSVOICE::ProtectConfiguration');
+    const rules = (
+      protect?.Properties.CountryRuleSet as { SMS: { CountryCode: string; ProtectStatus: string }[] }
+    ).SMS;
+
+    // Act
+    const allowed = rules.filter((rule) => rule.ProtectStatus === 'ALLOW').map((rule) => rule.CountryCode);
+    const blocked = rules.filter((rule) => rule.ProtectStatus === 'BLOCK').map((rule) => rule.CountryCode);
+
+    // Assess: EUR, GBP, USD and CHF, the default thresholds' currencies.
+    expect(allowed).toEqual(expect.arrayContaining(['DE', 'AT', 'FR', 'GB', 'US', 'CH', 'LI']));
+    expect(allowed).toHaveLength(28);
+    expect(blocked).toEqual(expect.arrayContaining(['CU', 'KP', 'RU', 'NG', 'SO']));
+    expect(rules).toHaveLength(242);
+    const [[, configurationSet] = ['', undefined]] = ofType('AWS::SMSVOICE::ConfigurationSet');
+    expect(configurationSet?.Properties.ProtectConfigurationId).toEqual({
+      'Fn::GetAtt': [protectId, 'ProtectConfigurationId'],
+    });
+  });
+
+  it('gives every texting function the price cap and the per-number daily limit', () => {
+    // Prepare
+    const texting = ['record-delivery', 'resend-otp', 'send-otp-email', 'sweep-delayed'];
+
+    // Act
+    const variables = texting.map(
+      (handler) =>
+        (resources[functionId(handler)]?.Properties.Environment as { Variables: Record<string, string> })
+          .Variables,
+    );
+
+    // Assess
+    for (const set of variables)
+      expect(set).toMatchObject({ SMS_MAX_PRICE: '0.20', SMS_DAILY_LIMIT_PER_NUMBER: '5' });
+  });
+
   it('gives the SES configuration set an EventBridge destination on the default bus for the status events', () => {
     // Prepare, Act: the template (beforeAll)
     const [[, destination] = []] = ofType('AWS::SES::ConfigurationSetEventDestination');
