@@ -251,6 +251,7 @@ export class SecureDelivery extends Construct {
       recipientTable: this.recipientTable.table,
       events: this.events,
       mail: this.mail,
+      ...(this.codeDelivery.sms ? { sms: this.codeDelivery.sms } : {}),
     });
     this.operations = new Operations(this, 'Operations', {
       events: this.events,

@@ -52,6 +52,23 @@ function createMessenger(
 }
 
 /**
+ * The receipt's SMS sender (SMS_ORIGINATION_IDENTITY, SMS_CONFIGURATION_SET, at most SMS_MAX_PRICE), or
+ * undefined without an SMS channel. Not counted against a number's daily limit: one receipt per verified
+ * handover, which takes the recipient's own code. Call at handler init.
+ */
+export function createReceiptMessenger(
+  env: VariablesEnvironment<GroupVariable<'sms'>>,
+): TextMessenger | undefined {
+  if (!smsOffered(env)) return undefined;
+  return new SmsMessenger(
+    new PinpointSMSVoiceV2Client({}),
+    String(env.SMS_ORIGINATION_IDENTITY),
+    String(env.SMS_CONFIGURATION_SET),
+    env.SMS_MAX_PRICE,
+  );
+}
+
+/**
  * True when the deployment offers the SMS channel: both its variables are set. One without the other is
  * a broken deployment and fails the handler's init.
  */

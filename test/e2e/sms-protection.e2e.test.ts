@@ -63,7 +63,7 @@ describe('SMS toll fraud protection', () => {
   });
 
   it('sends no code SMS dearer than MaxPrice: the code is reported undeliverable once', async () => {
-    // Prepare: Austria's price over the 0.20 USD cap.
+    // Prepare: Austria's price over the 0.30 USD cap.
     e2e.sandbox.sms.setPrice('AT', 0.45);
 
     // Act
@@ -90,5 +90,36 @@ describe('SMS toll fraud protection', () => {
       { parcelId: 'SMS-PUMP-6', channel: 'SMS', reason: 'SMS_REJECTED' },
     ]);
     expect(e2e.logLines.join('\n')).not.toContain('15100000066');
+  });
+
+  it('texts the handover receipt (German) to a recipient whose code email bounced, once, and emails none', async () => {
+    // Prepare
+    const parcelId = 'SMS-RECEIPT-1';
+    const phone = '+4915100000077';
+    const { recipient } = await shipBouncing(parcelId, phone);
+    const code = /\b(\d{6})\b/.exec((await smsTo(phone))[0]?.messageBody ?? '')?.[1] as string;
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId,
+      driverId: 'D-1',
+      deliveryDate: new Date().toISOString().slice(0, 10),
+    });
+
+    // Act
+    const verified = await e2e.client.verify(parcelId, { code }, await e2e.client.driverToken('D-1'));
+    await e2e.sandbox.settled();
+
+    // Assess
+    expect(verified.status).toBe(200);
+    const texts = await smsTo(phone);
+    expect(texts).toHaveLength(2);
+    expect(texts[1]?.messageBody).toMatch(
+      /^Secure Delivery: Paket SMS-RECEIPT-1 \(Bestellung .*\) wurde am .* übergeben/,
+    );
+    expect(texts[1]?.messageBody.length).toBeLessThanOrEqual(2 * 153);
+    expect(texts[1]?.messageBody).toContain('Kundenservice');
+    expect(texts[1]?.messageBody).not.toContain(code);
+    expect((await e2e.client.emailsTo(recipient)).filter((email) => /übergeben/.test(email.subject))).toEqual(
+      [],
+    );
   });
 });

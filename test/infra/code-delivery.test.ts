@@ -71,7 +71,7 @@ describe('Code delivery infrastructure', () => {
 
     // Assess
     for (const set of variables)
-      expect(set).toMatchObject({ SMS_MAX_PRICE: '0.20', SMS_DAILY_LIMIT_PER_NUMBER: '5' });
+      expect(set).toMatchObject({ SMS_MAX_PRICE: '0.30', SMS_DAILY_LIMIT_PER_NUMBER: '5' });
   });
 
   it('gives the SES configuration set an EventBridge destination on the default bus for the status events', () => {
@@ -111,7 +111,7 @@ describe('Code delivery infrastructure', () => {
     expect(target?.DeadLetterConfig).toBeDefined();
   });
 
-  it('lets only record-delivery, resend and the send step text, through the configuration set and origination identity only', () => {
+  it('lets only record-delivery, resend, the send step and the receipt text, through the configuration set and origination identity only', () => {
     // Prepare
     const smsStatements = (handlerName: string) =>
       statementsOf(handlerName).filter((statement) =>
@@ -121,7 +121,7 @@ describe('Code delivery infrastructure', () => {
     const [[smsSetId] = []] = ofType('AWS::SMSVOICE::ConfigurationSet');
 
     // Act
-    const granted = ['record-delivery', 'resend-otp', 'send-otp-email'].map(smsStatements);
+    const granted = ['record-delivery', 'resend-otp', 'send-otp-email', 'send-receipt'].map(smsStatements);
 
     // Assess
     for (const statements of granted) {
@@ -134,7 +134,7 @@ describe('Code delivery infrastructure', () => {
       expect([statements[0]?.Resource].flat()).toHaveLength(2);
       expect(resourcesGranted).not.toContain('"*"');
     }
-    for (const other of ['verify-otp', 'track-otp', 'assign-driver', 'send-receipt'])
+    for (const other of ['verify-otp', 'track-otp', 'assign-driver'])
       expect(smsStatements(other), other).toEqual([]);
     const [[, smsSet] = []] = ofType('AWS::SMSVOICE::ConfigurationSet');
     expect(smsSet?.Type).toBe('AWS::SMSVOICE::ConfigurationSet');

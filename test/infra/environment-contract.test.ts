@@ -175,7 +175,7 @@ describe('the environment contract', () => {
     ]);
   });
 
-  it('holds with the SMS channel too, whose four functions then set both its variables', () => {
+  it('holds with the SMS channel too, whose five functions then set both its variables', () => {
     // Act
     const violations = contractViolations(withSms);
     const setting = functionsOf(withSms)
@@ -185,7 +185,13 @@ describe('the environment contract', () => {
 
     // Assess
     expect(violations).toEqual([]);
-    expect(setting).toEqual(['record-delivery', 'resend-otp', 'send-otp-email', 'sweep-delayed']);
+    expect(setting).toEqual([
+      'record-delivery',
+      'resend-otp',
+      'send-otp-email',
+      'send-receipt',
+      'sweep-delayed',
+    ]);
   });
 
   it('fails a function whose value its handler would refuse at init', () => {
