@@ -40,7 +40,9 @@ describe('Code delivery infrastructure', () => {
     // Prepare
     const [[protectId, protect] = ['', undefined]] = ofType('AWS::SMSVOICE::ProtectConfiguration');
     const rules = (
-      protect?.Properties.CountryRuleSet as { SMS: { CountryCode: string; ProtectStatus: string }[] }
+      (protect as Resource).Properties.CountryRuleSet as {
+        SMS: { CountryCode: string; ProtectStatus: string }[];
+      }
     ).SMS;
 
     // Act
@@ -65,8 +67,11 @@ describe('Code delivery infrastructure', () => {
     // Act
     const variables = texting.map(
       (handler) =>
-        (resources[functionId(handler)]?.Properties.Environment as { Variables: Record<string, string> })
-          .Variables,
+        (
+          (resources[functionId(handler)] as Resource).Properties.Environment as {
+            Variables: Record<string, string>;
+          }
+        ).Variables,
     );
 
     // Assess
