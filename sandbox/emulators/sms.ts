@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { AwsJsonError } from './aws-protocol.ts';
 import { escapeHtml } from './html.ts';
 import type { TemplateResolver } from './template.ts';
@@ -33,6 +33,18 @@ function validationError(field: string, constraint?: string): AwsJsonError {
     'ValidationException',
     `1 validation error detected: Value at '${field}' failed to satisfy constraint${constraint ? `: ${constraint}` : ''}`,
   );
+}
+
+/**
+ * The country a number is in, by its numbering plan; a number no plan knows (a fiction range such as
+ * +44 7700 900xxx) by its calling code's main country, as the route would go.
+ */
+function destinationCountry(destination: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(destination);
+  if (!parsed) return undefined;
+  // The metadata lists each calling code's countries main one first; its typings omit the method.
+  const plans = new Metadata() as unknown as { countryCallingCodes(): Record<string, string[]> };
+  return parsed.country ?? plans.countryCallingCodes()[parsed.countryCallingCode]?.[0];
 }
 
 /** What the sandbox charges per message part unless a test sets a country's price (not AWS's prices). */
@@ -77,7 +89,7 @@ export class LocalSms {
 
   /** Refuses as End User Messaging does: a country its protect configuration blocks, a price over MaxPrice. */
   private checkProtectionAndPrice(request: Record<string, unknown>, destination: string, body: string): void {
-    const country = parsePhoneNumberFromString(destination)?.country;
+    const country = destinationCountry(destination);
     const setName = String(request.ConfigurationSetName ?? '').replace(/^arn:[^/]+\//, '');
     const protectId =
       typeof request.ProtectConfigurationId === 'string'
