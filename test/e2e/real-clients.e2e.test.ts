@@ -268,7 +268,12 @@ describe('EventBridge as the AWS CLI calls it', () => {
   it('pages ListRules by NamePrefix and Limit, with each rule ARN and pattern', async () => {
     const all = await cli('events', 'AWSEvents.ListRules', { EventBusName: endpoints.eventBusName });
     const rules = all.json.Rules as { Name: string; Arn: string; EventPattern: string }[];
-    const prefix = 'Events';
+    // A prefix two or more rules share, to page through; one rule's full name, to filter by.
+    const prefix = sharedPrefix(rules.map((rule) => rule.Name));
+    const onlyOne = await cli('events', 'AWSEvents.ListRules', {
+      EventBusName: endpoints.eventBusName,
+      NamePrefix: rules[0]?.Name,
+    });
 
     const first = await cli('events', 'AWSEvents.ListRules', {
       EventBusName: endpoints.eventBusName,
@@ -291,7 +296,7 @@ describe('EventBridge as the AWS CLI calls it', () => {
       ),
     ).toBe(true);
     expect(JSON.parse(rules[0]?.EventPattern ?? '{}').source).toEqual([endpoints.eventSource]);
-    expect(rules.some((rule) => !rule.Name.startsWith(prefix))).toBe(true);
+    expect((onlyOne.json.Rules as { Name: string }[]).map((rule) => rule.Name)).toEqual([rules[0]?.Name]);
     expect(first.json.Rules).toHaveLength(1);
     expect((first.json.Rules as { Name: string }[])[0]?.Name.startsWith(prefix)).toBe(true);
     expect((second.json.Rules as { Name: string }[])[0]?.Name).not.toBe(
@@ -562,3 +567,14 @@ describe('SES as the AWS CLI calls it', () => {
     ]);
   });
 });
+
+/** The shortest name prefix that at least two of `names` have. */
+function sharedPrefix(names: readonly string[]): string {
+  for (let length = 1; length <= Math.max(...names.map((name) => name.length)); length++) {
+    const found = names
+      .map((name) => name.slice(0, length))
+      .find((prefix) => names.filter((name) => name.startsWith(prefix)).length >= 2);
+    if (found) return found;
+  }
+  throw new Error(`no prefix shared by two of ${names.join(', ')}`);
+}
