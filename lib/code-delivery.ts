@@ -12,7 +12,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { CfnConfigurationSet } from 'aws-cdk-lib/aws-smsvoice';
+import { CfnConfigurationSet, CfnProtectConfiguration } from 'aws-cdk-lib/aws-smsvoice';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
@@ -23,6 +23,7 @@ import { alarmedDeadLetterQueue } from './dead-letters.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
+import { SMS_REGIONS } from './sms-countries.ts';
 
 /** SES's detail-types the SES rules route ({@link SesDetailType}): bounces apart, they carry a bounce type. */
 const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType).filter(
@@ -67,6 +68,8 @@ export interface CodeDeliveryProps {
    *   `Delivery Otp Undeliverable`
    */
   readonly sms?: SmsChannelProps;
+  /** With `sms`: where code SMS may go, what one may cost, how many one number may get a day. */
+  readonly smsLimits?: SmsLimits;
   /**
    * How long a code email may stay DELAYED (SES keeps retrying) before the code also goes by SMS.
    * @default the contract's EMAIL_DELAYED_TIMEOUT_SECONDS default (30 minutes)
@@ -101,7 +104,7 @@ export class CodeDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: CodeDeliveryProps) {
     super(scope, id);
-    if (props.sms) this.sms = new SmsChannel(this, props.sms);
+    if (props.sms) this.sms = new SmsChannel(this, props.sms, props.smsLimits ?? DEFAULT_SMS_LIMITS);
 
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
       handlerName: 'record-delivery',
@@ -230,14 +233,34 @@ export interface SmsChannelProps {
   readonly configurationSetName?: string;
 }
 
+/** Where code SMS may go, what one may cost, how many one number may get a day (the settings' `sms*`). */
+export interface SmsLimits {
+  /** ISO 3166-1 alpha-2 codes; the protect configuration blocks every other region. */
+  readonly allowedCountries: readonly string[];
+  /** SendTextMessage's `MaxPrice`, in US dollars. */
+  readonly maxPriceUsd: string;
+  readonly dailyLimitPerNumber: number;
+}
+
+/** Limits for a CodeDelivery built without settings (tests): Germany only, the contract's defaults. */
+const DEFAULT_SMS_LIMITS: SmsLimits = {
+  allowedCountries: ['DE'],
+  maxPriceUsd: ENVIRONMENT.SMS_MAX_PRICE.default,
+  dailyLimitPerNumber: ENVIRONMENT.SMS_DAILY_LIMIT_PER_NUMBER.default,
+};
+
 /** The SMS channel: the configuration set and origination identity every code SMS goes through. */
 class SmsChannel {
   public readonly smsConfigurationSetName: string;
   public readonly smsOriginationIdentityArn: string;
+  public readonly smsMaxPriceUsd: string;
+  public readonly smsDailyLimitPerNumber: number;
+  /** Blocks code SMS to every country but the allowed ones (toll fraud, SMS pumping). */
+  public readonly protectConfiguration: CfnProtectConfiguration;
   private readonly configurationSetArn: string;
   private readonly created?: CfnConfigurationSet;
 
-  constructor(scope: Construct, props: SmsChannelProps) {
+  constructor(scope: Construct, props: SmsChannelProps, limits: SmsLimits) {
     const arn = props.originationIdentityArn;
     if (
       !Token.isUnresolved(arn) &&
@@ -250,7 +273,22 @@ class SmsChannel {
     const name = props.configurationSetName;
     if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,64}$/.test(name))
       throw new Error(`sms.configurationSetName must be 1-64 of A-Z a-z 0-9 _ -, got ${name}`);
-    if (name === undefined) this.created = new CfnConfigurationSet(scope, 'SmsConfigurationSet', {});
+    this.smsMaxPriceUsd = limits.maxPriceUsd;
+    this.smsDailyLimitPerNumber = limits.dailyLimitPerNumber;
+    const allowed = new Set(limits.allowedCountries);
+    this.protectConfiguration = new CfnProtectConfiguration(scope, 'SmsProtectConfiguration', {
+      countryRuleSet: {
+        sms: SMS_REGIONS.map((countryCode) => ({
+          countryCode,
+          protectStatus: allowed.has(countryCode) ? 'ALLOW' : 'BLOCK',
+        })),
+      },
+    });
+    // A configuration set the construct creates uses it; one brought along is associated by its owner.
+    if (name === undefined)
+      this.created = new CfnConfigurationSet(scope, 'SmsConfigurationSet', {
+        protectConfigurationId: this.protectConfiguration.attrProtectConfigurationId,
+      });
     // The set's Ref is its name.
     this.smsConfigurationSetName = name ?? (this.created?.ref as string);
     this.configurationSetArn = Arn.format(

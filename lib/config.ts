@@ -2,6 +2,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { isPlaceholderSender } from './mail.ts';
+import { marketsOf, SMS_REGIONS } from './sms-countries.ts';
 
 /**
  * What a {@link SecureDelivery} deployment may tune beyond its props: limits, thresholds, token lifetimes and
@@ -35,6 +36,15 @@ export interface SecureDeliverySettings {
   readonly emailDelayedFallbackMinutes: number;
   /** The most protected parcels a minute the deployment handles; sets the hashing-volume alarm's threshold. */
   readonly peakParcelsPerMinute: number;
+  /**
+   * With SMS: the countries (ISO 3166-1 alpha-2) a code SMS may go to; the SMS protect configuration blocks
+   * every other. Undefined: the markets of the `otpThresholds` currencies (`CURRENCY_MARKETS`).
+   */
+  readonly smsAllowedCountries?: readonly string[];
+  /** With SMS: the most one code SMS may cost, in US dollars (SendTextMessage's `MaxPrice`, e.g. `0.20`). */
+  readonly smsMaxPriceUsd: string;
+  /** With SMS: text messages one phone number may get per day (UTC) across all parcels. */
+  readonly smsDailyLimitPerNumber: number;
 }
 
 /** Defaults for every setting; a setting that becomes a function's variable takes the contract's default. */
@@ -52,6 +62,8 @@ export const DEFAULT_SETTINGS: SecureDeliverySettings = {
   emailDelayedFallbackMinutes: ENVIRONMENT.EMAIL_DELAYED_TIMEOUT_SECONDS.default / 60,
   // 7 a second: the peak SES's default sending rate allows (docs/capacity.md).
   peakParcelsPerMinute: 420,
+  smsMaxPriceUsd: ENVIRONMENT.SMS_MAX_PRICE.default,
+  smsDailyLimitPerNumber: ENVIRONMENT.SMS_DAILY_LIMIT_PER_NUMBER.default,
 };
 
 /** Retention periods CloudWatch Logs accepts, in days (`RetentionDays`, without "never expire"). */
@@ -78,6 +90,17 @@ export function resolveSettings(
   };
   if (!integerIn('emailDelayedFallbackMinutes', 5, 1440))
     fail('emailDelayedFallbackMinutes', 'must be an integer from 5 to 1440');
+  // SendTextMessage's MaxPrice: up to two digits, a dot, up to five decimals; above zero.
+  if (!/^[0-9]{0,2}\.[0-9]{1,5}$/.test(settings.smsMaxPriceUsd) || Number(settings.smsMaxPriceUsd) <= 0)
+    fail('smsMaxPriceUsd', 'must be a price in US dollars like 0.20 (at most 99.99999, above 0)');
+  if (!integerIn('smsDailyLimitPerNumber', 1, 100))
+    fail('smsDailyLimitPerNumber', 'must be an integer from 1 to 100');
+  const unknownCountry = settings.smsAllowedCountries?.find((country) => !SMS_REGIONS.includes(country));
+  if (settings.smsAllowedCountries?.length === 0 || unknownCountry !== undefined)
+    fail(
+      'smsAllowedCountries',
+      `must list ISO 3166-1 alpha-2 codes of regions with phone numbers (got ${unknownCountry ?? 'none'})`,
+    );
   for (const [currency, amount] of Object.entries(settings.otpThresholds)) {
     if (!/^[A-Z]{3}$/.test(currency) || !Number.isSafeInteger(amount) || amount < 0) {
       throw new Error(`${prefix}otpThresholds.${currency} must be a non-negative integer in minor units`);
@@ -113,6 +136,20 @@ export function resolveSettings(
       'must be lowercase letters, digits and hyphens, without aws, amazon or cognito (or empty: derived)',
     );
   return settings;
+}
+
+/**
+ * The countries code SMS may go to: `smsAllowedCountries`, or the markets of the thresholds' currencies.
+ * Fails synth when a currency has no known market and no list is given (no SMS would be safe to send).
+ */
+export function smsAllowedCountries(settings: SecureDeliverySettings, prefix = 'settings.'): string[] {
+  if (settings.smsAllowedCountries) return [...settings.smsAllowedCountries];
+  const markets = marketsOf(Object.keys(settings.otpThresholds));
+  if (!markets)
+    throw new Error(
+      `${prefix}smsAllowedCountries: set the countries code SMS may go to; a currency of otpThresholds has no known market (${Object.keys(settings.otpThresholds).join(', ')})`,
+    );
+  return markets;
 }
 
 /**
@@ -192,6 +229,11 @@ export function readConfig(node: Node, overrides: Partial<SecureDeliveryConfig> 
       driverLoginDomainPrefix: String(read('driverLoginDomainPrefix')),
       emailDelayedFallbackMinutes: Number(read('emailDelayedFallbackMinutes')),
       peakParcelsPerMinute: Number(read('peakParcelsPerMinute')),
+      smsMaxPriceUsd: String(read('smsMaxPriceUsd')),
+      smsDailyLimitPerNumber: Number(read('smsDailyLimitPerNumber')),
+      ...(node.tryGetContext('secureDelivery:smsAllowedCountries') === undefined
+        ? {}
+        : { smsAllowedCountries: read('smsAllowedCountries') }),
     },
     'secureDelivery:',
   );

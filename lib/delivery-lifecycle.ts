@@ -4,12 +4,12 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
-import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
+import { answerRefusal } from './refusal-steps.ts';
+import { emitEvent, expressWorkflow, invokeStep, sendCodeEmailStep } from './workflow-steps.ts';
 
 /** Props for {@link DeliveryLifecycle}. */
 export interface DeliveryLifecycleProps {
@@ -69,16 +69,17 @@ export class DeliveryLifecycle extends Construct {
     const events = { bus: props.events.bus, source: props.events.ownSource };
     const done = new Succeed(this, 'Done');
     const parcel = { parcelId: JsonPath.stringAt('$.parcelId') };
-    const apply = new LambdaInvoke(this, 'Apply lifecycle event', {
+    const apply = invokeStep(this, 'Apply lifecycle event', {
       lambdaFunction: this.applyFunction,
       payloadResponseOnly: true,
     });
-    // A resend holds the code for at most ~15 s (RecipientApi); these waits add up to a minute.
+    // A resend holds the code for at most ~15 s (RecipientApi), a claimed SMS for its 30 s lease; these
+    // waits add up to 35 s, and keep the run well inside the Express 5 minutes.
     apply.addRetry({
       errors: ['ResendInFlightError'],
-      interval: Duration.seconds(2),
+      interval: Duration.seconds(5),
       backoffRate: 2,
-      maxAttempts: 5,
+      maxAttempts: 3,
     });
     const definition = apply.next(
       new Choice(this, 'Outcome?')
@@ -108,6 +109,7 @@ export class DeliveryLifecycle extends Construct {
           Condition.stringEquals('$.outcome', 'REVOKED'),
           emitEvent(this, 'Emit revoked', events, DetailType.OtpRevoked, parcel).next(done),
         )
+        .when(Condition.stringEquals('$.outcome', 'REFUSED'), answerRefusal(this, events))
         .otherwise(done),
     );
     this.stateMachine = expressWorkflow(this, definition, [this.applyFunction, props.sendFunction], events);

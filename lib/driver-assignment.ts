@@ -21,7 +21,10 @@ export class DriverAssignment extends Construct {
       handlerName: 'assign-driver',
       description: 'Secure Delivery: binds a parcel code to its driver',
       // The binding's attributes only, answering nothing (TABLE_ACCESS): it can neither read nor reopen a code.
-    }).bindTableAccess('OTP_TABLE_NAME', props.table);
+    })
+      .bindTableAccess('OTP_TABLE_NAME', props.table)
+      // A refused Out For Delivery is answered on the bus, and that is all it may put there.
+      .bindEventBus(props.events.bus, props.events.ownSource, [DetailType.ParcelEventRefused]);
     props.events.routeToFunction('OutForDeliveryRule', DetailType.ParcelOutForDelivery, this.assignFunction);
   }
 }

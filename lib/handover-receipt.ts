@@ -2,6 +2,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
+import type { SmsBinding } from './lambda-defaults.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
 
@@ -12,6 +13,11 @@ export interface HandoverReceiptProps {
   readonly recipientTable: ITable;
   readonly events: DeliveryEvents;
   readonly mail: Mail;
+  /**
+   * The SMS channel: the receipt goes by SMS when the code email bounced and a phone is on file.
+   * @default no SMS: the receipt goes by email only
+   */
+  readonly sms?: SmsBinding;
 }
 
 /** `Parcel Handover Verified` → a receipt email to the recipient, so a handover they did not get is noticed. */
@@ -28,6 +34,7 @@ export class HandoverReceipt extends Construct {
       // Address, salutation and language only: never the phone.
       .bindTableAccess('RECIPIENT_TABLE_NAME', props.recipientTable)
       .bindMail(props.mail)
+      .bindSms(props.sms)
       .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS');
     props.events.routeToFunction(
       'HandoverVerifiedRule',

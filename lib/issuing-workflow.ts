@@ -3,15 +3,16 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Choice, Condition, JsonPath, Pass, type StateMachine, Succeed } from 'aws-cdk-lib/aws-stepfunctions';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../lambdas/contracts/environment.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
+import type { DetailPaths, ParcelEventRefusedDetail } from '../lambdas/domain/events/index.ts';
 import type { CodeDelivery } from './code-delivery.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
-import { emitEvent, expressWorkflow, sendCodeEmailStep } from './workflow-steps.ts';
+import { answerRefusal } from './refusal-steps.ts';
+import { emitEvent, expressWorkflow, invokeStep, sendCodeEmailStep } from './workflow-steps.ts';
 
 /** Props for {@link IssuingWorkflow}. */
 export interface IssuingWorkflowProps {
@@ -61,7 +62,9 @@ export class IssuingWorkflow extends Construct {
       description: 'Secure Delivery: validates Parcel Shipped and applies the value policy',
     })
       .setEnvironment('OTP_THRESHOLDS', props.thresholds)
-      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', maxDaysAhead);
+      .setEnvironment('MAX_DELIVERY_DAYS_AHEAD', maxDaysAhead)
+      // Whether a parcel needing no code has one anyway: its issue id and nothing else.
+      .bindTableAccess('OTP_TABLE_NAME', props.table);
     this.issueFunction = new SecureDeliveryFunction(this, 'IssueOtp', {
       handlerName: 'issue-otp',
       description: 'Secure Delivery: issues a parcel code once',
@@ -88,11 +91,11 @@ export class IssuingWorkflow extends Construct {
       .setEnvironment('EMAIL_CLAIM_LEASE_SECONDS');
 
     const events = { bus: props.events.bus, source: props.events.ownSource };
-    const checkValue = new LambdaInvoke(this, 'Check value', {
+    const checkValue = invokeStep(this, 'Check value', {
       lambdaFunction: this.checkValueFunction,
       payloadResponseOnly: true,
     });
-    const issue = new LambdaInvoke(this, 'Issue code', {
+    const issue = invokeStep(this, 'Issue code', {
       lambdaFunction: this.issueFunction,
       payloadResponseOnly: true,
       inputPath: '$.parcel',
@@ -104,11 +107,22 @@ export class IssuingWorkflow extends Construct {
       backoffRate: 2,
       maxAttempts: 4,
     });
-    // Returned or cancelled before the code existed: nothing to issue, and nothing failed.
-    issue.addCatch(new Succeed(this, 'Parcel closed'), {
-      errors: ['ParcelClosedError'],
-      resultPath: JsonPath.DISCARD,
-    });
+    // Returned or cancelled (before the code existed, or since): nothing to issue, and nothing failed, but
+    // the carrier is told its Parcel Shipped was refused.
+    const refused = answerRefusal(this, events);
+    const closedDetail = {
+      parcelId: JsonPath.stringAt('$.parcelId'),
+      refusedDetailType: DetailType.ParcelShipped,
+      reason: 'PARCEL_CLOSED',
+      eventId: JsonPath.stringAt('$.eventId'),
+    } satisfies DetailPaths<Omit<ParcelEventRefusedDetail, 'field'>>;
+    issue.addCatch(
+      new Pass(this, 'Parcel closed', {
+        parameters: { detail: closedDetail },
+        resultPath: '$.refusal',
+      }).next(refused),
+      { errors: ['ParcelClosedError'], resultPath: JsonPath.DISCARD },
+    );
     // Later steps need ids only: the recipient's details leave the state once the code is issued.
     const forgetRecipient = new Pass(this, 'Keep ids only', {
       parameters: { 'parcelId.$': '$.parcelId', 'otpRequired.$': '$.otpRequired', 'issue.$': '$.issue' },
@@ -117,30 +131,33 @@ export class IssuingWorkflow extends Construct {
 
     const done = new Succeed(this, 'Done');
     const definition = checkValue.next(
-      new Choice(this, 'Code required?')
-        .when(
-          Condition.booleanEquals('$.otpRequired', true),
-          issue
-            .next(forgetRecipient)
-            .next(send)
-            .next(
-              new Choice(this, 'Sent by this run?')
-                .when(
-                  Condition.booleanEquals('$.send.emailSent', true),
-                  emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
-                    parcelId: JsonPath.stringAt('$.parcelId'),
-                    validUntil: JsonPath.stringAt('$.issue.validUntil'),
-                  }).next(done),
-                )
-                .otherwise(done),
-            ),
-        )
-        .otherwise(
-          emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {
-            parcelId: JsonPath.stringAt('$.parcelId'),
-            reason: JsonPath.stringAt('$.reason'),
-          }).next(new Succeed(this, 'Not required')),
-        ),
+      new Choice(this, 'Refused?').when(Condition.isPresent('$.refusal'), refused).otherwise(
+        new Choice(this, 'Code required?')
+          .when(
+            Condition.booleanEquals('$.otpRequired', true),
+            issue
+              .next(forgetRecipient)
+              .next(send)
+              .next(
+                new Choice(this, 'Sent by this run?')
+                  .when(
+                    Condition.booleanEquals('$.send.emailSent', true),
+                    emitEvent(this, 'Emit issued', events, DetailType.OtpIssued, {
+                      parcelId: JsonPath.stringAt('$.parcelId'),
+                      validUntil: JsonPath.stringAt('$.issue.validUntil'),
+                    }).next(done),
+                  )
+                  .otherwise(done),
+              ),
+          )
+          .when(Condition.booleanEquals('$.codeExists', true), new Succeed(this, 'Code already issued'))
+          .otherwise(
+            emitEvent(this, 'Emit not required', events, DetailType.OtpNotRequired, {
+              parcelId: JsonPath.stringAt('$.parcelId'),
+              reason: JsonPath.stringAt('$.reason'),
+            }).next(new Succeed(this, 'Not required')),
+          ),
+      ),
     );
 
     this.stateMachine = expressWorkflow(

@@ -70,6 +70,10 @@ export interface MailBinding {
 export interface SmsBinding {
   readonly smsConfigurationSetName: string;
   readonly smsOriginationIdentityArn: string;
+  /** SendTextMessage's `MaxPrice` (US dollars). */
+  readonly smsMaxPriceUsd: string;
+  /** Text messages per phone number per day across parcels. */
+  readonly smsDailyLimitPerNumber: number;
   grantSendSms(fn: SecureDeliveryFunction): void;
 }
 
@@ -208,7 +212,8 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
   }
 
   /**
-   * Sets SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET and grants sending SMS through them only;
+   * Sets the SMS channel's variables (origination identity, configuration set, the price cap and the
+   * per-number daily limit) and grants sending SMS through them only;
    * without an SMS channel (`undefined`) sets neither and grants nothing.
    */
   bindSms<F extends SecureDeliveryFunction<HandlerReading<'SMS_CONFIGURATION_SET'>>>(
@@ -219,6 +224,8 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     this.setGroup('sms', {
       SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
       SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,
+      SMS_MAX_PRICE: serializeVariable('SMS_MAX_PRICE', sms.smsMaxPriceUsd),
+      SMS_DAILY_LIMIT_PER_NUMBER: serializeVariable('SMS_DAILY_LIMIT_PER_NUMBER', sms.smsDailyLimitPerNumber),
     });
     sms.grantSendSms(this);
     return this;

@@ -6,7 +6,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { CodeDelivery, type SmsChannelProps } from './code-delivery.ts';
-import { resolveSettings, type SecureDeliverySettings } from './config.ts';
+import { resolveSettings, type SecureDeliverySettings, smsAllowedCountries } from './config.ts';
 import { DeliveryApi } from './delivery-api.ts';
 import { DeliveryEvents } from './delivery-events.ts';
 import { DeliveryLifecycle } from './delivery-lifecycle.ts';
@@ -176,7 +176,16 @@ export class SecureDelivery extends Construct {
       mail: this.mail,
       events: this.events,
       emailDelayedTimeout: Duration.minutes(settings.emailDelayedFallbackMinutes),
-      ...(props.sms ? { sms: props.sms } : {}),
+      ...(props.sms
+        ? {
+            sms: props.sms,
+            smsLimits: {
+              allowedCountries: smsAllowedCountries(settings),
+              maxPriceUsd: settings.smsMaxPriceUsd,
+              dailyLimitPerNumber: settings.smsDailyLimitPerNumber,
+            },
+          }
+        : {}),
     });
     this.workflow = new IssuingWorkflow(this, 'Issuing', {
       table: this.otpTable.table,
@@ -247,6 +256,7 @@ export class SecureDelivery extends Construct {
       recipientTable: this.recipientTable.table,
       events: this.events,
       mail: this.mail,
+      ...(this.codeDelivery.sms ? { sms: this.codeDelivery.sms } : {}),
     });
     this.operations = new Operations(this, 'Operations', {
       events: this.events,

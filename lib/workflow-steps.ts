@@ -20,8 +20,13 @@ import {
   StateMachine,
   StateMachineType,
   TaskInput,
+  Timeout,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { EventBridgePutEvents, LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  EventBridgePutEvents,
+  LambdaInvoke,
+  type LambdaInvokeProps,
+} from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import {
   type DetailPaths,
@@ -54,15 +59,71 @@ export function emitEvent<Type extends EmittedDetailType>(
   detailType: Type,
   detail: DetailPaths<EventDetail<Type>>,
 ): EventBridgePutEvents {
+  return putEventsStep(scope, stateId, target, detailType, TaskInput.fromObject(detail));
+}
+
+/**
+ * A Task state that puts one of the product's events whose whole detail a step built (a function typed
+ * by the contract) at `detailPath`: for details with optional fields, which {@link emitEvent} cannot leave out.
+ */
+export function emitEventAt<Type extends EmittedDetailType>(
+  scope: Construct,
+  stateId: string,
+  target: EventTarget,
+  detailType: Type,
+  detailPath: string,
+): EventBridgePutEvents {
+  return putEventsStep(scope, stateId, target, detailType, TaskInput.fromJsonPathAt(detailPath));
+}
+
+/** Seconds the first retry of a PutEvents step waits; two more follow, doubling (about 7 s in all). */
+export const PUT_EVENTS_RETRY = { intervalSeconds: 1, backoffRate: 2, maxAttempts: 3 } as const;
+/** How long one PutEvents attempt may take before it is retried (it answers in milliseconds). */
+const PUT_EVENTS_ATTEMPT_TIMEOUT = Duration.seconds(5);
+
+function putEventsStep(
+  scope: Construct,
+  stateId: string,
+  target: EventTarget,
+  detailType: EmittedDetailType,
+  detail: TaskInput,
+): EventBridgePutEvents {
   emittedIn.set(scope, (emittedIn.get(scope) ?? new Set()).add(detailType));
   const states = emitStates.get(scope) ?? new Map<EmittedDetailType, string[]>();
   emitStates.set(scope, states.set(detailType, [...(states.get(detailType) ?? []), stateId]));
-  return new EventBridgePutEvents(scope, stateId, {
-    entries: [
-      { eventBus: target.bus, source: target.source, detailType, detail: TaskInput.fromObject(detail) },
-    ],
+  const step = new EventBridgePutEvents(scope, stateId, {
+    entries: [{ eventBus: target.bus, source: target.source, detailType, detail }],
     resultPath: JsonPath.DISCARD,
+    taskTimeout: Timeout.duration(PUT_EVENTS_ATTEMPT_TIMEOUT),
   });
+  // Throttling, a 5xx, an entry EventBridge did not take (`EventBridge.FailedEntry`), an attempt that
+  // hangs: retried, briefly, instead of failing the run after the work was done.
+  step.addRetry({
+    errors: ['States.ALL'],
+    interval: Duration.seconds(PUT_EVENTS_RETRY.intervalSeconds),
+    backoffRate: PUT_EVENTS_RETRY.backoffRate,
+    maxAttempts: PUT_EVENTS_RETRY.maxAttempts,
+  });
+  return step;
+}
+
+/** The Lambda service's own transient errors, as CDK's default retry names them. */
+const LAMBDA_SERVICE_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+];
+
+/**
+ * A Lambda task whose service errors are retried once after 1 s, not CDK's default six times over two
+ * minutes: each workflow's worst case (every retry, every attempt to its timeout) must stay well inside
+ * the Express 5-minute limit, or a run ends TIMED_OUT without saying why.
+ */
+export function invokeStep(scope: Construct, stateId: string, props: LambdaInvokeProps): LambdaInvoke {
+  const step = new LambdaInvoke(scope, stateId, { ...props, retryOnServiceExceptions: false });
+  step.addRetry({ errors: LAMBDA_SERVICE_ERRORS, interval: Duration.seconds(1), maxAttempts: 1 });
+  return step;
 }
 
 /**
@@ -93,16 +154,18 @@ export function sendCodeEmailStep(
   events: EventTarget,
   inputPath = '$.issue',
 ): LambdaInvoke & INextable {
-  const send = new LambdaInvoke(scope, 'Send code email', {
+  const send = invokeStep(scope, 'Send code email', {
     lambdaFunction: sendFunction,
     payloadResponseOnly: true,
     inputPath,
     resultPath: '$.send',
   });
+  // Six retries in about 21 s (1 s, ×1.5): SES throttling clears in a second; the run must stay well
+  // inside the Express 5 minutes (test/infra/lifecycle-timing.test.ts adds up the worst case).
   send.addRetry({
     errors: RETRYABLE_SEND_ERRORS,
-    interval: Duration.seconds(2),
-    backoffRate: 2,
+    interval: Duration.seconds(1),
+    backoffRate: 1.5,
     maxAttempts: 6,
   });
   // The error's name and a reason code only: its Cause holds the function's message and stack trace,

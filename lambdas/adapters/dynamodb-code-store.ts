@@ -1,4 +1,5 @@
 import { tableAccess } from '../contracts/table-access.ts';
+import { type BindingOutcome, refusedBinding } from '../domain/binding.ts';
 import { ParcelClosedError } from '../domain/errors.ts';
 import type {
   CodeStore,
@@ -31,6 +32,7 @@ function openValues(attempt: VerifyAttempt): Item {
 
 /** What verify reads back: the contract's projection, which IAM enforces (no hash in it). */
 const VERIFY_READS = tableAccess('verify-otp', 'OTP_TABLE_NAME').read ?? [];
+const ASSIGN_READS = tableAccess('assign-driver', 'OTP_TABLE_NAME').read ?? [];
 
 /** The binding's order: an event older than the last (re)binding or reissue changes nothing. */
 const NOT_OLDER_THAN_BINDING = '(attribute_not_exists(boundAt) OR boundAt <= :at)';
@@ -63,7 +65,7 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     driverId: string,
     eventSeconds: number,
     placeholderTtl: number,
-  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
+  ): Promise<BindingOutcome> {
     // Writes that answer nothing (IAM allows assign-driver no more): which one held tells the outcome.
     // The code is open: issued, neither verified nor revoked (assign-driver never reads or writes status).
     const bound = () =>
@@ -79,7 +81,16 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     });
     if (waiting) return 'WAITING_FOR_CODE';
     // The code may have been issued between the two writes: its binding must not be lost.
-    return (await bound()) ? 'BOUND' : 'REFUSED';
+    if (await bound()) return 'BOUND';
+    // Why not, from the stamps alone (a projection IAM allows assign-driver): the refused event's answer.
+    const stamps = await this.table.read(parcelId, ASSIGN_READS);
+    return refusedBinding(
+      stamps && {
+        closed: stamps.closedAt !== undefined,
+        verified: stamps.verifiedAt !== undefined,
+        revoked: stamps.revokedAt !== undefined,
+      },
+    );
   }
 
   async verify(attempt: VerifyAttempt): Promise<boolean> {

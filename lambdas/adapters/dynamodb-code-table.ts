@@ -8,9 +8,13 @@ import {
   type UpdateItemCommandInput,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { tableAccess } from '../contracts/table-access.ts';
 import { StoreThrottledError } from '../domain/errors.ts';
 import type { CodeReader, ConditionalResult, OtpRecord } from '../domain/otp-record.ts';
 import { fromItem, type Item, recordOf, refused, s } from './dynamodb-code-item.ts';
+
+/** What check-value may read of a parcel's item (TABLE_ACCESS). */
+const CHECK_VALUE_READS = tableAccess('check-value', 'OTP_TABLE_NAME').read ?? [];
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -73,6 +77,11 @@ export class CodeTable {
     } catch (error) {
       return rethrow(error);
     }
+  }
+
+  /** Whether the parcel has a code (an issued record, whatever its state): its issue id, nothing else. */
+  async hasCode(parcelId: string): Promise<boolean> {
+    return (await this.read(parcelId, CHECK_VALUE_READS))?.issueId !== undefined;
   }
 
   /** A conditional UpdateItem returning the new item, or the old one when the condition failed. */

@@ -119,7 +119,7 @@ export class DynamoDbLifecycleStore extends CodeTableAdapter implements Lifecycl
       ConditionExpression:
         (close
           ? '(attribute_not_exists(issueId) OR #status <> :verified)'
-          : 'attribute_exists(issueId) AND #status <> :verified') +
+          : 'attribute_exists(issueId) AND #status <> :verified AND attribute_not_exists(closedAt)') +
         ` AND ${NO_RESEND_IN_FLIGHT} AND ${NO_SMS_IN_FLIGHT}${order ? ` AND ${NEWER_THAN_LAST_LIFECYCLE}` : ''}`,
       ExpressionAttributeNames: { '#status': 'status', ...(close ? { '#ttl': 'ttl' } : {}) },
       ExpressionAttributeValues: {

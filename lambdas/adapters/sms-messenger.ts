@@ -32,6 +32,8 @@ export class SmsMessenger implements TextMessenger {
     private readonly client: PinpointSMSVoiceV2Client,
     private readonly originationIdentity: string,
     private readonly configurationSetName: string,
+    /** The most one message may cost (US dollars): a dearer one is refused by the service, not sent. */
+    private readonly maxPrice?: string,
   ) {}
 
   async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
@@ -43,6 +45,7 @@ export class SmsMessenger implements TextMessenger {
           MessageType: 'TRANSACTIONAL',
           OriginationIdentity: this.originationIdentity,
           ConfigurationSetName: this.configurationSetName,
+          ...(this.maxPrice ? { MaxPrice: this.maxPrice } : {}),
         }),
       );
       return { messageId: output.MessageId ?? '' };

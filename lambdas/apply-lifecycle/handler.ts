@@ -2,14 +2,17 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { closureTtlSeconds } from '../adapters/dynamodb-lifecycle-store.ts';
 import { readEnvironment } from '../contracts/environment.ts';
 import { InvalidParcelEventError } from '../domain/errors.ts';
+import { orderingTime } from '../domain/event-time.ts';
 import {
   DeliveryAttemptFailedDetailSchema,
   ParcelClosedDetailSchema,
 } from '../domain/events/carrier-events.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
-import { handleDeliveryAttemptFailed, revokeCode } from '../domain/lifecycle.ts';
+import { handleDeliveryAttemptFailed, type LifecycleOutcome, revokeCode } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
+import { type RefusedOutcome, refusalOfOutcome } from '../domain/refusal.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
+import { answeringRefusals, logRefusal } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import {
   createCodeHasher,
@@ -33,10 +36,10 @@ const limits = {
   maxWrongAttemptsPerParcel: env.MAX_WRONG_ATTEMPTS_PER_PARCEL,
 };
 
-/** Lifecycle step: a failed attempt reissues or revokes; a return or cancellation closes the parcel. */
-export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
+/** A lifecycle event applied: what it did; or refused, for the workflow to announce. */
+async function apply(event: EventBridgeEvent<string, unknown>): Promise<LifecycleOutcome | RefusedOutcome> {
   const detailType = (event as { 'detail-type'?: unknown })['detail-type'];
-  let result: Awaited<ReturnType<typeof revokeCode>>;
+  let result: LifecycleOutcome;
   if (detailType === DetailType.DeliveryAttemptFailed) {
     const { detail, time } = parseEventDetail(DeliveryAttemptFailedDetailSchema, event);
     // The failure's own event time orders it against Out For Delivery events (they arrive unordered).
@@ -52,11 +55,25 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
       new Date(time),
     );
   } else if (detailType === DetailType.ParcelReturned || detailType === DetailType.ShipmentCancelled) {
-    const { detail } = parseEventDetail(ParcelClosedDetailSchema, event);
+    const { detail, time } = parseEventDetail(ParcelClosedDetailSchema, event);
+    // A closure applies whatever its time, but a clock days ahead is the carrier's to fix, as for every event.
+    orderingTime(new Date(time), systemClock.now());
     result = await revokeCode({ store, recipients, clock: systemClock }, detail.parcelId, { close: true });
   } else {
     throw new InvalidParcelEventError('detail-type', `not a lifecycle event: ${String(detailType)}`);
   }
   logger.info('Lifecycle applied', { parcelId: result.parcelId, detailType, outcome: result.outcome });
-  return result;
-});
+  const refusal = refusalOfOutcome(event, result);
+  if (!refusal) return result;
+  logRefusal(logger, refusal);
+  return { outcome: 'REFUSED', refusal };
+}
+
+/**
+ * Lifecycle step: a failed attempt reissues or revokes; a return or cancellation closes the parcel. An
+ * event that cannot apply (malformed, stamped ahead, an unknown, closed or handed-over parcel) comes back
+ * refused, for the workflow to announce.
+ */
+export const handler = lambdaHandler(logger, (event: EventBridgeEvent<string, unknown>) =>
+  answeringRefusals(logger, event, () => apply(event)),
+);

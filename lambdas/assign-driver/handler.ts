@@ -1,24 +1,51 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { EventPublisher } from '../adapters/event-publisher.ts';
 import { readEnvironment } from '../contracts/environment.ts';
 import { assignDriver } from '../domain/assignment.ts';
 import { ParcelOutForDeliveryDetailSchema } from '../domain/events/carrier-events.ts';
+import { DetailType } from '../domain/events/detail-types.ts';
 import { systemClock } from '../domain/otp-record.ts';
+import { type Refusal, refusalOfAssignment, refusalOfError } from '../domain/refusal.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
+import { logRefusal } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createCodeStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
-const store = createCodeStore(readEnvironment('assign-driver'));
+const env = readEnvironment('assign-driver');
+const store = createCodeStore(env);
+const publisher = new EventPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME, env.EVENT_SOURCE);
 
-/** `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. */
+/** Puts `Parcel Event Refused` on the bus; the carrier learns why its event changed nothing. */
+async function answer(refusal: Refusal) {
+  logRefusal(logger, refusal);
+  await publisher.publish(DetailType.ParcelEventRefused, refusal.detail);
+  return { outcome: 'REFUSED' as const, reason: refusal.detail.reason };
+}
+
+/**
+ * `Parcel Out For Delivery`: binds the parcel's open code to the driver carrying it. A refused event
+ * (malformed, stamped ahead, a closed or handed-over parcel, a revoked code) is answered with
+ * `Parcel Event Refused` and not thrown: a retry cannot change a refusal.
+ */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
-  const { detail, time } = parseEventDetail(ParcelOutForDeliveryDetailSchema, event);
-  // The event's own time orders bindings: a late or replayed event cannot undo a newer one.
-  const result = await assignDriver({ store, clock: systemClock }, detail, new Date(time));
-  logger.info('Driver assignment', {
-    parcelId: result.parcelId,
-    driverId: detail.driverId,
-    outcome: result.outcome,
-  });
-  return result;
+  let result: Awaited<ReturnType<typeof assignDriver>>;
+  try {
+    const { detail, time } = parseEventDetail(ParcelOutForDeliveryDetailSchema, event);
+    // The event's own time orders bindings: a late or replayed event cannot undo a newer one.
+    result = await assignDriver({ store, clock: systemClock }, detail, new Date(time));
+    logger.info('Driver assignment', {
+      parcelId: result.parcelId,
+      driverId: detail.driverId,
+      outcome: result.outcome,
+      ...(result.refusedBecause ? { refusedBecause: result.refusedBecause } : {}),
+    });
+  } catch (error) {
+    const refusal = refusalOfError(event, error);
+    if (!refusal) throw error;
+    return answer(refusal);
+  }
+  const refusal = refusalOfAssignment(event, result);
+  return refusal ? answer(refusal) : result;
 });

@@ -97,6 +97,13 @@ export const ENVIRONMENT = {
     binding: 'sms',
     optional: true,
   },
+  SMS_MAX_PRICE: {
+    kind: 'string',
+    description: 'Most one SMS may cost in US dollars (SendTextMessage MaxPrice); set with the SMS channel',
+    binding: 'sms',
+    default: '0.30',
+    optional: true,
+  },
   EVENT_BUS_NAME: { kind: 'string', description: "Name of the product's event bus", binding: 'eventBus' },
   EVENT_SOURCE: { kind: 'string', description: "`source` of the product's own events", binding: 'eventBus' },
 
@@ -170,6 +177,14 @@ export const ENVIRONMENT = {
     // Set with the SMS channel only: a deployment without `sms` has nothing of SMS.
     optional: true,
   },
+  SMS_DAILY_LIMIT_PER_NUMBER: {
+    kind: 'nonNegativeInteger',
+    description:
+      'Text messages one phone number may get per day (UTC) across parcels; set with the SMS channel',
+    binding: 'sms',
+    default: 5,
+    optional: true,
+  },
   EMAIL_DELAYED_TIMEOUT_SECONDS: {
     kind: 'nonNegativeInteger',
     description: 'Seconds a code email may stay DELAYED before the code also goes by SMS',
@@ -198,7 +213,7 @@ export type SettingVariable = Exclude<AppVariable, BoundVariable<VariableBinding
  */
 export const BINDING_GROUPS = {
   mail: ['SENDER_EMAIL', 'SES_CONFIGURATION_SET'],
-  sms: ['SMS_CONFIGURATION_SET', 'SMS_ORIGINATION_IDENTITY'],
+  sms: ['SMS_CONFIGURATION_SET', 'SMS_ORIGINATION_IDENTITY', 'SMS_MAX_PRICE', 'SMS_DAILY_LIMIT_PER_NUMBER'],
   eventBus: ['EVENT_BUS_NAME', 'EVENT_SOURCE'],
 } as const satisfies { readonly [B in VariableBinding]?: readonly BoundVariable<B>[] };
 /** A binding whose variables `lib/` sets together. */
@@ -235,8 +250,8 @@ export const HANDLER_VARIABLES = {
     'RECORD_RETENTION_DAYS',
     'MAX_DELIVERY_DAYS_AHEAD',
   ],
-  'assign-driver': ['OTP_TABLE_NAME'],
-  'check-value': ['OTP_THRESHOLDS', 'MAX_DELIVERY_DAYS_AHEAD'],
+  'assign-driver': ['OTP_TABLE_NAME', ...BINDING_GROUPS.eventBus],
+  'check-value': ['OTP_THRESHOLDS', 'MAX_DELIVERY_DAYS_AHEAD', 'OTP_TABLE_NAME'],
   'issue-otp': [
     'OTP_TABLE_NAME',
     'RECIPIENT_TABLE_NAME',
@@ -252,6 +267,7 @@ export const HANDLER_VARIABLES = {
     'OTP_TABLE_NAME',
     'RECIPIENT_TABLE_NAME',
     ...BINDING_GROUPS.mail,
+    ...BINDING_GROUPS.sms,
     'EMAIL_CLAIM_LEASE_SECONDS',
   ],
   'sweep-delayed': [...SMS_FALLBACK, 'EMAIL_DELAYED_TIMEOUT_SECONDS'],

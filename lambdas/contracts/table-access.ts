@@ -79,12 +79,18 @@ export const TABLE_ACCESS = {
     },
   },
   'assign-driver': {
-    OTP_TABLE_NAME: { update: { attributes: ASSIGN_WRITES, returnValues: ['NONE'] } },
+    OTP_TABLE_NAME: {
+      update: { attributes: ASSIGN_WRITES, returnValues: ['NONE'] },
+      // Why a binding was refused (the refused event's reason): the stamps only.
+      read: ['parcelId', 'closedAt', 'verifiedAt', 'revokedAt'],
+    },
   },
+  // Whether a parcel needing no code has one anyway: its issue id and nothing else.
+  'check-value': { OTP_TABLE_NAME: { read: ['parcelId', 'issueId'] } },
   // Track Package matches the recipient by email; it never needs their name or phone.
   'track-otp': { RECIPIENT_TABLE_NAME: { read: ['parcelId', 'email'] } },
-  // The receipt's address, salutation and language.
-  'send-receipt': { RECIPIENT_TABLE_NAME: { read: ['parcelId', 'email', 'name', 'locale'] } },
+  // The receipt's address, salutation and language; the phone for the receipt by SMS after a bounce.
+  'send-receipt': { RECIPIENT_TABLE_NAME: { read: ['parcelId', 'email', 'name', 'locale', 'phone'] } },
   // Issuing writes the recipient (and forgets it for a closed parcel); it never reads it back.
   'issue-otp': {
     RECIPIENT_TABLE_NAME: {

@@ -16,13 +16,17 @@ export function deliveryWindowEnd(
 ): Date {
   const validUntil = endOfDeliveryDay(deliveryDate, timeZone);
   if (validUntil.getTime() <= now.getTime()) {
-    throw new DeliveryDateOutOfRangeError(field, 'the delivery day is already over');
+    throw new DeliveryDateOutOfRangeError(field, 'the delivery day is already over', 'DELIVERY_DATE_OVER');
   }
   // Calendar days in the destination's zone, not elapsed hours: a DST change must not move the limit.
   const today = parseCalendarDate(localDate(now, timeZone)) as number;
   const daysAhead = Math.round(((parseCalendarDate(deliveryDate) as number) - today) / DAY_MS);
   if (daysAhead > maxDaysAhead) {
-    throw new DeliveryDateOutOfRangeError(field, `must be at most ${maxDaysAhead} days ahead`);
+    throw new DeliveryDateOutOfRangeError(
+      field,
+      `must be at most ${maxDaysAhead} days ahead`,
+      'DELIVERY_DATE_TOO_FAR_AHEAD',
+    );
   }
   return validUntil;
 }

@@ -1,3 +1,5 @@
+import type { RefusalReason } from './events/detail-types.ts';
+
 /**
  * Typed errors of the domain. Step Functions Retry/Catch and the HTTP handlers match them by `name`,
  * so every class sets `name` explicitly (minifiers rename classes).
@@ -6,12 +8,16 @@ export abstract class DomainError extends Error {
   abstract override readonly name: string;
 }
 
-/** An incoming event failed validation; `field` names the first offending path. */
+/**
+ * An incoming event failed validation; `field` names the first offending path, `code` the reason
+ * `Parcel Event Refused` gives (a malformed field, or an event time too far ahead).
+ */
 export class InvalidParcelEventError extends DomainError {
   override readonly name = 'InvalidParcelEventError';
   constructor(
     readonly field: string,
     reason: string,
+    readonly code: Extract<RefusalReason, 'INVALID_FIELD' | 'EVENT_TIME_IN_FUTURE'> = 'INVALID_FIELD',
   ) {
     super(`Invalid parcel event: ${field}: ${reason}`);
   }
@@ -23,6 +29,7 @@ export class DeliveryDateOutOfRangeError extends DomainError {
   constructor(
     readonly field: string,
     reason: string,
+    readonly code: Extract<RefusalReason, 'DELIVERY_DATE_OVER' | 'DELIVERY_DATE_TOO_FAR_AHEAD'>,
   ) {
     super(`Invalid parcel event: ${field}: ${reason}`);
   }

@@ -95,8 +95,12 @@ export async function issueOtp(deps: IssueDeps, parcel: ParcelShippedDetail): Pr
   let stored: { created: boolean; record: OtpRecord };
   try {
     stored = await deps.store.createIfAbsent(record);
+    // Returned or cancelled since its code was issued: a redelivered or replayed Parcel Shipped must not
+    // bring back the recipient the closure deleted.
+    if (stored.record.closedAt !== undefined)
+      throw new ParcelClosedError(`Parcel ${parcel.parcelId} was closed after its code was issued`);
   } catch (error) {
-    // Returned or cancelled before the code existed: no code will ever need the recipient.
+    // Returned or cancelled: no code will ever need the recipient.
     if (error instanceof ParcelClosedError) await deps.recipients.delete(parcel.parcelId);
     throw error;
   }

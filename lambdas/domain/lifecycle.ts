@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deliveryWindowEnd } from './delivery-window.ts';
-import { DeliveryDateOutOfRangeError, InvalidParcelEventError, ResendInFlightError } from './errors.ts';
+import { DeliveryDateOutOfRangeError, ResendInFlightError } from './errors.ts';
+import { orderingTime } from './event-time.ts';
 import type { DeliveryAttemptFailedDetail } from './events/carrier-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
@@ -37,8 +38,6 @@ export interface LifecycleDeps {
 }
 
 const DAY_SECONDS = 86_400;
-/** How far ahead of our clock a carrier's event time may be. */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * A failed attempt with a next date gets a fresh code valid to the end of that day, also when the
@@ -52,12 +51,9 @@ export async function handleDeliveryAttemptFailed(
   detail: DeliveryAttemptFailedDetail,
   failedAt: Date,
 ): Promise<LifecycleOutcome> {
-  // A failure stamped ahead of now would make every genuine later event look stale until that time.
-  if (failedAt.getTime() > deps.clock.now().getTime() + MAX_CLOCK_SKEW_MS) {
-    throw new InvalidParcelEventError('time', 'must not be in the future');
-  }
   const order: LifecycleOrder = {
-    eventAt: toEpochSeconds(failedAt),
+    // A failure stamped ahead of now would make every genuine later event look stale until that time.
+    eventAt: orderingTime(failedAt, deps.clock.now()),
     // Names the event, not the recipient: a redelivery has the same time and the same key.
     eventKey: ['FAILED', detail.driverId, detail.reason, detail.nextAttemptDate ?? ''].join('|'),
   };
@@ -88,6 +84,8 @@ export async function revokeCode(
   const current = result.current;
   if (!current) return { outcome: 'IGNORED', parcelId, reason: 'NOT_FOUND' };
   if (current.status === 'VERIFIED') return { outcome: 'IGNORED', parcelId, reason: 'VERIFIED' };
+  // Returned or cancelled: a failed attempt changes nothing any more (a closure may close again).
+  if (!close && current.closedAt !== undefined) return { outcome: 'IGNORED', parcelId, reason: 'CLOSED' };
   if (order && !newerThanLastLifecycle(current, order)) return alreadyApplied(current, order);
   throw resendInFlight(parcelId);
 }

@@ -1,3 +1,5 @@
+import type { BindingOutcome } from './binding.ts';
+
 /** Lifecycle state of a parcel's current code. Locked is derived from the attempt counters. */
 export type OtpStatus = 'ISSUED' | 'VERIFIED' | 'REVOKED';
 
@@ -155,14 +157,15 @@ export interface CodeStore extends CodeReader {
   /**
    * Binds the current, still-issued code to a driver, unless a newer event (by `eventSeconds`) already
    * bound or unbound it. Before the code exists the binding waits in a placeholder that expires at
-   * `placeholderTtl`. REFUSED: verified, revoked, closed, or a stale event.
+   * `placeholderTtl`. Otherwise why not: the parcel was closed, handed over (VERIFIED), its code revoked,
+   * or the event is older than the last binding (STALE).
    */
   assignDriver(
     parcelId: string,
     driverId: string,
     eventSeconds: number,
     placeholderTtl: number,
-  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'>;
+  ): Promise<BindingOutcome>;
   /** Marks the code verified iff hash, status, expiry, attempts and driver all hold; answers only whether it did. */
   verify(attempt: VerifyAttempt): Promise<boolean>;
   /** The item as verify may see it (no hash); undefined when there is no item. */
@@ -305,8 +308,8 @@ export interface LifecycleStore extends CodeReader {
    */
   reissue(parcelId: string, reissue: ReissueOptions): Promise<ConditionalResult>;
   /**
-   * Revokes the code unless verified or a resend or SMS of it is in flight; `close` also bars any future
-   * code and applies whatever its time (a closure is final). With `order`, only if no lifecycle event at
+   * Revokes the code unless verified, closed (a closure may close again) or a resend or SMS of it is in
+   * flight; `close` also bars any future code and applies whatever its time (a closure is final). With `order`, only if no lifecycle event at
    * or after it was applied yet.
    */
   revoke(parcelId: string, revoke: RevokeOptions): Promise<ConditionalResult>;

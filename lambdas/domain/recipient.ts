@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
-import { renderHandoverReceipt } from './email/render.ts';
+import { UNDELIVERABLE } from './delivery-status.ts';
+import { renderHandoverReceipt, renderHandoverReceiptSms } from './email/render.ts';
+import { SmsRejectedError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { decryptOtpCode, digestsEqual } from './otp-code.ts';
 import type {
@@ -190,14 +192,18 @@ export async function resendCode(
 }
 
 /**
- * After a verified handover, emails the recipient a receipt (once per parcel): parcel, time, and what to
- * do if it was not them, which catches a driver who took the code and kept the parcel.
+ * After a verified handover, tells the recipient (once per parcel): parcel, time, and what to do if it was
+ * not them, which catches a driver who took the code and kept the parcel. By email; by SMS when the code
+ * email bounced or was rejected and a phone is on file (and the deployment sends SMS): the address that
+ * just failed would swallow the receipt too.
  */
 export async function sendHandoverReceipt(
   deps: {
     readonly store: CodeReader & ReceiptClaims;
     readonly recipients: RecipientReader;
     readonly mailer: Mailer;
+    /** The SMS channel, when the deployment has one. */
+    readonly messenger?: TextMessenger;
     readonly clock: Clock;
     readonly leaseSeconds: number;
   },
@@ -209,6 +215,31 @@ export async function sendHandoverReceipt(
   if (!recipient) return 'NO_RECIPIENT';
   const claim = await deps.store.claimReceipt(parcelId, toEpochSeconds(deps.clock.now()), deps.leaseSeconds);
   if (claim !== 'CLAIMED') return claim;
+  const emailFailed = record.emailDelivery !== undefined && UNDELIVERABLE.has(record.emailDelivery);
+  if (emailFailed && recipient.phone && deps.messenger) {
+    const text = renderHandoverReceiptSms({
+      locale: recipient.locale,
+      orderId: record.orderId,
+      parcelId: record.parcelId,
+      handedOverAt: new Date(record.verifiedAt * 1000),
+      timeZone: record.timeZone,
+    });
+    let refused = false;
+    try {
+      await deps.messenger.send({ to: recipient.phone, body: text });
+    } catch (error) {
+      // A number refused for good (a blocked country, the price cap): the email is all that is left.
+      refused = error instanceof SmsRejectedError;
+      if (!refused) {
+        await deps.store.releaseReceiptClaim(parcelId);
+        throw error;
+      }
+    }
+    if (!refused) {
+      await deps.store.markReceiptSent(parcelId);
+      return 'SENT';
+    }
+  }
   const email = renderHandoverReceipt({
     locale: recipient.locale,
     recipientName: recipient.name,

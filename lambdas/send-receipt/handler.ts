@@ -6,6 +6,7 @@ import { EmailInFlightError } from '../domain/errors.ts';
 import { HandoverVerifiedDetailSchema } from '../domain/events/handover-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
+import { createReceiptMessenger } from '../shared/delivery-wiring.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createDeliveryClaims, createMailer, createRecipientStore } from '../shared/wiring.ts';
@@ -16,16 +17,20 @@ const store = createDeliveryClaims(env);
 // Only what it needs of the recipient (IAM allows no more).
 const recipients = createRecipientStore(env, tableAccess('send-receipt', 'RECIPIENT_TABLE_NAME').read);
 const mailer = createMailer(env);
+const messenger = createReceiptMessenger(env);
 const leaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
 // Reads only what it needs of the event (a tolerant reader): the receipt is about the parcel.
 const HandoverVerifiedSchema = z.pick(HandoverVerifiedDetailSchema, { parcelId: true });
 
-/** `Parcel Handover Verified` → a receipt to the recipient; errors are retried by EventBridge, then the DLQ. */
+/**
+ * `Parcel Handover Verified` → a receipt to the recipient (by SMS when the code email bounced and a phone
+ * is on file); errors are retried by EventBridge, then the DLQ.
+ */
 export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<string, unknown>) => {
   const { detail } = parseEventDetail(HandoverVerifiedSchema, event);
   const outcome = await sendHandoverReceipt(
-    { store, recipients, mailer, clock: systemClock, leaseSeconds },
+    { store, recipients, mailer, ...(messenger ? { messenger } : {}), clock: systemClock, leaseSeconds },
     detail.parcelId,
   );
   logger.info('Handover receipt', { parcelId: detail.parcelId, outcome });

@@ -2,9 +2,11 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { CodeTable } from '../adapters/dynamodb-code-table.ts';
 import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
 import { DynamoDbDeliveryStatusStore } from '../adapters/dynamodb-delivery-status-store.ts';
 import type { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
+import { DynamoDbSmsQuota } from '../adapters/dynamodb-sms-quota.ts';
 import { EventPublisher } from '../adapters/event-publisher.ts';
 import type { SesMailer } from '../adapters/ses-mailer.ts';
 import { SmsMessenger } from '../adapters/sms-messenger.ts';
@@ -17,10 +19,10 @@ import type {
 import { ProductMetric } from '../contracts/metrics.ts';
 import type { SweepDeps } from '../domain/delivery-status.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
-import { type Clock, systemClock } from '../domain/otp-record.ts';
+import { type Clock, systemClock, type TextMessenger } from '../domain/otp-record.ts';
+import { DailyCappedMessenger } from '../domain/sms-cap.ts';
 import {
   createCodeTable,
-  createDeliveryClaims,
   createEncryptionKey,
   createMailer,
   createRecipientStore,
@@ -28,15 +30,43 @@ import {
 } from './wiring.ts';
 
 /**
- * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, or undefined when the
- * deployment offers no SMS channel (neither is set). Call at handler init.
+ * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, at most SMS_MAX_PRICE a
+ * message and SMS_DAILY_LIMIT_PER_NUMBER a day to one number (counted in the code table, keyed by an HMAC
+ * of the number); undefined when the deployment offers no SMS channel. Call at handler init.
  */
-function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger | undefined {
+function createMessenger(
+  env: VariablesEnvironment<GroupVariable<'sms'>>,
+  table: CodeTable,
+  encryptionKey: () => Promise<Uint8Array>,
+): TextMessenger | undefined {
+  if (!smsOffered(env)) return undefined;
+  const messenger = new SmsMessenger(
+    new PinpointSMSVoiceV2Client({}),
+    String(env.SMS_ORIGINATION_IDENTITY),
+    String(env.SMS_CONFIGURATION_SET),
+    env.SMS_MAX_PRICE,
+  );
+  return new DailyCappedMessenger(messenger, new DynamoDbSmsQuota(table), {
+    key: encryptionKey,
+    limit: env.SMS_DAILY_LIMIT_PER_NUMBER,
+    clock: systemClock,
+  });
+}
+
+/**
+ * The receipt's SMS sender (SMS_ORIGINATION_IDENTITY, SMS_CONFIGURATION_SET, at most SMS_MAX_PRICE), or
+ * undefined without an SMS channel. Not counted against a number's daily limit: one receipt per verified
+ * handover, which takes the recipient's own code. Call at handler init.
+ */
+export function createReceiptMessenger(
+  env: VariablesEnvironment<GroupVariable<'sms'>>,
+): TextMessenger | undefined {
   if (!smsOffered(env)) return undefined;
   return new SmsMessenger(
     new PinpointSMSVoiceV2Client({}),
     String(env.SMS_ORIGINATION_IDENTITY),
     String(env.SMS_CONFIGURATION_SET),
+    env.SMS_MAX_PRICE,
   );
 }
 
@@ -65,7 +95,7 @@ export interface CodeDelivery {
   readonly recipients: DynamoDbRecipientStore;
   readonly mailer: SesMailer;
   /** Absent when the deployment offers no SMS channel. */
-  readonly messenger?: SmsMessenger;
+  readonly messenger?: TextMessenger;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
 }
@@ -78,11 +108,12 @@ export function createCodeDelivery(
   env: VariablesEnvironment<CodeDeliveryVariable>,
   options: { readonly mailer?: SdkOptions } = {},
 ): () => Promise<CodeDelivery> {
-  const store = createDeliveryClaims(env);
+  const table = createCodeTable(env);
+  const store = new DynamoDbDeliveryClaims(table);
   const recipients = createRecipientStore(env);
   const mailer = createMailer(env, options.mailer);
-  const messenger = createMessenger(env);
   const encryptionKey = createEncryptionKey(env);
+  const messenger = createMessenger(env, table, encryptionKey);
   return async () => ({
     store,
     recipients,
@@ -105,9 +136,9 @@ export function createSmsFallback(env: SmsFallbackEnvironment): {
   const statuses = new DynamoDbDeliveryStatusStore(table);
   const store = new DynamoDbDeliveryClaims(table);
   const recipients = createRecipientStore(env);
-  const messenger = createMessenger(env);
-  const publisher = createPublisher(env);
   const encryptionKey = createEncryptionKey(env);
+  const messenger = createMessenger(env, table, encryptionKey);
+  const publisher = createPublisher(env);
   // Namespace and service from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME, read here at init.
   const metrics = new Metrics();
   return {

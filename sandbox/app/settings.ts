@@ -23,7 +23,12 @@ export const DRIVER_SIGN_IN: SignInSubject = {
 export const SANDBOX_DRIVER_PASSWORD = 'Sandbox-Driver-1!';
 
 /** Detail fields the bus names in its log line for each event (`parcel=P-1`), so a parcel's events can be followed. */
-export const EVENT_LOG_FIELDS: Readonly<Record<string, string>> = { parcelId: 'parcel' };
+export const EVENT_LOG_FIELDS: Readonly<Record<string, string>> = {
+  parcelId: 'parcel',
+  // Why a carrier event was refused (Parcel Event Refused), and which field: codes only, never a value.
+  reason: 'reason',
+  field: 'field',
+};
 
 /**
  * The sandbox's OIDC mode (`npm start -- --drivers oidc`): the stack is synthesized with

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { AwsJsonError } from './aws-protocol.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -33,19 +34,91 @@ function validationError(field: string, constraint?: string): AwsJsonError {
   );
 }
 
+/**
+ * The country a number is in, by its numbering plan; a number no plan knows (a fiction range such as
+ * +44 7700 900xxx) by its calling code's main country, as the route would go.
+ */
+function destinationCountry(destination: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(destination);
+  if (!parsed) return undefined;
+  // The metadata lists each calling code's countries main one first; its typings omit the method.
+  const plans = new Metadata() as unknown as { countryCallingCodes(): Record<string, string[]> };
+  return parsed.country ?? plans.countryCallingCodes()[parsed.countryCallingCode]?.[0];
+}
+
+/** What the sandbox charges per message part unless a test sets a country's price (not AWS's prices). */
+const DEFAULT_PRICE_USD = 0.05;
+
 export class LocalSms {
   readonly sent: SentTextMessage[] = [];
-  private readonly configurationSets: ReadonlySet<string>;
+  /** Configuration sets by name, with the protect configuration each is associated with. */
+  private readonly configurationSets: ReadonlyMap<string, string | undefined>;
+  /** Protect configurations by id: each country's rule (`ALLOW`, `BLOCK`). */
+  private readonly protectConfigurations: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  private readonly prices = new Map<string, number>();
   private failures: { errorCode: string; message: string; left: number }[] = [];
 
   constructor(resolver: TemplateResolver) {
-    this.configurationSets = new Set(
-      resolver
-        .resourcesOfType('AWS::SMSVOICE::ConfigurationSet')
-        .map(([logicalId, resource]) =>
+    this.configurationSets = new Map(
+      resolver.resourcesOfType('AWS::SMSVOICE::ConfigurationSet').map(([logicalId, resource]) => {
+        const protect = resource.Properties?.ProtectConfigurationId;
+        return [
           String(resolver.resolve(resource.Properties?.ConfigurationSetName ?? resolver.ref(logicalId))),
-        ),
+          protect === undefined ? undefined : String(resolver.resolve(protect)),
+        ];
+      }),
     );
+    this.protectConfigurations = new Map(
+      resolver.resourcesOfType('AWS::SMSVOICE::ProtectConfiguration').map(([logicalId, resource]) => {
+        const rules = (resolver.resolve(resource.Properties?.CountryRuleSet) ?? {}) as {
+          SMS?: { CountryCode: string; ProtectStatus: string }[];
+        };
+        return [
+          resolver.getAtt(logicalId, 'ProtectConfigurationId'),
+          new Map((rules.SMS ?? []).map((rule) => [rule.CountryCode, rule.ProtectStatus])),
+        ];
+      }),
+    );
+  }
+
+  /** Tests: what one message part to `countryCode` costs in US dollars (0.05 unless set), for MaxPrice. */
+  setPrice(countryCode: string, usd: number): void {
+    this.prices.set(countryCode, usd);
+  }
+
+  /** Refuses as End User Messaging does: a country its protect configuration blocks, a price over MaxPrice. */
+  private checkProtectionAndPrice(request: Record<string, unknown>, destination: string, body: string): void {
+    const country = destinationCountry(destination);
+    const setName = String(request.ConfigurationSetName ?? '').replace(/^arn:[^/]+\//, '');
+    const protectId =
+      typeof request.ProtectConfigurationId === 'string'
+        ? request.ProtectConfigurationId
+        : this.configurationSets.get(setName);
+    const rules = protectId === undefined ? undefined : this.protectConfigurations.get(protectId);
+    if (rules && (country === undefined || rules.get(country) === 'BLOCK'))
+      throw new AwsJsonError(
+        'ConflictException',
+        `Conflict Occurred - Reason="DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION" ResourceType="protect-configuration" ResourceId="${protectId}"`,
+      );
+    if (request.MaxPrice === undefined) return;
+    if (typeof request.MaxPrice !== 'string' || !/^[0-9]{0,2}\.[0-9]{1,5}$/.test(request.MaxPrice))
+      throw validationError(
+        'maxPrice',
+        'Member must satisfy regular expression pattern: [0-9]{0,2}\\.[0-9]{1,5}',
+      );
+    // GSM-7 text goes 160 characters a part (153 when split), anything else 70 (67).
+    const gsm =
+      /^[\x20-\x7E\n\r\u00A3\u00A5\u00E8\u00E9\u00F9\u00EC\u00F2\u00C7\u00D8\u00F8\u00C5\u00E5\u00C4\u00D6\u00D1\u00DC\u00A7\u00BF\u00E4\u00F6\u00F1\u00FC\u00E0\u00DF\u00C9\u20AC]*$/.test(
+        body,
+      );
+    const [single, split] = gsm ? [160, 153] : [70, 67];
+    const parts = body.length <= single ? 1 : Math.ceil(body.length / split);
+    const price = parts * (this.prices.get(country ?? '') ?? DEFAULT_PRICE_USD);
+    if (price > Number(request.MaxPrice))
+      throw new AwsJsonError(
+        'ValidationException',
+        `Validation Failed - Reason="PRICE_OVER_THRESHOLD": the message costs ${price.toFixed(5)} USD, over MaxPrice ${request.MaxPrice}`,
+      );
   }
 
   /**
@@ -95,6 +168,7 @@ export class LocalSms {
       if (!this.configurationSets.has(name))
         throw new AwsJsonError('ResourceNotFoundException', `Configuration set ${name} does not exist.`);
     }
+    this.checkProtectionAndPrice(request, destination, typeof body === 'string' ? body : '');
     const message: SentTextMessage = {
       destinationPhoneNumber: destination,
       messageBody: typeof body === 'string' ? body : '',

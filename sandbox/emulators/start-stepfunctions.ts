@@ -53,7 +53,11 @@ export function startStepFunctions(options: {
               awsSdkCause(denial, 'AmazonEventBridge'),
             );
         }
-        return bus.putEvents(detailed);
+        const result = bus.putEvents(detailed);
+        // The optimized integration fails the task when EventBridge did not take an entry.
+        if (result.FailedEntryCount > 0)
+          throw new FunctionError('EventBridge.FailedEntry', JSON.stringify(result.Entries));
+        return result;
       },
     },
     {

@@ -448,16 +448,34 @@ describe('DynamoDbCodeStore.assignDriver', () => {
     expect(input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
   });
 
-  it('answers REFUSED when neither a code nor a placeholder may be bound, after trying the code again', async () => {
-    // Prepare
+  it('answers why a binding was refused from the stamps it may read, after trying the code again: closed, handed over, revoked, or stale', async () => {
+    // Prepare: every write refused; the projected read tells why
+    const stamped = (stamp?: string) => ({
+      Item: { parcelId: { S: 'PCL-789' }, ...(stamp ? { [stamp]: { N: '1790000000' } } : {}) },
+    });
     ddb.on(UpdateItemCommand).rejects(conditionFailed());
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce(stamped('closedAt'))
+      .resolvesOnce(stamped('verifiedAt'))
+      .resolvesOnce(stamped('revokedAt'))
+      .resolvesOnce(stamped());
 
     // Act
-    const bound = await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000);
+    const outcomes: string[] = [];
+    for (let call = 0; call < 4; call++)
+      outcomes.push(await store.assignDriver('PCL-789', 'driver-9', 1_790_000_000, 1_791_000_000));
 
-    // Assess
-    expect(bound).toBe('REFUSED');
-    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(3);
+    // Assess: three writes each (code, placeholder, code again), then one read of the stamps only
+    expect(outcomes).toEqual(['CLOSED', 'VERIFIED', 'REVOKED', 'STALE']);
+    expect(ddb.commandCalls(UpdateItemCommand)).toHaveLength(12);
+    const read = ddb.commandCalls(GetItemCommand)[0]?.args[0].input;
+    expect(Object.values(read?.ExpressionAttributeNames ?? {}).sort()).toEqual([
+      'closedAt',
+      'parcelId',
+      'revokedAt',
+      'verifiedAt',
+    ]);
   });
 
   it('answers WAITING_FOR_CODE when the binding went into a placeholder', async () => {

@@ -148,7 +148,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       const waiting = await store.assignDriver(`${parcelId}-early`, 'driver-4', NOW, PLACEHOLDER_TTL);
 
       // Assess
-      expect([bound, older, waiting]).toEqual(['BOUND', 'REFUSED', 'WAITING_FOR_CODE']);
+      expect([bound, older, waiting]).toEqual(['BOUND', 'STALE', 'WAITING_FOR_CODE']);
       expect(await sut.item(parcelId)).toMatchObject({ driverId: 'driver-2', boundAt: NOW - 50 });
       expect(await store.get(`${parcelId}-early`)).toBeUndefined();
     });
@@ -169,7 +169,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       });
     });
 
-    it('refuses a verified or revoked code and a closed parcel', async () => {
+    it('refuses a verified or revoked code and a closed parcel, saying which', async () => {
       // Prepare
       await sut.put(record({ status: 'VERIFIED', verifiedAt: NOW - 10 }));
       await sut.put(record({ parcelId: `${parcelId}-r`, status: 'REVOKED', revokedAt: NOW - 10 }));
@@ -183,7 +183,7 @@ describe.each(implementations)('%s', (_name, implementation) => {
       );
 
       // Assess
-      expect(outcomes).toEqual(['REFUSED', 'REFUSED', 'REFUSED']);
+      expect(outcomes).toEqual(['VERIFIED', 'REVOKED', 'CLOSED']);
     });
   });
 

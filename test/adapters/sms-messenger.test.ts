@@ -24,6 +24,7 @@ describe('SmsMessenger.send', () => {
       new PinpointSMSVoiceV2Client({ region: 'eu-central-1' }),
       IDENTITY,
       'secure-delivery-sms',
+      '0.30',
     );
 
     // Act
@@ -37,6 +38,7 @@ describe('SmsMessenger.send', () => {
       MessageType: 'TRANSACTIONAL',
       OriginationIdentity: IDENTITY,
       ConfigurationSetName: 'secure-delivery-sms',
+      MaxPrice: '0.30',
     });
   });
 

@@ -53,7 +53,7 @@ describe('assignDriver', () => {
     const result = await outForDelivery(DRIVER_ID, minutesBefore(30));
 
     // Assess
-    expect(result).toEqual({ parcelId: PARCEL_ID, outcome: 'REFUSED' });
+    expect(result).toEqual({ parcelId: PARCEL_ID, outcome: 'REFUSED', refusedBecause: 'STALE' });
     expect(store.peek(PARCEL_ID)?.driverId).toBe('driver-2');
   });
 
@@ -97,6 +97,39 @@ describe('assignDriver', () => {
     const result = await outForDelivery(DRIVER_ID, minutesBefore(1));
 
     // Assess
-    expect(result.outcome).toBe('REFUSED');
+    expect(result).toEqual({ parcelId: PARCEL_ID, outcome: 'REFUSED', refusedBecause: 'CLOSED' });
+  });
+
+  it('refuses an Out For Delivery stamped more than five minutes ahead (EVENT_TIME_IN_FUTURE), binding nothing', async () => {
+    // Prepare: a carrier clock two days fast would pin the binding until then.
+    store.seed(otpRecord({ boundAt: seconds(minutesBefore(30)) }));
+
+    // Act
+    const run = outForDelivery('driver-2', new Date(NOW.getTime() + 2 * 86_400_000));
+
+    // Assess
+    await expect(run).rejects.toMatchObject({
+      name: 'InvalidParcelEventError',
+      field: 'time',
+      code: 'EVENT_TIME_IN_FUTURE',
+    });
+    expect(store.peek(PARCEL_ID)?.driverId).toBe(DRIVER_ID);
+    expect(store.calls).toEqual([]);
+  });
+
+  it('binds an Out For Delivery from a carrier clock a few minutes fast, as of its own time', async () => {
+    // Prepare
+    store.seed(otpRecord({ boundAt: seconds(minutesBefore(30)) }));
+    const threeMinutesAhead = new Date(NOW.getTime() + 3 * 60_000);
+
+    // Act
+    const result = await outForDelivery('driver-2', threeMinutesAhead);
+
+    // Assess
+    expect(result.outcome).toBe('BOUND');
+    expect(store.peek(PARCEL_ID)).toMatchObject({
+      driverId: 'driver-2',
+      boundAt: seconds(threeMinutesAhead),
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { DEFAULT_CLOSURE_TTL_SECONDS } from '../../lambdas/adapters/dynamodb-lifecycle-store.ts';
 import { WAITING_BINDING_TTL_SECONDS } from '../../lambdas/domain/assignment.ts';
+import { type BindingOutcome, refusedBinding } from '../../lambdas/domain/binding.ts';
 import { ParcelClosedError } from '../../lambdas/domain/errors.ts';
 import {
   type CodeEmailClaims,
@@ -158,7 +159,7 @@ export class FakeOtpStore implements FakedStorePorts {
     driverId: string,
     eventSeconds: number,
     placeholderTtl = eventSeconds + WAITING_BINDING_TTL_SECONDS,
-  ): Promise<'BOUND' | 'WAITING_FOR_CODE' | 'REFUSED'> {
+  ): Promise<BindingOutcome> {
     // One call, its writes answering nothing: which condition held tells the outcome (as the adapter).
     const notOlder = (item: Item | undefined) => item?.boundAt === undefined || item.boundAt <= eventSeconds;
     const result = await this.update(
@@ -170,8 +171,15 @@ export class FakeOtpStore implements FakedStorePorts {
         notOlder(item),
       (item) => Object.assign(item, { driverId, boundAt: eventSeconds, ttl: item.ttl ?? placeholderTtl }),
     );
-    if (!result.ok) return 'REFUSED';
-    return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
+    if (result.ok) return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
+    const item = this.items.get(parcelId);
+    return refusedBinding(
+      item && {
+        closed: item.closedAt !== undefined,
+        verified: item.verifiedAt !== undefined,
+        revoked: item.revokedAt !== undefined,
+      },
+    );
   }
 
   async verify(attempt: VerifyAttempt): Promise<boolean> {
@@ -292,7 +300,10 @@ export class FakeOtpStore implements FakedStorePorts {
       (item) =>
         (close
           ? item?.issueId === undefined || (item.status !== undefined && item.status !== 'VERIFIED')
-          : item?.issueId !== undefined && item.status !== undefined && item.status !== 'VERIFIED') &&
+          : item?.issueId !== undefined &&
+            item.status !== undefined &&
+            item.status !== 'VERIFIED' &&
+            item.closedAt === undefined) &&
         noResendInFlight(item, nowSeconds) &&
         noSmsInFlight(item, nowSeconds) &&
         (order === undefined || newerThanLastLifecycle(item, order)),

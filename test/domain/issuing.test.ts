@@ -290,6 +290,20 @@ describe('issueOtp and the recipient', () => {
     await expect(issue).rejects.toMatchObject({ name: 'ParcelClosedError' });
     expect(recipients.peek(PARCEL.parcelId)).toBeUndefined();
   });
+
+  it('refuses a redelivered Parcel Shipped after the parcel was returned, and keeps its recipient deleted', async () => {
+    // Prepare: issued, then returned (the closure deleted the recipient).
+    await issueOtp(issueDeps(), PARCEL);
+    await store.revoke(PARCEL.parcelId, { nowSeconds: NOW_SECONDS, close: true });
+    await recipients.delete(PARCEL.parcelId);
+
+    // Act: EventBridge delivers at least once; an archive replay or a DLQ redrive sends it again.
+    const redelivered = issueOtp(issueDeps(), PARCEL);
+
+    // Assess
+    await expect(redelivered).rejects.toMatchObject({ name: 'ParcelClosedError' });
+    expect(recipients.peek(PARCEL.parcelId)).toBeUndefined();
+  });
 });
 
 describe('sendOtpEmail', () => {

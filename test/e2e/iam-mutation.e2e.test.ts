@@ -7,6 +7,7 @@
  */
 
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { codeFromEmail, recipientTableName } from '../../sandbox/app/client.ts';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
@@ -295,6 +296,41 @@ const SCENARIOS: readonly Scenario[] = [
       const table = await recipientTableName(h.ddb);
       const kept = await h.ddb.send(new GetItemCommand({ TableName: table, Key: { parcelId: { S: id } } }));
       check(kept.Item === undefined, 'no recipient kept for a closed parcel');
+    },
+  },
+  {
+    name: 'an Out For Delivery stamped days ahead is answered with Parcel Event Refused',
+    async run(h, id) {
+      await ship(h, id);
+      const { eventBusName, eventSource } = h.sandbox.endpoints;
+      await h.client.events.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: eventBusName,
+              Source: eventSource,
+              DetailType: 'Parcel Out For Delivery',
+              Detail: JSON.stringify({ parcelId: id, driverId: 'D-1', deliveryDate: inDays(1) }),
+              Time: new Date(Date.now() + 2 * 86_400_000),
+            },
+          ],
+        }),
+      );
+      await h.sandbox.settled();
+      check(await busEvent(h, 'Parcel Event Refused', id), 'Parcel Event Refused on the bus');
+    },
+  },
+  {
+    name: 'the handover receipt goes by SMS after the code email bounced',
+    async run(h, id) {
+      await ship(h, id, simulatorRecipient(id, 'bounce'));
+      await h.sandbox.settled();
+      const code = /\b(\d{6})\b/.exec((await textsTo(h.sandbox, phoneFor(id)))[0]?.messageBody ?? '')?.[1];
+      await outForDelivery(h, id, 'D-1');
+      const answer = await h.client.verify(id, { code: code ?? '' }, await h.client.driverToken('D-1'));
+      await h.sandbox.settled();
+      check(answer.status === 200, `right code answers 200, got ${answer.status}`);
+      check((await textsTo(h.sandbox, phoneFor(id))).length === 2, 'the receipt by SMS');
     },
   },
   {

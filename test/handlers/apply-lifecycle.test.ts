@@ -192,16 +192,72 @@ describe('apply-lifecycle handler', () => {
     expect(Number(placeholder?.ttl) - NOW.getTime() / 1000).toBe((MAX_DAYS_AHEAD + RETENTION_DAYS) * DAY);
   });
 
-  it('refuses a failure stamped in the future (InvalidParcelEventError naming time), changing nothing', async () => {
+  it('refuses a failure stamped in the future (EVENT_TIME_IN_FUTURE, InvalidParcelEventError naming time), changing nothing', async () => {
     // Prepare
     const parcelId = await parcelWith();
     const before = await t.tables.item(parcelId);
 
     // Act
-    const run = invoke(failure(parcelId, TOMORROW, '2026-12-01T14:00:00Z'));
+    const result = await invoke(failure(parcelId, TOMORROW, '2026-12-01T14:00:00Z'));
 
     // Assess
-    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+    expect(result).toMatchObject({
+      outcome: 'REFUSED',
+      refusal: {
+        detail: {
+          parcelId,
+          refusedDetailType: 'Delivery Attempt Failed',
+          reason: 'EVENT_TIME_IN_FUTURE',
+          field: 'time',
+        },
+        error: 'InvalidParcelEventError',
+      },
+    });
+    expect(await t.tables.item(parcelId)).toEqual(before);
+  });
+
+  it('refuses a return stamped in the future too: the parcel stays open', async () => {
+    // Prepare
+    const parcelId = await parcelWith();
+    const before = await t.tables.item(parcelId);
+
+    // Act
+    const result = await invoke(
+      eventBridgeEvent('Parcel Returned', { parcelId }, { time: '2026-12-01T14:00:00Z' }),
+    );
+
+    // Assess
+    expect(result).toMatchObject({
+      outcome: 'REFUSED',
+      refusal: { detail: { reason: 'EVENT_TIME_IN_FUTURE' } },
+    });
+    expect(await t.tables.item(parcelId)).toEqual(before);
+  });
+
+  it.each<[string, Partial<OtpRecord> | undefined, string]>([
+    ['a parcel without a code', undefined, 'PARCEL_UNKNOWN'],
+    ['a handed-over parcel', { status: 'VERIFIED' }, 'PARCEL_HANDED_OVER'],
+    ['a returned parcel', { status: 'REVOKED', closedAt: 1_796_000_000 }, 'PARCEL_CLOSED'],
+  ])('refuses a failure for %s (%s), changing nothing', async (_case, overrides, reason) => {
+    // Prepare
+    const parcelId = overrides ? await parcelWith(overrides) : uniqueParcelId();
+    const before = await t.tables.item(parcelId);
+
+    // Act
+    const result = await invoke(failure(parcelId));
+
+    // Assess
+    expect(result).toEqual({
+      outcome: 'REFUSED',
+      refusal: {
+        detail: {
+          parcelId,
+          refusedDetailType: 'Delivery Attempt Failed',
+          reason,
+          eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+        },
+      },
+    });
     expect(await t.tables.item(parcelId)).toEqual(before);
   });
 
@@ -218,16 +274,23 @@ describe('apply-lifecycle handler', () => {
     ],
     ['a closure without a parcel id', eventBridgeEvent('Parcel Returned', {}), 'detail.parcelId'],
   ])(
-    'throws InvalidParcelEventError naming the field for %s, writing nothing',
+    'refuses %s with InvalidParcelEventError naming the field (INVALID_FIELD), writing nothing',
     async (_case, event, field) => {
       // Prepare
       const before = await t.tables.item(PARCEL_ID);
 
       // Act
-      const run = invoke(event);
+      const result = await invoke(event);
 
       // Assess
-      await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field });
+      expect(result).toMatchObject({
+        outcome: 'REFUSED',
+        refusal: {
+          detail: { reason: 'INVALID_FIELD', field },
+          error: 'InvalidParcelEventError',
+          cause: expect.stringContaining(field),
+        },
+      });
       expect(await t.tables.item(PARCEL_ID)).toEqual(before);
       expect(kms.calls()).toHaveLength(0);
     },

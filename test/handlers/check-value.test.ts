@@ -1,10 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { eventBridgeEvent, parcelShippedDetail } from '../support/fixtures.ts';
 import { handlerTest } from './support.ts';
 
@@ -12,8 +12,9 @@ type Handler = typeof import('../../lambdas/check-value/handler.ts')['handler'];
 
 // 2026-12-01 11:00 in Berlin.
 const NOW = new Date('2026-12-01T10:00:00Z');
+const dynamodb = mockClient(DynamoDBClient);
 const clients = [
-  mockClient(DynamoDBClient),
+  dynamodb,
   mockClient(EventBridgeClient),
   mockClient(SecretsManagerClient),
   mockClient(SESClient),
@@ -26,6 +27,10 @@ const t = handlerTest<Handler>(
   },
   { mocks: clients, now: NOW },
 );
+
+beforeEach(() => {
+  dynamodb.on(GetItemCommand).resolves({});
+});
 
 const detail = (overrides: Record<string, unknown> = {}) => parcelShippedDetail(overrides);
 const shipped = (body: unknown) => eventBridgeEvent('Parcel Shipped', body);
@@ -44,6 +49,8 @@ describe('check-value handler', () => {
       otpRequired: true,
       reason: 'AT_OR_ABOVE_THRESHOLD',
       parcel: detail(),
+      eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+      codeExists: false,
     });
     expect(awsCalls()).toBe(0);
   });
@@ -56,6 +63,22 @@ describe('check-value handler', () => {
 
     // Assess
     expect(result).toMatchObject({ otpRequired: false, reason: 'DESTINATION_NOT_HOME' });
+  });
+
+  it('reads only the issue id of a parcel needing no code, and says when it has a code already', async () => {
+    // Prepare: the parcel was shipped before at a value that needed a code.
+    dynamodb.on(GetItemCommand).resolves({ Item: { parcelId: { S: 'PCL-789' }, issueId: { S: 'issue-1' } } });
+
+    // Act
+    const result = await invoke(shipped(detail({ declaredValue: { amount: 100, currency: 'EUR' } })));
+
+    // Assess
+    expect(result).toMatchObject({ otpRequired: false, reason: 'BELOW_THRESHOLD', codeExists: true });
+    expect(dynamodb.commandCalls(GetItemCommand)[0]?.args[0].input).toMatchObject({
+      Key: { parcelId: { S: 'PCL-789' } },
+      ProjectionExpression: '#a0, #a1',
+      ExpressionAttributeNames: { '#a0': 'parcelId', '#a1': 'issueId' },
+    });
   });
 
   it('does not require a code below the threshold', async () => {
@@ -74,39 +97,70 @@ describe('check-value handler', () => {
     expect(result).toMatchObject({ otpRequired: true, reason: 'NO_THRESHOLD_FOR_CURRENCY' });
   });
 
-  it("throws InvalidParcelEventError naming detail.declaredValue.amount for amount '12', and calls no AWS API", async () => {
+  it("refuses amount '12' with InvalidParcelEventError naming detail.declaredValue.amount, and calls no AWS API", async () => {
     // Act
-    const run = invoke(shipped(detail({ declaredValue: { amount: '12', currency: 'EUR' } })));
+    const result = await invoke(shipped(detail({ declaredValue: { amount: '12', currency: 'EUR' } })));
 
     // Assess
-    await expect(run).rejects.toMatchObject({
-      name: 'InvalidParcelEventError',
-      field: 'detail.declaredValue.amount',
-      message: expect.stringContaining('detail.declaredValue.amount'),
+    expect(result).toEqual({
+      outcome: 'REFUSED',
+      refusal: {
+        detail: {
+          parcelId: 'PCL-789',
+          refusedDetailType: 'Parcel Shipped',
+          reason: 'INVALID_FIELD',
+          field: 'detail.declaredValue.amount',
+          eventId: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
+        },
+        error: 'InvalidParcelEventError',
+        cause: expect.stringContaining('detail.declaredValue.amount'),
+      },
     });
     expect(awsCalls()).toBe(0);
   });
 
-  it('throws InvalidParcelEventError naming the envelope field when the event is not an EventBridge event', async () => {
+  it('refuses an event that is not an EventBridge event with InvalidParcelEventError naming the envelope field', async () => {
     // Prepare
     const { time: _time, ...withoutTime } = shipped(detail());
 
     // Act
-    const run = invoke(withoutTime as EventBridgeEvent<string, unknown>);
+    const result = await invoke(withoutTime as EventBridgeEvent<string, unknown>);
 
     // Assess
-    await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'time' });
+    expect(result).toMatchObject({
+      refusal: { detail: { reason: 'INVALID_FIELD', field: 'time' }, error: 'InvalidParcelEventError' },
+    });
   });
 
-  it('fails fast with DeliveryDateOutOfRangeError for a code-requiring parcel whose delivery day is over', async () => {
+  it('refuses a code-requiring parcel whose delivery day is over (DELIVERY_DATE_OVER, DeliveryDateOutOfRangeError)', async () => {
     // Act
-    const run = invoke(shipped(detail({ expectedDeliveryDate: '2026-11-30' })));
+    const result = await invoke(shipped(detail({ expectedDeliveryDate: '2026-11-30' })));
 
     // Assess
-    await expect(run).rejects.toMatchObject({
-      name: 'DeliveryDateOutOfRangeError',
-      field: 'detail.expectedDeliveryDate',
+    expect(result).toMatchObject({
+      outcome: 'REFUSED',
+      refusal: {
+        detail: { reason: 'DELIVERY_DATE_OVER', field: 'detail.expectedDeliveryDate' },
+        error: 'DeliveryDateOutOfRangeError',
+      },
     });
+  });
+
+  it('refuses a delivery day too far ahead (DELIVERY_DATE_TOO_FAR_AHEAD)', async () => {
+    // Act
+    const result = await invoke(shipped(detail({ expectedDeliveryDate: '2027-12-01' })));
+
+    // Assess
+    expect(result).toMatchObject({ refusal: { detail: { reason: 'DELIVERY_DATE_TOO_FAR_AHEAD' } } });
+  });
+
+  it('names no parcel id in a refusal when the event’s parcelId is not one (an address stays off the bus)', async () => {
+    // Act
+    const result = await invoke(shipped(detail({ parcelId: 'erika.mustermann@example.com' })));
+
+    // Assess
+    expect(result).toMatchObject({ refusal: { detail: { field: 'detail.parcelId' } } });
+    expect(JSON.stringify(result)).not.toContain('"parcelId"');
   });
 
   it('does not check the delivery date of a parcel that needs no code', async () => {

@@ -1,3 +1,4 @@
+import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -21,15 +22,17 @@ const NOW = new Date('2026-12-01T13:05:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 const VERIFIED_AT = Date.parse('2026-12-01T13:00:00Z') / 1000;
 const ses = mockClient(SESClient);
+const sms = mockClient(PinpointSMSVoiceV2Client);
 
 const t = handlerTestOnTables<Handler>(
   'send-receipt',
   { EMAIL_CLAIM_LEASE_SECONDS: String(LEASE_SECONDS) },
-  { mocks: [ses], now: NOW },
+  { mocks: [ses, sms], now: NOW },
 );
 
 beforeEach(() => {
   ses.on(SendEmailCommand).resolves({ MessageId: 'msg-receipt' });
+  sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-receipt' });
 });
 
 /** A parcel of its own per test, handed over at VERIFIED_AT unless `overrides` say otherwise. */
@@ -69,6 +72,35 @@ describe('send-receipt handler', () => {
     expect(emailed()[0]?.Destination?.ToAddresses).toEqual([RECIPIENT_EMAIL]);
     expect(emailed()[0]?.Message?.Subject?.Data).toContain(ORDER_ID);
     expect((await t.tables.item(parcelId))?.receiptStatus).toBe('SENT');
+  });
+
+  it('texts the receipt instead when the code email bounced and a phone is on file, once per handover', async () => {
+    // Prepare
+    const parcelId = uniqueParcelId();
+    await t.tables.putParcel(
+      otpRecord({
+        parcelId,
+        status: 'VERIFIED',
+        verifiedAt: VERIFIED_AT,
+        verifiedBy: 'driver-1',
+        emailDelivery: 'BOUNCED',
+      }),
+      { phone: '+4915112345678', locale: 'en-GB' },
+    );
+
+    // Act
+    await invoke({ parcelId, driverId: 'driver-1', verifiedAt: NOW.toISOString() });
+    await invoke({ parcelId, driverId: 'driver-1', verifiedAt: NOW.toISOString() });
+
+    // Assess
+    const texts = sms.commandCalls(SendTextMessageCommand).map((call) => call.args[0].input);
+    expect(texts).toHaveLength(1);
+    expect(texts[0]).toMatchObject({ DestinationPhoneNumber: '+4915112345678', MaxPrice: '0.30' });
+    expect(texts[0]?.MessageBody).toMatch(
+      new RegExp(`^Secure Delivery: parcel ${parcelId} \\(order ${ORDER_ID}\\) was handed over`),
+    );
+    expect(texts[0]?.MessageBody).toContain('Not you?');
+    expect(emailed()).toEqual([]);
   });
 
   it('sends no second receipt when the event is delivered again', async () => {

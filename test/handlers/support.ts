@@ -67,6 +67,9 @@ export const TEST_VALUES: Readonly<Record<AppVariable, string>> = {
   SES_CONFIGURATION_SET: 'secure-delivery',
   SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
   SMS_CONFIGURATION_SET: 'secure-delivery-sms',
+  SMS_MAX_PRICE: ENVIRONMENT.SMS_MAX_PRICE.default,
+  // Handler tests text one fixture number many times; the limit itself has tests of its own.
+  SMS_DAILY_LIMIT_PER_NUMBER: '100',
   EVENT_BUS_NAME: 'secure-delivery',
   EVENT_SOURCE: 'secure-delivery',
   ACCESS_TOKEN_SCOPES: 'secure-delivery/verify',

@@ -41,6 +41,49 @@ function statementsOf(handlerName: string): Statement[] {
 }
 
 describe('Code delivery infrastructure', () => {
+  it('blocks code SMS to every country but the markets of the configured currencies, in the configuration set it creates', () => {
+    // Prepare
+    const [[protectId, protect] = ['', undefined]] = ofType('AWS::SMSVOICE::ProtectConfiguration');
+    const rules = (
+      (protect as Resource).Properties.CountryRuleSet as {
+        SMS: { CountryCode: string; ProtectStatus: string }[];
+      }
+    ).SMS;
+
+    // Act
+    const allowed = rules.filter((rule) => rule.ProtectStatus === 'ALLOW').map((rule) => rule.CountryCode);
+    const blocked = rules.filter((rule) => rule.ProtectStatus === 'BLOCK').map((rule) => rule.CountryCode);
+
+    // Assess: EUR, GBP, USD and CHF, the default thresholds' currencies.
+    expect(allowed).toEqual(expect.arrayContaining(['DE', 'AT', 'FR', 'GB', 'US', 'CH', 'LI']));
+    expect(allowed).toHaveLength(28);
+    expect(blocked).toEqual(expect.arrayContaining(['CU', 'KP', 'RU', 'NG', 'SO']));
+    expect(rules).toHaveLength(242);
+    const [[, configurationSet] = ['', undefined]] = ofType('AWS::SMSVOICE::ConfigurationSet');
+    expect(configurationSet?.Properties.ProtectConfigurationId).toEqual({
+      'Fn::GetAtt': [protectId, 'ProtectConfigurationId'],
+    });
+  });
+
+  it('gives every texting function the price cap and the per-number daily limit', () => {
+    // Prepare
+    const texting = ['record-delivery', 'resend-otp', 'send-otp-email', 'sweep-delayed'];
+
+    // Act
+    const variables = texting.map(
+      (handler) =>
+        (
+          (resources[functionId(handler)] as Resource).Properties.Environment as {
+            Variables: Record<string, string>;
+          }
+        ).Variables,
+    );
+
+    // Assess
+    for (const set of variables)
+      expect(set).toMatchObject({ SMS_MAX_PRICE: '0.30', SMS_DAILY_LIMIT_PER_NUMBER: '5' });
+  });
+
   it('gives the SES configuration set an EventBridge destination on the default bus for the status events', () => {
     // Prepare, Act: the template (beforeAll)
     const [[, destination] = []] = ofType('AWS::SES::ConfigurationSetEventDestination');
@@ -149,7 +192,7 @@ describe('Code delivery infrastructure', () => {
     expect(shared.map(([id]) => id)).not.toContain(onFailure);
   });
 
-  it('lets only record-delivery, resend and the send step text, through the configuration set and origination identity only', () => {
+  it('lets only record-delivery, resend, the send step and the receipt text, through the configuration set and origination identity only', () => {
     // Prepare
     const smsStatements = (handlerName: string) =>
       statementsOf(handlerName).filter((statement) =>
@@ -159,7 +202,7 @@ describe('Code delivery infrastructure', () => {
     const [[smsSetId] = []] = ofType('AWS::SMSVOICE::ConfigurationSet');
 
     // Act
-    const granted = ['record-delivery', 'resend-otp', 'send-otp-email'].map(smsStatements);
+    const granted = ['record-delivery', 'resend-otp', 'send-otp-email', 'send-receipt'].map(smsStatements);
 
     // Assess
     for (const statements of granted) {
@@ -172,7 +215,7 @@ describe('Code delivery infrastructure', () => {
       expect([statements[0]?.Resource].flat()).toHaveLength(2);
       expect(resourcesGranted).not.toContain('"*"');
     }
-    for (const other of ['verify-otp', 'track-otp', 'assign-driver', 'send-receipt'])
+    for (const other of ['verify-otp', 'track-otp', 'assign-driver'])
       expect(smsStatements(other), other).toEqual([]);
     const [[, smsSet] = []] = ofType('AWS::SMSVOICE::ConfigurationSet');
     expect(smsSet?.Type).toBe('AWS::SMSVOICE::ConfigurationSet');

@@ -171,10 +171,12 @@ describe('the environment contract', () => {
     const violations = contractViolations(mutated);
 
     // Assess
-    expect(violations).toEqual(['resend-otp: sets SMS_ORIGINATION_IDENTITY of the sms group, not all of it']);
+    expect(violations).toEqual([
+      'resend-otp: sets SMS_ORIGINATION_IDENTITY, SMS_MAX_PRICE, SMS_DAILY_LIMIT_PER_NUMBER of the sms group, not all of it',
+    ]);
   });
 
-  it('holds with the SMS channel too, whose four functions then set both its variables', () => {
+  it('holds with the SMS channel too, whose five functions then set both its variables', () => {
     // Act
     const violations = contractViolations(withSms);
     const setting = functionsOf(withSms)
@@ -184,7 +186,13 @@ describe('the environment contract', () => {
 
     // Assess
     expect(violations).toEqual([]);
-    expect(setting).toEqual(['record-delivery', 'resend-otp', 'send-otp-email', 'sweep-delayed']);
+    expect(setting).toEqual([
+      'record-delivery',
+      'resend-otp',
+      'send-otp-email',
+      'send-receipt',
+      'sweep-delayed',
+    ]);
   });
 
   it('fails a function whose value its handler would refuse at init', () => {

@@ -149,9 +149,10 @@ describe('verify and assign-driver on the code table, evaluated as AWS evaluates
     expect(unnamed).toEqual(['ImplicitlyDenied', 'ImplicitlyDenied']);
   });
 
-  it('lets verify read why a code was refused, never a hash and never the whole item', async () => {
+  it('lets verify read why a code was refused and assign-driver why a binding was, never a hash and never the whole item', async () => {
     // Act
     const why = await dynamodb('verify-otp', 'GetItem', 'OtpTable', read(VERIFY.read));
+    const stamps = await dynamodb('assign-driver', 'GetItem', 'OtpTable', read(ASSIGN.read));
     const hash = await dynamodb('verify-otp', 'GetItem', 'OtpTable', read(['parcelId', 'codeHash']));
     const previous = await dynamodb(
       'verify-otp',
@@ -160,10 +161,10 @@ describe('verify and assign-driver on the code table, evaluated as AWS evaluates
       read(['parcelId', 'previousCodeHash']),
     );
     const whole = await dynamodb('verify-otp', 'GetItem', 'OtpTable', read(['parcelId'], 'ALL_ATTRIBUTES'));
-    const assign = await dynamodb('assign-driver', 'GetItem', 'OtpTable', read(['parcelId']));
+    const assign = await dynamodb('assign-driver', 'GetItem', 'OtpTable', read(['parcelId', 'codeHash']));
 
     // Assess
-    expect(why).toBe('Allowed');
+    expect([why, stamps]).toEqual(['Allowed', 'Allowed']);
     expect([hash, previous, whole, assign]).toEqual([
       'ImplicitlyDenied',
       'ImplicitlyDenied',
@@ -174,14 +175,14 @@ describe('verify and assign-driver on the code table, evaluated as AWS evaluates
 });
 
 describe('the recipient table, evaluated as AWS evaluates it', () => {
-  it('lets track-otp read the recipient’s email only, and send-receipt email, name and locale', async () => {
+  it('lets track-otp read the recipient’s email only, and send-receipt email, name, locale and phone (the receipt by SMS)', async () => {
     // Act
     const track = await dynamodb('track-otp', 'GetItem', 'RecipientTable', read(['parcelId', 'email']));
     const receipt = await dynamodb(
       'send-receipt',
       'GetItem',
       'RecipientTable',
-      read(['parcelId', 'email', 'name', 'locale']),
+      read(['parcelId', 'email', 'name', 'locale', 'phone']),
     );
 
     // Assess
@@ -192,7 +193,7 @@ describe('the recipient table, evaluated as AWS evaluates it', () => {
     ['track-otp', read(['parcelId', 'email', 'phone'])],
     ['track-otp', read(['parcelId', 'email', 'name'])],
     ['track-otp', read(['parcelId'], 'ALL_ATTRIBUTES')],
-    ['send-receipt', read(['parcelId', 'email', 'phone'])],
+    ['send-receipt', read(['parcelId', 'email', 'ttl'])],
     ['send-receipt', read(['parcelId'], 'ALL_ATTRIBUTES')],
   ])('denies %s a read of %j', async (handler, context) => {
     // Act

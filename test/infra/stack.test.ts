@@ -348,7 +348,20 @@ describe('SecureDeliveryStack', () => {
     });
     expect(actionsOf(issue)).not.toContain('ses:SendEmail');
     expect(tableActionsOf('issue-otp', tableId('OtpTable'))).toEqual(['dynamodb:UpdateItem']);
-    expect(actionsOf(check).some((action) => /^(dynamodb|ses|secretsmanager):/.test(action))).toBe(false);
+    expect(actionsOf(check).some((action) => /^(ses|secretsmanager):/.test(action))).toBe(false);
+    // check-value reads whether a parcel needing no code has one: its issue id, nothing else.
+    expect(
+      check.filter((statement) => actionsOf([statement]).some((a) => a.startsWith('dynamodb:'))),
+    ).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['parcelId', 'issueId'] },
+          Null: { 'dynamodb:Attributes': 'false' },
+          StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      }),
+    ]);
   });
 
   it('routes the lifecycle events to the lifecycle workflow and the handover to the receipt function', () => {

@@ -206,7 +206,7 @@ describe('issuing workflow (synthesized definition, real handlers)', () => {
     expect(detail).not.toMatch(/Cause/i);
   });
 
-  it('fails a malformed event at the first step with a typed error naming the field, writing and sending nothing', async () => {
+  it('fails a malformed event at the first step with a typed error naming the field, writing and sending nothing but Parcel Event Refused', async () => {
     const execution = await runShipped('WF-BAD-1', {
       recipient: { email: 'not-an-email', name: 'X', locale: 'en-GB' },
     });
@@ -216,7 +216,51 @@ describe('issuing workflow (synthesized definition, real handlers)', () => {
     expect(execution.cause).toContain('detail.recipient.email');
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
     expect(await item('WF-BAD-1')).toBeUndefined();
+    expect(emitted).toEqual([
+      expect.objectContaining({
+        DetailType: 'Parcel Event Refused',
+        Detail: {
+          parcelId: 'WF-BAD-1',
+          refusedDetailType: 'Parcel Shipped',
+          reason: 'INVALID_FIELD',
+          field: 'detail.recipient.email',
+          eventId: 'evt-WF-BAD-1',
+        },
+      }),
+    ]);
+    expect(JSON.stringify(emitted)).not.toContain('not-an-email');
+  });
+
+  it('answers a Parcel Shipped whose delivery day is over with Parcel Event Refused (DELIVERY_DATE_OVER) and fails with DeliveryDateOutOfRangeError', async () => {
+    const execution = await runShipped('WF-LATE-1', { expectedDeliveryDate: '2020-01-01' });
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('DeliveryDateOutOfRangeError');
+    expect(emitted).toEqual([
+      expect.objectContaining({
+        DetailType: 'Parcel Event Refused',
+        Detail: expect.objectContaining({
+          reason: 'DELIVERY_DATE_OVER',
+          field: 'detail.expectedDeliveryDate',
+        }),
+      }),
+    ]);
+    expect(await item('WF-LATE-1')).toBeUndefined();
+  });
+
+  it('emits nothing new for a second Parcel Shipped needing no code for a parcel that has one (no Not Required beside Issued)', async () => {
+    // Prepare
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-twice' });
+    await runShipped('WF-TWICE-1');
+    emitted.length = 0;
+
+    // Act: the carrier ships the same parcel again, now as a partner delivery.
+    const execution = await runShipped('WF-TWICE-1', { deliveryPartner: 'PARTNER' });
+
+    // Assess
+    expect(execution.status).toBe('SUCCEEDED');
     expect(emitted).toEqual([]);
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
   });
 
   it('ends as not required for a low-value parcel and says why', async () => {

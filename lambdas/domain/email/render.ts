@@ -246,3 +246,27 @@ export function renderOtpSms(input: Omit<OtpEmailInput, 'recipientName'>): strin
   );
   return SMS_COPY[language](input.parcelId, input.code, until);
 }
+
+/** The receipt SMS's copy: the email's message, short enough for two message parts (SMS is billed per part). */
+const RECEIPT_SMS_COPY: Readonly<
+  Record<EmailLanguage, (parcelId: string, orderId: string, at: LocalDateTime) => string>
+> = {
+  de: (parcelId, orderId, at) =>
+    `Secure Delivery: Paket ${parcelId} (Bestellung ${orderId}) wurde am ${at.date} um ${at.time} Uhr nach Prüfung Ihres Zustellcodes übergeben. Waren Sie das nicht? Wenden Sie sich sofort an unseren Kundenservice und geben Sie keine Codes weiter.`,
+  en: (parcelId, orderId, at) =>
+    `Secure Delivery: parcel ${parcelId} (order ${orderId}) was handed over on ${at.date} at ${at.time} after your delivery code was checked. Not you? Contact our customer service right away and do not share any codes.`,
+};
+
+/**
+ * Renders the handover receipt as a text message (for a recipient whose code email bounced): the email's
+ * message in short, without the greeting (nobody's name goes into an SMS).
+ */
+export function renderHandoverReceiptSms(input: Omit<HandoverReceiptInput, 'recipientName'>): string {
+  const language = languageFor(input.locale);
+  const at = formatLocalDateTime(
+    input.handedOverAt,
+    formattingLocale(input.locale, language),
+    input.timeZone,
+  );
+  return RECEIPT_SMS_COPY[language](input.parcelId, input.orderId, at);
+}

@@ -15,7 +15,36 @@ export const DetailType = {
   OtpEmailFailed: 'Delivery Otp Email Failed',
   OtpUndeliverable: 'Delivery Otp Undeliverable',
   HandoverVerified: 'Parcel Handover Verified',
+  ParcelEventRefused: 'Parcel Event Refused',
 } as const;
+
+/**
+ * Why a carrier event was refused (`Parcel Event Refused`'s `reason`), a closed list: a field is malformed
+ * (`INVALID_FIELD`), the delivery day is over or too far ahead, the event is stamped more than five
+ * minutes ahead of our clock, the parcel has no code, was returned or cancelled, was handed over, or its
+ * code was revoked.
+ */
+export const REFUSAL_REASONS = [
+  'INVALID_FIELD',
+  'DELIVERY_DATE_OVER',
+  'DELIVERY_DATE_TOO_FAR_AHEAD',
+  'EVENT_TIME_IN_FUTURE',
+  'PARCEL_UNKNOWN',
+  'PARCEL_CLOSED',
+  'PARCEL_HANDED_OVER',
+  'CODE_REVOKED',
+] as const;
+/** A reason code of {@link REFUSAL_REASONS}. */
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/** The detail-types carriers publish (and this product may refuse). */
+export const CARRIER_EVENT_TYPES = [
+  DetailType.ParcelShipped,
+  DetailType.ParcelOutForDelivery,
+  DetailType.DeliveryAttemptFailed,
+  DetailType.ParcelReturned,
+  DetailType.ShipmentCancelled,
+] as const;
 
 /**
  * SES's EventBridge detail-types that change a code email's status after it was sent (`Email Sent` is

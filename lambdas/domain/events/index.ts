@@ -31,11 +31,13 @@ import {
 } from './code-events.ts';
 import { DetailType, type EventPublisherRole } from './detail-types.ts';
 import { HandoverVerifiedDetailExample, HandoverVerifiedDetailSchema } from './handover-events.ts';
+import { ParcelEventRefusedDetailExample, ParcelEventRefusedDetailSchema } from './refusal-events.ts';
 
 export * from './carrier-events.ts';
 export * from './code-events.ts';
 export * from './detail-types.ts';
 export * from './handover-events.ts';
+export * from './refusal-events.ts';
 
 /** One event of the contract: its detail-type, who publishes it, and its detail's schema. */
 export interface EventDefinition<
@@ -153,6 +155,13 @@ export const EVENTS = [
     HandoverVerifiedDetailSchema,
     'A driver handed the parcel over with the right code; at least once, dedupe by parcelId.',
     HandoverVerifiedDetailExample,
+  ),
+  event(
+    DetailType.ParcelEventRefused,
+    'product',
+    ParcelEventRefusedDetailSchema,
+    'A carrier event was refused (a bad field, a delivery day over, a closed or unknown parcel, a time ahead): why, by a reason code; never the event\u2019s own text.',
+    ParcelEventRefusedDetailExample,
   ),
 ] as const;
 
