@@ -88,6 +88,7 @@ const FREE_WHEN_IDLE = new Set([
   'AWS::SES::ConfigurationSetEventDestination',
   'AWS::SES::EmailIdentity',
   'AWS::SMSVOICE::ConfigurationSet',
+  'AWS::SMSVOICE::ProtectConfiguration',
   'AWS::SNS::Subscription',
   'AWS::SNS::Topic',
   'AWS::SNS::TopicPolicy',

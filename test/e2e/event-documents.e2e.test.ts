@@ -27,7 +27,7 @@ describe('every event on the bus against its published document (docs/events)', 
     // A full flow through every event of the contract: issue, out for delivery, handover; not required;
     // a failed attempt with a next date (reissue); one without (revoke); return and cancellation; the
     // parcel-wide cap of wrong codes (locked); an email SES refuses (email failed); an email that bounces
-    // with no phone on file (undeliverable).
+    // with no phone on file (undeliverable); an Out For Delivery for the cancelled parcel (refused).
     const { code, token } = await e2e.readyForHandover('ED-HANDOVER-1', 'D-ED-1');
     await e2e.client.verify('ED-HANDOVER-1', { code }, token);
     await e2e.ship('ED-LOW-1', { declaredValue: { amount: 100, currency: 'EUR' } });
@@ -39,6 +39,11 @@ describe('every event on the bus against its published document (docs/events)', 
     await e2e.publish('Parcel Returned', { parcelId: 'ED-RETURN-1' });
     await e2e.ship('ED-CANCEL-1');
     await e2e.publish('Shipment Cancelled', { parcelId: 'ED-CANCEL-1' });
+    await e2e.publish('Parcel Out For Delivery', {
+      parcelId: 'ED-CANCEL-1',
+      driverId: 'D-ED-1',
+      deliveryDate: inDays(1),
+    });
     const locked = await e2e.readyForHandover('ED-LOCKED-1', 'D-ED-1');
     for (const [round, date] of [inDays(1), inDays(2)].entries()) {
       // Wrong codes until the code locks (the reissued code is unknown here: offset past both codes).

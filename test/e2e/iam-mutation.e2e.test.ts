@@ -299,6 +299,20 @@ const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    name: 'an Out For Delivery for a cancelled parcel is refused as PARCEL_CLOSED',
+    async run(h, id) {
+      await ship(h, id);
+      await h.client.publish([{ detailType: 'Shipment Cancelled', detail: { parcelId: id } }]);
+      await h.sandbox.settled();
+      await outForDelivery(h, id, 'D-1');
+      const refusals = await busEventsFor(h, 'Parcel Event Refused', id);
+      check(
+        refusals.some((refusal) => refusal.reason === 'PARCEL_CLOSED'),
+        'Parcel Event Refused with reason PARCEL_CLOSED',
+      );
+    },
+  },
+  {
     name: 'an Out For Delivery stamped days ahead is answered with Parcel Event Refused',
     async run(h, id) {
       await ship(h, id);
