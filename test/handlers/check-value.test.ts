@@ -156,7 +156,7 @@ describe('check-value handler', () => {
 
   it('names no parcel id in a refusal when the event’s parcelId is not one (an address stays off the bus)', async () => {
     // Act
-    const result = await invoke(shipped(detail({ parcelId: 'erika.mustermann@example.com' })));
+    const result = await invoke(shipped(detail({ parcelId: 'erika.mustermann@mail.test' })));
 
     // Assess
     expect(result).toMatchObject({ refusal: { detail: { field: 'detail.parcelId' } } });
@@ -181,7 +181,7 @@ describe('check-value handler', () => {
     const logs = t.output.text();
     expect(logs).toContain('Value checked');
     expect(logs).toContain('AT_OR_ABOVE_THRESHOLD');
-    expect(logs).not.toContain('erika.mustermann@example.com');
+    expect(logs).not.toContain('erika.mustermann@mail.test');
     expect(logs).not.toContain('Erika Mustermann');
   });
 });

@@ -139,13 +139,13 @@ describe('issue-otp handler', () => {
     expect(tables).toEqual([RECIPIENT_TABLE, TABLE]);
     const recipient = updatesOf(RECIPIENT_TABLE)[0];
     expect(recipient?.ExpressionAttributeValues).toMatchObject({
-      ':email': { S: 'erika.mustermann@example.com' },
+      ':email': { S: 'erika.mustermann@mail.test' },
       ':name': { S: 'Erika Mustermann' },
       ':locale': { S: 'de-DE' },
       ':ttl': putItem().ttl,
     });
     const codeItem = JSON.stringify(putItem());
-    for (const detail of ['erika.mustermann@example.com', 'Erika Mustermann', 'de-DE']) {
+    for (const detail of ['erika.mustermann@mail.test', 'Erika Mustermann', 'de-DE']) {
       expect(codeItem).not.toContain(detail);
     }
   });
@@ -223,7 +223,7 @@ describe('issue-otp handler', () => {
     expect(logs).not.toContain(code);
     expect(logs).not.toContain(item.codeHash?.S ?? '<no hash>');
     expect(logs).not.toContain(item.codeCiphertext?.S ?? '<no ciphertext>');
-    expect(logs).not.toContain('erika.mustermann@example.com');
+    expect(logs).not.toContain('erika.mustermann@mail.test');
   });
 });
 

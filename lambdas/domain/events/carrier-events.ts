@@ -73,7 +73,7 @@ export const ParcelShippedDetailExample: ParcelShippedDetail = {
   parcelId: 'PCL-789',
   orderId: '123-456',
   declaredValue: { amount: 129900, currency: 'EUR' },
-  recipient: { email: 'erika.mustermann@example.com', name: 'Erika Mustermann', locale: 'de-DE' },
+  recipient: { email: 'erika.mustermann@mail.test', name: 'Erika Mustermann', locale: 'de-DE' },
   destination: { type: 'HOME', timeZone: 'Europe/Berlin' },
   deliveryPartner: 'OWN_FLEET',
   expectedDeliveryDate: '2026-12-01',
