@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 
   say('starting the sandbox');
   const sandbox = await startSandbox({
-    ports: { api: 0, aws: 0, dynamodb: 0, ses: 0 },
+    ports: { api: 0, aws: 0 },
     write: () => undefined,
   });
   const client = new SandboxClient(sandbox.endpoints);

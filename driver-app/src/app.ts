@@ -7,7 +7,15 @@ import { type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { routePath, VERIFY_PATH } from '../../lambdas/contracts/http/paths.ts';
 import { type AppConfig, parseConfig } from './config.ts';
 import { pickLanguage, wordsFor } from './messages.ts';
-import { asksForAnotherCode, canRetry, invalidInput, OFFLINE, type Screen, screenFor } from './outcome.ts';
+import {
+  asksForAnotherCode,
+  canRetry,
+  invalidInput,
+  linkedParcel,
+  OFFLINE,
+  type Screen,
+  screenFor,
+} from './outcome.ts';
 
 /** Refresh the access token when it has less than this left, so it cannot lapse between check and call. */
 const REFRESH_MARGIN_SECONDS = 30;
@@ -282,21 +290,31 @@ async function start(): Promise<void> {
   const config = parseConfig(await (await fetch('config.json', { cache: 'no-cache' })).json());
   const manager = managerFor(config);
   const query = new URLSearchParams(location.search);
+  let linked = linkedParcel(location.search);
   if (query.has('code') || query.has('error')) {
-    // Back from managed login: take the tokens, then drop the authorization code from the address bar.
-    await manager.signinRedirectCallback().catch(() => undefined);
-    history.replaceState(null, '', location.pathname);
+    // Back from sign-in: take the tokens (and the parcel the link named).
+    const user = await manager.signinRedirectCallback().catch(() => undefined);
+    linked = (user?.state as { parcel?: string } | undefined)?.parcel ?? linked;
   } else if (query.has('state')) {
     // Back from the provider's end-session endpoint.
     await manager.signoutRedirectCallback().catch(() => undefined);
-    history.replaceState(null, '', location.pathname);
   }
+  // The authorization code, the state and the parcel link leave the address bar.
+  if (query.size > 0) history.replaceState(null, '', location.pathname);
   showSignedIn(await manager.getUser());
+  if (linked) {
+    ui.parcelId.value = linked;
+    ui.code.focus();
+  }
   setUpScanning();
 
   // A shared handheld: whoever signs in types their own credentials, even while the provider remembers
-  // the previous driver (who may have closed the app without signing out).
-  ui.signIn.addEventListener('click', () => void manager.signinRedirect({ prompt: 'login' }));
+  // the previous driver (who may have closed the app without signing out). The parcel a link named rides
+  // through sign-in in the OIDC state, as the app's own data.
+  ui.signIn.addEventListener(
+    'click',
+    () => void manager.signinRedirect({ prompt: 'login', ...(linked ? { state: { parcel: linked } } : {}) }),
+  );
   ui.signOut.addEventListener('click', () => void endShift(manager, config));
   ui.next.addEventListener('click', () => {
     ui.parcelId.value = '';

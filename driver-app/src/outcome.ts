@@ -47,6 +47,15 @@ export function invalidInput(parcelId: string, code: string): Screen | undefined
   return undefined;
 }
 
+/**
+ * The parcel a link opened the app for (`?parcel=<id>`, e.g. from a dispatch list), so the driver types
+ * only the code; undefined when the link names none or no valid parcel ID.
+ */
+export function linkedParcel(search: string): string | undefined {
+  const parcelId = new URLSearchParams(search).get('parcel')?.trim();
+  return parcelId && PARCEL_ID_PATTERN.test(parcelId) ? parcelId : undefined;
+}
+
 /** The screen for a verify answer; a network failure (no answer at all) is {@link OFFLINE}. */
 export function screenFor(answer: VerifyAnswer): Screen {
   const body = isRecord(answer.body) ? answer.body : {};

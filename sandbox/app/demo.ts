@@ -5,8 +5,11 @@ import type { SandboxEndpoints } from './sandbox.ts';
 
 // Set before the AWS SDK loads: Node 20 is supported here, the SDK's upgrade notice is noise.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
 const { codeFromEmail, SandboxClient, shippedDetail } = await import('./client.ts');
 const { REPO_ROOT } = await import('./paths.ts');
+const { DRIVER_SIGN_IN } = await import('./settings.ts');
+const { parseShipArguments, shipParcel } = await import('./ship-parcel.ts');
 
 const step = (n: number, text: string) => process.stdout.write(`\n${n}. ${text}\n`);
 const outcome = (text: string) => process.stdout.write(`   → ${text}\n`);
@@ -26,7 +29,8 @@ async function demo(): Promise<void> {
   const run = Date.now().toString(36).toUpperCase();
   const high = `DEMO-${run}-HIGH`;
   const low = `DEMO-${run}-LOW`;
-  const driverId = 'D-DEMO';
+  // The driver the sign-in page suggests, so the driver app's last step needs only the code typed.
+  const driverId = DRIVER_SIGN_IN.example;
 
   step(1, `Carrier publishes Parcel Shipped: ${high} (EUR 1,299.00, home) and ${low} (EUR 19.99)`);
   const highDetail = shippedDetail(high);
@@ -45,7 +49,7 @@ async function demo(): Promise<void> {
   const code = codeFromEmail(email?.text ?? '');
   if (!email || !code) throw new Error('No code email arrived within 10 s: see the sandbox log.');
   outcome(
-    `email arrived: "${email.subject}" (code ••••${code.slice(4)}; see it in full at ${endpoints.sesEndpoint}/)`,
+    `email arrived: "${email.subject}" (code ••••${code.slice(4)}; see it in full at ${endpoints.inboxUrl})`,
   );
   const lowEmails = await client.emailsTo((shippedDetail(low).recipient as { email: string }).email);
   outcome(`${low}: ${lowEmails.length} email(s), below the threshold`);
@@ -68,7 +72,7 @@ async function demo(): Promise<void> {
 
   step(5, 'Driver signs in and enters a wrong code, then the right one');
   outcome(
-    `in the driver app: open ${endpoints.driverAppUrl} on a phone-sized window, sign in as ${driverId}, hand over a parcel with the code from its email (${endpoints.sesEndpoint}/); here the demo does it through the API`,
+    `in the driver app (${endpoints.driverAppUrl}, sign in as ${driverId}) a driver types the code from the email; here the demo does it through the API`,
   );
   const token = await client.driverToken(driverId);
   const wrong = await client.verify(high, { code: code === '000000' ? '111111' : '000000' }, token);
@@ -85,18 +89,16 @@ async function demo(): Promise<void> {
   await smsFallback(client, endpoints, run);
   const forApp = `DEMO-${run}-APP`;
   step(8, `Your turn in the driver app: ${forApp} is out for delivery with ${driverId}`);
-  const appDetail = shippedDetail(forApp);
-  await client.publish([{ detailType: DetailType.ParcelShipped, detail: appDetail }]);
-  const appRecipient = (appDetail.recipient as { email: string }).email;
-  await client.waitForEmails(appRecipient);
-  await client.publish([
-    {
-      detailType: DetailType.ParcelOutForDelivery,
-      detail: { parcelId: forApp, driverId, deliveryDate: appDetail.expectedDeliveryDate },
-    },
-  ]);
+  const ddb = new DynamoDBClient({
+    endpoint: endpoints.dynamodbEndpoint,
+    region: endpoints.region,
+    credentials: endpoints.credentials,
+  });
+  await shipParcel(client, ddb, parseShipArguments(['--parcel', forApp]));
+  ddb.destroy();
+  outcome(`the code is in the inbox: ${endpoints.inboxUrl}`);
   outcome(
-    `open ${endpoints.driverAppUrl} on a phone-sized window, sign in as ${driverId}, enter ${forApp} and the code from its email (${endpoints.sesEndpoint}/)`,
+    `open ${endpoints.driverAppUrl}/?parcel=${forApp} on a phone-sized window, sign in (${driverId} is filled in), type the code`,
   );
 
   process.stdout.write(`\nDone. Events on the bus: ${endpoints.inspectUrl}\n`);
@@ -140,9 +142,7 @@ async function smsFallback(
   const text = texts.filter((message) => message.destinationPhoneNumber === phone).pop();
   const code = codeFromEmail(text?.messageBody ?? '');
   if (!code) throw new Error('No code SMS arrived within 10 s: see the sandbox log.');
-  outcome(
-    `the code went by SMS instead (code ••••${code.slice(4)}; SMS inbox: ${endpoints.smsInboxUrl}/page)`,
-  );
+  outcome(`the code went by SMS instead (code ••••${code.slice(4)}; inbox: ${endpoints.inboxUrl})`);
   await client.publish([
     {
       detailType: DetailType.ParcelOutForDelivery,

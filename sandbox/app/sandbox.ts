@@ -30,12 +30,10 @@ export interface SandboxPorts extends EmulatorPorts {
 export const DEFAULT_PORTS: SandboxPorts = {
   api: 4000,
   aws: 4010,
-  dynamodb: 4011,
-  ses: 4012,
   driverApp: 4020,
 };
 
-/** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT, SANDBOX_DYNAMODB_PORT, SANDBOX_SES_PORT. */
+/** Reads port overrides from SANDBOX_API_PORT, SANDBOX_AWS_PORT and SANDBOX_DRIVER_APP_PORT. */
 export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts {
   const read = (name: string, fallback: number) => {
     const raw = env[name];
@@ -48,8 +46,6 @@ export function portsFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPorts
   return {
     api: read('SANDBOX_API_PORT', DEFAULT_PORTS.api),
     aws: read('SANDBOX_AWS_PORT', DEFAULT_PORTS.aws),
-    dynamodb: read('SANDBOX_DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
-    ses: read('SANDBOX_SES_PORT', DEFAULT_PORTS.ses),
     driverApp: read('SANDBOX_DRIVER_APP_PORT', DEFAULT_PORTS.driverApp ?? 0),
   };
 }
@@ -59,10 +55,14 @@ export interface SandboxEndpoints {
   readonly region: string;
   readonly eventBusName: string;
   readonly eventSource: string;
+  /** The one AWS endpoint every emulated service answers on (`--endpoint-url` of the AWS CLI). */
+  readonly awsEndpoint: string;
   readonly eventsEndpoint: string;
   readonly apiUrl: string;
   readonly sesEndpoint: string;
   readonly dynamodbEndpoint: string;
+  /** Sandbox-only: a page with every email and SMS sent, newest first, codes in plain text. */
+  readonly inboxUrl: string;
   /** `POST {"driverId":"D-1"}`: a driver's access token carrying `D-1` in the configured driver-id claim. */
   readonly driverTokenUrl: string;
   /** Who the drivers sign in with: the pool's managed login (`cognito`) or the local OIDC provider (`oidc`). */
@@ -80,7 +80,7 @@ export interface SandboxEndpoints {
   readonly inspectExecutionsUrl: string;
   /** End User Messaging SMS (`pinpoint-sms-voice-v2`) endpoint. */
   readonly smsEndpoint: string;
-  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`; `<smsInboxUrl>/page` shows them beside the email inbox. */
+  /** Sandbox-only: every SMS sent, a JSON list of `{ destinationPhoneNumber, messageBody, messageId, sentAt }`. */
   readonly smsInboxUrl: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Credentials the shop backend signs recipient routes with (SigV4, service execute-api). */
@@ -106,6 +106,11 @@ export interface SandboxOptions {
    * or a parsed template (tests run modified copies). Handlers are found through the stack's metadata.
    */
   readonly template?: string | Template;
+  /**
+   * The region and account a template file was synthesized for, when no `manifest.json` beside it says
+   * (they win over the manifest's).
+   */
+  readonly templateEnv?: { readonly region?: string; readonly accountId?: string };
   /**
    * Who the drivers are: `cognito` (the stack's pool and managed login) or `oidc` (the stack synthesized
    * with `DriverIdentity.oidc`, a local generic OIDC provider standing in for its issuer).
@@ -146,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let env = SANDBOX_ENV;
   if (typeof options.template === 'string') {
     progress(`reading ${options.template}`);
-    ({ template, env } = loadTemplate(options.template, SANDBOX_ENV));
+    ({ template, env } = loadTemplate(options.template, SANDBOX_ENV, options.templateEnv));
   } else if (options.template) {
     template = options.template;
   } else {
@@ -198,10 +203,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       region: env.region,
       eventBusName: busId ? resolver.ref(busId) : 'default',
       eventSource: ruleSource ?? 'carrier.dispatch',
+      awsEndpoint: awsBase,
       eventsEndpoint: awsBase,
       apiUrl,
-      sesEndpoint: emulators.endpoints.sesEndpoint,
-      dynamodbEndpoint: emulators.endpoints.dynamodbEndpoint,
+      sesEndpoint: awsBase,
+      dynamodbEndpoint: awsBase,
+      inboxUrl: `${awsBase}/_sandbox/inbox`,
       driverTokenUrl: provider ? `${provider.issuerUrl}/_sandbox/token` : `${awsBase}/cognito/token`,
       drivers,
       ...handheldSignInOf(resolver),
@@ -245,8 +252,6 @@ async function assertPortsFree(ports: SandboxPorts): Promise<void> {
   const names: [keyof SandboxPorts, string][] = [
     ['api', 'HTTP API (SANDBOX_API_PORT)'],
     ['aws', 'AWS services (SANDBOX_AWS_PORT)'],
-    ['dynamodb', 'DynamoDB (SANDBOX_DYNAMODB_PORT)'],
-    ['ses', 'SES (SANDBOX_SES_PORT)'],
     ['driverApp', 'driver app (SANDBOX_DRIVER_APP_PORT)'],
   ];
   for (const [key, name] of names) {

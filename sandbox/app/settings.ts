@@ -4,14 +4,15 @@ import type { SignInSubject } from '../emulators/http-api/jwt-issuer.ts';
 import type { OidcProviderSettings } from '../emulators/start-oidc.ts';
 
 /**
- * Drivers sign in to the sandbox's user pool by driver ID (`POST /token {"driverId":"D-1"}`, the sign-in
+ * Drivers sign in to the sandbox's user pool by driver ID (`POST /token {"driverId":"D-DEMO"}`, the sign-in
  * page): the pool's user of that name has a generated `sub` and the carrier's id in `custom:driver_id`, which
- * the pool's token trigger copies into the access token.
+ * the pool's token trigger copies into the access token. The page suggests the driver `npm run demo` and
+ * `npm run ship` give their parcels to.
  */
 export const DRIVER_SIGN_IN: SignInSubject = {
   field: 'driverId',
   label: 'Driver ID',
-  example: 'D-1',
+  example: 'D-DEMO',
   attribute: ENVIRONMENT.DRIVER_ID_ATTRIBUTE.default,
 };
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** An AWS JSON-protocol error: the SDK reads `__type` to pick the exception class. */
@@ -59,4 +60,47 @@ export function sendJson(
 /** Writes an AWS JSON-protocol error. */
 export function sendAwsError(response: ServerResponse, error: AwsJsonError, contentType: string): void {
   sendJson(response, error.statusCode, { __type: error.type, message: error.message }, contentType);
+}
+
+/** How an AWS service frames its requests and errors. */
+export type AwsProtocol = 'json-1.0' | 'json-1.1' | 'query' | 'rest-json' | 'rest-xml';
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** An XML error as the query protocol (SES v1, STS, SNS, SQS) sends it, with the service's namespace. */
+export function queryErrorBody(code: string, message: string, namespace?: string): string {
+  const xmlns = namespace ? ` xmlns="${namespace}"` : '';
+  return `<ErrorResponse${xmlns}><Error><Type>Sender</Type><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+}
+
+/** Writes an error in the protocol's shape: JSON `__type`, query or REST-XML `<Error>`, REST-JSON `x-amzn-errortype`. */
+export function sendProtocolError(
+  response: ServerResponse,
+  protocol: AwsProtocol,
+  error: AwsJsonError,
+  namespace?: string,
+): void {
+  if (protocol === 'json-1.0' || protocol === 'json-1.1') {
+    sendAwsError(response, error, `application/x-amz-${protocol}`);
+    return;
+  }
+  if (protocol === 'rest-json') {
+    const text = JSON.stringify({ message: error.message });
+    response.writeHead(error.statusCode, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': error.type,
+      'content-length': Buffer.byteLength(text),
+    });
+    response.end(text);
+    return;
+  }
+  const text =
+    protocol === 'query'
+      ? queryErrorBody(error.type, error.message, namespace)
+      : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${error.type}</Code><Message>${escapeXml(error.message)}</Message><RequestId>${randomUUID()}</RequestId></Error>`;
+  response.writeHead(error.statusCode, {
+    'content-type': 'text/xml',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { relay } from './aws-endpoint.ts';
 import { sendJson } from './aws-protocol.ts';
-import { executionView } from './aws-server.ts';
 import type { Emulators } from './emulators.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import { handleIssuerRequest } from './http-api/issuer-endpoints.ts';
 import type { LocalJwtIssuer } from './http-api/jwt-issuer.ts';
+import { inboxPage, type StoredEmail } from './inbox-page.ts';
+import { executionView } from './stepfunctions-operations.ts';
 
 /** One request as a route sees it: the request, its URL and its body, and where the answer goes. */
 export interface RouteRequest {
@@ -24,13 +26,16 @@ export interface AwsRoute {
   handle(route: RouteRequest): Promise<boolean> | boolean;
 }
 
-/** What the routes answer from; `sesEndpoint` is where the SMS inbox page links the email inbox. */
+/** What the routes answer from; `sesBackend` is where aws-ses-v2-local keeps its email store. */
 export type AwsRouteServices = Pick<
   Emulators,
   'bus' | 'stepFunctions' | 'sms' | 'issuers' | 'managedLogins' | 'oidcProviders'
 > & {
-  readonly sesEndpoint: string;
+  readonly sesBackend: string;
 };
+
+/** The paths of aws-ses-v2-local's email store, answered where tools read them (the endpoint's root). */
+const EMAIL_STORE_PATHS = new Set(['/store', '/clear-store', '/get-emlContent', '/health-check']);
 
 const at = (path: string, method?: string) => (url: URL, verb: string) =>
   url.pathname === path && (method === undefined || verb === method);
@@ -41,9 +46,10 @@ const answer = (status: number, body: unknown) => (route: RouteRequest) => {
 };
 
 /**
- * The AWS endpoint's route table, first match first: the sandbox's own views (`/_sandbox/*`: events,
- * redelivery, schedules, SMS inbox, executions), each managed-login domain and OIDC provider, then the
- * Cognito issuers.
+ * The AWS endpoint's route table for unsigned requests, first match first: the sandbox's own views
+ * (`/_sandbox/*`: events, redelivery, schedules, the inbox of emails and SMS, executions), the email
+ * store (`/store`, `/clear-store`), each managed-login domain and OIDC provider, then the Cognito
+ * issuers.
  */
 export function awsRoutes(services: AwsRouteServices): readonly AwsRoute[] {
   const { bus, stepFunctions, sms } = services;
@@ -71,11 +77,16 @@ export function awsRoutes(services: AwsRouteServices): readonly AwsRoute[] {
     },
     { service: 'sms', matches: at('/_sandbox/sms'), handle: (route) => answer(200, sms.inbox())(route) },
     {
-      service: 'sms',
-      matches: at('/_sandbox/sms/page'),
-      handle: ({ response }) => {
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        response.end(sms.inboxPage(`${services.sesEndpoint}/`));
+      service: 'ses',
+      matches: (url, method) =>
+        method === 'GET' && ['/', '/_sandbox/inbox', '/_sandbox/sms/page'].includes(url.pathname),
+      handle: (route) => inbox(services, route),
+    },
+    {
+      service: 'ses',
+      matches: (url) => EMAIL_STORE_PATHS.has(url.pathname),
+      handle: async (route) => {
+        await relay(services.sesBackend, route);
         return true;
       },
     },
@@ -114,6 +125,22 @@ export async function routeAwsRequest(routes: readonly AwsRoute[], route: RouteR
     if (candidate.matches(route.url, method) && (await candidate.handle(route))) return true;
   }
   return false;
+}
+
+/** The inbox page: the email store's messages and the SMS endpoint's, side by side. */
+async function inbox(services: AwsRouteServices, { response, url }: RouteRequest): Promise<boolean> {
+  const store = (await (await fetch(`${services.sesBackend}/store`)).json()) as { emails?: StoredEmail[] };
+  const page = inboxPage({
+    emails: store.emails ?? [],
+    texts: services.sms.inbox(),
+    links: { emails: new URL('/store', url).href, texts: new URL('/_sandbox/sms', url).href },
+  });
+  response.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': Buffer.byteLength(page),
+  });
+  response.end(page);
+  return true;
 }
 
 function redeliver(bus: LocalEventBus, route: RouteRequest): boolean {

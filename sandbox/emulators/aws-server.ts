@@ -1,71 +1,28 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { AwsJsonError, readBody, sendAwsError, sendJson } from './aws-protocol.ts';
+import type { LocalDynamoDbStreams } from './dynamodb-streams.ts';
+import { dynamodbStreamsOperations } from './dynamodb-streams-api.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import { testEventPatternRequest } from './eventbridge/test-event-pattern.ts';
 import { type KmsCall, LocalKms } from './kms.ts';
 import type { SandboxLog } from './log.ts';
+import { LocalSecretsManager } from './secretsmanager.ts';
 import type { LocalSms } from './sms.ts';
-import type { ExecutionRecord, LocalStepFunctions } from './stepfunctions.ts';
+import type { LocalStepFunctions } from './stepfunctions.ts';
+import { stepFunctionsOperations } from './stepfunctions-operations.ts';
 import type { TemplateResolver } from './template.ts';
 
-type Operation = (body: Record<string, unknown>) => unknown;
+/** One operation: its parsed JSON body in, its answer out (or a thrown {@link AwsJsonError}). */
+export type Operation = (body: Record<string, unknown>) => unknown;
 
-/** A secret as Secrets Manager holds it. */
-interface LocalSecret {
-  readonly arn: string;
-  readonly name: string;
-  readonly value: string;
-  readonly created: Date;
-}
-
-/** Generates each template secret's value the way GenerateSecretString would (alphanumeric here). */
-function generateSecrets(resolver: TemplateResolver): LocalSecret[] {
-  return resolver.resourcesOfType('AWS::SecretsManager::Secret').map(([logicalId, resource]) => {
-    const spec = (resource.Properties?.GenerateSecretString ?? {}) as { PasswordLength?: number };
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-    const bytes = randomBytes(spec.PasswordLength ?? 32);
-    const value = [...bytes].map((byte) => alphabet[byte % alphabet.length]).join('');
-    return { arn: resolver.arn(logicalId), name: logicalId, value, created: new Date() };
-  });
-}
-
-/** StartExecution's `input`: a JSON text, as Step Functions requires (its size is checked on start). */
-function executionInput(input: unknown): unknown {
-  if (input === undefined || input === null) return {};
-  const text = String(input);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new AwsJsonError(
-      'InvalidExecutionInput',
-      `Invalid State Machine Execution Input: '${(error as Error).message}'`,
-      { cause: error },
-    );
-  }
-}
-
-/** An execution as DescribeExecution describes it (dates in epoch seconds). */
-export function executionView(execution: ExecutionRecord) {
-  return {
-    executionArn: execution.executionArn,
-    stateMachineArn: execution.stateMachineArn,
-    name: execution.name,
-    status: execution.status,
-    startDate: execution.startDate.getTime() / 1000,
-    ...(execution.stopDate ? { stopDate: execution.stopDate.getTime() / 1000 } : {}),
-    input: execution.input,
-    ...(execution.output ? { output: execution.output } : {}),
-    ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
-  };
-}
-
-/** EventBridge's operations on the bus. */
+/** EventBridge's operations on the buses and rules. */
 function eventBridgeOperations(bus: LocalEventBus): Record<string, Operation> {
   return {
     'AWSEvents.PutEvents': (body) => bus.putEvents(body.Entries as never[]),
     'AWSEvents.TestEventPattern': (body) => testEventPatternRequest(body),
     'AWSEvents.ListRules': (body) => bus.listRules(body),
+    'AWSEvents.DescribeRule': (body) => bus.describeRule(body),
+    'AWSEvents.DescribeEventBus': (body) => bus.describeEventBus(body),
     'AWSEvents.DisableRule': (body) =>
       bus.setRuleState(String(body.Name), {
         busNameOrArn: body.EventBusName as string | undefined,
@@ -79,162 +36,117 @@ function eventBridgeOperations(bus: LocalEventBus): Record<string, Operation> {
   };
 }
 
-/** Step Functions' operations on the state machines and their executions. */
-function stepFunctionsOperations(stepFunctions: LocalStepFunctions): Record<string, Operation> {
-  const describe = (arn: unknown) => {
-    const executionArn = String(arn);
-    // Step Functions keeps no history of Express executions: DescribeExecution refuses their ARNs.
-    if (/^arn:aws[\w-]*:states:[^:]*:\d{12}:express:/.test(executionArn))
-      throw new AwsJsonError('InvalidArn', "Invalid Arn: 'Resource type not valid in this context: express'");
-    if (!/^arn:aws[\w-]*:states:[^:]*:\d{12}:execution:[^:]+:[^:]+$/.test(executionArn))
-      throw new AwsJsonError('InvalidArn', `Invalid Arn: '${executionArn}'`);
-    const execution = stepFunctions.executions.get(executionArn);
-    if (!execution)
-      throw new AwsJsonError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
-    return executionView(execution);
-  };
-  const listExecutions = (body: Record<string, unknown>) => {
-    const stateMachineArn = String(body.stateMachineArn ?? '');
-    if (!/^arn:aws[\w-]*:states:[^:]*:\d{12}:stateMachine:[^:]+$/.test(stateMachineArn))
-      throw new AwsJsonError('InvalidArn', `Invalid Arn: '${stateMachineArn}'`);
-    if (stepFunctions.typeOf(stateMachineArn) === 'EXPRESS')
-      throw new AwsJsonError(
-        'StateMachineTypeNotSupported',
-        'This operation is not supported by this type of state machine',
-      );
-    return {
-      executions: [...stepFunctions.executions.values()]
-        .filter((execution) => execution.stateMachineArn === stateMachineArn)
-        .filter((execution) => !body.statusFilter || execution.status === body.statusFilter)
-        .map((execution) => {
-          const {
-            input: _input,
-            output: _output,
-            error: _error,
-            cause: _cause,
-            ...summary
-          } = executionView(execution);
-          return summary;
-        }),
-    };
-  };
-  return {
-    'AWSStepFunctions.StartExecution': (body) => {
-      const execution = stepFunctions.startExecution(
-        String(body.stateMachineArn),
-        executionInput(body.input),
-        body.name as string | undefined,
-      );
-      return { executionArn: execution.executionArn, startDate: execution.startDate.getTime() / 1000 };
-    },
-    'AWSStepFunctions.DescribeExecution': (body) => describe(body.executionArn),
-    'AWSStepFunctions.ListExecutions': (body) => listExecutions(body),
-    'AWSStepFunctions.ListStateMachines': () => ({
-      stateMachines: stepFunctions.stateMachineArns.map((arn) => ({
-        stateMachineArn: arn,
-        name: arn.split(':').pop(),
-        type: stepFunctions.typeOf(arn),
-        creationDate: 0,
-      })),
-    }),
-  };
-}
-
-/** Secrets Manager's GetSecretValue on the template's generated secrets. */
-function secretsManagerOperations(secrets: readonly LocalSecret[]): Record<string, Operation> {
-  return {
-    'secretsmanager.GetSecretValue': (body) => {
-      const secret = secrets.find(
-        (candidate) => candidate.arn === body.SecretId || candidate.name === body.SecretId,
-      );
-      if (!secret)
-        throw new AwsJsonError(
-          'ResourceNotFoundException',
-          "Secrets Manager can't find the specified secret.",
-        );
-      return {
-        ARN: secret.arn,
-        Name: secret.name,
-        SecretString: secret.value,
-        VersionId: 'sandbox-v1',
-        VersionStages: ['AWSCURRENT'],
-        CreatedDate: secret.created.getTime() / 1000,
-      };
-    },
-  };
+/** What the operation table answers from. */
+export interface AwsOperationServices {
+  readonly resolver: TemplateResolver;
+  readonly bus: LocalEventBus;
+  readonly stepFunctions: LocalStepFunctions;
+  readonly sms: LocalSms;
+  /** When the template's resources came to be (creation dates the services report). */
+  readonly createdAt?: Date;
+  /** The tables' streams, read through the DynamoDB Streams API; none when omitted. */
+  readonly streams?: LocalDynamoDbStreams;
+  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
+  readonly authorizeKms?: (call: KmsCall) => void | Promise<void>;
 }
 
 /**
- * Request handler of the one loopback endpoint for the AWS JSON-protocol services the handlers and outside callers call: EventBridge
+ * The AWS endpoint's operation table, by X-Amz-Target exactly as the SDK sends it: EventBridge
  * (`AWSEvents.*`), Step Functions (`AWSStepFunctions.*`), Secrets Manager (`secretsmanager.*`), KMS
- * (`TrentService.*`, {@link LocalKms}) and End User Messaging SMS (`PinpointSMSVoiceV2.*`), dispatched on
- * X-Amz-Target exactly as the SDK sends them. Other paths go to `fallback`.
+ * (`TrentService.*`, {@link LocalKms}), End User Messaging SMS (`PinpointSMSVoiceV2.*`) and DynamoDB
+ * Streams (`DynamoDBStreams_20120810.*`).
  */
-export function createAwsRequestHandler(options: {
-  resolver: TemplateResolver;
-  bus: LocalEventBus;
-  stepFunctions: LocalStepFunctions;
-  sms: LocalSms;
-  log: SandboxLog;
-  /** Throws the service's AccessDeniedException when IAM refuses the request (see `sandbox/iam.ts`). */
-  authorize?: (
-    request: IncomingMessage,
-    target: string,
-    body: Record<string, unknown>,
-    raw: Buffer,
-  ) => Promise<void>;
-  fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
-  /** Operations AWS takes unsigned (a user pool's sign-in), by X-Amz-Target; `authorize` is not asked. */
-  unsignedOperations?: Record<string, Operation>;
-  /** Decides each KMS call (action, key ARN) for the request that makes it; throw an AwsJsonError to refuse. */
-  authorizeKms?: (call: KmsCall, request: IncomingMessage) => void | Promise<void>;
-}): RequestListener {
-  const { log } = options;
-  const kms = new LocalKms(options.resolver);
-  // The operation table: X-Amz-Target to the service's operation.
-  const operations: Record<string, Operation> = {
-    ...eventBridgeOperations(options.bus),
-    ...stepFunctionsOperations(options.stepFunctions),
-    'PinpointSMSVoiceV2.SendTextMessage': (body) => options.sms.sendTextMessage(body),
-    ...secretsManagerOperations(generateSecrets(options.resolver)),
+export function awsOperations(services: AwsOperationServices): Record<string, Operation> {
+  const createdAt = services.createdAt ?? new Date();
+  const kms = new LocalKms(services.resolver, createdAt);
+  const authorizeKms = services.authorizeKms;
+  return {
+    ...eventBridgeOperations(services.bus),
+    ...stepFunctionsOperations(services.stepFunctions, createdAt),
+    'PinpointSMSVoiceV2.SendTextMessage': (body) => services.sms.sendTextMessage(body),
+    ...new LocalSecretsManager(services.resolver, createdAt).operations(),
+    ...(services.streams ? dynamodbStreamsOperations(services.streams) : {}),
+    ...Object.fromEntries(
+      LocalKms.targets.map((target): [string, Operation] => [
+        target,
+        (body) => kms.handle(target, body, authorizeKms),
+      ]),
+    ),
   };
+}
 
+/** The JSON protocol version a target's service speaks (`1.0` or `1.1`). */
+export function jsonContentType(target: string): string {
+  return /^(AWSStepFunctions|PinpointSMSVoiceV2|DynamoDB_20120810|DynamoDBStreams_20120810)\./.test(target)
+    ? 'application/x-amz-json-1.0'
+    : 'application/x-amz-json-1.1';
+}
+
+/**
+ * Runs one operation on a body and answers it: 200 with its result, the service's error for an
+ * {@link AwsJsonError}, `SerializationException` for a body that is not JSON, `InternalFailure` (logged)
+ * for anything else.
+ */
+export async function answerOperation(
+  response: ServerResponse,
+  target: string,
+  run: (parsed: Record<string, unknown>) => unknown,
+  body: Buffer,
+  log: SandboxLog,
+): Promise<void> {
+  const contentType = jsonContentType(target);
+  try {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8') || '{}');
+    } catch (error) {
+      throw new AwsJsonError('SerializationException', 'Request body is not JSON', { cause: error });
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new AwsJsonError('SerializationException', 'Request body is not a JSON object');
+    sendJson(response, 200, await run(parsed as Record<string, unknown>), contentType);
+  } catch (error) {
+    const failure =
+      error instanceof AwsJsonError
+        ? error
+        : new AwsJsonError('InternalFailure', 'Internal error', { statusCode: 500, cause: error });
+    if (!(error instanceof AwsJsonError)) log.line('aws', `${target} failed: ${(error as Error).name}`);
+    sendAwsError(response, failure, contentType);
+  }
+}
+
+/**
+ * A bare JSON-protocol listener over {@link awsOperations}, with no signature or IAM check (the AWS
+ * endpoint, `aws-endpoint.ts`, adds them): for tests of one service. Requests without X-Amz-Target go
+ * to `fallback`.
+ */
+export function createAwsRequestHandler(
+  options: AwsOperationServices & {
+    readonly log: SandboxLog;
+    readonly fallback: (request: IncomingMessage, response: ServerResponse, body: Buffer) => Promise<boolean>;
+  },
+): RequestListener {
+  const operations = awsOperations(options);
   return (request, response) => {
     void (async () => {
       const target = String(request.headers['x-amz-target'] ?? '');
-      const contentType = /^(AWSStepFunctions|PinpointSMSVoiceV2)\./.test(target)
-        ? 'application/x-amz-json-1.0'
-        : 'application/x-amz-json-1.1';
-      try {
-        const body = await readBody(request);
-        if (!target) {
-          if (!(await options.fallback(request, response, body)))
-            sendJson(response, 404, { message: 'Not Found' });
-          return;
-        }
-        const authorizeKms = options.authorizeKms;
-        const unsigned = options.unsignedOperations?.[target];
-        const operation: Operation | undefined = LocalKms.targets.includes(target)
-          ? (parsed) => kms.handle(target, parsed, authorizeKms && ((call) => authorizeKms(call, request)))
-          : (unsigned ?? operations[target]);
-        if (!operation)
-          throw new AwsJsonError('UnknownOperationException', `The sandbox does not implement ${target}`);
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(body.toString('utf8') || '{}');
-        } catch (error) {
-          throw new AwsJsonError('SerializationException', 'Request body is not JSON', { cause: error });
-        }
-        if (!unsigned) await options.authorize?.(request, target, parsed, body);
-        sendJson(response, 200, await operation(parsed), contentType);
-      } catch (error) {
-        const failure =
-          error instanceof AwsJsonError
-            ? error
-            : new AwsJsonError('InternalFailure', 'Internal error', { statusCode: 500, cause: error });
-        if (!(error instanceof AwsJsonError)) log.line('aws', `${target} failed: ${(error as Error).name}`);
-        sendAwsError(response, failure, contentType);
+      const body = await readBody(request);
+      if (!target) {
+        if (!(await options.fallback(request, response, body)))
+          sendJson(response, 404, { message: 'Not Found' });
+        return;
       }
+      const operation = operations[target];
+      await answerOperation(
+        response,
+        target,
+        operation ??
+          (() => {
+            throw new AwsJsonError('UnknownOperationException', `The sandbox does not implement ${target}`);
+          }),
+        body,
+        options.log,
+      );
     })();
   };
 }

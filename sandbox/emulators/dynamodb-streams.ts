@@ -95,6 +95,11 @@ export class LocalDynamoDbStreams {
     return [...this.streams.values()].map((stream) => stream.streamArn);
   }
 
+  /** Each table's stream: its table, ARN, view type and key attribute names. */
+  get tableStreams(): readonly Pick<TableStream, 'tableName' | 'streamArn' | 'viewType' | 'keyNames'>[] {
+    return [...this.streams.values()];
+  }
+
   /**
    * Starts the front on `port`, forwarding to dynalite at `backend`. Reads pass straight through;
    * writes to a table with a stream are bracketed by consistent reads of the item.
@@ -120,7 +125,7 @@ export class LocalDynamoDbStreams {
         response.end();
       });
     });
-    const actualPort = await listen(server, port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
+    const actualPort = await listen(server, port, 'DynamoDB');
     return {
       endpoint: `http://127.0.0.1:${(server.address() as AddressInfo | null)?.port ?? actualPort}`,
       stop: async () => {

@@ -1,12 +1,26 @@
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AwsJsonError, readJsonBody } from './aws-protocol.ts';
+import {
+  type DynaliteCall,
+  pointInTimeRecoveryDescription,
+  tableDescriptionOperations,
+  tableFactsOf,
+} from './dynamodb-table-description.ts';
 import type { TemplateResolver } from './template.ts';
+
+type TableOperation = (body: Record<string, unknown>) => Promise<unknown>;
+
+/** Marks the settings' own calls to dynalite, which go straight to it. */
+const INTERNAL_HEADER = 'x-sandbox-table-settings';
 
 /**
  * Answers the table settings dynalite lacks, from the template as DynamoDB would after deploying it:
- * DescribeTimeToLive / UpdateTimeToLive (the TTL sweep follows the stored setting) and
- * DescribeContinuousBackups (point-in-time recovery). Every other request goes to dynalite unchanged.
+ * DescribeTimeToLive / UpdateTimeToLive (the TTL sweep follows the stored setting),
+ * DescribeContinuousBackups (point-in-time recovery), DescribeTable's stream, encryption and deletion
+ * protection, DeleteTable's refusal of a protected table, UpdateTable's `DeletionProtectionEnabled`.
+ * Every other request, and every request of `client` (which these answers use), goes to dynalite unchanged.
  */
 export function serveTableSettings(
   server: Server,
@@ -15,16 +29,56 @@ export function serveTableSettings(
 ): void {
   const [dynaliteListener] = server.listeners('request') as RequestListener[];
   if (!dynaliteListener) throw new Error('dynalite has no request listener');
-  const operations = tableSettingOperations({ ...settings, pitr: pointInTimeRecoveryOf(resolver) });
+  settings.client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers[INTERNAL_HEADER] = '1';
+      return next(args);
+    },
+    { step: 'build', name: 'sandboxTableSettingsInternal' },
+  );
+  const facts = tableFactsOf(resolver);
+  // dynalite's own answers, as JSON (the SDK would turn its dates into objects).
+  const call: DynaliteCall = async (operation, body) => {
+    const { port } = server.address() as AddressInfo;
+    const answer = await fetch(`http://127.0.0.1:${port}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `DynamoDB_20120810.${operation}`,
+        [INTERNAL_HEADER]: '1',
+        // dynalite wants a signature's shape and checks nothing in it.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=sandbox/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+        'x-amz-date': '20260101T000000Z',
+      },
+      body: JSON.stringify(body),
+    });
+    const json = (await answer.json()) as Record<string, unknown>;
+    if (answer.ok) return json;
+    throw new AwsJsonError(
+      String(json.__type ?? 'InternalServerError')
+        .split('#')
+        .pop() as string,
+      String(json.message ?? json.Message ?? ''),
+      {
+        statusCode: answer.status,
+      },
+    );
+  };
+  const operations: Record<string, TableOperation> = {
+    ...tableSettingOperations({ ...settings, facts }),
+    ...tableDescriptionOperations({ resolver, call, facts }),
+  };
   server.removeListener('request', dynaliteListener);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const target = String(request.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('DynamoDB_20120810.') ? operations[target.slice(18)] : undefined;
-    if (!operation) return dynaliteListener(request, response);
+    if (!operation || request.headers[INTERNAL_HEADER]) return dynaliteListener(request, response);
     void (async () => {
       const body = await readJsonBody(request);
-      if (!body) return fail(response, 'SerializationException', 'Request body is not JSON');
-      await operation(body, response);
+      if (!body) throw new AwsJsonError('SerializationException', 'Request body is not JSON');
+      send(response, 200, await operation(body));
     })().catch((error: unknown) => {
       if (response.headersSent) return;
       // A refusal of the request itself (a body over 16 MB) answers as DynamoDB does, not as a failure of ours.
@@ -38,22 +92,6 @@ export function serveTableSettings(
   });
 }
 
-/** Each table's point-in-time recovery as the template sets it. */
-function pointInTimeRecoveryOf(resolver: TemplateResolver): Map<string, { enabled: boolean; days?: number }> {
-  const pitr = new Map<string, { enabled: boolean; days?: number }>();
-  for (const [logicalId, resource] of resolver.resourcesOfType('AWS::DynamoDB::Table')) {
-    const spec = resolver.resolve(resource.Properties?.PointInTimeRecoverySpecification ?? {}) as {
-      PointInTimeRecoveryEnabled?: boolean;
-      RecoveryPeriodInDays?: number;
-    };
-    pitr.set(resolver.ref(logicalId), {
-      enabled: spec.PointInTimeRecoveryEnabled === true,
-      ...(spec.RecoveryPeriodInDays ? { days: spec.RecoveryPeriodInDays } : {}),
-    });
-  }
-  return pitr;
-}
-
 function send(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
@@ -63,91 +101,66 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
-function fail(response: ServerResponse, type: string, message: string): void {
-  send(response, 400, { __type: `com.amazonaws.dynamodb.v20120810#${type}`, message });
-}
+const validation = (message: string) => new AwsJsonError('ValidationException', message);
 
 /** DescribeTimeToLive, UpdateTimeToLive and DescribeContinuousBackups, by operation name. */
 function tableSettingOperations(settings: {
   readonly client: DynamoDBClient;
   readonly ttlAttributes: Map<string, string>;
-  readonly pitr: ReadonlyMap<string, { enabled: boolean; days?: number }>;
-}): Record<string, (body: Record<string, unknown>, response: ServerResponse) => Promise<void>> {
-  const { client, ttlAttributes, pitr } = settings;
-  const created = new Date();
-  const tableExists = async (tableName: string) =>
-    client.send(new DescribeTableCommand({ TableName: tableName })).then(
+  readonly facts: ReturnType<typeof tableFactsOf>;
+}): Record<string, TableOperation> {
+  const { client, ttlAttributes, facts } = settings;
+  const created = Date.now();
+  /** The table, or DynamoDB's answer for one that does not exist (`type` differs per operation). */
+  const existing = async (body: Record<string, unknown>, type = 'ResourceNotFoundException') => {
+    const tableName = String(body.TableName);
+    const found = await client.send(new DescribeTableCommand({ TableName: tableName })).then(
       () => true,
       () => false,
     );
-  /** DynamoDB's answer for a table that does not exist. */
-  const tableNotFound = (response: ServerResponse, tableName: string) =>
-    fail(
-      response,
-      'ResourceNotFoundException',
-      `Requested resource not found: Table: ${tableName} not found`,
+    if (found) return tableName;
+    throw new AwsJsonError(
+      type,
+      type === 'TableNotFoundException'
+        ? `Table not found: ${tableName}`
+        : `Requested resource not found: Table: ${tableName} not found`,
     );
+  };
   return {
-    DescribeTimeToLive: async (body, response) => {
-      const tableName = String(body.TableName);
-      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
-      const attribute = ttlAttributes.get(tableName);
-      send(response, 200, {
+    DescribeTimeToLive: async (body) => {
+      const attribute = ttlAttributes.get(await existing(body));
+      return {
         TimeToLiveDescription: attribute
           ? { TimeToLiveStatus: 'ENABLED', AttributeName: attribute }
           : { TimeToLiveStatus: 'DISABLED' },
-      });
+      };
     },
-    UpdateTimeToLive: async (body, response) => {
-      const tableName = String(body.TableName);
+    UpdateTimeToLive: async (body) => {
       const spec = (body.TimeToLiveSpecification ?? {}) as { Enabled?: unknown; AttributeName?: unknown };
       if (
         typeof spec.Enabled !== 'boolean' ||
         typeof spec.AttributeName !== 'string' ||
         spec.AttributeName === ''
       )
-        return fail(
-          response,
-          'ValidationException',
-          'TimeToLiveSpecification needs Enabled and AttributeName',
-        );
-      if (!(await tableExists(tableName))) return tableNotFound(response, tableName);
+        throw validation('TimeToLiveSpecification needs Enabled and AttributeName');
+      const tableName = await existing(body);
       const current = ttlAttributes.get(tableName);
-      if (spec.Enabled && current !== undefined)
-        return fail(response, 'ValidationException', 'TimeToLive is already enabled');
-      if (!spec.Enabled && current === undefined)
-        return fail(response, 'ValidationException', 'TimeToLive is already disabled');
+      if (spec.Enabled && current !== undefined) throw validation('TimeToLive is already enabled');
+      if (!spec.Enabled && current === undefined) throw validation('TimeToLive is already disabled');
       if (!spec.Enabled && current !== spec.AttributeName)
-        return fail(
-          response,
-          'ValidationException',
-          'TimeToLive attribute name does not match the enabled one',
-        );
+        throw validation('TimeToLive attribute name does not match the enabled one');
       if (spec.Enabled) ttlAttributes.set(tableName, spec.AttributeName);
       else ttlAttributes.delete(tableName);
-      send(response, 200, {
-        TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName },
-      });
+      return { TimeToLiveSpecification: { Enabled: spec.Enabled, AttributeName: spec.AttributeName } };
     },
-    DescribeContinuousBackups: async (body, response) => {
-      const tableName = String(body.TableName);
-      if (!(await tableExists(tableName)))
-        return fail(response, 'TableNotFoundException', `Table not found: ${tableName}`);
-      const setting = pitr.get(tableName) ?? { enabled: false };
-      const now = Date.now() / 1000;
-      send(response, 200, {
+    DescribeContinuousBackups: async (body) => {
+      const tableName = await existing(body, 'TableNotFoundException');
+      return {
         ContinuousBackupsDescription: {
           ContinuousBackupsStatus: 'ENABLED',
-          PointInTimeRecoveryDescription: setting.enabled
-            ? {
-                PointInTimeRecoveryStatus: 'ENABLED',
-                RecoveryPeriodInDays: setting.days ?? 35,
-                EarliestRestorableDateTime: created.getTime() / 1000,
-                LatestRestorableDateTime: now - 300,
-              }
-            : { PointInTimeRecoveryStatus: 'DISABLED' },
+          PointInTimeRecoveryDescription: pointInTimeRecoveryDescription(facts.get(tableName), created),
         },
-      });
+      };
     },
   };
 }

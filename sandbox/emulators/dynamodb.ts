@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -61,6 +63,18 @@ function dynaliteInRegion(resolver: TemplateResolver, options: Record<string, un
   }
 }
 
+/**
+ * The DynamoDB operations the sandbox answers: dynalite's (one validation module each) and those
+ * `dynamodb-table-settings.ts` adds.
+ */
+export function dynamodbOperations(): string[] {
+  const folder = dirname(require.resolve('dynalite/validations/index.js'));
+  const dynalite = readdirSync(folder)
+    .filter((name) => name.endsWith('.js') && name !== 'index.js')
+    .map((name) => name.charAt(0).toUpperCase() + name.slice(1, -3));
+  return [...new Set([...dynalite, 'UpdateTimeToLive', 'DescribeContinuousBackups'])].sort();
+}
+
 /** A running DynamoDB emulator with the template's tables and a TTL sweeper. */
 export interface LocalDynamoDb {
   readonly endpoint: string;
@@ -96,7 +110,7 @@ export async function startDynamoDb(
   const sweepIntervalMs = options.sweepIntervalMs ?? 5_000;
   patchDynalite();
   const server = dynaliteInRegion(resolver, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB (SANDBOX_DYNAMODB_PORT)');
+  const actualPort = await listen(server, streams ? 0 : port, 'DynamoDB');
   const backend = `http://127.0.0.1:${actualPort}`;
   const front = streams ? await streams.startFront(backend, port, listen) : undefined;
   const endpoint = front?.endpoint ?? backend;

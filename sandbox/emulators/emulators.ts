@@ -1,15 +1,16 @@
 /**
- * Starts every emulator on loopback from one CloudFormation template: dynalite behind its streams and IAM
- * fronts, aws-ses-v2-local behind SES's checks, the AWS JSON endpoint (EventBridge, Step Functions, Secrets
- * Manager, KMS, SMS, Cognito issuers and managed login), the HTTP API, and the template's functions run
- * in-process from the modules a handler resolver names. Nothing here knows which product the template is.
+ * Starts every emulator on loopback from one CloudFormation template behind one AWS endpoint: DynamoDB
+ * (dynalite behind its streams front), SES (aws-ses-v2-local behind SES's checks), EventBridge, Step
+ * Functions, Secrets Manager, KMS, SMS, STS, the Cognito issuers, sign-in API and managed login, the
+ * OIDC providers; the HTTP API; and the template's functions run in-process from the modules a handler
+ * resolver names. Nothing here knows which product the template is.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { AwsJsonError } from './aws-protocol.ts';
+import { createAwsEndpoint } from './aws-endpoint.ts';
 import { awsRoutes, routeAwsRequest } from './aws-routes.ts';
-import { createAwsRequestHandler } from './aws-server.ts';
+import { awsOperations } from './aws-server.ts';
 import { type AuthEvent, cognitoUserApi } from './cognito-user-api.ts';
-import { type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
+import { dynamodbOperations, type LocalDynamoDb, startDynamoDb } from './dynamodb.ts';
 import { LocalDynamoDbStreams } from './dynamodb-streams.ts';
 import type { LocalEventBus } from './eventbridge/bus.ts';
 import type { FaultProxy } from './fault-proxy.ts';
@@ -19,12 +20,13 @@ import type { LocalJwtIssuer, SignInSubject, TokenIssuer } from './http-api/jwt-
 import type { LocalManagedLogin } from './http-api/managed-login.ts';
 import type { LocalOidcProvider } from './http-api/oidc-provider.ts';
 import type { IamCredentials } from './http-api/sigv4.ts';
-import { SandboxIam, SIGNATURE_MISMATCH } from './iam.ts';
-import { AWS_JSON_AUTHORIZATION } from './iam-actions.ts';
+import { SandboxIam } from './iam.ts';
+import { ADMINISTRATOR_POLICY } from './iam-authentication.ts';
 import { eventInvoker } from './lambda-invocation.ts';
 import { SandboxLog } from './log.ts';
 import { close, listen } from './net.ts';
 import type { LocalPipes } from './pipes.ts';
+import { pointSdkClientsAt } from './sdk-endpoints.ts';
 import { type ServiceFaults, startServiceFronts } from './service-fronts.ts';
 import { LocalSms } from './sms.ts';
 import { startCognito } from './start-cognito.ts';
@@ -39,10 +41,10 @@ import { type SandboxEnv, type Template, TemplateResolver } from './template.ts'
 
 /** Ports the emulators listen on; 0 picks a free one. */
 export interface EmulatorPorts {
+  /** The HTTP API. */
   readonly api: number;
+  /** The one AWS endpoint every emulated service answers on. */
   readonly aws: number;
-  readonly dynamodb: number;
-  readonly ses: number;
 }
 
 /** What {@link startEmulators} runs, and the settings that belong to the application, not to AWS. */
@@ -62,7 +64,10 @@ export interface EmulatorOptions {
   readonly retryDelayMs?: number;
   /** Local URL of the app the template's CloudFront distributions serve (callback URLs, CORS origins); none by default. */
   readonly appUrl?: string;
-  /** The IAM user outside the template that signs the HTTP API's IAM routes (SigV4, execute-api), and its keys. */
+  /**
+   * The IAM user outside the template that signs the HTTP API's IAM routes (SigV4, execute-api), and its
+   * keys; its one policy allows `execute-api:Invoke` on the template's APIs, nothing else.
+   */
   readonly httpApiCaller: { readonly userName: string; readonly credentials: IamCredentials };
   /** How the user pools' password-less sandbox sign-in names a user (`DEFAULT_SIGN_IN_SUBJECT` by default). */
   readonly signInSubject?: SignInSubject;
@@ -77,12 +82,10 @@ export interface EmulatorOptions {
 /** Where the emulators answer. */
 export interface EmulatorEndpoints {
   readonly region: string;
-  /** The AWS JSON endpoint: EventBridge, Step Functions, Secrets Manager, KMS, SMS, the Cognito issuers. */
+  /** The one AWS endpoint: every emulated service, routed as AWS routes a request. */
   readonly awsEndpoint: string;
   readonly apiUrl: string;
-  readonly sesEndpoint: string;
-  readonly dynamodbEndpoint: string;
-  /** The credentials the process's AWS SDK clients sign with (any client outside a function). */
+  /** The account administrator's keys (IAM user `sandbox-admin`, allowed everything): what the process's SDK clients sign with. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
@@ -120,7 +123,10 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
+/** The account administrator's long-term keys (IAM user {@link ADMIN_USER_NAME}). */
 const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox-secret' };
+/** The IAM user the administrator's keys belong to. */
+const ADMIN_USER_NAME = 'sandbox-admin';
 
 /** What is started so far, stopped in reverse if a later start fails. */
 interface Started {
@@ -177,6 +183,8 @@ interface FrontDoors {
   readonly streams: LocalDynamoDbStreams;
   readonly dynamodb: LocalDynamoDb;
   readonly faults: ServiceFaults;
+  /** When the template's resources came to be: the sandbox's start. */
+  readonly createdAt: Date;
 }
 
 /**
@@ -193,7 +201,7 @@ async function startFrontDoors(
   const log = new SandboxLog(options.write);
   const resolver = new TemplateResolver(options.template, options.env);
   progress('starting SES (aws-ses-v2-local)');
-  const ses = await startSes({ port: ports.ses, resolver });
+  const ses = await startSes({ port: 0, resolver });
   servers.push(ses.server);
   let awsHandler: RequestListener | undefined;
   const awsServer = createServer((request, response) => awsHandler?.(request, response));
@@ -201,6 +209,20 @@ async function startFrontDoors(
   servers.push(awsServer);
 
   const iam = new SandboxIam(resolver, log);
+  iam.addUser({ userName: ADMIN_USER_NAME, credentials: CREDENTIALS, policy: ADMINISTRATOR_POLICY });
+  iam.addUser({
+    ...options.httpApiCaller,
+    policy: {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'execute-api:Invoke',
+          Resource: `arn:aws:execute-api:${options.env.region}:${options.env.accountId}:*`,
+        },
+      ],
+    },
+  });
   const functions = new LocalFunctions(resolver, options.handlers, log, (id) => iam.credentialsOf(id));
   const issuers = await startCognito({
     resolver,
@@ -215,16 +237,11 @@ async function startFrontDoors(
 
   progress('starting DynamoDB (dynalite) and its streams');
   const streams = new LocalDynamoDbStreams(resolver, log);
-  const dynamodb = await startDynamoDb(resolver, { port: ports.dynamodb, log, streams });
+  const dynamodb = await startDynamoDb(resolver, { port: 0, log, streams });
   stops.push(dynamodb.stop);
-  const fronts = await startServiceFronts({
-    resolver,
-    iam,
-    log,
-    backends: { dynamodb: dynamodb.endpoint, ses: ses.endpoint, aws: awsBase },
-  });
+  const fronts = await startServiceFronts({ log, awsEndpoint: awsBase });
   servers.push(fronts.faults.dynamodb.server, fronts.faults.ses.server, fronts.faults.kms.server);
-  pointSdkClientsAt({ region: options.env.region, aws: awsBase, ...fronts.endpoints });
+  pointSdkClientsAt({ region: options.env.region, aws: awsBase, ...fronts.endpoints }, CREDENTIALS);
   const serveAws = (handler: RequestListener) => {
     awsHandler = handler;
   };
@@ -242,6 +259,7 @@ async function startFrontDoors(
     streams,
     dynamodb,
     faults: fronts.faults,
+    createdAt: new Date(),
   };
 }
 
@@ -276,6 +294,7 @@ async function startServices(
     invokeFunction,
     stepFunctions: () => stepFunctions,
     retryDelayMs,
+    createdAt: doors.createdAt,
     ...(options.eventLogFields ? { eventLogFields: options.eventLogFields } : {}),
   });
   const bus = events.bus;
@@ -293,27 +312,26 @@ async function startServices(
   doors.ses.publishEventsTo(bus);
 
   const sms = new LocalSms(resolver);
-  const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesEndpoint: doors.ses.endpoint });
+  const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesBackend: doors.ses.endpoint });
   const userApi = cognitoUserApi({ resolver, issuers: doors.issuers, password: options.userPassword });
   doors.serveAws(
-    createAwsRequestHandler({
+    createAwsEndpoint({
       resolver,
-      bus,
-      stepFunctions,
-      sms,
+      iam,
       log,
-      authorize: async (request, target, body, raw) => {
-        if (!(await iam.signatureValid(request, raw)))
-          throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
-        const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
-          { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
-        ];
-        const denial = await iam.authorizeSigned(request.headers, requests);
-        if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
-      },
+      operations: awsOperations({
+        resolver,
+        bus,
+        stepFunctions,
+        sms,
+        streams: doors.streams,
+        createdAt: doors.createdAt,
+      }),
+      backends: { dynamodb: doors.dynamodb.endpoint, ses: doors.ses.endpoint },
+      dynamodbOperations: dynamodbOperations(),
       unsignedOperations: userApi.operations,
-      fallback: (request, response, body) =>
-        routeAwsRequest(routes, { request, response, body, url: new URL(request.url ?? '/', doors.awsBase) }),
+      routes: (route) => routeAwsRequest(routes, route),
+      baseUrl: doors.awsBase,
     }),
   );
   return { bus, stepFunctions, pipes, sms, userAuthEvents: userApi.authEvents };
@@ -342,8 +360,6 @@ function running(
       region: parts.resolver.env.region,
       awsEndpoint: parts.awsBase,
       apiUrl: parts.apiUrl,
-      sesEndpoint: ses.endpoint,
-      dynamodbEndpoint: dynamodb.endpoint,
       credentials: CREDENTIALS,
     },
     log: parts.log,
@@ -368,29 +384,4 @@ function running(
       for (const stop of stops) await stop();
     },
   };
-}
-
-/** Points every AWS SDK client in this process (the handlers' too) at the emulators, with the sandbox's keys. */
-function pointSdkClientsAt(endpoints: {
-  readonly region: string;
-  readonly aws: string;
-  readonly dynamodb: string;
-  readonly ses: string;
-  readonly kms: string;
-}): void {
-  Object.assign(process.env, {
-    AWS_REGION: endpoints.region,
-    AWS_DEFAULT_REGION: endpoints.region,
-    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
-    AWS_ENDPOINT_URL_SES: endpoints.ses,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: endpoints.aws,
-    AWS_ENDPOINT_URL_SFN: endpoints.aws,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.aws,
-    AWS_ENDPOINT_URL_KMS: endpoints.kms,
-    AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2: endpoints.aws,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  delete process.env.AWS_PROFILE;
 }

@@ -34,13 +34,6 @@ export interface Exchange {
   readonly response: string;
 }
 
-/** An answer a proxy gives instead of forwarding (e.g. IAM's AccessDenied). */
-export interface ProxyAnswer {
-  readonly status: number;
-  readonly headers: Record<string, string>;
-  readonly body: string;
-}
-
 /** Counts of what passed through a proxy, for the figures tests print. */
 export interface ProxyStats {
   requests: number;
@@ -58,12 +51,6 @@ export interface FaultProxyOptions {
   /** The service's name in log lines. */
   readonly name: string;
   readonly log: SandboxLog;
-  /** Answers instead of the service when IAM refuses the request; undefined lets it through. */
-  readonly authorize?: (
-    request: IncomingMessage,
-    operation: string,
-    body: Buffer,
-  ) => Promise<ProxyAnswer | undefined>;
   /**
    * Forward the caller's Host header unchanged, for a service that checks the SigV4 signature itself.
    * @default false
@@ -86,7 +73,6 @@ export class FaultProxy {
   private readonly protocol: 'json' | 'query';
   private readonly name: string;
   private readonly log: SandboxLog;
-  private readonly authorize: FaultProxyOptions['authorize'];
   private readonly preserveHost: boolean;
 
   constructor(options: FaultProxyOptions) {
@@ -94,7 +80,6 @@ export class FaultProxy {
     this.protocol = options.protocol;
     this.name = options.name;
     this.log = options.log;
-    this.authorize = options.authorize;
     this.preserveHost = options.preserveHost ?? false;
     this.server = createServer((request, response) => {
       void (async () => {
@@ -102,12 +87,6 @@ export class FaultProxy {
         this.stats.requests++;
         const operation = this.operationOf(request, body);
         this.stats.byOperation[operation] = (this.stats.byOperation[operation] ?? 0) + 1;
-        const refusal = await this.authorize?.(request, operation, body);
-        if (refusal) {
-          response.writeHead(refusal.status, refusal.headers);
-          response.end(refusal.body);
-          return;
-        }
         const held = this.holds.findIndex((hold) => hold.operation === operation);
         if (held >= 0) {
           const [hold] = this.holds.splice(held, 1);

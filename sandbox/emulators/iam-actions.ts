@@ -20,6 +20,23 @@ function arnOf(resolver: TemplateResolver, nameOrArn: unknown, build: (name: str
 const busArn = (resolver: TemplateResolver, name: unknown) =>
   arnOf(resolver, name ?? 'default', (bus) => `${arnPrefix(resolver, 'events')}:event-bus/${bus}`);
 
+/** A rule's ARN: `rule/<name>` on the default bus, `rule/<bus>/<name>` on another. */
+const ruleArn = (resolver: TemplateResolver, name: unknown, bus: unknown) => {
+  const busName =
+    String(bus ?? 'default')
+      .split('/')
+      .pop() ?? 'default';
+  return `${arnPrefix(resolver, 'events')}:rule/${busName === 'default' ? '' : `${busName}/`}${String(name)}`;
+};
+
+const secretArn = (resolver: TemplateResolver, secretId: unknown) =>
+  arnOf(resolver, secretId, (name) => `${arnPrefix(resolver, 'secretsmanager')}:secret:${name}`);
+
+/** An operation on the one resource whose ARN the request names in `field`. */
+const onArnIn =
+  (action: string, field: string): JsonOperationAuthorization =>
+  (body) => [{ action, resource: String(body[field]) }];
+
 const distinct = (values: unknown[]) => [
   ...new Set(values.filter((value) => value !== undefined).map(String)),
 ];
@@ -61,15 +78,20 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
       resource: arnOf(resolver, body.Name, (name) => `${arnPrefix(resolver, 'events')}:rule/${name}`),
     },
   ],
-  'AWSStepFunctions.StartExecution': (body) => [
-    { action: 'states:StartExecution', resource: String(body.stateMachineArn) },
+  'AWSEvents.DescribeRule': (body, resolver) => [
+    { action: 'events:DescribeRule', resource: ruleArn(resolver, body.Name, body.EventBusName) },
   ],
-  'AWSStepFunctions.DescribeExecution': (body) => [
-    { action: 'states:DescribeExecution', resource: String(body.executionArn) },
+  'AWSEvents.DescribeEventBus': (body, resolver) => [
+    { action: 'events:DescribeEventBus', resource: busArn(resolver, body.Name) },
   ],
-  'AWSStepFunctions.ListExecutions': (body) => [
-    { action: 'states:ListExecutions', resource: String(body.stateMachineArn) },
+  'AWSStepFunctions.StartSyncExecution': onArnIn('states:StartSyncExecution', 'stateMachineArn'),
+  'AWSStepFunctions.DescribeStateMachine': onArnIn('states:DescribeStateMachine', 'stateMachineArn'),
+  'secretsmanager.DescribeSecret': (body, resolver) => [
+    { action: 'secretsmanager:DescribeSecret', resource: secretArn(resolver, body.SecretId) },
   ],
+  'AWSStepFunctions.StartExecution': onArnIn('states:StartExecution', 'stateMachineArn'),
+  'AWSStepFunctions.DescribeExecution': onArnIn('states:DescribeExecution', 'executionArn'),
+  'AWSStepFunctions.ListExecutions': onArnIn('states:ListExecutions', 'stateMachineArn'),
   'AWSStepFunctions.ListStateMachines': () => [{ action: 'states:ListStateMachines', resource: '*' }],
   // SendTextMessage is authorized on every resource it names: the configuration set and the origination
   // identity (an ARN, or a pool id, phone number or sender id as AWS accepts them).
@@ -97,15 +119,23 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
       ...(identity === '' ? [] : [{ action: 'sms-voice:SendTextMessage', resource: identityArn }]),
     ];
   },
+  'DynamoDBStreams_20120810.ListStreams': () => [{ action: 'dynamodb:ListStreams', resource: '*' }],
+  'DynamoDBStreams_20120810.DescribeStream': onArnIn('dynamodb:DescribeStream', 'StreamArn'),
+  'DynamoDBStreams_20120810.GetShardIterator': onArnIn('dynamodb:GetShardIterator', 'StreamArn'),
+  // The stream a shard iterator reads is inside the (opaque) iterator.
+  'DynamoDBStreams_20120810.GetRecords': (body) => {
+    let streamArn = '*';
+    try {
+      streamArn = String(
+        JSON.parse(Buffer.from(String(body.ShardIterator), 'base64').toString('utf8')).streamArn ?? '*',
+      );
+    } catch {
+      // an iterator that is not the sandbox's: the operation refuses it
+    }
+    return [{ action: 'dynamodb:GetRecords', resource: streamArn }];
+  },
   'secretsmanager.GetSecretValue': (body, resolver) => [
-    {
-      action: 'secretsmanager:GetSecretValue',
-      resource: arnOf(
-        resolver,
-        body.SecretId,
-        (name) => `${arnPrefix(resolver, 'secretsmanager')}:secret:${name}`,
-      ),
-    },
+    { action: 'secretsmanager:GetSecretValue', resource: secretArn(resolver, body.SecretId) },
   ],
 };
 
@@ -280,42 +310,4 @@ export function dynamodbAuthorization(
     default:
       return [itemRequest(body.TableName, body, leadingOf(body.TableName, body))];
   }
-}
-
-/** `Name <address>` or a bare address, split the way SES reads a Source header. */
-function parseSource(source: string): { address: string; displayName?: string } {
-  const match = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(source);
-  if (match) return { address: (match[2] as string).trim(), displayName: (match[1] as string).trim() };
-  return { address: source.trim() };
-}
-
-/**
- * What an SES v1 (query protocol) request asks IAM: `ses:<Action>` on the sending identity (the address,
- * or its domain when only the domain is an identity in the template) and on the configuration set, with
- * `ses:FromAddress` and `ses:FromDisplayName`.
- */
-export function sesAuthorization(form: URLSearchParams, resolver: TemplateResolver): AuthorizationRequest[] {
-  const action = `ses:${form.get('Action') ?? 'Unknown'}`;
-  const prefix = arnPrefix(resolver, 'ses');
-  const source = form.get('Source') ?? '';
-  const { address, displayName } = parseSource(source);
-  const domain = address.split('@').pop() ?? address;
-  const identities = resolver
-    .resourcesOfType('AWS::SES::EmailIdentity')
-    .map(([, identity]) => String(resolver.resolve(identity.Properties?.EmailIdentity)).toLowerCase());
-  const identity =
-    !identities.includes(address.toLowerCase()) && identities.includes(domain.toLowerCase())
-      ? domain
-      : address;
-  const context: Record<string, string> = {
-    'ses:FromAddress': address,
-    ...(displayName ? { 'ses:FromDisplayName': displayName } : {}),
-  };
-  const configurationSet = form.get('ConfigurationSetName');
-  return [
-    { action, resource: `${prefix}:identity/${identity}`, context },
-    ...(configurationSet
-      ? [{ action, resource: `${prefix}:configuration-set/${configurationSet}`, context }]
-      : []),
-  ];
 }

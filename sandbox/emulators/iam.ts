@@ -1,9 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from './http-api/sigv4.ts';
+import {
+  ADMINISTRATOR_POLICY,
+  type AuthenticationRefusal,
+  authenticate,
+  type Caller,
+  type IssuedKey,
+  signatureScopeOf,
+} from './iam-authentication.ts';
 import {
   arnTail,
   identityPolicies,
@@ -49,13 +55,6 @@ export interface FunctionCredentials {
   readonly AWS_SESSION_TOKEN: string;
 }
 
-interface RoleCaller {
-  readonly credentials: FunctionCredentials;
-  readonly roleId: string;
-  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
-  readonly principal: string;
-}
-
 /**
  * IAM as the template defines it: each function runs with its own role-session credentials, and every
  * request a function, state machine, rule or API route makes is evaluated with @cloud-copilot/iam-simulate
@@ -70,7 +69,8 @@ export class SandboxIam {
   private readonly policies: Map<string, { name: string; policy: PolicyDocument }[]>;
   private readonly resourcePolicyByArn: Map<string, PolicyDocument>;
   private readonly credentials = new Map<string, FunctionCredentials>();
-  private readonly callers = new Map<string, RoleCaller>();
+  /** Every access key the sandbox issued: the functions' role sessions and the users added. */
+  private readonly keys = new Map<string, IssuedKey>();
 
   constructor(
     private readonly resolver: TemplateResolver,
@@ -95,10 +95,11 @@ export class SandboxIam {
           .digest('base64'),
         AWS_SESSION_TOKEN: createHash('sha256').update(`token:${accessKeyId}:${secret}`).digest('base64'),
       });
-      this.callers.set(accessKeyId, {
-        credentials: this.credentials.get(functionId) as FunctionCredentials,
-        roleId,
-        principal: this.sessionArn(roleId, functionId),
+      const issued = this.credentials.get(functionId) as FunctionCredentials;
+      this.keys.set(accessKeyId, {
+        secretAccessKey: issued.AWS_SECRET_ACCESS_KEY,
+        sessionToken: issued.AWS_SESSION_TOKEN,
+        caller: { kind: 'role', roleId, principal: this.sessionArn(roleId, functionId) },
       });
     }
   }
@@ -122,22 +123,63 @@ export class SandboxIam {
   }
 
   /**
-   * Authorizes a signed request at a service front: the access key in its SigV4 Authorization header
-   * names the function. Requests signed with keys the sandbox did not issue (callers outside the template, demos, tests)
-   * are outside the stack and pass, as with any valid credentials today.
+   * Adds an IAM user outside the template (an administrator, a partner's backend) with its long-term
+   * access key and its one identity policy.
    */
-  async authorizeSigned(
-    headers: IncomingHttpHeaders,
+  addUser(user: {
+    readonly userName: string;
+    readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    readonly policy: PolicyDocument;
+  }): void {
+    this.keys.set(user.credentials.accessKeyId, {
+      secretAccessKey: user.credentials.secretAccessKey,
+      caller: {
+        kind: 'user',
+        userName: user.userName,
+        principal: `arn:aws:iam::${this.resolver.env.accountId}:user/${user.userName}`,
+        policy: user.policy,
+      },
+    });
+  }
+
+  /**
+   * Authenticates a request as AWS does before reading any policy (see {@link authenticate}): a known
+   * key, its own session token, a fresh date and a matching signature. A refusal is logged.
+   */
+  async authenticate(
+    request: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ readonly caller: Caller } | AuthenticationRefusal> {
+    const result = await authenticate(request, body, (accessKeyId) => this.keys.get(accessKeyId));
+    if ('failure' in result) {
+      const scope = signatureScopeOf(request);
+      const who = scope ? (this.keys.get(scope.accessKeyId)?.caller.principal ?? scope.accessKeyId) : '';
+      this.log.line('iam', `${result.failure} ${who} ${scope?.service ?? ''}`.replace(/\s+$/, ''));
+    }
+    return result;
+  }
+
+  /**
+   * Authorizes an authenticated caller's requests: a role against its template policies (and the
+   * resource's own policy), a user against its identity policy; the first denial, logged, if any.
+   */
+  async authorizeCaller(
+    caller: Caller,
     requests: readonly AuthorizationRequest[],
   ): Promise<Denial | undefined> {
-    const accessKeyId = accessKeyOf(headers);
-    const caller = accessKeyId ? this.callers.get(accessKeyId) : undefined;
-    if (!caller) return undefined;
     for (const request of requests) {
-      const denial = await this.authorizeRole(caller.roleId, caller.principal, request);
+      const denial =
+        caller.kind === 'role'
+          ? await this.authorizeRole(caller.roleId, caller.principal, request)
+          : await this.authorizeUser(caller, request);
       if (denial) return denial;
     }
     return undefined;
+  }
+
+  /** The caller an access key the sandbox issued belongs to; undefined for any other key. */
+  callerOf(accessKeyId: string): Caller | undefined {
+    return this.keys.get(accessKeyId)?.caller;
   }
 
   /**
@@ -151,61 +193,18 @@ export class SandboxIam {
     }));
   }
 
-  /**
-   * Whether a request signed with a function's access key carries a valid SigV4 signature for that key's
-   * secret and session token (recomputed over the headers it signed and its body). Other keys: true.
-   */
-  async signatureValid(request: IncomingMessage, body: Buffer): Promise<boolean> {
-    const authorization = String(request.headers.authorization ?? '');
-    const accessKeyId = accessKeyOf(request.headers);
-    const caller = accessKeyId ? this.callers.get(accessKeyId) : undefined;
-    if (!caller) return true;
-    const [, date, region, service] =
-      /Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/.exec(authorization) ?? [];
-    const signedHeaders = /SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]?.split(';') ?? [];
-    const signature = /Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? '';
-    const amzDate = String(request.headers['x-amz-date'] ?? '');
-    if (!date || !region || !service || !amzDate.startsWith(date)) {
-      this.log.line('iam', `InvalidSignature ${caller.principal} (malformed credential scope or date)`);
-      return false;
-    }
-    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
-    const headers = Object.fromEntries(
-      signedHeaders.map((name) => [name, [request.headers[name] ?? ''].flat().join(',')]),
-    );
-    const signer = new SignatureV4({
-      credentials: {
-        accessKeyId: caller.credentials.AWS_ACCESS_KEY_ID,
-        secretAccessKey: caller.credentials.AWS_SECRET_ACCESS_KEY,
-        sessionToken: caller.credentials.AWS_SESSION_TOKEN,
-      },
-      region,
-      service,
-      sha256: NodeSha256,
-      applyChecksum: false,
+  /** A user's request against its identity policy; an administrator's is allowed without evaluation. */
+  private async authorizeUser(
+    caller: Extract<Caller, { kind: 'user' }>,
+    request: AuthorizationRequest,
+  ): Promise<Denial | undefined> {
+    if (caller.policy === ADMINISTRATOR_POLICY) return undefined;
+    const result = await this.simulate({
+      identityPolicies: [{ name: caller.userName, policy: caller.policy }],
+      principal: caller.principal,
+      request,
     });
-    const signed = await signer.sign(
-      {
-        method: request.method ?? 'POST',
-        protocol: 'http:',
-        hostname: url.hostname,
-        ...(url.port ? { port: Number(url.port) } : {}),
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers,
-        body,
-      },
-      {
-        signingDate: new Date(
-          amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
-        ),
-      },
-    );
-    const expected = /Signature=([0-9a-f]+)/.exec(String(signed.headers.authorization ?? ''))?.[1] ?? '';
-    const valid =
-      expected.length === signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(signature));
-    if (!valid) this.log.line('iam', `InvalidSignature ${caller.principal} ${service}`);
-    return valid;
+    return this.decided(result, { principal: caller.principal, request }, 'an identity-based');
   }
 
   /** Evaluates `request` against every identity policy of a role; returns the denial, logged, if any. */
@@ -323,16 +322,6 @@ export class SandboxIam {
     this.log.line('iam', `AccessDenied ${principal} ${request.action} ${request.resource}`);
     return { principal, action: request.action, resource: request.resource, message };
   }
-}
-
-/** What AWS says when a signature does not match (InvalidSignatureException / SignatureDoesNotMatch). */
-export const SIGNATURE_MISMATCH =
-  'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
-
-/** The access key id in a SigV4 `Authorization` header (or presigned `X-Amz-Credential`). */
-function accessKeyOf(headers: IncomingHttpHeaders): string | undefined {
-  const authorization = String(headers.authorization ?? '');
-  return /Credential=([^/]+)\//.exec(authorization)?.[1];
 }
 
 const CREDENTIAL_KEYS = new Set(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);

@@ -3,7 +3,12 @@ import { AwsJsonError } from './aws-protocol.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** The KMS actions the sandbox answers, as IAM names them. */
-export type KmsAction = 'kms:GenerateMac' | 'kms:VerifyMac' | 'kms:DescribeKey' | 'kms:ListKeys';
+export type KmsAction =
+  | 'kms:GenerateMac'
+  | 'kms:VerifyMac'
+  | 'kms:DescribeKey'
+  | 'kms:ListKeys'
+  | 'kms:ListAliases';
 
 /** What one KMS request asks for: the IAM action and the ARN of the key it acts on (`*` for ListKeys). */
 export interface KmsCall {
@@ -75,7 +80,7 @@ function macAlgorithm(body: Record<string, unknown>): string {
 
 /**
  * KMS for the template's keys (`AWS::KMS::Key`, `AWS::KMS::Alias`): `GenerateMac`, `VerifyMac`,
- * `DescribeKey` and `ListKeys` in the AWS JSON 1.1 protocol (`X-Amz-Target: TrentService.*`). Each key gets random
+ * `DescribeKey`, `ListKeys` and `ListAliases` in the AWS JSON 1.1 protocol (`X-Amz-Target: TrentService.*`). Each key gets random
  * material at start that lives only in memory, so it differs per run and is never written anywhere.
  * A key is addressed as KMS allows: key id, key ARN, alias name or alias ARN.
  */
@@ -84,7 +89,11 @@ export class LocalKms {
   /** Alias name (`alias/...`) to key id. */
   private readonly aliases = new Map<string, string>();
 
-  constructor(private readonly resolver: TemplateResolver) {
+  /** @param createdAt when the keys and aliases came to be (the sandbox's start). */
+  constructor(
+    private readonly resolver: TemplateResolver,
+    private readonly createdAt = new Date(),
+  ) {
     this.keys = resolver.resourcesOfType('AWS::KMS::Key').map(([logicalId, resource]) => {
       const properties = resolver.resolve(resource.Properties ?? {}) as {
         KeySpec?: string;
@@ -121,6 +130,7 @@ export class LocalKms {
     'TrentService.VerifyMac',
     'TrentService.DescribeKey',
     'TrentService.ListKeys',
+    'TrentService.ListAliases',
   ];
 
   /**
@@ -157,6 +167,8 @@ export class LocalKms {
       case 'TrentService.ListKeys':
         await authorize({ action: 'kms:ListKeys', resource: '*' });
         return { Keys: this.keys.map((key) => ({ KeyId: key.keyId, KeyArn: key.arn })), Truncated: false };
+      case 'TrentService.ListAliases':
+        return this.listAliases(body, authorize);
       default:
         throw new AwsJsonError('UnknownOperationException', `The sandbox does not implement ${target}`);
     }
@@ -184,6 +196,42 @@ export class LocalKms {
         `Algorithm ${algorithm} is incompatible with key spec ${key.keySpec}.`,
       );
     return key;
+  }
+
+  /** ListAliases: every alias, or those of one key (`KeyId`), `Limit` (1-1000, 50 by default) at a time from `Marker`. */
+  private async listAliases(body: Record<string, unknown>, authorize: KmsAuthorizer): Promise<unknown> {
+    const limit = body.Limit === undefined ? 50 : body.Limit;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw validation(
+        `Value '${String(limit)}' at 'limit' failed to satisfy constraint: Member must have value between 1 and 1000`,
+      );
+    const key = body.KeyId === undefined ? undefined : this.find(body.KeyId);
+    await authorize({ action: 'kms:ListAliases', resource: '*' });
+    let offset = 0;
+    if (body.Marker !== undefined) {
+      const decoded = /^aliases:(\d+)$/.exec(Buffer.from(String(body.Marker), 'base64').toString('utf8'));
+      if (!decoded) throw new AwsJsonError('InvalidMarkerException', 'Invalid marker');
+      offset = Number(decoded[1]);
+    }
+    const { region, accountId } = this.resolver.env;
+    const created = this.createdAt.getTime() / 1000;
+    const aliases = [...this.aliases]
+      .filter(([, keyId]) => !key || keyId === key.keyId)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([aliasName, keyId]) => ({
+        AliasName: aliasName,
+        AliasArn: `arn:aws:kms:${region}:${accountId}:${aliasName}`,
+        TargetKeyId: keyId,
+        CreationDate: created,
+        LastUpdatedDate: created,
+      }));
+    const page = aliases.slice(offset, offset + limit);
+    const more = offset + limit < aliases.length;
+    return {
+      Aliases: page,
+      Truncated: more,
+      ...(more ? { NextMarker: Buffer.from(`aliases:${offset + limit}`).toString('base64') } : {}),
+    };
   }
 
   private mac(key: LocalKmsKey, message: Buffer): Buffer {
@@ -228,7 +276,7 @@ export class LocalKms {
       AWSAccountId: this.resolver.env.accountId,
       KeyId: key.keyId,
       Arn: key.arn,
-      CreationDate: 0,
+      CreationDate: this.createdAt.getTime() / 1000,
       Enabled: key.enabled,
       Description: key.description,
       KeyUsage: key.keyUsage,

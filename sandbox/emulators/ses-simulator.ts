@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sendingIdentityOf } from './iam-ses-actions.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** The domain of SES's mailbox simulator. */
@@ -173,11 +174,13 @@ export class SesEventPublishing {
       });
     const { region, accountId } = this.resolver.env;
     const configurationSetArn = `arn:aws:ses:${region}:${accountId}:configuration-set/${message.configurationSetName}`;
-    const fromDomain = message.source.split('@')[1]?.replace(/>.*$/, '') ?? '';
+    const fromAddress = /<([^<>]*)>\s*$/.exec(message.source)?.[1] ?? message.source.trim();
+    const fromDomain = fromAddress.split('@')[1] ?? '';
     const mail = {
       timestamp: now.toISOString(),
       source: message.source,
-      sourceArn: `arn:aws:ses:${region}:${accountId}:identity/${fromDomain}`,
+      // The identity the message was sent as: the template's address identity, or its domain's.
+      sourceArn: `arn:aws:ses:${region}:${accountId}:identity/${sendingIdentityOf(this.resolver, fromAddress)}`,
       sendingAccountId: accountId,
       messageId: message.messageId,
       destination: [...message.destination],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { parse as parseForm } from 'node:querystring';
-import { readBody, readJsonBody } from './aws-protocol.ts';
+import { queryErrorBody, readBody, readJsonBody } from './aws-protocol.ts';
 import type { AcceptedMessage } from './ses-simulator.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -21,8 +21,7 @@ type Form = Record<string, string | string[] | undefined>;
 
 /** An SES v1 (query protocol) error as SES sends it. */
 function sendQueryError(response: ServerResponse, status: number, code: string, message: string): void {
-  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const body = `<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${escaped}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+  const body = queryErrorBody(code, message, 'http://ses.amazonaws.com/doc/2010-12-01/');
   response.writeHead(status, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
   response.end(body);
 }
@@ -182,10 +181,24 @@ function jsonMessage(body: Record<string, unknown>): OutgoingMessage | undefined
   };
 }
 
+/** SES v2's ListEmailIdentities: the template's identities, each verified and sending. */
+function listEmailIdentities(response: ServerResponse, identities: readonly string[]): void {
+  const text = JSON.stringify({
+    EmailIdentities: identities.map((identity) => ({
+      IdentityType: identity.includes('@') ? 'EMAIL_ADDRESS' : 'DOMAIN',
+      IdentityName: identity,
+      SendingEnabled: true,
+      VerificationStatus: 'SUCCESS',
+    })),
+  });
+  response.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
 /**
  * Puts SES's own answers in front of aws-ses-v2-local for the v1 (query protocol) API: it leaves any
- * action but SendEmail/SendRawEmail unanswered until the client times out. Here `GetSendQuota` and
- * `ListIdentities` (the template's identities) are answered, any other unknown action is refused at once
+ * action but SendEmail/SendRawEmail unanswered until the client times out. Here `GetSendQuota`,
+ * `ListIdentities` and v2's `ListEmailIdentities` (the template's identities) are answered, any other unknown action is refused at once
  * with `InvalidAction`, and v1 and v2 SendEmail are checked as SES checks them. Everything else passes
  * unchanged.
  */
@@ -284,6 +297,8 @@ export function guardSes(
       request.headers.authorization !== undefined &&
       request.method === 'POST' &&
       (request.url ?? '/').split('?')[0] === '/v2/email/outbound-emails';
+    if (request.method === 'GET' && (request.url ?? '/').split('?')[0] === '/v2/email/identities')
+      return listEmailIdentities(response, identities);
     if (isV2Send)
       return void checkV2(request, response).catch(() => {
         if (!response.headersSent) sendRestError(response, 'InternalFailure', 'Internal error');

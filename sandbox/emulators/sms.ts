@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { AwsJsonError } from './aws-protocol.ts';
-import { escapeHtml } from './html.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** A text message the sandbox took, as the SMS inbox lists it. */
@@ -195,17 +194,5 @@ export class LocalSms {
       messageId,
       sentAt,
     }));
-  }
-
-  /** The inbox as a page, with a link to the email inbox beside it. */
-  inboxPage(emailInboxUrl: string): string {
-    const rows = [...this.sent]
-      .reverse()
-      .map(
-        (message) =>
-          `<tr><td>${escapeHtml(message.sentAt)}</td><td>${escapeHtml(message.destinationPhoneNumber)}</td><td><pre>${escapeHtml(message.messageBody)}</pre></td></tr>`,
-      )
-      .join('');
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sandbox SMS inbox</title><style>body{font-family:sans-serif;margin:2em}td{vertical-align:top;padding:.4em;border-bottom:1px solid #ddd}pre{white-space:pre-wrap;margin:0}</style></head><body><h1>SMS inbox</h1><p><a href="${escapeHtml(emailInboxUrl)}">Email inbox</a> · <a href="/_sandbox/sms">JSON</a></p><table><thead><tr><th>sent</th><th>to</th><th>message</th></tr></thead><tbody>${rows || '<tr><td colspan="3">No messages yet.</td></tr>'}</tbody></table></body></html>`;
   }
 }

@@ -16,6 +16,8 @@ export interface EventBusOptions {
   readonly stepFunctions: () => LocalStepFunctions | undefined;
   readonly retryDelayMs: number;
   readonly eventLogFields?: Readonly<Record<string, string>>;
+  /** When the buses and rules came to be. */
+  readonly createdAt?: Date;
 }
 
 /**
@@ -47,14 +49,16 @@ export function startEventBus(options: EventBusOptions): { bus: LocalEventBus; s
     {
       log: options.log,
       retryDelayMs: options.retryDelayMs,
+      ...(options.createdAt ? { createdAt: options.createdAt } : {}),
       deadLetterAllowed: (ruleName, queueArn) => iam.deadLetterAllowed(resolver.arn(ruleName), queueArn),
       ...(options.eventLogFields ? { logDetailFields: options.eventLogFields } : {}),
     },
   );
-  const timers = bus.scheduled.map((rule) => {
+  const timers = bus.scheduled.flatMap((rule) => {
+    if (rule.periodMs === undefined) return [];
     const timer = setInterval(() => void bus.fireScheduled(rule.name), rule.periodMs);
     timer.unref();
-    return timer;
+    return [timer];
   });
   return {
     bus,

@@ -31,10 +31,9 @@ export async function startSes(options: {
   const startServer = typeof sesExport === 'function' ? sesExport : sesExport.default;
   const server = await startServer({ host: '127.0.0.1', port }).catch((error: NodeJS.ErrnoException) => {
     throw error.code === 'EADDRINUSE'
-      ? new Error(
-          `Port ${port} for SES (SANDBOX_SES_PORT) is already in use: stop what holds it or set another port.`,
-          { cause: error },
-        )
+      ? new Error(`Port ${port} for SES is already in use: stop what holds it or set another port.`, {
+          cause: error,
+        })
       : error;
   });
   const front = guardSes(server, resolver);

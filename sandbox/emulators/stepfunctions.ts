@@ -47,11 +47,25 @@ export interface ExecutionRecord {
   done: Promise<void>;
 }
 
-interface MachineSpec {
+/** A state machine as DescribeStateMachine describes it, from the template. */
+export interface StateMachineDescription {
   readonly logicalId: string;
   readonly arn: string;
   /** `STANDARD` or `EXPRESS`, from the template (CloudFormation's default is STANDARD). */
   readonly type: 'STANDARD' | 'EXPRESS';
+  /** The definition as the template gives it (JSON text). */
+  readonly definitionString: string;
+  readonly roleArn: string;
+  /** `LoggingConfiguration` and `TracingConfiguration` as the template sets them. */
+  readonly logging?: {
+    readonly Level?: string;
+    readonly IncludeExecutionData?: boolean;
+    readonly Destinations?: { CloudWatchLogsLogGroup?: { LogGroupArn?: string } }[];
+  };
+  readonly tracingEnabled: boolean;
+}
+
+interface MachineSpec extends StateMachineDescription {
   readonly definition: Record<string, unknown> & { States: Record<string, Record<string, unknown>> };
   /** Built once: construction validates the whole definition, which takes hundreds of ms. */
   readonly machine: StateMachine;
@@ -80,12 +94,24 @@ export class LocalStepFunctions {
     this.log = options.log;
     this.retryDelayMs = options.retryDelayMs;
     for (const [logicalId, resource] of resolver.resourcesOfType('AWS::StepFunctions::StateMachine')) {
-      const definition = JSON.parse(String(resolver.resolve(resource.Properties?.DefinitionString)));
+      const properties = resolver.resolve(resource.Properties ?? {}) as {
+        DefinitionString?: string;
+        RoleArn?: string;
+        StateMachineType?: string;
+        LoggingConfiguration?: StateMachineDescription['logging'];
+        TracingConfiguration?: { Enabled?: boolean };
+      };
+      const definitionString = String(properties.DefinitionString);
+      const definition = JSON.parse(definitionString);
       const machine = new StateMachine(definition, { validationOptions: { checkPaths: false } });
       this.machines.set(resolver.arn(logicalId), {
         logicalId,
         arn: resolver.arn(logicalId),
-        type: resource.Properties?.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+        type: properties.StateMachineType === 'EXPRESS' ? 'EXPRESS' : 'STANDARD',
+        definitionString,
+        roleArn: String(properties.RoleArn ?? ''),
+        ...(properties.LoggingConfiguration ? { logging: properties.LoggingConfiguration } : {}),
+        tracingEnabled: properties.TracingConfiguration?.Enabled === true,
         definition,
         machine,
       });
@@ -99,23 +125,23 @@ export class LocalStepFunctions {
 
   /** The state machine's type (`STANDARD` or `EXPRESS`); throws StateMachineDoesNotExist for an unknown ARN. */
   typeOf(stateMachineArn: string): 'STANDARD' | 'EXPRESS' {
+    return this.describe(stateMachineArn).type;
+  }
+
+  /** The state machine as the template defines it; throws StateMachineDoesNotExist for an unknown ARN. */
+  describe(stateMachineArn: string): StateMachineDescription {
     const machine = this.machines.get(stateMachineArn);
     if (!machine)
       throw new AwsJsonError(
         'StateMachineDoesNotExist',
         `State Machine Does Not Exist: '${stateMachineArn}'`,
       );
-    return machine.type;
+    return machine;
   }
 
   /** Starts an execution and returns at once (as StartExecution does); `done` settles when it ends. */
   startExecution(stateMachineArn: string, input: unknown, name: string = randomUUID()): ExecutionRecord {
-    const machine = this.machines.get(stateMachineArn);
-    if (!machine)
-      throw new AwsJsonError(
-        'StateMachineDoesNotExist',
-        `State Machine Does Not Exist: '${stateMachineArn}'`,
-      );
+    const machine = this.describe(stateMachineArn) as MachineSpec;
     // Express executions are named `express:<machine>:<name>:<id>` and may reuse a name; standard ones may not.
     const text = JSON.stringify(input ?? {});
     // Step Functions' limit on an execution's input; a rule target this large fails its delivery.

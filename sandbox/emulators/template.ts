@@ -23,9 +23,15 @@ export interface SandboxEnv {
 
 /**
  * Reads a synthesized template file (`cdk.out/<Stack>.template.json`). The stack name comes from the file
- * name, account and region from the cloud assembly's `manifest.json` beside it (`fallback` where absent).
+ * name; account and region from `overrides`, else the cloud assembly's `manifest.json` beside it, else
+ * `fallback` — unless the template itself names another region or account (a template synthesized for
+ * an environment, copied away from its manifest): that is refused, naming what is missing.
  */
-export function loadTemplate(path: string, fallback: SandboxEnv): { template: Template; env: SandboxEnv } {
+export function loadTemplate(
+  path: string,
+  fallback: SandboxEnv,
+  overrides: { readonly region?: string; readonly accountId?: string } = {},
+): { template: Template; env: SandboxEnv } {
   let template: Template;
   try {
     template = JSON.parse(readFileSync(path, 'utf8')) as Template;
@@ -35,28 +41,69 @@ export function loadTemplate(path: string, fallback: SandboxEnv): { template: Te
   if (typeof template?.Resources !== 'object' || template.Resources === null)
     throw new Error(`${path} is not a CloudFormation template (no Resources)`);
   const stackName = basename(path).replace(/\.template\.json$/, '');
-  let env: SandboxEnv = { ...fallback, stackName };
-  const manifestPath = join(dirname(path), 'manifest.json');
-  if (existsSync(manifestPath)) {
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
-      artifacts?: Record<
-        string,
-        { type?: string; environment?: string; properties?: { templateFile?: string } }
-      >;
-    };
-    const artifact = Object.values(manifest.artifacts ?? {}).find(
-      (candidate) =>
-        candidate.type === 'aws:cloudformation:stack' &&
-        candidate.properties?.templateFile === basename(path),
-    );
-    const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact?.environment ?? '') ?? [];
-    env = {
-      stackName,
-      accountId: account && /^\d{12}$/.test(account) ? account : fallback.accountId,
-      region: region && region !== 'unknown-region' ? region : fallback.region,
-    };
+  const manifest = manifestEnv(path);
+  const env: SandboxEnv = {
+    stackName,
+    accountId: overrides.accountId ?? manifest?.accountId ?? fallback.accountId,
+    region: overrides.region ?? manifest?.region ?? fallback.region,
+  };
+  if (!overrides.accountId && !overrides.region && !manifest) {
+    const named = literalEnvOf(template);
+    const region = named.region === env.region ? undefined : named.region;
+    const account = named.account === env.accountId ? undefined : named.account;
+    if (region || account)
+      throw new Error(
+        `No manifest.json beside ${path} says which account and region it was synthesized for, and the template names ${[region && `region ${region}`, account && `account ${account}`].filter(Boolean).join(' and ')}: keep it in its cdk.out folder beside manifest.json, or give them (--region ${region ?? env.region} --account ${account ?? env.accountId}).`,
+      );
   }
   return { template, env };
+}
+
+/** Account and region of the template's stack artifact in the `manifest.json` beside it, if any. */
+function manifestEnv(path: string): { accountId?: string; region?: string } | undefined {
+  const manifestPath = join(dirname(path), 'manifest.json');
+  if (!existsSync(manifestPath)) return undefined;
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    artifacts?: Record<
+      string,
+      { type?: string; environment?: string; properties?: { templateFile?: string } }
+    >;
+  };
+  const artifact = Object.values(manifest.artifacts ?? {}).find(
+    (candidate) =>
+      candidate.type === 'aws:cloudformation:stack' && candidate.properties?.templateFile === basename(path),
+  );
+  const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact?.environment ?? '') ?? [];
+  return {
+    ...(account && /^\d{12}$/.test(account) ? { accountId: account } : {}),
+    ...(region && region !== 'unknown-region' ? { region } : {}),
+  };
+}
+
+/**
+ * The region and account a template spells out most often in ARNs and AWS host names (a template
+ * synthesized for an environment writes them instead of pseudo parameters); undefined where it names none.
+ */
+function literalEnvOf(template: Template): { region?: string; account?: string } {
+  const text = JSON.stringify(template);
+  const regions: string[] = [];
+  const accounts: string[] = [];
+  for (const [, region, account] of text.matchAll(
+    /arn:aws[\w-]*:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):/g,
+  )) {
+    regions.push(region as string);
+    accounts.push(account as string);
+  }
+  for (const [, region] of text.matchAll(/\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com/g))
+    regions.push(region as string);
+  const mostFrequent = (values: readonly string[]): string | undefined => {
+    const counts = new Map<string, number>();
+    for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1);
+    return [...counts].sort(([, a], [, b]) => b - a)[0]?.[0];
+  };
+  const region = mostFrequent(regions);
+  const account = mostFrequent(accounts);
+  return { ...(region ? { region } : {}), ...(account ? { account } : {}) };
 }
 
 /** Resolves CloudFormation intrinsics against the sandbox's physical names. */

@@ -96,6 +96,7 @@ describe('ParcelShippedDetailSchema', () => {
     ['a parcel id starting with a dot', 'parcelId', '.PCL'],
     ['a parcel id with path traversal', 'parcelId', '..'],
     ['an order id of 65 characters', 'orderId', `O${'x'.repeat(64)}`],
+    ['an order id starting with a slash', 'orderId', '/123-456'],
   ])('rejects %s and names detail.%s', (_label, path, value) => {
     // Act
     const issue = firstIssueOf(detailWith(path, value));

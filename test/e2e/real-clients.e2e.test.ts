@@ -265,9 +265,14 @@ describe('EventBridge as the AWS CLI calls it', () => {
     ...overrides,
   });
 
-  it('pages ListRules by NamePrefix and Limit, with each rule ARN and pattern', async () => {
+  it('pages ListRules by NamePrefix and Limit, by name, with each rule ARN, pattern and description', async () => {
     const all = await cli('events', 'AWSEvents.ListRules', { EventBusName: endpoints.eventBusName });
-    const rules = all.json.Rules as { Name: string; Arn: string; EventPattern: string }[];
+    const rules = all.json.Rules as {
+      Name: string;
+      Arn: string;
+      EventPattern: string;
+      Description: string;
+    }[];
     // A prefix two or more rules share, to page through; one rule's full name, to filter by.
     const prefix = sharedPrefix(rules.map((rule) => rule.Name));
     const onlyOne = await cli('events', 'AWSEvents.ListRules', {
@@ -295,7 +300,11 @@ describe('EventBridge as the AWS CLI calls it', () => {
           `arn:aws:events:${endpoints.region}:000000000000:rule/${endpoints.eventBusName}/${rule.Name}`,
       ),
     ).toBe(true);
-    expect(JSON.parse(rules[0]?.EventPattern ?? '{}').source).toEqual([endpoints.eventSource]);
+    expect(rules.map((rule) => rule.Name)).toEqual(rules.map((rule) => rule.Name).sort());
+    expect(rules.every((rule) => rule.Description.length > 0)).toBe(true);
+    expect(rules.some((rule) => JSON.parse(rule.EventPattern).source?.[0] === endpoints.eventSource)).toBe(
+      true,
+    );
     expect((onlyOne.json.Rules as { Name: string }[]).map((rule) => rule.Name)).toEqual([rules[0]?.Name]);
     expect(first.json.Rules).toHaveLength(1);
     expect((first.json.Rules as { Name: string }[])[0]?.Name.startsWith(prefix)).toBe(true);

@@ -154,6 +154,24 @@ describe('how long the recipient is kept', () => {
     },
   );
 
+  it.each(['Parcel Returned', 'Shipment Cancelled'])(
+    'answers Track for a closed parcel (%s) exactly as for an unknown one, 404 NOT_FOUND: its recipient is forgotten',
+    async (detailType) => {
+      // Prepare
+      const parcelId = `PII-TRACK-${detailType.split(' ')[0]?.toUpperCase()}`;
+      const { recipient } = await shipToDistinctRecipient(parcelId);
+      await e2e.publish(detailType, { parcelId });
+
+      // Act
+      const closed = await e2e.client.track(parcelId, recipient.email);
+      const unknown = await e2e.client.track(`${parcelId}-NONE`, recipient.email);
+
+      // Assess
+      expect(closed.status).toBe(404);
+      expect(closed).toEqual(unknown);
+    },
+  );
+
   it('keeps no recipient when Parcel Shipped arrives after the parcel was cancelled', async () => {
     // Prepare
     const ddb = dynamodb();

@@ -98,6 +98,31 @@ describe('the README', () => {
     expect(lines).toBeLessThanOrEqual(250);
   });
 
+  it('names the Node version to develop on as package.json does, and exactly the packages whose EBADENGINE warnings Node 20 prints', () => {
+    // Prepare
+    const readme = readDoc('README.md');
+    const lock = JSON.parse(readDoc('package-lock.json')) as {
+      packages: Record<string, { engines?: { node?: string } }>;
+    };
+    const engines = (JSON.parse(readDoc('package.json')) as { engines: { node: string } }).engines;
+    // The lowest major each `||` alternative of a range starts at (every range in the lockfile has one).
+    const lowestMajor = (range: string) =>
+      Math.min(...range.split('||').map((alternative) => Number(/\d+/.exec(alternative)?.[0] ?? 0)));
+
+    // Act
+    const stated = /Develop on Node (\d+) or later/.exec(readme)?.[1];
+    const warned = /EBADENGINE` warnings for (.*?), which ask for Node/s.exec(readme)?.[1] ?? '';
+    const named = [...warned.matchAll(/`([^`]+)`/g)].map((match) => match[1]).sort();
+    const askingMore = Object.entries(lock.packages)
+      .filter(([, entry]) => entry.engines?.node && lowestMajor(entry.engines.node) > Number(stated))
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length))
+      .sort();
+
+    // Assess
+    expect(engines.node).toBe(`>=${stated}`);
+    expect(named).toEqual(askingMore);
+  });
+
   it('leads from "Where to read on" to every file in docs/', () => {
     // Prepare
     const table = sectionOf(readDoc('README.md'), '## Where to read on');

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxIam } from '../../sandbox/emulators/iam.ts';
-import {
-  AWS_JSON_AUTHORIZATION,
-  dynamodbAuthorization,
-  sesAuthorization,
-} from '../../sandbox/emulators/iam-actions.ts';
+import { AWS_JSON_AUTHORIZATION, dynamodbAuthorization } from '../../sandbox/emulators/iam-actions.ts';
+import { ADMINISTRATOR_POLICY, type Caller } from '../../sandbox/emulators/iam-authentication.ts';
+import { sesAuthorization } from '../../sandbox/emulators/iam-ses-actions.ts';
 import { SandboxLog } from '../../sandbox/emulators/log.ts';
 import { type Template, TemplateResolver } from '../../sandbox/emulators/template.ts';
 
@@ -38,17 +36,15 @@ function setUp(statements: unknown[]) {
   const lines: string[] = [];
   const resolver = new TemplateResolver(templateWith(statements), env);
   const iam = new SandboxIam(resolver, new SandboxLog((line) => lines.push(line)));
-  const key = iam.credentialsOf('Fn')?.AWS_ACCESS_KEY_ID as string;
-  const headers = {
-    authorization: `AWS4-HMAC-SHA256 Credential=${key}/20261202/eu-central-1/dynamodb/aws4_request, SignedHeaders=host, Signature=x`,
-  };
-  return { resolver, iam, headers, lines };
+  const caller = iam.callerOf(iam.credentialsOf('Fn')?.AWS_ACCESS_KEY_ID as string);
+  if (!caller) throw new Error('the function has no caller');
+  return { resolver, iam, caller, lines };
 }
 
 describe('sandbox IAM', () => {
   it('evaluates dynamodb:LeadingKeys and dynamodb:ReturnValues from the request body', async () => {
     // Prepare
-    const { resolver, iam, headers, lines } = setUp([
+    const { resolver, iam, caller, lines } = setUp([
       {
         Effect: 'Allow',
         Action: 'dynamodb:UpdateItem',
@@ -71,9 +67,9 @@ describe('sandbox IAM', () => {
       );
 
     // Act
-    const own = await iam.authorizeSigned(headers, update('P-1'));
-    const other = await iam.authorizeSigned(headers, update('P-2'));
-    const allOld = await iam.authorizeSigned(headers, update('P-1', 'ALL_OLD'));
+    const own = await iam.authorizeCaller(caller, update('P-1'));
+    const other = await iam.authorizeCaller(caller, update('P-2'));
+    const allOld = await iam.authorizeCaller(caller, update('P-1', 'ALL_OLD'));
 
     // Assess
     expect(own).toBeUndefined();
@@ -212,10 +208,10 @@ describe('sandbox IAM', () => {
       ) ?? [];
 
     // Act
-    const plainOwn = await plain.iam.authorizeSigned(plain.headers, put(plain.resolver, ['own']));
-    const forAllOwn = await forAll.iam.authorizeSigned(forAll.headers, put(forAll.resolver, ['own']));
-    const forAllMixed = await forAll.iam.authorizeSigned(
-      forAll.headers,
+    const plainOwn = await plain.iam.authorizeCaller(plain.caller, put(plain.resolver, ['own']));
+    const forAllOwn = await forAll.iam.authorizeCaller(forAll.caller, put(forAll.resolver, ['own']));
+    const forAllMixed = await forAll.iam.authorizeCaller(
+      forAll.caller,
       put(forAll.resolver, ['own', 'carrier']),
     );
 
@@ -227,7 +223,7 @@ describe('sandbox IAM', () => {
 
   it('checks ses:FromAddress and ses:FromDisplayName from the Source header, on the identity and the configuration set', async () => {
     // Prepare
-    const { resolver, iam, headers } = setUp([
+    const { resolver, iam, caller } = setUp([
       {
         Effect: 'Allow',
         Action: 'ses:SendEmail',
@@ -247,9 +243,9 @@ describe('sandbox IAM', () => {
       );
 
     // Act
-    const named = await iam.authorizeSigned(headers, send('Shop <no-reply@example.com>'));
-    const otherName = await iam.authorizeSigned(headers, send('"Your Bank" <no-reply@example.com>'));
-    const otherAddress = await iam.authorizeSigned(headers, send('Shop <ceo@example.com>'));
+    const named = await iam.authorizeCaller(caller, send('Shop <no-reply@example.com>'));
+    const otherName = await iam.authorizeCaller(caller, send('"Your Bank" <no-reply@example.com>'));
+    const otherAddress = await iam.authorizeCaller(caller, send('Shop <ceo@example.com>'));
 
     // Assess
     expect(send('Shop <no-reply@example.com>').map((request) => request.resource)).toHaveLength(2);
@@ -258,25 +254,37 @@ describe('sandbox IAM', () => {
     expect(otherAddress).toBeDefined();
   });
 
-  it('leaves requests signed with keys the sandbox did not issue unchecked (callers outside the stack)', async () => {
+  it('allows an administrator user everything and another user only what its own policy allows', async () => {
     // Prepare
     const { resolver, iam } = setUp([]);
-    const headers = {
-      authorization:
-        'AWS4-HMAC-SHA256 Credential=AKIACARRIER/20261202/eu-central-1/events/aws4_request, SignedHeaders=host, Signature=x',
-    };
-
-    // Act
-    const denial = await iam.authorizeSigned(
-      headers,
-      dynamodbAuthorization(
-        'DynamoDB_20120810.DeleteItem',
-        { TableName: 'Table', Key: { parcelId: { S: 'P-1' } } },
-        resolver,
-      ),
+    iam.addUser({
+      userName: 'admin',
+      credentials: { accessKeyId: 'AKIAADMIN', secretAccessKey: 'x' },
+      policy: ADMINISTRATOR_POLICY,
+    });
+    iam.addUser({
+      userName: 'api-caller',
+      credentials: { accessKeyId: 'AKIACALLER', secretAccessKey: 'y' },
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }],
+      },
+    });
+    const deleteItem = dynamodbAuthorization(
+      'DynamoDB_20120810.DeleteItem',
+      { TableName: 'Table', Key: { parcelId: { S: 'P-1' } } },
+      resolver,
     );
 
+    // Act
+    const admin = await iam.authorizeCaller(iam.callerOf('AKIAADMIN') as Caller, deleteItem);
+    const caller = await iam.authorizeCaller(iam.callerOf('AKIACALLER') as Caller, deleteItem);
+
     // Assess
-    expect(denial).toBeUndefined();
+    expect(admin).toBeUndefined();
+    expect(caller?.message).toBe(
+      `User: arn:aws:iam::000000000000:user/api-caller is not authorized to perform: dynamodb:DeleteItem on resource: ${tableArn} because no identity-based policy allows the dynamodb:DeleteItem action`,
+    );
+    expect(iam.callerOf('AKIACARRIER')).toBeUndefined();
   });
 });

@@ -8,7 +8,7 @@ describe('sandbox start-up', () => {
     const holder = createServer();
     const port = await listen(holder, 0, 'test holder');
 
-    const start = startSandbox({ ports: { api: port, aws: 0, dynamodb: 0, ses: 0 }, write: () => undefined });
+    const start = startSandbox({ ports: { api: port, aws: 0 }, write: () => undefined });
 
     await expect(start).rejects.toThrow(`Port ${port} for HTTP API (SANDBOX_API_PORT) is already in use`);
     await close(holder);
@@ -19,7 +19,7 @@ describe('sandbox start-up', () => {
     const port = await listen(holder, 0, 'test holder');
 
     const start = startSandbox({
-      ports: { api: 0, aws: 0, dynamodb: 0, ses: 0, driverApp: port },
+      ports: { api: 0, aws: 0, driverApp: port },
       write: () => undefined,
     });
 
@@ -33,12 +33,12 @@ describe('sandbox start-up', () => {
     const defaults = portsFromEnv({});
     const overridden = portsFromEnv({
       SANDBOX_API_PORT: '5000',
-      SANDBOX_SES_PORT: '0',
+      SANDBOX_AWS_PORT: '0',
       SANDBOX_DRIVER_APP_PORT: '5020',
     });
 
-    expect(defaults).toEqual({ api: 4000, aws: 4010, dynamodb: 4011, ses: 4012, driverApp: 4020 });
-    expect(overridden).toMatchObject({ api: 5000, aws: 4010, ses: 0, driverApp: 5020 });
+    expect(defaults).toEqual({ api: 4000, aws: 4010, driverApp: 4020 });
+    expect(overridden).toEqual({ api: 5000, aws: 0, driverApp: 5020 });
     expect(() => portsFromEnv({ SANDBOX_AWS_PORT: 'http' })).toThrow(
       'SANDBOX_AWS_PORT must be a port number',
     );

@@ -61,7 +61,7 @@ export async function startHarness(
   process.stderr.write = capture as typeof process.stderr.write;
   try {
     const sandbox = await startSandbox({
-      ports: { api: 0, aws: 0, dynamodb: 0, ses: 0 },
+      ports: { api: 0, aws: 0 },
       retryDelayMs: 5,
       write: (line) => logs.push(line),
       ...options,

@@ -195,5 +195,5 @@ export async function freePorts(): Promise<SandboxPorts> {
     await new Promise((resolve) => server.close(resolve));
     return port;
   };
-  return { api: await one(), aws: await one(), dynamodb: await one(), ses: await one() };
+  return { api: await one(), aws: await one() };
 }

@@ -213,17 +213,24 @@ const VERIFY_REFUSALS: Record<VerifyRejection, ErrorAnswer> = {
   },
 };
 
+// A returned or cancelled parcel forgets its recipient at once, so nobody can be told apart from them:
+// it answers as an unknown parcel does (410 would tell any asker the parcel exists).
 const RECIPIENT_NOT_FOUND: ErrorAnswer = {
   status: 404,
   code: 'NOT_FOUND',
-  description: 'No code for this parcel and recipient (unknown parcel, other recipient, or no valid header)',
+  description:
+    'No code for this parcel and recipient (unknown parcel, other recipient, no valid header, or a parcel returned or cancelled)',
 };
 const RECIPIENT_ALREADY_VERIFIED: ErrorAnswer = {
   status: 409,
   code: 'ALREADY_VERIFIED',
   description: 'The parcel was already handed over',
 };
-const RECIPIENT_REVOKED: ErrorAnswer = { status: 410, code: 'REVOKED', description: 'The code was revoked' };
+const RECIPIENT_REVOKED: ErrorAnswer = {
+  status: 410,
+  code: 'REVOKED',
+  description: 'The code was revoked after a failed delivery attempt',
+};
 const RECIPIENT_EXPIRED: ErrorAnswer = { status: 410, code: 'EXPIRED', description: 'The code expired' };
 
 /** A wrong recipient reads exactly like a missing parcel: the refusals carry no message. */

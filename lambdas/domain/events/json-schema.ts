@@ -2,6 +2,13 @@ import * as z from 'zod/mini';
 import { DEFAULT_EVENT_SOURCES, type EventPublisherRole } from './detail-types.ts';
 import type { EventDefinition } from './index.ts';
 
+/** A calendar date anywhere in a JSON text. */
+const DATE = /"\d{4}-\d{2}-\d{2}/;
+
+/** Said of every example with a date: the examples are fixed so the documents are reproducible, so their dates go stale. */
+export const PLACEHOLDER_DATES =
+  "The example's dates are placeholders, fixed so this document is reproducible: a real event carries current dates (a Parcel Shipped whose expectedDeliveryDate is over is refused).";
+
 /** A JSON Schema document (draft 4), as `JSON.parse` gives it. */
 export type JsonSchemaDocument = Record<string, unknown>;
 
@@ -36,7 +43,11 @@ export function eventJsonSchema(
       resources: { type: 'array', items: text },
       // `examples` is draft 6's annotation; draft 4 ignores keywords it does not define (as it does the
       // registry's own `x-amazon-events-*`), so the document stays valid draft 4.
-      detail: { ...detail, examples: [event.example] },
+      detail: {
+        ...detail,
+        ...(DATE.test(JSON.stringify(event.example)) ? { description: PLACEHOLDER_DATES } : {}),
+        examples: [event.example],
+      },
     },
     required: ['detail-type', 'source', 'detail'],
   };

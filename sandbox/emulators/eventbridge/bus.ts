@@ -4,6 +4,7 @@ import type { SandboxLog } from '../log.ts';
 import type { TemplateResolver } from '../template.ts';
 import { matchesEventPattern } from './event-pattern.ts';
 import { checkEntry, checkPutEventsRequest } from './put-events.ts';
+import { describeEventBus, describeRule, listRules } from './rule-catalogue.ts';
 import { type BusRule, type RuleTarget, rulesOf, type ScheduledRule, transformInput } from './rules.ts';
 
 /** An event as EventBridge delivers it to targets. */
@@ -44,6 +45,11 @@ export interface LocalEventBusOptions {
   readonly deadLetterAllowed?: (ruleName: string, queueArn: string) => Promise<boolean>;
   /** Detail fields each event's log line names, as `label=value` (field name to label); none by default. */
   readonly logDetailFields?: Readonly<Record<string, string>>;
+  /**
+   * When the buses and rules came to be (DescribeEventBus's `CreationTime`).
+   * @default the bus's construction
+   */
+  readonly createdAt?: Date;
 }
 
 export type TargetInvoker = (
@@ -62,9 +68,6 @@ export interface EntryFailure {
   readonly times: number;
 }
 
-/** An opaque ListRules page token (the offset of the next rule). */
-const pageToken = (offset: number) => Buffer.from(`rules:${offset}`).toString('base64');
-
 /**
  * The template's event buses and rules: PutEvents validates entries as EventBridge does, records every
  * event, evaluates each rule's pattern and delivers to its targets with retries, then a dead-letter list.
@@ -75,13 +78,14 @@ export class LocalEventBus {
   /** Deliveries that failed every attempt, with the target they were for. */
   readonly deadLetters: { event: BusEvent; targetArn: string; error: string }[] = [];
   private readonly rules: BusRule[] = [];
-  /** Scheduled rules (`rate(...)`) of the default bus: the sandbox fires them on a timer, or on request. */
+  /** Scheduled rules of the default bus: the sandbox fires `rate(...)` ones on a timer, or on request. */
   readonly scheduled: ScheduledRule[] = [];
   private readonly busNames = new Map<string, string>();
   private readonly inFlight = new Set<Promise<void>>();
   private entryFailures: { failure: EntryFailure; left: number }[] = [];
 
   private readonly log: SandboxLog;
+  private readonly createdAt: Date;
   private readonly retryDelayMs: number;
   private readonly deadLetterAllowed: (ruleName: string, queueArn: string) => Promise<boolean>;
   private readonly logDetailFields: Readonly<Record<string, string>>;
@@ -92,6 +96,7 @@ export class LocalEventBus {
     options: LocalEventBusOptions,
   ) {
     this.log = options.log;
+    this.createdAt = options.createdAt ?? new Date();
     this.retryDelayMs = options.retryDelayMs ?? 200;
     this.deadLetterAllowed = options.deadLetterAllowed ?? (async () => true);
     this.logDetailFields = options.logDetailFields ?? {};
@@ -169,7 +174,7 @@ export class LocalEventBus {
   ): Record<string, never> {
     const { enabled } = state;
     const busName = this.busName(state.busNameOrArn ?? 'default');
-    const rule = this.rules.find((candidate) => candidate.name === name && candidate.busName === busName);
+    const rule = this.allRules.find((candidate) => candidate.name === name && candidate.busName === busName);
     if (!rule)
       throw new AwsJsonError(
         'ResourceNotFoundException',
@@ -180,42 +185,29 @@ export class LocalEventBus {
     return {};
   }
 
-  /** ListRules: the bus's rules whose name starts with `NamePrefix`, `Limit` (1-100) at a time. */
-  listRules(request: {
-    EventBusName?: unknown;
-    NamePrefix?: unknown;
-    Limit?: unknown;
-    NextToken?: unknown;
-  }): {
-    Rules: { Name: string; Arn: string; EventPattern: string; State: string; EventBusName: string }[];
-    NextToken?: string;
-  } {
-    const busName = this.busName(typeof request.EventBusName === 'string' ? request.EventBusName : 'default');
-    const prefix = typeof request.NamePrefix === 'string' ? request.NamePrefix : '';
-    const limit = request.Limit === undefined ? 100 : Number(request.Limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100)
-      throw new AwsJsonError(
-        'ValidationException',
-        "1 validation error detected: Value at 'limit' failed to satisfy constraint: Member must have value between 1 and 100",
-      );
-    let offset = 0;
-    if (request.NextToken !== undefined) {
-      const decoded = /^rules:(\d+)$/.exec(Buffer.from(String(request.NextToken), 'base64').toString('utf8'));
-      if (!decoded) throw new AwsJsonError('ValidationException', 'The NextToken provided is invalid.');
-      offset = Number(decoded[1]);
-    }
-    const matching = this.rules.filter((rule) => rule.busName === busName && rule.name.startsWith(prefix));
-    const page = matching.slice(offset, offset + limit);
-    return {
-      Rules: page.map((rule) => ({
-        Name: rule.name,
-        Arn: rule.arn,
-        EventPattern: rule.eventPattern,
-        State: rule.enabled ? 'ENABLED' : 'DISABLED',
-        EventBusName: busName,
-      })),
-      ...(offset + limit < matching.length ? { NextToken: pageToken(offset + limit) } : {}),
-    };
+  /** ListRules: the bus's rules, pattern and scheduled, by name (see {@link listRules}). */
+  listRules(request: Record<string, unknown>): ReturnType<typeof listRules> {
+    return listRules(this.allRules, request, (nameOrArn) => this.busName(nameOrArn));
+  }
+
+  /** DescribeRule (see {@link describeRule}). */
+  describeRule(request: Record<string, unknown>): Record<string, unknown> {
+    return describeRule(this.allRules, request, {
+      busName: (nameOrArn) => this.busName(nameOrArn),
+      accountId: this.resolver.env.accountId,
+    });
+  }
+
+  /** DescribeEventBus (see {@link describeEventBus}). */
+  describeEventBus(request: Record<string, unknown>): Record<string, unknown> {
+    return describeEventBus(this.resolver, request, {
+      busName: (nameOrArn) => this.busName(nameOrArn),
+      createdAt: this.createdAt,
+    });
+  }
+
+  private get allRules(): (BusRule | ScheduledRule)[] {
+    return [...this.rules, ...this.scheduled];
   }
 
   /**
@@ -223,7 +215,9 @@ export class LocalEventBus {
    * to every target (all rules, or the one named). Returns the number of rules fired.
    */
   async fireScheduled(ruleName?: string): Promise<number> {
-    const rules = this.scheduled.filter((rule) => ruleName === undefined || rule.name === ruleName);
+    const rules = this.scheduled.filter(
+      (rule) => rule.enabled && (ruleName === undefined || rule.name === ruleName),
+    );
     await Promise.all(
       rules.flatMap((rule) =>
         rule.targets.map(async (targetArn) => {

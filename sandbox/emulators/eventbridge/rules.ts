@@ -14,28 +14,36 @@ export interface RuleTarget {
   readonly maxAttempts: number;
 }
 
-/** A rule on a bus: its pattern compiled, its state, its targets. */
-export interface BusRule {
+/** What every rule has, as ListRules and DescribeRule report it. */
+export interface RuleDefinition {
   readonly name: string;
   readonly arn: string;
+  readonly busName: string;
+  readonly description?: string;
+  /** The role the rule's targets are called as, when the rule names one. */
+  readonly roleArn?: string;
+  enabled: boolean;
+}
+
+/** A rule on a bus: its pattern compiled, its state, its targets. */
+export interface BusRule extends RuleDefinition {
   /** The pattern as the template gives it (ListRules returns it as JSON text). */
   readonly eventPattern: string;
-  enabled: boolean;
-  readonly busName: string;
   readonly pattern: CompiledPattern;
   readonly targets: RuleTarget[];
 }
 
-/** A scheduled rule (`rate(...)`) of the default bus: the sandbox fires it on a timer, or on request. */
-export interface ScheduledRule {
-  readonly name: string;
-  readonly periodMs: number;
+/** A scheduled rule of the default bus: the sandbox fires a `rate(...)` one on a timer, or on request. */
+export interface ScheduledRule extends RuleDefinition {
+  readonly scheduleExpression: string;
+  /** The period of a `rate(...)` expression; undefined for `cron(...)` (fired only on request). */
+  readonly periodMs?: number;
   readonly targets: string[];
 }
 
 /**
  * The template's `AWS::Events::Rule`s: pattern rules on their bus (`busNameOf` resolves a name or ARN),
- * and the scheduled rules that are enabled.
+ * and scheduled rules, enabled or not.
  */
 export function rulesOf(
   resolver: TemplateResolver,
@@ -47,7 +55,10 @@ export function rulesOf(
     const properties = resolver.resolve(resource.Properties ?? {}) as {
       EventBusName?: string;
       EventPattern?: unknown;
+      ScheduleExpression?: string;
       State?: string;
+      Description?: string;
+      RoleArn?: string;
       Targets?: {
         Arn: string;
         Input?: string;
@@ -58,26 +69,31 @@ export function rulesOf(
         RetryPolicy?: { MaximumRetryAttempts?: number };
       }[];
     };
+    const busName = busNameOf(properties.EventBusName ?? 'default');
+    const name = resolver.ref(logicalId);
+    const definition: RuleDefinition = {
+      name,
+      arn: `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${name}`,
+      busName,
+      ...(properties.Description ? { description: properties.Description } : {}),
+      ...(properties.RoleArn ? { roleArn: properties.RoleArn } : {}),
+      enabled: properties.State !== 'DISABLED',
+    };
     if (properties.EventPattern === undefined) {
-      const schedule = (resource.Properties as { ScheduleExpression?: string } | undefined)
-        ?.ScheduleExpression;
-      const periodMs = schedule ? ratePeriodMs(schedule) : undefined;
-      if (periodMs !== undefined && properties.State !== 'DISABLED')
-        scheduled.push({
-          name: resolver.ref(logicalId),
-          periodMs,
-          targets: (properties.Targets ?? []).map((target) => target.Arn),
-        });
+      const schedule = properties.ScheduleExpression;
+      if (!schedule) continue;
+      const periodMs = ratePeriodMs(schedule);
+      scheduled.push({
+        ...definition,
+        scheduleExpression: schedule,
+        ...(periodMs === undefined ? {} : { periodMs }),
+        targets: (properties.Targets ?? []).map((target) => target.Arn),
+      });
       continue;
     }
-    const busName = busNameOf(properties.EventBusName ?? 'default');
-    const ruleName = resolver.ref(logicalId);
     rules.push({
-      name: ruleName,
-      arn: `arn:aws:events:${resolver.env.region}:${resolver.env.accountId}:rule/${busName === 'default' ? '' : `${busName}/`}${ruleName}`,
+      ...definition,
       eventPattern: JSON.stringify(properties.EventPattern),
-      enabled: properties.State !== 'DISABLED',
-      busName,
       pattern: parseEventPattern(properties.EventPattern),
       targets: (properties.Targets ?? []).map((target) => ({
         arn: target.Arn,

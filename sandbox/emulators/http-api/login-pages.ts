@@ -15,8 +15,10 @@ export function sendJson(
   response.end(JSON.stringify(body));
 }
 
+// Border-box sizing: a full-width field with padding and border stays inside a 320 px phone.
 const PAGE_STYLE =
-  'body{font:18px system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;color:#111}' +
+  '*{box-sizing:border-box}' +
+  'body{font:18px system-ui,sans-serif;max-width:30rem;margin:2rem auto;padding:0 1rem;color:#111;overflow-wrap:anywhere}' +
   'label{display:block;font-weight:700;margin:1rem 0 .3rem}input{width:100%;min-height:56px;font-size:1.2rem;padding:.5rem;border:2px solid #555;border-radius:8px}' +
   'button{width:100%;min-height:56px;margin-top:1rem;font-size:1.2rem;font-weight:700;color:#fff;background:#0b4f9c;border:0;border-radius:8px}';
 

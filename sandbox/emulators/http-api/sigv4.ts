@@ -130,7 +130,8 @@ function querySignature(request: SignedRequest): SignatureParts | undefined {
 }
 
 /**
- * Checks the parts of an `execute-api` signature that need no body: a known access key, the scope
+ * Checks the parts of an `execute-api` signature that need no body: a known access key (a long-term
+ * key, so no session token), the scope
  * (service `execute-api`, this region, the signing day), the date (within 15 minutes; a presigned URL
  * until it expires) and a signed `host`. Throws {@link SigV4Error}; the HTTP API answers 403.
  */
@@ -152,6 +153,9 @@ function signatureParts(
   const parts = headerSignature(request) ?? querySignature(request);
   if (!parts) throw new SigV4Error('Missing Authorization header');
   if (parts.accessKeyId !== credentials.accessKeyId) throw new SigV4Error('Unknown access key');
+  // A long-term key carries no session token: one sent with it belongs to no key (IAM refuses it).
+  if (request.headers['x-amz-security-token'] !== undefined || request.query.has('X-Amz-Security-Token'))
+    throw new SigV4Error('The security token included in the request is invalid');
   if (parts.scopeRegion !== region || parts.service !== 'execute-api')
     throw new SigV4Error('Credential scope does not match');
   const dateMatch = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(parts.amzDate);
