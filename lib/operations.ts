@@ -22,6 +22,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, ProductMetric } from '../lambdas/contracts/metrics.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
+import { stackScopedName } from './physical-names.ts';
 import { countEmitted } from './workflow-steps.ts';
 
 /** Props for {@link Operations}. */
@@ -101,7 +102,8 @@ export class Operations extends Construct {
     this.alarm('Verify5xx', 'The verify API answered 5xx', serverErrors, 0);
 
     this.wrongCodesPerDriverRule = new CfnInsightRule(this, 'WrongCodesPerDriver', {
-      ruleName: `${Stack.of(this).stackName}-wrong-codes-per-driver`,
+      // Unique per stack and SecureDelivery (its path below the stack), as a rule name is per account and Region.
+      ruleName: stackScopedName(scope, 'wrong-codes-per-driver', { maxLength: 128 }),
       ruleState: 'ENABLED',
       ruleBody: JSON.stringify({
         Schema: { Name: 'CloudWatchLogRule', Version: 1 },
