@@ -1,4 +1,4 @@
-import { Duration, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type IAspect, RemovalPolicy } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -22,6 +22,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, ProductMetric } from '../lambdas/contracts/metrics.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
+import { alarmsOfAccountKeyConditions, fromAlarmsOfAccount } from './encryption.ts';
 import { stackScopedName } from './physical-names.ts';
 import { countEmitted } from './workflow-steps.ts';
 
@@ -175,18 +176,13 @@ export class Operations extends Construct {
       enforceSSL: true,
     });
     // Only this account's alarms, in this region, may use the key and publish (no confused deputy).
-    const { account, region, partition } = Stack.of(this);
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-    const fromOwnAlarms = {
-      StringEquals: { 'aws:SourceAccount': account },
-      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    };
     topicKey.addToResourcePolicy(
       new PolicyStatement({
         principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: fromOwnAlarms,
+        conditions: alarmsOfAccountKeyConditions(this),
       }),
     );
     topic.addToResourcePolicy(
@@ -194,7 +190,7 @@ export class Operations extends Construct {
         principals: [cloudWatch],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        conditions: fromOwnAlarms,
+        conditions: fromAlarmsOfAccount(this),
       }),
     );
     return topic;

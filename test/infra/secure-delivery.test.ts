@@ -372,7 +372,8 @@ describe('SecureDelivery with the estate’s own resources', () => {
     expect(sids).toEqual(
       expect.arrayContaining([
         'SecureDeliveryLogs',
-        'SecureDeliveryEventsAndAlarms',
+        'SecureDeliveryAlarms',
+        'SecureDeliveryDeadLetters',
         'SecureDeliveryThroughServices',
       ]),
     );
