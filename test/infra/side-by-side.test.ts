@@ -4,12 +4,15 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { Role } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SecureDelivery } from '../../lib/index.ts';
 import { physicalNames } from '../support/physical-names.ts';
 import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Synthesized = { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+type BusPolicy = { EventBusName: unknown; StatementId: string; Statement: { Sid: string } };
 
 const ENV = { account: '123456789012', region: 'eu-central-1' };
 const SMS_POOL = 'arn:aws:sms-voice:eu-central-1:123456789012:pool/pool-0123456789abcdef0123456789abcdef';
@@ -56,5 +59,63 @@ describe('two SecureDelivery constructs in one stack', () => {
       'Carrier-BrandA-wrong-codes-per-driver',
       'Carrier-BrandB-wrong-codes-per-driver',
     ]);
+  });
+});
+
+/**
+ * Two SecureDelivery on one bus the estate brings, each letting in the same two carrier accounts and a
+ * carrier role of another account, one construct asked twice for one of them.
+ */
+function synthesizeSharedBus(): BusPolicy[] {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
+  const stack = new Stack(app, 'Carrier', { env: ENV });
+  const bus = EventBus.fromEventBusArn(
+    stack,
+    'Central',
+    'arn:aws:events:eu-central-1:123456789012:event-bus/central',
+  );
+  const foreign = Role.fromRoleArn(stack, 'Dispatch', 'arn:aws:iam::444444444444:role/dispatch');
+  for (const brand of ['BrandA', 'BrandB']) {
+    const sd = new SecureDelivery(stack, brand, {
+      mail: { senderEmail: `no-reply@${brand.toLowerCase()}.carrier.test` },
+      eventBus: bus,
+      driverApp: false,
+    });
+    for (const grantee of ['222222222222', '333333333333', foreign]) sd.grantPublishCarrierEvents(grantee);
+    if (brand === 'BrandA') sd.grantPublishCarrierEvents('222222222222');
+  }
+  return Object.values((Template.fromStack(stack).toJSON() as Synthesized).Resources)
+    .filter((resource) => resource.Type === 'AWS::Events::EventBusPolicy')
+    .map((resource) => resource.Properties as BusPolicy);
+}
+
+describe('two SecureDelivery constructs on one bus the estate brings', () => {
+  let policies: BusPolicy[];
+
+  beforeAll(() => {
+    policies = synthesizeSharedBus();
+  }, 120_000);
+
+  it('gives every statement in the bus policy its own id, once per construct and grantee', () => {
+    // Act
+    const ids = policies.map((policy) => policy.StatementId);
+
+    // Assess
+    expect(ids).toHaveLength(6);
+    expect(new Set(ids).size).toBe(6);
+    expect(new Set(policies.map((policy) => JSON.stringify(policy.EventBusName))).size).toBe(1);
+    for (const policy of policies) {
+      expect(policy.Statement.Sid).toBe(policy.StatementId);
+      expect(policy.StatementId).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+    }
+  });
+
+  it('derives the ids from the stack, the construct and the grantee, so a second synth keeps them', () => {
+    // Act
+    const again = synthesizeSharedBus().map((policy) => policy.StatementId);
+
+    // Assess
+    expect(again.sort()).toEqual(policies.map((policy) => policy.StatementId).sort());
+    expect(again.filter((id) => id.includes('BrandA') && id.endsWith('222222222222'))).toHaveLength(1);
   });
 });
