@@ -4,10 +4,11 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Role } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SecureDelivery } from '../../lib/index.ts';
+import { DriverIdentity, SecureDelivery } from '../../lib/index.ts';
 import { physicalNames } from '../support/physical-names.ts';
 import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
@@ -117,5 +118,29 @@ describe('two SecureDelivery constructs on one bus the estate brings', () => {
     // Assess
     expect(again.sort()).toEqual(policies.map((policy) => policy.StatementId).sort());
     expect(again.filter((id) => id.includes('BrandA') && id.endsWith('222222222222'))).toHaveLength(1);
+  });
+});
+
+describe('two SecureDelivery constructs on one user pool the estate brings', () => {
+  it('fails synth naming the pool, as a pool holds one resource server secure-delivery and one token trigger', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
+    const stack = new Stack(app, 'Carrier', { env: ENV });
+    const pool = UserPool.fromUserPoolId(stack, 'Drivers', 'eu-central-1_Estate1');
+    const brand = (id: string) =>
+      new SecureDelivery(stack, id, {
+        mail: { senderEmail: `no-reply@${id.toLowerCase()}.carrier.test` },
+        drivers: DriverIdentity.cognito({ userPool: pool }),
+        driverApp: false,
+      });
+    brand('BrandA');
+
+    // Act
+    const second = () => brand('BrandB');
+
+    // Assess
+    expect(second).toThrow(
+      /^DriverIdentity\.cognito: userPool is already the drivers' pool of Carrier\/BrandA: .*give each SecureDelivery a pool of its own/,
+    );
   });
 });
