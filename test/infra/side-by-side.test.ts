@@ -144,3 +144,45 @@ describe('two SecureDelivery constructs on one user pool the estate brings', () 
     );
   });
 });
+
+describe('two SecureDelivery constructs sending from one address', () => {
+  it('fails synth for the second identity of that address, naming mail.senderIdentityArn to set', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
+    const stack = new Stack(app, 'Carrier', { env: ENV });
+    const brand = (id: string) =>
+      new SecureDelivery(stack, id, {
+        mail: { senderEmail: 'no-reply@parcels.carrier.test' },
+        driverApp: false,
+      });
+    brand('BrandA');
+
+    // Act
+    const second = () => brand('BrandB');
+
+    // Assess
+    expect(second).toThrow(
+      /^mail\.senderEmail no-reply@parcels\.carrier\.test is already the SES identity of Carrier\/BrandA\/Mail\/Sender: set mail\.senderIdentityArn/,
+    );
+  });
+
+  it('sends from that address through the identity the first creates when the second names it', () => {
+    // Prepare
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...REQUIRED_CONTEXT } });
+    const stack = new Stack(app, 'Carrier', { env: ENV });
+    const sender = 'no-reply@parcels.carrier.test';
+    new SecureDelivery(stack, 'BrandA', { mail: { senderEmail: sender }, driverApp: false });
+
+    // Act
+    new SecureDelivery(stack, 'BrandB', {
+      mail: {
+        senderEmail: sender,
+        senderIdentityArn: `arn:aws:ses:eu-central-1:123456789012:identity/${sender}`,
+      },
+      driverApp: false,
+    });
+
+    // Assess
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::SES::EmailIdentity'))).toHaveLength(1);
+  });
+});
