@@ -23,6 +23,7 @@ import { alarmedDeadLetterQueue } from './dead-letters.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
+import { environmentMismatch } from './same-environment.ts';
 import { SMS_REGIONS } from './sms-countries.ts';
 
 /** SES's detail-types the SES rules route ({@link SesDetailType}): bounces apart, they carry a bounce type. */
@@ -262,13 +263,7 @@ class SmsChannel {
 
   constructor(scope: Construct, props: SmsChannelProps, limits: SmsLimits) {
     const arn = props.originationIdentityArn;
-    if (
-      !Token.isUnresolved(arn) &&
-      !/^arn:aws[\w-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/.+$/.test(arn)
-    )
-      throw new Error(
-        `sms.originationIdentityArn must be the ARN of a phone number, pool or sender ID (arn:<partition>:sms-voice:<region>:<account>:pool/<id>), got ${arn}`,
-      );
+    checkOriginationIdentity(scope, arn);
     this.smsOriginationIdentityArn = arn;
     const name = props.configurationSetName;
     if (name !== undefined && !Token.isUnresolved(name) && !/^[A-Za-z0-9_-]{1,64}$/.test(name))
@@ -307,4 +302,23 @@ class SmsChannel {
     );
     if (this.created) fn.node.addDependency(this.created);
   }
+}
+
+/**
+ * Refuses an origination identity that is no phone number, pool or sender ID ARN, or is of another account
+ * or region than `scope`'s stack: the functions send through End User Messaging of their own.
+ */
+function checkOriginationIdentity(scope: Construct, arn: string): void {
+  if (Token.isUnresolved(arn)) return;
+  const [, region = '', account = ''] =
+    /^arn:aws[\w-]*:sms-voice:([a-z0-9-]+):(\d{12}):(?:phone-number|pool|sender-id)\/.+$/.exec(arn) ?? [];
+  if (!account)
+    throw new Error(
+      `sms.originationIdentityArn must be the ARN of a phone number, pool or sender ID (arn:<partition>:sms-voice:<region>:<account>:pool/<id>), got ${arn}`,
+    );
+  const mismatch = environmentMismatch({ account, region }, scope);
+  if (mismatch)
+    throw new Error(
+      `sms.originationIdentityArn must be in this stack's ${mismatch.part} (${mismatch.own}), not ${mismatch.theirs}: the functions send SMS through End User Messaging of their own account and region`,
+    );
 }

@@ -1,4 +1,5 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { createHash } from 'node:crypto';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, EventBusPolicy, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
@@ -10,6 +11,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { type ContractDetailType, EVENTS } from '../lambdas/domain/events/index.ts';
 import { alarmedDeadLetterQueue } from './dead-letters.ts';
+import { stackScopedName } from './physical-names.ts';
 import { inStackAccount } from './principals.ts';
 import { environmentMismatch } from './same-environment.ts';
 
@@ -54,7 +56,6 @@ export class DeliveryEvents extends Construct {
   /** `source` of the product's own events. */
   public readonly ownSource: string;
   private readonly maxEventAge: Duration;
-  private busPolicies = 0;
 
   constructor(scope: Construct, id: string, props: DeliveryEventsProps = {}) {
     super(scope, id);
@@ -131,7 +132,7 @@ export class DeliveryEvents extends Construct {
         grantee.grantPrincipal.addToPrincipalPolicy(statement()).statementAdded
       )
         return;
-      this.addBusPolicy(statement([grantee.grantPrincipal]), `Principal${++this.busPolicies}`);
+      this.addBusPolicy(statement([grantee.grantPrincipal]), this.principalKey(grantee.grantPrincipal));
       return;
     }
     if (!/^\d{12}$/.test(grantee))
@@ -139,14 +140,27 @@ export class DeliveryEvents extends Construct {
     this.addBusPolicy(statement([new AccountPrincipal(grantee)]), grantee);
   }
 
-  /** A statement in the bus's resource policy (an `AWS::Events::EventBusPolicy`, so an imported bus takes it too). */
+  /**
+   * A statement in the bus's resource policy (an `AWS::Events::EventBusPolicy`, so an imported bus takes it
+   * too), once per grantee. Its id names the stack, this construct's path and the grantee: unique on a bus
+   * other constructs and stacks add to, and the same on every synth.
+   */
   private addBusPolicy(statement: PolicyStatement, key: string): void {
-    const statementId = `CarrierEvents${key}`.slice(0, 64);
-    new EventBusPolicy(this, statementId, {
+    const id = `CarrierEvents${key}`;
+    if (this.node.tryFindChild(id)) return;
+    // PutPermission's StatementId: 1-64 of letters, digits, hyphens and underscores.
+    const statementId = stackScopedName(this, id, { maxLength: 64 });
+    new EventBusPolicy(this, id, {
       eventBus: this.bus,
       statementId,
       statement: { ...statement.toStatementJson(), Sid: statementId },
     });
+  }
+
+  /** A principal's key in a statement id: a hash of its policy form as the template names it (no token ids). */
+  private principalKey(principal: IPrincipal): string {
+    const resolved = Stack.of(this).resolve(principal.policyFragment.principalJson);
+    return `Principal${createHash('sha256').update(JSON.stringify(resolved)).digest('hex').slice(0, 12)}`;
   }
 
   private targetSettings() {

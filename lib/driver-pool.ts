@@ -158,6 +158,7 @@ export class DriverPool extends Construct {
           customAttributes: { [customName]: new StringAttribute({ minLen: 1, maxLen: 128, mutable: true }) },
           removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
+    if (props.userPool) refuseSharedPool(this, props.userPool);
     this.userPool = props.userPool ?? (created as UserPool);
     this.triggerAttached = created !== undefined;
     if (created) this.blockRiskySignIns(created, props.riskNotifications);
@@ -306,4 +307,25 @@ export function customAttributeName(attribute: string, prop: string): string {
       `${prop} must be a custom attribute, custom:<1-20 of A-Z a-z 0-9 _> (a standard attribute or sub could be changed by, or is no id of, the carrier), got ${attribute}`,
     );
   return match[1];
+}
+
+/**
+ * Refuses a pool another SecureDelivery of the stack already uses: a pool holds one resource server
+ * `secure-delivery` (its scope names no construct) and one pre-token-generation trigger.
+ */
+function refuseSharedPool(scope: DriverPool, userPool: IUserPool): void {
+  const stack = Stack.of(scope);
+  const poolId = JSON.stringify(stack.resolve(userPool.userPoolId));
+  const other = stack.node
+    .findAll()
+    .find(
+      (construct): construct is DriverPool =>
+        construct instanceof DriverPool &&
+        construct !== scope &&
+        JSON.stringify(stack.resolve(construct.userPool.userPoolId)) === poolId,
+    );
+  if (other)
+    throw new Error(
+      `DriverIdentity.cognito: userPool is already the drivers' pool of ${other.node.scope?.node.path}: a pool holds one resource server '${DRIVER_RESOURCE_SERVER}' and one token trigger; give each SecureDelivery a pool of its own`,
+    );
 }

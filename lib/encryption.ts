@@ -29,9 +29,10 @@ export class EncryptWithKey implements IAspect {
 
 /**
  * The key-policy statements the services need to use `key` for what {@link EncryptWithKey} encrypts in
- * `scope`'s account and region: CloudWatch Logs (this account's log groups), EventBridge and CloudWatch
- * (sending to the dead-letter queues, publishing alarms to the topic), and any principal of this account
- * through DynamoDB, SQS and SNS (which still need their own grants on the table, queue or topic).
+ * `scope`'s account and region: CloudWatch Logs (this account's log groups), CloudWatch (this account's
+ * alarms publishing to a topic of this account), EventBridge (sending to a queue of this account: the
+ * dead-letter queues), and any principal of this account through DynamoDB, SQS and SNS (which still need
+ * their own grants on the table, queue or topic).
  * An imported key takes none of them: a warning names what its owner must add. A key of another region, which
  * none of these services can use, fails synth.
  */
@@ -54,14 +55,22 @@ export function allowServicesToUseKey(scope: Construct, key: IKey): void {
       },
     }),
     new PolicyStatement({
-      sid: 'SecureDeliveryEventsAndAlarms',
-      principals: [
-        new ServicePrincipal('events.amazonaws.com'),
-        new ServicePrincipal('cloudwatch.amazonaws.com'),
-      ],
+      sid: 'SecureDeliveryAlarms',
+      principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
       actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      conditions: alarmsOfAccountKeyConditions(scope),
+    }),
+    new PolicyStatement({
+      sid: 'SecureDeliveryDeadLetters',
+      principals: [new ServicePrincipal('events.amazonaws.com')],
+      // What EventBridge documents for an encrypted SQS target: no more.
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+      // aws:SourceArn/SourceAccount are no condition SNS supports for EventBridge: the queue SQS binds the data key to.
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:sqs:arn': `arn:${partition}:sqs:${region}:${account}:*` },
+      },
     }),
     new PolicyStatement({
       sid: 'SecureDeliveryThroughServices',
@@ -89,4 +98,30 @@ export function allowServicesToUseKey(scope: Construct, key: IKey): void {
       'secure-delivery:encryptionKeyPolicy',
       `encryptionKey is imported: its owner must add the key-policy statements ${statements.map((s) => s.sid).join(', ')} (docs/integrate.md)`,
     );
+}
+
+/** An alarm of this account and region as the request's source (`aws:SourceAccount`, `aws:SourceArn`). */
+export function fromAlarmsOfAccount(scope: Construct) {
+  const { account, region, partition } = Stack.of(scope);
+  return {
+    StringEquals: { 'aws:SourceAccount': account },
+    ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+  };
+}
+
+/**
+ * The conditions on CloudWatch's use of a key for a topic its alarms notify, as SNS documents them for an AWS
+ * service publishing to an encrypted topic: the source ({@link fromAlarmsOfAccount}), and a topic of this
+ * account and region (the `aws:sns:topicArn` encryption context).
+ */
+export function alarmsOfAccountKeyConditions(scope: Construct) {
+  const { account, region, partition } = Stack.of(scope);
+  const source = fromAlarmsOfAccount(scope);
+  return {
+    ...source,
+    ArnLike: {
+      ...source.ArnLike,
+      'kms:EncryptionContext:aws:sns:topicArn': `arn:${partition}:sns:${region}:${account}:*`,
+    },
+  };
 }

@@ -1,9 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
 import { DEFAULT_EVENT_SOURCES } from '../lambdas/domain/events/detail-types.ts';
 import { EVENTS, type EventDefinition } from '../lambdas/domain/events/index.ts';
 import { eventJsonSchema } from '../lambdas/domain/events/json-schema.ts';
+import { stackScopedName } from './physical-names.ts';
 
 /** Props for {@link EventSchemaRegistry}. */
 export interface EventSchemaRegistryProps {
@@ -19,7 +19,7 @@ export interface EventSchemaRegistryProps {
   readonly ownSource?: string;
   /**
    * Name of the registry (unique in the account and region).
-   * @default `<stack name>-events`
+   * @default `<stack name>[-<path of the construct holding it>]-events`, e.g. `SecureDelivery-events`
    */
   readonly registryName?: string;
   /**
@@ -48,7 +48,8 @@ export class EventSchemaRegistry extends Construct {
       product: props.ownSource ?? DEFAULT_EVENT_SOURCES.product,
     };
     this.registry = new CfnRegistry(this, 'Registry', {
-      registryName: props.registryName ?? `${Stack.of(this).stackName}-events`,
+      // Named after the stack and the construct holding it: two SecureDelivery in one stack name two registries.
+      registryName: props.registryName ?? stackScopedName(scope, 'events', { maxLength: 64 }),
       description: 'Secure Delivery: the events carriers publish to its bus and the events it emits',
     });
     const schemas = new Map<string, CfnSchema>();

@@ -3,6 +3,7 @@ import { EventBus } from 'aws-cdk-lib/aws-events';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
+  CfnEmailIdentity,
   ConfigurationSet,
   ConfigurationSetTlsPolicy,
   EmailIdentity,
@@ -75,6 +76,7 @@ export class Mail extends Construct {
       checkSenderIdentity(this, props.senderIdentityArn, props.senderEmail);
       this.identityArn = props.senderIdentityArn;
     } else {
+      refuseSecondIdentity(this, props.senderEmail);
       new EmailIdentity(this, 'Sender', { identity: Identity.email(props.senderEmail) });
       this.identityArn = Arn.format(
         { service: 'ses', resource: 'identity', resourceName: props.senderEmail },
@@ -159,5 +161,16 @@ function checkSenderIdentity(scope: Construct, arn: string, senderEmail: string)
   if (!covered)
     throw new Error(
       `mail.senderEmail must be an address the identity mail.senderIdentityArn verifies (${identity}), got ${senderEmail}`,
+    );
+}
+
+/** Refuses a second SES identity of one address in the stack, which SES would refuse at deploy. */
+function refuseSecondIdentity(scope: Construct, senderEmail: string): void {
+  const other = Stack.of(scope)
+    .node.findAll()
+    .find((construct) => construct instanceof CfnEmailIdentity && construct.emailIdentity === senderEmail);
+  if (other)
+    throw new Error(
+      `mail.senderEmail ${senderEmail} is already the SES identity of ${other.node.scope?.node.path}: set mail.senderIdentityArn to that identity's ARN`,
     );
 }

@@ -1,4 +1,4 @@
-import { Duration, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type IAspect, RemovalPolicy } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -22,6 +22,8 @@ import { Construct, type IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, ProductMetric } from '../lambdas/contracts/metrics.ts';
 import { DetailType } from '../lambdas/domain/events/detail-types.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
+import { alarmsOfAccountKeyConditions, fromAlarmsOfAccount } from './encryption.ts';
+import { stackScopedName } from './physical-names.ts';
 import { countEmitted } from './workflow-steps.ts';
 
 /** Props for {@link Operations}. */
@@ -101,7 +103,8 @@ export class Operations extends Construct {
     this.alarm('Verify5xx', 'The verify API answered 5xx', serverErrors, 0);
 
     this.wrongCodesPerDriverRule = new CfnInsightRule(this, 'WrongCodesPerDriver', {
-      ruleName: `${Stack.of(this).stackName}-wrong-codes-per-driver`,
+      // Unique per stack and SecureDelivery (its path below the stack), as a rule name is per account and Region.
+      ruleName: stackScopedName(scope, 'wrong-codes-per-driver', { maxLength: 128 }),
       ruleState: 'ENABLED',
       ruleBody: JSON.stringify({
         Schema: { Name: 'CloudWatchLogRule', Version: 1 },
@@ -173,18 +176,13 @@ export class Operations extends Construct {
       enforceSSL: true,
     });
     // Only this account's alarms, in this region, may use the key and publish (no confused deputy).
-    const { account, region, partition } = Stack.of(this);
     const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
-    const fromOwnAlarms = {
-      StringEquals: { 'aws:SourceAccount': account },
-      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    };
     topicKey.addToResourcePolicy(
       new PolicyStatement({
         principals: [cloudWatch],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: fromOwnAlarms,
+        conditions: alarmsOfAccountKeyConditions(this),
       }),
     );
     topic.addToResourcePolicy(
@@ -192,7 +190,7 @@ export class Operations extends Construct {
         principals: [cloudWatch],
         actions: ['sns:Publish'],
         resources: [topic.topicArn],
-        conditions: fromOwnAlarms,
+        conditions: fromAlarmsOfAccount(this),
       }),
     );
     return topic;

@@ -265,7 +265,16 @@ describe('operations', () => {
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        Condition: ownAlarmsOnly,
+        // The key also only for a topic of this account and Region (SNS's encryption context).
+        Condition: {
+          ...ownAlarmsOnly,
+          ArnLike: {
+            ...ownAlarmsOnly.ArnLike,
+            'kms:EncryptionContext:aws:sns:topicArn': {
+              'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sns:${ENV.region}:${ENV.account}:*`]],
+            },
+          },
+        },
       }),
     );
     const topicStatements = (

@@ -7,6 +7,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SecureDeliveryStack } from '../../lib/secure-delivery-stack.ts';
+import { accountWideNames } from '../support/physical-names.ts';
 import { REQUIRED_CONTEXT } from '../support/stack-settings.ts';
 
 type Resource = {
@@ -176,30 +177,10 @@ describe('names and retention that survive a second stage and a second Region', 
     otherRegion = synth(REQUIRED_CONTEXT, 'Prod', { ...ENV, region: 'eu-west-1' });
   });
 
-  /** Every fixed physical name in the template, by resource type: what must not collide. */
-  const physicalNames = (template: Synthesized) =>
-    Object.values(template.Resources).flatMap((resource) => {
-      const properties = resource.Properties ?? {};
-      const named = {
-        'AWS::CloudFront::ResponseHeadersPolicy': () =>
-          (properties.ResponseHeadersPolicyConfig as { Name?: unknown })?.Name,
-        'AWS::CloudFront::OriginAccessControl': () =>
-          (properties.OriginAccessControlConfig as { Name?: unknown })?.Name,
-        'AWS::Logs::LogGroup': () => properties.LogGroupName,
-        'AWS::CloudWatch::InsightRule': () => properties.RuleName,
-        'AWS::EventSchemas::Registry': () => properties.RegistryName,
-        'AWS::Events::EventBus': () => properties.Name,
-        'AWS::ApiGatewayV2::Api': () => properties.Name,
-        'AWS::Cognito::UserPoolDomain': () => properties.Domain,
-      }[resource.Type];
-      const name = named?.();
-      return name === undefined ? [] : [{ type: resource.Type, name: JSON.stringify(name) }];
-    });
-
   it('carries the stack name in every fixed physical name, so a second stage collides with nothing', () => {
     // Act
-    const names = physicalNames(prod);
-    const stagingNames = new Set(physicalNames(staging).map(({ name }) => name));
+    const names = accountWideNames(prod);
+    const stagingNames = new Set(accountWideNames(staging).map(({ name }) => name));
 
     // Assess
     expect(names.length).toBeGreaterThanOrEqual(8);
@@ -212,7 +193,7 @@ describe('names and retention that survive a second stage and a second Region', 
   it('adds the Region to the CloudFront names, unique per account across Regions', () => {
     // Act
     const global = (template: Synthesized) =>
-      physicalNames(template).filter(({ type }) => type.startsWith('AWS::CloudFront::'));
+      accountWideNames(template).filter(({ type }) => type.startsWith('AWS::CloudFront::'));
 
     // Assess
     expect(global(prod).map(({ name }) => name)).toEqual([

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { ClientAttributes, UserPool } from 'aws-cdk-lib/aws-cognito';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -304,6 +304,19 @@ describe('SecureDelivery with the estate’s own resources', () => {
     expect(JSON.stringify(sms?.Resource)).toContain(SMS_POOL);
   });
 
+  it('takes an SMS origination identity known only at deploy time (an imported value) and grants sending from it', () => {
+    // Act
+    const { resources } = synth(() => ({
+      sms: { originationIdentityArn: Fn.importValue('EstateSmsPoolArn') },
+    }));
+
+    // Assess
+    const [sms] = statementsOf(resources, 'resend-otp').filter(
+      (s) => s.Action === 'sms-voice:SendTextMessage',
+    );
+    expect(JSON.stringify(sms?.Resource)).toContain('{"Fn::ImportValue":"EstateSmsPoolArn"}');
+  });
+
   it('notifies a topic it is given with its alarms, creates none, and leaves an alarm beside it alone', () => {
     // Prepare
     const topicArn = 'arn:aws:sns:eu-central-1:123456789012:estate-pager';
@@ -359,7 +372,8 @@ describe('SecureDelivery with the estate’s own resources', () => {
     expect(sids).toEqual(
       expect.arrayContaining([
         'SecureDeliveryLogs',
-        'SecureDeliveryEventsAndAlarms',
+        'SecureDeliveryAlarms',
+        'SecureDeliveryDeadLetters',
         'SecureDeliveryThroughServices',
       ]),
     );
@@ -431,6 +445,16 @@ describe('SecureDelivery refuses props that cannot work, naming the prop', () =>
       'an SMS origination identity that is not a phone number, pool or sender ID ARN',
       () => ({ sms: { originationIdentityArn: 'pool-secure-delivery' } }),
       /^sms\.originationIdentityArn must be the ARN of a phone number, pool or sender ID/,
+    ],
+    [
+      'an SMS origination identity of another region (the functions send through End User Messaging of theirs)',
+      () => ({ sms: { originationIdentityArn: SMS_POOL.replace('eu-central-1', 'eu-west-1') } }),
+      /^sms\.originationIdentityArn must be in this stack's region \(eu-central-1\), not eu-west-1/,
+    ],
+    [
+      'an SMS origination identity of another account',
+      () => ({ sms: { originationIdentityArn: SMS_POOL.replace('123456789012', '222222222222') } }),
+      /^sms\.originationIdentityArn must be in this stack's account \(123456789012\), not 222222222222/,
     ],
     [
       'a sender address outside the domain identity',
