@@ -305,9 +305,12 @@ async function startServices(
       authorize: async (request, target, body, raw) => {
         if (!(await iam.signatureValid(request, raw)))
           throw new AwsJsonError('InvalidSignatureException', SIGNATURE_MISMATCH);
-        const requests = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [
-          { action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' },
-        ];
+        const named = AWS_JSON_AUTHORIZATION[target]?.(body, resolver) ?? [];
+        // A request naming no resource is authorized on `*`, as AWS does (a grant on ARNs does not cover it).
+        const requests =
+          named.length > 0
+            ? named
+            : [{ action: `${target.split('.')[0]}:${target.split('.').pop()}`, resource: '*' }];
         const denial = await iam.authorizeSigned(request.headers, requests);
         if (denial) throw new AwsJsonError('AccessDeniedException', denial.message);
       },
