@@ -1,11 +1,13 @@
 import { createHmac } from 'node:crypto';
-import { SmsRejectedError } from './errors.ts';
+import { SmsRejectedError, SmsTransientError } from './errors.ts';
 import type { Clock, TextMessenger } from './otp-record.ts';
 
 /** Counts text messages per phone number and day; the limit is a condition on the write. */
 export interface SmsDailyQuota {
   /** Counts one message for `numberKey` on `day` iff fewer than `limit` were counted; false when full. */
   take(numberKey: string, day: string, limit: number): Promise<boolean>;
+  /** Uncounts one message `take` counted (never below zero): the service did not take it. */
+  giveBack(numberKey: string, day: string): Promise<void>;
 }
 
 /**
@@ -20,6 +22,7 @@ export function phoneNumberKey(key: Uint8Array, phoneNumber: string): string {
  * A {@link TextMessenger} that sends at most `limit` messages a day (UTC) to one number across all parcels:
  * past it a message is refused for good (`SmsRejectedError`), as a number the service refuses, so the
  * code falls back as for a number without SMS (no retry storm, no pumping one number through many parcels).
+ * A transient failure gives its count back, so retrying one code costs the number one text.
  */
 export class DailyCappedMessenger implements TextMessenger {
   constructor(
@@ -37,6 +40,12 @@ export class DailyCappedMessenger implements TextMessenger {
     const numberKey = phoneNumberKey(await this.options.key(), message.to);
     if (!(await this.quota.take(numberKey, day, this.options.limit)))
       throw new SmsRejectedError('The daily SMS limit of this number is reached');
-    return this.inner.send(message);
+    try {
+      return await this.inner.send(message);
+    } catch (error) {
+      // A throttled or failed try sent nothing: its retries must not use up the number's day.
+      if (error instanceof SmsTransientError) await this.quota.giveBack(numberKey, day);
+      throw error;
+    }
   }
 }
