@@ -97,6 +97,13 @@ export const ENVIRONMENT = {
     binding: 'sms',
     optional: true,
   },
+  SMS_PROTECT_CONFIGURATION_ID: {
+    kind: 'string',
+    description:
+      'Protect configuration every SMS names (its country allow-list holds even if the configuration set loses it); set with the SMS channel',
+    binding: 'sms',
+    optional: true,
+  },
   SMS_MAX_PRICE: {
     kind: 'string',
     description: 'Most one SMS may cost in US dollars (SendTextMessage MaxPrice); set with the SMS channel',
@@ -213,7 +220,13 @@ export type SettingVariable = Exclude<AppVariable, BoundVariable<VariableBinding
  */
 export const BINDING_GROUPS = {
   mail: ['SENDER_EMAIL', 'SES_CONFIGURATION_SET'],
-  sms: ['SMS_CONFIGURATION_SET', 'SMS_ORIGINATION_IDENTITY', 'SMS_MAX_PRICE', 'SMS_DAILY_LIMIT_PER_NUMBER'],
+  sms: [
+    'SMS_CONFIGURATION_SET',
+    'SMS_ORIGINATION_IDENTITY',
+    'SMS_PROTECT_CONFIGURATION_ID',
+    'SMS_MAX_PRICE',
+    'SMS_DAILY_LIMIT_PER_NUMBER',
+  ],
   eventBus: ['EVENT_BUS_NAME', 'EVENT_SOURCE'],
 } as const satisfies { readonly [B in VariableBinding]?: readonly BoundVariable<B>[] };
 /** A binding whose variables `lib/` sets together. */

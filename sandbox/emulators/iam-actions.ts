@@ -72,7 +72,8 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
   ],
   'AWSStepFunctions.ListStateMachines': () => [{ action: 'states:ListStateMachines', resource: '*' }],
   // SendTextMessage is authorized on every resource it names: the configuration set and the origination
-  // identity (an ARN, or a pool id, phone number or sender id as AWS accepts them); naming none, on `*`.
+  // identity (an ARN, or a pool id, phone number or sender id as AWS accepts them), the protect
+  // configuration; naming none, on `*`.
   'PinpointSMSVoiceV2.SendTextMessage': (body, resolver) => {
     const prefix = arnPrefix(resolver, 'sms-voice');
     const identity = String(body.OriginationIdentity ?? '');
@@ -95,6 +96,14 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
             },
           ]),
       ...(identity === '' ? [] : [{ action: 'sms-voice:SendTextMessage', resource: identityArn }]),
+      ...(typeof body.ProtectConfigurationId === 'string'
+        ? [
+            {
+              action: 'sms-voice:SendTextMessage',
+              resource: `${prefix}:protect-configuration/${body.ProtectConfigurationId}`,
+            },
+          ]
+        : []),
     ];
     return named.length > 0 ? named : [{ action: 'sms-voice:SendTextMessage', resource: '*' }];
   },

@@ -129,6 +129,42 @@ describe('Not Required, then a code', () => {
 });
 
 describe('a stolen SMS-sending credential', () => {
+  it('can still text a blocked country (+234) by naming only the origination identity: IAM has no key to require the configuration set or protect configuration (the bound docs/security.md states)', async () => {
+    // Prepare: the identity the product sends from, as its function's environment names it.
+    const { functionId } = roleOfFunction(e2e.sandbox.resolver.template, /lambdas\/send-receipt\//);
+    const variables = (
+      e2e.sandbox.resolver.resource(functionId).Properties?.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+    // Act
+    const bypass = await smsAs('send-receipt')
+      .send(
+        new SendTextMessageCommand({
+          DestinationPhoneNumber: '+2348031234567',
+          MessageBody: 'premium',
+          OriginationIdentity: String(variables.SMS_ORIGINATION_IDENTITY),
+        }),
+      )
+      .then(() => 'SENT', nameOf);
+    const asTheProductSends = await smsAs('send-receipt')
+      .send(
+        new SendTextMessageCommand({
+          DestinationPhoneNumber: '+2348031234567',
+          MessageBody: 'premium',
+          OriginationIdentity: String(variables.SMS_ORIGINATION_IDENTITY),
+          ProtectConfigurationId: String(
+            e2e.sandbox.resolver.resolve(variables.SMS_PROTECT_CONFIGURATION_ID),
+          ),
+        }),
+      )
+      .then(() => 'SENT', nameOf);
+
+    // Assess
+    expect([bypass, asTheProductSends]).toEqual(['SENT', 'ConflictException']);
+  });
+
   it('is denied a SendTextMessage naming neither identity nor configuration set (authorized on *, which no role is granted)', async () => {
     // Act
     const answer = await smsAs('send-receipt')

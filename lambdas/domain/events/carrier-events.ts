@@ -62,14 +62,16 @@ export const ParcelShippedDetailSchema = z.object({
       ),
     // The code's second channel (SMS) when the email does not arrive; kept in the recipient table only.
     phone: z.optional(
-      z.string().check(
-        z.regex(PHONE_NUMBER_PATTERN, 'must be a phone number in E.164 form (+4915112345678)'),
-        z.refine(isValidPhoneNumber, 'must be a valid number of its country'),
-        z.overwrite(toCanonicalE164),
-        z.describe(
-          'E.164; must be a valid number of its country. Normalized to its one E.164 spelling (+49 0151… becomes +49 151…) before it is stored or counted.',
+      z
+        .string()
+        .check(
+          z.regex(PHONE_NUMBER_PATTERN, 'must be a phone number in E.164 form (+4915112345678)'),
+          z.refine(isValidPhoneNumber, 'must be a valid number of its country'),
+          z.overwrite(toCanonicalE164),
+          z.describe(
+            'E.164; must be a valid number of its country. Normalized to its one E.164 spelling (+49 0151… becomes +49 151…) before it is stored or counted.',
+          ),
         ),
-      ),
     ),
   }),
   destination: z.object({
