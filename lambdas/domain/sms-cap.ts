@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { SmsRejectedError, SmsTransientError } from './errors.ts';
 import type { Clock, TextMessenger } from './otp-record.ts';
 
@@ -10,12 +10,18 @@ export interface SmsDailyQuota {
   giveBack(numberKey: string, day: string): Promise<void>;
 }
 
+/** HKDF `info` of the quota's own key: the AES key's bytes never key anything but AES-GCM. */
+export const PHONE_NUMBER_KEY_INFO = 'secure-delivery/sms-daily-quota/v1';
+
 /**
- * A phone number as a quota key: an HMAC under a key of this deployment's (never the number, not even an
- * unkeyed hash: phone numbers are few enough to try them all).
+ * A phone number as a quota key: an HMAC under a key derived from this deployment's AES key with HKDF-SHA-256
+ * (never the number, not even an unkeyed hash: phone numbers are few enough to try them all).
  */
-export function phoneNumberKey(key: Uint8Array, phoneNumber: string): string {
-  return createHmac('sha256', key).update(`sms-daily-quota|${phoneNumber}`).digest('base64url');
+export function phoneNumberKey(encryptionKey: Uint8Array, phoneNumber: string): string {
+  const quotaKey = Buffer.from(
+    hkdfSync('sha256', encryptionKey, new Uint8Array(0), PHONE_NUMBER_KEY_INFO, 32),
+  );
+  return createHmac('sha256', quotaKey).update(phoneNumber).digest('base64url');
 }
 
 /**

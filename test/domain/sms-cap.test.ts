@@ -1,7 +1,13 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SmsRejectedError, SmsTransientError } from '../../lambdas/domain/errors.ts';
 import type { TextMessenger } from '../../lambdas/domain/otp-record.ts';
-import { DailyCappedMessenger, phoneNumberKey, type SmsDailyQuota } from '../../lambdas/domain/sms-cap.ts';
+import {
+  DailyCappedMessenger,
+  PHONE_NUMBER_KEY_INFO,
+  phoneNumberKey,
+  type SmsDailyQuota,
+} from '../../lambdas/domain/sms-cap.ts';
 
 const KEY = new Uint8Array(32).fill(7);
 const PHONE = '+4915112345678';
@@ -81,6 +87,21 @@ describe('DailyCappedMessenger', () => {
     expect(key).toBe(`${phoneNumberKey(KEY, PHONE)}#2026-12-01`);
     expect(key).not.toContain('4915112345678');
     expect(phoneNumberKey(new Uint8Array(32).fill(8), PHONE)).not.toBe(phoneNumberKey(KEY, PHONE));
+  });
+
+  it('keys its HMAC with its own key, derived from the AES key by HKDF-SHA-256, never with the AES key’s bytes', () => {
+    // Prepare
+    const derived = Buffer.from(hkdfSync('sha256', KEY, new Uint8Array(0), PHONE_NUMBER_KEY_INFO, 32));
+
+    // Act
+    const numberKey = phoneNumberKey(KEY, PHONE);
+
+    // Assess
+    expect(numberKey).toBe(createHmac('sha256', derived).update(PHONE).digest('base64url'));
+    expect(numberKey).not.toBe(createHmac('sha256', KEY).update(PHONE).digest('base64url'));
+    expect(numberKey).not.toBe(
+      createHmac('sha256', KEY).update(`sms-daily-quota|${PHONE}`).digest('base64url'),
+    );
   });
 
   it('counts only texts the service took: five transient failures of one code leave the number its five texts', async () => {
