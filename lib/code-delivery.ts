@@ -254,11 +254,13 @@ const DEFAULT_SMS_LIMITS: SmsLimits = {
 class SmsChannel {
   public readonly smsConfigurationSetName: string;
   public readonly smsOriginationIdentityArn: string;
+  public readonly smsProtectConfigurationId: string;
   public readonly smsMaxPriceUsd: string;
   public readonly smsDailyLimitPerNumber: number;
   /** Blocks code SMS to every country but the allowed ones (toll fraud, SMS pumping). */
   public readonly protectConfiguration: CfnProtectConfiguration;
   private readonly configurationSetArn: string;
+  private readonly protectConfigurationArn: string;
   private readonly created?: CfnConfigurationSet;
 
   constructor(scope: Construct, props: SmsChannelProps, limits: SmsLimits) {
@@ -279,6 +281,15 @@ class SmsChannel {
         })),
       },
     });
+    this.smsProtectConfigurationId = this.protectConfiguration.attrProtectConfigurationId;
+    this.protectConfigurationArn = Arn.format(
+      {
+        service: 'sms-voice',
+        resource: 'protect-configuration',
+        resourceName: this.smsProtectConfigurationId,
+      },
+      Stack.of(scope),
+    );
     // A configuration set the construct creates uses it; one brought along is associated by its owner.
     if (name === undefined)
       this.created = new CfnConfigurationSet(scope, 'SmsConfigurationSet', {
@@ -292,12 +303,15 @@ class SmsChannel {
     );
   }
 
-  /** Lets `fn` send SMS only through our configuration set and from our origination identity. */
+  /**
+   * Lets `fn` send SMS only through our configuration set and protect configuration, from our origination
+   * identity. IAM has no condition key that requires naming them (a send naming only the identity passes).
+   */
   grantSendSms(fn: SecureDeliveryFunction): void {
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['sms-voice:SendTextMessage'],
-        resources: [this.configurationSetArn, this.smsOriginationIdentityArn],
+        resources: [this.configurationSetArn, this.protectConfigurationArn, this.smsOriginationIdentityArn],
       }),
     );
     if (this.created) fn.node.addDependency(this.created);

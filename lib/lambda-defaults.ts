@@ -70,6 +70,8 @@ export interface MailBinding {
 export interface SmsBinding {
   readonly smsConfigurationSetName: string;
   readonly smsOriginationIdentityArn: string;
+  /** The protect configuration every SMS names (`ProtectConfigurationId`). */
+  readonly smsProtectConfigurationId: string;
   /** SendTextMessage's `MaxPrice` (US dollars). */
   readonly smsMaxPriceUsd: string;
   /** Text messages per phone number per day across parcels. */
@@ -212,7 +214,7 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
   }
 
   /**
-   * Sets the SMS channel's variables (origination identity, configuration set, the price cap and the
+   * Sets the SMS channel's variables (origination identity, configuration set, protect configuration, the price cap and the
    * per-number daily limit) and grants sending SMS through them only;
    * without an SMS channel (`undefined`) sets neither and grants nothing.
    */
@@ -224,6 +226,7 @@ export class SecureDeliveryFunction<H extends HandlerName = HandlerName> extends
     this.setGroup('sms', {
       SMS_CONFIGURATION_SET: sms.smsConfigurationSetName,
       SMS_ORIGINATION_IDENTITY: sms.smsOriginationIdentityArn,
+      SMS_PROTECT_CONFIGURATION_ID: sms.smsProtectConfigurationId,
       SMS_MAX_PRICE: serializeVariable('SMS_MAX_PRICE', sms.smsMaxPriceUsd),
       SMS_DAILY_LIMIT_PER_NUMBER: serializeVariable('SMS_DAILY_LIMIT_PER_NUMBER', sms.smsDailyLimitPerNumber),
     });

@@ -65,10 +65,12 @@ function thirdPartyLicences(packageDirs: ReadonlySet<string>): string {
   const sections = [...packageDirs].sort().map((packageDir) => {
     const dir = join(REPO_ROOT, packageDir);
     const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as PackageManifest;
-    const licenceFile = readdirSync(dir).find((file) => /^licen[cs]e/i.test(file));
-    const text = licenceFile
-      ? readFileSync(join(dir, licenceFile), 'utf8').trim()
-      : noticeWithoutFile(manifest);
+    // Every licence file: libphonenumber-js ships its own (MIT) and its metadata's (Google's, Apache-2.0).
+    const licenceFiles = readdirSync(dir).filter((file) => /^licen[cs]e/i.test(file));
+    const text =
+      licenceFiles.length > 0
+        ? licenceFiles.map((file) => readFileSync(join(dir, file), 'utf8').trim()).join('\n\n')
+        : noticeWithoutFile(manifest);
     return `## ${manifest.name}@${manifest.version} (${manifest.license ?? 'UNKNOWN'})\n\n${text}\n`;
   });
   return `# Third-party code in the pre-built bundles\n\nThe handler bundles and the driver app under this folder include code of these packages.\n\n${sections.join('\n')}`;

@@ -28,4 +28,13 @@ export class DynamoDbSmsQuota implements SmsDailyQuota {
     });
     return result.ok;
   }
+
+  async giveBack(numberKey: string, day: string): Promise<void> {
+    // Conditional, so a give-back never counts below zero nor creates a counter.
+    await this.table.write(`SMS#${numberKey}#${day}`, {
+      UpdateExpression: 'ADD smsCount :minusOne',
+      ConditionExpression: 'smsCount > :zero',
+      ExpressionAttributeValues: { ':minusOne': n(-1), ':zero': n(0) },
+    });
+  }
 }

@@ -34,6 +34,8 @@ export class SmsMessenger implements TextMessenger {
     private readonly configurationSetName: string,
     /** The most one message may cost (US dollars): a dearer one is refused by the service, not sent. */
     private readonly maxPrice?: string,
+    /** Named on every send, so its country allow-list holds even if the configuration set loses it. */
+    private readonly protectConfigurationId?: string,
   ) {}
 
   async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
@@ -46,6 +48,7 @@ export class SmsMessenger implements TextMessenger {
           OriginationIdentity: this.originationIdentity,
           ConfigurationSetName: this.configurationSetName,
           ...(this.maxPrice ? { MaxPrice: this.maxPrice } : {}),
+          ...(this.protectConfigurationId ? { ProtectConfigurationId: this.protectConfigurationId } : {}),
         }),
       );
       return { messageId: output.MessageId ?? '' };

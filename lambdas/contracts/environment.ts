@@ -2,36 +2,9 @@
 // which handler reads which. Pure TypeScript (no AWS SDK, CDK or zod): `lib/` sets variables through it,
 // handlers read them through it, tests check the synthesized template against it.
 
-/** How a variable's value is written in the environment and what a handler gets back. */
-export type VariableKind =
-  /** Any non-empty text, given as it is. */
-  | 'string'
-  /** A non-negative safe integer, in decimal. */
-  | 'nonNegativeInteger'
-  /** Words separated by spaces; a handler gets the words. */
-  | 'spaceList'
-  /** A JSON document; a handler gets the text, its domain parser validates it. */
-  | 'json';
+import type { VariableBinding, VariableSpec } from './variable-spec.ts';
 
-/** What `lib/` binds a variable to: the grant that goes with setting it (`SecureDeliveryFunction.bind*`). */
-export type VariableBinding = 'table' | 'secret' | 'key' | 'mail' | 'sms' | 'eventBus';
-
-/** One variable of the contract. */
-export interface VariableSpec {
-  readonly kind: VariableKind;
-  /** What the value is, for a reader of the template or the console. */
-  readonly description: string;
-  /** The one default of the product: handlers fall back to it, `lib/` sets it when no setting is given. */
-  readonly default?: number | string;
-  /** Set by `lib/` together with a grant (`bind*`), never with `setEnvironment`. */
-  readonly binding?: VariableBinding;
-  /** A handler may read it unset (no default, and not required). */
-  readonly optional?: true;
-  /** The only values it may take (a `string` variable naming one of a few modes). */
-  readonly values?: readonly string[];
-  /** Set on every function by `SecureDeliveryFunction` and read by the runtime or Powertools, not by a handler. */
-  readonly platform?: true;
-}
+export type { VariableBinding, VariableKind, VariableSpec } from './variable-spec.ts';
 
 /** Every variable a function of this product has in its environment. */
 export const ENVIRONMENT = {
@@ -94,6 +67,13 @@ export const ENVIRONMENT = {
   SMS_CONFIGURATION_SET: {
     kind: 'string',
     description: 'End User Messaging SMS configuration set every SMS names; unset: no SMS channel',
+    binding: 'sms',
+    optional: true,
+  },
+  SMS_PROTECT_CONFIGURATION_ID: {
+    kind: 'string',
+    description:
+      'Protect configuration every SMS names (its country allow-list holds even if the configuration set loses it); set with the SMS channel',
     binding: 'sms',
     optional: true,
   },
@@ -213,7 +193,13 @@ export type SettingVariable = Exclude<AppVariable, BoundVariable<VariableBinding
  */
 export const BINDING_GROUPS = {
   mail: ['SENDER_EMAIL', 'SES_CONFIGURATION_SET'],
-  sms: ['SMS_CONFIGURATION_SET', 'SMS_ORIGINATION_IDENTITY', 'SMS_MAX_PRICE', 'SMS_DAILY_LIMIT_PER_NUMBER'],
+  sms: [
+    'SMS_CONFIGURATION_SET',
+    'SMS_ORIGINATION_IDENTITY',
+    'SMS_PROTECT_CONFIGURATION_ID',
+    'SMS_MAX_PRICE',
+    'SMS_DAILY_LIMIT_PER_NUMBER',
+  ],
   eventBus: ['EVENT_BUS_NAME', 'EVENT_SOURCE'],
 } as const satisfies { readonly [B in VariableBinding]?: readonly BoundVariable<B>[] };
 /** A binding whose variables `lib/` sets together. */

@@ -30,7 +30,7 @@ import {
 } from './wiring.ts';
 
 /**
- * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, at most SMS_MAX_PRICE a
+ * The SMS sender through SMS_ORIGINATION_IDENTITY, SMS_CONFIGURATION_SET and SMS_PROTECT_CONFIGURATION_ID, at most SMS_MAX_PRICE a
  * message and SMS_DAILY_LIMIT_PER_NUMBER a day to one number (counted in the code table, keyed by an HMAC
  * of the number); undefined when the deployment offers no SMS channel. Call at handler init.
  */
@@ -45,6 +45,7 @@ function createMessenger(
     String(env.SMS_ORIGINATION_IDENTITY),
     String(env.SMS_CONFIGURATION_SET),
     env.SMS_MAX_PRICE,
+    env.SMS_PROTECT_CONFIGURATION_ID,
   );
   return new DailyCappedMessenger(messenger, new DynamoDbSmsQuota(table), {
     key: encryptionKey,
@@ -54,7 +55,7 @@ function createMessenger(
 }
 
 /**
- * The receipt's SMS sender (SMS_ORIGINATION_IDENTITY, SMS_CONFIGURATION_SET, at most SMS_MAX_PRICE), or
+ * The receipt's SMS sender (SMS_ORIGINATION_IDENTITY, SMS_CONFIGURATION_SET, SMS_PROTECT_CONFIGURATION_ID, at most SMS_MAX_PRICE), or
  * undefined without an SMS channel. Not counted against a number's daily limit: one receipt per verified
  * handover, which takes the recipient's own code. Call at handler init.
  */
@@ -67,6 +68,7 @@ export function createReceiptMessenger(
     String(env.SMS_ORIGINATION_IDENTITY),
     String(env.SMS_CONFIGURATION_SET),
     env.SMS_MAX_PRICE,
+    env.SMS_PROTECT_CONFIGURATION_ID,
   );
 }
 

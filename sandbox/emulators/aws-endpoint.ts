@@ -178,9 +178,10 @@ async function jsonRequest(
     response,
     target,
     async (parsed) => {
-      const requests = AWS_JSON_AUTHORIZATION[target]?.(parsed, options.resolver) ?? [
-        { action: `${service.iamPrefix}:${operationName}`, resource: '*' },
-      ];
+      const named = AWS_JSON_AUTHORIZATION[target]?.(parsed, options.resolver) ?? [];
+      // A request naming no resource is authorized on `*`, as AWS does (a grant on ARNs does not cover it).
+      const requests =
+        named.length > 0 ? named : [{ action: `${service.iamPrefix}:${operationName}`, resource: '*' }];
       const denial = await options.iam.authorizeCaller(caller, requests);
       if (denial) throw accessDenied(denial);
       return operation(parsed);

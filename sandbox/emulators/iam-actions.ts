@@ -94,7 +94,8 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
   'AWSStepFunctions.ListExecutions': onArnIn('states:ListExecutions', 'stateMachineArn'),
   'AWSStepFunctions.ListStateMachines': () => [{ action: 'states:ListStateMachines', resource: '*' }],
   // SendTextMessage is authorized on every resource it names: the configuration set and the origination
-  // identity (an ARN, or a pool id, phone number or sender id as AWS accepts them).
+  // identity (an ARN, or a pool id, phone number or sender id as AWS accepts them), the protect
+  // configuration; naming none, on `*`.
   'PinpointSMSVoiceV2.SendTextMessage': (body, resolver) => {
     const prefix = arnPrefix(resolver, 'sms-voice');
     const identity = String(body.OriginationIdentity ?? '');
@@ -105,7 +106,7 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
         : identity.startsWith('+')
           ? `${prefix}:phone-number/${identity}`
           : `${prefix}:sender-id/${identity}`;
-    return [
+    const named = [
       ...(body.ConfigurationSetName === undefined
         ? []
         : [
@@ -117,7 +118,16 @@ export const AWS_JSON_AUTHORIZATION: Record<string, JsonOperationAuthorization> 
             },
           ]),
       ...(identity === '' ? [] : [{ action: 'sms-voice:SendTextMessage', resource: identityArn }]),
+      ...(typeof body.ProtectConfigurationId === 'string'
+        ? [
+            {
+              action: 'sms-voice:SendTextMessage',
+              resource: `${prefix}:protect-configuration/${body.ProtectConfigurationId}`,
+            },
+          ]
+        : []),
     ];
+    return named.length > 0 ? named : [{ action: 'sms-voice:SendTextMessage', resource: '*' }];
   },
   'DynamoDBStreams_20120810.ListStreams': () => [{ action: 'dynamodb:ListStreams', resource: '*' }],
   'DynamoDBStreams_20120810.DescribeStream': onArnIn('dynamodb:DescribeStream', 'StreamArn'),
@@ -193,7 +203,8 @@ const EXPRESSIONS = [
  */
 function expressionAttributes(expression: string, names: Record<string, string>): string[] {
   const found: string[] = [];
-  const token = /(\.\s*)?(#?[A-Za-z_][\w]*)(\s*\()?/g;
+  // A placeholder may start with a digit (`#0`); a name may not.
+  const token = /(\.\s*)?(#[A-Za-z0-9_]+|[A-Za-z_]\w*)(\s*\()?/g;
   const keywords = /^(SET|REMOVE|ADD|DELETE|AND|OR|NOT|BETWEEN|IN)$/i;
   // Values (`:v`) never name attributes: blank them out first.
   for (const [, nested, name, call] of expression.replace(/:[\w]+/g, ' ').matchAll(token)) {

@@ -30,4 +30,28 @@ describe('DynamoDbSmsQuota on dynalite', () => {
     const ttl = Number((await tables().item('SMS#key-days#2026-12-01'))?.ttl);
     expect(ttl - Date.now() / 1000).toBeLessThanOrEqual(2 * 86_400);
   });
+
+  it('gives a count back as a condition on the write: never below zero, never a counter that was not there', async () => {
+    // Prepare
+    await quota().take('key-back', '2026-12-01', 1);
+
+    // Act: two give-backs of one count, and one of a counter that was never there.
+    await quota().giveBack('key-back', '2026-12-01');
+    await quota().giveBack('key-back', '2026-12-01');
+    await quota().giveBack('key-none', '2026-12-01');
+
+    // Assess: each number has exactly its one text again (a count below zero would let two through).
+    const back = [
+      await quota().take('key-back', '2026-12-01', 1),
+      await quota().take('key-back', '2026-12-01', 1),
+    ];
+    const none = [
+      await quota().take('key-none', '2026-12-01', 1),
+      await quota().take('key-none', '2026-12-01', 1),
+    ];
+    expect([back, none]).toEqual([
+      [true, false],
+      [true, false],
+    ]);
+  });
 });

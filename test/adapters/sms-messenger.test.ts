@@ -17,7 +17,7 @@ beforeEach(() => {
 });
 
 describe('SmsMessenger.send', () => {
-  it('sends a transactional text from the origination identity through the configuration set', async () => {
+  it('sends a transactional text from the origination identity through the configuration set, naming the protect configuration', async () => {
     // Prepare
     sms.on(SendTextMessageCommand).resolves({ MessageId: 'sms-1' });
     const messenger = new SmsMessenger(
@@ -25,6 +25,7 @@ describe('SmsMessenger.send', () => {
       IDENTITY,
       'secure-delivery-sms',
       '0.30',
+      'protect-secure-delivery',
     );
 
     // Act
@@ -39,6 +40,7 @@ describe('SmsMessenger.send', () => {
       OriginationIdentity: IDENTITY,
       ConfigurationSetName: 'secure-delivery-sms',
       MaxPrice: '0.30',
+      ProtectConfigurationId: 'protect-secure-delivery',
     });
   });
 

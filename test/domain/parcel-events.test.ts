@@ -341,7 +341,18 @@ describe('firstIssue', () => {
 });
 
 describe('recipient.phone, the code SMS number', () => {
-  it.each([['+4915112345678'], ['+447700900123'], ['+12025550123']])(
+  it('normalizes a number to its one E.164 spelling: +49 0151… (trunk prefix kept) is stored as +49 151…', () => {
+    // Prepare
+    const detail = detailWith('recipient.phone', '+49015100000088');
+
+    // Act
+    const parsed = ParcelShippedDetailSchema.parse(detail);
+
+    // Assess
+    expect(parsed.recipient.phone).toBe('+4915100000088');
+  });
+
+  it.each([['+4915112345678'], ['+447400123456'], ['+12025550123']])(
     'accepts the E.164 number %s',
     (phone) => {
       // Prepare, Act
@@ -362,6 +373,8 @@ describe('recipient.phone, the code SMS number', () => {
     ['fullwidth digits', '+４９１５１１２３４５６７８'],
     ['a trailing newline', '+4915112345678\n'],
     ['a number', 4915112345678],
+    ['a number no numbering plan has (the UK fiction range +44 7700 900…)', '+447700900123'],
+    ['a North American number whose area code cannot exist (123)', '+11235550123'],
   ])('refuses %s, naming detail.recipient.phone and not echoing the value', (_what, phone) => {
     // Prepare, Act
     const issue = firstIssueOf(detailWith('recipient.phone', phone));

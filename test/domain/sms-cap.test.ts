@@ -1,7 +1,13 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SmsRejectedError } from '../../lambdas/domain/errors.ts';
+import { SmsRejectedError, SmsTransientError } from '../../lambdas/domain/errors.ts';
 import type { TextMessenger } from '../../lambdas/domain/otp-record.ts';
-import { DailyCappedMessenger, phoneNumberKey, type SmsDailyQuota } from '../../lambdas/domain/sms-cap.ts';
+import {
+  DailyCappedMessenger,
+  PHONE_NUMBER_KEY_INFO,
+  phoneNumberKey,
+  type SmsDailyQuota,
+} from '../../lambdas/domain/sms-cap.ts';
 
 const KEY = new Uint8Array(32).fill(7);
 const PHONE = '+4915112345678';
@@ -15,6 +21,11 @@ class FakeQuota implements SmsDailyQuota {
     if (count >= limit) return false;
     this.counts.set(key, count + 1);
     return true;
+  }
+  async giveBack(numberKey: string, day: string): Promise<void> {
+    const key = `${numberKey}#${day}`;
+    const count = this.counts.get(key) ?? 0;
+    if (count > 0) this.counts.set(key, count - 1);
   }
 }
 
@@ -76,5 +87,70 @@ describe('DailyCappedMessenger', () => {
     expect(key).toBe(`${phoneNumberKey(KEY, PHONE)}#2026-12-01`);
     expect(key).not.toContain('4915112345678');
     expect(phoneNumberKey(new Uint8Array(32).fill(8), PHONE)).not.toBe(phoneNumberKey(KEY, PHONE));
+  });
+
+  it('keys its HMAC with its own key, derived from the AES key by HKDF-SHA-256, never with the AES key’s bytes', () => {
+    // Prepare
+    const derived = Buffer.from(hkdfSync('sha256', KEY, new Uint8Array(0), PHONE_NUMBER_KEY_INFO, 32));
+
+    // Act
+    const numberKey = phoneNumberKey(KEY, PHONE);
+
+    // Assess
+    expect(numberKey).toBe(createHmac('sha256', derived).update(PHONE).digest('base64url'));
+    expect(numberKey).not.toBe(createHmac('sha256', KEY).update(PHONE).digest('base64url'));
+    expect(numberKey).not.toBe(
+      createHmac('sha256', KEY).update(`sms-daily-quota|${PHONE}`).digest('base64url'),
+    );
+  });
+
+  it('counts only texts the service took: five transient failures of one code leave the number its five texts', async () => {
+    // Prepare: the SMS service fails transiently five times (the send step retries), then works.
+    let failures = 5;
+    const sent: string[] = [];
+    const inner: TextMessenger = {
+      async send(message) {
+        if (failures-- > 0) throw new SmsTransientError('ThrottlingException');
+        sent.push(message.to);
+        return { messageId: `m-${sent.length}` };
+      },
+    };
+    const clock = { now: () => new Date('2026-12-06T12:00:00Z') };
+    const messenger = new DailyCappedMessenger(inner, new FakeQuota(), {
+      key: async () => KEY,
+      limit: 5,
+      clock,
+    });
+
+    // Act: the retries of one code, then the code again once the service is back.
+    const outcomes: string[] = [];
+    for (let attempt = 1; attempt <= 6; attempt++)
+      outcomes.push(
+        await messenger.send({ to: PHONE, body: 'code' }).then(
+          () => 'SENT',
+          (error: Error) => error.name,
+        ),
+      );
+
+    // Assess
+    expect(outcomes).toEqual([...Array(5).fill('SmsTransientError'), 'SENT']);
+  });
+
+  it('keeps the count of a text the service refused for good (a blocked country, the price cap)', async () => {
+    // Prepare
+    const quota = new FakeQuota();
+    const inner: TextMessenger = {
+      send: async () => {
+        throw new SmsRejectedError('DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION');
+      },
+    };
+    const clock = { now: () => new Date('2026-12-06T12:00:00Z') };
+    const messenger = new DailyCappedMessenger(inner, quota, { key: async () => KEY, limit: 5, clock });
+
+    // Act
+    await messenger.send({ to: PHONE, body: 'code' }).catch(() => undefined);
+
+    // Assess
+    expect([...quota.counts.values()]).toEqual([1]);
   });
 });

@@ -182,7 +182,7 @@ describe('SMS fallback', () => {
   it('texts English to a non-German locale and sends one SMS however often the bounce is delivered', async () => {
     // Prepare
     const address = 'suppressionlist+fb2@simulator.amazonses.com';
-    const phone = '+447700900002';
+    const phone = '+447400900002';
     await h.ship('FB-2', recipientWith(address, phone, 'en-GB'));
     const bounced = (await sesEventsTo(address)).find((event) => event['detail-type'] === 'Email Bounced');
 

@@ -67,6 +67,7 @@ export const TEST_VALUES: Readonly<Record<AppVariable, string>> = {
   SES_CONFIGURATION_SET: 'secure-delivery',
   SMS_ORIGINATION_IDENTITY: 'pool-secure-delivery',
   SMS_CONFIGURATION_SET: 'secure-delivery-sms',
+  SMS_PROTECT_CONFIGURATION_ID: 'protect-secure-delivery',
   SMS_MAX_PRICE: ENVIRONMENT.SMS_MAX_PRICE.default,
   // Handler tests text one fixture number many times; the limit itself has tests of its own.
   SMS_DAILY_LIMIT_PER_NUMBER: '100',

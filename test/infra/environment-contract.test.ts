@@ -172,7 +172,7 @@ describe('the environment contract', () => {
 
     // Assess
     expect(violations).toEqual([
-      'resend-otp: sets SMS_ORIGINATION_IDENTITY, SMS_MAX_PRICE, SMS_DAILY_LIMIT_PER_NUMBER of the sms group, not all of it',
+      'resend-otp: sets SMS_ORIGINATION_IDENTITY, SMS_PROTECT_CONFIGURATION_ID, SMS_MAX_PRICE, SMS_DAILY_LIMIT_PER_NUMBER of the sms group, not all of it',
     ]);
   });
 

@@ -222,6 +222,21 @@ describe('the packed package, installed into a CDK app outside the repository', 
     expect(withoutNotice).toEqual([]);
   });
 
+  it('gives libphonenumber-js (in the bundles that parse Parcel Shipped) its MIT licence and its metadata’s Apache-2.0 one', () => {
+    // Prepare
+    const licences = readFileSync(join(packageDir, 'dist', 'assets', 'THIRD-PARTY-LICENSES.md'), 'utf8');
+
+    // Act
+    const section = licences.split(/^## /m).find((text) => text.startsWith('libphonenumber-js@'));
+
+    // Assess
+    expect(section?.split('\n')[0]).toBe(
+      `libphonenumber-js@${manifest.dependencies?.['libphonenumber-js']} (MIT)`,
+    );
+    expect(section).toContain('(The MIT License)');
+    expect(section).toContain('Apache License');
+  });
+
   it('imports at run time only its own JavaScript, Node built-ins and its declared dependencies', () => {
     // Prepare
     const allowed = new Set([
@@ -236,7 +251,7 @@ describe('the packed package, installed into a CDK app outside the repository', 
     expect(
       imports.filter((specifier) => !isBuiltin(specifier) && !allowed.has(packageName(specifier))),
     ).toEqual([]);
-    expect([...allowed].sort()).toEqual(['aws-cdk-lib', 'constructs', 'zod']);
+    expect([...allowed].sort()).toEqual(['aws-cdk-lib', 'constructs', 'libphonenumber-js', 'zod']);
   });
 
   it('pre-builds a bundle for every handler of the contract, with only Node built-ins and the runtime’s AWS SDK left to import', () => {

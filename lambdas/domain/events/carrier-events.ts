@@ -1,4 +1,5 @@
 // The carriers' events this product consumes (source: context `secureDelivery:eventSource`).
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import * as z from 'zod/mini';
 import { hasHiddenOrBreakingCharacter, looksLikeLink } from '../display-name.ts';
 import { EMAIL_ADDRESS_PATTERN, PHONE_NUMBER_PATTERN } from '../identifiers.ts';
@@ -14,6 +15,12 @@ const isBcp47 = (value: string): boolean => {
     return false;
   }
 };
+
+/** A number its country's numbering plan knows (libphonenumber's metadata): `+49 0151…` is `+49 151…`. */
+const isValidPhoneNumber = (value: string): boolean => parsePhoneNumberFromString(value)?.isValid() === true;
+
+/** The one E.164 spelling of a number (national trunk prefix dropped), so every limit keys on one handset. */
+const toCanonicalE164 = (value: string): string => parsePhoneNumberFromString(value)?.number ?? value;
 
 /** Detail of `Parcel Shipped`, as a carrier publishes it. */
 export const ParcelShippedDetailSchema = z.object({
@@ -57,7 +64,14 @@ export const ParcelShippedDetailSchema = z.object({
     phone: z.optional(
       z
         .string()
-        .check(z.regex(PHONE_NUMBER_PATTERN, 'must be a phone number in E.164 form (+4915112345678)')),
+        .check(
+          z.regex(PHONE_NUMBER_PATTERN, 'must be a phone number in E.164 form (+4915112345678)'),
+          z.refine(isValidPhoneNumber, 'must be a valid number of its country'),
+          z.overwrite(toCanonicalE164),
+          z.describe(
+            'E.164; must be a valid number of its country. Normalized to its one E.164 spelling (+49 0151… becomes +49 151…) before it is stored or counted.',
+          ),
+        ),
     ),
   }),
   destination: z.object({
