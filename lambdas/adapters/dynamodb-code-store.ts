@@ -39,8 +39,8 @@ const ASSIGN_READS = tableAccess('assign-driver', 'OTP_TABLE_NAME').read ?? [];
  * closure (`closedAt` with status REVOKED, as apply-lifecycle writes them; assign-driver may write
  * `closedAt` or `issueId`, verify `status`, neither both): a forged stamp does not keep a parcel from its code.
  */
-const NO_CODE_AND_NOT_CLOSED =
-  'attribute_not_exists(orderId) AND NOT (attribute_exists(closedAt) AND #status = :revoked)';
+const noCodeAndNotClosed = (status: string): string =>
+  `attribute_not_exists(orderId) AND NOT (attribute_exists(closedAt) AND ${status} = :revoked)`;
 
 /** What a placeholder may carry that another role forged and a new code must not inherit. */
 const PLACEHOLDER_FORGEABLE = [
@@ -66,15 +66,15 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     // An update, not a put: a placeholder's early driver binding is kept, a closure refuses the code.
     const { parcelId: _key, ...fields } = toItem(record);
     const entries = Object.entries(fields);
+    const names = Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name]));
+    // A record always has a status: the condition names it through the alias the SET gives it.
+    const status = Object.keys(names).find((alias) => names[alias] === 'status') ?? '#f0';
     const result = await this.table.update(record.parcelId, {
       UpdateExpression:
         `SET ${entries.map((_, index) => `#f${index} = :f${index}`).join(', ')} ` +
         `REMOVE ${PLACEHOLDER_FORGEABLE.join(', ')}`,
-      ConditionExpression: NO_CODE_AND_NOT_CLOSED,
-      ExpressionAttributeNames: {
-        ...Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
-        '#status': 'status',
-      },
+      ConditionExpression: noCodeAndNotClosed(status),
+      ExpressionAttributeNames: names,
       ExpressionAttributeValues: {
         ...Object.fromEntries(entries.map(([, value], index) => [`:f${index}`, value])),
         ':revoked': s('REVOKED'),
@@ -154,19 +154,16 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
   }
 
   async recordWrongAttempt(attempt: VerifyAttempt): Promise<WrongCodeCount | undefined> {
-    const written = await this.table.write(
-      attempt.parcelId,
-      {
-        UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
-        // Wrong for the current code, not the code a reissue replaced (that one is refused as revoked),
-        // and still open: the bound holds however many requests race.
-        ConditionExpression:
-          'codeHash <> :hash AND (attribute_not_exists(previousCodeHash) OR previousCodeHash <> :hash) ' +
-          `AND ${openForDriver(attempt)}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...openValues(attempt), ':hash': s(attempt.codeHash), ':one': n(1) },
-      },
-    );
+    const written = await this.table.write(attempt.parcelId, {
+      UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
+      // Wrong for the current code, not the code a reissue replaced (that one is refused as revoked),
+      // and still open: the bound holds however many requests race.
+      ConditionExpression:
+        'codeHash <> :hash AND (attribute_not_exists(previousCodeHash) OR previousCodeHash <> :hash) ' +
+        `AND ${openForDriver(attempt)}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...openValues(attempt), ':hash': s(attempt.codeHash), ':one': n(1) },
+    });
     if (!written) return undefined;
     // The counts through verify's projection, not UPDATED_NEW (which would answer any attribute the
     // expression names, a hash included): a round trip on a wrong code only, never on the handover.

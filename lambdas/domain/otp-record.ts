@@ -40,10 +40,7 @@ export interface OtpRecord {
   /** Set when the parcel was returned or cancelled: no code is ever issued again. */
   readonly closedAt?: number;
   readonly revokedAt?: number;
-  /**
-   * `revokedAt` again, written only by apply-lifecycle (a revoke or closure; a reissue removes it): no
-   * other role may write it, so a forged or removed `revokedAt` neither announces nor silences a handover.
-   */
+  /** `revokedAt`, but only apply-lifecycle may write it: the handover pipe's gate (no role forges it). */
   readonly lifecycleRevokedAt?: number;
   /** Resends of the current code (reset by a reissue). */
   readonly resendCount?: number;
@@ -106,10 +103,7 @@ export type EmailClaim = SendClaim;
 /** Outcome of claiming the code's SMS ({@link CodeSmsClaims.claimSms}). */
 export type SmsClaim = SendClaim;
 
-/**
- * Outcome of claiming the handover receipt: claimed for every announcement, whatever the record reads now
- * (ALREADY_SENT: settled before, sent or with nobody to tell); NO_RECORD: the record is gone.
- */
+/** Outcome of claiming the handover receipt (ALREADY_SENT: settled, sent or with nobody to tell). */
 export type ReceiptClaim = Exclude<SendClaim, 'CODE_CLOSED'> | 'NO_RECORD';
 
 /** Condition values for a verify attempt; the store checks all of them in one conditional write. */
@@ -238,10 +232,7 @@ export interface ResendClaims {
 
 /** The handover receipt's email, once per parcel. */
 export interface ReceiptClaims {
-  /**
-   * Claims the handover receipt (once per parcel; stale claims may be taken over) on any record that
-   * exists: the claim is what stops the handover pipe from announcing the parcel again.
-   */
+  /** Claims the receipt once per parcel, whatever its status (the claim stops the pipe); stale claims may be taken over. */
   claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<ReceiptClaim>;
   markReceiptSent(parcelId: string): Promise<void>;
   /** Settles the claim with nobody to tell (the recipient is deleted): never claimed again. */

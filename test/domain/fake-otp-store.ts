@@ -91,10 +91,17 @@ export class FakeOtpStore implements FakedStorePorts {
     const result = await this.update(
       'createIfAbsent',
       record.parcelId,
-      (item) =>
-        item?.orderId === undefined && !(item?.closedAt !== undefined && item.status === 'REVOKED'),
+      (item) => item?.orderId === undefined && !(item?.closedAt !== undefined && item.status === 'REVOKED'),
       (item) => {
-        remove(item, 'closedAt', 'revokedAt', 'verifiedAt', 'verifiedAtIso', 'verifiedBy', 'previousCodeHash');
+        remove(
+          item,
+          'closedAt',
+          'revokedAt',
+          'verifiedAt',
+          'verifiedAtIso',
+          'verifiedBy',
+          'previousCodeHash',
+        );
         Object.assign(item, definedFields(record));
       },
     );
