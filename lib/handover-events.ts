@@ -33,8 +33,10 @@ export interface HandoverEventsProps {
  * The pattern a stream record must match: verify's own transition and nothing a writer could fake or
  * repeat. An existing, issued code (its old image ISSUED, never verified) turns VERIFIED with verify's
  * stamp, on a record issuing wrote (`orderId` and the code's hash present, which verify may not write:
- * no parcel that never existed), before the receipt was claimed (`receiptStatus`, which only the receipt
- * function writes): once the recipient has been told, no write of verify's can announce the parcel again.
+ * no parcel that never existed), that no lifecycle event revoked or closed (`lifecycleRevokedAt`, which
+ * only apply-lifecycle writes: not verify, not assign-driver), before the receipt was claimed
+ * (`receiptStatus`, which only the receipt function writes, for every announcement it gets): once one
+ * announcement reached it, no write of verify's can announce the parcel again.
  * Inserts, removals (TTL) and later writes to a verified item publish nothing.
  */
 const HANDOVER_VERIFIED_FILTER = {
@@ -54,6 +56,7 @@ const HANDOVER_VERIFIED_FILTER = {
       codeHash: { S: [{ exists: true }] },
       orderId: { S: [{ exists: true }] },
       receiptStatus: { S: [{ exists: false }] },
+      lifecycleRevokedAt: { N: [{ exists: false }] },
     },
   },
 } as const;

@@ -39,6 +39,7 @@ const NUMBER_FIELDS = [
   'issueCount',
   'closedAt',
   'revokedAt',
+  'lifecycleRevokedAt',
   'resendCount',
   'receiptClaimedAt',
   'lastLifecycleAt',

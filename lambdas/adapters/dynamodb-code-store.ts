@@ -34,6 +34,24 @@ function openValues(attempt: VerifyAttempt): Item {
 const VERIFY_READS = tableAccess('verify-otp', 'OTP_TABLE_NAME').read ?? [];
 const ASSIGN_READS = tableAccess('assign-driver', 'OTP_TABLE_NAME').read ?? [];
 
+/**
+ * Issuing may write over the item: no code was ever issued (`orderId`, which only issuing writes) and no
+ * closure (`closedAt` with status REVOKED, as apply-lifecycle writes them; assign-driver may write
+ * `closedAt` or `issueId`, verify `status`, neither both): a forged stamp does not keep a parcel from its code.
+ */
+const noCodeAndNotClosed = (status: string): string =>
+  `attribute_not_exists(orderId) AND NOT (attribute_exists(closedAt) AND ${status} = :revoked)`;
+
+/** What a placeholder may carry that another role forged and a new code must not inherit. */
+const PLACEHOLDER_FORGEABLE = [
+  'closedAt',
+  'revokedAt',
+  'verifiedAt',
+  'verifiedAtIso',
+  'verifiedBy',
+  'previousCodeHash',
+] as const;
+
 /** The binding's order: an event older than the last (re)binding or reissue changes nothing. */
 const NOT_OLDER_THAN_BINDING = '(attribute_not_exists(boundAt) OR boundAt <= :at)';
 
@@ -48,11 +66,19 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     // An update, not a put: a placeholder's early driver binding is kept, a closure refuses the code.
     const { parcelId: _key, ...fields } = toItem(record);
     const entries = Object.entries(fields);
+    const names = Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name]));
+    // A record always has a status: the condition names it through the alias the SET gives it.
+    const status = Object.keys(names).find((alias) => names[alias] === 'status') ?? '#f0';
     const result = await this.table.update(record.parcelId, {
-      UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :f${index}`).join(', ')}`,
-      ConditionExpression: 'attribute_not_exists(issueId) AND attribute_not_exists(closedAt)',
-      ExpressionAttributeNames: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
-      ExpressionAttributeValues: Object.fromEntries(entries.map(([, value], index) => [`:f${index}`, value])),
+      UpdateExpression:
+        `SET ${entries.map((_, index) => `#f${index} = :f${index}`).join(', ')} ` +
+        `REMOVE ${PLACEHOLDER_FORGEABLE.join(', ')}`,
+      ConditionExpression: noCodeAndNotClosed(status),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(entries.map(([, value], index) => [`:f${index}`, value])),
+        ':revoked': s('REVOKED'),
+      },
     });
     if (result.ok) return { created: true, record: result.record };
     if (!result.current)
@@ -94,11 +120,12 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
   }
 
   async verify(attempt: VerifyAttempt): Promise<boolean> {
-    const { written } = await this.table.write(attempt.parcelId, {
+    return this.table.write(attempt.parcelId, {
       // verifiedAtIso: the stream's pipe copies it into Parcel Handover Verified as the contract's string.
       UpdateExpression:
         'SET #status = :verified, verifiedAt = :now, verifiedAtIso = :nowIso, verifiedBy = :driver',
-      ConditionExpression: `codeHash = :hash AND ${openForDriver(attempt)}`,
+      // Never over a stamp already there (one assign-driver may forge): the pipe would not announce it.
+      ConditionExpression: `codeHash = :hash AND attribute_not_exists(verifiedAt) AND ${openForDriver(attempt)}`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ...openValues(attempt),
@@ -107,7 +134,6 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
         ':nowIso': s(attempt.nowIso),
       },
     });
-    return written;
   }
 
   async verifyState(parcelId: string): Promise<VerifyState | undefined> {
@@ -128,24 +154,23 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
   }
 
   async recordWrongAttempt(attempt: VerifyAttempt): Promise<WrongCodeCount | undefined> {
-    const { written, attributes } = await this.table.write(
-      attempt.parcelId,
-      {
-        UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
-        // Wrong for the current code, not the code a reissue replaced (that one is refused as revoked),
-        // and still open: the bound holds however many requests race.
-        ConditionExpression:
-          'codeHash <> :hash AND (attribute_not_exists(previousCodeHash) OR previousCodeHash <> :hash) ' +
-          `AND ${openForDriver(attempt)}`,
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...openValues(attempt), ':hash': s(attempt.codeHash), ':one': n(1) },
-      },
-      'UPDATED_NEW',
-    );
+    const written = await this.table.write(attempt.parcelId, {
+      UpdateExpression: 'ADD wrongAttempts :one, totalWrongAttempts :one',
+      // Wrong for the current code, not the code a reissue replaced (that one is refused as revoked),
+      // and still open: the bound holds however many requests race.
+      ConditionExpression:
+        'codeHash <> :hash AND (attribute_not_exists(previousCodeHash) OR previousCodeHash <> :hash) ' +
+        `AND ${openForDriver(attempt)}`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ...openValues(attempt), ':hash': s(attempt.codeHash), ':one': n(1) },
+    });
     if (!written) return undefined;
+    // The counts through verify's projection, not UPDATED_NEW (which would answer any attribute the
+    // expression names, a hash included): a round trip on a wrong code only, never on the handover.
+    const state = await this.verifyState(attempt.parcelId);
     return {
-      wrongAttempts: Number(attributes.wrongAttempts?.N ?? 0),
-      totalWrongAttempts: Number(attributes.totalWrongAttempts?.N ?? 0),
+      wrongAttempts: state?.wrongAttempts ?? 0,
+      totalWrongAttempts: state?.totalWrongAttempts ?? 0,
     };
   }
 
@@ -156,7 +181,7 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     eventSeconds: number,
     { condition, placeholderTtl }: { readonly condition: string; readonly placeholderTtl?: number },
   ): Promise<boolean> {
-    const { written } = await this.table.write(parcelId, {
+    return this.table.write(parcelId, {
       UpdateExpression:
         placeholderTtl === undefined
           ? 'SET driverId = :driver, boundAt = :at'
@@ -169,6 +194,5 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
         ...(placeholderTtl === undefined ? {} : { ':placeholderTtl': n(placeholderTtl) }),
       },
     });
-    return written;
   }
 }

@@ -99,19 +99,15 @@ export class CodeTable {
   }
 
   /**
-   * A conditional UpdateItem that answers nothing of the item but, with `UPDATED_NEW`, the attributes it
-   * wrote; a refusal answers nothing at all. For the roles IAM lets see only what they write.
+   * A conditional UpdateItem that answers nothing (`ReturnValues` NONE): whether it was written, and no
+   * attribute at all, so no expression can echo a hash back. For the roles IAM lets see only what they write.
    */
-  async write(
-    parcelId: string,
-    input: ItemUpdate,
-    returnValues: 'NONE' | 'UPDATED_NEW' = 'NONE',
-  ): Promise<{ readonly written: boolean; readonly attributes: Item }> {
+  async write(parcelId: string, input: ItemUpdate): Promise<boolean> {
     try {
-      const output = await this.send(parcelId, input, { ReturnValues: returnValues });
-      return { written: true, attributes: output.Attributes ?? {} };
+      await this.send(parcelId, input, { ReturnValues: 'NONE' });
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return { written: false, attributes: {} };
+      if (error instanceof ConditionalCheckFailedException) return false;
       return rethrow(error);
     }
   }

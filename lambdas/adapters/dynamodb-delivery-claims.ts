@@ -137,24 +137,23 @@ export class DynamoDbDeliveryClaims extends CodeTableAdapter implements Delivery
   }
 
   async claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<ReceiptClaim> {
+    // Whatever the status reads now: each announcement is claimed, so none can follow it.
     const result = await claimLease(this.table, parcelId, RECEIPT_EMAIL, {
       nowSeconds,
       leaseSeconds,
-      guard: '#status = :verified',
-      names: { '#status': 'status' },
-      values: { ':verified': s('VERIFIED') },
+      guard: 'attribute_exists(parcelId)',
     });
     if (result.ok) return 'CLAIMED';
-    return result.current?.receiptStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+    if (!result.current) return 'NO_RECORD';
+    return result.current.receiptStatus === 'SENDING' ? 'IN_FLIGHT' : 'ALREADY_SENT';
   }
 
-  async markReceiptSent(parcelId: string): Promise<void> {
-    await this.table.update(parcelId, {
-      UpdateExpression: 'SET receiptStatus = :sent',
-      // Never create an item: the record may have been deleted meanwhile.
-      ConditionExpression: 'attribute_exists(parcelId)',
-      ExpressionAttributeValues: { ':sent': s('SENT') },
-    });
+  markReceiptSent(parcelId: string): Promise<void> {
+    return this.settleReceipt(parcelId, 'SENT');
+  }
+
+  markReceiptNoRecipient(parcelId: string): Promise<void> {
+    return this.settleReceipt(parcelId, 'NO_RECIPIENT');
   }
 
   releaseReceiptClaim(parcelId: string): Promise<void> {
@@ -175,6 +174,15 @@ export class DynamoDbDeliveryClaims extends CodeTableAdapter implements Delivery
       UpdateExpression: 'REMOVE undeliverableAt',
       ConditionExpression: 'issueId = :issue',
       ExpressionAttributeValues: { ':issue': s(issueId) },
+    });
+  }
+
+  private async settleReceipt(parcelId: string, status: 'SENT' | 'NO_RECIPIENT'): Promise<void> {
+    await this.table.update(parcelId, {
+      UpdateExpression: 'SET receiptStatus = :status',
+      // Never create an item: the record may have been deleted meanwhile.
+      ConditionExpression: 'attribute_exists(parcelId)',
+      ExpressionAttributeValues: { ':status': s(status) },
     });
   }
 

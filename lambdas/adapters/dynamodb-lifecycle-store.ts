@@ -31,7 +31,7 @@ const NEWER_THAN_LAST_LIFECYCLE =
 
 /** What a reissue clears: every trace of the replaced code's deliveries. */
 const REISSUE_REMOVES =
-  ' emailStatus, emailClaimedAt, revokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
+  ' emailStatus, emailClaimedAt, revokedAt, lifecycleRevokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
   ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, smsLeaseUntil, undeliverableAt, delayedShard,' +
   ' delayedAt';
 
@@ -114,8 +114,8 @@ export class DynamoDbLifecycleStore extends CodeTableAdapter implements Lifecycl
     const ordered = order ? `, lastLifecycleAt = :eventAt, lastLifecycleEvent = :eventKey` : '';
     return this.table.update(parcelId, {
       UpdateExpression: close
-        ? `SET #status = :revoked, revokedAt = :now, closedAt = :now, #ttl = if_not_exists(#ttl, :placeholderTtl)${ordered}`
-        : `SET #status = :revoked, revokedAt = :now${ordered}`,
+        ? `SET #status = :revoked, revokedAt = :now, lifecycleRevokedAt = :now, closedAt = :now, #ttl = if_not_exists(#ttl, :placeholderTtl)${ordered}`
+        : `SET #status = :revoked, revokedAt = :now, lifecycleRevokedAt = :now${ordered}`,
       ConditionExpression:
         (close
           ? '(attribute_not_exists(issueId) OR #status <> :verified)'

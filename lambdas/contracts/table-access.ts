@@ -1,7 +1,7 @@
 import type { HandlerName } from './environment.ts';
 
-/** `ReturnValues` an UpdateItem may ask for: nothing, or the attributes it just wrote. */
-export type AllowedReturnValues = 'NONE' | 'UPDATED_NEW';
+/** `ReturnValues` an UpdateItem may ask for: nothing (`UPDATED_NEW` would answer whatever its expression names). */
+export type AllowedReturnValues = 'NONE';
 
 /**
  * What one function may touch in one table, attribute by attribute. The adapters send exactly these
@@ -74,7 +74,8 @@ const ASSIGN_WRITES = [
 export const TABLE_ACCESS = {
   'verify-otp': {
     OTP_TABLE_NAME: {
-      update: { attributes: VERIFY_WRITES, returnValues: ['NONE', 'UPDATED_NEW'] },
+      // NONE only: UPDATED_NEW of `SET codeHash = codeHash` would answer the hash.
+      update: { attributes: VERIFY_WRITES, returnValues: ['NONE'] },
       read: VERIFY_READS,
     },
   },

@@ -40,9 +40,11 @@ export interface OtpRecord {
   /** Set when the parcel was returned or cancelled: no code is ever issued again. */
   readonly closedAt?: number;
   readonly revokedAt?: number;
+  /** `revokedAt`, but only apply-lifecycle may write it: the handover pipe's gate (no role forges it). */
+  readonly lifecycleRevokedAt?: number;
   /** Resends of the current code (reset by a reissue). */
   readonly resendCount?: number;
-  readonly receiptStatus?: 'SENDING' | 'SENT';
+  readonly receiptStatus?: 'SENDING' | 'SENT' | 'NO_RECIPIENT';
   readonly receiptClaimedAt?: number;
   /** Event time (epoch seconds) of the last lifecycle event applied; older events change nothing. */
   readonly lastLifecycleAt?: number;
@@ -101,8 +103,8 @@ export type EmailClaim = SendClaim;
 /** Outcome of claiming the code's SMS ({@link CodeSmsClaims.claimSms}). */
 export type SmsClaim = SendClaim;
 
-/** Outcome of claiming the handover receipt's email: it is about a verified code, never a closed one. */
-export type ReceiptClaim = Exclude<SendClaim, 'CODE_CLOSED'>;
+/** Outcome of claiming the handover receipt (ALREADY_SENT: settled, sent or with nobody to tell). */
+export type ReceiptClaim = Exclude<SendClaim, 'CODE_CLOSED'> | 'NO_RECORD';
 
 /** Condition values for a verify attempt; the store checks all of them in one conditional write. */
 export interface VerifyAttempt {
@@ -230,9 +232,11 @@ export interface ResendClaims {
 
 /** The handover receipt's email, once per parcel. */
 export interface ReceiptClaims {
-  /** Claims the handover receipt email (once per parcel; stale claims may be taken over). */
+  /** Claims the receipt once per parcel, whatever its status (the claim stops the pipe); stale claims may be taken over. */
   claimReceipt(parcelId: string, nowSeconds: number, leaseSeconds: number): Promise<ReceiptClaim>;
   markReceiptSent(parcelId: string): Promise<void>;
+  /** Settles the claim with nobody to tell (the recipient is deleted): never claimed again. */
+  markReceiptNoRecipient(parcelId: string): Promise<void>;
   releaseReceiptClaim(parcelId: string): Promise<void>;
 }
 

@@ -192,10 +192,11 @@ export async function resendCode(
 }
 
 /**
- * After a verified handover, tells the recipient (once per parcel): parcel, time, and what to do if it was
- * not them, which catches a driver who took the code and kept the parcel. By email; by SMS when the code
- * email bounced or was rejected and a phone is on file (and the deployment sends SMS): the address that
- * just failed would swallow the receipt too.
+ * After an announced handover, tells the recipient (once per parcel): parcel, time, and what to do if it
+ * was not them, which catches a driver who took the code and kept the parcel. By email; by SMS when the
+ * code email bounced or was rejected and a phone is on file (and the deployment sends SMS): the address
+ * that just failed would swallow the receipt too. The receipt is for the announcement (its time), not for
+ * what the record reads now: whoever heard "handed over" heard it, so the recipient hears it too.
  */
 export async function sendHandoverReceipt(
   deps: {
@@ -207,21 +208,26 @@ export async function sendHandoverReceipt(
     readonly clock: Clock;
     readonly leaseSeconds: number;
   },
-  parcelId: string,
-): Promise<'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'NOT_VERIFIED' | 'NO_RECIPIENT'> {
-  const [record, recipient] = await Promise.all([deps.store.get(parcelId), deps.recipients.get(parcelId)]);
-  if (record?.status !== 'VERIFIED' || record.verifiedAt === undefined) return 'NOT_VERIFIED';
-  // Kept as long as the code record; gone only if TTL removed it first: nobody left to tell.
-  if (!recipient) return 'NO_RECIPIENT';
+  handover: { readonly parcelId: string; readonly verifiedAt: Date },
+): Promise<'SENT' | 'ALREADY_SENT' | 'IN_FLIGHT' | 'NO_RECORD' | 'NO_RECIPIENT'> {
+  const { parcelId } = handover;
+  // The claim first, on every announcement: the pipe announces nothing once it is there.
   const claim = await deps.store.claimReceipt(parcelId, toEpochSeconds(deps.clock.now()), deps.leaseSeconds);
   if (claim !== 'CLAIMED') return claim;
+  const [record, recipient] = await Promise.all([deps.store.get(parcelId), deps.recipients.get(parcelId)]);
+  if (!record) return 'NO_RECORD';
+  // Deleted with a closure, or by TTL: nobody left to tell, and the claim stays settled.
+  if (!recipient) {
+    await deps.store.markReceiptNoRecipient(parcelId);
+    return 'NO_RECIPIENT';
+  }
   const emailFailed = record.emailDelivery !== undefined && UNDELIVERABLE.has(record.emailDelivery);
   if (emailFailed && recipient.phone && deps.messenger) {
     const text = renderHandoverReceiptSms({
       locale: recipient.locale,
       orderId: record.orderId,
       parcelId: record.parcelId,
-      handedOverAt: new Date(record.verifiedAt * 1000),
+      handedOverAt: handover.verifiedAt,
       timeZone: record.timeZone,
     });
     let refused = false;
@@ -245,7 +251,7 @@ export async function sendHandoverReceipt(
     recipientName: recipient.name,
     orderId: record.orderId,
     parcelId: record.parcelId,
-    handedOverAt: new Date(record.verifiedAt * 1000),
+    handedOverAt: handover.verifiedAt,
     timeZone: record.timeZone,
   });
   await sendOrRollBack(deps.mailer, { to: recipient.email, ...email }, () =>

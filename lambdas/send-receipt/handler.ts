@@ -20,8 +20,8 @@ const mailer = createMailer(env);
 const messenger = createReceiptMessenger(env);
 const leaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;
 
-// Reads only what it needs of the event (a tolerant reader): the receipt is about the parcel.
-const HandoverVerifiedSchema = z.pick(HandoverVerifiedDetailSchema, { parcelId: true });
+// Reads only what it needs of the event (a tolerant reader): the receipt is about the announced handover.
+const HandoverVerifiedSchema = z.pick(HandoverVerifiedDetailSchema, { parcelId: true, verifiedAt: true });
 
 /**
  * `Parcel Handover Verified` → a receipt to the recipient (by SMS when the code email bounced and a phone
@@ -31,7 +31,7 @@ export const handler = lambdaHandler(logger, async (event: EventBridgeEvent<stri
   const { detail } = parseEventDetail(HandoverVerifiedSchema, event);
   const outcome = await sendHandoverReceipt(
     { store, recipients, mailer, ...(messenger ? { messenger } : {}), clock: systemClock, leaseSeconds },
-    detail.parcelId,
+    { parcelId: detail.parcelId, verifiedAt: new Date(detail.verifiedAt) },
   );
   logger.info('Handover receipt', { parcelId: detail.parcelId, outcome });
   // A claim still in flight may be this event's own earlier, timed-out try: fail so Lambda retries

@@ -342,11 +342,12 @@ describe('DynamoDbCodeStore.verifyState', () => {
 });
 
 describe('DynamoDbCodeStore.recordWrongAttempt', () => {
-  it('answers the counters it wrote (UPDATED_NEW), never the item', async () => {
+  it('answers the counters through verify’s projection, its write answering nothing (ReturnValues NONE)', async () => {
     // Prepare
-    ddb
-      .on(UpdateItemCommand)
-      .resolves({ Attributes: { wrongAttempts: { N: '1' }, totalWrongAttempts: { N: '4' } } });
+    ddb.on(UpdateItemCommand).resolves({});
+    ddb.on(GetItemCommand).resolves({
+      Item: { parcelId: { S: 'PCL-789' }, wrongAttempts: { N: '1' }, totalWrongAttempts: { N: '4' } },
+    });
 
     // Act
     const counted = await store.recordWrongAttempt(ATTEMPT);
@@ -354,7 +355,11 @@ describe('DynamoDbCodeStore.recordWrongAttempt', () => {
     // Assess: what the condition lets through is otp-store-contract.test.ts's (on dynalite).
     expect(counted).toEqual({ wrongAttempts: 1, totalWrongAttempts: 4 });
     const input = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
-    expect(input?.ReturnValues).toBe('UPDATED_NEW');
+    expect(input?.ReturnValues).toBe('NONE');
+    const read = Object.values(
+      ddb.commandCalls(GetItemCommand)[0]?.args[0].input.ExpressionAttributeNames ?? {},
+    );
+    expect(read).not.toContain('codeHash');
     expect(input).not.toHaveProperty('ReturnValuesOnConditionCheckFailure');
   });
 

@@ -649,16 +649,21 @@ describe.each(implementations)('%s', (_name, implementation) => {
       expect([first, during, stale, sent]).toEqual(['CLAIMED', 'IN_FLIGHT', 'CLAIMED', 'ALREADY_SENT']);
     });
 
-    it('is never claimed for an unverified code, and marking it sent never creates an item', async () => {
-      // Prepare
+    it('is claimed for any record whatever its status (each announcement ends the pipe’s), settles with nobody to tell, and never creates an item', async () => {
+      // Prepare: a record no longer VERIFIED when its announcement reaches the receipt step.
       await sut.put(record());
 
       // Act
-      const unverified = await store.claimReceipt(parcelId, NOW, LEASE);
+      const claimed = await store.claimReceipt(parcelId, NOW, LEASE);
+      await store.markReceiptNoRecipient(parcelId);
+      const again = await store.claimReceipt(parcelId, NOW + LEASE + 1, LEASE);
+      const gone = await store.claimReceipt(`${parcelId}-gone`, NOW, LEASE);
       await store.markReceiptSent(`${parcelId}-gone`);
+      await store.markReceiptNoRecipient(`${parcelId}-gone`);
 
       // Assess
-      expect(unverified).toBe('IN_FLIGHT');
+      expect([claimed, again, gone]).toEqual(['CLAIMED', 'ALREADY_SENT', 'NO_RECORD']);
+      expect((await sut.item(parcelId))?.receiptStatus).toBe('NO_RECIPIENT');
       expect(await sut.item(`${parcelId}-gone`)).toBeUndefined();
     });
 

@@ -91,8 +91,19 @@ export class FakeOtpStore implements FakedStorePorts {
     const result = await this.update(
       'createIfAbsent',
       record.parcelId,
-      (item) => item?.issueId === undefined && item?.closedAt === undefined,
-      (item) => Object.assign(item, definedFields(record)),
+      (item) => item?.orderId === undefined && !(item?.closedAt !== undefined && item.status === 'REVOKED'),
+      (item) => {
+        remove(
+          item,
+          'closedAt',
+          'revokedAt',
+          'verifiedAt',
+          'verifiedAtIso',
+          'verifiedBy',
+          'previousCodeHash',
+        );
+        Object.assign(item, definedFields(record));
+      },
     );
     if (result.ok) return { created: true, record: result.record };
     if (!result.current)
@@ -186,7 +197,8 @@ export class FakeOtpStore implements FakedStorePorts {
     const result = await this.update(
       'verify',
       attempt.parcelId,
-      (item) => item?.codeHash === attempt.codeHash && openForDriver(item, attempt),
+      (item) =>
+        item?.codeHash === attempt.codeHash && item.verifiedAt === undefined && openForDriver(item, attempt),
       (item) =>
         Object.assign(item, {
           status: 'VERIFIED',
@@ -276,6 +288,7 @@ export class FakeOtpStore implements FakedStorePorts {
           'emailStatus',
           'emailClaimedAt',
           'revokedAt',
+          'lifecycleRevokedAt',
           'resendLeaseUntil',
           'emailMessageId',
           'emailDelivery',
@@ -308,7 +321,7 @@ export class FakeOtpStore implements FakedStorePorts {
         noSmsInFlight(item, nowSeconds) &&
         (order === undefined || newerThanLastLifecycle(item, order)),
       (item) => {
-        Object.assign(item, { status: 'REVOKED', revokedAt: nowSeconds });
+        Object.assign(item, { status: 'REVOKED', revokedAt: nowSeconds, lifecycleRevokedAt: nowSeconds });
         if (close)
           Object.assign(item, {
             closedAt: nowSeconds,
@@ -375,13 +388,23 @@ export class FakeOtpStore implements FakedStorePorts {
       'claimReceipt',
       parcelId,
       (item) =>
-        item?.status === 'VERIFIED' &&
+        item !== undefined &&
         (item.receiptStatus === undefined ||
           (item.receiptStatus === 'SENDING' && lessThan(item.receiptClaimedAt, nowSeconds - leaseSeconds))),
       (item) => Object.assign(item, { receiptStatus: 'SENDING', receiptClaimedAt: nowSeconds }),
     );
     if (result.ok) return 'CLAIMED';
-    return result.current?.receiptStatus === 'SENT' ? 'ALREADY_SENT' : 'IN_FLIGHT';
+    if (!result.current) return 'NO_RECORD';
+    return result.current.receiptStatus === 'SENDING' ? 'IN_FLIGHT' : 'ALREADY_SENT';
+  }
+
+  async markReceiptNoRecipient(parcelId: string): Promise<void> {
+    await this.update(
+      'markReceiptNoRecipient',
+      parcelId,
+      (item) => item !== undefined,
+      (item) => Object.assign(item, { receiptStatus: 'NO_RECIPIENT' }),
+    );
   }
 
   async markReceiptSent(parcelId: string): Promise<void> {

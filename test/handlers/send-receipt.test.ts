@@ -21,6 +21,8 @@ const LEASE_SECONDS = 120;
 const NOW = new Date('2026-12-01T13:05:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
 const VERIFIED_AT = Date.parse('2026-12-01T13:00:00Z') / 1000;
+/** The handover's time as `Parcel Handover Verified` announced it. */
+const ANNOUNCED_AT = '2026-12-01T13:00:00.000Z';
 const ses = mockClient(SESClient);
 const sms = mockClient(PinpointSMSVoiceV2Client);
 
@@ -106,10 +108,10 @@ describe('send-receipt handler', () => {
   it('sends no second receipt when the event is delivered again', async () => {
     // Prepare
     const parcelId = await handedOver();
-    await invoke({ parcelId });
+    await invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
 
     // Act
-    const again = await invoke({ parcelId });
+    const again = await invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
 
     // Assess
     expect(again).toEqual({ parcelId, outcome: 'ALREADY_SENT' });
@@ -129,7 +131,7 @@ describe('send-receipt handler', () => {
     });
 
     // Act
-    const run = invoke({ parcelId });
+    const run = invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'EmailInFlightError' });
@@ -144,23 +146,43 @@ describe('send-receipt handler', () => {
     });
 
     // Act
-    const result = await invoke({ parcelId });
+    const result = await invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
 
     // Assess
     expect(result).toEqual({ parcelId, outcome: 'SENT' });
     expect(emailed()).toHaveLength(1);
   });
 
-  it('sends nothing for a parcel whose code is not verified', async () => {
-    // Prepare
+  it('tells the recipient of an announced handover when the record no longer reads VERIFIED, at the announced time, and claims it', async () => {
+    // Prepare: a verify write put the record back to ISSUED after the pipe announced it.
     const parcelId = await handedOver({ status: 'ISSUED', verifiedAt: undefined, verifiedBy: undefined });
 
     // Act
-    const result = await invoke({ parcelId });
+    const result = await invoke({ parcelId, verifiedAt: '2026-12-01T12:34:00.000Z' });
 
     // Assess
-    expect(result).toEqual({ parcelId, outcome: 'NOT_VERIFIED' });
+    expect(result).toEqual({ parcelId, outcome: 'SENT' });
+    expect(emailed()).toHaveLength(1);
+    expect(JSON.stringify(emailed()[0]?.Message)).toMatch(/12:34|13:34/);
+    expect((await t.tables.item(parcelId))?.receiptStatus).toBe('SENT');
+  });
+
+  it('settles the claim with no recipient left (NO_RECIPIENT), sending nothing, so no later write is announced', async () => {
+    // Prepare: the recipient deleted (a closure, or TTL).
+    const parcelId = uniqueParcelId();
+    await t.tables.put(otpRecord({ parcelId, status: 'VERIFIED', verifiedAt: VERIFIED_AT, verifiedBy: 'd' }));
+
+    // Act
+    const result = await invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
+    const again = await invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
+
+    // Assess
+    expect([result, again]).toEqual([
+      { parcelId, outcome: 'NO_RECIPIENT' },
+      { parcelId, outcome: 'ALREADY_SENT' },
+    ]);
     expect(emailed()).toHaveLength(0);
+    expect((await t.tables.item(parcelId))?.receiptStatus).toBe('NO_RECIPIENT');
   });
 
   it('fails when SES fails, releasing the claim so the retry sends the receipt', async () => {
@@ -172,9 +194,9 @@ describe('send-receipt handler', () => {
       .resolves({ MessageId: 'msg-receipt' });
 
     // Act
-    const first = invoke({ parcelId });
+    const first = invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
     await expect(first).rejects.toMatchObject({ name: 'EmailThrottledError' });
-    const retried = await invoke({ parcelId });
+    const retried = await invoke({ parcelId, verifiedAt: ANNOUNCED_AT });
 
     // Assess
     expect(retried).toEqual({ parcelId, outcome: 'SENT' });
@@ -183,7 +205,7 @@ describe('send-receipt handler', () => {
 
   it('throws InvalidParcelEventError naming detail.parcelId for a malformed event, sending nothing', async () => {
     // Act
-    const run = invoke({ parcelId: 'PCL 1/..' });
+    const run = invoke({ parcelId: 'PCL 1/..', verifiedAt: ANNOUNCED_AT });
 
     // Assess
     await expect(run).rejects.toMatchObject({ name: 'InvalidParcelEventError', field: 'detail.parcelId' });

@@ -161,14 +161,6 @@ function refusedAs(item?: OtpRecord | Record<string, AttributeValue>): void {
   ddb.on(GetItemCommand).resolves(readBack(item));
 }
 
-/** The counters a counted wrong code answers (`UPDATED_NEW`). */
-const counters = (wrongAttempts: number, totalWrongAttempts = wrongAttempts) => ({
-  Attributes: {
-    wrongAttempts: { N: String(wrongAttempts) },
-    totalWrongAttempts: { N: String(totalWrongAttempts) },
-  },
-});
-
 /** The item an Out For Delivery leaves for a parcel without a code (low value, or not issued yet). */
 const placeholderFor = (driverId: string): Record<string, AttributeValue> => ({
   parcelId: { S: PARCEL },
@@ -373,8 +365,11 @@ describe('verify-otp handler: verification', () => {
 
   it('answers 422 with attemptsRemaining after a wrong code, counting it with a second conditional write', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(2));
-    ddb.on(GetItemCommand).resolves(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })));
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce({});
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
+      .resolves(readBack(stored({ wrongAttempts: 2, totalWrongAttempts: 2 })));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(WRONG)));
@@ -386,7 +381,7 @@ describe('verify-otp handler: verification', () => {
     expect(updates).toHaveLength(2);
     expect(updates[0]?.args[0].input.ExpressionAttributeValues?.[':hash']).toEqual({ S: WRONG_HASH });
     expect(updates[1]?.args[0].input).toMatchObject({
-      ReturnValues: 'UPDATED_NEW',
+      ReturnValues: 'NONE',
       ExpressionAttributeValues: { ':hash': { S: WRONG_HASH } },
     });
     // Verify never asks for an item back, and reads only what tells why it was refused: no hash.
@@ -399,8 +394,11 @@ describe('verify-otp handler: verification', () => {
 
   it('answers 423 with attemptsRemaining 0 for the wrong code that uses up the last try', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(5));
-    ddb.on(GetItemCommand).resolves(readBack(stored({ wrongAttempts: 4 })));
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce({});
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce(readBack(stored({ wrongAttempts: 4 })))
+      .resolves(readBack(stored({ wrongAttempts: 5 })));
 
     // Act
     const response = await invoke(verifyEvent(codeBody(WRONG)));
@@ -529,7 +527,7 @@ describe('verify-otp handler: verification', () => {
 describe('verify-otp handler: secrets stay secret', () => {
   it('logs the outcome per request, but never the code, the hash or the recipient email', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(1)).resolvesOnce({});
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce({}).resolvesOnce({});
     ddb.on(GetItemCommand).resolves(readBack(stored()));
 
     // Act
@@ -569,7 +567,7 @@ describe('verify-otp handler: secrets stay secret', () => {
     ddb
       .on(UpdateItemCommand)
       .rejectsOnce(conditionFailed())
-      .resolvesOnce(counters(1))
+      .resolvesOnce({})
       .resolvesOnce({})
       .rejectsOnce(conditionFailed())
       .rejectsOnce(conditionFailed())
@@ -577,6 +575,7 @@ describe('verify-otp handler: secrets stay secret', () => {
     ddb
       .on(GetItemCommand)
       .resolvesOnce(readBack(stored()))
+      .resolvesOnce(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
       .resolvesOnce(readBack(stored({ status: 'VERIFIED' })))
       .resolvesOnce(readBack());
     const requests = [WRONG, CODE, CODE, CODE, CODE, '97531', '٤٨٢٩١٣', '４８２９１３'];
@@ -634,8 +633,11 @@ describe('verify-otp handler: configured wrong-code caps', () => {
 
   it('counts the tries left of a code from MAX_WRONG_ATTEMPTS_PER_CODE', async () => {
     // Prepare
-    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce(counters(2));
-    ddb.on(GetItemCommand).resolves(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })));
+    ddb.on(UpdateItemCommand).rejectsOnce(conditionFailed()).resolvesOnce({});
+    ddb
+      .on(GetItemCommand)
+      .resolvesOnce(readBack(stored({ wrongAttempts: 1, totalWrongAttempts: 1 })))
+      .resolves(readBack(stored({ wrongAttempts: 2, totalWrongAttempts: 2 })));
 
     // Act
     const response = await verify(WRONG);

@@ -262,6 +262,7 @@ describe('SecureDeliveryStack', () => {
             codeHash: { S: [{ exists: true }] },
             orderId: { S: [{ exists: true }] },
             receiptStatus: { S: [{ exists: false }] },
+            lifecycleRevokedAt: { N: [{ exists: false }] },
           },
         },
       },
