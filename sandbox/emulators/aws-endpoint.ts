@@ -154,12 +154,8 @@ async function jsonRequest(
   if (service.targetPrefix === 'DynamoDB_20120810') {
     if (!options.dynamodbOperations.includes(operationName))
       return notImplemented(options.dynamodbOperations);
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-    } catch {
-      // DynamoDB itself answers a body that is not JSON.
-    }
+    // DynamoDB itself answers a body that is not JSON.
+    const parsed = jsonBodyOr(body, {});
     const denial = await options.iam.authorizeCaller(
       caller,
       dynamodbAuthorization(target, parsed, options.resolver),
@@ -231,12 +227,8 @@ async function sesRequest(
         `The sandbox does not implement SES v2 ${method} ${path}.`,
       ),
     );
-  let parsed: Record<string, unknown> = {};
-  try {
-    parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-  } catch {
-    // SES answers a body that is not JSON itself.
-  }
+  // SES answers a body that is not JSON itself.
+  const parsed = jsonBodyOr(body, {});
   const denial = await options.iam.authorizeCaller(
     caller,
     sesV2Authorization(operation, parsed, options.resolver),
@@ -328,4 +320,13 @@ export function relay(backend: string, { request, response, body }: Exchange): P
     });
     upstream.end(body);
   });
+}
+
+/** The request body as a JSON object, or `fallback` when it is not JSON (the service behind answers that). */
+function jsonBodyOr(body: Buffer, fallback: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+  } catch {
+    return fallback;
+  }
 }
