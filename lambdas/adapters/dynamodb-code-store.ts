@@ -109,14 +109,7 @@ export class DynamoDbCodeStore extends CodeTableAdapter implements CodeStore {
     // The code may have been issued between the two writes: its binding must not be lost.
     if (await bound()) return 'BOUND';
     // Why not, from the stamps alone (a projection IAM allows assign-driver): the refused event's answer.
-    const stamps = await this.table.read(parcelId, ASSIGN_READS);
-    return refusedBinding(
-      stamps && {
-        closed: stamps.closedAt !== undefined,
-        verified: stamps.verifiedAt !== undefined,
-        revoked: stamps.revokedAt !== undefined,
-      },
-    );
+    return refusedBinding(await this.table.read(parcelId, ASSIGN_READS));
   }
 
   async verify(attempt: VerifyAttempt): Promise<boolean> {

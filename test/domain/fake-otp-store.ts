@@ -183,14 +183,7 @@ export class FakeOtpStore implements FakedStorePorts {
       (item) => Object.assign(item, { driverId, boundAt: eventSeconds, ttl: item.ttl ?? placeholderTtl }),
     );
     if (result.ok) return result.record.issueId ? 'BOUND' : 'WAITING_FOR_CODE';
-    const item = this.items.get(parcelId);
-    return refusedBinding(
-      item && {
-        closed: item.closedAt !== undefined,
-        verified: item.verifiedAt !== undefined,
-        revoked: item.revokedAt !== undefined,
-      },
-    );
+    return refusedBinding(this.items.get(parcelId));
   }
 
   async verify(attempt: VerifyAttempt): Promise<boolean> {
