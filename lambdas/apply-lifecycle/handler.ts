@@ -10,13 +10,10 @@ import { DetailType } from '../domain/events/detail-types.ts';
 import { handleDeliveryAttemptFailed, revokeCode } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import {
-  createCodeHasher,
-  createEncryptionKey,
-  createLifecycleStore,
-  createRecipientStore,
-} from '../shared/wiring.ts';
+import { createEncryptionKey } from '../shared/secrets-wiring.ts';
+import { createLifecycleStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('apply-lifecycle');

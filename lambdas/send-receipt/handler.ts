@@ -7,7 +7,8 @@ import { systemClock } from '../domain/otp-record.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createDeliveryClaims, createMailer, createRecipientStore } from '../shared/wiring.ts';
+import { createMailer } from '../shared/ses-wiring.ts';
+import { createDeliveryClaims, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('send-receipt');

@@ -1,61 +1,13 @@
-// Apart from wiring.ts: only the functions that text or publish load these clients (verify's bundle stays lean).
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
-import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
-import { DynamoDbDeliveryStatusStore } from '../adapters/dynamodb-delivery-status-store.ts';
+// The functions that send a code load SES and Secrets Manager at init; SMS loads with the first text.
+import type { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
 import type { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
-import { EventPublisher } from '../adapters/event-publisher.ts';
 import type { SesMailer } from '../adapters/ses-mailer.ts';
-import { SmsMessenger } from '../adapters/sms-messenger.ts';
-import type {
-  CodeDeliveryVariable,
-  GroupVariable,
-  SmsFallbackVariable,
-  VariablesEnvironment,
-} from '../contracts/environment.ts';
-import type { SweepDeps } from '../domain/delivery-status.ts';
-import { DetailType } from '../domain/events/detail-types.ts';
-import { type Clock, systemClock } from '../domain/otp-record.ts';
-import {
-  createCodeTable,
-  createDeliveryClaims,
-  createEncryptionKey,
-  createMailer,
-  createRecipientStore,
-  type SdkOptions,
-} from './wiring.ts';
-
-/**
- * The SMS sender through SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET, or undefined when the
- * deployment offers no SMS channel (neither is set). Call at handler init.
- */
-function createMessenger(env: VariablesEnvironment<GroupVariable<'sms'>>): SmsMessenger | undefined {
-  if (!smsOffered(env)) return undefined;
-  return new SmsMessenger(
-    new PinpointSMSVoiceV2Client({}),
-    String(env.SMS_ORIGINATION_IDENTITY),
-    String(env.SMS_CONFIGURATION_SET),
-  );
-}
-
-/**
- * True when the deployment offers the SMS channel: both its variables are set. One without the other is
- * a broken deployment and fails the handler's init.
- */
-export function smsOffered(env: VariablesEnvironment<GroupVariable<'sms'>>): boolean {
-  const set = [env.SMS_ORIGINATION_IDENTITY, env.SMS_CONFIGURATION_SET].filter((v) => v !== undefined);
-  if (set.length === 1)
-    throw new Error('SMS_ORIGINATION_IDENTITY and SMS_CONFIGURATION_SET are set together or not at all');
-  return set.length === 2;
-}
-
-/** Publisher of the product's events to EVENT_BUS_NAME with EVENT_SOURCE. Call at handler init. */
-function createPublisher(env: VariablesEnvironment<GroupVariable<'eventBus'>>): EventPublisher {
-  return new EventPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME, env.EVENT_SOURCE);
-}
-
-/** The variables the SMS fallback reads (the record-delivery and sweep-delayed functions). */
-export type SmsFallbackEnvironment = VariablesEnvironment<SmsFallbackVariable>;
+import type { CodeDeliveryVariable, VariablesEnvironment } from '../contracts/environment.ts';
+import { type Clock, systemClock, type TextMessenger } from '../domain/otp-record.ts';
+import { createMessenger } from './on-demand-wiring.ts';
+import { createEncryptionKey } from './secrets-wiring.ts';
+import { createMailer } from './ses-wiring.ts';
+import { createDeliveryClaims, createRecipientStore, type SdkOptions } from './wiring.ts';
 
 /** The clients a code goes out through, by email or SMS. */
 export interface CodeDelivery {
@@ -63,7 +15,7 @@ export interface CodeDelivery {
   readonly recipients: DynamoDbRecipientStore;
   readonly mailer: SesMailer;
   /** Absent when the deployment offers no SMS channel. */
-  readonly messenger?: SmsMessenger;
+  readonly messenger?: TextMessenger;
   readonly encryptionKey: Uint8Array;
   readonly clock: Clock;
 }
@@ -89,34 +41,4 @@ export function createCodeDelivery(
     encryptionKey: await encryptionKey(),
     clock: systemClock,
   });
-}
-
-/**
- * What the SMS fallback needs: one place for its clients and the SMS claim's lease. Call at handler init;
- * the AES key is fetched on the first `deps()`. `statuses` records SES's reports and holds the delayed index.
- */
-export function createSmsFallback(env: SmsFallbackEnvironment): {
-  readonly statuses: DynamoDbDeliveryStatusStore;
-  deps(): Promise<SweepDeps>;
-} {
-  const table = createCodeTable(env);
-  const statuses = new DynamoDbDeliveryStatusStore(table);
-  const store = new DynamoDbDeliveryClaims(table);
-  const recipients = createRecipientStore(env);
-  const messenger = createMessenger(env);
-  const publisher = createPublisher(env);
-  const encryptionKey = createEncryptionKey(env);
-  return {
-    statuses,
-    deps: async () => ({
-      store,
-      delayedEmails: statuses,
-      recipients,
-      ...(messenger ? { messenger } : {}),
-      encryptionKey: await encryptionKey(),
-      clock: systemClock,
-      claimLeaseSeconds: env.SMS_CLAIM_LEASE_SECONDS,
-      publishUndeliverable: (detail) => publisher.publish(DetailType.OtpUndeliverable, detail),
-    }),
-  };
 }
