@@ -149,6 +149,7 @@ export async function measureColdStarts(
     }
   }
   rmSync(outDir, { recursive: true, force: true });
+  const { stdout: version } = await run(node, ['--version']);
   const rows = bundles.handlers.map(({ name, bytes }) => {
     const { init, baseline } = samples.get(name) as { init: InitSample[]; baseline: InitSample[] };
     const initMs = median(init.map((sample) => sample.cpuMs));
@@ -157,5 +158,5 @@ export async function measureColdStarts(
     const baselineWallMs = median(baseline.map((sample) => sample.wallMs));
     return { name, bytes, initMs, baselineInitMs, ratio: initMs / baselineInitMs, wallMs, baselineWallMs };
   });
-  return { baselineBytes: bundles.baseline.bytes, rounds, rows };
+  return { baselineBytes: bundles.baseline.bytes, rounds, node: version.trim(), rows };
 }
