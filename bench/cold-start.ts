@@ -1,9 +1,15 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
+import {
+  bundleHandler,
+  HANDLER_BUILD_OPTIONS,
+  HANDLER_BUNDLE_FILE,
+  handlerSource,
+} from '../lib/built-assets.ts';
 import { REPO_ROOT } from '../sandbox/app/paths.ts';
 import type { TemplateResolver } from '../sandbox/emulators/template.ts';
 import { median } from './stats.ts';
@@ -47,74 +53,110 @@ export function handlerEnvironments(resolver: TemplateResolver): Map<string, Rec
   return environments;
 }
 
-/** Bundles one entry the way the stack does (minified ESM, CommonJS shim), returns the file and its size. */
-async function bundle(
-  entry: { path?: string; contents?: string },
-  outDir: string,
-  name: string,
-): Promise<{ file: string; bytes: number }> {
-  const outfile = join(outDir, `${name}.mjs`);
+/**
+ * The variables the template sets on every function alike (NODE_OPTIONS among them): the baseline, one
+ * more function of the same stack, runs with these.
+ */
+export function sharedEnvironment(environments: Map<string, Record<string, string>>): Record<string, string> {
+  const [first, ...rest] = [...environments.values()];
+  return Object.fromEntries(
+    Object.entries(first ?? {}).filter(([name, value]) => rest.every((other) => other[name] === value)),
+  );
+}
+
+/** A bundle as the stack builds it ({@link HANDLER_BUILD_OPTIONS}): the file and its size. */
+interface Bundle {
+  readonly file: string;
+  readonly bytes: number;
+}
+
+/** Each handler's bundle by the stack's own function, and the baseline's by the same options, into `outDir`. */
+async function bundleAll(outDir: string, handlers: readonly string[]) {
+  const baselineFile = join(outDir, 'baseline', HANDLER_BUNDLE_FILE);
   await build({
-    ...(entry.path
-      ? { entryPoints: [entry.path] }
-      : { stdin: { contents: entry.contents ?? '', resolveDir: REPO_ROOT, loader: 'js' } }),
-    outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    logLevel: 'silent',
+    ...HANDLER_BUILD_OPTIONS,
+    stdin: { contents: BASELINE_SOURCE, resolveDir: REPO_ROOT, loader: 'js' },
+    outfile: baselineFile,
   });
-  return { file: outfile, bytes: statSync(outfile).size };
+  const sized = (file: string): Bundle => ({ file, bytes: statSync(file).size });
+  return {
+    baseline: sized(baselineFile),
+    handlers: handlers.map((name) => {
+      bundleHandler(name, join(outDir, name));
+      return { name, ...sized(join(outDir, name, HANDLER_BUNDLE_FILE)) };
+    }),
+  };
 }
 
-/** Module-init time of a bundle in a fresh Node process, in ms (median of `runs`). */
+/** One module init: its wall time and the CPU time of all the process's threads, in ms. */
+interface InitSample {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+/** Module init of a bundle in a fresh Node process. */
 async function initTime(
+  node: string,
   file: string,
-  runs: number,
-  environment: Record<string, string> = {},
-): Promise<number> {
-  const probe = `const t=performance.now();await import(${JSON.stringify(`file://${file}`)});process.stdout.write(String(performance.now()-t));`;
-  const times: number[] = [];
-  for (let index = 0; index < runs; index++) {
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
-      env: { ...RUNTIME_ENV, ...environment, PATH: process.env.PATH ?? '' },
-    });
-    times.push(Number(stdout));
-  }
-  return median(times);
+  environment: Record<string, string>,
+): Promise<InitSample> {
+  const probe = `const c=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(`file://${file}`)});const w=performance.now()-t,u=process.cpuUsage(c);process.stdout.write(JSON.stringify({wallMs:w,cpuMs:(u.user+u.system)/1000}));`;
+  const { stdout } = await run(node, ['--input-type=module', '-e', probe], {
+    env: { ...RUNTIME_ENV, ...environment, PATH: process.env.PATH ?? '' },
+  });
+  return JSON.parse(stdout) as InitSample;
 }
 
-/** Bundle size and init time of every handler beside the bare baseline, run alternately. */
-export async function measureColdStarts(runs: number, environments: Map<string, Record<string, string>>) {
+/**
+ * Bundle size and module init of every handler beside the bare baseline. Each of `rounds` rounds times
+ * every handler right after or before (alternating) a baseline run, in an order that rotates by round, so
+ * machine load and drift fall on both sides alike; each figure is the median of its `rounds` processes.
+ * The ratio is of CPU time (all threads): in Lambda a 256 MB function's threads share a fraction of one
+ * vCPU, so its init lasts about that long, and CPU time holds steady on shared cores where wall time does
+ * not. Wall time is kept beside it.
+ */
+export async function measureColdStarts(
+  rounds: number,
+  environments: Map<string, Record<string, string>>,
+  node = process.execPath,
+) {
   const outDir = mkdtempSync(join(tmpdir(), 'secure-delivery-bench-'));
-  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
-  const handlers = readdirSync(join(REPO_ROOT, 'lambdas')).filter((name) => {
-    try {
-      return statSync(join(REPO_ROOT, 'lambdas', name, 'handler.ts')).isFile();
-    } catch {
-      return false;
+  // The AWS SDK stays external, as in Lambda, where the runtime provides it: here the repository's copy.
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(outDir, 'node_modules'), 'dir');
+  const handlers = readdirSync(join(REPO_ROOT, 'lambdas')).filter((name) => existsSync(handlerSource(name)));
+  for (const name of handlers)
+    if (!environments.has(name)) throw new Error(`No function in the template runs lambdas/${name}`);
+  const bundles = await bundleAll(outDir, handlers);
+  const baselineEnvironment = sharedEnvironment(environments);
+  const samples = new Map(
+    handlers.map((name) => [name, { init: [] as InitSample[], baseline: [] as InitSample[] }]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    for (let index = 0; index < handlers.length; index++) {
+      const bundle = bundles.handlers[(index + round) % handlers.length] as (typeof bundles.handlers)[number];
+      const into = samples.get(bundle.name) as { init: InitSample[]; baseline: InitSample[] };
+      const timeHandler = async () =>
+        into.init.push(await initTime(node, bundle.file, environments.get(bundle.name) ?? {}));
+      const timeBaseline = async () =>
+        into.baseline.push(await initTime(node, bundles.baseline.file, baselineEnvironment));
+      if (round % 2 === 0) {
+        await timeBaseline();
+        await timeHandler();
+      } else {
+        await timeHandler();
+        await timeBaseline();
+      }
     }
-  });
-  const baseline = await bundle({ contents: BASELINE_SOURCE }, outDir, 'baseline');
-  const rows = [];
-  for (const name of handlers) {
-    const built = await bundle({ path: join(REPO_ROOT, 'lambdas', name, 'handler.ts') }, outDir, name);
-    // Measured alternately with the baseline so both see the same machine load.
-    const baselineInit = await initTime(baseline.file, runs);
-    const environment = environments.get(name);
-    if (!environment) throw new Error(`No function in the template runs lambdas/${name}`);
-    const init = await initTime(built.file, runs, environment);
-    rows.push({
-      name,
-      bytes: built.bytes,
-      initMs: init,
-      baselineInitMs: baselineInit,
-      ratio: init / baselineInit,
-    });
   }
-  return { baselineBytes: baseline.bytes, rows };
+  rmSync(outDir, { recursive: true, force: true });
+  const { stdout: version } = await run(node, ['--version']);
+  const rows = bundles.handlers.map(({ name, bytes }) => {
+    const { init, baseline } = samples.get(name) as { init: InitSample[]; baseline: InitSample[] };
+    const initMs = median(init.map((sample) => sample.cpuMs));
+    const baselineInitMs = median(baseline.map((sample) => sample.cpuMs));
+    const wallMs = median(init.map((sample) => sample.wallMs));
+    const baselineWallMs = median(baseline.map((sample) => sample.wallMs));
+    return { name, bytes, initMs, baselineInitMs, ratio: initMs / baselineInitMs, wallMs, baselineWallMs };
+  });
+  return { baselineBytes: bundles.baseline.bytes, rounds, node: version.trim(), rows };
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { type ISource, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import type { BuildOptions } from 'esbuild';
 import { buildDriverApp, DRIVER_APP_DIR } from '../driver-app/build.ts';
 
 /** Pre-built assets beside the compiled code: `dist/assets/` in the package; absent in the repository. */
@@ -32,31 +33,43 @@ export function driverAppBundleDir(assetsDir: string): string {
 }
 
 /**
- * Bundles `lambdas/<handlerName>/handler.ts` into `outDir` as minified ESM for Node.js 24 with a source
- * map; the AWS SDK v3 stays external (the runtime provides it). Returns the bundled files, relative to the
- * repository. esbuild is a development dependency, so it is loaded only here: in the repository at synth
- * and in the package build.
+ * How every handler is bundled, entry and output aside: minified ESM for Node.js 24 with a source map; the
+ * AWS SDK v3 stays external (the runtime provides it). The bench's cold start bundles with these too.
+ */
+export const HANDLER_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  sourcemap: true,
+  external: ['@aws-sdk/*'],
+  mainFields: ['module', 'main'],
+  // ESM bundles of CommonJS dependencies still call require().
+  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  logLevel: 'warning',
+} satisfies BuildOptions;
+
+/**
+ * Bundles `lambdas/<handlerName>/handler.ts` into `outDir` ({@link HANDLER_BUILD_OPTIONS}). Returns the
+ * bundled files, relative to the repository. esbuild is a development dependency, so it is loaded only
+ * here: in the repository at synth and in the package build.
  */
 export function bundleHandler(handlerName: string, outDir: string): string[] {
   const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
   const result = esbuild.buildSync({
+    ...HANDLER_BUILD_OPTIONS,
     absWorkingDir: SOURCE_ROOT,
     metafile: true,
-    entryPoints: [join(SOURCE_ROOT, 'lambdas', handlerName, 'handler.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
+    entryPoints: [handlerSource(handlerName)],
     outfile: join(outDir, HANDLER_BUNDLE_FILE),
-    minify: true,
-    sourcemap: true,
-    external: ['@aws-sdk/*'],
-    mainFields: ['module', 'main'],
-    // ESM bundles of CommonJS dependencies still call require().
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    logLevel: 'warning',
   });
   return Object.keys(result.metafile.inputs);
+}
+
+/** The source of handler `handlerName` in this repository: `lambdas/<handlerName>/handler.ts`. */
+export function handlerSource(handlerName: string): string {
+  return join(SOURCE_ROOT, 'lambdas', handlerName, 'handler.ts');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 // Types only: the schemas (zod) stay out of the bundles that publish (resend-otp shares this module's wiring).
 import type { EmittedDetailType, EventDetail } from '../domain/events/index.ts';
 
@@ -15,6 +15,8 @@ export class EventPublisher {
    * when EventBridge reports the entry as failed (PutEvents does not throw then).
    */
   async publish<Type extends EmittedDetailType>(detailType: Type, detail: EventDetail<Type>): Promise<void> {
+    // Imported with the first event, not by this module: publishing is a rare path (on-demand-wiring.ts).
+    const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
     const output = await this.client.send(
       new PutEventsCommand({
         Entries: [

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { deriveKey, type KeyPurpose } from '../domain/keys.ts';
 
 /**
@@ -12,8 +12,9 @@ export function cachedKey(
 ): () => Promise<Uint8Array> {
   let pending: Promise<Uint8Array> | undefined;
   return () => {
-    pending ??= client
-      .send(new GetSecretValueCommand({ SecretId: secretId }))
+    // The package is imported with the request, not by this module: the SMS fallback loads it on first use.
+    pending ??= import('@aws-sdk/client-secrets-manager')
+      .then(({ GetSecretValueCommand }) => client.send(new GetSecretValueCommand({ SecretId: secretId })))
       .then((output) => {
         if (!output.SecretString) throw new Error(`Secret for ${purpose} has no string value`);
         return deriveKey(output.SecretString, purpose);

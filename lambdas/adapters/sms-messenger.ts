@@ -1,4 +1,4 @@
-import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
+import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SmsConfigurationError, SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
 import type { TextMessenger } from '../domain/otp-record.ts';
 
@@ -39,6 +39,8 @@ export class SmsMessenger implements TextMessenger {
   ) {}
 
   async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
+    // Imported with the first text, not by this module: SMS is a rare path (on-demand-wiring.ts).
+    const { SendTextMessageCommand } = await import('@aws-sdk/client-pinpoint-sms-voice-v2');
     try {
       const output = await this.client.send(
         new SendTextMessageCommand({

@@ -12,14 +12,11 @@ import { handleDeliveryAttemptFailed, type LifecycleOutcome, revokeCode } from '
 import { systemClock } from '../domain/otp-record.ts';
 import { type RefusedOutcome, refusalOfOutcome } from '../domain/refusal.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { answeringRefusals, logRefusal } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import {
-  createCodeHasher,
-  createEncryptionKey,
-  createLifecycleStore,
-  createRecipientStore,
-} from '../shared/wiring.ts';
+import { createEncryptionKey } from '../shared/secrets-wiring.ts';
+import { createLifecycleStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('apply-lifecycle');

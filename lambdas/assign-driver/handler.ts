@@ -1,6 +1,4 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { EventPublisher } from '../adapters/event-publisher.ts';
 import { readEnvironment } from '../contracts/environment.ts';
 import { assignDriver } from '../domain/assignment.ts';
 import { ParcelOutForDeliveryDetailSchema } from '../domain/events/carrier-events.ts';
@@ -8,6 +6,7 @@ import { DetailType } from '../domain/events/detail-types.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { type Refusal, refusalOfAssignment, refusalOfError } from '../domain/refusal.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createPublisher } from '../shared/on-demand-wiring.ts';
 import { logRefusal } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createCodeStore } from '../shared/wiring.ts';
@@ -15,12 +14,13 @@ import { createCodeStore } from '../shared/wiring.ts';
 const logger = createLogger();
 const env = readEnvironment('assign-driver');
 const store = createCodeStore(env);
-const publisher = new EventPublisher(new EventBridgeClient({}), env.EVENT_BUS_NAME, env.EVENT_SOURCE);
+// A refusal is rare: EventBridge loads with the first one.
+const publisher = createPublisher(env);
 
 /** Puts `Parcel Event Refused` on the bus; the carrier learns why its event changed nothing. */
 async function answer(refusal: Refusal) {
   logRefusal(logger, refusal);
-  await publisher.publish(DetailType.ParcelEventRefused, refusal.detail);
+  await (await publisher()).publish(DetailType.ParcelEventRefused, refusal.detail);
   return { outcome: 'REFUSED' as const, reason: refusal.detail.reason };
 }
 

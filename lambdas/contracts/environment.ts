@@ -211,7 +211,7 @@ export type GroupVariable<G extends BindingGroup> = (typeof BINDING_GROUPS)[G][n
 const CODE_READING = ['OTP_TABLE_NAME', 'RECIPIENT_TABLE_NAME', 'OTP_ENCRYPTION_SECRET_ARN'] as const;
 /** What sending a code by email or SMS takes (`createCodeDelivery` in lambdas/shared/delivery-wiring.ts). */
 const CODE_DELIVERY = [...CODE_READING, ...BINDING_GROUPS.mail, ...BINDING_GROUPS.sms] as const;
-/** What the SMS fallback takes (`createSmsFallback` in lambdas/shared/delivery-wiring.ts). */
+/** What the SMS fallback takes (`createSmsFallback` in lambdas/shared/sms-fallback-wiring.ts). */
 const SMS_FALLBACK = [
   ...CODE_READING,
   ...BINDING_GROUPS.sms,

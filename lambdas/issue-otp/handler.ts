@@ -3,13 +3,10 @@ import { ParcelShippedDetailSchema } from '../domain/events/carrier-events.ts';
 import { issueOtp } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseInput } from '../shared/event-parsing.ts';
+import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import {
-  createCodeHasher,
-  createCodeStore,
-  createEncryptionKey,
-  createRecipientStore,
-} from '../shared/wiring.ts';
+import { createEncryptionKey } from '../shared/secrets-wiring.ts';
+import { createCodeStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('issue-otp');

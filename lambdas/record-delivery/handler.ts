@@ -2,8 +2,8 @@ import type { EventBridgeEvent } from 'aws-lambda';
 import { readEnvironment } from '../contracts/environment.ts';
 import { deliveryReportFrom, fallBackToSms, recordEmailDelivery } from '../domain/delivery-status.ts';
 import { systemClock } from '../domain/otp-record.ts';
-import { createSmsFallback } from '../shared/delivery-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createSmsFallback } from '../shared/sms-fallback-wiring.ts';
 
 const logger = createLogger();
 const fallback = createSmsFallback(readEnvironment('record-delivery'));

@@ -3,9 +3,10 @@ import { readEnvironment } from '../contracts/environment.ts';
 import { RESEND_ROUTE, RequestErrors } from '../contracts/http/routes.ts';
 import type { Channel } from '../domain/otp-record.ts';
 import { resendCode } from '../domain/recipient.ts';
-import { createCodeDelivery, smsOffered } from '../shared/delivery-wiring.ts';
+import { createCodeDelivery } from '../shared/delivery-wiring.ts';
 import { BadRequestError, jsonResponse, parseJsonBody } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
+import { smsOffered } from '../shared/on-demand-wiring.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 

@@ -6,10 +6,11 @@ import { EmailInFlightError } from '../domain/errors.ts';
 import { HandoverVerifiedDetailSchema } from '../domain/events/handover-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { sendHandoverReceipt } from '../domain/recipient.ts';
-import { createReceiptMessenger } from '../shared/delivery-wiring.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';
+import { createReceiptMessenger } from '../shared/on-demand-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createDeliveryClaims, createMailer, createRecipientStore } from '../shared/wiring.ts';
+import { createMailer } from '../shared/ses-wiring.ts';
+import { createDeliveryClaims, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('send-receipt');

@@ -1,19 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SESClient } from '@aws-sdk/client-ses';
 import { DynamoDbCodeStore } from '../adapters/dynamodb-code-store.ts';
 import { CodeTable } from '../adapters/dynamodb-code-table.ts';
 import { DynamoDbDeliveryClaims } from '../adapters/dynamodb-delivery-claims.ts';
 import { DynamoDbLifecycleStore, type LifecycleStoreOptions } from '../adapters/dynamodb-lifecycle-store.ts';
 import { DynamoDbRecipientStore } from '../adapters/dynamodb-recipient-store.ts';
-import { KmsCodeHasher } from '../adapters/kms-code-hasher.ts';
-import { cachedKey } from '../adapters/secrets.ts';
-import { SesMailer } from '../adapters/ses-mailer.ts';
-import type { GroupVariable, VariablesEnvironment } from '../contracts/environment.ts';
 
 // Each function takes the values a handler read through the environment contract (lambdas/contracts),
 // never the process environment itself: call them at init with the handler's `readEnvironment(...)`.
+// This module imports the DynamoDB client only; each other client has its own wiring module, so a bundle
+// loads at init only the SDK packages its function uses (esbuild keeps an external import even if unused).
 
 /** How a function's SDK clients retry. */
 export interface SdkOptions {
@@ -21,7 +16,8 @@ export interface SdkOptions {
   readonly maxAttempts?: number;
 }
 
-const sdkConfig = (sdk: SdkOptions) =>
+/** The client configuration of `sdk`. */
+export const sdkConfig = (sdk: SdkOptions) =>
   sdk.maxAttempts === undefined ? {} : { maxAttempts: sdk.maxAttempts };
 
 /** The code table named by OTP_TABLE_NAME, as each code adapter reaches it. */
@@ -50,25 +46,6 @@ export function createDeliveryClaims(env: { readonly OTP_TABLE_NAME: string }): 
   return new DynamoDbDeliveryClaims(createCodeTable(env));
 }
 
-/** The SES mailer sending from SENDER_EMAIL through SES_CONFIGURATION_SET. */
-export function createMailer(
-  env: VariablesEnvironment<GroupVariable<'mail'>>,
-  sdk: SdkOptions = {},
-): SesMailer {
-  const client = new SESClient(sdkConfig(sdk));
-  return new SesMailer(client, env.SENDER_EMAIL, env.SES_CONFIGURATION_SET);
-}
-
-let secretsClient: SecretsManagerClient | undefined;
-
-/** The codes' AES key, from the secret OTP_ENCRYPTION_SECRET_ARN names; fetched once, on the first call. */
-export function createEncryptionKey(env: {
-  readonly OTP_ENCRYPTION_SECRET_ARN: string;
-}): () => Promise<Uint8Array> {
-  secretsClient ??= new SecretsManagerClient({});
-  return cachedKey(secretsClient, env.OTP_ENCRYPTION_SECRET_ARN, 'otp-encryption');
-}
-
 /**
  * The recipient table named by RECIPIENT_TABLE_NAME; `reads` the attributes its reads project (the
  * contract's `TABLE_ACCESS`, which IAM enforces), all of them when omitted.
@@ -78,13 +55,4 @@ export function createRecipientStore(
   reads?: readonly string[],
 ): DynamoDbRecipientStore {
   return new DynamoDbRecipientStore(new DynamoDBClient({}), env.RECIPIENT_TABLE_NAME, reads);
-}
-
-/** The code hasher using the KMS HMAC key named by OTP_HASH_KEY_ARN. */
-export function createCodeHasher(
-  env: { readonly OTP_HASH_KEY_ARN: string },
-  sdk: SdkOptions = {},
-): KmsCodeHasher {
-  const client = new KMSClient(sdkConfig(sdk));
-  return new KmsCodeHasher(client, env.OTP_HASH_KEY_ARN);
 }

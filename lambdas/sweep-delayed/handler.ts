@@ -1,7 +1,7 @@
 import { readEnvironment } from '../contracts/environment.ts';
 import { sweepDelayedEmails } from '../domain/delivery-status.ts';
-import { createSmsFallback } from '../shared/delivery-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
+import { createSmsFallback } from '../shared/sms-fallback-wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('sweep-delayed');

@@ -8,7 +8,8 @@ import { jsonResponse } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createDeliveryClaims, createEncryptionKey, createRecipientStore } from '../shared/wiring.ts';
+import { createEncryptionKey } from '../shared/secrets-wiring.ts';
+import { createDeliveryClaims, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('track-otp');

@@ -14,8 +14,9 @@ import {
   parseParcelId,
 } from '../shared/http.ts';
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
+import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createCodeHasher, createCodeStore } from '../shared/wiring.ts';
+import { createCodeStore } from '../shared/wiring.ts';
 
 const env = readEnvironment('verify-otp');
 const logger = createLogger();

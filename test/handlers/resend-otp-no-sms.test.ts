@@ -4,7 +4,7 @@ import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readEnvironment } from '../../lambdas/contracts/environment.ts';
-import { smsOffered } from '../../lambdas/shared/delivery-wiring.ts';
+import { smsOffered } from '../../lambdas/shared/on-demand-wiring.ts';
 import { RECIPIENT_EMAIL } from '../support/fixtures.ts';
 import { recipientRouteTest, testEnvironment } from './support.ts';
 
