@@ -3,11 +3,11 @@ import { closureTtlSeconds } from '../adapters/dynamodb-lifecycle-store.ts';
 import { readEnvironment } from '../contracts/environment.ts';
 import { InvalidParcelEventError } from '../domain/errors.ts';
 import { orderingTime } from '../domain/event-time.ts';
+import { DetailType } from '../domain/events/detail-types.ts';
 import {
   DeliveryAttemptFailedDetailSchema,
   ParcelClosedDetailSchema,
-} from '../domain/events/carrier-events.ts';
-import { DetailType } from '../domain/events/detail-types.ts';
+} from '../domain/events/route-events.ts';
 import { handleDeliveryAttemptFailed, type LifecycleOutcome, revokeCode } from '../domain/lifecycle.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { type RefusedOutcome, refusalOfOutcome } from '../domain/refusal.ts';

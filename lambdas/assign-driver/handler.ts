@@ -1,8 +1,8 @@
 import type { EventBridgeEvent } from 'aws-lambda';
 import { readEnvironment } from '../contracts/environment.ts';
 import { assignDriver } from '../domain/assignment.ts';
-import { ParcelOutForDeliveryDetailSchema } from '../domain/events/carrier-events.ts';
 import { DetailType } from '../domain/events/detail-types.ts';
+import { ParcelOutForDeliveryDetailSchema } from '../domain/events/route-events.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { type Refusal, refusalOfAssignment, refusalOfError } from '../domain/refusal.ts';
 import { parseEventDetail } from '../shared/event-parsing.ts';

@@ -1,6 +1,6 @@
 import type { BindingOutcome } from './binding.ts';
 import { orderingTime } from './event-time.ts';
-import type { ParcelOutForDeliveryDetail } from './events/carrier-events.ts';
+import type { ParcelOutForDeliveryDetail } from './events/route-events.ts';
 import type { Clock, CodeStore } from './otp-record.ts';
 
 /** Result of binding a parcel's code to the driver taking it out. */

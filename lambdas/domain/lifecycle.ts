@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { DeliveryDateOutOfRangeError, ResendInFlightError } from './errors.ts';
 import { orderingTime } from './event-time.ts';
-import type { DeliveryAttemptFailedDetail } from './events/carrier-events.ts';
+import type { DeliveryAttemptFailedDetail } from './events/route-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import type { IssuingKeys } from './issuing.ts';
 import { encryptOtpCode, generateOtpCode } from './otp-code.ts';

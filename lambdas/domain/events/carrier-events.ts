@@ -3,7 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import * as z from 'zod/mini';
 import { hasHiddenOrBreakingCharacter, looksLikeLink } from '../display-name.ts';
 import { EMAIL_ADDRESS_PATTERN, PHONE_NUMBER_PATTERN } from '../identifiers.ts';
-import { CalendarDateSchema, DriverIdSchema, ParcelIdSchema, TimeZoneSchema } from './fields.ts';
+import { CalendarDateSchema, ParcelIdSchema, TimeZoneSchema } from './fields.ts';
 
 /** Largest declared value accepted, in minor units (10^13 = 100 billion in a two-decimal currency). */
 export const MAX_DECLARED_AMOUNT = 10_000_000_000_000;
@@ -93,38 +93,5 @@ export const ParcelShippedDetailExample: ParcelShippedDetail = {
   expectedDeliveryDate: '2026-12-01',
 };
 
-/** Detail of `Parcel Out For Delivery`. */
-export const ParcelOutForDeliveryDetailSchema = z.object({
-  parcelId: ParcelIdSchema,
-  driverId: DriverIdSchema,
-  deliveryDate: CalendarDateSchema,
-});
-export type ParcelOutForDeliveryDetail = z.infer<typeof ParcelOutForDeliveryDetailSchema>;
-/** An example `Parcel Out For Delivery` detail. */
-export const ParcelOutForDeliveryDetailExample: ParcelOutForDeliveryDetail = {
-  parcelId: 'PCL-789',
-  driverId: 'driver-1',
-  deliveryDate: '2026-12-01',
-};
-
-/** Detail of `Delivery Attempt Failed`. */
-export const DeliveryAttemptFailedDetailSchema = z.object({
-  parcelId: ParcelIdSchema,
-  driverId: DriverIdSchema,
-  reason: z.enum(['NOBODY_HOME', 'OTP_NOT_AVAILABLE', 'OTP_LOCKED', 'REFUSED', 'OTHER']),
-  nextAttemptDate: z.optional(CalendarDateSchema),
-});
-export type DeliveryAttemptFailedDetail = z.infer<typeof DeliveryAttemptFailedDetailSchema>;
-/** An example `Delivery Attempt Failed` detail: nobody home, next attempt the day after. */
-export const DeliveryAttemptFailedDetailExample: DeliveryAttemptFailedDetail = {
-  parcelId: 'PCL-789',
-  driverId: 'driver-1',
-  reason: 'NOBODY_HOME',
-  nextAttemptDate: '2026-12-02',
-};
-
-/** Detail of `Parcel Returned` and `Shipment Cancelled`. */
-export const ParcelClosedDetailSchema = z.object({ parcelId: ParcelIdSchema });
-export type ParcelClosedDetail = z.infer<typeof ParcelClosedDetailSchema>;
-/** An example `Parcel Returned` or `Shipment Cancelled` detail. */
-export const ParcelClosedDetailExample: ParcelClosedDetail = { parcelId: 'PCL-789' };
+// The route's events have a module of their own: their handlers then never load the phone-number metadata.
+export * from './route-events.ts';
