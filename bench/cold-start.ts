@@ -12,6 +12,7 @@ import {
 } from '../lib/built-assets.ts';
 import { REPO_ROOT } from '../sandbox/app/paths.ts';
 import type { TemplateResolver } from '../sandbox/emulators/template.ts';
+import { handlerSdkImports } from './handler-imports.ts';
 import { median } from './stats.ts';
 
 const run = promisify(execFile);
@@ -23,6 +24,33 @@ const client = new DynamoDBClient({});
 export const handler = async (event) =>
   client.send(new UpdateItemCommand({ TableName: 'T', Key: { pk: { S: String(event.id) } }, UpdateExpression: 'ADD n :one', ExpressionAttributeValues: { ':one': { N: '1' } } }));
 `;
+
+/** The client class of each SDK package a handler may load at init (a new one is named here, or the bench fails). */
+const CLIENT_CLASSES: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-dynamodb': 'DynamoDBClient',
+  '@aws-sdk/client-eventbridge': 'EventBridgeClient',
+  '@aws-sdk/client-kms': 'KMSClient',
+  '@aws-sdk/client-pinpoint-sms-voice-v2': 'PinpointSMSVoiceV2Client',
+  '@aws-sdk/client-secrets-manager': 'SecretsManagerClient',
+  '@aws-sdk/client-ses': 'SESClient',
+};
+
+/**
+ * A bare handler that makes, at init, one client of each of `packages` and nothing else: what a function
+ * loading those clients costs before any code of ours (its "clients alone" floor).
+ */
+export function clientsAloneSource(packages: readonly string[]): string {
+  const classes = packages.map((name) => {
+    const client = CLIENT_CLASSES[name];
+    if (!client) throw new Error(`No client class known for ${name}: add it to CLIENT_CLASSES`);
+    return { name, client };
+  });
+  return [
+    ...classes.map(({ name, client }) => `import { ${client} } from '${name}';`),
+    `const clients = [${classes.map(({ client }) => `new ${client}({})`).join(', ')}];`,
+    'export const handler = async () => clients.length;',
+  ].join('\n');
+}
 
 /** What Lambda sets for every function; each handler's own variables come from the template. */
 const RUNTIME_ENV = {
@@ -70,22 +98,40 @@ interface Bundle {
   readonly bytes: number;
 }
 
-/** Each handler's bundle by the stack's own function, and the baseline's by the same options, into `outDir`. */
-async function bundleAll(outDir: string, handlers: readonly string[]) {
-  const baselineFile = join(outDir, 'baseline', HANDLER_BUNDLE_FILE);
+/** `source` bundled by the stack's options into `outDir/<folder>`: the bundle's file. */
+async function bundleSource(outDir: string, folder: string, source: string): Promise<string> {
+  const file = join(outDir, folder, HANDLER_BUNDLE_FILE);
   await build({
     ...HANDLER_BUILD_OPTIONS,
-    stdin: { contents: BASELINE_SOURCE, resolveDir: REPO_ROOT, loader: 'js' },
-    outfile: baselineFile,
+    stdin: { contents: source, resolveDir: REPO_ROOT, loader: 'js' },
+    outfile: file,
   });
+  return file;
+}
+
+/**
+ * Each handler's bundle by the stack's own function, the baseline's by the same options, and for each
+ * handler the bare bundle of the SDK clients it loads at init ({@link clientsAloneSource}), into `outDir`.
+ */
+async function bundleAll(outDir: string, handlers: readonly string[]) {
   const sized = (file: string): Bundle => ({ file, bytes: statSync(file).size });
-  return {
-    baseline: sized(baselineFile),
-    handlers: handlers.map((name) => {
-      bundleHandler(name, join(outDir, name));
-      return { name, ...sized(join(outDir, name, HANDLER_BUNDLE_FILE)) };
-    }),
-  };
+  const baseline = sized(await bundleSource(outDir, 'baseline', BASELINE_SOURCE));
+  const floors = new Map<string, string>();
+  const bundled = [];
+  for (const name of handlers) {
+    bundleHandler(name, join(outDir, name));
+    const clients = (await handlerSdkImports(name)).atInit;
+    const key = clients.join(' ');
+    if (!floors.has(key))
+      floors.set(key, await bundleSource(outDir, `clients-${floors.size}`, clientsAloneSource(clients)));
+    bundled.push({
+      name,
+      clients,
+      clientsAloneFile: floors.get(key) as string,
+      ...sized(join(outDir, name, HANDLER_BUNDLE_FILE)),
+    });
+  }
+  return { baseline, handlers: bundled };
 }
 
 /** One module init: its wall time and the CPU time of all the process's threads, in ms. */
@@ -128,35 +174,46 @@ export async function measureColdStarts(
     if (!environments.has(name)) throw new Error(`No function in the template runs lambdas/${name}`);
   const bundles = await bundleAll(outDir, handlers);
   const baselineEnvironment = sharedEnvironment(environments);
-  const samples = new Map(
-    handlers.map((name) => [name, { init: [] as InitSample[], baseline: [] as InitSample[] }]),
+  type Samples = { init: InitSample[]; baseline: InitSample[]; clientsAlone: InitSample[] };
+  const samples = new Map<string, Samples>(
+    handlers.map((name) => [name, { init: [], baseline: [], clientsAlone: [] }]),
   );
   for (let round = 0; round < rounds; round++) {
     for (let index = 0; index < handlers.length; index++) {
       const bundle = bundles.handlers[(index + round) % handlers.length] as (typeof bundles.handlers)[number];
-      const into = samples.get(bundle.name) as { init: InitSample[]; baseline: InitSample[] };
-      const timeHandler = async () =>
-        into.init.push(await initTime(node, bundle.file, environments.get(bundle.name) ?? {}));
-      const timeBaseline = async () =>
-        into.baseline.push(await initTime(node, bundles.baseline.file, baselineEnvironment));
-      if (round % 2 === 0) {
-        await timeBaseline();
-        await timeHandler();
-      } else {
-        await timeHandler();
-        await timeBaseline();
-      }
+      const into = samples.get(bundle.name) as Samples;
+      const timings = [
+        async () => into.baseline.push(await initTime(node, bundles.baseline.file, baselineEnvironment)),
+        async () => into.init.push(await initTime(node, bundle.file, environments.get(bundle.name) ?? {})),
+        async () =>
+          into.clientsAlone.push(await initTime(node, bundle.clientsAloneFile, baselineEnvironment)),
+      ];
+      // The three take turns at going first, so drift within a round falls on each alike.
+      for (let turn = 0; turn < timings.length; turn++)
+        await (timings[(turn + round) % timings.length] as () => Promise<number>)();
     }
   }
   rmSync(outDir, { recursive: true, force: true });
   const { stdout: version } = await run(node, ['--version']);
-  const rows = bundles.handlers.map(({ name, bytes }) => {
-    const { init, baseline } = samples.get(name) as { init: InitSample[]; baseline: InitSample[] };
+  const rows = bundles.handlers.map(({ name, bytes, clients }) => {
+    const { init, baseline, clientsAlone } = samples.get(name) as Samples;
     const initMs = median(init.map((sample) => sample.cpuMs));
     const baselineInitMs = median(baseline.map((sample) => sample.cpuMs));
+    const clientsAloneInitMs = median(clientsAlone.map((sample) => sample.cpuMs));
     const wallMs = median(init.map((sample) => sample.wallMs));
     const baselineWallMs = median(baseline.map((sample) => sample.wallMs));
-    return { name, bytes, initMs, baselineInitMs, ratio: initMs / baselineInitMs, wallMs, baselineWallMs };
+    return {
+      name,
+      bytes,
+      clients,
+      initMs,
+      baselineInitMs,
+      ratio: initMs / baselineInitMs,
+      clientsAloneInitMs,
+      clientsAloneRatio: clientsAloneInitMs / baselineInitMs,
+      wallMs,
+      baselineWallMs,
+    };
   });
   return { baselineBytes: bundles.baseline.bytes, rounds, node: version.trim(), rows };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sharedEnvironment } from '../../bench/cold-start.ts';
+import { clientsAloneSource, sharedEnvironment } from '../../bench/cold-start.ts';
 import { withPipesStopped } from '../../bench/verify.ts';
 import type { Template } from '../../sandbox/emulators/template.ts';
 
@@ -36,5 +36,41 @@ describe('the verify path’s own sandbox', () => {
     expect(stopped.Resources.Handover?.Properties).toEqual({ Source: 'stream', DesiredState: 'STOPPED' });
     expect(stopped.Resources.Verify).toEqual(template.Resources.Verify);
     expect(template.Resources.Handover?.Properties?.DesiredState).toBe('RUNNING');
+  });
+});
+
+describe('a handler’s clients alone', () => {
+  it('make at init one client of each package the handler loads at init, and nothing else', async () => {
+    // Prepare
+    const packages = ['@aws-sdk/client-dynamodb', '@aws-sdk/client-kms', '@aws-sdk/client-secrets-manager'];
+
+    // Act
+    const source = clientsAloneSource(packages);
+
+    // Assess
+    const dataUrl = `data:text/javascript,${encodeURIComponent(source.replace(/^import .*$/gm, ''))}`;
+    const made: string[] = [];
+    for (const name of ['DynamoDBClient', 'KMSClient', 'SecretsManagerClient'])
+      (globalThis as Record<string, unknown>)[name] = class {
+        constructor() {
+          made.push(name);
+        }
+      };
+    await import(dataUrl);
+    for (const name of made) delete (globalThis as Record<string, unknown>)[name];
+    expect(source.match(/^import .*$/gm)).toEqual([
+      "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+      "import { KMSClient } from '@aws-sdk/client-kms';",
+      "import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';",
+    ]);
+    expect(made).toEqual(['DynamoDBClient', 'KMSClient', 'SecretsManagerClient']);
+  });
+
+  it('refuse a package whose client class the bench does not know', () => {
+    // Act
+    const unknown = () => clientsAloneSource(['@aws-sdk/client-s3']);
+
+    // Assess
+    expect(unknown).toThrow(/client-s3: add it to CLIENT_CLASSES/);
   });
 });
