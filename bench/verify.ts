@@ -1,4 +1,4 @@
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { routePath, VERIFY_PATH } from '../lambdas/contracts/http/paths.ts';
@@ -96,22 +96,31 @@ async function hmacKeyArn(kms: KMSClient): Promise<string> {
 /**
  * The baselines behind the same front door: a second HTTP API server built by the sandbox's own code from
  * a copy of the template with two more routes, `POST /baseline/{parcelId}/verify` (one bare conditional
- * UpdateItem through the DynamoDB endpoint the handlers use) and `POST /baseline-kms/{parcelId}/verify`
+ * UpdateItem, on a copy of a real code item, through the DynamoDB endpoint the handlers use) and `POST /baseline-kms/{parcelId}/verify`
  * (one KMS GenerateMac on the code hash key first: the least a verify with a non-extractable key can do),
  * each with the verify route's type, JWT authorizer and payload format. Verify is timed through the same
  * server, so all three see the same authorizer, routing and payload mapping.
  */
-async function startFrontDoor(sandbox: Sandbox): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startFrontDoor(
+  sandbox: Sandbox,
+  sampleParcelId: string,
+): Promise<{ url: string; stop: () => Promise<void> }> {
   const { endpoints, resolver } = sandbox;
   const admin = { region: endpoints.region, credentials: endpoints.credentials };
   const adminDynamodb = new DynamoDBClient({ endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB, ...admin });
   const adminKms = new KMSClient({ endpoint: process.env.AWS_ENDPOINT_URL_KMS, ...admin });
   const keyArn = await hmacKeyArn(adminKms);
   const table = await otpTableName(adminDynamodb);
+  // The baselines write a copy of a real code item: the sandbox's cost of a write (its stream record
+  // among it) grows with the item, which AWS's does not.
+  const { Item: sample } = await adminDynamodb.send(
+    new GetItemCommand({ TableName: table, Key: { parcelId: { S: sampleParcelId } } }),
+  );
+  if (!sample) throw new Error(`No code item for ${sampleParcelId}`);
   await adminDynamodb.send(
     new PutItemCommand({
       TableName: table,
-      Item: { parcelId: { S: 'BASELINE' }, wrongAttempts: { N: '0' } },
+      Item: { ...sample, parcelId: { S: 'BASELINE' }, wrongAttempts: { N: '0' } },
     }),
   );
   // Signed as verify signs: the sandbox checks the signature and evaluates verify's role for both sides.
@@ -226,7 +235,7 @@ export async function measureVerify(sandbox: Sandbox, client: SandboxClient, sam
     client.verify(failure.parcelId, { code: wrong }, failure.token),
   );
 
-  const door = await startFrontDoor(sandbox);
+  const door = await startFrontDoor(sandbox, success.parcelId);
   const verifyMs: number[] = [];
   const baselineMs: number[] = [];
   const kmsBaselineMs: number[] = [];
