@@ -154,12 +154,12 @@ async function initTime(
 }
 
 /**
- * Bundle size and module init of every handler beside the bare baseline. Each of `rounds` rounds times
- * every handler right after or before (alternating) a baseline run, in an order that rotates by round, so
- * machine load and drift fall on both sides alike; each figure is the median of its `rounds` processes.
- * The ratio is of CPU time (all threads): in Lambda a 256 MB function's threads share a fraction of one
- * vCPU, so its init lasts about that long, and CPU time holds steady on shared cores where wall time does
- * not. Wall time is kept beside it.
+ * Bundle size and module init of every handler beside the bare baseline and beside its clients alone.
+ * Each of `rounds` rounds times every handler, the baseline and its clients alone one after another, in
+ * an order that rotates by round, so machine load and drift fall on each alike; each time is the median
+ * of its `rounds` processes, each ratio the median of the rounds' own ratios. Times are CPU time (all
+ * threads): in Lambda a 256 MB function's threads share a fraction of one vCPU, so its init lasts about
+ * that long, and CPU time holds steady on shared cores where wall time does not. Wall time is kept beside.
  */
 export async function measureColdStarts(
   rounds: number,
@@ -202,15 +202,19 @@ export async function measureColdStarts(
     const clientsAloneInitMs = median(clientsAlone.map((sample) => sample.cpuMs));
     const wallMs = median(init.map((sample) => sample.wallMs));
     const baselineWallMs = median(baseline.map((sample) => sample.wallMs));
+    // Each ratio is the median of the rounds' own ratios: a round's three runs are adjacent in time and
+    // share its load, which a ratio of medians taken over the whole run would not.
+    const pairedRatio = (of: InitSample[]) =>
+      median(of.map((sample, round) => sample.cpuMs / (baseline[round] as InitSample).cpuMs));
     return {
       name,
       bytes,
       clients,
       initMs,
       baselineInitMs,
-      ratio: initMs / baselineInitMs,
+      ratio: pairedRatio(init),
       clientsAloneInitMs,
-      clientsAloneRatio: clientsAloneInitMs / baselineInitMs,
+      clientsAloneRatio: pairedRatio(clientsAlone),
       wallMs,
       baselineWallMs,
     };

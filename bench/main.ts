@@ -214,7 +214,7 @@ async function main(): Promise<void> {
         baseline: round(worstInit.baselineInitMs, 1),
         ratio: round(worstInit.ratio),
         handler: worstInit.name,
-        model: `module init CPU time (all threads), median of ${cold.rounds} interleaved rounds, Node ${cold.node}`,
+        model: `module init CPU time (all threads), median of ${cold.rounds} interleaved rounds' own ratios, Node ${cold.node}`,
       },
       capacity_parcels_per_s: {
         value: round(peak.binding.parcelsPerSecond, 1),

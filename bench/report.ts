@@ -144,7 +144,7 @@ export function renderBenchReport(result: BenchResult): string {
   );
   out.push(
     '',
-    `Cold start (bundled as the stack bundles it, the AWS SDK the runtime's; module init in a fresh Node ${cold.node} process: CPU time, median of ${cold.rounds} rounds interleaved with the baseline; wall time beside)`,
+    `Cold start (bundled as the stack bundles it, the AWS SDK the runtime's; module init in a fresh Node ${cold.node} process: CPU time, median of ${cold.rounds} rounds interleaved with the baseline, each ratio the median of the rounds' own; wall time beside)`,
   );
   out.push(
     `  baseline (one DynamoDB client): ${round(cold.baselineBytes / 1024, 1)} KiB; "clients alone": a bare bundle making the SDK clients the function loads at init, nothing else`,
