@@ -119,3 +119,25 @@ export class SmsConfigurationError extends DomainError {
 export class SmsTransientError extends DomainError {
   override readonly name = 'SmsTransientError';
 }
+
+/**
+ * An SMS delivery event (End User Messaging SMS through SNS) failed validation; `field` names the first
+ * offending path. Never carries a value: the event holds the recipient's phone number.
+ */
+export class InvalidSmsEventError extends DomainError {
+  override readonly name = 'InvalidSmsEventError';
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`Invalid SMS event: ${field}: ${reason}`);
+  }
+}
+
+/** An SMS event about a code SMS arrived before the sender stored its message id: retry later. */
+export class SmsReportEarlyError extends DomainError {
+  override readonly name = 'SmsReportEarlyError';
+  constructor(parcelId: string) {
+    super(`SMS delivery report for parcel ${parcelId} arrived before its message id was stored`);
+  }
+}

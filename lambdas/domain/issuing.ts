@@ -169,11 +169,12 @@ export async function sendOtpEmail(
     );
     if (smsClaim !== 'CLAIMED') return { ...input, emailSent: false, outcome: smsClaim, channel: 'SMS' };
     let refused = false;
+    let messageId: string | undefined;
     try {
-      await deps.messenger.send({
+      ({ messageId } = await deps.messenger.send({
         to: recipient.phone,
         body: codeSmsFor(record, recipient, deps.encryptionKey),
-      });
+      }));
     } catch (error) {
       await releaseSmsClaim.call(store, input.parcelId, input.issueId);
       // A number refused for good: the new code goes by email instead (its bounce reports it undeliverable).
@@ -181,7 +182,7 @@ export async function sendOtpEmail(
       refused = true;
     }
     if (!refused) {
-      await markSmsSent.call(store, input.parcelId, input.issueId);
+      await markSmsSent.call(store, input.parcelId, input.issueId, messageId);
       return { ...input, emailSent: true, outcome: 'SENT', channel: 'SMS' };
     }
   }
