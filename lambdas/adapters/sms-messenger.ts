@@ -1,6 +1,7 @@
 import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SmsConfigurationError, SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
 import type { TextMessenger } from '../domain/otp-record.ts';
+import type { TextMessage } from '../domain/sms-delivery.ts';
 
 const TRANSIENT = new Set([
   'ThrottlingException',
@@ -38,7 +39,7 @@ export class SmsMessenger implements TextMessenger {
     private readonly protectConfigurationId?: string,
   ) {}
 
-  async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
+  async send(message: TextMessage): Promise<{ messageId: string }> {
     try {
       const output = await this.client.send(
         new SendTextMessageCommand({
@@ -49,6 +50,7 @@ export class SmsMessenger implements TextMessenger {
           ConfigurationSetName: this.configurationSetName,
           ...(this.maxPrice ? { MaxPrice: this.maxPrice } : {}),
           ...(this.protectConfigurationId ? { ProtectConfigurationId: this.protectConfigurationId } : {}),
+          ...(message.context ? { Context: message.context } : {}),
         }),
       );
       return { messageId: output.MessageId ?? '' };

@@ -17,6 +17,9 @@ import type {
   UndeliverableReportClaims,
 } from './otp-record.ts';
 
+/** SendTextMessage `Context` key naming the parcel of a code SMS (End User Messaging's events carry it back). */
+export const SMS_PARCEL_CONTEXT = 'parcel';
+
 /** SES message tag naming the parcel of a code email (SES's events about the message carry it back). */
 export const PARCEL_TAG = 'parcel';
 
@@ -65,6 +68,9 @@ export function deliveryReportFrom(detail: unknown): EmailDeliveryReport | undef
       : undefined;
   return { parcelId, messageId, status, ...(bounceType ? { bounceType } : {}) };
 }
+
+/** SendTextMessage's `Context` of a code SMS: the parcel, which End User Messaging's events echo. */
+export const smsContext = (parcelId: string): Record<string, string> => ({ [SMS_PARCEL_CONTEXT]: parcelId });
 
 /** Statuses after which the email will not reach the recipient: the code needs another channel. */
 export const UNDELIVERABLE: ReadonlySet<EmailDeliveryStatus> = new Set(['BOUNCED', 'REJECTED']);
@@ -146,7 +152,7 @@ async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<SmsOutcom
   const body = codeSmsFor(record, recipient, deps.encryptionKey);
   let messageId: string;
   try {
-    ({ messageId } = await messenger.send({ to: recipient.phone, body }));
+    ({ messageId } = await messenger.send({ to: recipient.phone, body, context: smsContext(parcelId) }));
   } catch (error) {
     await deps.store.releaseSmsClaim(parcelId, record.issueId);
     throw error;

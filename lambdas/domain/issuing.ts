@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
+import { smsContext } from './delivery-status.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError, SmsRejectedError } from './errors.ts';
 import type { ParcelShippedDetail } from './events/carrier-events.ts';
@@ -174,6 +175,7 @@ export async function sendOtpEmail(
       ({ messageId } = await deps.messenger.send({
         to: recipient.phone,
         body: codeSmsFor(record, recipient, deps.encryptionKey),
+        context: smsContext(input.parcelId),
       }));
     } catch (error) {
       await releaseSmsClaim.call(store, input.parcelId, input.issueId);

@@ -1,5 +1,5 @@
 import type { BindingOutcome } from './binding.ts';
-import type { SmsDeliveryFields } from './sms-delivery.ts';
+import type { SmsDeliveryFields, TextMessage } from './sms-delivery.ts';
 
 /** Lifecycle state of a parcel's current code. Locked is derived from the attempt counters. */
 export type OtpStatus = 'ISSUED' | 'VERIFIED' | 'REVOKED';
@@ -386,9 +386,9 @@ export interface Mailer {
   }): Promise<{ messageId: string }>;
 }
 
-/** Sends text messages; the End User Messaging SMS adapter implements it. */
+/** Sends text messages (`context`: ids the service's events about it echo); the SMS adapter implements it. */
 export interface TextMessenger {
-  send(message: { to: string; body: string }): Promise<{ messageId: string }>;
+  send(message: TextMessage): Promise<{ messageId: string }>;
 }
 
 /** Time source, injected so tests control it. */

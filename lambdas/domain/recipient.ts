@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
-import { UNDELIVERABLE } from './delivery-status.ts';
+import { smsContext, UNDELIVERABLE } from './delivery-status.ts';
 import { renderHandoverReceipt, renderHandoverReceiptSms } from './email/render.ts';
 import { SmsRejectedError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
@@ -179,6 +179,7 @@ export async function resendCode(
       texted = await deps.messenger?.send({
         to: phone,
         body: codeSmsFor(sent, found.recipient, deps.encryptionKey),
+        context: smsContext(sent.parcelId),
       });
     } catch (error) {
       await giveBack();

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { reportUndeliverable, UNDELIVERABLE } from './delivery-status.ts';
+import { reportUndeliverable, SMS_PARCEL_CONTEXT, UNDELIVERABLE } from './delivery-status.ts';
 import { InvalidSmsEventError, SmsReportEarlyError } from './errors.ts';
 import type { OtpUndeliverableDetail } from './events/code-events.ts';
 import { toEpochSeconds } from './expiry.ts';
@@ -7,8 +7,12 @@ import { PARCEL_ID_PATTERN } from './identifiers.ts';
 import type { Clock, EmailDeliveryStatus, OtpStatus, UndeliverableReportClaims } from './otp-record.ts';
 import { firstIssue } from './schema-issue.ts';
 
-/** SendTextMessage `Context` key naming the parcel of a code SMS (End User Messaging's events carry it back). */
-export const SMS_PARCEL_CONTEXT = 'parcel';
+/** A text message: to whom, what, and ids (`context`) the SMS service's events about it echo. */
+export interface TextMessage {
+  readonly to: string;
+  readonly body: string;
+  readonly context?: Readonly<Record<string, string>>;
+}
 
 /**
  * A code SMS's fate, from End User Messaging SMS's events: sent (the service took it), accepted by the

@@ -139,6 +139,7 @@ export class TemplateResolver {
     switch (Type) {
       case 'AWS::SecretsManager::Secret':
       case 'AWS::StepFunctions::StateMachine':
+      case 'AWS::SNS::Topic':
         return this.arn(logicalId);
       case 'AWS::Cognito::UserPool':
         return `${this.env.region}_${logicalId}`;
@@ -180,6 +181,8 @@ export class TemplateResolver {
         return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
       case 'AWS::Pipes::Pipe':
         return `${prefix('pipes')}:pipe/${logicalId}`;
+      case 'AWS::SNS::Topic':
+        return `${prefix('sns')}:${logicalId}`;
       case 'AWS::KMS::Key':
         return `${prefix('kms')}:key/${this.kmsKeyId(logicalId)}`;
       case 'AWS::KMS::Alias':
