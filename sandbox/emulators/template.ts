@@ -149,6 +149,10 @@ export class TemplateResolver {
         return this.kmsKeyId(logicalId);
       case 'AWS::KMS::Alias':
         return String(this.resource(logicalId).Properties?.AliasName);
+      case 'AWS::SMSVOICE::ConfigurationSet': {
+        const name = this.resource(logicalId).Properties?.ConfigurationSetName;
+        return name === undefined ? logicalId : String(this.resolve(name));
+      }
       default:
         return logicalId;
     }
