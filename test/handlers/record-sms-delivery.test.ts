@@ -147,7 +147,9 @@ describe('record-sms-delivery handler', () => {
 
     // Act
     await invoke(snsEvent(smsRecord('TEXT_SPAM', parcelId)));
-    await invoke(snsEvent({ ...smsRecord('TEXT_DELIVERED', parcelId), messageId: '' })).catch(() => undefined);
+    await invoke(snsEvent({ ...smsRecord('TEXT_DELIVERED', parcelId), messageId: '' })).catch(
+      () => undefined,
+    );
 
     // Assess
     expect(t.output.text()).toContain(parcelId);
