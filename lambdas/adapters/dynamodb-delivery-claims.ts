@@ -9,7 +9,7 @@ import {
   type SendClaim,
   type SmsClaim,
 } from '../domain/otp-record.ts';
-import { SMS_DELIVERY_RANK } from '../domain/sms-delivery.ts';
+import { SMS_DELIVERY_RANK } from '../domain/sms-status.ts';
 import { n, s } from './dynamodb-code-item.ts';
 import { CodeTableAdapter } from './dynamodb-code-table.ts';
 import { claimLease, type Lease, NO_RESEND_IN_FLIGHT, releaseLease } from './dynamodb-lease.ts';

@@ -1,12 +1,7 @@
 import { tableAccess } from '../contracts/table-access.ts';
 import type { EmailDeliveryStatus, OtpStatus } from '../domain/otp-record.ts';
-import {
-  SMS_DELIVERY_RANK,
-  type SmsDeliveryReport,
-  type SmsDeliveryState,
-  type SmsDeliveryStatus,
-  type SmsDeliveryStore,
-} from '../domain/sms-delivery.ts';
+import type { SmsDeliveryReport, SmsDeliveryState, SmsDeliveryStore } from '../domain/sms-delivery.ts';
+import { SMS_DELIVERY_RANK, type SmsDeliveryStatus } from '../domain/sms-status.ts';
 import { n, s } from './dynamodb-code-item.ts';
 import type { CodeTable } from './dynamodb-code-table.ts';
 

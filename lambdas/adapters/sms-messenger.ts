@@ -1,7 +1,7 @@
 import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SmsConfigurationError, SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
 import type { TextMessenger } from '../domain/otp-record.ts';
-import type { TextMessage } from '../domain/sms-delivery.ts';
+import type { TextMessage } from '../domain/sms-status.ts';
 
 const TRANSIENT = new Set([
   'ThrottlingException',

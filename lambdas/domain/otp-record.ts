@@ -1,5 +1,5 @@
 import type { BindingOutcome } from './binding.ts';
-import type { SmsDeliveryFields, TextMessage } from './sms-delivery.ts';
+import type { SmsDeliveryFields, TextMessage } from './sms-status.ts';
 
 /** Lifecycle state of a parcel's current code. Locked is derived from the attempt counters. */
 export type OtpStatus = 'ISSUED' | 'VERIFIED' | 'REVOKED';

@@ -19,7 +19,7 @@ import type {
   ResendClaims,
   TextMessenger,
 } from './otp-record.ts';
-import type { SmsDeliveryStatus, SmsFailure } from './sms-delivery.ts';
+import type { SmsDeliveryStatus, SmsFailure } from './sms-status.ts';
 
 /** Folds ASCII `A-Z` to `a-z` and nothing else (`toLowerCase` would map U+212A KELVIN SIGN to `k`). */
 const foldAsciiCase = (email: string) => email.replace(/[A-Z]/g, (letter) => letter.toLowerCase());

@@ -242,7 +242,9 @@ describe('Code delivery infrastructure', () => {
 
   it('alarms, through the alarm topic, on Delivery Otp Undeliverable as the publishing functions count it (EMF), not on a rule’s MatchedEvents', () => {
     // Prepare
-    const [[topicId] = []] = ofType('AWS::SNS::Topic').filter(([id]) => id.startsWith('OperationsAlarmTopic'));
+    const [[topicId] = []] = ofType('AWS::SNS::Topic').filter(([id]) =>
+      id.startsWith('OperationsAlarmTopic'),
+    );
 
     // Act
     const alarm = ofType('AWS::CloudWatch::Alarm').find(([, candidate]) =>

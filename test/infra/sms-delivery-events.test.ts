@@ -184,7 +184,9 @@ describe('the SMS delivery events topic', () => {
     // Assess
     expect(decision).toBe('Allowed');
     expect(resourcesOf(adopted, 'AWS::SMSVOICE::ConfigurationSet')).toEqual([]);
-    expect(Object.keys(adopted.template.Outputs ?? {})).toContain('SmsEventsTopicArn');
+    expect(Object.keys((adopted.template as { Outputs?: object }).Outputs ?? {})).toContain(
+      'SmsEventsTopicArn',
+    );
   });
 });
 

@@ -3,7 +3,7 @@
  * `operationId`. Only the OpenAPI generator and the tests import this; the handlers do not need it.
  */
 import { EMAIL_ADDRESS_PATTERN, PARCEL_ID_PATTERN } from '../../domain/identifiers.ts';
-import { SMS_FAILURES } from '../../domain/sms-delivery.ts';
+import { SMS_FAILURES } from '../../domain/sms-status.ts';
 import { MAX_BODY_BYTES, MAX_BODY_FIELDS, RESEND_ROUTE, TRACK_ROUTE, VERIFY_ROUTE } from './routes.ts';
 
 /** A JSON Schema object (the subset this document uses). */
