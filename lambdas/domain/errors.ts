@@ -94,7 +94,7 @@ export class KeyServiceUnavailableError extends DomainError {
   override readonly name = 'KeyServiceUnavailableError';
 }
 
-/** An SES event about a code email arrived before the sender stored its message id: retry later. */
+/** An SES or SMS event about a code's email or SMS arrived before the sender stored its message id: retry later. */
 export class DeliveryReportEarlyError extends DomainError {
   override readonly name = 'DeliveryReportEarlyError';
   constructor(parcelId: string) {
@@ -131,13 +131,5 @@ export class InvalidSmsEventError extends DomainError {
     reason: string,
   ) {
     super(`Invalid SMS event: ${field}: ${reason}`);
-  }
-}
-
-/** An SMS event about a code SMS arrived before the sender stored its message id: retry later. */
-export class SmsReportEarlyError extends DomainError {
-  override readonly name = 'SmsReportEarlyError';
-  constructor(parcelId: string) {
-    super(`SMS delivery report for parcel ${parcelId} arrived before its message id was stored`);
   }
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { reportUndeliverable, SMS_PARCEL_CONTEXT, UNDELIVERABLE } from './delivery-status.ts';
-import { InvalidSmsEventError, SmsReportEarlyError } from './errors.ts';
+import { DeliveryReportEarlyError, InvalidSmsEventError } from './errors.ts';
 import type { OtpUndeliverableDetail } from './events/code-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { PARCEL_ID_PATTERN } from './identifiers.ts';
@@ -121,7 +121,7 @@ export async function recordSmsDelivery(
   if (!recorded) {
     const sending = state?.smsStatus === 'SENDING' || (state?.resendLeaseUntil ?? 0) > nowSeconds;
     if (state && state.status === 'ISSUED' && state.smsMessageId !== report.messageId && sending)
-      throw new SmsReportEarlyError(report.parcelId);
+      throw new DeliveryReportEarlyError(report.parcelId);
     const repeatedFailure =
       report.status === 'FAILED' &&
       state?.smsMessageId === report.messageId &&

@@ -63,7 +63,7 @@ interface SnsEventDestination {
   readonly eventTypes: ReadonlySet<string>;
 }
 
-/** After the send, when the carrier's reports come (seconds on AWS; after the sender stored the message id). */
+/** After the send, when the mobile network's reports come (seconds on AWS; after the sender stored the message id). */
 const EVENT_DELAY_MS = 250;
 
 export class LocalSms {
@@ -247,7 +247,7 @@ export class LocalSms {
   }
 
   /**
-   * Tests: messages to `destination` fail at the carrier with `eventType` (e.g. `TEXT_CARRIER_UNREACHABLE`,
+   * Tests: messages to `destination` fail in the mobile network with `eventType` (e.g. `TEXT_UNREACHABLE`,
    * `TEXT_BLOCKED`) instead of being delivered, as the events to the configuration set's destinations say.
    */
   simulateDeliveryFailure(destination: string, eventType: string): void {
@@ -259,7 +259,7 @@ export class LocalSms {
     this.eventListeners.push(listener);
   }
 
-  /** The carrier's reports on a message (accepted and delivered, or its failure), to the set's SNS destinations. */
+  /** The mobile network's reports on a message (accepted and delivered, or its failure), to the set's SNS destinations. */
   private reportDelivery(message: SentTextMessage, request: Record<string, unknown>): void {
     const setName = message.configurationSetName?.replace(/^arn:[^/]+\//, '');
     const destinations = setName === undefined ? [] : (this.eventDestinations.get(setName) ?? []);
@@ -330,6 +330,5 @@ function smsEventRecord(message: SentTextMessage, request: Record<string, unknow
     ...(request.Context && typeof request.Context === 'object' ? { context: request.Context } : {}),
     totalMessageParts: 1,
     totalMessagePrice: DEFAULT_PRICE_USD,
-    totalCarrierFee: 0,
   };
 }

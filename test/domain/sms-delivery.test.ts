@@ -215,7 +215,7 @@ describe('recordSmsDelivery', () => {
     const failure = await recordSmsDelivery(deps(store, []), report()).catch((error: Error) => error);
 
     // Assess
-    expect(failure).toMatchObject({ name: 'SmsReportEarlyError' });
+    expect(failure).toMatchObject({ name: 'DeliveryReportEarlyError' });
   });
 
   it('retries an event that arrives while a resend by SMS holds the code and has not stored its id yet', async () => {
@@ -226,6 +226,6 @@ describe('recordSmsDelivery', () => {
     const failure = await recordSmsDelivery(deps(store, []), report()).catch((error: Error) => error);
 
     // Assess
-    expect(failure).toMatchObject({ name: 'SmsReportEarlyError' });
+    expect(failure).toMatchObject({ name: 'DeliveryReportEarlyError' });
   });
 });
