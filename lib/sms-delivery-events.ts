@@ -1,4 +1,4 @@
-import { Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
@@ -88,7 +88,7 @@ export class SmsDeliveryEvents extends Construct {
         conditions: fromOurSet,
       }),
     );
-    key.addToResourcePolicy(
+    const keyStatement = key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'SecureDeliverySmsEvents',
         principals: [smsVoice],
@@ -96,7 +96,13 @@ export class SmsDeliveryEvents extends Construct {
         resources: ['*'],
         conditions: fromOurSet,
       }),
+      true,
     );
+    if (!keyStatement.statementAdded)
+      Annotations.of(this).addWarningV2(
+        'secure-delivery:smsEventsKeyPolicy',
+        `encryptionKey is imported: its owner must add the key-policy statement SecureDeliverySmsEvents (sms-voice.amazonaws.com may use it for the configuration set ${props.configurationSetName}, docs/integrate.md), or no SMS event reaches the topic`,
+      );
 
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordSmsDelivery', {
       handlerName: 'record-sms-delivery',
