@@ -1,5 +1,5 @@
 import { readEnvironment } from '../contracts/environment.ts';
-import { recordSmsDelivery, smsReportsFrom } from '../domain/sms-delivery.ts';
+import { recordSmsDelivery, type SmsRecordOutcome, smsReportsFrom } from '../domain/sms-delivery.ts';
 import { createSmsDeliveryRecorder } from '../shared/delivery-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 
@@ -14,7 +14,7 @@ const deps = createSmsDeliveryRecorder(readEnvironment('record-sms-delivery'));
  */
 export const handler = lambdaHandler(logger, async (event: unknown) => {
   const reports = smsReportsFrom(event);
-  const outcomes = [];
+  const outcomes: { parcelId: string; outcome: SmsRecordOutcome }[] = [];
   for (const report of reports) {
     const outcome = await recordSmsDelivery(deps, report);
     logger.info('SMS delivery', { parcelId: report.parcelId, status: report.status, outcome });
