@@ -10,6 +10,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventField, Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnConfigurationSet, CfnProtectConfiguration } from 'aws-cdk-lib/aws-smsvoice';
@@ -23,8 +24,10 @@ import { alarmedDeadLetterQueue } from './dead-letters.ts';
 import type { DeliveryEvents } from './delivery-events.ts';
 import { SecureDeliveryFunction } from './lambda-defaults.ts';
 import type { Mail } from './mail.ts';
+import { stackScopedName } from './physical-names.ts';
 import { environmentMismatch } from './same-environment.ts';
 import { SMS_REGIONS } from './sms-countries.ts';
+import { SMS_EVENT_TYPES, SmsDeliveryEvents } from './sms-delivery-events.ts';
 
 /** SES's detail-types the SES rules route ({@link SesDetailType}): bounces apart, they carry a bounce type. */
 const SES_STATUS_DETAIL_TYPES = Object.values(SesDetailType).filter(
@@ -72,6 +75,11 @@ export interface CodeDeliveryProps {
   /** With `sms`: where code SMS may go, what one may cost, how many one number may get a day. */
   readonly smsLimits?: SmsLimits;
   /**
+   * With `sms`: the key the SMS delivery events topic is encrypted with.
+   * @default a key of the topic's own
+   */
+  readonly encryptionKey?: IKey;
+  /**
    * How long a code email may stay DELAYED (SES keeps retrying) before the code also goes by SMS.
    * @default the contract's EMAIL_DELAYED_TIMEOUT_SECONDS default (30 minutes)
    */
@@ -100,12 +108,30 @@ export class CodeDelivery extends Construct {
   public readonly sesEventsDeadLetterQueue: Queue;
   /** The SMS channel the functions bind (`bindSms`), when there is one. */
   public readonly sms?: SmsChannel;
+  /**
+   * With the SMS channel: the topic End User Messaging's events about code SMS go to (the set the construct
+   * creates names it; an adopter's own set needs an SNS event destination naming it) and their recorder.
+   */
+  public readonly smsDeliveryEvents?: SmsDeliveryEvents;
   /** Fires when a code reached nobody (no phone, or the SMS was refused too). */
   public readonly undeliverableAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: CodeDeliveryProps) {
     super(scope, id);
-    if (props.sms) this.sms = new SmsChannel(this, props.sms, props.smsLimits ?? DEFAULT_SMS_LIMITS);
+    if (props.sms) {
+      const configurationSetName =
+        props.sms.configurationSetName ?? stackScopedName(this, 'sms', { maxLength: 64 });
+      this.smsDeliveryEvents = new SmsDeliveryEvents(this, 'SmsDeliveryEvents', {
+        table: props.table,
+        events: props.events,
+        configurationSetName,
+        ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+      });
+      this.sms = new SmsChannel(this, props.sms, props.smsLimits ?? DEFAULT_SMS_LIMITS, {
+        configurationSetName,
+        events: this.smsDeliveryEvents,
+      });
+    }
 
     this.recordFunction = new SecureDeliveryFunction(this, 'RecordDelivery', {
       handlerName: 'record-delivery',
@@ -210,8 +236,12 @@ export class CodeDelivery extends Construct {
     this.undeliverableAlarm = new Alarm(this, 'UndeliverableAlarm', {
       alarmDescription: 'Secure Delivery: a delivery code reached the recipient on no channel',
       metric: new MathExpression({
-        expression: 'FILL(record, 0) + FILL(sweep, 0)',
-        usingMetrics: { record: undeliverable('record-delivery'), sweep: undeliverable('sweep-delayed') },
+        expression: `FILL(record, 0) + FILL(sweep, 0)${this.smsDeliveryEvents ? ' + FILL(sms, 0)' : ''}`,
+        usingMetrics: {
+          record: undeliverable('record-delivery'),
+          sweep: undeliverable('sweep-delayed'),
+          ...(this.smsDeliveryEvents ? { sms: undeliverable('record-sms-delivery') } : {}),
+        },
         period: Duration.minutes(5),
         label: DetailType.OtpUndeliverable,
       }),
@@ -263,7 +293,12 @@ class SmsChannel {
   private readonly protectConfigurationArn: string;
   private readonly created?: CfnConfigurationSet;
 
-  constructor(scope: Construct, props: SmsChannelProps, limits: SmsLimits) {
+  constructor(
+    scope: Construct,
+    props: SmsChannelProps,
+    limits: SmsLimits,
+    created: { readonly configurationSetName: string; readonly events: SmsDeliveryEvents },
+  ) {
     const arn = props.originationIdentityArn;
     checkOriginationIdentity(scope, arn);
     this.smsOriginationIdentityArn = arn;
@@ -290,13 +325,25 @@ class SmsChannel {
       },
       Stack.of(scope),
     );
-    // A configuration set the construct creates uses it; one brought along is associated by its owner.
-    if (name === undefined)
+    // A configuration set the construct creates uses it and sends its SMS events to the topic; one brought
+    // along is associated, and pointed at the topic, by its owner (docs/integrate.md).
+    if (name === undefined) {
       this.created = new CfnConfigurationSet(scope, 'SmsConfigurationSet', {
+        configurationSetName: created.configurationSetName,
         protectConfigurationId: this.protectConfiguration.attrProtectConfigurationId,
+        eventDestinations: [
+          {
+            eventDestinationName: 'code-sms-delivery',
+            enabled: true,
+            matchingEventTypes: SMS_EVENT_TYPES,
+            snsDestination: { topicArn: created.events.topic.topicArn },
+          },
+        ],
       });
-    // The set's Ref is its name.
-    this.smsConfigurationSetName = name ?? (this.created?.ref as string);
+      // The topic's policy (and key) let the set publish before the set names the topic.
+      this.created.node.addDependency(created.events);
+    }
+    this.smsConfigurationSetName = name ?? created.configurationSetName;
     this.configurationSetArn = Arn.format(
       { service: 'sms-voice', resource: 'configuration-set', resourceName: this.smsConfigurationSetName },
       Stack.of(scope),

@@ -88,6 +88,9 @@ export class SecureDeliveryStack extends Stack {
       new CfnOutput(this, 'DriverClientId', { value: pool.handheldClient.userPoolClientId });
     }
     new CfnOutput(this, 'AlarmTopicArn', { value: sd.alarmTopic.topicArn });
+    // An own SMS configuration set (secureDelivery:smsConfigurationSetName) needs an SNS destination naming it.
+    const smsEvents = sd.codeDelivery.smsDeliveryEvents;
+    if (smsEvents) new CfnOutput(this, 'SmsEventsTopicArn', { value: smsEvents.topic.topicArn });
   }
 }
 

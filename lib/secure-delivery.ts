@@ -176,6 +176,7 @@ export class SecureDelivery extends Construct {
       mail: this.mail,
       events: this.events,
       emailDelayedTimeout: Duration.minutes(settings.emailDelayedFallbackMinutes),
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
       ...(props.sms
         ? {
             sms: props.sms,

@@ -24,6 +24,9 @@ const STRING_FIELDS = [
   'emailDelivery',
   'emailBounceType',
   'smsStatus',
+  'smsMessageId',
+  'smsDelivery',
+  'smsFailure',
   'lastChannel',
   'delayedShard',
 ] as const;
@@ -47,6 +50,7 @@ const NUMBER_FIELDS = [
   'emailDeliveryRank',
   'smsClaimedAt',
   'smsLeaseUntil',
+  'smsDeliveryRank',
   'undeliverableAt',
   'delayedAt',
 ] as const;

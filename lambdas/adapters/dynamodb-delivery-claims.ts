@@ -9,6 +9,7 @@ import {
   type SendClaim,
   type SmsClaim,
 } from '../domain/otp-record.ts';
+import { SMS_DELIVERY_RANK } from '../domain/sms-status.ts';
 import { n, s } from './dynamodb-code-item.ts';
 import { CodeTableAdapter } from './dynamodb-code-table.ts';
 import { claimLease, type Lease, NO_RESEND_IN_FLIGHT, releaseLease } from './dynamodb-lease.ts';
@@ -78,11 +79,21 @@ export class DynamoDbDeliveryClaims extends CodeTableAdapter implements Delivery
     return this.claimCodeSend(parcelId, issueId, CODE_SMS, { nowSeconds, leaseSeconds });
   }
 
-  async markSmsSent(parcelId: string, issueId: string): Promise<void> {
+  async markSmsSent(parcelId: string, issueId: string, messageId?: string): Promise<void> {
+    // With the message id, this SMS is the one whose delivery status counts: it starts at SENT.
     await this.table.update(parcelId, {
-      UpdateExpression: 'SET smsStatus = :sent, lastChannel = :sms REMOVE smsLeaseUntil',
+      UpdateExpression:
+        messageId === undefined
+          ? 'SET smsStatus = :sent, lastChannel = :sms REMOVE smsLeaseUntil'
+          : 'SET smsStatus = :sent, lastChannel = :sms, smsMessageId = :message, smsDelivery = :sent, ' +
+            'smsDeliveryRank = :rank REMOVE smsLeaseUntil, smsFailure',
       ConditionExpression: 'issueId = :issue',
-      ExpressionAttributeValues: { ':issue': s(issueId), ':sent': s('SENT'), ':sms': s('SMS') },
+      ExpressionAttributeValues: {
+        ':issue': s(issueId),
+        ':sent': s('SENT'),
+        ':sms': s('SMS'),
+        ...(messageId === undefined ? {} : { ':message': s(messageId), ':rank': n(SMS_DELIVERY_RANK.SENT) }),
+      },
     });
   }
 
@@ -113,8 +124,8 @@ export class DynamoDbDeliveryClaims extends CodeTableAdapter implements Delivery
     });
   }
 
-  markSmsResent(parcelId: string, issueId: string): Promise<void> {
-    return this.markSmsSent(parcelId, issueId);
+  markSmsResent(parcelId: string, issueId: string, messageId?: string): Promise<void> {
+    return this.markSmsSent(parcelId, issueId, messageId);
   }
 
   async releaseResend(

@@ -33,7 +33,7 @@ const NEWER_THAN_LAST_LIFECYCLE =
 const REISSUE_REMOVES =
   ' emailStatus, emailClaimedAt, revokedAt, lifecycleRevokedAt, resendLeaseUntil, emailMessageId, emailDelivery,' +
   ' emailDeliveryRank, emailBounceType, smsStatus, smsClaimedAt, smsLeaseUntil, undeliverableAt, delayedShard,' +
-  ' delayedAt';
+  ' delayedAt, smsMessageId, smsDelivery, smsDeliveryRank, smsFailure';
 
 const orderValues = (order: LifecycleOrder): Item => ({
   ':eventAt': n(order.eventAt),

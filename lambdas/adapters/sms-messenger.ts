@@ -1,6 +1,7 @@
 import type { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SmsConfigurationError, SmsRejectedError, SmsTransientError } from '../domain/errors.ts';
 import type { TextMessenger } from '../domain/otp-record.ts';
+import type { TextMessage } from '../domain/sms-status.ts';
 
 const TRANSIENT = new Set([
   'ThrottlingException',
@@ -38,7 +39,7 @@ export class SmsMessenger implements TextMessenger {
     private readonly protectConfigurationId?: string,
   ) {}
 
-  async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
+  async send(message: TextMessage): Promise<{ messageId: string }> {
     // Imported with the first text, not by this module: SMS is a rare path (on-demand-wiring.ts).
     const { SendTextMessageCommand } = await import('@aws-sdk/client-pinpoint-sms-voice-v2');
     try {
@@ -51,6 +52,7 @@ export class SmsMessenger implements TextMessenger {
           ConfigurationSetName: this.configurationSetName,
           ...(this.maxPrice ? { MaxPrice: this.maxPrice } : {}),
           ...(this.protectConfigurationId ? { ProtectConfigurationId: this.protectConfigurationId } : {}),
+          ...(message.context ? { Context: message.context } : {}),
         }),
       );
       return { messageId: output.MessageId ?? '' };

@@ -247,6 +247,7 @@ export const HANDLER_VARIABLES = {
     'MAX_DELIVERY_DAYS_AHEAD',
   ],
   'record-delivery': SMS_FALLBACK,
+  'record-sms-delivery': ['OTP_TABLE_NAME', ...BINDING_GROUPS.eventBus],
   'resend-otp': [...CODE_DELIVERY, 'MAX_RESENDS_PER_CODE', 'RESEND_LEASE_SECONDS'],
   'send-otp-email': [...CODE_DELIVERY, 'EMAIL_CLAIM_LEASE_SECONDS'],
   'send-receipt': [

@@ -88,6 +88,34 @@ export const TABLE_ACCESS = {
   },
   // Whether a parcel needing no code has one anyway: its issue id and nothing else.
   'check-value': { OTP_TABLE_NAME: { read: ['parcelId', 'issueId'] } },
+  // End User Messaging's reports on a code SMS: its status, and the undeliverable report's claim; it reads
+  // back only what tells an early, stale or failed report apart. Never a hash, ciphertext or the recipient.
+  'record-sms-delivery': {
+    OTP_TABLE_NAME: {
+      update: {
+        attributes: [
+          'parcelId',
+          'smsMessageId',
+          'smsDelivery',
+          'smsDeliveryRank',
+          'smsFailure',
+          'issueId',
+          'undeliverableAt',
+        ],
+        returnValues: ['NONE'],
+      },
+      read: [
+        'parcelId',
+        'issueId',
+        'status',
+        'smsMessageId',
+        'smsStatus',
+        'smsDelivery',
+        'resendLeaseUntil',
+        'emailDelivery',
+      ],
+    },
+  },
   // Track Package matches the recipient by email; it never needs their name or phone.
   'track-otp': { RECIPIENT_TABLE_NAME: { read: ['parcelId', 'email'] } },
   // The receipt's address, salutation and language; the phone for the receipt by SMS after a bounce.

@@ -17,6 +17,9 @@ import type {
   UndeliverableReportClaims,
 } from './otp-record.ts';
 
+/** SendTextMessage `Context` key naming the parcel of a code SMS (End User Messaging's events carry it back). */
+export const SMS_PARCEL_CONTEXT = 'parcel';
+
 /** SES message tag naming the parcel of a code email (SES's events about the message carry it back). */
 export const PARCEL_TAG = 'parcel';
 
@@ -65,6 +68,9 @@ export function deliveryReportFrom(detail: unknown): EmailDeliveryReport | undef
       : undefined;
   return { parcelId, messageId, status, ...(bounceType ? { bounceType } : {}) };
 }
+
+/** SendTextMessage's `Context` of a code SMS: the parcel, which End User Messaging's events echo. */
+export const smsContext = (parcelId: string): Record<string, string> => ({ [SMS_PARCEL_CONTEXT]: parcelId });
 
 /** Statuses after which the email will not reach the recipient: the code needs another channel. */
 export const UNDELIVERABLE: ReadonlySet<EmailDeliveryStatus> = new Set(['BOUNCED', 'REJECTED']);
@@ -144,13 +150,14 @@ async function sendCodeBySms(deps: SmsDeps, parcelId: string): Promise<SmsOutcom
   const claim = await deps.store.claimSms(parcelId, record.issueId, nowSeconds, deps.claimLeaseSeconds);
   if (claim !== 'CLAIMED') return claim;
   const body = codeSmsFor(record, recipient, deps.encryptionKey);
+  let messageId: string;
   try {
-    await messenger.send({ to: recipient.phone, body });
+    ({ messageId } = await messenger.send({ to: recipient.phone, body, context: smsContext(parcelId) }));
   } catch (error) {
     await deps.store.releaseSmsClaim(parcelId, record.issueId);
     throw error;
   }
-  await deps.store.markSmsSent(parcelId, record.issueId);
+  await deps.store.markSmsSent(parcelId, record.issueId, messageId);
   return 'SENT';
 }
 
@@ -167,10 +174,34 @@ export interface FallbackDeps extends SmsDeps {
 }
 
 /**
+ * Tells the shop once per code (`issueId`) that it reached nobody: claims the report, publishes `detail`,
+ * and gives the claim back if publishing failed (so a retry publishes). False when already reported.
+ */
+export async function reportUndeliverable(
+  deps: {
+    readonly store: UndeliverableReportClaims;
+    readonly publishUndeliverable: (detail: UndeliverableDetail) => Promise<void>;
+  },
+  detail: UndeliverableDetail,
+  code: { readonly issueId: string; readonly nowSeconds: number },
+): Promise<boolean> {
+  const { parcelId } = detail;
+  if (!(await deps.store.claimUndeliverableReport(parcelId, code.issueId, code.nowSeconds))) return false;
+  try {
+    await deps.publishUndeliverable(detail);
+  } catch (error) {
+    await deps.store.releaseUndeliverableReport(parcelId, code.issueId);
+    throw error;
+  }
+  return true;
+}
+
+/**
  * The email will not arrive (`emailReason`): texts the code once per code, or, with no phone on file, no
  * SMS channel in the deployment, or the text refused for good, tells the shop once per code with
- * `Delivery Otp Undeliverable` (the same detail for no phone and no channel). A transient
- * SMS failure or an SMS still in flight throws, so the caller's retry runs this again.
+ * `Delivery Otp Undeliverable` (the same detail for no phone and no channel). A code whose SMS already
+ * went and was reported failed (SMS_FAILED) reached nobody too. A transient SMS failure or an SMS still
+ * in flight throws, so the caller's retry runs this again.
  */
 export async function fallBackToSms(
   deps: FallbackDeps,
@@ -181,21 +212,17 @@ export async function fallBackToSms(
   try {
     const sms = await sendCodeBySms(deps, parcelId);
     if (sms === 'IN_FLIGHT') throw new SmsTransientError(`The SMS of ${parcelId} is in flight`);
-    if (sms !== 'NO_PHONE' && sms !== 'NO_SMS_CHANNEL') return sms;
+    if (sms === 'ALREADY_SENT' && (await deps.store.get(parcelId))?.smsDelivery === 'FAILED')
+      detail = { parcelId, channel: 'SMS', reason: 'SMS_FAILED' };
+    else if (sms !== 'NO_PHONE' && sms !== 'NO_SMS_CHANNEL') return sms;
   } catch (error) {
     if (!(error instanceof SmsRejectedError)) throw error;
     detail = { parcelId, channel: 'SMS', reason: 'SMS_REJECTED' };
   }
   const record = await deps.store.get(parcelId);
   const nowSeconds = toEpochSeconds(deps.clock.now());
-  if (!record || !(await deps.store.claimUndeliverableReport(parcelId, record.issueId, nowSeconds)))
+  if (!record || !(await reportUndeliverable(deps, detail, { issueId: record.issueId, nowSeconds })))
     return 'ALREADY_REPORTED';
-  try {
-    await deps.publishUndeliverable(detail);
-  } catch (error) {
-    await deps.store.releaseUndeliverableReport(parcelId, record.issueId);
-    throw error;
-  }
   return 'UNDELIVERABLE';
 }
 

@@ -94,7 +94,7 @@ export class KeyServiceUnavailableError extends DomainError {
   override readonly name = 'KeyServiceUnavailableError';
 }
 
-/** An SES event about a code email arrived before the sender stored its message id: retry later. */
+/** An SES or SMS event about a code's email or SMS arrived before the sender stored its message id: retry later. */
 export class DeliveryReportEarlyError extends DomainError {
   override readonly name = 'DeliveryReportEarlyError';
   constructor(parcelId: string) {
@@ -118,4 +118,18 @@ export class SmsConfigurationError extends DomainError {
 /** The SMS service throttled or failed transiently: retry later. */
 export class SmsTransientError extends DomainError {
   override readonly name = 'SmsTransientError';
+}
+
+/**
+ * An SMS delivery event (End User Messaging SMS through SNS) failed validation; `field` names the first
+ * offending path. Never carries a value: the event holds the recipient's phone number.
+ */
+export class InvalidSmsEventError extends DomainError {
+  override readonly name = 'InvalidSmsEventError';
+  constructor(
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`Invalid SMS event: ${field}: ${reason}`);
+  }
 }

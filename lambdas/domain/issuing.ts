@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
+import { smsContext } from './delivery-status.ts';
 import { deliveryWindowEnd } from './delivery-window.ts';
 import { OtpNotFoundError, ParcelClosedError, RecipientNotFoundError, SmsRejectedError } from './errors.ts';
 import type { ParcelShippedDetail } from './events/carrier-events.ts';
@@ -169,11 +170,13 @@ export async function sendOtpEmail(
     );
     if (smsClaim !== 'CLAIMED') return { ...input, emailSent: false, outcome: smsClaim, channel: 'SMS' };
     let refused = false;
+    let messageId: string | undefined;
     try {
-      await deps.messenger.send({
+      ({ messageId } = await deps.messenger.send({
         to: recipient.phone,
         body: codeSmsFor(record, recipient, deps.encryptionKey),
-      });
+        context: smsContext(input.parcelId),
+      }));
     } catch (error) {
       await releaseSmsClaim.call(store, input.parcelId, input.issueId);
       // A number refused for good: the new code goes by email instead (its bounce reports it undeliverable).
@@ -181,7 +184,7 @@ export async function sendOtpEmail(
       refused = true;
     }
     if (!refused) {
-      await markSmsSent.call(store, input.parcelId, input.issueId);
+      await markSmsSent.call(store, input.parcelId, input.issueId, messageId);
       return { ...input, emailSent: true, outcome: 'SENT', channel: 'SMS' };
     }
   }

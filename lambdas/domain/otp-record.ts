@@ -1,4 +1,5 @@
 import type { BindingOutcome } from './binding.ts';
+import type { SmsDeliveryFields, TextMessage } from './sms-status.ts';
 
 /** Lifecycle state of a parcel's current code. Locked is derived from the attempt counters. */
 export type OtpStatus = 'ISSUED' | 'VERIFIED' | 'REVOKED';
@@ -7,7 +8,7 @@ export type OtpStatus = 'ISSUED' | 'VERIFIED' | 'REVOKED';
  * One parcel's code record as the store holds it (one item per parcel). It holds no recipient details:
  * those are a {@link RecipientRecord}, in a table the verify path cannot read.
  */
-export interface OtpRecord {
+export interface OtpRecord extends SmsDeliveryFields {
   readonly parcelId: string;
   readonly orderId: string;
   /** Changes with every (re)issue; binds hash, ciphertext and email claims to one code. */
@@ -201,7 +202,8 @@ export interface CodeEmailClaims {
 export interface CodeSmsClaims {
   /** Claims the SMS of `issueId` while the code is open (issued, unexpired); stale claims may be taken over. */
   claimSms(parcelId: string, issueId: string, nowSeconds: number, leaseSeconds: number): Promise<SmsClaim>;
-  markSmsSent(parcelId: string, issueId: string): Promise<void>;
+  /** Marks the SMS of `issueId` sent; with the service's message id, its delivery status starts at SENT. */
+  markSmsSent(parcelId: string, issueId: string, messageId?: string): Promise<void>;
   releaseSmsClaim(parcelId: string, issueId: string): Promise<void>;
 }
 
@@ -220,8 +222,8 @@ export interface ResendClaims {
    * is in flight; holds the code until `leaseUntil` (a reissue or revoke waits) or until released.
    */
   countResend(parcelId: string, issueId: string, resend: ResendLeaseOptions): Promise<ConditionalResult>;
-  /** Records that a resend texted the current code (`smsStatus` SENT, last channel SMS). */
-  markSmsResent(parcelId: string, issueId: string): Promise<void>;
+  /** Records that a resend texted the current code (`smsStatus` SENT, last channel SMS, its message id). */
+  markSmsResent(parcelId: string, issueId: string, messageId?: string): Promise<void>;
   /** Ends a resend's hold on the code; `giveBack` uncounts the resend (the email or SMS was not taken). */
   releaseResend(
     parcelId: string,
@@ -384,9 +386,9 @@ export interface Mailer {
   }): Promise<{ messageId: string }>;
 }
 
-/** Sends text messages; the End User Messaging SMS adapter implements it. */
+/** Sends text messages (`context`: ids the service's events about it echo); the SMS adapter implements it. */
 export interface TextMessenger {
-  send(message: { to: string; body: string }): Promise<{ messageId: string }>;
+  send(message: TextMessage): Promise<{ messageId: string }>;
 }
 
 /** Time source, injected so tests control it. */

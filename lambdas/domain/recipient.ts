@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { codeEmailFor, codeSmsFor, sendOrRollBack } from './code-email.ts';
-import { UNDELIVERABLE } from './delivery-status.ts';
+import { smsContext, UNDELIVERABLE } from './delivery-status.ts';
 import { renderHandoverReceipt, renderHandoverReceiptSms } from './email/render.ts';
 import { SmsRejectedError } from './errors.ts';
 import { toEpochSeconds } from './expiry.ts';
@@ -19,6 +19,7 @@ import type {
   ResendClaims,
   TextMessenger,
 } from './otp-record.ts';
+import type { SmsDeliveryStatus, SmsFailure } from './sms-status.ts';
 
 /** Folds ASCII `A-Z` to `a-z` and nothing else (`toLowerCase` would map U+212A KELVIN SIGN to `k`). */
 const foldAsciiCase = (email: string) => email.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
@@ -94,8 +95,13 @@ export async function trackCode(
 export interface CodeDeliveryView {
   /** SES's word on the latest code email; `PENDING` until SES accepted it; `NOT_SENT` when the code went by SMS only. */
   readonly email: EmailDeliveryStatus | 'PENDING' | 'NOT_SENT';
-  /** Present once the code went by SMS: `SENDING` while being handed to the SMS service, then `SENT`. */
-  readonly sms?: 'SENDING' | 'SENT';
+  /**
+   * Present once the code went by SMS: `SENDING` while being handed to the SMS service, `SENT` once it took
+   * it, then its latest SMS's fate as the service reports it: `ACCEPTED` (by the carrier), `DELIVERED`, `FAILED`.
+   */
+  readonly sms?: 'SENDING' | SmsDeliveryStatus;
+  /** Why the SMS failed (`BLOCKED`, `CARRIER_UNREACHABLE`, `INVALID`…), when it did. */
+  readonly smsFailure?: SmsFailure;
   /** SES's bounce type when the email bounced (`Permanent`, `Transient`, `Undetermined`). */
   readonly bounceType?: string;
 }
@@ -109,9 +115,11 @@ function deliveryView(record: OtpRecord): CodeDeliveryView {
       : record.smsStatus && !record.emailStatus
         ? 'NOT_SENT'
         : 'PENDING');
+  const sms = record.smsStatus === 'SENT' ? (record.smsDelivery ?? 'SENT') : record.smsStatus;
   return {
     email,
-    ...(record.smsStatus ? { sms: record.smsStatus } : {}),
+    ...(sms ? { sms } : {}),
+    ...(sms === 'FAILED' && record.smsFailure ? { smsFailure: record.smsFailure } : {}),
     ...(email === 'BOUNCED' && record.emailBounceType ? { bounceType: record.emailBounceType } : {}),
   };
 }
@@ -166,14 +174,19 @@ export async function resendCode(
   const giveBack = () =>
     deps.store.releaseResend(sent.parcelId, sent.issueId, { leaseUntil, giveBack: true });
   if (input.channel === 'SMS' && phone) {
+    let texted: { messageId: string } | undefined;
     try {
-      await deps.messenger?.send({ to: phone, body: codeSmsFor(sent, found.recipient, deps.encryptionKey) });
+      texted = await deps.messenger?.send({
+        to: phone,
+        body: codeSmsFor(sent, found.recipient, deps.encryptionKey),
+        context: smsContext(sent.parcelId),
+      });
     } catch (error) {
       await giveBack();
       throw error;
     }
-    // The code went by SMS: Track shows it, and a reissue follows this channel (best effort).
-    await deps.store.markSmsResent(sent.parcelId, sent.issueId).catch(() => undefined);
+    // The code went by SMS: Track shows it (this SMS's fate from now), a reissue follows it (best effort).
+    await deps.store.markSmsResent(sent.parcelId, sent.issueId, texted?.messageId).catch(() => undefined);
   } else {
     const { messageId } = await sendOrRollBack(
       deps.mailer,

@@ -41,7 +41,7 @@ export class DailyCappedMessenger implements TextMessenger {
     },
   ) {}
 
-  async send(message: { to: string; body: string }): Promise<{ messageId: string }> {
+  async send(message: Parameters<TextMessenger['send']>[0]): Promise<{ messageId: string }> {
     const day = this.options.clock.now().toISOString().slice(0, 10);
     const numberKey = phoneNumberKey(await this.options.key(), message.to);
     if (!(await this.quota.take(numberKey, day, this.options.limit)))

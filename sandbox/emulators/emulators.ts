@@ -29,12 +29,14 @@ import type { LocalPipes } from './pipes.ts';
 import { pointSdkClientsAt } from './sdk-endpoints.ts';
 import { type ServiceFaults, startServiceFronts } from './service-fronts.ts';
 import { LocalSms } from './sms.ts';
+import type { LocalSns } from './sns.ts';
 import { startCognito } from './start-cognito.ts';
 import { startEventBus } from './start-eventbridge.ts';
 import { startHttpApi } from './start-http-api.ts';
 import { type OidcProviderSettings, startOidcProviders } from './start-oidc.ts';
 import { startPipes } from './start-pipes.ts';
 import { type LocalSes, startSes } from './start-ses.ts';
+import { startSns } from './start-sns.ts';
 import { startStepFunctions } from './start-stepfunctions.ts';
 import type { LocalStepFunctions } from './stepfunctions.ts';
 import { type SandboxEnv, type Template, TemplateResolver } from './template.ts';
@@ -269,6 +271,7 @@ interface Services {
   readonly stepFunctions: LocalStepFunctions;
   readonly pipes: LocalPipes;
   readonly sms: LocalSms;
+  readonly sns: LocalSns;
   readonly userAuthEvents: readonly AuthEvent[];
 }
 
@@ -312,6 +315,7 @@ async function startServices(
   doors.ses.publishEventsTo(bus);
 
   const sms = new LocalSms(resolver);
+  const sns = startSns({ resolver, iam, log, sms, invokeFunction });
   const routes = awsRoutes({ ...doors, bus, stepFunctions, sms, sesBackend: doors.ses.endpoint });
   const userApi = cognitoUserApi({ resolver, issuers: doors.issuers, password: options.userPassword });
   doors.serveAws(
@@ -334,7 +338,7 @@ async function startServices(
       baseUrl: doors.awsBase,
     }),
   );
-  return { bus, stepFunctions, pipes, sms, userAuthEvents: userApi.authEvents };
+  return { bus, stepFunctions, pipes, sms, sns, userAuthEvents: userApi.authEvents };
 }
 
 /** The running emulators: their endpoints and parts, `settled` and `stop`. */
@@ -342,17 +346,19 @@ function running(
   parts: FrontDoors & Services & { readonly apiUrl: string },
   { servers, stops }: Started,
 ): Emulators {
-  const { ses, pipes, bus, stepFunctions, dynamodb } = parts;
+  const { ses, pipes, bus, stepFunctions, dynamodb, sms, sns } = parts;
   const settled = async () => {
     for (let round = 0; round < 50; round++) {
       await ses.settled();
+      await sms.settled();
+      await sns.settled();
       await pipes.settled();
       await bus.settled();
       await stepFunctions.settled();
       await pipes.settled();
       const before = bus.events.length;
       await new Promise((resolve) => setTimeout(resolve, 20));
-      if (bus.events.length === before && !ses.pending) return;
+      if (bus.events.length === before && !ses.pending && !sms.reportPending && !sns.busy) return;
     }
   };
   return {

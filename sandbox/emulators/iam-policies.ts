@@ -56,7 +56,7 @@ export function arnTail(arn: string): string {
   return arn.split(/[:/]/).pop() ?? arn;
 }
 
-/** Resource policies by resource ARN: `AWS::Lambda::Permission` (one statement each) and SQS queue policies. */
+/** Resource policies by resource ARN: `AWS::Lambda::Permission` (one statement each), key, queue and topic policies. */
 export function resourcePolicies(resolver: TemplateResolver): Map<string, PolicyDocument> {
   const byArn = new Map<string, PolicyDocument>();
   const add = (arn: string, statements: unknown[]) => {
@@ -101,6 +101,13 @@ export function resourcePolicies(resolver: TemplateResolver): Map<string, Policy
       const queueId = resolver.logicalIdOf(queueUrl);
       if (queueId) add(resolver.arn(queueId), p.PolicyDocument.Statement);
     }
+  }
+  for (const [, topicPolicy] of resolver.resourcesOfType('AWS::SNS::TopicPolicy')) {
+    const p = resolver.resolve(topicPolicy.Properties ?? {}) as {
+      PolicyDocument: PolicyDocument;
+      Topics: string[];
+    };
+    for (const topicArn of p.Topics) add(topicArn, p.PolicyDocument.Statement);
   }
   return byArn;
 }

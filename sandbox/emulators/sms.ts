@@ -49,8 +49,31 @@ function destinationCountry(destination: string): string | undefined {
 /** What the sandbox charges per message part unless a test sets a country's price (not AWS's prices). */
 const DEFAULT_PRICE_USD = 0.05;
 
+/** An SMS event record on its way to a configuration set's SNS event destination. */
+export interface SmsEventPublication {
+  readonly topicArn: string;
+  readonly configurationSetArn: string;
+  /** The event record as End User Messaging SMS writes it (JSON). */
+  readonly message: string;
+}
+
+/** A configuration set's SNS event destination: its topic and the event types it takes. */
+interface SnsEventDestination {
+  readonly topicArn: string;
+  readonly eventTypes: ReadonlySet<string>;
+}
+
+/** After the send, when the mobile network's reports come (seconds on AWS; after the sender stored the message id). */
+const EVENT_DELAY_MS = 250;
+
 export class LocalSms {
   readonly sent: SentTextMessage[] = [];
+  /** SNS event destinations by configuration set name. */
+  private readonly eventDestinations: ReadonlyMap<string, readonly SnsEventDestination[]>;
+  /** Tests: the failure event type a destination number's messages end with (delivered unless set). */
+  private readonly outcomes = new Map<string, string>();
+  private readonly eventListeners: ((event: SmsEventPublication) => void)[] = [];
+  private readonly reporting = new Set<Promise<void>>();
   /** Configuration sets by name, with the protect configuration each is associated with. */
   private readonly configurationSets: ReadonlyMap<string, string | undefined>;
   /** Protect configurations by id: each country's rule (`ALLOW`, `BLOCK`). */
@@ -58,13 +81,38 @@ export class LocalSms {
   private readonly prices = new Map<string, number>();
   private failures: { errorCode: string; message: string; left: number }[] = [];
 
+  private readonly arnPrefix: string;
+
   constructor(resolver: TemplateResolver) {
+    this.arnPrefix = `arn:aws:sms-voice:${resolver.env.region}:${resolver.env.accountId}`;
     this.configurationSets = new Map(
       resolver.resourcesOfType('AWS::SMSVOICE::ConfigurationSet').map(([logicalId, resource]) => {
         const protect = resource.Properties?.ProtectConfigurationId;
         return [
           String(resolver.resolve(resource.Properties?.ConfigurationSetName ?? resolver.ref(logicalId))),
           protect === undefined ? undefined : String(resolver.resolve(protect)),
+        ];
+      }),
+    );
+    this.eventDestinations = new Map(
+      resolver.resourcesOfType('AWS::SMSVOICE::ConfigurationSet').map(([logicalId, resource]) => {
+        const destinations = (resolver.resolve(resource.Properties?.EventDestinations) ?? []) as {
+          Enabled?: boolean;
+          MatchingEventTypes?: string[];
+          SnsDestination?: { TopicArn?: string };
+        }[];
+        return [
+          String(resolver.resolve(resource.Properties?.ConfigurationSetName ?? resolver.ref(logicalId))),
+          destinations.flatMap((destination) =>
+            destination.Enabled && destination.SnsDestination?.TopicArn
+              ? [
+                  {
+                    topicArn: destination.SnsDestination.TopicArn,
+                    eventTypes: new Set(destination.MatchingEventTypes ?? []),
+                  },
+                ]
+              : [],
+          ),
         ];
       }),
     );
@@ -168,6 +216,17 @@ export class LocalSms {
       if (!this.configurationSets.has(name))
         throw new AwsJsonError('ResourceNotFoundException', `Configuration set ${name} does not exist.`);
     }
+    const context = request.Context;
+    if (
+      context !== undefined &&
+      (typeof context !== 'object' ||
+        context === null ||
+        Object.keys(context).length > 5 ||
+        Object.entries(context).some(
+          ([key, value]) => key.length > 100 || typeof value !== 'string' || value.length > 800,
+        ))
+    )
+      throw validationError('context', 'Member must have at most 5 entries of strings');
     this.checkProtectionAndPrice(request, destination, typeof body === 'string' ? body : '');
     const message: SentTextMessage = {
       destinationPhoneNumber: destination,
@@ -183,7 +242,56 @@ export class LocalSms {
       throw new AwsJsonError(failure.errorCode, failure.message);
     }
     this.sent.push(message);
+    this.reportDelivery(message, request);
     return { MessageId: message.messageId };
+  }
+
+  /**
+   * Tests: messages to `destination` fail in the mobile network with `eventType` (e.g. `TEXT_UNREACHABLE`,
+   * `TEXT_BLOCKED`) instead of being delivered, as the events to the configuration set's destinations say.
+   */
+  simulateDeliveryFailure(destination: string, eventType: string): void {
+    this.outcomes.set(destination, eventType);
+  }
+
+  /** Calls `listener` with every SMS event record for an SNS event destination. */
+  onEvent(listener: (event: SmsEventPublication) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  /** The mobile network's reports on a message (accepted and delivered, or its failure), to the set's SNS destinations. */
+  private reportDelivery(message: SentTextMessage, request: Record<string, unknown>): void {
+    const setName = message.configurationSetName?.replace(/^arn:[^/]+\//, '');
+    const destinations = setName === undefined ? [] : (this.eventDestinations.get(setName) ?? []);
+    if (destinations.length === 0) return;
+    const failure = this.outcomes.get(message.destinationPhoneNumber);
+    const eventTypes = failure ? [failure] : ['TEXT_SUCCESSFUL', 'TEXT_DELIVERED'];
+    const configurationSetArn = `${this.arnPrefix}:configuration-set/${setName}`;
+    const reported = new Promise<void>((resolve) => setTimeout(resolve, EVENT_DELAY_MS)).then(() => {
+      for (const eventType of eventTypes) {
+        const record = smsEventRecord(message, request, eventType);
+        for (const destination of destinations)
+          if (destination.eventTypes.has(eventType) || destination.eventTypes.has('TEXT_ALL'))
+            for (const listener of this.eventListeners)
+              listener({
+                topicArn: destination.topicArn,
+                configurationSetArn,
+                message: JSON.stringify(record),
+              });
+      }
+    });
+    this.reporting.add(reported);
+    void reported.finally(() => this.reporting.delete(reported));
+  }
+
+  /** Waits until every event record due so far went to its destinations. */
+  async settled(): Promise<void> {
+    while (this.reporting.size > 0) await Promise.allSettled([...this.reporting]);
+  }
+
+  /** Whether an event record is still due. */
+  get reportPending(): boolean {
+    return this.reporting.size > 0;
   }
 
   /** The inbox as JSON: `{ destinationPhoneNumber, messageBody, messageId, sentAt }` per message, oldest first. */
@@ -195,4 +303,32 @@ export class LocalSms {
       sentAt,
     }));
   }
+}
+
+/** An SMS event record as End User Messaging SMS writes it: the message's fate, its context echoed. */
+function smsEventRecord(message: SentTextMessage, request: Record<string, unknown>, eventType: string) {
+  const status = eventType.replace(/^TEXT_/, '');
+  const now = Date.now();
+  return {
+    eventType,
+    eventVersion: '1.0',
+    eventTimestamp: now,
+    isFinal: eventType !== 'TEXT_SUCCESSFUL',
+    originationPhoneNumber: message.originationIdentity,
+    destinationPhoneNumber: message.destinationPhoneNumber,
+    isoCountryCode: destinationCountry(message.destinationPhoneNumber) ?? '',
+    isInternationalSend: false,
+    messageId: message.messageId,
+    messageRequestTimestamp: Date.parse(message.sentAt),
+    messageEncoding: 'GSM',
+    messageType: String(request.MessageType ?? 'TRANSACTIONAL'),
+    messageStatus: status,
+    messageStatusDescription:
+      status === 'DELIVERED' || status === 'SUCCESSFUL'
+        ? 'Message has been accepted by phone'
+        : 'Message failed',
+    ...(request.Context && typeof request.Context === 'object' ? { context: request.Context } : {}),
+    totalMessageParts: 1,
+    totalMessagePrice: DEFAULT_PRICE_USD,
+  };
 }

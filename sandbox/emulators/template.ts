@@ -139,6 +139,7 @@ export class TemplateResolver {
     switch (Type) {
       case 'AWS::SecretsManager::Secret':
       case 'AWS::StepFunctions::StateMachine':
+      case 'AWS::SNS::Topic':
         return this.arn(logicalId);
       case 'AWS::Cognito::UserPool':
         return `${this.env.region}_${logicalId}`;
@@ -148,6 +149,10 @@ export class TemplateResolver {
         return this.kmsKeyId(logicalId);
       case 'AWS::KMS::Alias':
         return String(this.resource(logicalId).Properties?.AliasName);
+      case 'AWS::SMSVOICE::ConfigurationSet': {
+        const name = this.resource(logicalId).Properties?.ConfigurationSetName;
+        return name === undefined ? logicalId : String(this.resolve(name));
+      }
       default:
         return logicalId;
     }
@@ -180,6 +185,8 @@ export class TemplateResolver {
         return `${prefix('cognito-idp')}:userpool/${this.ref(logicalId)}`;
       case 'AWS::Pipes::Pipe':
         return `${prefix('pipes')}:pipe/${logicalId}`;
+      case 'AWS::SNS::Topic':
+        return `${prefix('sns')}:${logicalId}`;
       case 'AWS::KMS::Key':
         return `${prefix('kms')}:key/${this.kmsKeyId(logicalId)}`;
       case 'AWS::KMS::Alias':

@@ -280,4 +280,43 @@ describe('fallBackToSms', () => {
     expect(outcomes).toEqual(['UNDELIVERABLE', 'ALREADY_REPORTED']);
     expect(w.published).toEqual([{ parcelId: 'P-1', channel: 'EMAIL', reason: 'EMAIL_REJECTED' }]);
   });
+
+  it('reports Undeliverable (SMS, SMS_FAILED) when the code’s SMS went first and was reported failed: the email bounced after it', async () => {
+    // Prepare: a resend texted the code, the carrier could not deliver it; now the email bounces.
+    const w = await world('+4915100000003');
+    const texted = { ...(await w.store.get('P-1')), smsStatus: 'SENT', smsDelivery: 'FAILED' } as OtpRecord;
+    Object.assign(w.store, { get: async () => texted, claimSms: async () => 'ALREADY_SENT' });
+    const never = async (): Promise<{ messageId: string }> => {
+      throw new Error('the SMS went already');
+    };
+
+    // Act
+    const outcome = await fallBackToSms(deps(w, never), 'P-1', 'EMAIL_BOUNCED');
+
+    // Assess
+    expect(outcome).toBe('UNDELIVERABLE');
+    expect(w.published).toEqual([{ parcelId: 'P-1', channel: 'SMS', reason: 'SMS_FAILED' }]);
+  });
+
+  it('reports nothing when the code’s SMS went first and was delivered: the code reached the recipient', async () => {
+    // Prepare
+    const w = await world('+4915100000004');
+    const texted = {
+      ...(await w.store.get('P-1')),
+      smsStatus: 'SENT',
+      smsDelivery: 'DELIVERED',
+    } as OtpRecord;
+    Object.assign(w.store, { get: async () => texted, claimSms: async () => 'ALREADY_SENT' });
+
+    // Act
+    const outcome = await fallBackToSms(
+      deps(w, async () => ({ messageId: 'm' })),
+      'P-1',
+      'EMAIL_BOUNCED',
+    );
+
+    // Assess
+    expect(outcome).toBe('ALREADY_SENT');
+    expect(w.published).toEqual([]);
+  });
 });

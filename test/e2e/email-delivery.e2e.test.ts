@@ -174,7 +174,7 @@ describe('SMS fallback', () => {
     expect(messages[0]?.messageBody).toContain('wer das Paket annimmt, darf ihn nutzen');
     expect(messages[0]?.messageBody).toContain('Niemals am Telefon weitergeben, auch nicht dem Zusteller');
     const answer = await track('FB-1', address);
-    expect(answer.body.delivery).toEqual({ email: 'BOUNCED', sms: 'SENT', bounceType: 'Permanent' });
+    expect(answer.body.delivery).toEqual({ email: 'BOUNCED', sms: 'DELIVERED', bounceType: 'Permanent' });
     const undeliverable = await busEventsFor(h, 'Delivery Otp Undeliverable', 'FB-1');
     expect(undeliverable).toEqual([]);
   });
@@ -262,7 +262,8 @@ describe('Resend by SMS', () => {
     const messages = await smsTo(phone);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.messageBody).toContain(code);
-    expect((await track('RS-1', address)).body.delivery).toEqual({ email: 'DELIVERED', sms: 'SENT' });
+    await h.sandbox.settled();
+    expect((await track('RS-1', address)).body.delivery).toEqual({ email: 'DELIVERED', sms: 'DELIVERED' });
   });
 
   it('counts SMS and email resends against the same limit of 3 per code', async () => {
@@ -364,7 +365,7 @@ describe('A reissued code follows the channel that last worked', () => {
     expect(messages).toHaveLength(2);
     expect(messages[1]?.messageBody).not.toEqual(messages[0]?.messageBody);
     expect(await h.client.emailsTo(address)).toHaveLength(emailsBefore);
-    expect((await track('RE-1', address)).body.delivery).toEqual({ email: 'NOT_SENT', sms: 'SENT' });
+    expect((await track('RE-1', address)).body.delivery).toEqual({ email: 'NOT_SENT', sms: 'DELIVERED' });
   });
 
   it("retries an SMS of the new code throttled past the SDK's attempts and texts it once, with no failure on the bus", async () => {
@@ -451,7 +452,10 @@ describe('DELAYED for too long', () => {
     // Assess
     expect(await smsTo(early.phone)).toEqual([]);
     expect(await smsTo(late.phone)).toHaveLength(1);
-    expect((await track('DL-2', late.address)).body.delivery).toEqual({ email: 'DELAYED', sms: 'SENT' });
+    expect((await track('DL-2', late.address)).body.delivery).toEqual({
+      email: 'DELAYED',
+      sms: 'DELIVERED',
+    });
   });
 
   it('reports a long-delayed email without a phone as Undeliverable (EMAIL_DELAYED), once', async () => {

@@ -197,8 +197,40 @@ const SCENARIOS: readonly Scenario[] = [
       await h.sandbox.settled();
       check((await textsTo(h.sandbox, phoneFor(id))).length === 1, 'one code SMS after the bounce');
       const answer = await h.client.track(id, recipient);
-      const delivery = (answer.body as { delivery?: { email?: string } }).delivery;
+      const delivery = (answer.body as { delivery?: { email?: string; sms?: string } }).delivery;
       check(delivery?.email === 'BOUNCED', `Track shows BOUNCED, got ${JSON.stringify(delivery)}`);
+      check(delivery?.sms === 'DELIVERED', `Track shows the SMS DELIVERED, got ${JSON.stringify(delivery)}`);
+    },
+  },
+  {
+    name: 'a code SMS the network cannot deliver, after a bounce, is reported undeliverable',
+    async run(h, id) {
+      h.sandbox.sms.simulateDeliveryFailure(phoneFor(id), 'TEXT_BLOCKED');
+      const { recipient } = await ship(h, id, simulatorRecipient(id, 'bounce'));
+      await h.sandbox.settled();
+      const answer = await h.client.track(id, recipient);
+      const delivery = (answer.body as { delivery?: { sms?: string } }).delivery;
+      check(delivery?.sms === 'FAILED', `Track shows the SMS FAILED, got ${JSON.stringify(delivery)}`);
+      check(await busEvent(h, 'Delivery Otp Undeliverable', id), 'Delivery Otp Undeliverable on the bus');
+    },
+  },
+  {
+    name: 'an SMS report that cannot be handled goes to the on-failure destination',
+    async run(h, id) {
+      h.sandbox.sms.simulateDeliveryFailure(phoneFor(id), 'TEXT_BLOCKED');
+      const from = h.logs.length;
+      await whileBusRefuses(h.sandbox.bus, 'Delivery Otp Undeliverable', async () => {
+        await ship(h, id, simulatorRecipient(id, 'bounce'));
+        await h.sandbox.settled();
+      });
+      check(
+        h.logs
+          .slice(from)
+          .some((line) =>
+            /RecordSmsDelivery\w* asynchronous invocation failed: .* -> sent to its on-failure/.test(line),
+          ),
+        'SMS report on the on-failure destination',
+      );
     },
   },
   {

@@ -36,8 +36,11 @@ describe('examples/existing-estate: SecureDelivery in an estate that brings ever
     ].flatMap((type) => ofType(type).map(([id]) => `${type} ${id}`));
     const keys = ofType('AWS::KMS::Key').map(([id]) => id);
 
-    // Assess: the one key created is the code-hash HMAC key (its material never leaves KMS)
-    expect(created).toEqual([]);
+    // Assess: the one topic is the SMS events topic (the estate's set reports to it, on the estate's key);
+    // the one key created is the code-hash HMAC key (its material never leaves KMS)
+    expect(created).toEqual([
+      expect.stringMatching(/^AWS::SNS::Topic SecureDeliveryCodeDeliverySmsDeliveryEvents/),
+    ]);
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^SecureDeliverySecretsCodeHashKey/);
   });

@@ -130,11 +130,13 @@ describe('the environment contract', () => {
     // Prepare: the template (above)
 
     // Act
-    const violations = contractViolations(resources);
+    const violations = [...contractViolations(resources), ...contractViolations(withSms)];
 
-    // Assess
+    // Assess: record-sms-delivery exists with the SMS channel only.
     expect(violations).toEqual([]);
-    const handlers = functionsOf(resources).flatMap((fn) => (fn.handler ? [fn.handler] : []));
+    const handlers = [resources, withSms].flatMap((template) =>
+      functionsOf(template).flatMap((fn) => (fn.handler ? [fn.handler] : [])),
+    );
     expect(new Set(handlers)).toEqual(new Set(Object.keys(HANDLER_VARIABLES)));
   });
 

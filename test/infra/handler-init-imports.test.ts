@@ -21,6 +21,7 @@ const AT_INIT: Record<keyof typeof HANDLER_VARIABLES, string[]> = {
   'check-value': [DYNAMODB],
   'issue-otp': [DYNAMODB, KMS, SECRETS],
   'record-delivery': [DYNAMODB],
+  'record-sms-delivery': [DYNAMODB],
   'resend-otp': [DYNAMODB, SECRETS, SES],
   'send-otp-email': [DYNAMODB, SECRETS, SES],
   'send-receipt': [DYNAMODB, SES],

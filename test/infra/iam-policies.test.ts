@@ -17,6 +17,7 @@ const FUNCTION_EMITS: Readonly<Record<string, readonly string[]>> = {
   'verify-otp': [DetailType.HandoverVerified],
   'record-delivery': [DetailType.OtpUndeliverable],
   'sweep-delayed': [DetailType.OtpUndeliverable],
+  'record-sms-delivery': [DetailType.OtpUndeliverable],
   'assign-driver': [DetailType.ParcelEventRefused],
 };
 

@@ -3,6 +3,7 @@
  * `operationId`. Only the OpenAPI generator and the tests import this; the handlers do not need it.
  */
 import { EMAIL_ADDRESS_PATTERN, PARCEL_ID_PATTERN } from '../../domain/identifiers.ts';
+import { SMS_FAILURES } from '../../domain/sms-status.ts';
 import { MAX_BODY_BYTES, MAX_BODY_FIELDS, RESEND_ROUTE, TRACK_ROUTE, VERIFY_ROUTE } from './routes.ts';
 
 /** A JSON Schema object (the subset this document uses). */
@@ -95,8 +96,14 @@ export const SUCCESS_BODIES: Readonly<Record<string, JsonSchema>> = {
           },
           sms: {
             type: 'string',
-            enum: ['SENDING', 'SENT'],
-            description: 'Present once the code went by SMS',
+            enum: ['SENDING', 'SENT', 'ACCEPTED', 'DELIVERED', 'FAILED'],
+            description:
+              "Present once the code went by SMS: the latest code SMS's fate as End User Messaging SMS reports it",
+          },
+          smsFailure: {
+            type: 'string',
+            enum: [...SMS_FAILURES],
+            description: 'Why the SMS failed, when it did (the event type without TEXT_)',
           },
           bounceType: {
             type: 'string',

@@ -77,7 +77,7 @@ export const OtpEmailFailedDetailExample: OtpEmailFailedDetail = {
 export const OtpUndeliverableDetailSchema = z.object({
   parcelId: ParcelIdSchema,
   channel: z.enum(['EMAIL', 'SMS'] as const satisfies readonly Channel[]),
-  reason: z.enum(['EMAIL_BOUNCED', 'EMAIL_REJECTED', 'EMAIL_DELAYED', 'SMS_REJECTED']),
+  reason: z.enum(['EMAIL_BOUNCED', 'EMAIL_REJECTED', 'EMAIL_DELAYED', 'SMS_REJECTED', 'SMS_FAILED']),
 });
 export type OtpUndeliverableDetail = z.infer<typeof OtpUndeliverableDetailSchema>;
 /** An example `Delivery Otp Undeliverable` detail. */
