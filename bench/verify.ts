@@ -1,5 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { DisableRuleCommand, EnableRuleCommand, ListRulesCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, GenerateMacCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
@@ -214,15 +212,6 @@ async function startFrontDoor(
   };
 }
 
-/**
- * A full garbage collection of the process, where the sandbox's emulators share one heap with the
- * handlers (in AWS no service's collector pauses a function's request).
- */
-const collectGarbage: () => void = (() => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
-
 /** POST with the driver's token through the bench's front door; the answer's status. */
 async function post(url: string, token: string, code: string): Promise<number> {
   const response = await fetch(url, {
@@ -260,7 +249,6 @@ export async function measureVerify(sandbox: Sandbox, client: SandboxClient, sam
     for (let turn = 0; turn < requests.length; turn++) {
       const [url, code, into] = requests[(turn + index) % requests.length] as (typeof requests)[number];
       await sandbox.settled();
-      collectGarbage();
       const started = performance.now();
       const status = await post(url, parcel.token, code);
       into.push(performance.now() - started);
