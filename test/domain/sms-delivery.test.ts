@@ -64,6 +64,19 @@ describe('smsReportsFrom', () => {
     expect(reports).toEqual([]);
   });
 
+  it('reports no failure End User Messaging marks not final (isFinal false): the message is still being retried', () => {
+    // Act
+    const reports = smsReportsFrom(
+      snsEvent(
+        smsEvent('TEXT_CARRIER_UNREACHABLE', { isFinal: false }),
+        smsEvent('TEXT_UNKNOWN', { isFinal: false }),
+      ),
+    );
+
+    // Assess
+    expect(reports.filter((found) => found.status === 'FAILED')).toEqual([]);
+  });
+
   it.each([
     ['no records', { Records: [] }, 'Records'],
     ['a message that is not JSON', snsEvent('{'), 'Records.0.Sns.Message'],
@@ -228,4 +241,22 @@ describe('recordSmsDelivery', () => {
     // Assess
     expect(failure).toMatchObject({ name: 'DeliveryReportEarlyError' });
   });
+
+  it.each([
+    ['verified (someone had the code)', 'VERIFIED'],
+    ['revoked (the parcel was cancelled or reissued away)', 'REVOKED'],
+  ] as const)(
+    'records a late SMS failure on a code already %s without reporting it undeliverable, as the email path does',
+    async (_, status) => {
+      // Prepare: the email bounced earlier; End User Messaging's failure arrives after the code closed.
+      const { store } = storeWith(true, state({ status, smsDelivery: 'FAILED', emailDelivery: 'BOUNCED' }));
+      const published: OtpUndeliverableDetail[] = [];
+
+      // Act
+      await recordSmsDelivery(deps(store, published), report({ status: 'FAILED', failure: 'TTL_EXPIRED' }));
+
+      // Assess
+      expect(published).toEqual([]);
+    },
+  );
 });

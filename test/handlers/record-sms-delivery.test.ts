@@ -156,4 +156,18 @@ describe('record-sms-delivery handler', () => {
     expect(t.output.text()).not.toContain(PHONE.slice(1));
     expect(JSON.stringify(await t.tables.item(parcelId))).not.toContain(PHONE.slice(1));
   });
+
+  it('keeps a failure End User Messaging marks not final (isFinal false) from failing the SMS or reporting the code undeliverable: its later delivery counts', async () => {
+    // Prepare: the email bounced; the carrier is briefly unreachable, End User Messaging retries and delivers.
+    const parcelId = await textedParcel();
+    const retrying = { ...smsRecord('TEXT_CARRIER_UNREACHABLE', parcelId), isFinal: false };
+
+    // Act
+    await invoke(snsEvent(retrying));
+    await invoke(snsEvent(smsRecord('TEXT_DELIVERED', parcelId)));
+
+    // Assess
+    expect(await t.tables.item(parcelId)).toMatchObject({ smsDelivery: 'DELIVERED' });
+    expect(published()).toEqual([]);
+  });
 });
