@@ -46,6 +46,7 @@ const SnsEventSchema = z.object({
 const SmsEventSchema = z.object({
   eventType: z.string().check(z.regex(/^[A-Z][A-Z_]{0,63}$/)),
   messageId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/)),
+  isFinal: z.optional(z.boolean()),
   context: z.optional(z.record(z.string(), z.string())),
 });
 
@@ -59,8 +60,8 @@ function statusOf(eventType: string): Pick<SmsDeliveryReport, 'status' | 'failur
 
 /**
  * The code SMS reports in an SNS notification of End User Messaging SMS's events. Events about other
- * messages (no parcel in their context, e.g. the handover receipt) and types that change no status are
- * left out. A malformed notification or event throws {@link InvalidSmsEventError} naming the field,
+ * messages (no parcel in their context, e.g. the handover receipt), types that change no status and
+ * failures the service marks not final (`isFinal` false: it still retries) are left out. A malformed notification or event throws {@link InvalidSmsEventError} naming the field,
  * before anything is written.
  */
 export function smsReportsFrom(event: unknown): SmsDeliveryReport[] {
@@ -82,12 +83,14 @@ export function smsReportsFrom(event: unknown): SmsDeliveryReport[] {
       const { field, reason } = firstIssue(parsed.error, at);
       throw new InvalidSmsEventError(field, reason);
     }
-    const { eventType, messageId, context } = parsed.data;
+    const { eventType, messageId, isFinal, context } = parsed.data;
     const parcelId = context?.[SMS_PARCEL_CONTEXT];
     if (parcelId === undefined) return [];
     if (!PARCEL_ID_PATTERN.test(parcelId))
       throw new InvalidSmsEventError(`${at}.context.${SMS_PARCEL_CONTEXT}`, 'not a parcel id');
     const status = statusOf(eventType);
+    // A failure that is not final (a carrier briefly unreachable) is retried by the service: no fate yet.
+    if (status?.status === 'FAILED' && isFinal === false) return [];
     return status ? [{ parcelId, messageId, ...status }] : [];
   });
 }
@@ -106,7 +109,7 @@ export type SmsRecordOutcome = 'RECORDED' | 'IGNORED' | 'UNDELIVERABLE' | 'ALREA
 /**
  * Records End User Messaging's report on the code's latest SMS, only forward (a late, repeated or older
  * issue's event changes nothing). A failed SMS whose email will not arrive either (bounced, rejected)
- * means the code reached nobody: `Delivery Otp Undeliverable` (SMS, SMS_FAILED), once per code, also on a
+ * means the open code reached nobody: `Delivery Otp Undeliverable` (SMS, SMS_FAILED), once per code, also on a
  * redelivery of the failure (so a crash after recording loses nothing). An event that arrives before the
  * sender stored the message id is retried (typed error).
  */
@@ -128,7 +131,9 @@ export async function recordSmsDelivery(
       state.smsDelivery === 'FAILED';
     if (!repeatedFailure) return 'IGNORED';
   }
-  if (!state?.emailDelivery || !UNDELIVERABLE.has(state.emailDelivery)) return 'RECORDED';
+  // A closed code (verified, revoked) needs no other channel: the email path reports none either.
+  if (state?.status !== 'ISSUED' || !state.emailDelivery || !UNDELIVERABLE.has(state.emailDelivery))
+    return 'RECORDED';
   const reported = await reportUndeliverable(
     deps,
     { parcelId: report.parcelId, channel: 'SMS', reason: 'SMS_FAILED' },
