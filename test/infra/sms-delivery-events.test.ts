@@ -97,6 +97,33 @@ describe('the SMS delivery events topic', () => {
     ]);
   });
 
+  it('refuses a publish by a role of this account whose own policy allows sns:Publish on every topic (a forged SMS event)', async () => {
+    // Prepare: an operator's or another workload's broad role; SES's events cannot be forged so (aws.ses).
+    const topic = smsTopic();
+    const broad = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }],
+    };
+
+    // Act
+    const decision = await simulate({
+      principal: `arn:aws:sts::${env.accountId}:assumed-role/OperatorRole/session`,
+      identityPolicies: [{ name: 'broad', policy: broad }],
+      resourcePolicy: created.view.resourcePolicyOf(topic.arn),
+      action: 'sns:Publish',
+      resource: topic.arn,
+      accountId: env.accountId,
+      context: {
+        'aws:PrincipalAccount': env.accountId,
+        'aws:PrincipalIsAWSService': 'false',
+        'aws:SecureTransport': 'true',
+      },
+    });
+
+    // Assess
+    expect(decision).not.toBe('Allowed');
+  });
+
   it('is encrypted with a key End User Messaging may use only for our configuration set (it carries phone numbers)', async () => {
     // Prepare
     const topic = smsTopic();
