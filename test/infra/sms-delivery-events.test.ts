@@ -56,7 +56,12 @@ function publishAs(service: string, sourceArn: string, sourceAccount = env.accou
     action: 'sns:Publish',
     resource: topic.arn,
     accountId: env.accountId,
-    context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount },
+    context: {
+      'aws:SourceArn': sourceArn,
+      'aws:SourceAccount': sourceAccount,
+      'aws:PrincipalIsAWSService': 'true',
+      'aws:SecureTransport': 'true',
+    },
   });
 }
 
