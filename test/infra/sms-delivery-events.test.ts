@@ -248,6 +248,11 @@ describe('record-sms-delivery on the code table, evaluated as AWS evaluates it',
       { 'dynamodb:Attributes': ['parcelId', 'emailDelivery'], 'dynamodb:ReturnValues': 'NONE' },
     ],
     [
+      // An upsert of { parcelId, issueId } fakes a code: check-value then withholds a parcel's Not Required.
+      'an UpdateItem naming the issue id (the mark of a code other functions trust)',
+      { 'dynamodb:Attributes': ['parcelId', 'issueId'], 'dynamodb:ReturnValues': 'NONE' },
+    ],
+    [
       'an UpdateItem naming the code’s status',
       { 'dynamodb:Attributes': ['parcelId', 'status'], 'dynamodb:ReturnValues': 'NONE' },
     ],
