@@ -28,7 +28,15 @@ export interface SmsDeliveryState {
 }
 
 /** The code SMS's delivery status on the code table, and the undeliverable report's claim. */
-export interface SmsDeliveryStore extends UndeliverableReportClaims {
+export interface SmsDeliveryStore {
+  /**
+   * Claims telling the shop that the code whose latest SMS is `messageId` reached nobody (once per code);
+   * false if already told or the SMS is no longer the code's latest. Keyed by the SMS, not the issue id,
+   * so this function's role may write no `issueId` (a condition's attribute is one IAM lets it write).
+   */
+  claimUndeliverableReport(parcelId: string, messageId: string, nowSeconds: number): Promise<boolean>;
+  /** Gives back a claim {@link claimUndeliverableReport} took: the report could not be published. */
+  releaseUndeliverableReport(parcelId: string, messageId: string): Promise<void>;
   /** Records `report` iff the latest code SMS is `report.messageId` and its status ranks lower; whether it did. */
   recordSmsDelivery(report: SmsDeliveryReport): Promise<boolean>;
   /** The parcel's code and SMS state ({@link SmsDeliveryState}); undefined without a code. */
@@ -134,8 +142,15 @@ export async function recordSmsDelivery(
   // A closed code (verified, revoked) needs no other channel: the email path reports none either.
   if (state?.status !== 'ISSUED' || !state.emailDelivery || !UNDELIVERABLE.has(state.emailDelivery))
     return 'RECORDED';
+  // The claim is the failed SMS's (its message id): a reissue or a resend replaces it, as it replaces the issue.
+  const claims: UndeliverableReportClaims = {
+    claimUndeliverableReport: (parcelId, _issueId, now) =>
+      deps.store.claimUndeliverableReport(parcelId, report.messageId, now),
+    releaseUndeliverableReport: (parcelId) =>
+      deps.store.releaseUndeliverableReport(parcelId, report.messageId),
+  };
   const reported = await reportUndeliverable(
-    deps,
+    { store: claims, publishUndeliverable: deps.publishUndeliverable },
     { parcelId: report.parcelId, channel: 'SMS', reason: 'SMS_FAILED' },
     { issueId: state.issueId, nowSeconds },
   );
