@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SMS_PARCEL_CONTEXT } from '../../lambdas/domain/delivery-status.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { smsFallbackTest } from './support.ts';
 
@@ -38,7 +39,7 @@ const smsRecord = (eventType: string, parcelId: string, messageId = SMS_ID) => (
   messageId,
   messageType: 'TRANSACTIONAL',
   messageStatus: eventType.replace('TEXT_', ''),
-  context: { parcel: parcelId },
+  context: { [SMS_PARCEL_CONTEXT]: parcelId },
   totalMessageParts: 1,
 });
 
