@@ -1,6 +1,6 @@
 import { Annotations, Arn, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -86,6 +86,17 @@ export class SmsDeliveryEvents extends Construct {
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: fromOurSet,
+      }),
+    );
+    // A topic policy cannot stop this account's roles that allow themselves sns:Publish; a deny does.
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'NoSmsEventsFromThisAccountsRoles',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: { Bool: { 'aws:PrincipalIsAWSService': 'false' } },
       }),
     );
     const keyStatement = key.addToResourcePolicy(

@@ -51,19 +51,19 @@ export class DynamoDbSmsDeliveryStore implements SmsDeliveryStore {
     ) as unknown as SmsDeliveryState;
   }
 
-  claimUndeliverableReport(parcelId: string, issueId: string, nowSeconds: number): Promise<boolean> {
+  claimUndeliverableReport(parcelId: string, messageId: string, nowSeconds: number): Promise<boolean> {
     return this.table.write(parcelId, {
       UpdateExpression: 'SET undeliverableAt = :now',
-      ConditionExpression: 'issueId = :issue AND attribute_not_exists(undeliverableAt)',
-      ExpressionAttributeValues: { ':issue': s(issueId), ':now': n(nowSeconds) },
+      ConditionExpression: 'smsMessageId = :message AND attribute_not_exists(undeliverableAt)',
+      ExpressionAttributeValues: { ':message': s(messageId), ':now': n(nowSeconds) },
     });
   }
 
-  async releaseUndeliverableReport(parcelId: string, issueId: string): Promise<void> {
+  async releaseUndeliverableReport(parcelId: string, messageId: string): Promise<void> {
     await this.table.write(parcelId, {
       UpdateExpression: 'REMOVE undeliverableAt',
-      ConditionExpression: 'issueId = :issue',
-      ExpressionAttributeValues: { ':issue': s(issueId) },
+      ConditionExpression: 'smsMessageId = :message',
+      ExpressionAttributeValues: { ':message': s(messageId) },
     });
   }
 }

@@ -99,7 +99,6 @@ export const TABLE_ACCESS = {
           'smsDelivery',
           'smsDeliveryRank',
           'smsFailure',
-          'issueId',
           'undeliverableAt',
         ],
         returnValues: ['NONE'],

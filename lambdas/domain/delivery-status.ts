@@ -17,8 +17,11 @@ import type {
   UndeliverableReportClaims,
 } from './otp-record.ts';
 
-/** SendTextMessage `Context` key naming the parcel of a code SMS (End User Messaging's events carry it back). */
-export const SMS_PARCEL_CONTEXT = 'parcel';
+/**
+ * SendTextMessage `Context` key naming the parcel of a code SMS (End User Messaging's events carry it back);
+ * namespaced, so an adopter's own texts through a shared configuration set never look like ours.
+ */
+export const SMS_PARCEL_CONTEXT = 'secureDeliveryParcelId';
 
 /** SES message tag naming the parcel of a code email (SES's events about the message carry it back). */
 export const PARCEL_TAG = 'parcel';

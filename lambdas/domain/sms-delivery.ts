@@ -28,7 +28,15 @@ export interface SmsDeliveryState {
 }
 
 /** The code SMS's delivery status on the code table, and the undeliverable report's claim. */
-export interface SmsDeliveryStore extends UndeliverableReportClaims {
+export interface SmsDeliveryStore {
+  /**
+   * Claims telling the shop that the code whose latest SMS is `messageId` reached nobody (once per code);
+   * false if already told or the SMS is no longer the code's latest. Keyed by the SMS, not the issue id,
+   * so this function's role may write no `issueId` (a condition's attribute is one IAM lets it write).
+   */
+  claimUndeliverableReport(parcelId: string, messageId: string, nowSeconds: number): Promise<boolean>;
+  /** Gives back a claim {@link claimUndeliverableReport} took: the report could not be published. */
+  releaseUndeliverableReport(parcelId: string, messageId: string): Promise<void>;
   /** Records `report` iff the latest code SMS is `report.messageId` and its status ranks lower; whether it did. */
   recordSmsDelivery(report: SmsDeliveryReport): Promise<boolean>;
   /** The parcel's code and SMS state ({@link SmsDeliveryState}); undefined without a code. */
@@ -46,6 +54,7 @@ const SnsEventSchema = z.object({
 const SmsEventSchema = z.object({
   eventType: z.string().check(z.regex(/^[A-Z][A-Z_]{0,63}$/)),
   messageId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,128}$/)),
+  isFinal: z.optional(z.boolean()),
   context: z.optional(z.record(z.string(), z.string())),
 });
 
@@ -59,8 +68,8 @@ function statusOf(eventType: string): Pick<SmsDeliveryReport, 'status' | 'failur
 
 /**
  * The code SMS reports in an SNS notification of End User Messaging SMS's events. Events about other
- * messages (no parcel in their context, e.g. the handover receipt) and types that change no status are
- * left out. A malformed notification or event throws {@link InvalidSmsEventError} naming the field,
+ * messages (no parcel in their context, e.g. the handover receipt), types that change no status and
+ * failures the service marks not final (`isFinal` false: it still retries) are left out. A malformed notification or event throws {@link InvalidSmsEventError} naming the field,
  * before anything is written.
  */
 export function smsReportsFrom(event: unknown): SmsDeliveryReport[] {
@@ -82,12 +91,14 @@ export function smsReportsFrom(event: unknown): SmsDeliveryReport[] {
       const { field, reason } = firstIssue(parsed.error, at);
       throw new InvalidSmsEventError(field, reason);
     }
-    const { eventType, messageId, context } = parsed.data;
+    const { eventType, messageId, isFinal, context } = parsed.data;
     const parcelId = context?.[SMS_PARCEL_CONTEXT];
     if (parcelId === undefined) return [];
     if (!PARCEL_ID_PATTERN.test(parcelId))
       throw new InvalidSmsEventError(`${at}.context.${SMS_PARCEL_CONTEXT}`, 'not a parcel id');
     const status = statusOf(eventType);
+    // A failure that is not final (a carrier briefly unreachable) is retried by the service: no fate yet.
+    if (status?.status === 'FAILED' && isFinal === false) return [];
     return status ? [{ parcelId, messageId, ...status }] : [];
   });
 }
@@ -106,7 +117,7 @@ export type SmsRecordOutcome = 'RECORDED' | 'IGNORED' | 'UNDELIVERABLE' | 'ALREA
 /**
  * Records End User Messaging's report on the code's latest SMS, only forward (a late, repeated or older
  * issue's event changes nothing). A failed SMS whose email will not arrive either (bounced, rejected)
- * means the code reached nobody: `Delivery Otp Undeliverable` (SMS, SMS_FAILED), once per code, also on a
+ * means the open code reached nobody: `Delivery Otp Undeliverable` (SMS, SMS_FAILED), once per code, also on a
  * redelivery of the failure (so a crash after recording loses nothing). An event that arrives before the
  * sender stored the message id is retried (typed error).
  */
@@ -128,9 +139,18 @@ export async function recordSmsDelivery(
       state.smsDelivery === 'FAILED';
     if (!repeatedFailure) return 'IGNORED';
   }
-  if (!state?.emailDelivery || !UNDELIVERABLE.has(state.emailDelivery)) return 'RECORDED';
+  // A closed code (verified, revoked) needs no other channel: the email path reports none either.
+  if (state?.status !== 'ISSUED' || !state.emailDelivery || !UNDELIVERABLE.has(state.emailDelivery))
+    return 'RECORDED';
+  // The claim is the failed SMS's (its message id): a reissue or a resend replaces it, as it replaces the issue.
+  const claims: UndeliverableReportClaims = {
+    claimUndeliverableReport: (parcelId, _issueId, now) =>
+      deps.store.claimUndeliverableReport(parcelId, report.messageId, now),
+    releaseUndeliverableReport: (parcelId) =>
+      deps.store.releaseUndeliverableReport(parcelId, report.messageId),
+  };
   const reported = await reportUndeliverable(
-    deps,
+    { store: claims, publishUndeliverable: deps.publishUndeliverable },
     { parcelId: report.parcelId, channel: 'SMS', reason: 'SMS_FAILED' },
     { issueId: state.issueId, nowSeconds },
   );

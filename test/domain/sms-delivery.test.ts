@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SMS_PARCEL_CONTEXT } from '../../lambdas/domain/delivery-status.ts';
 import type { OtpUndeliverableDetail } from '../../lambdas/domain/events/code-events.ts';
 import {
   recordSmsDelivery,
@@ -21,7 +22,7 @@ const smsEvent = (eventType: string, extra: Record<string, unknown> = {}) => ({
   eventType,
   messageId: 'sms-1',
   destinationPhoneNumber: '+4915112345678',
-  context: { parcel: 'P-1' },
+  context: { [SMS_PARCEL_CONTEXT]: 'P-1' },
   ...extra,
 });
 
@@ -64,6 +65,29 @@ describe('smsReportsFrom', () => {
     expect(reports).toEqual([]);
   });
 
+  it('leaves out an adopter’s own text whose context names a parcel in its own words (a shared configuration set)', () => {
+    // Act
+    const reports = smsReportsFrom(
+      snsEvent(smsEvent('TEXT_CARRIER_UNREACHABLE', { context: { parcel: 'DE-123 456', order: '42' } })),
+    );
+
+    // Assess
+    expect(reports).toEqual([]);
+  });
+
+  it('reports no failure End User Messaging marks not final (isFinal false): the message is still being retried', () => {
+    // Act
+    const reports = smsReportsFrom(
+      snsEvent(
+        smsEvent('TEXT_CARRIER_UNREACHABLE', { isFinal: false }),
+        smsEvent('TEXT_UNKNOWN', { isFinal: false }),
+      ),
+    );
+
+    // Assess
+    expect(reports.filter((found) => found.status === 'FAILED')).toEqual([]);
+  });
+
   it.each([
     ['no records', { Records: [] }, 'Records'],
     ['a message that is not JSON', snsEvent('{'), 'Records.0.Sns.Message'],
@@ -75,8 +99,8 @@ describe('smsReportsFrom', () => {
     ['an event type in lower case', snsEvent(smsEvent('text_delivered')), 'Records.0.Sns.Message.eventType'],
     [
       'a parcel id out of the alphabet',
-      snsEvent(smsEvent('TEXT_DELIVERED', { context: { parcel: 'P 1/..' } })),
-      'Records.0.Sns.Message.context.parcel',
+      snsEvent(smsEvent('TEXT_DELIVERED', { context: { [SMS_PARCEL_CONTEXT]: 'P 1/..' } })),
+      `Records.0.Sns.Message.context.${SMS_PARCEL_CONTEXT}`,
     ],
   ])('fails %s with InvalidSmsEventError naming %s, never echoing the phone number', (_, event, field) => {
     // Act
@@ -228,4 +252,22 @@ describe('recordSmsDelivery', () => {
     // Assess
     expect(failure).toMatchObject({ name: 'DeliveryReportEarlyError' });
   });
+
+  it.each([
+    ['verified (someone had the code)', 'VERIFIED'],
+    ['revoked (the parcel was cancelled or reissued away)', 'REVOKED'],
+  ] as const)(
+    'records a late SMS failure on a code already %s without reporting it undeliverable, as the email path does',
+    async (_, status) => {
+      // Prepare: the email bounced earlier; End User Messaging's failure arrives after the code closed.
+      const { store } = storeWith(true, state({ status, smsDelivery: 'FAILED', emailDelivery: 'BOUNCED' }));
+      const published: OtpUndeliverableDetail[] = [];
+
+      // Act
+      await recordSmsDelivery(deps(store, published), report({ status: 'FAILED', failure: 'TTL_EXPIRED' }));
+
+      // Assess
+      expect(published).toEqual([]);
+    },
+  );
 });

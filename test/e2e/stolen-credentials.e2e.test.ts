@@ -279,6 +279,31 @@ describe('other stolen credentials', () => {
     expect(await e2e.item('STOLEN-A-1')).toMatchObject({ status: { S: 'REVOKED' } });
   });
 
+  it('lets a stolen record-sms-delivery credential read the whole code item, hash and ciphertext included, from a refused conditional write (its GetItem projection does not govern ReturnValuesOnConditionCheckFailure)', async () => {
+    // Prepare
+    await e2e.ship('STOLEN-S-1');
+    const recorder = asFunction('record-sms-delivery');
+
+    // Act: a write of an attribute the recorder may write, on a condition that cannot hold.
+    const refused = await outcomeOf(
+      recorder.send(
+        updateOf('STOLEN-S-1', {
+          UpdateExpression: 'SET smsFailure = smsFailure',
+          ConditionExpression: 'attribute_not_exists(parcelId)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      ),
+    );
+
+    // Assess: docs/security.md's row for record-sms-delivery must not claim it reads no hash or ciphertext.
+    const stored = await e2e.item('STOLEN-S-1');
+    expect(refused).toBeInstanceOf(ConditionalCheckFailedException);
+    const leaked = (refused as ConditionalCheckFailedException).Item;
+    expect(leaked?.codeHash).toEqual(stored?.codeHash);
+    expect(leaked?.codeCiphertext).toEqual(stored?.codeCiphertext);
+    expect([stored?.codeHash, stored?.codeCiphertext]).not.toContain(undefined);
+  });
+
   it('denies track-otp the recipient’s phone, and both track-otp and send-receipt the whole recipient item', async () => {
     // Prepare
     await e2e.ship('STOLEN-R-1', {

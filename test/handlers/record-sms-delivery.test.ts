@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SMS_PARCEL_CONTEXT } from '../../lambdas/domain/delivery-status.ts';
 import type { OtpRecord } from '../../lambdas/domain/otp-record.ts';
 import { smsFallbackTest } from './support.ts';
 
@@ -38,7 +39,7 @@ const smsRecord = (eventType: string, parcelId: string, messageId = SMS_ID) => (
   messageId,
   messageType: 'TRANSACTIONAL',
   messageStatus: eventType.replace('TEXT_', ''),
-  context: { parcel: parcelId },
+  context: { [SMS_PARCEL_CONTEXT]: parcelId },
   totalMessageParts: 1,
 });
 
@@ -155,5 +156,19 @@ describe('record-sms-delivery handler', () => {
     expect(t.output.text()).toContain(parcelId);
     expect(t.output.text()).not.toContain(PHONE.slice(1));
     expect(JSON.stringify(await t.tables.item(parcelId))).not.toContain(PHONE.slice(1));
+  });
+
+  it('keeps a failure End User Messaging marks not final (isFinal false) from failing the SMS or reporting the code undeliverable: its later delivery counts', async () => {
+    // Prepare: the email bounced; the carrier is briefly unreachable, End User Messaging retries and delivers.
+    const parcelId = await textedParcel();
+    const retrying = { ...smsRecord('TEXT_CARRIER_UNREACHABLE', parcelId), isFinal: false };
+
+    // Act
+    await invoke(snsEvent(retrying));
+    await invoke(snsEvent(smsRecord('TEXT_DELIVERED', parcelId)));
+
+    // Assess
+    expect(await t.tables.item(parcelId)).toMatchObject({ smsDelivery: 'DELIVERED' });
+    expect(published()).toEqual([]);
   });
 });

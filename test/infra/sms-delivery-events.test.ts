@@ -56,7 +56,12 @@ function publishAs(service: string, sourceArn: string, sourceAccount = env.accou
     action: 'sns:Publish',
     resource: topic.arn,
     accountId: env.accountId,
-    context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': sourceAccount },
+    context: {
+      'aws:SourceArn': sourceArn,
+      'aws:SourceAccount': sourceAccount,
+      'aws:PrincipalIsAWSService': 'true',
+      'aws:SecureTransport': 'true',
+    },
   });
 }
 
@@ -95,6 +100,33 @@ describe('the SMS delivery events topic', () => {
       'ImplicitlyDenied',
       'ImplicitlyDenied',
     ]);
+  });
+
+  it('refuses a publish by a role of this account whose own policy allows sns:Publish on every topic (a forged SMS event)', async () => {
+    // Prepare: an operator's or another workload's broad role; SES's events cannot be forged so (aws.ses).
+    const topic = smsTopic();
+    const broad = {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 'sns:Publish', Resource: '*' }],
+    };
+
+    // Act
+    const decision = await simulate({
+      principal: `arn:aws:sts::${env.accountId}:assumed-role/OperatorRole/session`,
+      identityPolicies: [{ name: 'broad', policy: broad }],
+      resourcePolicy: created.view.resourcePolicyOf(topic.arn),
+      action: 'sns:Publish',
+      resource: topic.arn,
+      accountId: env.accountId,
+      context: {
+        'aws:PrincipalAccount': env.accountId,
+        'aws:PrincipalIsAWSService': 'false',
+        'aws:SecureTransport': 'true',
+      },
+    });
+
+    // Assess
+    expect(decision).not.toBe('Allowed');
   });
 
   it('is encrypted with a key End User Messaging may use only for our configuration set (it carries phone numbers)', async () => {
@@ -214,6 +246,11 @@ describe('record-sms-delivery on the code table, evaluated as AWS evaluates it',
     [
       'an UpdateItem naming the email status',
       { 'dynamodb:Attributes': ['parcelId', 'emailDelivery'], 'dynamodb:ReturnValues': 'NONE' },
+    ],
+    [
+      // An upsert of { parcelId, issueId } fakes a code: check-value then withholds a parcel's Not Required.
+      'an UpdateItem naming the issue id (the mark of a code other functions trust)',
+      { 'dynamodb:Attributes': ['parcelId', 'issueId'], 'dynamodb:ReturnValues': 'NONE' },
     ],
     [
       'an UpdateItem naming the code’s status',
