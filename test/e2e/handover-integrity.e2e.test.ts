@@ -4,42 +4,14 @@
  * what docs/security.md promises and fails while the hole is open.
  */
 
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { busEventsFor } from '../support/sandbox-harness.ts';
-import { roleOfFunction } from '../support/template-mutation.ts';
 import { useSandbox } from './harness.ts';
+import { stolenCredentials } from './stolen-credentials-support.ts';
 
 const e2e = useSandbox();
-
-/** A DynamoDB client signing with `handler`'s role credentials, as a thief who copied them would. */
-function asFunction(handler: string): DynamoDBClient {
-  const { functionId } = roleOfFunction(e2e.sandbox.resolver.template, new RegExp(`lambdas/${handler}/`));
-  const credentials = e2e.sandbox.iam.credentialsOf(functionId);
-  const server = e2e.sandbox.faults.dynamodb.server;
-  return new DynamoDBClient({
-    region: e2e.sandbox.endpoints.region,
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials?.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: credentials?.AWS_SECRET_ACCESS_KEY ?? '',
-      sessionToken: credentials?.AWS_SESSION_TOKEN ?? '',
-    },
-  });
-}
-
-const tableName = () =>
-  e2e.sandbox.resolver.ref(
-    e2e.sandbox.resolver
-      .resourcesOfType('AWS::DynamoDB::Table')
-      .find(([id]) => id.startsWith('OtpTable'))?.[0] ?? '',
-  );
-
-function updateOf(parcelId: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>) {
-  return new UpdateItemCommand({ TableName: tableName(), Key: { parcelId: { S: parcelId } }, ...input });
-}
+const { asFunction, updateOf } = stolenCredentials(e2e);
 
 /** Verify's own writes: the code back to ISSUED and unverified, then VERIFIED with verify's stamp. */
 async function reopenAndVerify(verify: DynamoDBClient, parcelId: string, at: number) {

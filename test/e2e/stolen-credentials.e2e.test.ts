@@ -4,14 +4,11 @@
  * to the DynamoDB endpoint the functions use, as they would be sent to DynamoDB on AWS.
  */
 
-import type { AddressInfo } from 'node:net';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
   DynamoDBClient,
   GetItemCommand,
-  UpdateItemCommand,
-  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { describe, expect, it } from 'vitest';
@@ -21,25 +18,10 @@ import { recipientTableName } from '../../sandbox/app/client.ts';
 import { busEventsFor } from '../support/sandbox-harness.ts';
 import { roleOfFunction } from '../support/template-mutation.ts';
 import { useSandbox } from './harness.ts';
+import { stolenCredentials } from './stolen-credentials-support.ts';
 
 const e2e = useSandbox();
-
-/** A DynamoDB client signing with `handler`'s role credentials, as a thief who copied them would. */
-function asFunction(handler: string): DynamoDBClient {
-  const { functionId } = roleOfFunction(e2e.sandbox.resolver.template, new RegExp(`lambdas/${handler}/`));
-  const credentials = e2e.sandbox.iam.credentialsOf(functionId);
-  const server = e2e.sandbox.faults.dynamodb.server;
-  return new DynamoDBClient({
-    region: e2e.sandbox.endpoints.region,
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    maxAttempts: 1,
-    credentials: {
-      accessKeyId: credentials?.AWS_ACCESS_KEY_ID ?? '',
-      secretAccessKey: credentials?.AWS_SECRET_ACCESS_KEY ?? '',
-      sessionToken: credentials?.AWS_SESSION_TOKEN ?? '',
-    },
-  });
-}
+const { asFunction, tableName, updateOf } = stolenCredentials(e2e);
 
 /** The request's outcome: its answer, or the error's name. */
 const outcomeOf = (request: Promise<unknown>) =>
@@ -47,17 +29,6 @@ const outcomeOf = (request: Promise<unknown>) =>
     (answer) => answer,
     (error: Error) => error,
   );
-
-const tableName = () =>
-  e2e.sandbox.resolver.ref(
-    e2e.sandbox.resolver
-      .resourcesOfType('AWS::DynamoDB::Table')
-      .find(([id]) => id.startsWith('OtpTable'))?.[0] ?? '',
-  );
-
-function updateOf(parcelId: string, input: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>) {
-  return new UpdateItemCommand({ TableName: tableName(), Key: { parcelId: { S: parcelId } }, ...input });
-}
 
 describe('a stolen verify credential', () => {
   it('is denied an UpdateItem that asks for ALL_NEW or ALL_OLD, and one that sets an attribute outside verify’s list', async () => {
