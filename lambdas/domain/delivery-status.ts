@@ -176,24 +176,28 @@ export interface FallbackDeps extends SmsDeps {
   readonly publishUndeliverable: (detail: UndeliverableDetail) => Promise<void>;
 }
 
+/** The once-per-code claim on telling the shop a code reached nobody, keyed as its caller knows the code. */
+export interface UndeliverableClaim {
+  /** Takes the claim; false when the report was already made (or the key is no longer the code's). */
+  take(): Promise<boolean>;
+  /** Gives a taken claim back: the report could not be published. */
+  giveBack(): Promise<void>;
+}
+
 /**
- * Tells the shop once per code (`issueId`) that it reached nobody: claims the report, publishes `detail`,
- * and gives the claim back if publishing failed (so a retry publishes). False when already reported.
+ * Tells the shop once per code that it reached nobody: takes `claim`, publishes `detail`, and gives the
+ * claim back if publishing failed (so a retry publishes). False when already reported.
  */
 export async function reportUndeliverable(
-  deps: {
-    readonly store: UndeliverableReportClaims;
-    readonly publishUndeliverable: (detail: UndeliverableDetail) => Promise<void>;
-  },
+  claim: UndeliverableClaim,
+  publishUndeliverable: (detail: UndeliverableDetail) => Promise<void>,
   detail: UndeliverableDetail,
-  code: { readonly issueId: string; readonly nowSeconds: number },
 ): Promise<boolean> {
-  const { parcelId } = detail;
-  if (!(await deps.store.claimUndeliverableReport(parcelId, code.issueId, code.nowSeconds))) return false;
+  if (!(await claim.take())) return false;
   try {
-    await deps.publishUndeliverable(detail);
+    await publishUndeliverable(detail);
   } catch (error) {
-    await deps.store.releaseUndeliverableReport(parcelId, code.issueId);
+    await claim.giveBack();
     throw error;
   }
   return true;
@@ -224,8 +228,13 @@ export async function fallBackToSms(
   }
   const record = await deps.store.get(parcelId);
   const nowSeconds = toEpochSeconds(deps.clock.now());
-  if (!record || !(await reportUndeliverable(deps, detail, { issueId: record.issueId, nowSeconds })))
-    return 'ALREADY_REPORTED';
+  if (!record) return 'ALREADY_REPORTED';
+  const { issueId } = record;
+  const claim: UndeliverableClaim = {
+    take: () => deps.store.claimUndeliverableReport(parcelId, issueId, nowSeconds),
+    giveBack: () => deps.store.releaseUndeliverableReport(parcelId, issueId),
+  };
+  if (!(await reportUndeliverable(claim, deps.publishUndeliverable, detail))) return 'ALREADY_REPORTED';
   return 'UNDELIVERABLE';
 }
 

@@ -4,7 +4,7 @@ import { DeliveryReportEarlyError, InvalidSmsEventError } from './errors.ts';
 import type { OtpUndeliverableDetail } from './events/code-events.ts';
 import { toEpochSeconds } from './expiry.ts';
 import { PARCEL_ID_PATTERN } from './identifiers.ts';
-import type { Clock, EmailDeliveryStatus, OtpStatus, UndeliverableReportClaims } from './otp-record.ts';
+import type { Clock, EmailDeliveryStatus, OtpStatus } from './otp-record.ts';
 import { firstIssue } from './schema-issue.ts';
 import { SMS_FAILURES, type SmsDeliveryStatus, type SmsFailure } from './sms-status.ts';
 
@@ -143,16 +143,14 @@ export async function recordSmsDelivery(
   if (state?.status !== 'ISSUED' || !state.emailDelivery || !UNDELIVERABLE.has(state.emailDelivery))
     return 'RECORDED';
   // The claim is the failed SMS's (its message id): a reissue or a resend replaces it, as it replaces the issue.
-  const claims: UndeliverableReportClaims = {
-    claimUndeliverableReport: (parcelId, _issueId, now) =>
-      deps.store.claimUndeliverableReport(parcelId, report.messageId, now),
-    releaseUndeliverableReport: (parcelId) =>
-      deps.store.releaseUndeliverableReport(parcelId, report.messageId),
-  };
+  const { parcelId, messageId } = report;
   const reported = await reportUndeliverable(
-    { store: claims, publishUndeliverable: deps.publishUndeliverable },
-    { parcelId: report.parcelId, channel: 'SMS', reason: 'SMS_FAILED' },
-    { issueId: state.issueId, nowSeconds },
+    {
+      take: () => deps.store.claimUndeliverableReport(parcelId, messageId, nowSeconds),
+      giveBack: () => deps.store.releaseUndeliverableReport(parcelId, messageId),
+    },
+    deps.publishUndeliverable,
+    { parcelId, channel: 'SMS', reason: 'SMS_FAILED' },
   );
   return reported ? 'UNDELIVERABLE' : 'ALREADY_REPORTED';
 }
