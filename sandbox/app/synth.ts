@@ -29,7 +29,9 @@ export function synthesizeTemplate(
 ): Template {
   const outdir = mkdtempSync(join(tmpdir(), 'secure-delivery-synth-'));
   try {
-    return JSON.parse(readFileSync(synthesizeAssembly(env, { context, drivers, outdir }), 'utf8')) as Template;
+    return JSON.parse(
+      readFileSync(synthesizeAssembly(env, { context, drivers, outdir }), 'utf8'),
+    ) as Template;
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

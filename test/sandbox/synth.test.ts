@@ -22,7 +22,11 @@ describe('the sandbox synthesizing its template', () => {
 
   it('leaves no assembly folder behind: every boot and test synthesizes, each folder ~20 MB', () => {
     // Act
-    const template = synthesizeTemplate({ accountId: '000000000000', region: 'eu-central-1', stackName: 'Leak' });
+    const template = synthesizeTemplate({
+      accountId: '000000000000',
+      region: 'eu-central-1',
+      stackName: 'Leak',
+    });
 
     // Assess
     expect(Object.keys(template.Resources).length).toBeGreaterThan(0);
