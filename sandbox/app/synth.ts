@@ -1,5 +1,5 @@
 /** The product's stack, synthesized in-process for the sandbox to run. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -19,14 +19,22 @@ const SANDBOX_SETTINGS: Record<string, unknown> = {
 
 /**
  * Synthesizes the real stack in-process, skipping asset bundling (the sandbox runs handler sources
- * directly), and returns its template.
+ * directly), and returns its template. The assembly folder is removed once read: it holds ~20 MB of staged
+ * assets, and every sandbox boot and test synthesizes anew.
  */
 export function synthesizeTemplate(
   env: SandboxEnv,
   context: Record<string, unknown> = {},
   drivers: SandboxDrivers = 'cognito',
 ): Template {
-  return JSON.parse(readFileSync(synthesizeAssembly(env, { context, drivers }), 'utf8')) as Template;
+  const outdir = mkdtempSync(join(tmpdir(), 'secure-delivery-synth-'));
+  try {
+    return JSON.parse(
+      readFileSync(synthesizeAssembly(env, { context, drivers, outdir }), 'utf8'),
+    ) as Template;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 /** Who the sandbox's drivers are: the stack's own Cognito pool, or an OIDC provider of the carrier's. */
@@ -41,7 +49,7 @@ export function synthesizeAssembly(
   options: {
     /** cdk.json-style context overrides. */
     readonly context?: Record<string, unknown>;
-    /** The assembly folder; a new temporary one by default. */
+    /** The assembly folder; a new temporary one by default, which the caller removes. */
     readonly outdir?: string;
     /** Who the drivers are; `cognito` by default. */
     readonly drivers?: SandboxDrivers;

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -6,7 +6,7 @@ import { DeleteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_ENV, type SandboxPorts } from '../../sandbox/app/sandbox.ts';
 import { SANDBOX_SENDER_EMAIL, synthesizeAssembly, synthesizeTemplate } from '../../sandbox/app/synth.ts';
 import type { FunctionCredentials } from '../../sandbox/emulators/iam.ts';
@@ -51,6 +51,7 @@ describe('IAM in the sandbox, from the template', () => {
   let ports: SandboxPorts;
   let template: Template;
   let templateFile: string;
+  const scratchDirs: string[] = [];
 
   beforeAll(async () => {
     ports = await freePorts();
@@ -62,6 +63,10 @@ describe('IAM in the sandbox, from the template', () => {
       region: 'us-east-1',
     });
   }, 60_000);
+
+  afterAll(() => {
+    for (const dir of [dirname(templateFile), ...scratchDirs]) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('runs a synthesized template file: ship, bind, verify, in the account and region its manifest names', async () => {
     await withSandbox(ports, templateFile, async (h) => {
@@ -302,6 +307,7 @@ describe('IAM in the sandbox, from the template', () => {
       JSON.stringify(withoutAction(fileTemplate, verify.roleId, 'dynamodb:UpdateItem')),
     );
 
+    scratchDirs.push(editedDir);
     await withSandbox(ports, editedFile, async (h, logs) => {
       const { code, token } = await readyForHandover(h, 'IAM-VERIFY-1', 'D-1');
 
