@@ -211,7 +211,9 @@ describe('the packed package, installed into a CDK app outside the repository', 
     const licences = readFileSync(join(packageDir, 'dist', 'assets', 'THIRD-PARTY-LICENSES.md'), 'utf8');
     const sections = licences.split(/^## /m).slice(1);
     // middy ships its MIT licence only as source headers, no licence file
-    const middy = JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', '@middy', 'core', 'package.json'), 'utf8'));
+    const middy = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'node_modules', '@middy', 'core', 'package.json'), 'utf8'),
+    );
 
     // Act: MIT-0 alone asks for no notice
     const withoutNotice = sections
