@@ -7,12 +7,15 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
+import { ParcelShippedDetailExample } from '../../lambdas/domain/events/carrier-events.ts';
 import { codeFromEmail, recipientTableName, shippedDetail } from '../../sandbox/app/client.ts';
+import { todayIn } from '../../sandbox/app/ship-parcel.ts';
 import { busEventsFor } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
 const e2e = useSandbox();
-const today = () => new Date().toISOString().slice(0, 10);
+// The parcel's own today, in its time zone: in UTC it is still yesterday in Berlin for an hour each night.
+const today = () => todayIn(ParcelShippedDetailExample.destination.timeZone);
 const refusalsOf = (parcelId: string) => busEventsFor(e2e, 'Parcel Event Refused', parcelId);
 
 /** Puts one carrier event stamped `time` (as a carrier with its own clock does); returns its event id. */

@@ -5,6 +5,8 @@
  */
 import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { describe, expect, it } from 'vitest';
+import { ParcelShippedDetailExample } from '../../lambdas/domain/events/carrier-events.ts';
+import { todayIn } from '../../sandbox/app/ship-parcel.ts';
 import { busEventsFor, textsTo } from '../support/sandbox-harness.ts';
 import { useSandbox } from './harness.ts';
 
@@ -101,7 +103,7 @@ describe('SMS toll fraud protection', () => {
     await e2e.publish('Parcel Out For Delivery', {
       parcelId,
       driverId: 'D-1',
-      deliveryDate: new Date().toISOString().slice(0, 10),
+      deliveryDate: todayIn(ParcelShippedDetailExample.destination.timeZone),
     });
 
     // Act
