@@ -16,15 +16,16 @@ import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { answeringRefusals, logRefusal } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createEncryptionKey } from '../shared/secrets-wiring.ts';
-import { createLifecycleStore, createRecipientStore } from '../shared/wiring.ts';
+import { createDynamoDbClient, createLifecycleStore, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('apply-lifecycle');
 // The closing function: its closures outlive any replay of Parcel Shipped under this stack's settings.
-const store = createLifecycleStore(env, {
+const dynamodb = createDynamoDbClient();
+const store = createLifecycleStore(env, dynamodb, {
   closureTtlSeconds: closureTtlSeconds(env.MAX_DELIVERY_DAYS_AHEAD, env.RECORD_RETENTION_DAYS),
 });
-const recipients = createRecipientStore(env);
+const recipients = createRecipientStore(env, dynamodb);
 const codeHasher = createCodeHasher(env);
 const encryptionKey = createEncryptionKey(env);
 const limits = {

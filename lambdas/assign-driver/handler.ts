@@ -9,11 +9,11 @@ import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createPublisher } from '../shared/on-demand-wiring.ts';
 import { logRefusal } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createCodeStore } from '../shared/wiring.ts';
+import { createCodeStore, createDynamoDbClient } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('assign-driver');
-const store = createCodeStore(env);
+const store = createCodeStore(env, createDynamoDbClient());
 // A refusal is rare: EventBridge loads with the first one.
 const publisher = createPublisher(env);
 

@@ -7,13 +7,13 @@ import { decideOtp, type OtpDecision, parseThresholds } from '../domain/value-po
 import { parseEventDetail } from '../shared/event-parsing.ts';
 import { answeringRefusals } from '../shared/refusals.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createCodeTable } from '../shared/wiring.ts';
+import { createCodeTable, createDynamoDbClient } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('check-value');
 const thresholds = parseThresholds(env.OTP_THRESHOLDS);
 const maxDaysAhead = env.MAX_DELIVERY_DAYS_AHEAD;
-const codes = createCodeTable(env);
+const codes = createCodeTable(env, createDynamoDbClient());
 
 /** Output of the first workflow step: the validated parcel and whether it needs a code. */
 export interface CheckValueResult {

@@ -6,12 +6,13 @@ import { parseInput } from '../shared/event-parsing.ts';
 import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createEncryptionKey } from '../shared/secrets-wiring.ts';
-import { createCodeStore, createRecipientStore } from '../shared/wiring.ts';
+import { createCodeStore, createDynamoDbClient, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('issue-otp');
-const store = createCodeStore(env);
-const recipients = createRecipientStore(env);
+const dynamodb = createDynamoDbClient();
+const store = createCodeStore(env, dynamodb);
+const recipients = createRecipientStore(env, dynamodb);
 const codeHasher = createCodeHasher(env);
 const encryptionKey = createEncryptionKey(env);
 const retentionDays = env.RECORD_RETENTION_DAYS;

@@ -10,13 +10,18 @@ import { parseEventDetail } from '../shared/event-parsing.ts';
 import { createReceiptMessenger } from '../shared/on-demand-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createMailer } from '../shared/ses-wiring.ts';
-import { createDeliveryClaims, createRecipientStore } from '../shared/wiring.ts';
+import { createDeliveryClaims, createDynamoDbClient, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('send-receipt');
-const store = createDeliveryClaims(env);
+const dynamodb = createDynamoDbClient();
+const store = createDeliveryClaims(env, dynamodb);
 // Only what it needs of the recipient (IAM allows no more).
-const recipients = createRecipientStore(env, tableAccess('send-receipt', 'RECIPIENT_TABLE_NAME').read);
+const recipients = createRecipientStore(
+  env,
+  dynamodb,
+  tableAccess('send-receipt', 'RECIPIENT_TABLE_NAME').read,
+);
 const mailer = createMailer(env);
 const messenger = createReceiptMessenger(env);
 const leaseSeconds = env.EMAIL_CLAIM_LEASE_SECONDS;

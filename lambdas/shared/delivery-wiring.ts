@@ -7,7 +7,7 @@ import { type Clock, systemClock, type TextMessenger } from '../domain/otp-recor
 import { createMessenger } from './on-demand-wiring.ts';
 import { createEncryptionKey } from './secrets-wiring.ts';
 import { createMailer } from './ses-wiring.ts';
-import { createCodeTable, createRecipientStore, type SdkOptions } from './wiring.ts';
+import { createCodeTable, createDynamoDbClient, createRecipientStore, type SdkOptions } from './wiring.ts';
 
 /** The clients a code goes out through, by email or SMS. */
 export interface CodeDelivery {
@@ -28,9 +28,10 @@ export function createCodeDelivery(
   env: VariablesEnvironment<CodeDeliveryVariable>,
   options: { readonly mailer?: SdkOptions } = {},
 ): () => Promise<CodeDelivery> {
-  const table = createCodeTable(env);
+  const dynamodb = createDynamoDbClient();
+  const table = createCodeTable(env, dynamodb);
   const store = new DynamoDbDeliveryClaims(table);
-  const recipients = createRecipientStore(env);
+  const recipients = createRecipientStore(env, dynamodb);
   const mailer = createMailer(env, options.mailer);
   const encryptionKey = createEncryptionKey(env);
   const messenger = createMessenger(env, table, encryptionKey);

@@ -11,7 +11,7 @@ import { DetailType } from '../domain/events/detail-types.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import type { SmsRecordDeps } from '../domain/sms-delivery.ts';
 import { createEncryptionKeyOnFirstUse, createMessenger, createPublisher } from './on-demand-wiring.ts';
-import { createCodeTable, createRecipientStore } from './wiring.ts';
+import { createCodeTable, createDynamoDbClient, createRecipientStore } from './wiring.ts';
 
 /** The variables the SMS fallback reads (the record-delivery and sweep-delayed functions). */
 export type SmsFallbackEnvironment = VariablesEnvironment<SmsFallbackVariable>;
@@ -24,10 +24,11 @@ export function createSmsFallback(env: SmsFallbackEnvironment): {
   readonly statuses: DynamoDbDeliveryStatusStore;
   deps(): Promise<SweepDeps>;
 } {
-  const table = createCodeTable(env);
+  const dynamodb = createDynamoDbClient();
+  const table = createCodeTable(env, dynamodb);
   const statuses = new DynamoDbDeliveryStatusStore(table);
   const store = new DynamoDbDeliveryClaims(table);
-  const recipients = createRecipientStore(env);
+  const recipients = createRecipientStore(env, dynamodb);
   const encryptionKey = createEncryptionKeyOnFirstUse(env);
   const messenger = createMessenger(env, table, encryptionKey);
   const publishUndeliverable = undeliverablePublisher(env);
@@ -71,7 +72,7 @@ export function createSmsDeliveryRecorder(
   env: VariablesEnvironment<'OTP_TABLE_NAME' | GroupVariable<'eventBus'>>,
 ): SmsRecordDeps {
   return {
-    store: new DynamoDbSmsDeliveryStore(createCodeTable(env)),
+    store: new DynamoDbSmsDeliveryStore(createCodeTable(env, createDynamoDbClient())),
     clock: systemClock,
     publishUndeliverable: undeliverablePublisher(env),
   };

@@ -20,30 +20,45 @@ export interface SdkOptions {
 export const sdkConfig = (sdk: SdkOptions) =>
   sdk.maxAttempts === undefined ? {} : { maxAttempts: sdk.maxAttempts };
 
+/**
+ * The function's one DynamoDB client: every table it reaches shares it, so a cold start makes one client
+ * and opens one connection pool (a client per table paid a second construction and TLS handshake).
+ */
+export function createDynamoDbClient(sdk: SdkOptions = {}): DynamoDBClient {
+  return new DynamoDBClient(sdkConfig(sdk));
+}
+
 /** The code table named by OTP_TABLE_NAME, as each code adapter reaches it. */
-export function createCodeTable(env: { readonly OTP_TABLE_NAME: string }, sdk: SdkOptions = {}): CodeTable {
-  return new CodeTable(new DynamoDBClient(sdkConfig(sdk)), { tableName: env.OTP_TABLE_NAME });
+export function createCodeTable(
+  env: { readonly OTP_TABLE_NAME: string },
+  dynamodb: DynamoDBClient,
+): CodeTable {
+  return new CodeTable(dynamodb, { tableName: env.OTP_TABLE_NAME });
 }
 
 /** Codes and verification in the code table: issuing, driver binding, verify. */
 export function createCodeStore(
   env: { readonly OTP_TABLE_NAME: string },
-  sdk: SdkOptions = {},
+  dynamodb: DynamoDBClient,
 ): DynamoDbCodeStore {
-  return new DynamoDbCodeStore(createCodeTable(env, sdk));
+  return new DynamoDbCodeStore(createCodeTable(env, dynamodb));
 }
 
 /** The codes' lifecycle in the code table: reissue, revoke, close. */
 export function createLifecycleStore(
   env: { readonly OTP_TABLE_NAME: string },
+  dynamodb: DynamoDBClient,
   options: LifecycleStoreOptions = {},
 ): DynamoDbLifecycleStore {
-  return new DynamoDbLifecycleStore(createCodeTable(env), options);
+  return new DynamoDbLifecycleStore(createCodeTable(env, dynamodb), options);
 }
 
 /** The delivery claims in the code table: code email and SMS, resends, receipt, undeliverable report. */
-export function createDeliveryClaims(env: { readonly OTP_TABLE_NAME: string }): DynamoDbDeliveryClaims {
-  return new DynamoDbDeliveryClaims(createCodeTable(env));
+export function createDeliveryClaims(
+  env: { readonly OTP_TABLE_NAME: string },
+  dynamodb: DynamoDBClient,
+): DynamoDbDeliveryClaims {
+  return new DynamoDbDeliveryClaims(createCodeTable(env, dynamodb));
 }
 
 /**
@@ -52,7 +67,8 @@ export function createDeliveryClaims(env: { readonly OTP_TABLE_NAME: string }): 
  */
 export function createRecipientStore(
   env: { readonly RECIPIENT_TABLE_NAME: string },
+  dynamodb: DynamoDBClient,
   reads?: readonly string[],
 ): DynamoDbRecipientStore {
-  return new DynamoDbRecipientStore(new DynamoDBClient({}), env.RECIPIENT_TABLE_NAME, reads);
+  return new DynamoDbRecipientStore(dynamodb, env.RECIPIENT_TABLE_NAME, reads);
 }

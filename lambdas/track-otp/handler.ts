@@ -9,13 +9,14 @@ import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { parseRecipientRequest, refusalResponse } from '../shared/recipient-request.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
 import { createEncryptionKey } from '../shared/secrets-wiring.ts';
-import { createDeliveryClaims, createRecipientStore } from '../shared/wiring.ts';
+import { createDeliveryClaims, createDynamoDbClient, createRecipientStore } from '../shared/wiring.ts';
 
 const logger = createLogger();
 const env = readEnvironment('track-otp');
-const store = createDeliveryClaims(env);
+const dynamodb = createDynamoDbClient();
+const store = createDeliveryClaims(env, dynamodb);
 // Only what it needs of the recipient (IAM allows no more).
-const recipients = createRecipientStore(env, tableAccess('track-otp', 'RECIPIENT_TABLE_NAME').read);
+const recipients = createRecipientStore(env, dynamodb, tableAccess('track-otp', 'RECIPIENT_TABLE_NAME').read);
 const encryptionKey = createEncryptionKey(env);
 
 /** `GET /parcels/{parcelId}/otp`: Track Package shows the recipient their current code. */

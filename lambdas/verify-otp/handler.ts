@@ -16,14 +16,14 @@ import {
 import { httpErrorHandler } from '../shared/http-error-handler.ts';
 import { createCodeHasher } from '../shared/kms-wiring.ts';
 import { createLogger, lambdaHandler } from '../shared/runtime.ts';
-import { createCodeStore } from '../shared/wiring.ts';
+import { createCodeStore, createDynamoDbClient } from '../shared/wiring.ts';
 
 const env = readEnvironment('verify-otp');
 const logger = createLogger();
 // Namespace and service come from POWERTOOLS_METRICS_NAMESPACE / POWERTOOLS_SERVICE_NAME.
 const metrics = new Metrics();
 // A driver waits on this answer: few SDK retries, and a deadline (below) that leaves time to say 503.
-const store = createCodeStore(env, { maxAttempts: 3 });
+const store = createCodeStore(env, createDynamoDbClient({ maxAttempts: 3 }));
 /** Time kept back from the Lambda timeout to answer 503 instead of timing out. */
 const DEADLINE_MARGIN_MS = 1500;
 // The key stays in KMS: each hash is one GenerateMac request, under the same deadline as the store.
