@@ -34,6 +34,16 @@ export interface E2eHarness {
 
 export { wrongCodeFor };
 
+/** A recipient whose code email bounces (the SES mailbox simulator), with a phone: the code goes by SMS. */
+export function bouncingRecipientWithPhone(label: string, phone: string) {
+  return {
+    email: `bounce+${label.toLowerCase()}@simulator.amazonses.com`,
+    name: 'Alex Example',
+    locale: 'de-DE',
+    phone,
+  };
+}
+
 /** Runs `run` while `proxy` answers every matching request with `fault`, clearing it however `run` ends. */
 export async function whileFaulty<T>(
   proxy: Pick<FaultProxy, 'inject' | 'clear'>,

@@ -11,7 +11,7 @@ import { PinpointSMSVoiceV2Client, SendTextMessageCommand } from '@aws-sdk/clien
 import { describe, expect, it } from 'vitest';
 import { textsTo } from '../support/sandbox-harness.ts';
 import { roleOfFunction } from '../support/template-mutation.ts';
-import { useSandbox } from './harness.ts';
+import { bouncingRecipientWithPhone, useSandbox } from './harness.ts';
 
 const e2e = useSandbox();
 
@@ -87,14 +87,7 @@ describe('the per-number SMS cap', () => {
     const canonical = '+4915100000088';
     const trunkPrefixed = '+49015100000088';
     const shipBouncing = (parcelId: string, phone: string) =>
-      e2e.ship(parcelId, {
-        recipient: {
-          email: `bounce+${parcelId.toLowerCase()}@simulator.amazonses.com`,
-          name: 'Alex Example',
-          locale: 'de-DE',
-          phone,
-        },
-      });
+      e2e.ship(parcelId, { recipient: bouncingRecipientWithPhone(parcelId, phone) });
 
     // Act: five to one spelling, then one more to the other.
     for (let parcel = 1; parcel <= 5; parcel++) await shipBouncing(`REV-PUMP-${parcel}`, canonical);

@@ -5,18 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { busEventsFor, textsTo } from '../support/sandbox-harness.ts';
-import { useSandbox } from './harness.ts';
+import { bouncingRecipientWithPhone, useSandbox } from './harness.ts';
 
 const h = useSandbox();
 
-/** A recipient whose code email bounces (the mailbox simulator), with a phone: the code goes by SMS. */
 const bouncingWithPhone = (label: string, phone: string) => ({
-  recipient: {
-    email: `bounce+${label}@simulator.amazonses.com`,
-    name: 'Alex Example',
-    locale: 'de-DE',
-    phone,
-  },
+  recipient: bouncingRecipientWithPhone(label, phone),
 });
 
 describe('SMS delivery events', () => {

@@ -8,21 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { ParcelShippedDetailExample } from '../../lambdas/domain/events/carrier-events.ts';
 import { todayIn } from '../../sandbox/app/ship-parcel.ts';
 import { busEventsFor, textsTo } from '../support/sandbox-harness.ts';
-import { useSandbox } from './harness.ts';
+import { bouncingRecipientWithPhone, useSandbox } from './harness.ts';
 
 const e2e = useSandbox();
 const smsTo = (phone: string) => textsTo(e2e.sandbox, phone);
 
 /** Ships a parcel whose code email bounces, so its code goes by SMS to `phone`. */
 const shipBouncing = (parcelId: string, phone: string) =>
-  e2e.ship(parcelId, {
-    recipient: {
-      email: `bounce+${parcelId.toLowerCase()}@simulator.amazonses.com`,
-      name: 'Alex Example',
-      locale: 'de-DE',
-      phone,
-    },
-  });
+  e2e.ship(parcelId, { recipient: bouncingRecipientWithPhone(parcelId, phone) });
 
 describe('SMS toll fraud protection', () => {
   it('answers a SendTextMessage to a blocked country with ConflictException, as the protect configuration does', async () => {
