@@ -1,5 +1,5 @@
 import { readEnvironment } from '../contracts/environment.ts';
-import { ParcelShippedDetailSchema } from '../domain/events/carrier-events.ts';
+import { CheckedParcelSchema } from '../domain/events/parcel-shipped.ts';
 import { issueOtp } from '../domain/issuing.ts';
 import { systemClock } from '../domain/otp-record.ts';
 import { parseInput } from '../shared/event-parsing.ts';
@@ -20,7 +20,7 @@ const maxDaysAhead = env.MAX_DELIVERY_DAYS_AHEAD;
 
 /** Step 2 of issuing: creates the parcel's code once (idempotent under duplicate events). */
 export const handler = lambdaHandler(logger, async (input: unknown) => {
-  const parcel = parseInput(ParcelShippedDetailSchema, input);
+  const parcel = parseInput(CheckedParcelSchema, input);
   const result = await issueOtp(
     {
       store,

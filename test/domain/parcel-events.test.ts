@@ -7,6 +7,7 @@ import {
   ParcelOutForDeliveryDetailSchema,
   ParcelShippedDetailSchema,
 } from '../../lambdas/domain/events/carrier-events.ts';
+import { CheckedParcelSchema } from '../../lambdas/domain/events/parcel-shipped.ts';
 import { firstIssue } from '../../lambdas/domain/schema-issue.ts';
 import { parcelShippedDetail } from '../support/fixtures.ts';
 
@@ -382,5 +383,40 @@ describe('recipient.phone, the code SMS number', () => {
     // Assess
     expect(issue?.field).toBe('detail.recipient.phone');
     expect(issue?.reason).not.toContain(String(phone));
+  });
+});
+
+describe('CheckedParcelSchema, issue-otp’s input: the parcel check-value validated and passed on', () => {
+  it('reads the parcel as check-value passed it on unchanged, its phone in canonical E.164', () => {
+    // Prepare
+    const passedOn = ParcelShippedDetailSchema.parse(detailWith('recipient.phone', '+49015100000088'));
+
+    // Act
+    const read = CheckedParcelSchema.parse(passedOn);
+
+    // Assess
+    expect(read).toEqual(passedOn);
+    expect(read.recipient.phone).toBe('+4915100000088');
+  });
+
+  it.each([
+    ['a national number', '015112345678'],
+    ['spaces', '+49 151 12345678'],
+    ['a trailing newline', '+4915112345678\n'],
+  ])('still refuses a phone not in E.164 form (%s), naming recipient.phone', (_what, phone) => {
+    // Act
+    const result = CheckedParcelSchema.safeParse(detailWith('recipient.phone', phone));
+
+    // Assess
+    expect(result.success).toBe(false);
+    expect(result.success ? undefined : firstIssue(result.error).field).toBe('recipient.phone');
+  });
+
+  it('leaves the numbering plan to check-value: an E.164 number no plan has passes here', () => {
+    // Act
+    const result = CheckedParcelSchema.safeParse(detailWith('recipient.phone', '+447700900123'));
+
+    // Assess
+    expect(result.success).toBe(true);
   });
 });

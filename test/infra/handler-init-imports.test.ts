@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HANDLER_VARIABLES } from '../../lambdas/contracts/environment.ts';
-import { sdkImports } from '../support/handler-bundle.ts';
+import { bundledInputs, sdkImports } from '../support/handler-bundle.ts';
 
 const DYNAMODB = '@aws-sdk/client-dynamodb';
 const KMS = '@aws-sdk/client-kms';
@@ -65,4 +65,17 @@ describe('the handlers’ bundles, as the stack builds them (the AWS SDK externa
       expect(atInitOfOthers).not.toContain(SMS);
     },
   );
+
+  it('bundles libphonenumber’s metadata only into check-value, which validates Parcel Shipped: issue-otp reads what check-value passed on', async () => {
+    // Act
+    const withMetadata: string[] = [];
+    for (const handlerName of Object.keys(AT_INIT))
+      if (
+        (await bundledInputs(handlerName)).some((input) => input.includes('node_modules/libphonenumber-js/'))
+      )
+        withMetadata.push(handlerName);
+
+    // Assess
+    expect(withMetadata).toEqual(['check-value']);
+  });
 });
