@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     reporters: ['default', './test/support/count-reporter.ts'],
+    globalSetup: ['./test/support/run-tmpdir.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: {
