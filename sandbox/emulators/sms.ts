@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js';
 import { AwsJsonError } from './aws-protocol.ts';
+import { InFlight } from './in-flight.ts';
 import type { TemplateResolver } from './template.ts';
 
 /** A text message the sandbox took, as the SMS inbox lists it. */
@@ -73,7 +74,7 @@ export class LocalSms {
   /** Tests: the failure event type a destination number's messages end with (delivered unless set). */
   private readonly outcomes = new Map<string, string>();
   private readonly eventListeners: ((event: SmsEventPublication) => void)[] = [];
-  private readonly reporting = new Set<Promise<void>>();
+  private readonly reporting = new InFlight();
   /** Configuration sets by name, with the protect configuration each is associated with. */
   private readonly configurationSets: ReadonlyMap<string, string | undefined>;
   /** Protect configurations by id: each country's rule (`ALLOW`, `BLOCK`). */
@@ -281,17 +282,16 @@ export class LocalSms {
       }
     });
     this.reporting.add(reported);
-    void reported.finally(() => this.reporting.delete(reported));
   }
 
   /** Waits until every event record due so far went to its destinations. */
   async settled(): Promise<void> {
-    while (this.reporting.size > 0) await Promise.allSettled([...this.reporting]);
+    await this.reporting.settled();
   }
 
   /** Whether an event record is still due. */
   get reportPending(): boolean {
-    return this.reporting.size > 0;
+    return this.reporting.busy;
   }
 
   /** The inbox as JSON: `{ destinationPhoneNumber, messageBody, messageId, sentAt }` per message, oldest first. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsJsonError } from './aws-protocol.ts';
 import type { SandboxIam } from './iam.ts';
+import { InFlight } from './in-flight.ts';
 import type { SandboxLog } from './log.ts';
 import type { TemplateResolver } from './template.ts';
 
@@ -26,7 +27,7 @@ export interface ServicePublisher {
  */
 export class LocalSns {
   private readonly topics = new Map<string, LocalTopic>();
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new InFlight();
 
   constructor(
     private readonly resolver: TemplateResolver,
@@ -103,19 +104,17 @@ export class LocalSns {
   }
 
   private track(work: Promise<void>): void {
-    const settled = work.catch(() => undefined);
-    this.pending.add(settled);
-    void settled.finally(() => this.pending.delete(settled));
+    this.pending.add(work.catch(() => undefined));
   }
 
   /** Waits until every delivery started so far has finished. */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    await this.pending.settled();
   }
 
   /** Whether a delivery is still running. */
   get busy(): boolean {
-    return this.pending.size > 0;
+    return this.pending.busy;
   }
 
   private async deliver(

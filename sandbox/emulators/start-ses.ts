@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as sesModule from 'aws-ses-v2-local';
 import type { LocalEventBus } from './eventbridge/bus.ts';
+import { InFlight } from './in-flight.ts';
 import { guardSes } from './ses.ts';
 import { SesEventPublishing } from './ses-simulator.ts';
 import type { TemplateResolver } from './template.ts';
@@ -37,7 +38,7 @@ export async function startSes(options: {
       : error;
   });
   const front = guardSes(server, resolver);
-  const pending = new Set<Promise<void>>();
+  const pending = new InFlight();
   return {
     server,
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -55,15 +56,14 @@ export async function startSes(options: {
             });
           });
           pending.add(publishing);
-          void publishing.finally(() => pending.delete(publishing));
         }
       });
     },
     settled: async () => {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
+      await pending.settled();
     },
     get pending() {
-      return pending.size > 0;
+      return pending.busy;
     },
   };
 }

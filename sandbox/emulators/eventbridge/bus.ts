@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AwsJsonError } from '../aws-protocol.ts';
+import { InFlight } from '../in-flight.ts';
 import type { SandboxLog } from '../log.ts';
 import type { TemplateResolver } from '../template.ts';
 import { matchesEventPattern } from './event-pattern.ts';
@@ -81,7 +82,7 @@ export class LocalEventBus {
   /** Scheduled rules of the default bus: the sandbox fires `rate(...)` ones on a timer, or on request. */
   readonly scheduled: ScheduledRule[] = [];
   private readonly busNames = new Map<string, string>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new InFlight();
   private entryFailures: { failure: EntryFailure; left: number }[] = [];
 
   private readonly log: SandboxLog;
@@ -248,7 +249,7 @@ export class LocalEventBus {
 
   /** Resolves when every delivery started so far has finished (tests and shutdown wait on it). */
   async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    await this.inFlight.settled();
   }
 
   /**
@@ -310,9 +311,7 @@ export class LocalEventBus {
             : target.inputPath === '$.detail'
               ? delivered.detail
               : delivered;
-        const delivery = this.deliver(rule.name, target, input, event);
-        this.inFlight.add(delivery);
-        void delivery.finally(() => this.inFlight.delete(delivery));
+        this.inFlight.add(this.deliver(rule.name, target, input, event));
       }
     }
   }
